@@ -1,0 +1,108 @@
+"""The ``derive`` command line: each command a few lines that call the library.
+
+Exit status: 0 success, 1 a derivation or check that failed, 2 bad usage or input (one
+line on stderr, never a traceback).  The library is imported inside the commands, so that
+``derive --help`` does not pay for SymPy.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+FORMATS = ("text", "json")
+
+
+class _Failure(click.ClickException):
+    """A one-line error on stderr with the given exit status."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.exit_code = status
+
+    def show(self, file=None) -> None:
+        click.echo(f"derive: error: {self.format_message()}", err=True)
+
+
+def _library_call(function, *args, **kwargs):
+    """Call into the library, turning its errors into one-line CLI errors."""
+    from derive.errors import DeriveError, RewriteError
+    try:
+        return function(*args, **kwargs)
+    except RewriteError as error:
+        raise _Failure(f"the derivation did not reach textbook form: {error}", 1) from None
+    except DeriveError as error:
+        raise _Failure(str(error), 2) from None
+
+
+def _classes(value: str | None) -> int | None:
+    """``--classes``: plain ASCII digits only (click's int() would take '١٢' and '1_000')."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"[0-9]{1,6}", value):
+        return int(value)
+    if re.fullmatch(r"[A-Za-z]+", value):
+        raise _Failure(f"--classes {value}: symbolic N is not supported yet; "
+                       "give a number of classes such as 3", 2)
+    raise _Failure(f"--classes {value!r} is not a number of classes; give e.g. 3", 2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive")
+def main() -> None:
+    """Mechanical, checked derivations of softmax and cross-entropy calculus.
+
+    \b
+    Examples:
+      derive list
+      derive show softmax-jacobian
+      derive show softmax-cross-entropy-grad --classes 4 --at "z=[1,2,0,-1]; y=[0,1,0,0]"
+    """
+
+
+@main.command("list")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def list_targets(fmt: str) -> None:
+    """List the targets, each with its textbook result (derived, N = 3)."""
+    from derive.catalog import TARGETS
+    from derive.derivation import derivation
+    from derive.render.json import catalog_json
+    from derive.render.text import catalog_text
+
+    derivations = [_library_call(derivation, name, 3, check=False) for name in TARGETS]
+    click.echo(catalog_json(derivations) if fmt == "json" else catalog_text(derivations))
+
+
+@main.command()
+@click.argument("target")
+@click.option("--classes", "-n", metavar="N",
+              help="number of classes, 2..64 [default: 3, or the length of z in --at]")
+@click.option("--at", "at", metavar="POINT",
+              help="evaluate at a point, e.g. \"z=[1, 2, 3]; y=[0, 1, 0]\" (c is 1-based)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="seed of the random points of the numeric check")
+def show(target: str, classes: str | None, at: str | None, fmt: str, seed: int) -> None:
+    """Derive TARGET, rewrite it to textbook form and cross-check it numerically."""
+    from derive.derivation import derivation
+    from derive.point import evaluate, parse_point
+    from derive.render.json import derivation_json
+    from derive.render.text import derivation_text
+
+    n = _classes(classes)
+    point = _library_call(parse_point, at) if at is not None else None
+    if n is None:
+        vectors = [v for v in (point or {}).values() if hasattr(v, "size")]
+        n = vectors[0].size if vectors else 3
+    d = _library_call(derivation, target, n, seed=seed)
+    value = _library_call(evaluate, d, point) if point is not None else None
+    click.echo(derivation_json(d, value) if fmt == "json" else derivation_text(d, value))
+    if not d.check.passed or (value is not None and not value.agrees):
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

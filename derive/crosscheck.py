@@ -1,0 +1,84 @@
+"""The numeric cross-check of a derivation: three evaluations of one derivative must agree.
+
+1. the mechanical derivative (raw ``sp.diff`` output, lambdified, in the logits);
+2. the textbook form (entries in ``S_k`` and ``y_k``, evaluated with a stable softmax);
+3. central finite differences of a numerically stable float64 implementation.
+
+The textbook form is also checked at extreme logits (±1000, spreads of 10⁴), where the raw
+form would overflow; with an assumption such as ``Σ_k y_k = 1`` the labels are drawn on
+the simplex for the textbook form, and the general form is checked with unrestricted ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .functions import family_symbols, instantiate
+from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, CheckReport,
+                      compare, finite_differences, lambdify_entries, sample_points, softmax)
+
+if TYPE_CHECKING:
+    from .derivation import Derivation
+
+__all__ = ["cross_check", "ORDINARY_POINTS"]
+
+ORDINARY_POINTS = 24
+
+
+def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
+    """Run the comparisons for ``d`` at seeded random points and report the errors."""
+    rng = np.random.default_rng(seed)
+    problem, n = d.problem, d.classes
+    reference = REFERENCES[d.target.reference]
+    wrt = str(problem.wrt)
+    labels = "simplex" if d.assumptions else "free"
+    relative = wrt == "S"  # probabilities may be tiny: scale the step with them
+    comparisons = []
+
+    # The mechanical derivative, at ordinary points only: in raw exp(z) form it
+    # overflows at extreme logits, which is why the textbook form exists.
+    plain = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=False, labels="free")
+    raw = _evaluate(d.mechanical, plain, n, raw=True)
+    fd_plain = finite_differences(reference, plain, wrt, relative)
+    comparisons.append(compare("mechanical derivative vs finite differences", raw, fd_plain,
+                               plain, FD_RTOL, FD_ATOL))
+    comparisons.append(compare("mechanical derivative vs general form", raw,
+                               _evaluate(d.general_matrix, plain, n), plain,
+                               EXACT_RTOL, EXACT_ATOL))
+
+    # The textbook form, at ordinary and extreme points (labels per its assumptions).
+    wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels)
+    comparisons.append(compare("textbook form vs finite differences",
+                               _evaluate(d.matrix, wide, n),
+                               finite_differences(reference, wide, wrt, relative), wide,
+                               FD_RTOL, FD_ATOL))
+    if d.assumptions:
+        free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free")
+        comparisons.append(compare("general form vs finite differences",
+                                   _evaluate(d.general_matrix, free, n),
+                                   finite_differences(reference, free, wrt, relative), free,
+                                   FD_RTOL, FD_ATOL))
+    extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
+    total = ORDINARY_POINTS + wide[problem.inputs[0]].shape[0] * (2 if d.assumptions else 1)
+    return CheckReport(tuple(comparisons), seed, total, extreme * (2 if d.assumptions else 1))
+
+
+def _evaluate(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:
+    """Evaluate a matrix of entries at the points: shape (points, rows, cols).
+
+    Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits;
+    raw entries get the logits themselves.
+    """
+    args, arrays = [], []
+    for name, v in values.items():
+        if name == "z" and not raw:
+            args += family_symbols("S", n)
+            arrays += list(softmax(v).T)
+        else:
+            args += family_symbols(name, n)
+            arrays += list(v.T)
+    entries = [instantiate(e, n) for e in matrix]  # Σ_k y_k as an explicit sum
+    f = lambdify_entries(entries, args)
+    return f(*arrays).reshape(-1, matrix.rows, matrix.cols)

@@ -1,0 +1,113 @@
+"""Symbolic building blocks: softmax, log-softmax and cross-entropy in index notation.
+
+Every function is written once, in index notation (``IndexedBase`` families such as ``z``
+with ``Sum`` over a bound index ``k``), for a number of classes ``n`` that is a concrete
+integer here and may be a symbol later.  :func:`instantiate` turns such an expression into
+the concrete-N construction that is differentiated: sums are expanded and each ``z[3]``
+becomes a plain symbol ``z_3`` (plain symbols keep SymPy's differentiation fast).
+
+>>> from derive.functions import softmax, instantiate, z, i
+>>> instantiate(softmax(z, i, 2).subs(i, 1), 2)
+exp(z_1)/(exp(z_1) + exp(z_2))
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+__all__ = [
+    "z", "y", "S", "i", "j", "k", "l", "c",
+    "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
+    "to_indexed",
+]
+
+# The families a target may use: logits z, labels y, softmax outputs S.
+z = sp.IndexedBase("z")
+y = sp.IndexedBase("y")
+S = sp.IndexedBase("S")
+
+# Free indices (i, j: rows and columns; c: the class of an integer label) and the
+# bound summation indices k and l.  integer=True keeps KroneckerDelta(i, j) unevaluated.
+i, j, k, l, c = sp.symbols("i j k l c", integer=True, positive=True)
+
+
+def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol) -> sp.Expr:
+    """``S_index = exp(z_index) / Σ_{k=1}^{n} exp(z_k)``.
+
+    The sum is over ``k``, or over ``l`` when ``index`` is ``k`` itself (inside another
+    sum over ``k``), so that a printed formula never reuses a bound index.
+
+    >>> softmax(z, i, 3)
+    exp(z[i])/Sum(exp(z[k]), (k, 1, 3))
+    >>> softmax(z, k, 3)
+    exp(z[k])/Sum(exp(z[l]), (l, 1, 3))
+    """
+    bound = l if index == k else k
+    return sp.exp(logits[index]) / sp.Sum(sp.exp(logits[bound]), (bound, 1, n))
+
+
+def log_softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol) -> sp.Expr:
+    """``log S_index``, written as the logarithm of :func:`softmax` (not simplified).
+
+    >>> log_softmax(z, i, 3)
+    log(exp(z[i])/Sum(exp(z[k]), (k, 1, 3)))
+    """
+    return sp.log(softmax(logits, index, n))
+
+
+def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp.Expr:
+    """``L = −Σ_{k=1}^{n} y_k log p_k`` where ``probability(k)`` gives ``p_k``.
+
+    >>> cross_entropy(y, lambda idx: S[idx], 3)
+    -Sum(log(S[k])*y[k], (k, 1, 3))
+    """
+    return -sp.Sum(labels[k] * sp.log(probability(k)), (k, 1, n))
+
+
+@lru_cache(maxsize=None)
+def family_symbols(name: str, n: int) -> tuple[sp.Symbol, ...]:
+    """The concrete symbols ``name_1 … name_n`` that stand for ``name[1] … name[n]``.
+
+    >>> family_symbols("S", 3)
+    (S_1, S_2, S_3)
+    """
+    return tuple(sp.Symbol(f"{name}_{m}") for m in range(1, n + 1))
+
+
+def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
+    """Expand the sums of ``expr`` for ``n`` classes and name each entry ``z_m``.
+
+    Every free index must already have a concrete value: an ``Indexed`` whose index is
+    still a symbol is left alone, which the callers treat as an error.
+
+    >>> instantiate(cross_entropy(y, lambda idx: S[idx], 2), 2)
+    -y_1*log(S_1) - y_2*log(S_2)
+    """
+    expanded = expr.doit() if expr.has(sp.Sum) else expr
+    mapping = {}
+    for atom in expanded.atoms(sp.Indexed):
+        (index,) = atom.indices
+        if index.is_Integer:
+            if not 1 <= int(index) <= n:
+                raise ValueError(f"index {index} of {atom} is outside 1..{n}")
+            mapping[atom] = family_symbols(str(atom.base), n)[int(index) - 1]
+    return expanded.xreplace(mapping)
+
+
+def to_indexed(expr: sp.Expr, n: int, names: dict[int, sp.Expr]) -> sp.Expr:
+    """The inverse of :func:`instantiate` for the concrete indices in ``names``.
+
+    Each symbol ``x_m`` with ``m`` a key of ``names`` becomes ``x[names[m]]``; other
+    concrete symbols are left alone (the caller checks that none remain).
+
+    >>> to_indexed(sp.Symbol("S_2") * sp.Symbol("y_1"), 3, {1: j, 2: i})
+    S[i]*y[j]
+    """
+    mapping = {}
+    for sym in expr.free_symbols:
+        base, _, tail = sym.name.rpartition("_")
+        if base and tail.isdigit() and int(tail) in names:
+            mapping[sym] = sp.IndexedBase(base)[names[int(tail)]]
+    return expr.xreplace(mapping)

@@ -1,0 +1,180 @@
+"""Evaluate a derivation at a point the user gives: ``--at "z=[1, 2, 3]; y=[0, 1, 0]"``.
+
+The point is read by a small grammar of its own (names, ``=``, lists of decimal
+numbers, ``;``); nothing the user typed is ever evaluated as code.  Values must be finite
+float64 numbers; the value is computed from the textbook form with a numerically stable
+softmax and compared with central finite differences at the same point.
+
+>>> from derive.derivation import derivation
+>>> e = evaluate(derivation("softmax-cross-entropy-grad", 3), parse_point("z=[0, 0, 0]; y=[1, 0, 0]"))
+>>> e.value.round(4).tolist()
+[-0.6667, 0.3333, 0.3333]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .functions import family_symbols
+from .numeric import FD_ATOL, FD_RTOL, REFERENCES, finite_differences, lambdify_entries, softmax
+
+__all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
+
+# Longer than any honest point for the largest N (64 classes × ~25 characters × 2 vectors).
+MAX_POINT_LENGTH = 10_000
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(_NUMBER, re.ASCII)
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z])\s*=\s*(.*?)\s*", re.ASCII | re.DOTALL)
+# Where the label is a class number (1-based, as S_1 … S_N) rather than a vector.
+_INTEGER_NAMES = {"c"}
+
+
+def parse_point(text: str) -> dict[str, np.ndarray | int]:
+    """Read ``name=[numbers]`` assignments separated by ``;``.
+
+    Brackets are optional (``z=1,2,3``); ``c`` is an integer class number from 1.
+
+    Raises:
+        InputError: for anything else, saying what and where.
+
+    >>> parse_point("z=[1, -2.5e-1]; c=2")
+    {'z': array([ 1.  , -0.25]), 'c': 2}
+    """
+    if not isinstance(text, str):
+        raise InputError(f"a point must be text such as 'z=[1, 2, 3]', got {type(text).__name__}")
+    if len(text) > MAX_POINT_LENGTH:
+        raise InputError(f"point is {len(text)} characters long; the limit is {MAX_POINT_LENGTH}")
+    text = text.replace("\u2212", "-")  # the Unicode minus sign people paste from documents
+    point: dict[str, np.ndarray | int] = {}
+    for part in (p for p in text.split(";") if p.strip()):
+        match = _ASSIGNMENT.fullmatch(part)
+        if not match:
+            raise InputError(f"cannot read {part.strip()!r} in the point: write name=[numbers], "
+                             "e.g. 'z=[1, 2, 3]; y=[0, 1, 0]'")
+        name, value = match.groups()
+        if name in point:
+            raise InputError(f"{name} is given twice in the point")
+        point[name] = _integer(name, value) if name in _INTEGER_NAMES else _vector(name, value)
+    if not point:
+        raise InputError("empty point: give values such as 'z=[1, 2, 3]'")
+    return point
+
+
+def _vector(name: str, value: str) -> np.ndarray:
+    inner = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    items = [item.strip() for item in inner.split(",")]
+    for item in items:
+        if not _NUMBER_RE.fullmatch(item):
+            shown = item or "an empty entry"
+            raise InputError(f"{name}: {shown!r} is not a decimal number "
+                             "(write e.g. 1.5, -2, 3e-4; nan and inf are not accepted)")
+    numbers = np.array([float(item) for item in items], dtype=np.float64)
+    if not np.isfinite(numbers).all():
+        raise InputError(f"{name}: a value overflows float64 (largest about 1.8e308)")
+    return numbers
+
+
+def _integer(name: str, value: str) -> int:
+    if not re.fullmatch(r"\d{1,6}", value, re.ASCII):
+        raise InputError(f"{name} must be a class number 1, 2, …, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The derivative at one point.
+
+    Attributes:
+        point: the inputs as given (plus ``S = softmax(z)`` when the target has logits).
+        value: the derivative, shaped as the derivation's matrix (N × N Jacobian, N-vector
+            gradient; for an integer label, the gradient for that label).
+        general: True when the general form was used because an assumption fails here.
+        notes: sentences about the point, e.g. that Σ_k y_k ≠ 1.
+        finite_differences: central differences of the stable float64 reference.
+        max_abs_error: the largest difference between the two.
+        agrees: True when they agree within the stated tolerance.
+    """
+
+    point: dict
+    value: np.ndarray
+    general: bool
+    notes: tuple[str, ...]
+    finite_differences: np.ndarray
+    max_abs_error: float
+    agrees: bool
+
+
+def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
+    """The derivative of ``d`` (a :class:`~derive.derivation.Derivation`) at ``point``.
+
+    Raises:
+        InputError: a missing, unknown or wrongly sized variable, a class out of range,
+            or a point where the function is undefined (``S_j ≤ 0`` under a logarithm).
+    """
+    problem, n = d.problem, d.classes
+    needed = problem.inputs
+    unknown = sorted(set(point) - set(needed))
+    missing = [name for name in needed if name not in point]
+    if unknown or missing:
+        what = (f"unknown variable {', '.join(unknown)}" if unknown
+                else f"missing {', '.join(missing)}")
+        raise InputError(f"{what} in the point; {d.target.name} needs "
+                         f"{', '.join(needed)}, e.g. {_example(needed, n)!r}")
+    for name in needed:
+        if name in _INTEGER_NAMES:
+            if not 1 <= point[name] <= n:
+                raise InputError(f"{name} = {point[name]} is not a class: it must be 1..{n}")
+        elif point[name].shape != (n,):
+            raise InputError(f"{name} has {point[name].size} entries but there are {n} classes")
+    if "S" in point and (point["S"] <= 0).any():
+        bad = int(np.argmax(point["S"] <= 0)) + 1
+        raise InputError(f"S_{bad} = {point['S'][bad - 1]:g}: log S_{bad} in L is undefined; "
+                         "the probabilities must be positive")
+
+    notes, matrix, general = [], d.matrix, False
+    for assumption in d.assumptions:
+        if assumption.name == "labels-sum-to-one":
+            total = float(point["y"].sum())
+            if abs(total - 1.0) > 1e-9:
+                notes.append(f"Σ_k y_k = {total:.6g} ≠ 1 here: the assumption of the textbook "
+                             "form does not hold, so the value is that of the general form")
+                matrix, general = d.general_matrix, True
+
+    # Everything as arrays with one point along axis 0, as the numeric module expects.
+    values = {name: np.asarray(point[name], dtype=float)[None, :]
+              for name in needed if name not in _INTEGER_NAMES}
+    args, arrays = [], []
+    for name, v in values.items():
+        args += family_symbols("S" if name == "z" else name, n)
+        arrays += list((softmax(v) if name == "z" else v).T)
+    from .functions import instantiate
+    f = lambdify_entries([instantiate(e, n) for e in matrix], args)
+    with np.errstate(all="ignore"):
+        value = f(*arrays).reshape(matrix.rows, matrix.cols)
+        fd = finite_differences(REFERENCES[d.target.reference], values, str(problem.wrt),
+                                relative=str(problem.wrt) == "S")[0]
+    if problem.output_index is not None and not problem.name.has(problem.output_index):
+        row = point[str(problem.output_index)] - 1  # a family of scalars: the given label
+        value, fd = value[row], fd[row]
+    elif matrix.rows == 1:
+        value, fd = value[0], fd[0]
+    value, fd = value + 0.0, fd + 0.0  # no −0.0 in what people read
+    error = float(np.max(np.abs(value - fd)))
+    scale = np.maximum(np.abs(value), np.abs(fd))
+    agrees = bool(np.isfinite(value).all()
+                  and (np.abs(value - fd) <= FD_ATOL + FD_RTOL * scale).all())
+    shown = dict(point)
+    if "z" in point:
+        shown["S"] = softmax(point["z"])
+    return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
+
+
+def _example(names, n: int) -> str:
+    samples = {"z": "[" + ", ".join(["0.5"] * n) + "]",
+               "y": "[" + ", ".join(["1"] + ["0"] * (n - 1)) + "]",
+               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1"}
+    return "; ".join(f"{name}={samples[name]}" for name in names)

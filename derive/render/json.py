@@ -1,0 +1,79 @@
+"""JSON: the derivation as data, every formula in both text and LaTeX."""
+
+from __future__ import annotations
+
+import json as _json
+
+from .latex import form_latex, latex
+from .text import form_text, text
+
+__all__ = ["derivation_dict", "derivation_json"]
+
+
+def _formula(expr) -> dict[str, str]:
+    return {"text": text(expr), "latex": latex(expr)}
+
+
+def derivation_dict(d, evaluation=None) -> dict:
+    """A JSON-ready dict of a :class:`~derive.derivation.Derivation` (and a point's value).
+
+    >>> from derive.derivation import derivation
+    >>> derivation_dict(derivation("softmax-cross-entropy-grad", 3))["result"]["text"]
+    'S_j − y_j'
+    """
+    out = {
+        "target": d.target.name,
+        "title": d.target.title,
+        "classes": d.classes,
+        "lhs": _formula(d.lhs),
+        "assumptions": [{"name": a.name, "text": a.text, "latex": a.latex}
+                        for a in d.assumptions],
+        "result": _formula(d.result),
+        "general": _formula(d.general),
+        "form": {"text": form_text(d.form), "latex": form_latex(d.form),
+                 "general_text": form_text(d.general_form),
+                 "general_latex": form_latex(d.general_form)},
+        "layout": d.target.layout,
+        "matrix": {"text": [[text(e) for e in d.matrix.row(r)] for r in range(d.matrix.rows)],
+                   "latex": latex(d.matrix)},
+    }
+    if d.check is not None:
+        out["check"] = {
+            "passed": d.check.passed,
+            "max_abs_error": d.check.max_abs_error,
+            "max_rel_error": d.check.max_rel_error,
+            "points": d.check.points,
+            "extreme_points": d.check.extreme_points,
+            "seed": d.check.seed,
+            "comparisons": [{"name": c.name, "passed": c.passed, "points": c.points,
+                             "max_abs_error": c.max_abs_error,
+                             "max_rel_error": c.max_rel_error, "rtol": c.rtol, "atol": c.atol}
+                            for c in d.check.comparisons],
+        }
+    if evaluation is not None:
+        out["value"] = {
+            "point": {k: (v.tolist() if hasattr(v, "tolist") else v)
+                      for k, v in evaluation.point.items()},
+            "value": evaluation.value.tolist(),
+            "general_form_used": evaluation.general,
+            "notes": list(evaluation.notes),
+            "finite_differences": evaluation.finite_differences.tolist(),
+            "max_abs_error": evaluation.max_abs_error,
+            "agrees": evaluation.agrees,
+        }
+    return out
+
+
+def derivation_json(d, evaluation=None) -> str:
+    """:func:`derivation_dict` as indented JSON text (UTF-8 maths kept readable)."""
+    return _json.dumps(derivation_dict(d, evaluation), indent=2, ensure_ascii=False)
+
+
+def catalog_json(derivations) -> str:
+    """``derive list --format json``: name, title, summary and derived result per target."""
+    return _json.dumps([{
+        "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
+        "result": {"text": f"{text(d.lhs)} = {text(d.result)}",
+                   "latex": f"{latex(d.lhs)} = {latex(d.result)}"},
+        "assumptions": [a.text for a in d.assumptions],
+    } for d in derivations], indent=2, ensure_ascii=False)

@@ -1,0 +1,195 @@
+"""Rewriting rules that bring a raw mechanical derivative into textbook form.
+
+Each rule is a small named function, and each is exact:
+
+* :func:`recognise_softmax` — replace ``Σ_k exp(z_k)`` by a symbol ``D`` and every
+  ``exp(Σ_k a_k z_k)`` by ``Π_k (S_k D)^{a_k}``; the result is ``D``-free exactly when the
+  derivative is a function of the softmax outputs ``S_k``.  (SymPy merges ``exp(a)·exp(b)``
+  into ``exp(a + b)`` and ``1/exp(a)`` into ``exp(−a)``, so a substitution keyed on
+  ``exp(z_k)`` alone would miss terms; the linear-combination rule does not.)
+* :func:`recognise_sums` — collect ``c·y_1 + … + c·y_N`` into ``c·Σ_k y_k``.
+* :func:`apply_assumption` — replace a recognised sum by its assumed value
+  (``Σ_k y_k = 1``).
+* :func:`index_form` — abstract concrete entries to free indices, one case per pattern of
+  equal indices (``i = j`` and ``i ≠ j``), check that every entry of a case gives the same
+  form, and merge the cases with a Kronecker delta.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import RewriteError
+from .functions import to_indexed
+
+__all__ = [
+    "Assumption", "recognise_softmax", "recognise_sums", "apply_assumption",
+    "index_form", "tidy", "concrete_symbols",
+]
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A stated hypothesis that a rewriting step uses, e.g. ``Σ_k y_k = 1``.
+
+    ``quantity`` is the SymPy expression the assumption fixes and ``value`` its value;
+    ``text`` and ``latex`` are how every output format prints it.
+    """
+
+    name: str
+    quantity: sp.Expr
+    value: sp.Expr
+    text: str
+    latex: str
+
+
+def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Sequence[sp.Symbol],
+                      denominator: sp.Expr) -> sp.Expr:
+    """Rewrite ``expr``, a function of the logits, in terms of the softmax outputs.
+
+    Args:
+        expr: a rational expression in ``exp(z_k)`` (and other symbols, such as labels).
+        logits: the symbols ``z_1 … z_N``.
+        outputs: the symbols ``S_1 … S_N`` that stand for ``exp(z_k)/denominator``.
+        denominator: the expression ``exp(z_1) + … + exp(z_N)``.
+
+    Returns:
+        The equal expression in ``S_k`` (and the other symbols), cancelled.
+
+    Raises:
+        RewriteError: when ``expr`` is not a function of the ``S_k`` alone.
+
+    >>> z1, z2, S1, S2 = sp.symbols("z_1 z_2 S_1 S_2")
+    >>> den = sp.exp(z1) + sp.exp(z2)
+    >>> recognise_softmax(sp.diff(sp.exp(z1) / den, z2), (z1, z2), (S1, S2), den)
+    -S_1*S_2
+    """
+    d = sp.Dummy("D", positive=True)
+    index_of = {zk: m for m, zk in enumerate(logits)}
+
+    def as_outputs(e: sp.exp) -> sp.Expr:
+        powers = e.args[0].as_coefficients_dict()
+        product = sp.Integer(1)
+        rest = sp.Integer(0)
+        for term, coeff in powers.items():
+            if term in index_of and coeff.is_Integer:
+                product *= (outputs[index_of[term]] * d) ** coeff
+            else:
+                rest += coeff * term
+        return product * sp.exp(rest)
+
+    replaced = expr.xreplace({denominator: d})
+    replaced = replaced.replace(lambda e: isinstance(e, sp.exp), as_outputs)
+    result = sp.cancel(replaced)
+    leftover = result.free_symbols & (set(logits) | {d})
+    if leftover:
+        raise RewriteError(
+            f"cannot write {sp.sstr(expr)} through the softmax outputs alone "
+            f"({', '.join(sorted(map(str, leftover - {d})) or ['the sum of exponentials'])} remains)")
+    return result
+
+
+def recognise_sums(expr: sp.Expr, family: Sequence[sp.Symbol], total: sp.Expr) -> sp.Expr:
+    """Collect every ``r·x_1 + … + r·x_N`` (all members of ``family``) into ``r·total``.
+
+    >>> y1, y2, s = sp.symbols("y_1 y_2 s")
+    >>> recognise_sums(s * y1 + s * y2 - y1, (y1, y2), sp.Symbol("Y"))
+    Y*s - y_1
+    """
+    members = set(family)
+    groups: dict[sp.Expr, set[sp.Symbol]] = defaultdict(set)
+    others = []
+    for term in sp.Add.make_args(sp.expand(expr)):
+        powers = term.as_powers_dict()
+        found = [s for s in powers if s in members]
+        if len(found) == 1 and powers[found[0]] == 1:
+            groups[term / found[0]].add(found[0])
+        else:
+            others.append(term)
+    result = sp.Add(*others)
+    for rest, present in groups.items():
+        if present == members:
+            result += rest * total
+        else:
+            result += rest * sp.Add(*present)
+    return result
+
+
+def apply_assumption(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
+    """Replace the assumed quantity by its value: the rule behind ``Σ_k y_k = 1``.
+
+    >>> from derive.functions import y, k
+    >>> total = sp.Sum(y[k], (k, 1, 3))
+    >>> one = Assumption("labels-sum-to-one", total, sp.Integer(1), "", "")
+    >>> apply_assumption(sp.Symbol("s") * total - 1, one)
+    s - 1
+    """
+    return expr.xreplace({assumption.quantity: assumption.value})
+
+
+def concrete_symbols(expr: sp.Expr) -> set[sp.Symbol]:
+    """The symbols of ``expr`` that name one concrete entry, such as ``S_3``."""
+    return {s for s in expr.free_symbols if s.name.rpartition("_")[2].isdigit()}
+
+
+def index_form(table: Mapping[tuple[int, ...], sp.Expr], n: int,
+               names: Sequence[sp.Symbol]) -> sp.Expr:
+    """Abstract a table of concrete entries into one expression in free indices.
+
+    ``table[(a,)]`` (one index) or ``table[(a, b)]`` (two indices) is the entry at those
+    concrete indices.  With two indices the entries split into the cases ``a = b`` and
+    ``a ≠ b``; every entry of a case must give the same form once its indices are named,
+    which checks the pattern on all entries instead of assuming it.  The cases are merged
+    as ``off + δ_pq·(diag − off|_{q=p})``, exact because ``δ_pq`` vanishes unless ``q = p``.
+
+    Raises:
+        RewriteError: when an entry still refers to other concrete entries, or when two
+            entries of one case disagree.
+
+    >>> from derive.functions import S, i, j
+    >>> S1, S2 = sp.symbols("S_1 S_2")
+    >>> table = {(1, 1): S1 - S1**2, (1, 2): -S1*S2, (2, 1): -S1*S2, (2, 2): S2 - S2**2}
+    >>> index_form(table, 2, (i, j))
+    (KroneckerDelta(i, j) - S[j])*S[i]
+    """
+    def case_form(keys: list[tuple[int, ...]]) -> sp.Expr:
+        forms = {}
+        for key in keys:
+            # On the diagonal both positions hold one value: name it by the first index.
+            naming = dict(zip(reversed(key), reversed(names)))
+            form = sp.expand(to_indexed(table[key], n, naming))
+            stray = concrete_symbols(form)
+            if stray:
+                raise RewriteError(
+                    f"entry {key} refers to {', '.join(sorted(map(str, stray)))}: "
+                    "it has no index form in the free indices alone")
+            forms.setdefault(form, key)
+        if len(forms) > 1:
+            (f1, k1), (f2, k2) = list(forms.items())[:2]
+            raise RewriteError(f"entries {k1} and {k2} differ in index form: "
+                               f"{sp.sstr(f1)} versus {sp.sstr(f2)}")
+        return next(iter(forms))
+
+    if len(names) == 1:
+        return tidy(case_form(sorted(table)))
+    if len(names) != 2:
+        raise ValueError("index_form handles one or two free indices")
+    p, q = names
+    diagonal = case_form([key for key in sorted(table) if key[0] == key[1]])
+    off = case_form([key for key in sorted(table) if key[0] != key[1]])
+    merged = off + sp.KroneckerDelta(p, q) * sp.expand(diagonal - off.subs(q, p))
+    return tidy(merged)
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """The displayed normal form: expanded, then common factors pulled out.
+
+    >>> S1, S2 = sp.symbols("S_1 S_2")
+    >>> tidy(S1 - S1**2)
+    S_1*(1 - S_1)
+    """
+    return sp.factor_terms(sp.expand(expr))

@@ -1,0 +1,74 @@
+"""Reading ``--at`` points without eval, and evaluating a derivation there."""
+
+import numpy as np
+import pytest
+
+from derive import derivation
+from derive.errors import InputError
+from derive.point import MAX_POINT_LENGTH, evaluate, parse_point
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("z=[1, 2, 3]", {"z": [1.0, 2.0, 3.0]}),
+    ("z=1,2,3", {"z": [1.0, 2.0, 3.0]}),
+    (" z = [ -1.5e2 , .5 ] ; y=[0,1] ", {"z": [-150.0, 0.5], "y": [0.0, 1.0]}),
+    ("z=[−1, 2]", {"z": [-1.0, 2.0]}),                 # Unicode minus from documents
+    ("z=[1, 2]; c=2", {"z": [1.0, 2.0], "c": 2}),
+])
+def test_parse_point_accepts(text, expected):
+    point = parse_point(text)
+    assert {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in point.items()} == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty point"),
+    ("z=[1, nan]", "'nan' is not a decimal number"),
+    ("z=[1, inf]", "'inf' is not a decimal number"),
+    ("z=[1e999]", "overflows float64"),
+    ("z=[1,,2]", "an empty entry"),
+    ("z=[__import__('os')]", "is not a decimal number"),
+    ("z=[1]; z=[2]", "given twice"),
+    ("zz=[1]", "cannot read"),
+    ("z=[١, 2]", "is not a decimal number"),           # Arabic-Indic digits are not ASCII
+    ("c=1.5", "class number"),
+    ("c=-1", "class number"),
+    ("z=" + "1," * MAX_POINT_LENGTH, "the limit is"),
+])
+def test_parse_point_rejects(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_point(text)
+
+
+@pytest.mark.parametrize("target, point, message", [
+    ("softmax-jacobian", "z=[1, 2]", "2 entries but there are 3 classes"),
+    ("softmax-jacobian", "z=[1, 2, 3]; y=[1, 0, 0]", "unknown variable y"),
+    ("softmax-cross-entropy-grad", "z=[1, 2, 3]", "missing y"),
+    ("sparse-softmax-cross-entropy-grad", "z=[1, 2, 3]; c=4", "must be 1..3"),
+    ("sparse-softmax-cross-entropy-grad", "z=[1, 2, 3]; c=0", "must be 1..3"),
+    ("cross-entropy-grad", "S=[0.5, 0.5, 0]; y=[1, 0, 0]", "S_3 = 0"),
+])
+def test_evaluate_rejects(target, point, message):
+    with pytest.raises(InputError, match=message):
+        evaluate(derivation(target, 3, check=False), parse_point(point))
+
+
+def test_softmax_cross_entropy_at_labels_that_do_not_sum_to_one_uses_the_general_form():
+    e = evaluate(derivation("softmax-cross-entropy-grad", 3, check=False),
+                 parse_point("z=[1, 2, 3]; y=[0.5, 0.3, 0]"))
+    assert e.general and "Σ_k y_k = 0.8 ≠ 1" in e.notes[0]
+    s = e.point["S"]
+    np.testing.assert_allclose(e.value, s * 0.8 - [0.5, 0.3, 0.0])
+    assert e.agrees
+
+
+def test_sparse_gradient_uses_the_one_based_class():
+    e = evaluate(derivation("sparse-softmax-cross-entropy-grad", 3, check=False),
+                 parse_point("z=[0, 0, 0]; c=1"))
+    np.testing.assert_allclose(e.value, [1 / 3 - 1, 1 / 3, 1 / 3])
+
+
+def test_extreme_logits_give_finite_values():
+    e = evaluate(derivation("softmax-cross-entropy-grad", 3, check=False),
+                 parse_point("z=[1000, -1000, 5000]; y=[0, 1, 0]"))
+    np.testing.assert_allclose(e.value, [0.0, -1.0, 1.0])
+    assert e.agrees
