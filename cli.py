@@ -13,6 +13,7 @@ import sys
 import click
 
 FORMATS = ("text", "json")
+SHOW_FORMATS = ("text", "latex", "markdown", "json")
 
 
 class _Failure(click.ClickException):
@@ -60,6 +61,8 @@ def main() -> None:
       derive list
       derive show softmax-jacobian
       derive show softmax-cross-entropy-grad --classes 4 --at "z=[1,2,0,-1]; y=[0,1,0,0]"
+      derive show softmax-jacobian --format latex --standalone -o jacobian.tex
+      derive export all.tex --pdf
     """
 
 
@@ -72,8 +75,17 @@ def list_targets(fmt: str) -> None:
     from derive.render.json import catalog_json
     from derive.render.text import catalog_text
 
-    derivations = [_library_call(derivation, name, 3, check=False) for name in TARGETS]
+    derivations = [_library_call(derivation, name, 3, check=False, steps=False)
+                   for name in TARGETS]
     click.echo(catalog_json(derivations) if fmt == "json" else catalog_text(derivations))
+
+
+def _number_of_classes(classes: str | None, point) -> int:
+    n = _classes(classes)
+    if n is None:
+        vectors = [v for v in (point or {}).values() if hasattr(v, "size")]
+        n = vectors[0].size if vectors else 3
+    return n
 
 
 @main.command()
@@ -82,25 +94,63 @@ def list_targets(fmt: str) -> None:
               help="number of classes, 2..64 [default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
               help="evaluate at a point, e.g. \"z=[1, 2, 3]; y=[0, 1, 0]\" (c is 1-based)")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
+              show_default=True)
+@click.option("--result-only", is_flag=True, help="leave out the steps")
+@click.option("--standalone", is_flag=True, help="a whole LaTeX document (with --format latex)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE")
+@click.option("--force", is_flag=True, help="overwrite an existing output file")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points of the numeric check")
-def show(target: str, classes: str | None, at: str | None, fmt: str, seed: int) -> None:
-    """Derive TARGET, rewrite it to textbook form and cross-check it numerically."""
+def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
+         standalone: bool, output: str | None, force: bool, seed: int) -> None:
+    """Derive TARGET step by step, rewrite it to textbook form and check it."""
     from derive.derivation import derivation
+    from derive.export import render, write
     from derive.point import evaluate, parse_point
-    from derive.render.json import derivation_json
-    from derive.render.text import derivation_text
 
-    n = _classes(classes)
     point = _library_call(parse_point, at) if at is not None else None
-    if n is None:
-        vectors = [v for v in (point or {}).values() if hasattr(v, "size")]
-        n = vectors[0].size if vectors else 3
-    d = _library_call(derivation, target, n, seed=seed)
+    d = _library_call(derivation, target, _number_of_classes(classes, point), seed=seed,
+                      steps=not result_only)
     value = _library_call(evaluate, d, point) if point is not None else None
-    click.echo(derivation_json(d, value) if fmt == "json" else derivation_text(d, value))
+    content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
+                            evaluation=value)
+    if output:
+        _library_call(write, output, content, force)
+    else:
+        click.echo(content)
     if not d.check.passed or (value is not None and not value.agrees):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("targets", nargs=-1)
+@click.option("--classes", "-n", metavar="N", help="number of classes, 2..64  [default: 3]")
+@click.option("--result-only", is_flag=True, help="leave out the steps")
+@click.option("--pdf", is_flag=True, help="also compile the .tex file with pdflatex")
+@click.option("--force", is_flag=True, help="overwrite existing files")
+def export(file: str, targets: tuple[str, ...], classes: str | None, result_only: bool,
+           pdf: bool, force: bool) -> None:
+    """Write a document with the derivations of TARGETS (all when none) to FILE.
+
+    The format follows the extension: .tex (a standalone article), .md, .json, .txt.
+    """
+    from derive.catalog import TARGETS
+    from derive.derivation import derivation
+    from derive.export import compile_pdf, format_for, render_document, write
+
+    fmt = _library_call(format_for, file)
+    if pdf and fmt != "latex":
+        raise _Failure("--pdf needs a .tex file", 2)
+    n = _number_of_classes(classes, None)
+    names = targets or tuple(TARGETS)
+    derivations = [_library_call(derivation, name, n, steps=not result_only) for name in names]
+    written = _library_call(write, file, render_document(derivations, fmt, not result_only), force)
+    click.echo(f"wrote {written}")
+    if pdf:
+        click.echo(f"wrote {_library_call(compile_pdf, written, force)}")
+    if not all(d.check.passed for d in derivations):
         sys.exit(1)
 
 

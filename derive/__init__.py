@@ -1,4 +1,6 @@
 """derive: mechanical derivations of the calculus of machine learning, checked."""
+__version__ = "0.1.0"
+
 from .catalog import TARGETS, Target, get_target
 from .derivation import MAX_CLASSES, Derivation, derivation
 from .errors import DeriveError, InputError, RewriteError, UnknownTargetError

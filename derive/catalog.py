@@ -82,6 +82,7 @@ class Target:
     problem: Callable[[int | sp.Symbol], Problem]
     reference: str
     layout: str
+    route: str = ""  # the textbook route in derive.routes; "" means the target's own name
 
 
 def _softmax_jacobian(n):

@@ -13,14 +13,17 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
 from .catalog import Problem, Target, get_target
-from .errors import InputError, RewriteError
+from .errors import InputError, RewriteError, StepError
 from .functions import family_symbols, instantiate, k
 from .matrices import MatrixForm, matrix_form
+from .routes import route
+from .steps import Step, check_steps
 from .rewrite import (Assumption, apply_assumption, index_form, recognise_softmax,
                       recognise_sums, tidy)
 
@@ -48,6 +51,8 @@ class Derivation:
         form: the matrix / vector notation of ``result`` (``diag(S) − S Sᵀ``).
         general_form: the same for ``general``.
         assumptions: the hypotheses ``result`` uses (empty when it holds unconditionally).
+        steps: the textbook route from the definition to ``result``, every step checked
+            against ``mechanical`` (exactly and numerically).
         check: the numeric cross-check report (``None`` when not requested).
     """
 
@@ -62,7 +67,19 @@ class Derivation:
     form: MatrixForm
     general_form: MatrixForm
     assumptions: tuple[Assumption, ...]
+    steps: tuple[Step, ...] = ()
     check: object = None
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the steps and the result as display maths (rendering lives in render/)."""
+        from .render.latex import latex, steps_latex
+        if self.steps:
+            return "$$" + steps_latex(self, environment="aligned") + "$$"
+        return f"$${latex(self.lhs)} = {latex(self.result)}$$"
+
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import derivation_markdown
+        return derivation_markdown(self)
 
     @property
     def lhs(self) -> sp.Derivative:
@@ -89,13 +106,15 @@ def validate_classes(classes: object) -> int:
     return classes
 
 
-def derivation(target: str, classes: int = 3, *, check: bool = True, seed: int = 0) -> Derivation:
+def derivation(target: str, classes: int = 3, *, check: bool = True, steps: bool = True,
+               seed: int = 0) -> Derivation:
     """Derive ``target`` for ``classes`` classes, rewrite it, and cross-check it numerically.
 
     Args:
         target: a catalog name such as ``"softmax-jacobian"`` (see :data:`derive.TARGETS`).
         classes: the number of classes N, from 2 to :data:`MAX_CLASSES`.
         check: run the numeric cross-check (``Derivation.check``).
+        steps: derive the textbook route and check every step (``Derivation.steps``).
         seed: the seed of the random points of the check.
 
     Returns:
@@ -110,11 +129,11 @@ def derivation(target: str, classes: int = 3, *, check: bool = True, seed: int =
     >>> derivation("softmax-cross-entropy-grad", classes=4).result
     S[j] - y[j]
     """
-    return _derivation(get_target(target).name, validate_classes(classes), check, seed)
+    return _derivation(get_target(target).name, validate_classes(classes), check, steps, seed)
 
 
 @lru_cache(maxsize=64)
-def _derivation(name: str, n: int, check: bool, seed: int) -> Derivation:
+def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> Derivation:
     target = get_target(name)
     # Stage 1 — build: the construction for n classes, in index notation.
     problem = target.problem(n)
@@ -155,10 +174,19 @@ def _derivation(name: str, n: int, check: bool, seed: int) -> Derivation:
         form=form, general_form=general_form,
         assumptions=problem.assumptions,
     )
-    # Stage 5 — the numeric cross-check against finite differences.
+    # Stage 5 — the textbook route, each step checked; it must end at the result.
+    if with_steps:
+        steps = check_steps(route(target.route or name, problem, n), problem, n,
+                            d.mechanical, seed)
+        if sp.expand(steps[-1].rhs - result) != 0:
+            raise StepError(f"the last step gives {sp.sstr(steps[-1].rhs)}, "
+                            f"not the derived result {sp.sstr(result)}")
+        d = replace(d, steps=steps)
+
+    # Stage 6 — the numeric cross-check against finite differences.
     if check:
         from .crosscheck import cross_check
-        d = _replace_check(d, cross_check(d, seed))
+        d = replace(d, check=cross_check(d, seed))
     return d
 
 
@@ -203,6 +231,3 @@ def _confirm_matrix_form(form: MatrixForm | None, concrete, n: int) -> None:
             raise RewriteError("the matrix notation does not reproduce the derived entries")
 
 
-def _replace_check(d: Derivation, report) -> Derivation:
-    from dataclasses import replace
-    return replace(d, check=report)

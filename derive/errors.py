@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DeriveError", "UnknownTargetError", "InputError", "RewriteError"]
+__all__ = ["DeriveError", "UnknownTargetError", "InputError", "RewriteError", "StepError"]
 
 
 class DeriveError(Exception):
@@ -27,3 +27,7 @@ class RewriteError(DeriveError):
     the softmax outputs ``S_k`` alone, or when entries that should share one index form
     do not.
     """
+
+
+class StepError(DeriveError):
+    """A step of a derivation that does not follow; the message names the step."""

@@ -131,6 +131,7 @@ class Comparison:
     rtol: float
     atol: float
     passed: bool
+    max_magnitude: float = 0.0
     worst: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -155,6 +156,11 @@ class CheckReport:
     def max_rel_error(self) -> float:
         return max((cmp.max_rel_error for cmp in self.comparisons), default=0.0)
 
+    @property
+    def max_magnitude(self) -> float:
+        """The largest |entry| compared: the scale of the absolute errors."""
+        return max((cmp.max_magnitude for cmp in self.comparisons), default=0.0)
+
 
 def compare(name: str, analytic: np.ndarray, numeric: np.ndarray,
             inputs: Mapping[str, np.ndarray], rtol: float, atol: float) -> Comparison:
@@ -175,6 +181,7 @@ def compare(name: str, analytic: np.ndarray, numeric: np.ndarray,
         name=name, points=analytic.shape[0],
         max_abs_error=float(abs_err.max()), max_rel_error=float(rel_err.max()),
         rtol=rtol, atol=atol, passed=bool((excess <= 0).all()),
+        max_magnitude=float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0)),
         worst={"entry": tuple(int(x) + 1 for x in worst[1:]),
                "analytic": float(analytic[worst]), "numeric": float(numeric[worst]),
                "point": {k: v[point].tolist() for k, v in inputs.items()}},

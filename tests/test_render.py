@@ -59,7 +59,7 @@ def test_general_form_of_softmax_cross_entropy():
 
 def test_large_matrices_are_elided_in_the_middle():
     shown = matrix_text(derivation("softmax-jacobian", 8, check=False).matrix)
-    assert shown.count("\n") == 5 and "⋯" in shown and "S_8(1 − S_8)" in shown
+    assert shown.count("\n") == 3 and "⋯" in shown and "S_8(1 − S_8)" in shown
 
 
 def test_show_text_names_the_assumption_and_the_general_form():

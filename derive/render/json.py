@@ -7,7 +7,7 @@ import json as _json
 from .latex import form_latex, latex
 from .text import form_text, text
 
-__all__ = ["derivation_dict", "derivation_json"]
+__all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json"]
 
 
 def _formula(expr) -> dict[str, str]:
@@ -37,11 +37,26 @@ def derivation_dict(d, evaluation=None) -> dict:
         "matrix": {"text": [[text(e) for e in d.matrix.row(r)] for r in range(d.matrix.rows)],
                    "latex": latex(d.matrix)},
     }
+    out["steps"] = [{
+        "number": number,
+        "lhs": _formula(d.lhs),
+        "rhs": _formula(step.rhs),
+        "reason": step.reason,
+        "rule": step.rule,
+        "case": (None if step.case is None else
+                 {"indices": [str(step.case[0]), str(step.case[1])], "equal": step.case[2]}),
+        "facts": [{"lhs": _formula(a), "rhs": _formula(b)} for a, b in step.facts],
+        "assumptions": [a.name for a in step.assumes],
+        "checked": None if step.check is None else {
+            "exact_entries": step.check.exact_entries, "entries": step.check.entries,
+            "numeric_points": step.check.points, "max_abs_error": step.check.max_abs_error},
+    } for number, step in enumerate(d.steps, start=1)]
     if d.check is not None:
         out["check"] = {
             "passed": d.check.passed,
             "max_abs_error": d.check.max_abs_error,
             "max_rel_error": d.check.max_rel_error,
+            "max_magnitude": d.check.max_magnitude,
             "points": d.check.points,
             "extreme_points": d.check.extreme_points,
             "seed": d.check.seed,
@@ -62,6 +77,11 @@ def derivation_dict(d, evaluation=None) -> dict:
             "agrees": evaluation.agrees,
         }
     return out
+
+
+def document_json(derivations) -> str:
+    """Several derivations as one JSON array."""
+    return _json.dumps([derivation_dict(d) for d in derivations], indent=2, ensure_ascii=False)
 
 
 def derivation_json(d, evaluation=None) -> str:

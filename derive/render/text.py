@@ -15,8 +15,10 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ..matrices import MatrixForm, MatrixTerm
+from ..steps import STEP_POINTS
 
-__all__ = ["TextPrinter", "text", "matrix_text", "form_text", "index_order", "element_vectors"]
+__all__ = ["TextPrinter", "text", "matrix_text", "form_text", "index_order", "element_vectors",
+           "factor_rank", "derivation_text", "catalog_text", "check_text"]
 
 MINUS = "\u2212"
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -74,10 +76,15 @@ class TextPrinter(StrPrinter):
 
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
-        top = self._print(expr.expr)
-        if isinstance(expr.expr, sp.log):
-            top = f" {top}"
-        return f"∂{top}/∂{self._print(variable)}"
+        inner = expr.expr
+        if isinstance(inner, sp.log) and isinstance(inner.args[0], (sp.Indexed, sp.Symbol)):
+            return f"∂ {self._print(inner)}/∂{self._print(variable)}"
+        if isinstance(inner, (sp.Indexed, sp.Symbol)):
+            return f"∂{self._print(inner)}/∂{self._print(variable)}"
+        body = self._print(inner)
+        if isinstance(inner, (sp.Add, sp.Mul)):
+            body = f"({body})"
+        return f"∂/∂{self._print(variable)} {body}"
 
     def _print_log(self, expr):
         (arg,) = expr.args
@@ -128,8 +135,8 @@ class TextPrinter(StrPrinter):
                 denominator.append(base ** -power)
             else:
                 numerator.append(f)
-        # Plain factors, then sums, then brackets: S_i(δ_ij − S_j), S_j Σ_k y_k.
-        numerator.sort(key=lambda f: 2 if isinstance(f, sp.Add) else int(isinstance(f, sp.Sum)))
+        numerator.sort(key=factor_rank)
+        _number_order(numerator)
         top = self._juxtapose(numerator) if numerator else "1"
         if not denominator:
             return top
@@ -160,6 +167,33 @@ class TextPrinter(StrPrinter):
 
     def _print_Integer(self, expr):
         return str(expr.p).replace("-", MINUS)
+
+
+def factor_rank(factor: sp.Expr) -> int:
+    """Plain factors, then derivatives, sums and brackets: S_i(δ_ij − S_j), S_j Σ_k y_k."""
+    if isinstance(factor, sp.Add):
+        return 3
+    if isinstance(factor, sp.Sum):
+        return 2
+    return int(isinstance(factor, sp.Derivative))
+
+
+def _entry_number(factor: sp.Expr) -> tuple[str, int] | None:
+    """``S_12`` (or a power of it) ↦ ``("S", 12)``; None for anything else."""
+    base = factor.as_base_exp()[0]
+    if isinstance(base, sp.Symbol):
+        name, _, tail = base.name.rpartition("_")
+        if name and tail.isdigit():
+            return (name, int(tail))
+    return None
+
+
+def _number_order(factors: list) -> None:
+    """Put concrete entries in numeric order in place: S_2 S_11, not S_11 S_2."""
+    slots = [m for m, f in enumerate(factors) if _entry_number(f) is not None]
+    ordered = sorted((factors[m] for m in slots), key=_entry_number)
+    for m, f in zip(slots, ordered):
+        factors[m] = f
 
 
 def _is_negative(term: sp.Expr) -> bool:
@@ -203,7 +237,7 @@ def matrix_text(matrix: sp.MatrixBase, indent: str = "  ") -> str:
 def _shown(size: int) -> list[int | None]:
     if size <= SHOWN:
         return list(range(size))
-    return [0, 1, 2, None, size - 2, size - 1]
+    return [0, 1, None, size - 1]
 
 
 def form_text(form: MatrixForm | None) -> str | None:
@@ -250,26 +284,73 @@ def _term_text(term: MatrixTerm, form: MatrixForm) -> str:
     return _vector(term.left)
 
 
-def check_text(report) -> str:
-    """One line on the numeric cross-check: verdict, errors, points."""
+def check_text(report, width: int = 80) -> str:
+    """The numeric cross-check: verdict, errors, points (and the worst entry on failure)."""
     verdict = "passed" if report.passed else "FAILED"
-    line = (f"numeric check {verdict}: max abs error {report.max_abs_error:.1e}, "
-            f"max rel error {report.max_rel_error:.1e}, {len(report.comparisons)} comparisons "
-            f"at {report.points} points ({report.extreme_points} with extreme logits), "
-            f"seed {report.seed}")
-    if not report.passed:
-        for cmp in report.comparisons:
-            if not cmp.passed:
-                w = cmp.worst
-                line += (f"\n  {cmp.name}: entry {w['entry']}: analytic {w['analytic']:.6g}, "
+    chunks = [f"numeric check {verdict}:", f"max rel error {report.max_rel_error:.1e},",
+              f"max abs error {report.max_abs_error:.1e}",
+              f"(entries up to {report.max_magnitude:.1e}),",
+              f"{len(report.comparisons)} comparisons at {report.points} points",
+              f"({report.extreme_points} with extreme logits),", f"seed {report.seed}"]
+    lines = _fill(chunks, width, "", "  ")
+    for cmp in report.comparisons:
+        if not cmp.passed:
+            w = cmp.worst
+            lines.append(f"  {cmp.name}: entry {w['entry']}: analytic {w['analytic']:.6g}, "
                          f"numeric {w['numeric']:.6g} at {w['point']}")
-    return line
+    return "\n".join(lines)
 
 
-def derivation_text(d, evaluation=None) -> str:
+def case_text(case) -> str:
+    p, q, equal = case
+    return f"{p} {'=' if equal else '≠'} {q}"
+
+
+def steps_text(d, width: int = 80) -> list[str]:
+    """Numbered steps, each with its reason, facts and assumptions under the equation."""
+    # The left side on a line of its own keeps the right sides within 80 columns.
+    lines, partial = [f"    {text(d.lhs)}"], False
+    for number, step in enumerate(d.steps, start=1):
+        lines.append(f"{number:>2}.  = {text(step.rhs)}")
+        reason = f"{step.reason} {case_text(step.case)}" if step.case else step.reason
+        chunks = [reason + (":" if step.facts else "")]
+        chunks += [f"{text(a)} = {text(b)}" + (";" if m < len(step.facts) - 1 else "")
+                   for m, (a, b) in enumerate(step.facts)]
+        if step.assumes:
+            chunks.append("[assumes " + "; ".join(a.text.split(" (")[0] for a in step.assumes)
+                          + "]")
+        mark = "✓"
+        if step.check is not None and not step.check.complete:
+            mark, partial = "✓*", True
+        lines += _fill(chunks, width, f"      {mark}", " " * 8)
+    lines += _fill(["✓ checked: each step equals the mechanical derivative", "on every entry",
+                    "(exact zero test)", f"and at {STEP_POINTS} random points (numerically)"],
+                   width, "  ", "    ")
+    if partial:
+        lines += _fill(["✓* exact on the entries with indices in {1, 2, N−1, N} only (N > 8);",
+                        "the result itself is checked on every entry"], width, "  ", "     ")
+    return lines
+
+
+def _fill(chunks: list[str], width: int, first: str, rest: str) -> list[str]:
+    """Wrap at chunk boundaries only, so that no formula is broken across lines."""
+    lines, current = [], first
+    for chunk in chunks:
+        if current.strip() and len(current) + 1 + len(chunk) > width:
+            lines.append(current)
+            current = rest + chunk
+        else:
+            current += ("" if not current.strip() else " ") + chunk
+    lines.append(current)
+    return lines
+
+
+def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`."""
     lhs = text(d.lhs)
     lines = [f"{d.target.title}, N = {d.classes} classes", d.target.summary, ""]
+    if steps and d.steps:
+        lines += [*steps_text(d), "", "result:"]
     lines.append(f"  {lhs} = {text(d.result)}")
     for assumption in d.assumptions:
         lines.append(f"    assuming {assumption.text}")

@@ -1,0 +1,217 @@
+"""Rewriting rules in index notation: sums, Kronecker deltas and softmax outputs.
+
+These rules act on expressions in free indices (``z[i]``, ``S[j]``, ``Σ_{k=1}^{n}``) and
+hold for a concrete ``n`` and for a symbolic ``N`` alike; each is small, named and exact,
+so that every step of a derivation can say which rule produced it.  SymPy's generic
+``simplify`` is not used: for symbolic N it returns ``Piecewise`` range conditions or
+fails (see ``shared/DESIGN.md``).
+
+* :func:`quotient_rule` — ``∂(u/v) = (∂u·v − u·∂v)/v²``, derivatives left unevaluated;
+* :func:`differentiate` — evaluate the ``Derivative`` objects (SymPy's own ``Indexed``
+  differentiation, which yields Kronecker deltas), then :func:`sum_delta`;
+* :func:`split_sums` — linearity: ``Σ(a + b) = Σa + Σb`` and ``Σ c·f(k) = c·Σ f(k)``;
+* :func:`sum_delta` — ``Σ_k δ_kx f(k) = f(x)`` for an index ``x`` inside the range;
+* :func:`log_of_softmax` — ``log(e^{z_x}/Σ_k e^{z_k}) = z_x − log Σ_k e^{z_k}``;
+* :func:`recognise_softmax_outputs` — ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x``.
+
+>>> from derive.functions import z, S, i, j, k
+>>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * sp.exp(z[k]), (k, 1, 3)))
+exp(z[j])
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .errors import RewriteError
+
+__all__ = [
+    "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
+    "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
+    "evaluate_derivatives",
+]
+
+
+def quotient_rule(derivative: sp.Derivative) -> sp.Expr:
+    """``∂(u/v)/∂x = (∂u/∂x · v − u · ∂v/∂x) / v²`` with the inner derivatives unevaluated.
+
+    >>> x, u, v = sp.symbols("x u v", cls=sp.Function)
+    >>> t = sp.Symbol("t")
+    >>> quotient_rule(sp.Derivative(u(t) / v(t), t))
+    (-u(t)*Derivative(v(t), t) + v(t)*Derivative(u(t), t))/v(t)**2
+    """
+    (variable, _count), = derivative.variable_count
+    u, v = sp.fraction(derivative.expr)
+    if v == 1:
+        raise RewriteError(f"quotient rule: {derivative.expr} is not a quotient")
+    return (sp.Derivative(u, variable) * v - u * sp.Derivative(v, variable)) / v**2
+
+
+def differentiate(expr: sp.Expr) -> sp.Expr:
+    """Evaluate every ``Derivative`` in ``expr``, then sum out the Kronecker deltas."""
+    return sum_delta(split_sums(evaluate_derivatives(expr)))
+
+
+def evaluate_derivatives(expr: sp.Expr) -> sp.Expr:
+    """Replace each ``Derivative`` by its value, keeping sums as sums.
+
+    (``Derivative.doit`` is deep and would expand a sum with concrete limits.)
+    """
+    return expr.replace(lambda e: isinstance(e, sp.Derivative),
+                        lambda e: sp.diff(e.expr, *e.variables))
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Linearity of sums: split over ``+`` and pull out factors free of the bound index.
+
+    >>> from derive.functions import S, y, j, k
+    >>> split_sums(sp.Sum(y[k] * (sp.KroneckerDelta(j, k) - S[j]), (k, 1, 3)))
+    -S[j]*Sum(y[k], (k, 1, 3)) + Sum(KroneckerDelta(j, k)*y[k], (k, 1, 3))
+    """
+    def split(s: sp.Sum) -> sp.Expr:
+        (bound, low, high), = s.limits
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(s.function)):
+            outside, inside = sp.Integer(1), sp.Integer(1)
+            for factor in sp.Mul.make_args(term):
+                if factor.has(bound):
+                    inside *= factor
+                else:
+                    outside *= factor
+            total += outside * (sp.Sum(inside, (bound, low, high)) if inside != 1
+                                else high - low + 1)
+        return total
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, split)
+
+
+def sum_delta(expr: sp.Expr) -> sp.Expr:
+    """``Σ_{k=a}^{b} δ_kx f(k) = f(x)``, for ``x`` a free index in ``a..b``.
+
+    Every free index of a derivation ranges over the classes ``1..N`` (a stated condition
+    of the derivation), so the delta always picks one term of the sum.  Sums without a
+    delta on their bound index are left alone.
+    """
+    def pick(s: sp.Sum) -> sp.Expr:
+        (bound, _low, _high), = s.limits
+        factors = sp.Mul.make_args(s.function)
+        for position, factor in enumerate(factors):
+            if isinstance(factor, sp.KroneckerDelta) and bound in factor.args:
+                other = factor.args[0] if factor.args[1] == bound else factor.args[1]
+                if other.has(bound):
+                    continue
+                rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
+                return rest.xreplace({bound: other})
+        return s
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pick)
+
+
+def is_softmax_denominator(expr: sp.Expr, logits: sp.IndexedBase, n) -> bool:
+    """True for ``Σ_{k=1}^{n} exp(z_k)``, whatever the name of the bound index."""
+    if not isinstance(expr, sp.Sum) or len(expr.limits) != 1:
+        return False
+    (bound, low, high), = expr.limits
+    return low == 1 and high == n and expr.function == sp.exp(logits[bound])
+
+
+def log_of_softmax(expr: sp.Expr, logits: sp.IndexedBase, n) -> sp.Expr:
+    """``log(e^{z_x}/Σ_k e^{z_k})`` ↦ ``z_x − log Σ_k e^{z_k}`` (log of a quotient)."""
+    def split(e: sp.log) -> sp.Expr:
+        top, bottom = sp.fraction(e.args[0])
+        if isinstance(top, sp.exp) and is_softmax_denominator(bottom, logits, n):
+            return top.args[0] - sp.log(bottom)
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.log), split)
+
+
+def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
+                              n) -> sp.Expr:
+    """Write ``expr`` through ``S_x = e^{z_x}/Σ_k e^{z_k}``.
+
+    The denominator becomes a placeholder ``D`` and every ``exp(Σ a_x z_x)`` becomes
+    ``Π (S_x D)^{a_x}`` (SymPy may merge ``e^{z_i} e^{z_j}`` into one exponential); the
+    rewrite is complete exactly when ``D`` cancels.
+
+    Raises:
+        RewriteError: when the expression is not a function of the ``S_x`` alone.
+
+    >>> from derive.functions import z, S, i, j, k
+    >>> D = sp.Sum(sp.exp(z[k]), (k, 1, 3))
+    >>> recognise_softmax_outputs(sp.exp(z[i]) * sp.exp(z[j]) / D**2, z, S, 3)
+    S[i]*S[j]
+    """
+    d = sp.Dummy("D", positive=True)
+
+    def as_outputs(e: sp.exp) -> sp.Expr:
+        product, rest = sp.Integer(1), sp.Integer(0)
+        for term, coeff in e.args[0].as_coefficients_dict().items():
+            if isinstance(term, sp.Indexed) and term.base == logits and coeff.is_Integer:
+                product *= (outputs[term.indices[0]] * d) ** coeff
+            else:
+                rest += coeff * term
+        return product * sp.exp(rest)
+
+    replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n), lambda e: d)
+    replaced = replaced.replace(lambda e: isinstance(e, sp.exp), as_outputs)
+    result = sp.expand(sp.cancel(sp.together(replaced)))
+    if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
+        raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
+    return result
+
+
+def case(expr: sp.Expr, p: sp.Symbol, q: sp.Symbol, equal: bool) -> sp.Expr:
+    """The case ``p = q`` (``q`` renamed ``p``, ``δ_pp = 1``) or ``p ≠ q`` (``δ_pq = 0``).
+
+    >>> from derive.functions import S, i, j
+    >>> case(S[i] * (sp.KroneckerDelta(i, j) - S[j]), i, j, True)
+    (1 - S[i])*S[i]
+    """
+    if equal:
+        return expr.subs(q, p)
+    return expr.xreplace({sp.KroneckerDelta(p, q): 0, sp.KroneckerDelta(q, p): 0})
+
+
+def linearity(derivative: sp.Derivative, depends=()) -> sp.Expr:
+    """Move ``∂/∂x`` inside sums and past factors that do not depend on ``x``.
+
+    A factor depends on ``x`` when it contains the family of ``x`` or one of the families
+    in ``depends`` (``S`` depends on ``z`` through the softmax).
+
+    >>> from derive.functions import S, y, j, k
+    >>> linearity(sp.Derivative(-sp.Sum(y[k] * sp.log(S[k]), (k, 1, 3)), S[j]))
+    -Sum(Derivative(log(S[k]), S[j])*y[k], (k, 1, 3))
+    """
+    (variable, _count), = derivative.variable_count
+    families = (variable.base if isinstance(variable, sp.Indexed) else variable, *depends)
+
+    def varies(e: sp.Expr) -> bool:
+        return any(e.has(f) for f in families)
+
+    def inside(e: sp.Expr) -> sp.Expr:
+        if isinstance(e, sp.Add):
+            return sp.Add(*(inside(t) for t in e.args))
+        if isinstance(e, sp.Sum):
+            return sp.Sum(inside(e.function), *e.limits)
+        if isinstance(e, sp.Mul):
+            constant = [f for f in e.args if not varies(f)]
+            varying = [f for f in e.args if varies(f)]
+            if constant and varying:
+                return sp.Mul(*constant) * inside(sp.Mul(*varying))
+        if not varies(e):
+            return sp.Integer(0)
+        return sp.Derivative(e, variable)
+
+    return inside(derivative.expr)
+
+
+def merge_cases(diagonal: sp.Expr, off: sp.Expr, p: sp.Symbol, q: sp.Symbol) -> sp.Expr:
+    """Both cases in one: ``off + δ_pq (diagonal − off|_{q=p})``, exact since ``δ_pq = 0``
+    unless ``q = p``.
+
+    >>> from derive.functions import S, i, j
+    >>> sp.factor_terms(merge_cases(S[i] - S[i]**2, -S[i]*S[j], i, j))
+    (KroneckerDelta(i, j) - S[j])*S[i]
+    """
+    return sp.expand(off + sp.KroneckerDelta(p, q) * sp.expand(diagonal - off.subs(q, p)))

@@ -1,0 +1,138 @@
+"""The textbook route of each target: the steps, each produced by a named rule.
+
+A route starts from the definition and applies the rules of :mod:`derive.indexed` one at
+a time; it writes down no intermediate result itself.  The steps are then checked
+against the mechanical derivative (:func:`derive.steps.check_steps`), and the last one
+must equal the rewritten result of the pipeline.
+
+>>> from derive.catalog import get_target
+>>> steps = route("softmax-jacobian", get_target("softmax-jacobian").problem(3), 3)
+>>> [s.rule for s in steps]
+['definition', 'quotient-rule', 'recognise-softmax', 'case', 'case', 'merge-cases']
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .functions import S, c, i, j, k, log_softmax, softmax, y, z
+from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax, merge_cases,
+                      quotient_rule, recognise_softmax_outputs, split_sums, sum_delta)
+from .rewrite import apply_assumption, tidy
+from .steps import Step
+
+__all__ = ["route", "ROUTES"]
+
+
+def _softmax_definition(index, n) -> tuple[sp.Expr, sp.Expr]:
+    return (S[index], softmax(z, index, n))
+
+
+def _softmax_jacobian(problem, n) -> list[Step]:
+    definition = softmax(z, i, n)
+    start = sp.Derivative(definition, z[j])
+    top, bottom = sp.fraction(definition)
+    d_top, d_bottom = sp.Derivative(top, z[j]), sp.Derivative(bottom, z[j])
+    quotient = differentiate(quotient_rule(start))
+    recognised = recognise_softmax_outputs(quotient, z, S, n)
+    diagonal, off = tidy(case(recognised, i, j, True)), tidy(case(recognised, i, j, False))
+    return [
+        Step(start, "definition of the softmax", "definition",
+             facts=(_softmax_definition(i, n),)),
+        Step(quotient, "quotient rule", "quotient-rule",
+             facts=((d_top, differentiate(d_top)), (d_bottom, differentiate(d_bottom)))),
+        Step(recognised, "recognise the softmax outputs", "recognise-softmax",
+             facts=(_softmax_definition(sp.Symbol("m"), n),)),
+        Step(diagonal, "case", "case", case=(i, j, True)),
+        Step(off, "case", "case", case=(i, j, False)),
+        Step(tidy(merge_cases(diagonal, off, i, j)), "both cases in one with the Kronecker delta",
+             "merge-cases"),
+    ]
+
+
+def _log_softmax_steps(index, n) -> list[Step]:
+    """∂ log S_index/∂z_j: shared by the log-softmax target and the cross-entropy lemmas."""
+    start = sp.Derivative(log_softmax(z, index, n), z[j])
+    split = sp.Derivative(log_of_softmax(log_softmax(z, index, n), z, n), z[j])
+    derived = differentiate(split)
+    return [
+        Step(start, "definition of the softmax", "definition",
+             facts=(_softmax_definition(index, n),)),
+        Step(split, "logarithm of a quotient", "log-quotient"),
+        Step(derived, "chain rule through the logarithm",
+             "differentiate"),
+        Step(tidy(recognise_softmax_outputs(derived, z, S, n)),
+             "recognise the softmax outputs", "recognise-softmax",
+             facts=(_softmax_definition(sp.Symbol("m"), n),)),
+    ]
+
+
+def _log_softmax_jacobian(problem, n) -> list[Step]:
+    return _log_softmax_steps(i, n)
+
+
+def _lemma(index, n) -> tuple[sp.Expr, sp.Expr]:
+    """``(∂ log S_index/∂z_j, its value)``, derived by the log-softmax route."""
+    return (sp.Derivative(sp.log(S[index]), z[j]), _log_softmax_steps(index, n)[-1].rhs)
+
+
+def _cross_entropy_grad(problem, n) -> list[Step]:
+    start = sp.Derivative(problem.function, S[j])
+    inside = linearity(start)
+    derived = evaluate_derivatives(inside)
+    return [
+        Step(start, "definition of the cross-entropy", "definition",
+             facts=((sp.Symbol("L"), problem.function),)),
+        Step(inside, "linearity of the derivative", "linearity"),
+        Step(derived, "derivative of the logarithm", "differentiate"),
+        Step(tidy(sum_delta(derived)), "the Kronecker delta picks one term of the sum",
+             "sum-delta"),
+    ]
+
+
+def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
+    loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, n))
+    start = sp.Derivative(loss, z[j])
+    inside = linearity(start, depends=(S,))
+    lemma = _lemma(k, n)
+    substituted = inside.xreplace({lemma[0]: lemma[1]})
+    split = split_sums(substituted)
+    picked = tidy(sum_delta(split))
+    assumption = problem.assumptions[0]
+    return [
+        Step(start, "definition of the cross-entropy", "definition",
+             facts=((sp.Symbol("L"), loss), _softmax_definition(k, n))),
+        Step(inside, "linearity of the derivative", "linearity"),
+        Step(substituted, "log-softmax Jacobian", "lemma", facts=(lemma,)),
+        Step(split, "linearity of the sum", "split-sums"),
+        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta"),
+        Step(tidy(apply_assumption(picked, assumption)), "apply the assumption",
+             "assumption", assumes=(assumption,)),
+    ]
+
+
+def _sparse_softmax_cross_entropy_grad(problem, n) -> list[Step]:
+    start = sp.Derivative(-sp.log(S[c]), z[j])
+    inside = linearity(start, depends=(S,))
+    lemma = _lemma(c, n)
+    return [
+        Step(start, "definition of the loss for the label c", "definition",
+             facts=((sp.Symbol("L"), -sp.log(S[c])), _softmax_definition(c, n))),
+        Step(inside, "linearity of the derivative", "linearity"),
+        Step(tidy(inside.xreplace({lemma[0]: lemma[1]})), "log-softmax Jacobian", "lemma",
+             facts=(lemma,)),
+    ]
+
+
+ROUTES = {
+    "softmax-jacobian": _softmax_jacobian,
+    "log-softmax-jacobian": _log_softmax_jacobian,
+    "cross-entropy-grad": _cross_entropy_grad,
+    "softmax-cross-entropy-grad": _softmax_cross_entropy_grad,
+    "sparse-softmax-cross-entropy-grad": _sparse_softmax_cross_entropy_grad,
+}
+
+
+def route(name: str, problem, n) -> list[Step]:
+    """The unchecked steps of target ``name`` for ``n`` classes (concrete or symbolic)."""
+    return ROUTES[name](problem, n)

@@ -1,0 +1,180 @@
+"""Steps of a derivation, and the machine check of every step.
+
+A :class:`Step` is one line ``= rhs`` of a chain that starts at the derivative being
+computed (``∂S_i/∂z_j``), with the reason, the rule that produced it, the facts it used
+(``∂/∂z_j Σ_k e^{z_k} = e^{z_j}``), its assumptions and, for a case split, its case.
+
+:func:`check_steps` compares every step with the mechanical derivative, entry by entry
+for concrete N: exactly (the difference, a rational function of ``e_m = exp(z_m)``, the
+labels and the probabilities, must cancel to zero) and numerically (lambdified at random
+points).  A step that does not follow raises :class:`~derive.errors.StepError` naming it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import numpy as np
+import sympy as sp
+
+from .errors import StepError
+from .functions import family_symbols, instantiate, softmax
+from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
+from .rewrite import Assumption
+
+__all__ = ["Step", "StepCheck", "check_steps", "EXACT_ENTRY_LIMIT"]
+
+# Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
+# checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
+# and both ends of the range.  The final result is still checked on every entry by the
+# derivation itself.
+EXACT_ENTRY_LIMIT = 64
+STEP_POINTS = 8
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """How a step was checked: entries compared exactly, points compared numerically."""
+
+    exact_entries: int
+    entries: int
+    points: int
+    max_abs_error: float
+
+    @property
+    def complete(self) -> bool:
+        return self.exact_entries == self.entries
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step ``= rhs`` of a derivation.
+
+    Attributes:
+        rhs: the new right-hand side, in index notation.
+        reason: why it follows, in words (the renderers add the facts).
+        rule: the name of the rule that produced ``rhs``.
+        facts: equations ``(lhs, rhs)`` the step used, e.g. a definition or a lemma.
+        assumes: the hypotheses the step needs (``Σ_k y_k = 1``).
+        case: ``(p, q, equal)`` for a step that holds only when ``p = q`` / ``p ≠ q``.
+        check: how the step was checked (set by :func:`check_steps`).
+    """
+
+    rhs: sp.Expr
+    reason: str
+    rule: str
+    facts: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
+    assumes: tuple[Assumption, ...] = ()
+    case: tuple[sp.Symbol, sp.Symbol, bool] | None = None
+    check: StepCheck | None = None
+
+
+def _entries(indices, n: int, case) -> list[tuple[int, ...]]:
+    values = range(1, n + 1)
+    keys = list(itertools.product(values, repeat=len(indices)))
+    if case is not None:
+        p, q, equal = case
+        a, b = indices.index(p), indices.index(q)
+        keys = [key for key in keys if (key[a] == key[b]) == equal]
+    return keys
+
+
+def _representative(keys, n: int) -> list[tuple[int, ...]]:
+    ends = {1, 2, n - 1, n}
+    return [key for key in keys if set(key) <= ends]
+
+
+class _Concrete:
+    """Turns index-notation expressions into concrete rational functions for one N."""
+
+    def __init__(self, problem, n: int):
+        self.problem, self.n = problem, n
+        self.e = sp.symbols(f"e_1:{n + 1}", positive=True)
+        self.z = family_symbols("z", n)
+        self.y = family_symbols("y", n)
+
+    def __call__(self, expr: sp.Expr, key: tuple[int, ...], assumes=()) -> sp.Expr:
+        e = expr.xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
+        if self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
+            e = e.replace(lambda a: isinstance(a, sp.Indexed) and str(a.base) == "S",
+                          lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n))
+        e = instantiate(e.doit(), self.n)
+        return self._assume(self.exponentials(e), assumes)
+
+    def exponentials(self, e: sp.Expr) -> sp.Expr:
+        """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable."""
+        index = {zm: m for m, zm in enumerate(self.z)}
+
+        def power(x: sp.exp) -> sp.Expr:
+            out, rest = sp.Integer(1), sp.Integer(0)
+            for term, coeff in x.args[0].as_coefficients_dict().items():
+                if term in index and coeff.is_Integer:
+                    out *= self.e[index[term]] ** coeff
+                else:
+                    rest += coeff * term
+            return out * sp.exp(rest)
+        return e.replace(lambda x: isinstance(x, sp.exp), power)
+
+    def _assume(self, e: sp.Expr, assumes) -> sp.Expr:
+        for assumption in assumes:
+            if assumption.name == "labels-sum-to-one":
+                e = e.xreplace({self.y[-1]: 1 - sum(self.y[:-1])})
+        return e
+
+
+def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0) -> tuple[Step, ...]:
+    """Check every step against the mechanical derivative; return the steps with checks.
+
+    Raises:
+        StepError: naming the first step (1-based) whose right side differs from the
+            derivative, with an entry where it differs.
+    """
+    concrete = _Concrete(problem, n)
+    rng = np.random.default_rng(seed)
+    truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
+    out = []
+    for number, step in enumerate(steps, start=1):
+        keys = _entries(problem.indices, n, step.case)
+        chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n)
+        lhs, rhs = [], []
+        for key in chosen:
+            memo = (key, tuple(a.name for a in step.assumes))
+            if memo not in truths:
+                truths[memo] = concrete(mechanical[_row(key, problem)], key, step.assumes)
+            truth = truths[memo]
+            claim = concrete(step.rhs, key, step.assumes)
+            if sp.cancel(sp.together(truth - claim)) != 0:
+                raise StepError(
+                    f"step {number} ({step.reason}) does not follow: at entry {key} it gives "
+                    f"{sp.sstr(claim)} but the derivative is {sp.sstr(truth)}")
+            lhs.append(truth)
+            rhs.append(claim)
+        error = _numeric(lhs, rhs, concrete, rng)
+        if not error <= EXACT_ATOL + EXACT_RTOL:
+            raise StepError(f"step {number} ({step.reason}) fails numerically "
+                            f"(max error {error:.3g})")
+        out.append(replace(step, check=StepCheck(len(chosen), len(keys), STEP_POINTS, error)))
+    return tuple(out)
+
+
+def _row(key, problem):
+    """Position in the mechanical matrix of the entry with these index values."""
+    return (0, key[0] - 1) if len(key) == 1 else (key[0] - 1, key[1] - 1)
+
+
+def _numeric(lhs, rhs, concrete: _Concrete, rng) -> float:
+    """Largest relative difference of the two lists of entries at random points."""
+    symbols = sorted(set().union(*(e.free_symbols for e in lhs + rhs)), key=str)
+    f = lambdify_entries(lhs + rhs, symbols)
+    values = []
+    for s in symbols:
+        if s in concrete.e:        # e_m = exp(z_m) at moderate logits
+            values.append(np.exp(rng.normal(0.0, 1.0, STEP_POINTS)))
+        else:                      # labels and probabilities
+            values.append(rng.uniform(0.05, 1.0, STEP_POINTS))
+    out = f(*values)
+    a, b = out[:, :len(lhs)], out[:, len(lhs):]
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("inf")
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(a)), initial=0.0))

@@ -1,0 +1,155 @@
+"""LaTeX, Markdown and JSON export: exact strings, files, and a real pdflatex run."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from derive import TARGETS, derivation
+from derive.errors import DeriveError, InputError
+from derive.export import compile_pdf, format_for, render, render_document, write
+from derive.render.latex import derivation_latex, document_latex, steps_latex
+from derive.render.markdown import derivation_markdown
+
+SOFTMAX_JACOBIAN_STEPS = r"""\begin{align*}
+\frac{\partial S_i}{\partial z_j} &= \frac{\partial}{\partial z_j} \frac{e^{z_i}}{\sum_{k} e^{z_k}} && \text{(1) definition of the softmax} \\
+ &= \frac{\delta_{ij} e^{z_i} \sum_{k} e^{z_k} - e^{z_i} e^{z_j}}{\left(\sum_{k} e^{z_k}\right)^{2}} && \text{(2) quotient rule} \\
+ &= S_i \delta_{ij} - S_i S_j && \text{(3) recognise the softmax outputs} \\
+ &= S_i \left(1 - S_i\right) && \text{(4) case $i = j$} \\
+ &= - S_i S_j && \text{(5) case $i \neq j$} \\
+ &= S_i \left(\delta_{ij} - S_j\right) && \text{(6) both cases in one with the Kronecker delta}
+\end{align*}"""
+
+
+def test_softmax_jacobian_steps_as_an_align_block():
+    assert steps_latex(derivation("softmax-jacobian", 3, check=False)) == SOFTMAX_JACOBIAN_STEPS
+
+
+def test_fragment_has_no_sympy_spellings():
+    for name in TARGETS:
+        fragment = derivation_latex(derivation(name, 3))
+        for bad in ["KroneckerDelta", "_{1}", r"\operatorname{Sum}", "Derivative", "−"]:
+            assert bad not in fragment, (name, bad)
+
+
+def test_assumption_is_in_every_format():
+    d = derivation("softmax-cross-entropy-grad", 3)
+    assert r"\sum_{k} y_k = 1" in derivation_latex(d)
+    assert r"\sum_{k} y_k = 1" in derivation_markdown(d)
+    assert json.loads(render(d, "json"))["steps"][-1]["assumptions"] == ["labels-sum-to-one"]
+    assert "[assumes Σ_k y_k = 1]" in render(d, "text")
+
+
+def test_markdown_uses_display_maths_blocks():
+    md = derivation_markdown(derivation("softmax-jacobian", 3))
+    assert md.count("$$") % 2 == 0 and r"\begin{aligned}" in md
+
+
+def test_jupyter_representations():
+    d = derivation("log-softmax-jacobian", 3)
+    assert d._repr_latex_().startswith("$$\\begin{aligned}")
+    assert d._repr_markdown_().startswith("## log-softmax Jacobian")
+
+
+def test_json_steps_are_objects():
+    data = json.loads(render(derivation("softmax-jacobian", 3), "json"))
+    step = data["steps"][3]
+    assert step["case"] == {"indices": ["i", "j"], "equal": True}
+    assert step["rhs"] == {"text": "S_i(1 − S_i)", "latex": r"S_i \left(1 - S_i\right)"}
+    assert step["checked"]["exact_entries"] == 3
+
+
+@pytest.mark.parametrize("path, fmt", [("a.tex", "latex"), ("a.md", "markdown"),
+                                       ("a.JSON", "json"), ("a.txt", "text")])
+def test_format_for(path, fmt):
+    assert format_for(path) == fmt
+
+
+def test_format_for_unknown_extension():
+    with pytest.raises(InputError, match="cannot tell the format"):
+        format_for("a.docx")
+
+
+def test_write_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "x.md"
+    write(target, "one")
+    with pytest.raises(InputError, match="pass --force"):
+        write(target, "two")
+    write(target, "two", force=True)
+    assert target.read_text() == "two\n"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None,
+                    reason="pdflatex is not installed (Debian: texlive-latex-base)")
+def test_the_standalone_document_compiles_with_pdflatex(tmp_path):
+    tex = tmp_path / "all.tex"
+    tex.write_text(render_document([derivation(name, 3) for name in TARGETS], "latex"))
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                          "-no-shell-escape", "all.tex"], cwd=tmp_path, capture_output=True,
+                         text=True, errors="replace", timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    pages = int(re.search(r"Output written on all\.pdf \((\d+) pages?", run.stdout).group(1))
+    sections = (tmp_path / "all.aux").read_text().count("{section}")
+    assert sections == len(TARGETS)
+    assert 3 <= pages <= 8
+    assert "Overfull" not in run.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_cli_export_pdf(tmp_path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(main, ["export", "notes.tex", "softmax-jacobian", "--pdf"])
+        assert result.exit_code == 0, result.output
+        with open("notes.pdf", "rb") as pdf:
+            assert pdf.read(4) == b"%PDF"
+
+
+def test_compile_pdf_without_pdflatex_is_a_clear_error(tmp_path, monkeypatch):
+    tex = tmp_path / "a.tex"
+    tex.write_text(document_latex([derivation("softmax-jacobian", 2)]))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(DeriveError, match="pdflatex is not installed"):
+        compile_pdf(tex)
+
+
+def test_cli_export_formats_and_force(tmp_path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        assert runner.invoke(main, ["export", "all.md"]).exit_code == 0
+        with open("all.md", encoding="utf-8") as md:
+            assert md.read().count("\n## ") == len(TARGETS)
+        again = runner.invoke(main, ["export", "all.md"])
+        assert again.exit_code == 2 and "pass --force" in again.output
+        assert runner.invoke(main, ["export", "all.md", "--force"]).exit_code == 0
+        assert runner.invoke(main, ["export", "some.json", "cross-entropy-grad"]).exit_code == 0
+        with open("some.json", encoding="utf-8") as f:
+            assert [d["target"] for d in json.load(f)] == ["cross-entropy-grad"]
+        bad = runner.invoke(main, ["export", "x.md", "--pdf"])
+        assert bad.exit_code == 2 and "--pdf needs a .tex file" in bad.output
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--format", "latex"], r"\begin{align*}"),
+    (["--format", "latex", "--standalone"], r"\documentclass"),
+    (["--format", "markdown"], "$$"),
+    (["--result-only"], "matrix form"),
+])
+def test_show_formats(args, expected):
+    result = CliRunner().invoke(main, ["show", "softmax-jacobian", *args])
+    assert result.exit_code == 0 and expected in result.output
+
+
+def test_show_result_only_leaves_out_the_steps():
+    out = CliRunner().invoke(main, ["show", "softmax-jacobian", "--result-only"]).output
+    assert "quotient rule" not in out and "S_i(δ_ij − S_j)" in out
+
+
+def test_show_to_an_unwritable_path_is_exit_2(tmp_path):
+    result = CliRunner().invoke(main, ["show", "softmax-jacobian", "-o",
+                                       str(tmp_path / "missing" / "x.txt")])
+    assert result.exit_code == 2 and "cannot write" in result.output
