@@ -100,13 +100,13 @@ def test_the_standalone_document_compiles_with_pdflatex(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-def test_cli_export_pdf(tmp_path):
+def test_cli_export_pdf(tmp_path, monkeypatch):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["export", "notes.tex", "softmax-jacobian", "--pdf"])
-        assert result.exit_code == 0, result.output
-        with open("notes.pdf", "rb") as pdf:
-            assert pdf.read(4) == b"%PDF"
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["export", "notes.tex", "softmax-jacobian", "--pdf"])
+    assert result.exit_code == 0, result.output
+    with open("notes.pdf", "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
 
 
 def test_compile_pdf_without_pdflatex_is_a_clear_error(tmp_path, monkeypatch):
@@ -117,20 +117,20 @@ def test_compile_pdf_without_pdflatex_is_a_clear_error(tmp_path, monkeypatch):
         compile_pdf(tex)
 
 
-def test_cli_export_formats_and_force(tmp_path):
+def test_cli_export_formats_and_force(tmp_path, monkeypatch):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        assert runner.invoke(main, ["export", "all.md"]).exit_code == 0
-        with open("all.md", encoding="utf-8") as md:
-            assert md.read().count("\n## ") == len(TARGETS)
-        again = runner.invoke(main, ["export", "all.md"])
-        assert again.exit_code == 2 and "pass --force" in again.output
-        assert runner.invoke(main, ["export", "all.md", "--force"]).exit_code == 0
-        assert runner.invoke(main, ["export", "some.json", "cross-entropy-grad"]).exit_code == 0
-        with open("some.json", encoding="utf-8") as f:
-            assert [d["target"] for d in json.load(f)] == ["cross-entropy-grad"]
-        bad = runner.invoke(main, ["export", "x.md", "--pdf"])
-        assert bad.exit_code == 2 and "--pdf needs a .tex file" in bad.output
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["export", "all.md"]).exit_code == 0
+    with open("all.md", encoding="utf-8") as md:
+        assert md.read().count("\n## ") == len(TARGETS)
+    again = runner.invoke(main, ["export", "all.md"])
+    assert again.exit_code == 2 and "pass --force" in again.output
+    assert runner.invoke(main, ["export", "all.md", "--force"]).exit_code == 0
+    assert runner.invoke(main, ["export", "some.json", "cross-entropy-grad"]).exit_code == 0
+    with open("some.json", encoding="utf-8") as f:
+        assert [d["target"] for d in json.load(f)] == ["cross-entropy-grad"]
+    bad = runner.invoke(main, ["export", "x.md", "--pdf"])
+    assert bad.exit_code == 2 and "--pdf needs a .tex file" in bad.output
 
 
 @pytest.mark.parametrize("args, expected", [
