@@ -24,6 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .errors import RewriteError
+from .rewrite import exponentials_as_products
 
 __all__ = [
     "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
@@ -144,17 +145,13 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
     """
     d = sp.Dummy("D", positive=True)
 
-    def as_outputs(e: sp.exp) -> sp.Expr:
-        product, rest = sp.Integer(1), sp.Integer(0)
-        for term, coeff in e.args[0].as_coefficients_dict().items():
-            if isinstance(term, sp.Indexed) and term.base == logits and coeff.is_Integer:
-                product *= (outputs[term.indices[0]] * d) ** coeff
-            else:
-                rest += coeff * term
-        return product * sp.exp(rest)
+    def output_of(term: sp.Expr) -> sp.Expr | None:
+        if isinstance(term, sp.Indexed) and term.base == logits:
+            return outputs[term.indices[0]] * d
+        return None
 
     replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n), lambda e: d)
-    replaced = replaced.replace(lambda e: isinstance(e, sp.exp), as_outputs)
+    replaced = exponentials_as_products(replaced, output_of)
     result = sp.expand(sp.cancel(sp.together(replaced)))
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")

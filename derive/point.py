@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .functions import family_symbols
+from .functions import family_symbols, instantiate
 from .numeric import FD_ATOL, FD_RTOL, REFERENCES, finite_differences, lambdify_entries, softmax
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
@@ -151,7 +151,6 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     for name, v in values.items():
         args += family_symbols("S" if name == "z" else name, n)
         arrays += list((softmax(v) if name == "z" else v).T)
-    from .functions import instantiate
     f = lambdify_entries([instantiate(e, n) for e in matrix], args)
     with np.errstate(all="ignore"):
         value = f(*arrays).reshape(matrix.rows, matrix.cols)

@@ -27,7 +27,7 @@ from .errors import RewriteError
 from .functions import to_indexed
 
 __all__ = [
-    "Assumption", "recognise_softmax", "recognise_sums", "apply_assumption",
+    "Assumption", "recognise_softmax", "exponentials_as_products", "recognise_sums", "apply_assumption",
     "index_form", "tidy", "concrete_symbols",
 ]
 
@@ -69,21 +69,8 @@ def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Seque
     -S_1*S_2
     """
     d = sp.Dummy("D", positive=True)
-    index_of = {zk: m for m, zk in enumerate(logits)}
-
-    def as_outputs(e: sp.exp) -> sp.Expr:
-        powers = e.args[0].as_coefficients_dict()
-        product = sp.Integer(1)
-        rest = sp.Integer(0)
-        for term, coeff in powers.items():
-            if term in index_of and coeff.is_Integer:
-                product *= (outputs[index_of[term]] * d) ** coeff
-            else:
-                rest += coeff * term
-        return product * sp.exp(rest)
-
-    replaced = expr.xreplace({denominator: d})
-    replaced = replaced.replace(lambda e: isinstance(e, sp.exp), as_outputs)
+    output_of = {zk: outputs[m] * d for m, zk in enumerate(logits)}
+    replaced = exponentials_as_products(expr.xreplace({denominator: d}), output_of.get)
     result = sp.cancel(replaced)
     leftover = result.free_symbols & (set(logits) | {d})
     if leftover:
@@ -91,6 +78,30 @@ def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Seque
             f"cannot write {sp.sstr(expr)} through the softmax outputs alone "
             f"({', '.join(sorted(map(str, leftover - {d})) or ['the sum of exponentials'])} remains)")
     return result
+
+
+def exponentials_as_products(expr: sp.Expr, factor_for) -> sp.Expr:
+    """Rewrite every ``exp(Σ a_m t_m)`` as ``Π factor_for(t_m)^{a_m} · exp(rest)``.
+
+    ``factor_for(term)`` gives what ``exp(term)`` stands for, or None to leave the term in
+    the exponent; only integer coefficients are taken out.  Working on the linear
+    combination catches ``exp(a)·exp(b)`` that SymPy has merged into ``exp(a + b)``.
+
+    >>> a, b, A = sp.symbols("a b A")
+    >>> exponentials_as_products(sp.exp(2*a - b), {a: A}.get)
+    A**2*exp(-b)
+    """
+    def split(e: sp.exp) -> sp.Expr:
+        product, rest = sp.Integer(1), sp.Integer(0)
+        for term, coeff in e.args[0].as_coefficients_dict().items():
+            factor = factor_for(term) if coeff.is_Integer else None
+            if factor is None:
+                rest += coeff * term
+            else:
+                product *= factor ** coeff
+        return product * sp.exp(rest)
+
+    return expr.replace(lambda e: isinstance(e, sp.exp), split)
 
 
 def recognise_sums(expr: sp.Expr, family: Sequence[sp.Symbol], total: sp.Expr) -> sp.Expr:

@@ -21,7 +21,7 @@ import sympy as sp
 from .errors import StepError
 from .functions import family_symbols, instantiate, softmax
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
-from .rewrite import Assumption
+from .rewrite import Assumption, exponentials_as_products
 
 __all__ = ["Step", "StepCheck", "check_steps", "EXACT_ENTRY_LIMIT"]
 
@@ -104,17 +104,7 @@ class _Concrete:
 
     def exponentials(self, e: sp.Expr) -> sp.Expr:
         """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable."""
-        index = {zm: m for m, zm in enumerate(self.z)}
-
-        def power(x: sp.exp) -> sp.Expr:
-            out, rest = sp.Integer(1), sp.Integer(0)
-            for term, coeff in x.args[0].as_coefficients_dict().items():
-                if term in index and coeff.is_Integer:
-                    out *= self.e[index[term]] ** coeff
-                else:
-                    rest += coeff * term
-            return out * sp.exp(rest)
-        return e.replace(lambda x: isinstance(x, sp.exp), power)
+        return exponentials_as_products(e, dict(zip(self.z, self.e)).get)
 
     def _assume(self, e: sp.Expr, assumes) -> sp.Expr:
         for assumption in assumes:

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from derive import TARGETS, derivation
-from derive.catalog import Problem, Target, get_target
+from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
 from derive.derivation import MAX_CLASSES, validate_classes
 from derive.errors import InputError, RewriteError, StepError

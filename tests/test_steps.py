@@ -6,7 +6,6 @@ import pytest
 import sympy as sp
 
 from derive import TARGETS, derivation
-from derive.catalog import get_target
 from derive.errors import StepError
 from derive.functions import S, i, j, k, y
 from derive.routes import ROUTES, route

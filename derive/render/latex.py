@@ -17,9 +17,10 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..matrices import MatrixForm, MatrixTerm
-from .text import factor_rank, element_vectors, index_order
+from .notation import element_vectors, factor_rank, index_order, shown_indices
 
-__all__ = ["DerivePrinter", "latex", "form_latex"]
+__all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
+           "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex"]
 
 
 def _subscript(name: str) -> str:
@@ -209,12 +210,11 @@ def facts_latex(d) -> list[str]:
 
 def matrix_latex(matrix) -> str:
     """A ``pmatrix``, with the middle rows and columns elided as in the text output."""
-    from .text import _shown
     rows, cols = matrix.shape
     lines = []
-    for a in _shown(rows):
+    for a in shown_indices(rows):
         cells = []
-        for b in _shown(cols):
+        for b in shown_indices(cols):
             if a is None:
                 cells.append(r"\ddots" if b is None else r"\vdots")
             else:
@@ -223,7 +223,7 @@ def matrix_latex(matrix) -> str:
     return "\\begin{pmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{pmatrix}"
 
 
-def _number(x: float) -> str:
+def number_latex(x: float) -> str:
     mantissa, _, exponent = f"{x:.1e}".partition("e")
     if int(exponent) == 0:
         return mantissa
@@ -255,8 +255,8 @@ def result_latex(d) -> str:
         verdict = "passed" if c.passed else "FAILED"
         parts.append(
             rf"\noindent Numeric cross-check {verdict}: largest relative error "
-            rf"${_number(c.max_rel_error)}$, largest absolute error ${_number(c.max_abs_error)}$ "
-            rf"(entries up to ${_number(c.max_magnitude)}$ in size), "
+            rf"${number_latex(c.max_rel_error)}$, largest absolute error ${number_latex(c.max_abs_error)}$ "
+            rf"(entries up to ${number_latex(c.max_magnitude)}$ in size), "
             rf"{len(c.comparisons)} comparisons at {c.points} points "
             rf"({c.extreme_points} with extreme logits), seed {c.seed}.")
     return "\n\n".join(parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .latex import _number, facts_latex, form_latex, latex, matrix_latex, steps_latex
+from .latex import number_latex, facts_latex, form_latex, latex, matrix_latex, steps_latex
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -34,7 +34,7 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
     if d.check is not None:
         c = d.check
         out.append(f"Numeric cross-check {'passed' if c.passed else 'FAILED'}: largest relative "
-                   f"error ${_number(c.max_rel_error)}$, {len(c.comparisons)} comparisons at "
+                   f"error ${number_latex(c.max_rel_error)}$, {len(c.comparisons)} comparisons at "
                    f"{c.points} points ({c.extreme_points} with extreme logits), seed {c.seed}.")
         out.append("")
     return "\n".join(out)

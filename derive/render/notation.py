@@ -1,0 +1,49 @@
+"""Notation shared by the text and LaTeX printers: index order, vectors, layout."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["SHOWN", "index_order", "element_vectors", "factor_rank", "shown_indices"]
+
+# Matrices larger than this are shown with their first and last rows and columns only.
+SHOWN = 6
+
+
+def index_order(symbol: sp.Basic) -> tuple[bool, str]:
+    """Sort key for the indices of a delta: ``i < j < k …``, the class label ``c`` last."""
+    name = str(symbol)
+    return (name == "c", name)
+
+
+def element_vectors(element: sp.Expr) -> tuple[list[str], list[str]]:
+    """The vectors of an element expression: ``y_i/S_i`` ↦ ``(["y"], ["S"])``.
+
+    ``1`` gives ``([], [])``, the all-ones vector.  Used by every renderer of a
+    :class:`~derive.matrices.MatrixForm`.
+    """
+    numerator, denominator = [], []
+    for factor in sp.Mul.make_args(sp.sympify(element)):
+        base, power = factor.as_base_exp()
+        if isinstance(base, sp.Indexed) and power.is_Integer:
+            target = numerator if power > 0 else denominator
+            target.extend([str(base.base)] * abs(int(power)))
+        elif factor != 1:
+            raise ValueError(f"no vector notation for the element {factor}")
+    return numerator, denominator
+
+
+def factor_rank(factor: sp.Expr) -> int:
+    """Plain factors, then derivatives, sums and brackets: S_i(δ_ij − S_j), S_j Σ_k y_k."""
+    if isinstance(factor, sp.Add):
+        return 3
+    if isinstance(factor, sp.Sum):
+        return 2
+    return int(isinstance(factor, sp.Derivative))
+
+
+def shown_indices(size: int) -> list[int | None]:
+    """Rows (or columns) to show: all up to SHOWN, else 1, 2, ⋯ (None), N."""
+    if size <= SHOWN:
+        return list(range(size))
+    return [0, 1, None, size - 1]

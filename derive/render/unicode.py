@@ -1,0 +1,243 @@
+"""Unicode maths the way a person writes it, ``S_i(δ_ij − S_j)``.
+
+:class:`TextPrinter` is a :class:`sympy.printing.str.StrPrinter` subclass: indexed
+families print with subscripts (``S_i``), Kronecker deltas as ``δ_ij``, full sums as
+``Σ_k``, products by juxtaposition, and the minus sign as ``−``.
+
+>>> from derive.functions import S, i, j
+>>> text(S[i] * (sp.KroneckerDelta(i, j) - S[j]))
+'S_i(δ_ij − S_j)'
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ..matrices import MatrixForm, MatrixTerm
+from .notation import element_vectors, factor_rank, index_order, shown_indices
+
+__all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negative"]
+
+MINUS = "\u2212"
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class TextPrinter(StrPrinter):
+    """Print SymPy expressions as readable Unicode maths."""
+
+    # SymPy's classes carry their own ``_sympystr``; a private method name makes every
+    # class go through the ``_print_<Class>`` methods below instead.
+    printmethod = "_derive_text"
+
+    def _print_Indexed(self, expr):
+        return f"{self._print(expr.base)}_{''.join(self._print(x) for x in expr.indices)}"
+
+    def _print_IndexedBase(self, expr):
+        return str(expr.label)
+
+    def _print_KroneckerDelta(self, expr):
+        a, b = sorted(expr.args, key=index_order)
+        return f"δ_{self._print(a)}{self._print(b)}"
+
+    def _print_Sum(self, expr):
+        body = expr.function
+        indices = "".join(str(limit[0]) for limit in expr.limits)
+        inner = self._print(body)
+        if isinstance(body, sp.Add):
+            inner = f"({inner})"
+        return f"Σ_{indices} {inner}"
+
+    def _print_Derivative(self, expr):
+        (variable, _count), = expr.variable_count
+        inner = expr.expr
+        if isinstance(inner, sp.log) and isinstance(inner.args[0], (sp.Indexed, sp.Symbol)):
+            return f"∂ {self._print(inner)}/∂{self._print(variable)}"
+        if isinstance(inner, (sp.Indexed, sp.Symbol)):
+            return f"∂{self._print(inner)}/∂{self._print(variable)}"
+        body = self._print(inner)
+        if isinstance(inner, (sp.Add, sp.Mul)):
+            body = f"({body})"
+        return f"∂/∂{self._print(variable)} {body}"
+
+    def _print_log(self, expr):
+        (arg,) = expr.args
+        if isinstance(arg, (sp.Indexed, sp.Symbol)):
+            return f"log {self._print(arg)}"
+        return f"log({self._print(arg)})"
+
+    def _print_exp(self, expr):
+        return f"exp({self._print(expr.args[0])})"
+
+    def _print_Pow(self, expr, rational=False):
+        base, power = expr.as_base_exp()
+        if power.is_Integer and power < 0:
+            return f"1/{self._factor(base ** -power)}"
+        shown = self._factor(base)
+        if power.is_Integer:
+            return f"{shown}{str(int(power)).translate(SUPERSCRIPTS)}"
+        return f"{shown}^({self._print(power)})"
+
+    def _print_Add(self, expr, order=None):
+        terms = list(sp.Add.make_args(expr))
+        # Positive terms first: δ_ij − S_j, S_j − y_j, as in the textbooks.
+        terms.sort(key=lambda t: is_negative(t))
+        out = ""
+        for position, term in enumerate(terms):
+            negative = is_negative(term)
+            body = self._print(-term if negative else term)
+            if position == 0:
+                out = f"{MINUS}{body}" if negative else body
+            else:
+                out += f" {MINUS} {body}" if negative else f" + {body}"
+        return out
+
+    def _print_Mul(self, expr):
+        if is_negative(expr):
+            return f"{MINUS}{self._print(-expr)}"
+        coeff, factors = expr.as_coeff_mul()
+        numerator, denominator = [], []
+        if coeff != 1:
+            p, q = sp.fraction(coeff)
+            if p != 1:
+                numerator.append(p)
+            if q != 1:
+                denominator.append(q)
+        for f in factors:
+            base, power = f.as_base_exp()
+            if power.is_Integer and power < 0:
+                denominator.append(base ** -power)
+            else:
+                numerator.append(f)
+        numerator.sort(key=factor_rank)
+        _number_order(numerator)
+        top = self._juxtapose(numerator) if numerator else "1"
+        if not denominator:
+            return top
+        bottom = self._juxtapose(denominator)
+        if len(denominator) > 1:
+            bottom = f"({bottom})"
+        if isinstance(numerator[0] if len(numerator) == 1 else None, sp.Add):
+            top = self._factor(numerator[0])
+        return f"{top}/{bottom}"
+
+    def _juxtapose(self, factors) -> str:
+        out = ""
+        for position, f in enumerate(factors):
+            last = position == len(factors) - 1
+            # A trailing Σ needs no brackets: nothing follows that it could swallow.
+            shown = self._print(f) if last and isinstance(f, sp.Sum) else self._factor(f)
+            if out and not shown.startswith("("):
+                out += " "
+            out += shown
+        return out
+
+    def _factor(self, expr) -> str:
+        """A factor of a product, bracketed when it is a sum."""
+        shown = self._print(expr)
+        if isinstance(expr, (sp.Add, sp.Sum)) or (isinstance(expr, sp.Mul) and is_negative(expr)):
+            return f"({shown})"
+        return shown
+
+    def _print_Integer(self, expr):
+        return str(expr.p).replace("-", MINUS)
+
+
+def _entry_number(factor: sp.Expr) -> tuple[str, int] | None:
+    """``S_12`` (or a power of it) ↦ ``("S", 12)``; None for anything else."""
+    base = factor.as_base_exp()[0]
+    if isinstance(base, sp.Symbol):
+        name, _, tail = base.name.rpartition("_")
+        if name and tail.isdigit():
+            return (name, int(tail))
+    return None
+
+
+def _number_order(factors: list) -> None:
+    """Put concrete entries in numeric order in place: S_2 S_11, not S_11 S_2."""
+    slots = [m for m, f in enumerate(factors) if _entry_number(f) is not None]
+    ordered = sorted((factors[m] for m in slots), key=_entry_number)
+    for m, f in zip(slots, ordered):
+        factors[m] = f
+
+
+def is_negative(term: sp.Expr) -> bool:
+    return term.could_extract_minus_sign()
+
+
+_PRINTER = TextPrinter()
+
+
+def text(expr: sp.Basic) -> str:
+    """``expr`` as Unicode maths.
+
+    >>> from derive.functions import S, y, j
+    >>> text(-y[j] / S[j])
+    '−y_j/S_j'
+    """
+    return _PRINTER.doprint(expr)
+
+
+def matrix_text(matrix: sp.MatrixBase, indent: str = "  ") -> str:
+    """A grid with aligned columns; large matrices show their corners around ``⋯``.
+
+    >>> S1, S2 = sp.symbols("S_1 S_2")
+    >>> print(matrix_text(sp.Matrix([[S1, -S1*S2], [-S1*S2, S2]])))
+      [ S_1        −S_1 S_2 ]
+      [ −S_1 S_2   S_2      ]
+    """
+    rows, cols = matrix.shape
+    row_ids = shown_indices(rows)
+    col_ids = shown_indices(cols)
+    grid = [[("⋯" if b is None else ("⋮" if a is None else text(matrix[a, b])))
+             for b in col_ids] for a in row_ids]
+    widths = [max(len(row[m]) for row in grid) for m in range(len(col_ids))]
+    lines = []
+    for row in grid:
+        cells = "   ".join(cell.ljust(w) for cell, w in zip(row, widths))
+        lines.append(f"{indent}[ {cells} ]")
+    return "\n".join(lines)
+
+
+def form_text(form: MatrixForm | None) -> str | None:
+    """The matrix / vector notation: ``diag(S) − S Sᵀ``, ``S − y``, ``−y ⊘ S``.
+
+    ``I`` is the identity, ``𝟙`` the all-ones vector, ``⊙``/``⊘`` elementwise product and
+    division, ``e_c`` the one-hot vector of class c.
+    """
+    if form is None:
+        return None
+    out = ""
+    terms = sorted(form.terms, key=lambda t: is_negative(sp.sympify(t.coeff)))
+    for position, term in enumerate(terms):
+        coeff = sp.sympify(term.coeff)
+        negative = is_negative(coeff)
+        magnitude = -coeff if negative else coeff
+        body = _term_text(term, form)
+        if magnitude != 1:
+            shown = text(magnitude)
+            if isinstance(magnitude, (sp.Add, sp.Sum)):
+                shown = f"({shown})"
+            body = f"{shown} {body}"
+        if position == 0:
+            out = f"{MINUS}{body}" if negative else body
+        else:
+            out += f" {MINUS} {body}" if negative else f" + {body}"
+    return out or "0"
+
+
+def _vector(element) -> str:
+    numerator, denominator = element_vectors(element)
+    top = " ⊙ ".join(numerator) if numerator else "𝟙"
+    return " ⊘ ".join([top, *denominator]) if denominator else top
+
+
+def _term_text(term: MatrixTerm, form: MatrixForm) -> str:
+    if term.kind == "diag":
+        return "I" if term.left == 1 else f"diag({_vector(term.left)})"
+    if term.kind == "outer":
+        right = _vector(term.right)
+        return f"{_vector(term.left)} {right if len(right) == 1 else f'({right})'}ᵀ"
+    if term.kind == "onehot":
+        return f"e_{form.label}"
+    return _vector(term.left)
