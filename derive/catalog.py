@@ -48,6 +48,7 @@ class Problem:
         inputs: the variables a point must give (``--at``), in order.
         assumptions: the hypotheses the textbook result uses, applied in order.
         softmax_of: the logits when ``S`` in the result stands for ``softmax(z)``.
+        classes: the number of classes N, an int or a symbol.
     """
 
     name: sp.Expr
@@ -58,6 +59,7 @@ class Problem:
     inputs: tuple[str, ...]
     assumptions: tuple[Assumption, ...] = ()
     softmax_of: sp.IndexedBase | None = z
+    classes: int | sp.Symbol = 3
 
     @property
     def indices(self) -> tuple[sp.Symbol, ...]:
@@ -87,30 +89,30 @@ class Target:
 
 def _softmax_jacobian(n):
     return Problem(name=S[i], function=softmax(z, i, n), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z",))
+                   wrt=z, wrt_index=j, inputs=("z",), classes=n)
 
 
 def _log_softmax_jacobian(n):
     return Problem(name=sp.log(S[i]), function=log_softmax(z, i, n), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z",))
+                   wrt=z, wrt_index=j, inputs=("z",), classes=n)
 
 
 def _cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=cross_entropy(y, lambda m: S[m], n),
                    output_index=None, wrt=S, wrt_index=j, inputs=("S", "y"),
-                   softmax_of=None)
+                   softmax_of=None, classes=n)
 
 
 def _softmax_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"),
                    function=cross_entropy(y, lambda m: softmax(z, m, n), n),
                    output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"),
-                   assumptions=(labels_sum_to_one(n),))
+                   assumptions=(labels_sum_to_one(n),), classes=n)
 
 
 def _sparse_softmax_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=-log_softmax(z, c, n), output_index=c,
-                   wrt=z, wrt_index=j, inputs=("z", "c"))
+                   wrt=z, wrt_index=j, inputs=("z", "c"), classes=n)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (

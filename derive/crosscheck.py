@@ -11,6 +11,7 @@ the simplex for the textbook form, and the general form is checked with unrestri
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,7 @@ from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, Chec
 if TYPE_CHECKING:
     from .derivation import Derivation
 
-__all__ = ["cross_check", "ORDINARY_POINTS"]
+__all__ = ["cross_check", "cross_check_instances", "ORDINARY_POINTS"]
 
 ORDINARY_POINTS = 24
 
@@ -63,6 +64,21 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
     total = ORDINARY_POINTS + wide[problem.inputs[0]].shape[0] * (2 if d.assumptions else 1)
     return CheckReport(tuple(comparisons), seed, total, extreme * (2 if d.assumptions else 1))
+
+
+def cross_check_instances(instances, seed: int = 0) -> CheckReport:
+    """One report for a symbolic-N result instantiated at several concrete N.
+
+    Each instance (from :func:`derive.derivation.instantiate_derivation`) gets the full
+    :func:`cross_check`; the comparisons are named after their N.
+    """
+    comparisons, points, extreme = [], 0, 0
+    for offset, d in enumerate(instances):
+        report = cross_check(d, seed + offset)
+        comparisons += [replace(c, name=f"N = {d.classes}: {c.name}") for c in report.comparisons]
+        points += report.points
+        extreme += report.extreme_points
+    return CheckReport(tuple(comparisons), seed, points, extreme)
 
 
 def _evaluate(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:

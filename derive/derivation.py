@@ -8,6 +8,12 @@
 (KroneckerDelta(i, j) - S[j])*S[i]
 >>> d.check.passed
 True
+
+With a symbolic number of classes the same pipeline proves the result for every N:
+
+>>> d = derivation("softmax-cross-entropy-grad", classes="N")
+>>> d.result, d.proof.statement
+(S[j] - y[j], 'for all N ≥ 1')
 """
 
 from __future__ import annotations
@@ -21,17 +27,27 @@ import sympy as sp
 from .catalog import Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
 from .functions import family_symbols, instantiate, k
+from .indexed import ranges_of
 from .matrices import MatrixForm, matrix_form
+from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .routes import route
-from .steps import Step, check_steps
+from .steps import Step, StepCheck, check_steps
 from .rewrite import (Assumption, apply_assumption, index_form, recognise_softmax,
                       recognise_sums, tidy)
 
-__all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes"]
+__all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
+           "SYMBOLIC_SIZES", "RESERVED_NAMES"]
 
 # The largest number of classes accepted for a concrete-N derivation.  The work grows as
 # N² entries (N³ operations); see bench/ for the measured times.
 MAX_CLASSES = 64
+
+# A symbolic-N derivation is proved by the rules for every N; in addition each step and
+# the result are checked at these concrete N (exactly, and numerically at random points).
+SYMBOLIC_SIZES = (1, 2, 3, 5)
+
+# Letters that already mean something in a derivation, so cannot name the number of classes.
+RESERVED_NAMES = frozenset("ijklcmzySLDe")
 
 
 @dataclass(frozen=True)
@@ -54,21 +70,33 @@ class Derivation:
         steps: the textbook route from the definition to ``result``, every step checked
             against ``mechanical`` (exactly and numerically).
         check: the numeric cross-check report (``None`` when not requested).
+        proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
+            conditions and the rules used; ``None`` for a concrete N.
+
+    For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
+    index-notation derivative, and there are no concrete entries (``general_matrix`` and
+    ``matrix`` are ``None``; :func:`instantiate_derivation` gives them for any N).
     """
 
     target: Target
-    classes: int
+    classes: int | sp.Symbol
     problem: Problem
     mechanical: sp.ImmutableMatrix
     general: sp.Expr
     result: sp.Expr
-    general_matrix: sp.ImmutableMatrix
-    matrix: sp.ImmutableMatrix
+    general_matrix: sp.ImmutableMatrix | None
+    matrix: sp.ImmutableMatrix | None
     form: MatrixForm
     general_form: MatrixForm
     assumptions: tuple[Assumption, ...]
     steps: tuple[Step, ...] = ()
     check: object = None
+    proof: Proof | None = None
+
+    @property
+    def symbolic(self) -> bool:
+        """True when the number of classes is a symbol: the result holds for every N."""
+        return isinstance(self.classes, sp.Symbol)
 
     def _repr_latex_(self) -> str:
         """Jupyter: the steps and the result as display maths (rendering lives in render/)."""
@@ -87,16 +115,25 @@ class Derivation:
         return sp.Derivative(self.problem.name, self.problem.wrt[self.problem.wrt_index])
 
 
-def validate_classes(classes: object) -> int:
-    """``classes`` as an int in 2..MAX_CLASSES, or an :class:`InputError` saying why not.
+def validate_classes(classes: object) -> int | sp.Symbol:
+    """``classes`` as an int in 2..MAX_CLASSES or as a symbol, or an :class:`InputError`.
 
-    >>> validate_classes(4)
-    4
+    A symbolic number of classes is one ASCII letter (``"N"``, ``"M"``), the word
+    ``"symbolic"`` (meaning ``N``) or a SymPy symbol; it becomes a positive integer symbol.
+    Letters that already name something in a derivation (indices ``i j k l c m``, the
+    families ``z y S``, ``L``, ``D``, ``e``) are refused.
+
+    >>> validate_classes(4), validate_classes("symbolic")
+    (4, N)
     >>> validate_classes(1)
     Traceback (most recent call last):
     ...
     derive.errors.InputError: number of classes must be at least 2, got 1
     """
+    if isinstance(classes, sp.Symbol):
+        classes = classes.name
+    if isinstance(classes, str):
+        return _symbol_for_classes(classes)
     if isinstance(classes, bool) or not isinstance(classes, int):
         raise InputError(f"number of classes must be an integer, got {classes!r}")
     if classes < 2:
@@ -106,13 +143,30 @@ def validate_classes(classes: object) -> int:
     return classes
 
 
-def derivation(target: str, classes: int = 3, *, check: bool = True, steps: bool = True,
-               seed: int = 0) -> Derivation:
+def _symbol_for_classes(name: str) -> sp.Symbol:
+    name = "N" if name == "symbolic" else name
+    if name.isascii() and name.isdigit():
+        raise InputError(f"number of classes {name!r} is a string; pass the integer {int(name)}, "
+                         "or a letter such as 'N' for a symbolic number of classes")
+    if not (len(name) == 1 and name.isascii() and name.isalpha()):
+        raise InputError(f"number of classes {name!r} is neither a number nor one letter; "
+                         "give e.g. 3, N or symbolic")
+    if name in RESERVED_NAMES:
+        raise InputError(f"{name} already names something in the derivations "
+                         f"(reserved: {' '.join(sorted(RESERVED_NAMES))}); "
+                         "use another letter for the number of classes, such as N")
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool = True,
+               steps: bool = True, seed: int = 0) -> Derivation:
     """Derive ``target`` for ``classes`` classes, rewrite it, and cross-check it numerically.
 
     Args:
         target: a catalog name such as ``"softmax-jacobian"`` (see :data:`derive.TARGETS`).
-        classes: the number of classes N, from 2 to :data:`MAX_CLASSES`.
+        classes: the number of classes N, from 2 to :data:`MAX_CLASSES`; or a letter
+            (``"N"``), ``"symbolic"`` or a SymPy symbol, to derive and prove the result
+            for every N at once.
         check: run the numeric cross-check (``Derivation.check``).
         steps: derive the textbook route and check every step (``Derivation.steps``).
         seed: the seed of the random points of the check.
@@ -129,7 +183,10 @@ def derivation(target: str, classes: int = 3, *, check: bool = True, steps: bool
     >>> derivation("softmax-cross-entropy-grad", classes=4).result
     S[j] - y[j]
     """
-    return _derivation(get_target(target).name, validate_classes(classes), check, steps, seed)
+    name, n = get_target(target).name, validate_classes(classes)
+    if isinstance(n, sp.Symbol):
+        return _symbolic_derivation(name, n, check, steps, seed)
+    return _derivation(name, n, check, steps, seed)
 
 
 @lru_cache(maxsize=64)
@@ -137,15 +194,10 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> 
     target = get_target(name)
     # Stage 1 — build: the construction for n classes, in index notation.
     problem = target.problem(n)
-    variables = family_symbols(str(problem.wrt), n)
-    rows = range(1, n + 1) if problem.output_index is not None else [None]
+    rows = _rows(problem, n)
 
     # Stage 2 — differentiate every entry mechanically.
-    mechanical = []
-    for a in rows:
-        f = problem.function if a is None else problem.function.subs(problem.output_index, a)
-        f = instantiate(f, n)
-        mechanical.append([sp.diff(f, v) for v in variables])
+    mechanical = _mechanical(problem, n)
 
     # Stage 3 — rewrite each entry: softmax outputs S_k, then full sums Σ_k y_k.
     general = [[_rewrite(entry, problem, n) for entry in row] for row in mechanical]
@@ -188,6 +240,125 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> 
         from .crosscheck import cross_check
         d = replace(d, check=cross_check(d, seed))
     return d
+
+
+@lru_cache(maxsize=32)
+def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
+                         seed: int) -> Derivation:
+    target = get_target(name)
+    # Stage 1 — build: the construction for N classes, N a symbol (sums Σ_{k=1}^{N}).
+    problem = target.problem(n)
+
+    # Stage 2 — differentiate the definition in index notation: SymPy's Indexed
+    # calculus turns ∂z_k/∂z_j into δ_jk and keeps the sums symbolic.
+    mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])
+
+    # Stage 3 — reduce by the rules of derive.indexed (no generic simplify): a proof.
+    reduction = reduce(mechanical, problem)
+    general = tidy(reduction.expr)
+    why = closed_form_problem(general, problem)
+    if why is not None:
+        raise RewriteError(f"the derivative {sp.sstr(general)} is not in closed form for "
+                           f"symbolic {n}: {why}")
+
+    # Stage 4 — the stated assumptions.
+    result = general
+    for assumption in problem.assumptions:
+        result = tidy(apply_assumption(result, assumption))
+    proof = Proof(classes=n, minimum=1,
+                  conditions=tuple(ranges_of(problem.indices, n).values()),
+                  rules=reduction.rules + (("assumption",) if problem.assumptions else ()),
+                  assumptions=problem.assumptions)
+    d = Derivation(
+        target=target, classes=n, problem=problem,
+        mechanical=sp.ImmutableMatrix([[mechanical]]),
+        general=general, result=result, general_matrix=None, matrix=None,
+        form=matrix_form(result, problem), general_form=matrix_form(general, problem),
+        assumptions=problem.assumptions, proof=proof,
+    )
+    # Stage 5 — the textbook route: every step proved equal to the mechanical derivative
+    # by the rules, and checked at concrete N against concrete differentiation.
+    if with_steps:
+        steps = prove_steps(route(target.route or name, problem, n), problem, mechanical)
+        steps = _check_at_sizes(steps, target, n, seed)
+        if sp.expand(steps[-1].rhs - result) != 0:
+            raise StepError(f"the last step gives {sp.sstr(steps[-1].rhs)}, "
+                            f"not the derived result {sp.sstr(result)}")
+        d = replace(d, steps=steps)
+
+    # Stage 6 — the numeric cross-check of the result instantiated at concrete N.
+    if check:
+        from .crosscheck import cross_check_instances
+        d = replace(d, check=cross_check_instances(
+            [instantiate_derivation(d, size) for size in SYMBOLIC_SIZES], seed))
+    return d
+
+
+def _check_at_sizes(steps, target: Target, n: sp.Symbol, seed: int) -> tuple[Step, ...]:
+    """Check the symbolic steps, instantiated, at each of :data:`SYMBOLIC_SIZES`."""
+    checks = []
+    for size in SYMBOLIC_SIZES:
+        problem = target.problem(size)
+        concrete = [replace(s, rhs=s.rhs.subs(n, size)) for s in steps]
+        checked = check_steps(concrete, problem, size,
+                              sp.ImmutableMatrix(_mechanical(problem, size)), seed, exact=False)
+        checks.append([s.check for s in checked])
+    out = []
+    for step, per_size in zip(steps, zip(*checks)):
+        out.append(replace(step, check=StepCheck(
+            exact_entries=0, entries=sum(c.entries for c in per_size),
+            points=sum(c.points for c in per_size),
+            max_abs_error=max(c.max_abs_error for c in per_size),
+            numeric_entries=sum(c.numeric_entries for c in per_size),
+            proved=True, sizes=SYMBOLIC_SIZES)))
+    return tuple(out)
+
+
+def instantiate_derivation(d: Derivation, n: int) -> Derivation:
+    """A symbolic-N derivation at a concrete ``n``: the proved formulas, entry by entry.
+
+    The mechanical derivative is computed afresh for ``n`` classes (``sp.diff`` of the
+    expanded construction), so comparing it with the instantiated result is a check of
+    the proof.  Steps and checks are not carried over.
+
+    >>> d = instantiate_derivation(derivation("softmax-jacobian", "N", check=False), 2)
+    >>> d.matrix
+    Matrix([
+    [S_1*(1 - S_1),      -S_1*S_2],
+    [     -S_1*S_2, S_2*(1 - S_2)]])
+    """
+    if not d.symbolic:
+        return d
+    problem = d.target.problem(n)
+    rows = _rows(problem, n)
+
+    def entries(form: sp.Expr) -> sp.ImmutableMatrix:
+        form = form.subs(d.classes, n)
+        return sp.ImmutableMatrix([
+            [tidy(instantiate(form.subs(dict(zip(problem.indices, _key(a, b)))), n))
+             for b in range(1, n + 1)] for a in rows])
+
+    return Derivation(
+        target=d.target, classes=n, problem=problem,
+        mechanical=sp.ImmutableMatrix(_mechanical(problem, n)),
+        general=d.general.subs(d.classes, n), result=d.result.subs(d.classes, n),
+        general_matrix=entries(d.general), matrix=entries(d.result),
+        form=d.form, general_form=d.general_form, assumptions=problem.assumptions)
+
+
+def _rows(problem: Problem, n: int) -> list[int | None]:
+    return list(range(1, n + 1)) if problem.output_index is not None else [None]
+
+
+def _mechanical(problem: Problem, n: int) -> list[list[sp.Expr]]:
+    """``sp.diff`` of every entry of the construction, expanded for ``n`` classes."""
+    variables = family_symbols(str(problem.wrt), n)
+    out = []
+    for a in _rows(problem, n):
+        f = problem.function if a is None else problem.function.subs(problem.output_index, a)
+        f = instantiate(f, n)
+        out.append([sp.diff(f, v) for v in variables])
+    return out
 
 
 def _key(a: int | None, b: int) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ import sympy as sp
 __all__ = [
     "z", "y", "S", "i", "j", "k", "l", "c",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
-    "to_indexed",
+    "to_indexed", "expand_sums",
 ]
 
 # The families a target may use: logits z, labels y, softmax outputs S.
@@ -85,7 +85,7 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
     >>> instantiate(cross_entropy(y, lambda idx: S[idx], 2), 2)
     -y_1*log(S_1) - y_2*log(S_2)
     """
-    expanded = expr.doit() if expr.has(sp.Sum) else expr
+    expanded = expand_sums(expr) if expr.has(sp.Sum) else expr
     mapping = {}
     for atom in expanded.atoms(sp.Indexed):
         (index,) = atom.indices
@@ -94,6 +94,24 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
                 raise ValueError(f"index {index} of {atom} is outside 1..{n}")
             mapping[atom] = family_symbols(str(atom.base), n)[int(index) - 1]
     return expanded.xreplace(mapping)
+
+
+def expand_sums(expr: sp.Expr) -> sp.Expr:
+    """Write out every sum with concrete limits term by term (inner sums first).
+
+    The same as ``Sum.doit`` on such sums, without its search for closed forms, which
+    is slow (it tries partial fractions on every summand).
+
+    >>> expand_sums(sp.Sum(y[k] * S[k], (k, 1, 3)))
+    S[1]*y[1] + S[2]*y[2] + S[3]*y[3]
+    """
+    def write_out(s: sp.Sum) -> sp.Expr:
+        (bound, low, high), = s.limits
+        return sp.Add(*(s.function.xreplace({bound: sp.Integer(m)})
+                        for m in range(int(low), int(high) + 1)))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1
+                        and all(x.is_Integer for x in e.limits[0][1:]), write_out)
 
 
 def to_indexed(expr: sp.Expr, n: int, names: dict[int, sp.Expr]) -> sp.Expr:

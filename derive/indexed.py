@@ -10,16 +10,22 @@ fails (see ``shared/DESIGN.md``).
 * :func:`differentiate` — evaluate the ``Derivative`` objects (SymPy's own ``Indexed``
   differentiation, which yields Kronecker deltas), then :func:`sum_delta`;
 * :func:`split_sums` — linearity: ``Σ(a + b) = Σa + Σb`` and ``Σ c·f(k) = c·Σ f(k)``;
-* :func:`sum_delta` — ``Σ_k δ_kx f(k) = f(x)`` for an index ``x`` inside the range;
+* :func:`sum_delta` — ``Σ_k δ_kx f(k) = f(x)`` for an index ``x`` known to lie in the
+  range of the sum (the condition ``1 ≤ x ≤ N`` is recorded);
+* :func:`softmax_sums_to_one` — ``Σ_k S_k = 1``;
+* :func:`delta_substitution` — ``δ_ij f(j) = δ_ij f(i)``;
 * :func:`log_of_softmax` — ``log(e^{z_x}/Σ_k e^{z_k}) = z_x − log Σ_k e^{z_k}``;
 * :func:`recognise_softmax_outputs` — ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x``.
 
 >>> from derive.functions import z, S, i, j, k
->>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * sp.exp(z[k]), (k, 1, 3)))
+>>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * sp.exp(z[k]), (k, 1, 3)), ranges_of((j,), 3))
 exp(z[j])
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -29,7 +35,8 @@ from .rewrite import exponentials_as_products
 __all__ = [
     "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
     "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
-    "evaluate_derivatives",
+    "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
+    "delta_substitution",
 ]
 
 
@@ -48,9 +55,9 @@ def quotient_rule(derivative: sp.Derivative) -> sp.Expr:
     return (sp.Derivative(u, variable) * v - u * sp.Derivative(v, variable)) / v**2
 
 
-def differentiate(expr: sp.Expr) -> sp.Expr:
+def differentiate(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Expr:
     """Evaluate every ``Derivative`` in ``expr``, then sum out the Kronecker deltas."""
-    return sum_delta(split_sums(evaluate_derivatives(expr)))
+    return sum_delta(split_sums(evaluate_derivatives(expr)), ranges, used)
 
 
 def evaluate_derivatives(expr: sp.Expr) -> sp.Expr:
@@ -86,26 +93,122 @@ def split_sums(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, split)
 
 
-def sum_delta(expr: sp.Expr) -> sp.Expr:
-    """``Σ_{k=a}^{b} δ_kx f(k) = f(x)``, for ``x`` a free index in ``a..b``.
+@dataclass(frozen=True)
+class Condition:
+    """``low ≤ index ≤ high``: the range of an index, which :func:`sum_delta` relies on."""
 
-    Every free index of a derivation ranges over the classes ``1..N`` (a stated condition
-    of the derivation), so the delta always picks one term of the sum.  Sums without a
-    delta on their bound index are left alone.
+    index: sp.Symbol
+    low: sp.Expr
+    high: sp.Expr
+
+    def holds_within(self, low: sp.Expr, high: sp.Expr) -> bool:
+        """True when ``low ≤ self.low`` and ``self.high ≤ high`` for every value of N."""
+        return (bool(sp.sympify(self.low - low).is_nonnegative)
+                and bool(sp.sympify(high - self.high).is_nonnegative))
+
+
+# The known ranges of the free indices of a derivation: {j: Condition(j, 1, N), …}.
+Ranges = Mapping[sp.Symbol, Condition]
+
+
+def ranges_of(indices, n) -> dict[sp.Symbol, Condition]:
+    """Every free index ranges over the classes: ``1 ≤ x ≤ n``.
+
+    >>> from derive.functions import i, j
+    >>> [str(c) for c in ranges_of((i, j), sp.Symbol("N")).values()]
+    ['Condition(index=i, low=1, high=N)', 'Condition(index=j, low=1, high=N)']
     """
-    def pick(s: sp.Sum) -> sp.Expr:
-        (bound, _low, _high), = s.limits
-        factors = sp.Mul.make_args(s.function)
-        for position, factor in enumerate(factors):
-            if isinstance(factor, sp.KroneckerDelta) and bound in factor.args:
-                other = factor.args[0] if factor.args[1] == bound else factor.args[1]
-                if other.has(bound):
-                    continue
-                rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
-                return rest.xreplace({bound: other})
-        return s
+    return {x: Condition(x, sp.Integer(1), sp.sympify(n)) for x in indices}
 
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pick)
+
+def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Expr:
+    """``Σ_{k=a}^{b} δ_kx f(k) = f(x)`` when ``a ≤ x ≤ b`` is known.
+
+    The range of ``x`` comes from ``ranges`` (the free indices of the derivation, all in
+    ``1..N``) or from an enclosing sum over ``x``; a concrete ``x`` is compared directly.
+    When the range cannot be established (``Σ_{k=1}^{N−1} δ_jk f(k)`` with ``j ≤ N``) the
+    sum is left as it is: the term it picks may not exist.  The conditions relied on are
+    appended to ``used``.
+
+    >>> from derive.functions import y, j, k
+    >>> N = sp.Symbol("N", integer=True, positive=True)
+    >>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * y[k], (k, 1, N)), ranges_of((j,), N))
+    y[j]
+    >>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * y[k], (k, 1, N - 1)), ranges_of((j,), N))
+    Sum(KroneckerDelta(j, k)*y[k], (k, 1, N - 1))
+    """
+    def walk(e: sp.Expr, known: Ranges) -> sp.Expr:
+        if isinstance(e, sp.Sum) and len(e.limits) == 1:
+            (bound, low, high), = e.limits
+            inner = walk(e.function, {**known, bound: Condition(bound, low, high)})
+            picked = _pick(inner, bound, low, high, known)
+            return picked if picked is not None else sp.Sum(inner, (bound, low, high))
+        if e.is_Atom or not e.args:
+            return e
+        return e.func(*(walk(a, known) for a in e.args))
+
+    def _pick(function, bound, low, high, known):
+        factors = sp.Mul.make_args(function)
+        for position, factor in enumerate(factors):
+            if not (isinstance(factor, sp.KroneckerDelta) and bound in factor.args):
+                continue
+            other = factor.args[0] if factor.args[1] == bound else factor.args[1]
+            if other.has(bound):
+                continue
+            if other.is_Integer:
+                inside = Condition(other, other, other).holds_within(low, high)
+                condition = None
+            else:
+                condition = known.get(other)
+                inside = condition is not None and condition.holds_within(low, high)
+            if not inside:
+                continue
+            if used is not None and condition is not None and condition not in used:
+                used.append(condition)
+            rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
+            return rest.xreplace({bound: other})
+        return None
+
+    return walk(expr, ranges)
+
+
+def softmax_sums_to_one(expr: sp.Expr, outputs: sp.IndexedBase, n) -> sp.Expr:
+    """``Σ_{k=1}^{n} S_k = 1``: the softmax outputs are a probability vector.
+
+    >>> from derive.functions import S, k
+    >>> softmax_sums_to_one(2 * sp.Sum(S[k], (k, 1, sp.Symbol("N"))), S, sp.Symbol("N"))
+    2
+    """
+    def full(e: sp.Sum) -> bool:
+        (bound, low, high), = e.limits
+        return low == 1 and high == n and e.function == outputs[bound]
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1 and full(e),
+                        lambda e: sp.Integer(1))
+
+
+def delta_substitution(expr: sp.Expr, order) -> sp.Expr:
+    """``δ_pq f(q) = δ_pq f(p)``: under a Kronecker delta the two indices are equal.
+
+    In every term with a delta of two free indices, the later index in ``order`` is
+    renamed the earlier one outside the delta, so that equal terms look equal.
+
+    >>> from derive.functions import S, i, j
+    >>> delta_substitution(sp.KroneckerDelta(i, j) * S[j] - S[i] * S[j], (i, j))
+    KroneckerDelta(i, j)*S[i] - S[i]*S[j]
+    """
+    rank = {x: position for position, x in enumerate(order)}
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(expr)):
+        factors = sp.Mul.make_args(term)
+        for position, factor in enumerate(factors):
+            if isinstance(factor, sp.KroneckerDelta) and set(factor.args) <= set(rank):
+                p, q = sorted(factor.args, key=rank.get)
+                rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
+                term = factor * rest.xreplace({q: p})
+                break
+        total += term
+    return total
 
 
 def is_softmax_denominator(expr: sp.Expr, logits: sp.IndexedBase, n) -> bool:
@@ -151,7 +254,8 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
         return None
 
     replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n), lambda e: d)
-    replaced = exponentials_as_products(replaced, output_of)
+    # The placeholder may sit inside a sum (Σ_k y_k e^{z_k}/D): pull it out before cancelling.
+    replaced = split_sums(exponentials_as_products(replaced, output_of))
     result = sp.expand(sp.cancel(sp.together(replaced)))
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")

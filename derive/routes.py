@@ -16,8 +16,9 @@ from __future__ import annotations
 import sympy as sp
 
 from .functions import S, c, i, j, k, log_softmax, softmax, y, z
-from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax, merge_cases,
-                      quotient_rule, recognise_softmax_outputs, split_sums, sum_delta)
+from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax,
+                      merge_cases, quotient_rule, ranges_of, recognise_softmax_outputs,
+                      split_sums, sum_delta)
 from .rewrite import apply_assumption, tidy
 from .steps import Step
 
@@ -29,18 +30,21 @@ def _softmax_definition(index, n) -> tuple[sp.Expr, sp.Expr]:
 
 
 def _softmax_jacobian(problem, n) -> list[Step]:
+    ranges, used = ranges_of(problem.indices, n), []
     definition = softmax(z, i, n)
     start = sp.Derivative(definition, z[j])
     top, bottom = sp.fraction(definition)
     d_top, d_bottom = sp.Derivative(top, z[j]), sp.Derivative(bottom, z[j])
-    quotient = differentiate(quotient_rule(start))
+    quotient = differentiate(quotient_rule(start), ranges, used)
     recognised = recognise_softmax_outputs(quotient, z, S, n)
     diagonal, off = tidy(case(recognised, i, j, True)), tidy(case(recognised, i, j, False))
     return [
         Step(start, "definition of the softmax", "definition",
              facts=(_softmax_definition(i, n),)),
         Step(quotient, "quotient rule", "quotient-rule",
-             facts=((d_top, differentiate(d_top)), (d_bottom, differentiate(d_bottom)))),
+             facts=((d_top, differentiate(d_top, ranges)),
+                    (d_bottom, differentiate(d_bottom, ranges))),
+             conditions=tuple(used)),
         Step(recognised, "recognise the softmax outputs", "recognise-softmax",
              facts=(_softmax_definition(sp.Symbol("m"), n),)),
         Step(diagonal, "case", "case", case=(i, j, True)),
@@ -52,15 +56,16 @@ def _softmax_jacobian(problem, n) -> list[Step]:
 
 def _log_softmax_steps(index, n) -> list[Step]:
     """∂ log S_index/∂z_j: shared by the log-softmax target and the cross-entropy lemmas."""
+    ranges, used = ranges_of((index, j), n), []
     start = sp.Derivative(log_softmax(z, index, n), z[j])
     split = sp.Derivative(log_of_softmax(log_softmax(z, index, n), z, n), z[j])
-    derived = differentiate(split)
+    derived = differentiate(split, ranges, used)
     return [
         Step(start, "definition of the softmax", "definition",
              facts=(_softmax_definition(index, n),)),
         Step(split, "logarithm of a quotient", "log-quotient"),
-        Step(derived, "chain rule through the logarithm",
-             "differentiate"),
+        Step(derived, "chain rule through the logarithm", "differentiate",
+             conditions=tuple(used)),
         Step(tidy(recognise_softmax_outputs(derived, z, S, n)),
              "recognise the softmax outputs", "recognise-softmax",
              facts=(_softmax_definition(sp.Symbol("m"), n),)),
@@ -77,16 +82,18 @@ def _lemma(index, n) -> tuple[sp.Expr, sp.Expr]:
 
 
 def _cross_entropy_grad(problem, n) -> list[Step]:
+    used = []
     start = sp.Derivative(problem.function, S[j])
     inside = linearity(start)
     derived = evaluate_derivatives(inside)
+    picked = tidy(sum_delta(derived, ranges_of(problem.indices, n), used))
     return [
         Step(start, "definition of the cross-entropy", "definition",
              facts=((sp.Symbol("L"), problem.function),)),
         Step(inside, "linearity of the derivative", "linearity"),
         Step(derived, "derivative of the logarithm", "differentiate"),
-        Step(tidy(sum_delta(derived)), "the Kronecker delta picks one term of the sum",
-             "sum-delta"),
+        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
     ]
 
 
@@ -97,7 +104,8 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
     lemma = _lemma(k, n)
     substituted = inside.xreplace({lemma[0]: lemma[1]})
     split = split_sums(substituted)
-    picked = tidy(sum_delta(split))
+    used = []
+    picked = tidy(sum_delta(split, ranges_of(problem.indices, n), used))
     assumption = problem.assumptions[0]
     return [
         Step(start, "definition of the cross-entropy", "definition",
@@ -105,7 +113,8 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
         Step(inside, "linearity of the derivative", "linearity"),
         Step(substituted, "log-softmax Jacobian", "lemma", facts=(lemma,)),
         Step(split, "linearity of the sum", "split-sums"),
-        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta"),
+        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
         Step(tidy(apply_assumption(picked, assumption)), "apply the assumption",
              "assumption", assumes=(assumption,)),
     ]

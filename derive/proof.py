@@ -1,0 +1,178 @@
+"""Proof for every N: both sides of an identity reduced to one normal form by named rules.
+
+For a symbolic number of classes ``N`` nothing can be expanded entry by entry.  Instead
+:func:`reduce` brings an index-notation expression (a mechanical derivative, or one step of
+a derivation) to a normal form with the rules of :mod:`derive.indexed` only:
+
+1. ``definition``       — ``S_x`` becomes ``e^{z_x}/Σ_k e^{z_k}`` (when S is the softmax of z);
+2. ``differentiate``    — every ``Derivative`` is evaluated (SymPy's ``Indexed`` calculus);
+3. ``split-sums``       — sums split over ``+``, factors free of the bound index pulled out;
+4. ``sum-delta``        — ``Σ_k δ_kx f(k) = f(x)``, recording ``1 ≤ x ≤ N``;
+5. ``recognise-softmax``— ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x`` again, exactly;
+6. ``softmax-sums-to-one`` — ``Σ_k S_k = 1``;
+7. ``case`` / ``delta-substitution`` — a case ``i = j`` or ``i ≠ j``; ``δ_ij f(j) = δ_ij f(i)``;
+8. ``assumption``       — a stated hypothesis such as ``Σ_k y_k = 1``.
+
+Two expressions with equal normal forms are equal for every N in which the recorded
+conditions hold: each rule is an identity under them.  The rules are exact, so no
+sampling is involved; the numeric checks at concrete N (:mod:`derive.derivation`) are a
+second, independent line of defence against a wrong rule.
+
+>>> from derive.catalog import get_target
+>>> from derive.functions import z, j
+>>> N = sp.Symbol("N", integer=True, positive=True)
+>>> problem = get_target("softmax-jacobian").problem(N)
+>>> r = reduce(sp.diff(problem.function, z[j]), problem)
+>>> r.expr
+KroneckerDelta(i, j)*S[i] - S[i]*S[j]
+>>> [str(c.index) for c in r.conditions], r.rules
+(['j'], ('sum-delta', 'recognise-softmax'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import StepError
+from .functions import S, softmax
+from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_of,
+                      recognise_softmax_outputs, softmax_sums_to_one, split_sums, sum_delta)
+from .rewrite import apply_assumption
+
+__all__ = ["Reduction", "Proof", "reduce", "closed_form_problem", "prove_steps"]
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A normal form, the rules that changed something on the way, the conditions used."""
+
+    expr: sp.Expr
+    rules: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Proof:
+    """``lhs = result`` for every number of classes ``N ≥ minimum``.
+
+    Attributes:
+        classes: the symbol ``N``.
+        minimum: the smallest N for which the statement is made (the free indices need
+            ``N ≥ 1`` to exist).
+        conditions: the ranges of the free indices, ``1 ≤ i, j ≤ N``.
+        rules: the rules that reduced the mechanical derivative to the result, in order.
+        assumptions: the stated hypotheses (``Σ_k y_k = 1``), when the result uses any.
+    """
+
+    classes: sp.Symbol
+    minimum: int
+    conditions: tuple[Condition, ...]
+    rules: tuple[str, ...]
+    assumptions: tuple = ()
+
+    @property
+    def statement(self) -> str:
+        """``for all N ≥ 1``."""
+        return f"for all {self.classes} ≥ {self.minimum}"
+
+
+def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -> Reduction:
+    """The normal form of ``expr`` under the rules listed in the module docstring.
+
+    Args:
+        expr: an expression in index notation for ``problem`` (with ``Derivative``\\ s,
+            sums, Kronecker deltas, ``S_x`` and ``z_x``).
+        problem: the :class:`~derive.catalog.Problem`, which gives N, the free indices and
+            whether ``S`` stands for ``softmax(z)``.
+        case_: ``(p, q, equal)`` to reduce the case ``p = q`` or ``p ≠ q`` only.
+        assumptions: hypotheses to apply at the end.
+
+    Raises:
+        RewriteError: when the softmax outputs cannot be recognised.
+    """
+    n, order = problem.classes, problem.indices
+    ranges = ranges_of(order, n)
+    rules: list[str] = []
+    used: list[Condition] = []
+
+    def apply(rule: str, f, e: sp.Expr) -> sp.Expr:
+        out = f(e)
+        if out != e and rule not in rules:
+            rules.append(rule)
+        return out
+
+    e = expr
+    if problem.softmax_of is not None:
+        e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n), e)
+    e = apply("differentiate", evaluate_derivatives, e)
+    # Splitting may expose new deltas and picking may expose new sums: repeat to a fixpoint.
+    for _ in range(8):
+        before = e
+        e = apply("split-sums", lambda x: split_sums(sp.expand(x)), e)
+        e = apply("sum-delta", lambda x: sum_delta(x, ranges, used), e)
+        if e == before:
+            break
+    if problem.softmax_of is not None:
+        e = apply("recognise-softmax",
+                  lambda x: recognise_softmax_outputs(x, problem.softmax_of, S, n), e)
+        e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), e)
+    e = apply("delta-substitution", lambda x: delta_substitution(x, order), e)
+    if case_ is not None:
+        p, q, equal = case_
+        e = apply("case", lambda x: delta_substitution(case(x, p, q, equal), order), e)
+    for assumption in assumptions:
+        e = apply("assumption", lambda x: sp.expand(apply_assumption(x, assumption)), e)
+    return Reduction(sp.expand(e), tuple(rules), tuple(used))
+
+
+def _softmax_defined(expr: sp.Expr, logits: sp.IndexedBase, n) -> sp.Expr:
+    """Every ``S_x`` written out as ``e^{z_x}/Σ e^{z_m}`` (the bound index a fresh dummy)."""
+    def define(a: sp.Indexed) -> sp.Expr:
+        bound = sp.Dummy("m", integer=True, positive=True)
+        top, _bottom = sp.fraction(softmax(logits, a.indices[0], n))
+        return top / sp.Sum(sp.exp(logits[bound]), (bound, 1, n))
+
+    return expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S, define)
+
+
+def closed_form_problem(expr: sp.Expr, problem) -> str | None:
+    """Why ``expr`` is not yet in closed form, or ``None`` when it is.
+
+    A closed form has no derivatives, no logits where ``S`` stands for the softmax, and
+    no sums other than full sums ``Σ_{k=1}^{N}`` of one family (``Σ_k y_k``, which an
+    assumption may fix).
+    """
+    if expr.has(sp.Derivative):
+        return "a derivative remains"
+    if problem.softmax_of is not None and expr.has(problem.softmax_of):
+        return f"the logits {problem.softmax_of} remain"
+    for s in expr.atoms(sp.Sum):
+        (bound, low, high), = s.limits
+        if not (low == 1 and high == problem.classes and isinstance(s.function, sp.Indexed)
+                and s.function.indices == (bound,)):
+            return f"the sum {sp.sstr(s)} remains"
+    return None
+
+
+
+def prove_steps(steps, problem, mechanical: sp.Expr) -> list:
+    """Prove each step equal to the mechanical derivative: equal normal forms.
+
+    A case step is compared with the derivative in that case, a step with assumptions
+    under them.  Returns the steps unchanged.
+
+    Raises:
+        StepError: naming the first step whose normal form differs, with both forms.
+    """
+    out = []
+    for number, step in enumerate(steps, start=1):
+        claim = reduce(step.rhs, problem, step.case, step.assumes)
+        truth = reduce(mechanical, problem, step.case, step.assumes)
+        if sp.expand(claim.expr - truth.expr) != 0:
+            raise StepError(f"step {number} ({step.reason}) does not follow for every "
+                            f"{problem.classes}: it reduces to {sp.sstr(claim.expr)} but the "
+                            f"derivative reduces to {sp.sstr(truth.expr)}")
+        out.append(step)
+    return out
