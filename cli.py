@@ -38,17 +38,18 @@ def _library_call(function, *args, **kwargs):
         raise _Failure(str(error), 2) from None
 
 
-def _classes(value: str | None) -> int | None:
-    """``--classes``: plain ASCII digits only (click's int() would take '١٢' and '1_000')."""
+def _classes(value: str | None) -> int | str | None:
+    """``--classes``: plain ASCII digits (click's int() would take '١٢' and '1_000'), or a
+    letter / the word ``symbolic`` for a symbolic N, which the library validates."""
     if value is None:
         return None
     value = value.strip()
     if re.fullmatch(r"[0-9]{1,6}", value):
         return int(value)
-    if re.fullmatch(r"[A-Za-z]+", value):
-        raise _Failure(f"--classes {value}: symbolic N is not supported yet; "
-                       "give a number of classes such as 3", 2)
-    raise _Failure(f"--classes {value!r} is not a number of classes; give e.g. 3", 2)
+    if re.fullmatch(r"[A-Za-z]{1,8}", value):
+        return value
+    raise _Failure(f"--classes {value!r} is not a number of classes; give e.g. 3, "
+                   "or N for a symbolic number of classes", 2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,6 +61,7 @@ def main() -> None:
     Examples:
       derive list
       derive show softmax-jacobian
+      derive show softmax-jacobian --classes N
       derive show softmax-cross-entropy-grad --classes 4 --at "z=[1,2,0,-1]; y=[0,1,0,0]"
       derive show softmax-jacobian --format latex --standalone -o jacobian.tex
       derive export all.tex --pdf
@@ -80,7 +82,7 @@ def list_targets(fmt: str) -> None:
     click.echo(catalog_json(derivations) if fmt == "json" else catalog_text(derivations))
 
 
-def _number_of_classes(classes: str | None, point) -> int:
+def _number_of_classes(classes: str | None, point) -> int | str:
     n = _classes(classes)
     if n is None:
         vectors = [v for v in (point or {}).values() if hasattr(v, "size")]
@@ -91,7 +93,8 @@ def _number_of_classes(classes: str | None, point) -> int:
 @main.command()
 @click.argument("target")
 @click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 [default: 3, or the length of z in --at]")
+              help="number of classes, 2..64, or a letter (N) or 'symbolic' to prove the "
+                   "result for every N  [default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
               help="evaluate at a point, e.g. \"z=[1, 2, 3]; y=[0, 1, 0]\" (c is 1-based)")
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
@@ -100,11 +103,21 @@ def _number_of_classes(classes: str | None, point) -> int:
 @click.option("--standalone", is_flag=True, help="a whole LaTeX document (with --format latex)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE")
 @click.option("--force", is_flag=True, help="overwrite an existing output file")
+@click.option("--cross-validate", is_flag=True,
+              help="with a symbolic N: also compare the result with the concrete "
+                   "derivatives for N = 2..8, entry by entry")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points of the numeric check")
 def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
-         standalone: bool, output: str | None, force: bool, seed: int) -> None:
-    """Derive TARGET step by step, rewrite it to textbook form and check it."""
+         standalone: bool, output: str | None, force: bool, cross_validate: bool,
+         seed: int) -> None:
+    """Derive TARGET step by step, rewrite it to textbook form and check it.
+
+    With --classes N (any letter, or 'symbolic') the result is proved for every
+    number of classes at once.
+    """
+    from dataclasses import replace
+
     from derive.derivation import derivation
     from derive.export import render, write
     from derive.point import evaluate, parse_point
@@ -112,6 +125,12 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
     point = _library_call(parse_point, at) if at is not None else None
     d = _library_call(derivation, target, _number_of_classes(classes, point), seed=seed,
                       steps=not result_only)
+    if cross_validate:
+        if not d.symbolic:
+            raise _Failure("--cross-validate needs a symbolic number of classes, "
+                           "e.g. --classes N", 2)
+        from derive.crosscheck import cross_validate as validate
+        d = replace(d, validation=_library_call(validate, d, seed=seed))
     value = _library_call(evaluate, d, point) if point is not None else None
     content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
                             evaluation=value)
@@ -119,14 +138,16 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
         _library_call(write, output, content, force)
     else:
         click.echo(content)
-    if not d.check.passed or (value is not None and not value.agrees):
+    if (not d.check.passed or (value is not None and not value.agrees)
+            or (d.validation is not None and not d.validation.passed)):
         sys.exit(1)
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("targets", nargs=-1)
-@click.option("--classes", "-n", metavar="N", help="number of classes, 2..64  [default: 3]")
+@click.option("--classes", "-n", metavar="N",
+              help="number of classes, 2..64, or a letter (N) or 'symbolic'  [default: 3]")
 @click.option("--result-only", is_flag=True, help="leave out the steps")
 @click.option("--pdf", is_flag=True, help="also compile the .tex file with pdflatex")
 @click.option("--force", is_flag=True, help="overwrite existing files")

@@ -11,7 +11,7 @@ the simplex for the textbook form, and the general form is checked with unrestri
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,9 +23,14 @@ from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, Chec
 if TYPE_CHECKING:
     from .derivation import Derivation
 
-__all__ = ["cross_check", "cross_check_instances", "ORDINARY_POINTS"]
+__all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation",
+           "ORDINARY_POINTS", "VALIDATION_SIZES"]
 
 ORDINARY_POINTS = 24
+
+# The concrete N at which `cross_validate` compares a symbolic-N result with SymPy's
+# derivative of the concrete construction.
+VALIDATION_SIZES = tuple(range(2, 9))
 
 
 def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
@@ -78,7 +83,61 @@ def cross_check_instances(instances, seed: int = 0) -> CheckReport:
         comparisons += [replace(c, name=f"N = {d.classes}: {c.name}") for c in report.comparisons]
         points += report.points
         extreme += report.extreme_points
-    return CheckReport(tuple(comparisons), seed, points, extreme)
+    return CheckReport(tuple(comparisons), seed, points, extreme,
+                       tuple(d.classes for d in instances))
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """A symbolic-N result compared with the concrete-N mechanical derivatives.
+
+    Attributes:
+        sizes: the N compared.
+        entries: the entries compared exactly (rational-function zero test) over all N.
+        points: the random points at which they were also compared numerically, per N.
+        max_abs_error: the largest numeric difference.
+        failure: ``None``, or what differed (size, form and entry).
+    """
+
+    sizes: tuple[int, ...]
+    entries: int
+    points: int
+    max_abs_error: float
+    failure: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> CrossValidation:
+    """Instantiate the symbolic result (and its general form) at each N in ``sizes`` and
+    compare it, entry by entry, with ``sp.diff`` of the concrete construction for that N.
+
+    >>> from derive.derivation import derivation
+    >>> cross_validate(derivation("cross-entropy-grad", "N", check=False), sizes=(2, 3)).passed
+    True
+    """
+    from .derivation import mechanical_matrix
+    from .errors import StepError
+    from .steps import Step, check_steps
+
+    entries, points, error = 0, 0, 0.0
+    for n in sizes:
+        problem = d.target.problem(n)
+        claims = [Step(d.result.subs(d.classes, n), "the result", "result",
+                       assumes=problem.assumptions)]
+        if d.assumptions:
+            claims.append(Step(d.general.subs(d.classes, n), "the general form", "general"))
+        try:
+            checked = check_steps(claims, problem, n, mechanical_matrix(problem, n), seed)
+        except StepError as failure:
+            return CrossValidation(tuple(sizes), entries, points, error,
+                                   f"N = {n}: {str(failure).replace('step 1 (', '(')}")
+        entries += sum(s.check.exact_entries for s in checked)
+        points = max(points, max(s.check.points for s in checked))
+        error = max(error, max(s.check.max_abs_error for s in checked))
+    return CrossValidation(tuple(sizes), entries, points, error)
 
 
 def _evaluate(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:

@@ -36,7 +36,7 @@ from .rewrite import (Assumption, apply_assumption, index_form, recognise_softma
                       recognise_sums, tidy)
 
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
-           "SYMBOLIC_SIZES", "RESERVED_NAMES"]
+           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix"]
 
 # The largest number of classes accepted for a concrete-N derivation.  The work grows as
 # N² entries (N³ operations); see bench/ for the measured times.
@@ -72,6 +72,8 @@ class Derivation:
         check: the numeric cross-check report (``None`` when not requested).
         proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
             conditions and the rules used; ``None`` for a concrete N.
+        validation: for a symbolic N, the comparison with the concrete-N mechanical
+            derivatives (:func:`derive.crosscheck.cross_validate`), when requested.
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and
@@ -92,6 +94,7 @@ class Derivation:
     steps: tuple[Step, ...] = ()
     check: object = None
     proof: Proof | None = None
+    validation: object = None
 
     @property
     def symbolic(self) -> bool:
@@ -197,7 +200,7 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> 
     rows = _rows(problem, n)
 
     # Stage 2 — differentiate every entry mechanically.
-    mechanical = _mechanical(problem, n)
+    mechanical = mechanical_matrix(problem, n).tolist()
 
     # Stage 3 — rewrite each entry: softmax outputs S_k, then full sums Σ_k y_k.
     general = [[_rewrite(entry, problem, n) for entry in row] for row in mechanical]
@@ -301,7 +304,7 @@ def _check_at_sizes(steps, target: Target, n: sp.Symbol, seed: int) -> tuple[Ste
         problem = target.problem(size)
         concrete = [replace(s, rhs=s.rhs.subs(n, size)) for s in steps]
         checked = check_steps(concrete, problem, size,
-                              sp.ImmutableMatrix(_mechanical(problem, size)), seed, exact=False)
+                              mechanical_matrix(problem, size), seed, exact=False)
         checks.append([s.check for s in checked])
     out = []
     for step, per_size in zip(steps, zip(*checks)):
@@ -340,7 +343,7 @@ def instantiate_derivation(d: Derivation, n: int) -> Derivation:
 
     return Derivation(
         target=d.target, classes=n, problem=problem,
-        mechanical=sp.ImmutableMatrix(_mechanical(problem, n)),
+        mechanical=mechanical_matrix(problem, n),
         general=d.general.subs(d.classes, n), result=d.result.subs(d.classes, n),
         general_matrix=entries(d.general), matrix=entries(d.result),
         form=d.form, general_form=d.general_form, assumptions=problem.assumptions)
@@ -350,15 +353,16 @@ def _rows(problem: Problem, n: int) -> list[int | None]:
     return list(range(1, n + 1)) if problem.output_index is not None else [None]
 
 
-def _mechanical(problem: Problem, n: int) -> list[list[sp.Expr]]:
-    """``sp.diff`` of every entry of the construction, expanded for ``n`` classes."""
+def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
+    """``sp.diff`` of every entry of the construction, expanded for ``n`` classes
+    (rows = outputs, one row for a scalar; columns = the variables)."""
     variables = family_symbols(str(problem.wrt), n)
     out = []
     for a in _rows(problem, n):
         f = problem.function if a is None else problem.function.subs(problem.output_index, a)
         f = instantiate(f, n)
         out.append([sp.diff(f, v) for v in variables])
-    return out
+    return sp.ImmutableMatrix(out)
 
 
 def _key(a: int | None, b: int) -> tuple[int, ...]:

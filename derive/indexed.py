@@ -138,9 +138,11 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
     Sum(KroneckerDelta(j, k)*y[k], (k, 1, N - 1))
     """
     def walk(e: sp.Expr, known: Ranges) -> sp.Expr:
-        if isinstance(e, sp.Sum) and len(e.limits) == 1:
-            (bound, low, high), = e.limits
-            inner = walk(e.function, {**known, bound: Condition(bound, low, high)})
+        if isinstance(e, sp.Sum):
+            # SymPy folds Σ_k Σ_l into one Sum with the innermost limit first.
+            *inner_limits, (bound, low, high) = e.limits
+            body = sp.Sum(e.function, *inner_limits) if inner_limits else e.function
+            inner = walk(body, {**known, bound: Condition(bound, low, high)})
             picked = _pick(inner, bound, low, high, known)
             return picked if picked is not None else sp.Sum(inner, (bound, low, high))
         if e.is_Atom or not e.args:
@@ -163,7 +165,9 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
                 inside = condition is not None and condition.holds_within(low, high)
             if not inside:
                 continue
-            if used is not None and condition is not None and condition not in used:
+            # Only the ranges of free indices are conditions of the result; a bound
+            # index lies in its sum's range by construction.
+            if used is not None and other in ranges and condition not in used:
                 used.append(condition)
             rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
             return rest.xreplace({bound: other})

@@ -137,12 +137,17 @@ class Comparison:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The numeric cross-check of one derivation: several comparisons, one seed."""
+    """The numeric cross-check of one derivation: several comparisons, one seed.
+
+    ``sizes`` lists the numbers of classes at which a symbolic-N result was instantiated
+    (empty for a concrete derivation).
+    """
 
     comparisons: tuple[Comparison, ...]
     seed: int
     points: int
     extreme_points: int
+    sizes: tuple[int, ...] = ()
 
     @property
     def passed(self) -> bool:

@@ -115,6 +115,8 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         InputError: a missing, unknown or wrongly sized variable, a class out of range,
             or a point where the function is undefined (``S_j ≤ 0`` under a logarithm).
     """
+    if d.symbolic:  # the formula proved for every N, at the N of the point
+        d = _instantiated_for(d, point)
     problem, n = d.problem, d.classes
     needed = problem.inputs
     unknown = sorted(set(point) - set(needed))
@@ -170,6 +172,18 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if "z" in point:
         shown["S"] = softmax(point["z"])
     return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
+
+
+def _instantiated_for(d, point):
+    from .derivation import MAX_CLASSES, instantiate_derivation
+    sizes = {v.size for v in point.values() if hasattr(v, "size")}
+    if len(sizes) != 1:
+        raise InputError("the vectors in the point have different lengths"
+                         if sizes else "the point gives no vector, so no number of classes")
+    (n,) = sizes
+    if not 1 <= n <= MAX_CLASSES:
+        raise InputError(f"the point has {n} classes; at most {MAX_CLASSES} are evaluated")
+    return instantiate_derivation(d, n)
 
 
 def _example(names, n: int) -> str:

@@ -4,12 +4,13 @@ For a symbolic number of classes ``N`` nothing can be expanded entry by entry.  
 :func:`reduce` brings an index-notation expression (a mechanical derivative, or one step of
 a derivation) to a normal form with the rules of :mod:`derive.indexed` only:
 
-1. ``definition``       — ``S_x`` becomes ``e^{z_x}/Σ_k e^{z_k}`` (when S is the softmax of z);
-2. ``differentiate``    — every ``Derivative`` is evaluated (SymPy's ``Indexed`` calculus);
-3. ``split-sums``       — sums split over ``+``, factors free of the bound index pulled out;
-4. ``sum-delta``        — ``Σ_k δ_kx f(k) = f(x)``, recording ``1 ≤ x ≤ N``;
-5. ``recognise-softmax``— ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x`` again, exactly;
-6. ``softmax-sums-to-one`` — ``Σ_k S_k = 1``;
+1. ``split-sums``       — sums split over ``+``, factors free of the bound index pulled out;
+2. ``sum-delta``        — ``Σ_k δ_kx f(k) = f(x)``, recording ``1 ≤ x ≤ N``;
+3. ``softmax-sums-to-one`` — ``Σ_k S_k = 1`` (when S is the softmax of z);
+4. ``definition``       — ``S_x`` becomes ``e^{z_x}/Σ_k e^{z_k}``;
+5. ``differentiate``    — every ``Derivative`` is evaluated (SymPy's ``Indexed`` calculus),
+   then 1–2 again;
+6. ``recognise-softmax``— ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x`` again, exactly;
 7. ``case`` / ``delta-substitution`` — a case ``i = j`` or ``i ≠ j``; ``δ_ij f(j) = δ_ij f(i)``;
 8. ``assumption``       — a stated hypothesis such as ``Σ_k y_k = 1``.
 
@@ -103,17 +104,22 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
             rules.append(rule)
         return out
 
+    def sums(e: sp.Expr) -> sp.Expr:
+        # Splitting may expose new deltas and picking new sums: repeat to a fixpoint.
+        for _ in range(8):
+            before = e
+            e = apply("split-sums", lambda x: split_sums(sp.expand(x)), e)
+            e = apply("sum-delta", lambda x: sum_delta(x, ranges, used), e)
+            if e == before:
+                break
+        return e
+
     e = expr
     if problem.softmax_of is not None:
+        # Σ_k S_k = 1 where the softmax outputs are summed as written, before S is defined.
+        e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), sums(e))
         e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n), e)
-    e = apply("differentiate", evaluate_derivatives, e)
-    # Splitting may expose new deltas and picking may expose new sums: repeat to a fixpoint.
-    for _ in range(8):
-        before = e
-        e = apply("split-sums", lambda x: split_sums(sp.expand(x)), e)
-        e = apply("sum-delta", lambda x: sum_delta(x, ranges, used), e)
-        if e == before:
-            break
+    e = sums(apply("differentiate", evaluate_derivatives, e))
     if problem.softmax_of is not None:
         e = apply("recognise-softmax",
                   lambda x: recognise_softmax_outputs(x, problem.softmax_of, S, n), e)

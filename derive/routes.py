@@ -76,9 +76,12 @@ def _log_softmax_jacobian(problem, n) -> list[Step]:
     return _log_softmax_steps(i, n)
 
 
-def _lemma(index, n) -> tuple[sp.Expr, sp.Expr]:
-    """``(∂ log S_index/∂z_j, its value)``, derived by the log-softmax route."""
-    return (sp.Derivative(sp.log(S[index]), z[j]), _log_softmax_steps(index, n)[-1].rhs)
+def _lemma(index, n) -> tuple[tuple[sp.Expr, sp.Expr], tuple]:
+    """``(∂ log S_index/∂z_j, its value)`` derived by the log-softmax route, and the
+    index ranges that derivation relied on."""
+    steps = _log_softmax_steps(index, n)
+    conditions = tuple(dict.fromkeys(c for s in steps for c in s.conditions))
+    return (sp.Derivative(sp.log(S[index]), z[j]), steps[-1].rhs), conditions
 
 
 def _cross_entropy_grad(problem, n) -> list[Step]:
@@ -101,7 +104,7 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
     loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, n))
     start = sp.Derivative(loss, z[j])
     inside = linearity(start, depends=(S,))
-    lemma = _lemma(k, n)
+    lemma, lemma_conditions = _lemma(k, n)
     substituted = inside.xreplace({lemma[0]: lemma[1]})
     split = split_sums(substituted)
     used = []
@@ -111,7 +114,8 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
         Step(start, "definition of the cross-entropy", "definition",
              facts=((sp.Symbol("L"), loss), _softmax_definition(k, n))),
         Step(inside, "linearity of the derivative", "linearity"),
-        Step(substituted, "log-softmax Jacobian", "lemma", facts=(lemma,)),
+        Step(substituted, "log-softmax Jacobian", "lemma", facts=(lemma,),
+             conditions=lemma_conditions),
         Step(split, "linearity of the sum", "split-sums"),
         Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
              conditions=tuple(used)),
@@ -123,13 +127,13 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
 def _sparse_softmax_cross_entropy_grad(problem, n) -> list[Step]:
     start = sp.Derivative(-sp.log(S[c]), z[j])
     inside = linearity(start, depends=(S,))
-    lemma = _lemma(c, n)
+    lemma, lemma_conditions = _lemma(c, n)
     return [
         Step(start, "definition of the loss for the label c", "definition",
              facts=((sp.Symbol("L"), -sp.log(S[c])), _softmax_definition(c, n))),
         Step(inside, "linearity of the derivative", "linearity"),
         Step(tidy(inside.xreplace({lemma[0]: lemma[1]})), "log-softmax Jacobian", "lemma",
-             facts=(lemma,)),
+             facts=(lemma,), conditions=lemma_conditions),
     ]
 
 

@@ -52,7 +52,12 @@ def test_show_at_a_point_infers_the_number_of_classes():
     (["show", "softmax-jacobain"], "did you mean softmax-jacobian?"),
     (["show", "softmax-jacobian", "--classes", "1"], "at least 2"),
     (["show", "softmax-jacobian", "--classes", "1000"], "at most 64"),
-    (["show", "softmax-jacobian", "--classes", "N"], "symbolic N is not supported yet"),
+    (["show", "softmax-jacobian", "--classes", "k"], "k already names something"),
+    (["show", "softmax-jacobian", "--classes", "NM"], "neither a number nor one letter"),
+    (["show", "softmax-jacobian", "--classes", "Ｎ"], "is not a number of classes"),
+    (["show", "softmax-jacobian", "--classes", "N", "--at", "z=[1, 2]; y=[1]"],
+     "different lengths"),
+    (["show", "softmax-jacobian", "--cross-validate"], "needs a symbolic number"),
     (["show", "softmax-jacobian", "--classes", "١٢"], "is not a number of classes"),
     (["show", "softmax-jacobian", "--classes", "1_000"], "is not a number of classes"),
     (["show", "softmax-jacobian", "--at", "z=[1, nan, 2]"], "not a decimal number"),
@@ -69,3 +74,39 @@ def test_bad_input_is_one_line_with_status_2(args, message):
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.exit_code == 0 and "show" in result.output and "list" in result.output
+
+
+@pytest.mark.parametrize("classes", ["N", "M", "symbolic"])
+def test_show_symbolic_n(classes):
+    result = run("show", "softmax-jacobian", "--classes", classes)
+    letter = "N" if classes == "symbolic" else classes
+    assert result.exit_code == 0, result.output
+    for expected in [f"for any number of classes {letter} (symbolic)",
+                     f"result, for all {letter} ≥ 1 and 1 ≤ i, j ≤ {letter}:",
+                     "∂S_i/∂z_j = S_i(δ_ij − S_j)", "diag(S) − S Sᵀ",
+                     f"Σ_{{k=1}}^{letter} exp(z_k)", "numeric check passed"]:
+        assert expected in result.output, expected
+
+
+def test_show_symbolic_n_at_a_point_uses_the_points_n():
+    result = run("show", "softmax-cross-entropy-grad", "-n", "N", "--result-only",
+                 "--at", "z=[0, 0, 0, 0]; y=[0, 1, 0, 0]")
+    assert result.exit_code == 0, result.output
+    assert "(N = 4):" in result.output
+    assert "∂L/∂z_j = [0.25, -0.75, 0.25, 0.25]" in result.output
+
+
+def test_show_symbolic_n_cross_validated():
+    result = run("show", "cross-entropy-grad", "-n", "N", "--result-only", "--cross-validate",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    v = json.loads(result.output)["cross_validation"]
+    assert v["passed"] and v["sizes"] == list(range(2, 9)) and v["exact_entries"] == 35
+
+
+def test_export_symbolic_n(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("export", "proofs.md", "--classes", "N")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "proofs.md").read_text()
+    assert text.count("(symbolic N)") == 5 and "proved for every N" in text

@@ -17,7 +17,7 @@ from derive.render.markdown import derivation_markdown
 
 SOFTMAX_JACOBIAN_STEPS = r"""\begin{align*}
 \frac{\partial S_i}{\partial z_j} &= \frac{\partial}{\partial z_j} \frac{e^{z_i}}{\sum_{k} e^{z_k}} && \text{(1) definition of the softmax} \\
- &= \frac{\delta_{ij} e^{z_i} \sum_{k} e^{z_k} - e^{z_i} e^{z_j}}{\left(\sum_{k} e^{z_k}\right)^{2}} && \text{(2) quotient rule} \\
+ &= \frac{\delta_{ij} e^{z_i} \sum_{k} e^{z_k} - e^{z_i} e^{z_j}}{\left(\sum_{k} e^{z_k}\right)^{2}} && \text{(2) quotient rule ($1 \le j \le 3$)} \\
  &= S_i \delta_{ij} - S_i S_j && \text{(3) recognise the softmax outputs} \\
  &= S_i \left(1 - S_i\right) && \text{(4) case $i = j$} \\
  &= - S_i S_j && \text{(5) case $i \neq j$} \\
@@ -27,6 +27,42 @@ SOFTMAX_JACOBIAN_STEPS = r"""\begin{align*}
 
 def test_softmax_jacobian_steps_as_an_align_block():
     assert steps_latex(derivation("softmax-jacobian", 3, check=False)) == SOFTMAX_JACOBIAN_STEPS
+
+
+def test_symbolic_steps_show_the_range_of_every_sum():
+    expected = (SOFTMAX_JACOBIAN_STEPS.replace(r"\sum_{k}", r"\sum_{k=1}^{N}")
+                .replace(r"\le 3", r"\le N"))
+    assert steps_latex(derivation("softmax-jacobian", "N", check=False)) == expected
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("text", ["for any number of classes N (symbolic)", "result, for all N ≥ 1 and 1 ≤ j ≤ N:",
+              "∂L/∂z_j = S_j − y_j", "in general: ∂L/∂z_j = S_j Σ_{k=1}^N y_k − y_j",
+              "✓ proved: each step reduces by the rules", "[for 1 ≤ j ≤ N]",
+              "proof: SymPy's derivative of the definition", "at N = 1, 2, 3, 5"]),
+    ("latex", [r"\textbf{Result}, for all $N \ge 1$ and $1 \le j \le N$, assuming",
+               r"S_j \sum_{k=1}^{N} y_k - y_j", r"\emph{sum-delta}",
+               "(5) the Kronecker delta picks one term of the sum ($1 \\le j \\le N$)"]),
+    ("markdown", ["## softmax cross-entropy gradient (symbolic N)",
+                  "**Result**, for all $N \\ge 1$ and $1 \\le j \\le N$, assuming",
+                  "**Proof**: the derivative of the definition"]),
+])
+def test_symbolic_n_in_every_format(fmt, expected):
+    out = render(derivation("softmax-cross-entropy-grad", "N"), fmt)
+    for fragment in expected:
+        assert fragment in out, fragment
+    assert "N = N" not in out and "pmatrix" not in out
+
+
+def test_symbolic_n_as_json():
+    data = json.loads(render(derivation("sparse-softmax-cross-entropy-grad", "N"), "json"))
+    assert data["classes"] == "N" and data["symbolic"] and data["matrix"] is None
+    assert data["proof"]["statement"] == "for all N ≥ 1"
+    assert [c["text"] for c in data["proof"]["conditions"]] == ["1 ≤ c ≤ N", "1 ≤ j ≤ N"]
+    assert data["result"]["text"] == "S_j − δ_jc"
+    assert all(s["checked"]["proved"] and s["checked"]["sizes"] == [1, 2, 3, 5]
+               for s in data["steps"])
+    assert data["check"]["passed"] and data["check"]["sizes"] == [1, 2, 3, 5]
 
 
 def test_fragment_has_no_sympy_spellings():
@@ -85,9 +121,10 @@ def test_write_refuses_to_overwrite(tmp_path):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None,
                     reason="pdflatex is not installed (Debian: texlive-latex-base)")
-def test_the_standalone_document_compiles_with_pdflatex(tmp_path):
+@pytest.mark.parametrize("classes", [3, "N"])
+def test_the_standalone_document_compiles_with_pdflatex(tmp_path, classes):
     tex = tmp_path / "all.tex"
-    tex.write_text(render_document([derivation(name, 3) for name in TARGETS], "latex"))
+    tex.write_text(render_document([derivation(name, classes) for name in TARGETS], "latex"))
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                           "-no-shell-escape", "all.tex"], cwd=tmp_path, capture_output=True,
                          text=True, errors="replace", timeout=120)

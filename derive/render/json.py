@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json as _json
 
-from .latex import form_latex, latex
-from .text import form_text, text
+from .latex import conditions_latex, form_latex, latex
+from .text import conditions_text, form_text, text
 
 __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json"]
 
@@ -24,7 +24,8 @@ def derivation_dict(d, evaluation=None) -> dict:
     out = {
         "target": d.target.name,
         "title": d.target.title,
-        "classes": d.classes,
+        "classes": str(d.classes) if d.symbolic else d.classes,
+        "symbolic": d.symbolic,
         "lhs": _formula(d.lhs),
         "assumptions": [{"name": a.name, "text": a.text, "latex": a.latex}
                         for a in d.assumptions],
@@ -34,9 +35,21 @@ def derivation_dict(d, evaluation=None) -> dict:
                  "general_text": form_text(d.general_form),
                  "general_latex": form_latex(d.general_form)},
         "layout": d.target.layout,
-        "matrix": {"text": [[text(e) for e in d.matrix.row(r)] for r in range(d.matrix.rows)],
-                   "latex": latex(d.matrix)},
+        "matrix": None if d.matrix is None else {
+            "text": [[text(e) for e in d.matrix.row(r)] for r in range(d.matrix.rows)],
+            "latex": latex(d.matrix)},
+        "proof": None if d.proof is None else {
+            "statement": d.proof.statement,
+            "minimum_classes": d.proof.minimum,
+            "conditions": _conditions(d.proof.conditions),
+            "rules": list(d.proof.rules),
+        },
     }
+    if d.validation is not None:
+        v = d.validation
+        out["cross_validation"] = {"passed": v.passed, "sizes": list(v.sizes),
+                                   "exact_entries": v.entries, "numeric_points": v.points,
+                                   "max_abs_error": v.max_abs_error, "failure": v.failure}
     out["steps"] = [{
         "number": number,
         "lhs": _formula(d.lhs),
@@ -47,8 +60,11 @@ def derivation_dict(d, evaluation=None) -> dict:
                  {"indices": [str(step.case[0]), str(step.case[1])], "equal": step.case[2]}),
         "facts": [{"lhs": _formula(a), "rhs": _formula(b)} for a, b in step.facts],
         "assumptions": [a.name for a in step.assumes],
+        "conditions": _conditions(step.conditions),
         "checked": None if step.check is None else {
+            "proved": step.check.proved, "sizes": list(step.check.sizes),
             "exact_entries": step.check.exact_entries, "entries": step.check.entries,
+            "numeric_entries": step.check.numeric_entries,
             "numeric_points": step.check.points, "max_abs_error": step.check.max_abs_error},
     } for number, step in enumerate(d.steps, start=1)]
     if d.check is not None:
@@ -60,6 +76,7 @@ def derivation_dict(d, evaluation=None) -> dict:
             "points": d.check.points,
             "extreme_points": d.check.extreme_points,
             "seed": d.check.seed,
+            "sizes": list(d.check.sizes),
             "comparisons": [{"name": c.name, "passed": c.passed, "points": c.points,
                              "max_abs_error": c.max_abs_error,
                              "max_rel_error": c.max_rel_error, "rtol": c.rtol, "atol": c.atol}
@@ -77,6 +94,11 @@ def derivation_dict(d, evaluation=None) -> dict:
             "agrees": evaluation.agrees,
         }
     return out
+
+
+def _conditions(conditions) -> list[dict]:
+    return [{"index": str(c.index), "low": text(c.low), "high": text(c.high),
+             "text": conditions_text([c]), "latex": conditions_latex([c])} for c in conditions]
 
 
 def document_json(derivations) -> str:

@@ -17,10 +17,11 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..matrices import MatrixForm, MatrixTerm
-from .notation import element_vectors, factor_rank, index_order, shown_indices
+from .notation import element_vectors, factor_rank, grouped_conditions, index_order, shown_indices
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
-           "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex"]
+           "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",
+           "conditions_latex"]
 
 
 def _subscript(name: str) -> str:
@@ -58,6 +59,9 @@ class DerivePrinter(LatexPrinter):
         body = self._print(expr.function)
         if isinstance(expr.function, sp.Add):
             body = rf"\left({body}\right)"
+        (bound, low, high), = expr.limits
+        if not high.is_Integer:  # symbolic N: the range is part of the statement
+            return rf"\sum_{{{bound}={self._print(low)}}}^{{{self._print(high)}}} {body}"
         return rf"\sum_{{{indices}}} {body}"
 
     def _print_Derivative(self, expr):
@@ -179,10 +183,18 @@ def case_latex(case) -> str:
     return f"{p} {relation} {q}"
 
 
+def conditions_latex(conditions) -> str:
+    r"""``1 \le i, j \le N``."""
+    return r",\ ".join(rf"{latex(low)} \le {', '.join(names)} \le {latex(high)}"
+                       for names, low, high in grouped_conditions(conditions))
+
+
 def _reason(number: int, step) -> str:
     words = rf"({number}) {escape(step.reason)}"
     if step.case:
         words += f" ${case_latex(step.case)}$"
+    if step.conditions:
+        words += f" (${conditions_latex(step.conditions)}$)"
     if step.assumes:
         words += " " + ", ".join(rf"$\textstyle {a.latex}$" for a in step.assumes)
     return rf"\text{{{words}}}"
@@ -231,14 +243,19 @@ def number_latex(x: float) -> str:
 
 
 def result_latex(d) -> str:
-    """The result, its assumptions, the general form, the matrix form and the matrix."""
+    """The result, its assumptions, the general form, the matrix form and the matrix
+    (for a symbolic N: the statement proved, its conditions and the rules instead)."""
     lhs = latex(d.lhs)
     parts = []
+    scope = ""
+    if d.symbolic:
+        scope = (rf", for all ${d.classes} \ge {d.proof.minimum}$ and "
+                 rf"${conditions_latex(d.proof.conditions)}$")
     if d.assumptions:
         assumed = ", ".join(f"${a.latex}$" for a in d.assumptions)
-        parts.append(rf"\medskip\noindent\textbf{{Result}}, assuming {assumed}:")
+        parts.append(rf"\medskip\noindent\textbf{{Result}}{scope}, assuming {assumed}:")
     else:
-        parts.append(r"\medskip\noindent\textbf{Result}:")
+        parts.append(rf"\medskip\noindent\textbf{{Result}}{scope}:")
     form = form_latex(d.form)
     shape = "matrix" if d.form is not None and d.form.is_matrix else "vector"
     tail = rf", \qquad \text{{{shape} form: }} {form}" if form else ""
@@ -248,17 +265,29 @@ def result_latex(d) -> str:
         parts.append(r"\noindent In general, without the assumption:")
         parts.append(rf"\[ {lhs} = {latex(d.general)}"
                      + (rf", \qquad {general}" if general else "") + r" \]")
-    parts.append(rf"\noindent For $N = {d.classes}$ ({escape(_ascii_layout(d))}):")
-    parts.append(rf"\[ {matrix_latex(d.matrix)} \]")
+    if d.symbolic:
+        parts.append(r"\noindent Proof: the derivative of the definition, computed by SymPy, "
+                     r"reduces to this result by the rules "
+                     + ", ".join(rf"\emph{{{escape(rule)}}}" for rule in d.proof.rules)
+                     + rf", each an identity for ${conditions_latex(d.proof.conditions)}$.")
+        if d.validation is not None:
+            from .text import validation_sentence
+            sentence = validation_sentence(d.validation, str(d.classes))
+            parts.append(r"\noindent " + escape(sentence[:1].upper() + sentence[1:]) + ".")
+    else:
+        parts.append(rf"\noindent For $N = {d.classes}$ ({escape(_ascii_layout(d))}):")
+        parts.append(rf"\[ {matrix_latex(d.matrix)} \]")
     if d.check is not None:
         c = d.check
         verdict = "passed" if c.passed else "FAILED"
+        sizes = (rf", with the result instantiated at ${d.classes} = {', '.join(map(str, c.sizes))}$"
+                 if c.sizes else "")
         parts.append(
             rf"\noindent Numeric cross-check {verdict}: largest relative error "
             rf"${number_latex(c.max_rel_error)}$, largest absolute error ${number_latex(c.max_abs_error)}$ "
             rf"(entries up to ${number_latex(c.max_magnitude)}$ in size), "
             rf"{len(c.comparisons)} comparisons at {c.points} points "
-            rf"({c.extreme_points} with extreme logits), seed {c.seed}.")
+            rf"({c.extreme_points} with extreme logits){sizes}, seed {c.seed}.")
     return "\n\n".join(parts)
 
 
@@ -269,7 +298,11 @@ def _ascii_layout(d) -> str:
 
 def derivation_latex(d, steps: bool = True) -> str:
     """A LaTeX fragment to paste into a document (needs ``amsmath``)."""
-    parts = [f"% derive: {d.target.name}, N = {d.classes}; every step checked by the program"]
+    if d.symbolic:
+        parts = [f"% derive: {d.target.name}, symbolic {d.classes} (for all {d.classes} >= "
+                 f"{d.proof.minimum}); every step proved by the program's rules"]
+    else:
+        parts = [f"% derive: {d.target.name}, N = {d.classes}; every step checked by the program"]
     if steps and d.steps:
         parts.append(steps_latex(d))
         facts = facts_latex(d)
@@ -283,9 +316,26 @@ def _introduction(d) -> str:
     p = d.problem
     wrt = latex(p.wrt[p.wrt_index])
     name = latex(p.name)
-    return (rf"We differentiate ${name}$ with respect to ${wrt}$ for $N = {d.classes}$ classes, "
+    classes = (rf"any number of classes ${d.classes} \ge {d.proof.minimum}$" if d.symbolic
+               else rf"$N = {d.classes}$ classes")
+    return (rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}, "
             rf"with $S = \operatorname{{softmax}}(z)$." if p.softmax_of is not None else
-            rf"We differentiate ${name}$ with respect to ${wrt}$ for $N = {d.classes}$ classes.")
+            rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}.")
+
+
+def _preface(derivations) -> str:
+    concrete = (r"\noindent Each derivation below was produced by differentiating the definition "
+                "mechanically\nand rewriting the result; every step was checked by the program "
+                "against the mechanical\nderivative (an exact zero test and a numeric comparison "
+                "at random points).")
+    symbolic = (r"\noindent Each derivation below is for a symbolic number of classes $N$. "
+                "The definition was\ndifferentiated by SymPy in index notation and every step "
+                "is proved for every $N$:\nit reduces by the program's rewriting rules to the "
+                "same normal form as that\nderivative. Each step is also compared numerically "
+                "with the derivative at several\nconcrete $N$.")
+    kinds = {d.symbolic for d in derivations}
+    return "\n\n".join(([concrete] if False in kinds else [])
+                        + ([symbolic] if True in kinds else []))
 
 
 def document_latex(derivations, title: str = "Derivations of softmax and cross-entropy",
@@ -308,9 +358,7 @@ def document_latex(derivations, title: str = "Derivations of softmax and cross-e
 \begin{{document}}
 \maketitle
 
-\noindent Each derivation below was produced by differentiating the definition mechanically
-and rewriting the result; every step was checked by the program against the mechanical
-derivative (an exact zero test and a numeric comparison at random points).
+{_preface(derivations)}
 
 {body}
 \end{{document}}

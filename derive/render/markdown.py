@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .latex import number_latex, facts_latex, form_latex, latex, matrix_latex, steps_latex
+from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
+                    steps_latex)
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -15,14 +16,17 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
     '## softmax cross-entropy gradient (N = 3)'
     """
     lhs = latex(d.lhs)
-    out = [f"{heading} {d.target.title} (N = {d.classes})", "", f"{d.target.summary}.", ""]
+    classes = f"symbolic {d.classes}" if d.symbolic else f"N = {d.classes}"
+    out = [f"{heading} {d.target.title} ({classes})", "", f"{d.target.summary}.", ""]
     if steps and d.steps:
         out += ["$$", steps_latex(d, environment="aligned"), "$$", ""]
         facts = facts_latex(d)
         if facts:
             out += ["where " + "; ".join(facts) + ".", ""]
     assumed = ", ".join(f"${a.latex}$" for a in d.assumptions)
-    out += [f"**Result**{', assuming ' + assumed if assumed else ''}:", "", "$$",
+    scope = (f", for all ${d.classes} \\ge {d.proof.minimum}$ and "
+             f"${conditions_latex(d.proof.conditions)}$" if d.symbolic else "")
+    out += [f"**Result**{scope}{', assuming ' + assumed if assumed else ''}:", "", "$$",
             f"{lhs} = {latex(d.result)}" + (f", \\qquad {form_latex(d.form)}" if d.form else ""),
             "$$", ""]
     if d.assumptions:
@@ -30,12 +34,25 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
         out += ["In general, without the assumption:", "", "$$",
                 f"{lhs} = {latex(d.general)}" + (f", \\qquad {general}" if general else ""),
                 "$$", ""]
-    out += [f"For N = {d.classes} ({d.target.layout}):", "", "$$", matrix_latex(d.matrix), "$$", ""]
+    if d.symbolic:
+        out += ["**Proof**: the derivative of the definition, computed by SymPy, reduces to the "
+                "result by the rules " + ", ".join(f"`{rule}`" for rule in d.proof.rules)
+                + f", each an identity for ${conditions_latex(d.proof.conditions)}$.", ""]
+        if d.validation is not None:
+            from .text import validation_sentence
+            sentence = validation_sentence(d.validation, str(d.classes))
+            out += [sentence[:1].upper() + sentence[1:] + ".", ""]
+    else:
+        out += [f"For N = {d.classes} ({d.target.layout}):", "", "$$", matrix_latex(d.matrix),
+                "$$", ""]
     if d.check is not None:
         c = d.check
+        sizes = (f", result instantiated at {d.classes} = {', '.join(map(str, c.sizes))}"
+                 if c.sizes else "")
         out.append(f"Numeric cross-check {'passed' if c.passed else 'FAILED'}: largest relative "
                    f"error ${number_latex(c.max_rel_error)}$, {len(c.comparisons)} comparisons at "
-                   f"{c.points} points ({c.extreme_points} with extreme logits), seed {c.seed}.")
+                   f"{c.points} points ({c.extreme_points} with extreme logits){sizes}, "
+                   f"seed {c.seed}.")
         out.append("")
     return "\n".join(out)
 
@@ -43,7 +60,9 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
 def document_markdown(derivations, title: str = "Derivations of softmax and cross-entropy",
                       steps: bool = True) -> str:
     """Several derivations under one title."""
-    parts = [f"# {title}", "",
-             "Every step below was checked by the program against the mechanical derivative.", ""]
+    checked = ("proved for every N by the program's rules and checked numerically at "
+               "several concrete N" if any(d.symbolic for d in derivations) else
+               "checked by the program against the mechanical derivative")
+    parts = [f"# {title}", "", f"Every step below was {checked}.", ""]
     parts += [derivation_markdown(d, steps) for d in derivations]
     return "\n".join(parts)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["SHOWN", "index_order", "element_vectors", "factor_rank", "shown_indices"]
+__all__ = ["SHOWN", "index_order", "element_vectors", "factor_rank", "shown_indices",
+           "grouped_conditions", "classes_phrase"]
 
 # Matrices larger than this are shown with their first and last rows and columns only.
 SHOWN = 6
@@ -47,3 +48,22 @@ def shown_indices(size: int) -> list[int | None]:
     if size <= SHOWN:
         return list(range(size))
     return [0, 1, None, size - 1]
+
+
+def grouped_conditions(conditions) -> list[tuple[list[str], sp.Expr, sp.Expr]]:
+    """Index ranges with equal bounds together: ``1 ≤ i, j ≤ N`` is ``(["i", "j"], 1, N)``.
+
+    >>> from derive.indexed import ranges_of
+    >>> i, j = sp.symbols("i j")
+    >>> grouped_conditions(ranges_of((i, j), sp.Symbol("N")).values())
+    [(['i', 'j'], 1, N)]
+    """
+    groups: dict[tuple, list[str]] = {}
+    for c in conditions:
+        groups.setdefault((c.low, c.high), []).append(str(c.index))
+    return [(sorted(names, key=index_order), low, high) for (low, high), names in groups.items()]
+
+
+def classes_phrase(d) -> str:
+    """``N = 3`` for a concrete derivation, ``symbolic N`` for one proved for every N."""
+    return f"symbolic {d.classes}" if d.symbolic else f"{d.classes} classes"

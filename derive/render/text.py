@@ -11,13 +11,14 @@ steps, the result, the matrix, the value at a point and the numeric check.
 from __future__ import annotations
 
 from ..steps import STEP_POINTS
+from .notation import grouped_conditions
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
-           "derivation_text", "catalog_text"]
+           "derivation_text", "catalog_text", "conditions_text", "validation_sentence"]
 
 
-def check_text(report, width: int = 80) -> str:
+def check_text(report, width: int = 80, letter: str = "N") -> str:
     """The numeric cross-check: verdict, errors, points (and the worst entry on failure)."""
     verdict = "passed" if report.passed else "FAILED"
     chunks = [f"numeric check {verdict}:", f"max rel error {report.max_rel_error:.1e},",
@@ -25,6 +26,9 @@ def check_text(report, width: int = 80) -> str:
               f"(entries up to {report.max_magnitude:.1e}),",
               f"{len(report.comparisons)} comparisons at {report.points} points",
               f"({report.extreme_points} with extreme logits),", f"seed {report.seed}"]
+    if report.sizes:
+        chunks[-1] += ","
+        chunks += ["at", f"{letter} = " + ", ".join(map(str, report.sizes))]
     lines = _fill(chunks, width, "", "  ")
     for cmp in report.comparisons:
         if not cmp.passed:
@@ -39,6 +43,35 @@ def case_text(case) -> str:
     return f"{p} {'=' if equal else '≠'} {q}"
 
 
+def validation_sentence(v, letter: str = "N") -> str:
+    """One sentence on the cross-validation of a symbolic-N result at concrete N."""
+    sizes = _sizes(v.sizes)
+    if not v.passed:
+        return f"cross-validation FAILED at {v.failure}"
+    return (f"cross-validated: at {letter} = {sizes} the result equals SymPy's derivative of the "
+            f"concrete construction on all {v.entries} entries (exact zero test; numerically "
+            f"to {v.max_abs_error:.1e} at {v.points} random points)")
+
+
+def _sizes(sizes) -> str:
+    sizes = list(sizes)
+    if len(sizes) > 2 and sizes == list(range(sizes[0], sizes[-1] + 1)):
+        return f"{sizes[0]}..{sizes[-1]}"
+    return ", ".join(map(str, sizes))
+
+
+def conditions_text(conditions) -> str:
+    """``1 ≤ i, j ≤ N``.
+
+    >>> from derive.indexed import ranges_of
+    >>> from derive.functions import i, j
+    >>> conditions_text(ranges_of((i, j), 3).values())
+    '1 ≤ i, j ≤ 3'
+    """
+    return "; ".join(f"{text(low)} ≤ {', '.join(names)} ≤ {text(high)}"
+                     for names, low, high in grouped_conditions(conditions))
+
+
 def steps_text(d, width: int = 80) -> list[str]:
     """Numbered steps, each with its reason, facts and assumptions under the equation."""
     # The left side on a line of its own keeps the right sides within 80 columns.
@@ -49,6 +82,8 @@ def steps_text(d, width: int = 80) -> list[str]:
         chunks = [reason + (":" if step.facts else "")]
         chunks += [f"{text(a)} = {text(b)}" + (";" if m < len(step.facts) - 1 else "")
                    for m, (a, b) in enumerate(step.facts)]
+        if step.conditions:
+            chunks.append(f"[for {conditions_text(step.conditions)}]")
         if step.assumes:
             chunks.append("[assumes " + "; ".join(a.text.split(" (")[0] for a in step.assumes)
                           + "]")
@@ -56,6 +91,15 @@ def steps_text(d, width: int = 80) -> list[str]:
         if step.check is not None and not step.check.complete:
             mark, partial = "✓*", True
         lines += _fill(chunks, width, f"      {mark}", " " * 8)
+    if d.symbolic:
+        sizes = d.steps[0].check.sizes if d.steps[0].check else ()
+        lines += _fill(["✓ proved: each step reduces by the rules to the same normal form",
+                        f"as the mechanical derivative, for every {d.classes};",
+                        "also checked numerically at",
+                        f"{d.classes} = " + ", ".join(map(str, sizes)),
+                        f"on every entry, {STEP_POINTS} random points each"],
+                       width, "  ", "    ")
+        return lines
     lines += _fill(["✓ checked: each step equals the mechanical derivative", "on every entry",
                     "(exact zero test)", f"and at {STEP_POINTS} random points (numerically)"],
                    width, "  ", "    ")
@@ -81,9 +125,18 @@ def _fill(chunks: list[str], width: int, first: str, rest: str) -> list[str]:
 def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`."""
     lhs = text(d.lhs)
-    lines = [f"{d.target.title}, N = {d.classes} classes", d.target.summary, ""]
+    if d.symbolic:
+        title = f"{d.target.title}, for any number of classes {d.classes} (symbolic)"
+    else:
+        title = f"{d.target.title}, N = {d.classes} classes"
+    lines = [title, d.target.summary, ""]
     if steps and d.steps:
-        lines += [*steps_text(d), "", "result:"]
+        lines += [*steps_text(d), ""]
+    if d.symbolic:
+        lines.append(f"result, {d.proof.statement} and "
+                     f"{conditions_text(d.proof.conditions)}:")
+    elif steps and d.steps:
+        lines.append("result:")
     lines.append(f"  {lhs} = {text(d.result)}")
     for assumption in d.assumptions:
         lines.append(f"    assuming {assumption.text}")
@@ -93,11 +146,18 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     if form:
         lines += ["", f"  {'matrix' if d.form.is_matrix else 'vector'} form: {form}"
                   + (f"    (in general: {form_text(d.general_form)})" if d.assumptions else "")]
-    lines += ["", f"  for N = {d.classes} ({d.target.layout}):", matrix_text(d.matrix)]
+    if d.symbolic:
+        lines += ["", *_fill(["  proof: SymPy's derivative of the definition, reduced by the rules",
+                              ", ".join(d.proof.rules) + ";", "each rule is an identity for",
+                              conditions_text(d.proof.conditions)], 80, "", "    ")]
+        if d.validation is not None:
+            lines += ["", *_fill(validation_sentence(d.validation, str(d.classes)).split(" "), 80, "  ", "    ")]
+    else:
+        lines += ["", f"  for N = {d.classes} ({d.target.layout}):", matrix_text(d.matrix)]
     if evaluation is not None:
         lines += ["", *_evaluation_lines(d, evaluation)]
     if d.check is not None:
-        lines += ["", check_text(d.check)]
+        lines += ["", check_text(d.check, letter=str(d.classes) if d.symbolic else "N")]
     return "\n".join(lines)
 
 
@@ -108,7 +168,8 @@ def _numbers(values) -> str:
 def _evaluation_lines(d, e) -> list[str]:
     given = "; ".join(f"{k}={_numbers(v) if hasattr(v, '__len__') else v}"
                       for k, v in e.point.items() if k != "S" or "z" not in e.point)
-    lines = [f"  at {given}:"]
+    n = next((len(v) for v in e.point.values() if hasattr(v, "__len__")), None)
+    lines = [f"  at {given}" + (f" ({d.classes} = {n}):" if d.symbolic else ":")]
     if "z" in e.point:
         lines.append(f"    S = softmax(z) = {_numbers(e.point['S'])}")
     lines += [f"    note: {note}" for note in e.notes]

@@ -46,6 +46,11 @@ class TextPrinter(StrPrinter):
         inner = self._print(body)
         if isinstance(body, sp.Add):
             inner = f"({inner})"
+        (bound, low, high), = expr.limits
+        if not high.is_Integer:  # symbolic N: the range is part of the statement
+            top = self._print(high)
+            top = top if len(top) == 1 else f"{{{top}}}"
+            return f"Σ_{{{bound}={self._print(low)}}}^{top} {inner}"
         return f"Σ_{indices} {inner}"
 
     def _print_Derivative(self, expr):

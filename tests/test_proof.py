@@ -1,0 +1,213 @@
+"""Symbolic N: every target proved for all N, cross-validated at N = 2..8, wrong rules caught."""
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+import derive.proof
+import derive.routes
+from derive import TARGETS, derivation
+from derive.catalog import get_target
+from derive.crosscheck import VALIDATION_SIZES, cross_validate
+from derive.derivation import SYMBOLIC_SIZES, instantiate_derivation
+from derive.errors import RewriteError, StepError
+from derive.functions import S, c, i, j, k, y, z
+from derive.proof import closed_form_problem, prove_steps, reduce
+from derive.routes import route
+
+N = sp.Symbol("N", integer=True, positive=True)
+delta = sp.KroneckerDelta
+
+# Written by hand, as in test_derivation: the library has no table of answers.
+TEXTBOOK = {
+    "softmax-jacobian": (S[i] * (delta(i, j) - S[j]), ["i", "j"]),
+    "log-softmax-jacobian": (delta(i, j) - S[j], ["i", "j"]),
+    "cross-entropy-grad": (-y[j] / S[j], ["j"]),
+    "softmax-cross-entropy-grad": (S[j] - y[j], ["j"]),
+    "sparse-softmax-cross-entropy-grad": (S[j] - delta(j, c), ["c", "j"]),
+}
+
+
+def same(a, b) -> bool:
+    return sp.expand(a - b) == 0
+
+
+def test_every_target_is_in_the_table():
+    assert set(TEXTBOOK) == set(TARGETS)
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
+def test_symbolic_result_is_the_textbook_form_for_all_n(name):
+    d = derivation(name, "N")
+    expected, indices = TEXTBOOK[name]
+    assert d.symbolic and d.classes == N and same(d.result, expected)
+    assert d.proof.statement == "for all N ≥ 1"
+    assert sorted(str(cond.index) for cond in d.proof.conditions) == indices
+    assert all((cond.low, cond.high) == (1, N) for cond in d.proof.conditions)
+    assert d.check.passed and d.check.sizes == SYMBOLIC_SIZES
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
+def test_the_symbolic_result_is_not_from_summing_concrete_ones(name):
+    # Stage 2 differentiates the index-notation definition itself: Sums over N and deltas.
+    d = derivation(name, "N", check=False, steps=False)
+    mechanical = d.mechanical[0, 0]
+    assert mechanical == sp.diff(d.problem.function, d.problem.wrt[j])
+    assert all(s.limits[0][2] == N for s in mechanical.atoms(sp.Sum))
+    assert not mechanical.has(sp.Piecewise)
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
+def test_every_symbolic_step_is_proved_and_checked_at_concrete_n(name):
+    d = derivation(name, "N", check=False)
+    assert [s.rule for s in d.steps] == [s.rule for s in derivation(name, 3, check=False).steps]
+    for step in d.steps:
+        assert step.check.proved and step.check.complete
+        assert step.check.sizes == SYMBOLIC_SIZES and step.check.max_abs_error < 1e-9
+    assert same(d.steps[-1].rhs, d.result)
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
+def test_cross_validation_against_concrete_n_2_to_8(name):
+    d = derivation(name, "N", check=False, steps=False)
+    v = cross_validate(d)
+    assert v.passed, v.failure
+    rows = lambda n: n if d.problem.output_index is not None else 1  # noqa: E731
+    factor = 2 if d.assumptions else 1   # the general form is compared too
+    assert v.sizes == VALIDATION_SIZES
+    assert v.entries == factor * sum(rows(n) * n for n in VALIDATION_SIZES)
+    assert v.max_abs_error < 1e-12
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
+@pytest.mark.parametrize("n", [2, 3, 5, 8])
+def test_symbolic_and_concrete_pipelines_agree(name, n):
+    symbolic = derivation(name, "N", check=False, steps=False)
+    concrete = derivation(name, n, check=False, steps=False)
+    assert same(symbolic.result.subs(N, n), concrete.result)
+    assert same(symbolic.general.subs(N, n), concrete.general)
+    instance = instantiate_derivation(symbolic, n)
+    assert instance.matrix.shape == concrete.matrix.shape
+    assert all(same(a, b) for a, b in zip(instance.matrix, concrete.matrix))
+    assert instance.form == concrete.form
+
+
+@pytest.mark.parametrize("name, rules", [
+    ("softmax-jacobian", ("sum-delta", "recognise-softmax")),
+    ("cross-entropy-grad", ("sum-delta",)),
+    ("softmax-cross-entropy-grad", ("split-sums", "sum-delta", "recognise-softmax",
+                                    "assumption")),
+])
+def test_the_proof_names_its_rules(name, rules):
+    assert derivation(name, "N", check=False, steps=False).proof.rules == rules
+
+
+def test_reduce_applies_the_case_and_the_assumption():
+    problem = get_target("softmax-cross-entropy-grad").problem(N)
+    mechanical = sp.diff(problem.function, z[j])
+    general = reduce(mechanical, problem)
+    assert same(general.expr, S[j] * sp.Sum(y[k], (k, 1, N)) - y[j])
+    assert same(reduce(mechanical, problem, assumptions=problem.assumptions).expr, S[j] - y[j])
+    jacobian = get_target("softmax-jacobian").problem(N)
+    diagonal = reduce(sp.diff(jacobian.function, z[j]), jacobian, (i, j, True))
+    assert same(diagonal.expr, S[i] - S[i] ** 2) and "case" in diagonal.rules
+
+
+def test_reduce_uses_the_softmax_sum():
+    # Σ_k S_k = 1 appears when a step sums the softmax outputs, e.g. the columns of the
+    # Jacobian: Σ_k ∂S_k/∂z_j = ∂(Σ_k S_k)/∂z_j = 0.
+    problem = get_target("softmax-jacobian").problem(N)
+    column = sp.Sum(S[k] * (delta(k, j) - S[j]), (k, 1, N))
+    r = reduce(column, problem)
+    assert r.expr == 0 and "softmax-sums-to-one" in r.rules
+
+
+@pytest.mark.parametrize("expr, problem_of", [
+    (sp.Sum(delta(j, k) * y[k], (k, 1, N - 1)), "the sum"),
+    (sp.Derivative(S[j], z[j]), "a derivative"),
+    (sp.exp(z[j]), "the logits z"),
+])
+def test_closed_form_problem(expr, problem_of):
+    problem = get_target("softmax-cross-entropy-grad").problem(N)
+    assert problem_of in closed_form_problem(expr, problem)
+
+
+def test_a_wrong_symbolic_step_is_refused_by_the_proof():
+    problem = get_target("softmax-jacobian").problem(N)
+    steps = route("softmax-jacobian", problem, N)
+    steps[5] = dataclasses.replace(steps[5], rhs=steps[5].rhs.subs(delta(i, j), 1))
+    mechanical = sp.diff(problem.function, z[j])
+    with pytest.raises(StepError, match=r"step 6 .* does not follow for every N"):
+        prove_steps(steps, problem, mechanical)
+
+
+# ---- wrong rules: what the proof relies on must be caught when it is broken ------------
+
+def _sum_delta_without_its_condition(expr, ranges, used=None):
+    """The broken rule: Σ_k δ_jk f(k) = f(j) whatever the range of the sum."""
+    def pick(s):
+        (bound, _low, _high), = s.limits
+        for factor in sp.Mul.make_args(s.function):
+            if isinstance(factor, sp.KroneckerDelta) and bound in factor.args:
+                other = factor.args[0] if factor.args[1] == bound else factor.args[1]
+                return (s.function / factor).xreplace({bound: other})
+        return s
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pick)
+
+
+def _truncated_cross_entropy(monkeypatch, name):
+    """L = −Σ_{k=1}^{N−1} y_k log S_k: a sum that does not contain the class j = N."""
+    base = get_target("cross-entropy-grad")
+
+    def problem(n):
+        p = base.problem(n)
+        return dataclasses.replace(p, function=-sp.Sum(y[k] * sp.log(S[k]), (k, 1, n - 1)))
+    monkeypatch.setitem(TARGETS, name, dataclasses.replace(base, name=name, problem=problem,
+                                                           route=base.name))
+
+
+def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(monkeypatch):
+    _truncated_cross_entropy(monkeypatch, "truncated-ce")
+    with pytest.raises(RewriteError, match=r"not in closed form .* the sum"):
+        derivation("truncated-ce", "N")
+
+
+def test_dropping_the_delta_condition_is_caught(monkeypatch):
+    _truncated_cross_entropy(monkeypatch, "truncated-ce-wrong-rule")
+    monkeypatch.setattr(derive.proof, "sum_delta", _sum_delta_without_its_condition)
+    monkeypatch.setattr(derive.routes, "sum_delta", _sum_delta_without_its_condition)
+    # The broken rule "proves" −y_j/S_j for every j, also j = N where ∂L/∂S_N = 0 ...
+    d = derivation("truncated-ce-wrong-rule", "N", check=False, steps=False)
+    assert same(d.result, -y[j] / S[j])
+    # ... but the steps, instantiated at concrete N, disagree with concrete derivatives,
+    with pytest.raises(StepError, match="fails numerically"):
+        derivation("truncated-ce-wrong-rule", "N")
+    # the numeric cross-check of the instantiated result disagrees with sp.diff,
+    report = derivation("truncated-ce-wrong-rule", "N", steps=False).check
+    failed = {cmp.name for cmp in report.comparisons if not cmp.passed}
+    assert "N = 2: mechanical derivative vs general form" in failed
+    # and so does the cross-validation.
+    v = cross_validate(d, sizes=(2, 3))
+    assert not v.passed and v.failure.startswith("N = 2:")
+
+
+def test_dropping_the_delta_in_delta_substitution_is_caught(monkeypatch):
+    def without_delta(expr, order):   # δ_ij f(j) = f(i): the delta is lost
+        return sp.expand(expr).replace(lambda e: isinstance(e, sp.KroneckerDelta),
+                                       lambda e: sp.Integer(1))
+    monkeypatch.setattr(derive.proof, "delta_substitution", without_delta)
+    monkeypatch.setitem(TARGETS, "jacobian-wrong-rule", dataclasses.replace(
+        get_target("softmax-jacobian"), name="jacobian-wrong-rule", route="softmax-jacobian"))
+    with pytest.raises(StepError):
+        derivation("jacobian-wrong-rule", "N")
+    d = derivation("jacobian-wrong-rule", "N", steps=False)
+    assert not d.check.passed
+    assert not cross_validate(d, sizes=(2,)).passed
+
+
+def test_symbolic_derivations_are_cached_and_immutable():
+    a = derivation("softmax-jacobian", "N")
+    assert derivation("softmax-jacobian", sp.Symbol("N")) is a
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.result = 0
