@@ -12,6 +12,7 @@ exp(z[i])/Sum(exp(z[k]), (k, 1, 3))
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -87,22 +88,26 @@ class Target:
     route: str = ""  # the textbook route in derive.routes; "" means the target's own name
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _softmax_jacobian(n):
     return Problem(name=S[i], function=softmax(z, i, n), output_index=i,
                    wrt=z, wrt_index=j, inputs=("z",), classes=n)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _log_softmax_jacobian(n):
     return Problem(name=sp.log(S[i]), function=log_softmax(z, i, n), output_index=i,
                    wrt=z, wrt_index=j, inputs=("z",), classes=n)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=cross_entropy(y, lambda m: S[m], n),
                    output_index=None, wrt=S, wrt_index=j, inputs=("S", "y"),
                    softmax_of=None, classes=n)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _softmax_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"),
                    function=cross_entropy(y, lambda m: softmax(z, m, n), n),
@@ -110,6 +115,7 @@ def _softmax_cross_entropy_grad(n):
                    assumptions=(labels_sum_to_one(n),), classes=n)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _sparse_softmax_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=-log_softmax(z, c, n), output_index=c,
                    wrt=z, wrt_index=j, inputs=("z", "c"), classes=n)

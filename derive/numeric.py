@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 __all__ = [
     "softmax", "log_softmax", "REFERENCES", "Comparison", "CheckReport",
@@ -94,6 +95,9 @@ def finite_differences(reference: Callable, values: Mapping[str, np.ndarray], wr
     return np.transpose(diff, (0, 2, 1))
 
 
+_PRINTER = NumPyPrinter({"fully_qualified_modules": True})
+
+
 def lambdify_entries(entries: Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> Callable:
     """A vectorised NumPy function of ``args`` (arrays of points) returning the entries.
 
@@ -104,7 +108,10 @@ def lambdify_entries(entries: Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> C
     """
     dummies = [sp.Dummy() for _ in args]
     swapped = [sp.sympify(e).xreplace(dict(zip(args, dummies))) for e in entries]
-    f = sp.lambdify(dummies, swapped, modules="numpy", cse=True)
+    # Generated code says numpy.exp, numpy.log …; giving lambdify just {"numpy": np}
+    # spares it `from numpy import *`, which loads all of NumPy's lazy submodules
+    # (about 0.2 s on the first call in a process).
+    f = sp.lambdify(dummies, swapped, modules=[{"numpy": np}], cse=True, printer=_PRINTER)
 
     def evaluate(*arrays: np.ndarray) -> np.ndarray:
         points = arrays[0].shape[0] if arrays else 1

@@ -172,10 +172,13 @@ def prove_steps(steps, problem, mechanical: sp.Expr) -> list:
     Raises:
         StepError: naming the first step whose normal form differs, with both forms.
     """
-    out = []
+    out, truths = [], {}
     for number, step in enumerate(steps, start=1):
         claim = reduce(step.rhs, problem, step.case, step.assumes)
-        truth = reduce(mechanical, problem, step.case, step.assumes)
+        key = (step.case, step.assumes)  # the derivative's normal form, once per case
+        if key not in truths:
+            truths[key] = reduce(mechanical, problem, step.case, step.assumes)
+        truth = truths[key]
         if sp.expand(claim.expr - truth.expr) != 0:
             raise StepError(f"step {number} ({step.reason}) does not follow for every "
                             f"{problem.classes}: it reduces to {sp.sstr(claim.expr)} but the "

@@ -24,7 +24,7 @@ from .indexed import Condition, evaluate_derivatives
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 from .rewrite import Assumption, exponentials_as_products
 
-__all__ = ["Step", "StepCheck", "check_steps", "EXACT_ENTRY_LIMIT"]
+__all__ = ["Step", "StepCheck", "check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT"]
 
 # Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
 # checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
@@ -147,37 +147,54 @@ def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0
         StepError: naming the first step (1-based) whose right side differs from the
             derivative, with an entry where it differs.
     """
-    concrete = _Concrete(problem, n)
-    truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
+    return check_steps_at([(steps, problem, n, mechanical)], seed, exact)[0]
+
+
+def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[Step, ...]]:
+    """:func:`check_steps` for several ``(steps, problem, n, mechanical)`` at once.
+
+    The numeric comparison of all of them is one vectorised evaluation: building the
+    NumPy function (``lambdify``) is the costly part, not evaluating it.  Errors name N
+    when there is more than one instance.
+    """
     pairs, counts = [], []
-    for number, step in enumerate(steps, start=1):
-        keys = _entries(problem.indices, n, step.case)
-        chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n)
-        for key in chosen:
-            memo = (key, tuple(a.name for a in step.assumes))
-            if memo not in truths:
-                truths[memo] = concrete(mechanical[_row(key, problem)], key, step.assumes)
-            truth = truths[memo]
-            claim = concrete(step.rhs, key, step.assumes)
-            if exact and sp.cancel(sp.together(truth - claim)) != 0:
-                raise StepError(
-                    f"step {number} ({step.reason}) does not follow: at entry {key} it gives "
-                    f"{sp.sstr(claim)} but the derivative is {sp.sstr(truth)}")
-            pairs.append((number, truth, claim))
-        counts.append((len(chosen), len(keys)))
-    # One vectorised evaluation for all steps: lambdify is the costly part.
-    errors = _numeric(pairs, concrete, np.random.default_rng(seed))
-    out = []
-    for number, (step, (chosen, total)) in enumerate(zip(steps, counts), start=1):
-        error = errors.get(number, 0.0)
-        if not error <= EXACT_ATOL + EXACT_RTOL:
-            raise StepError(f"step {number} ({step.reason}) fails numerically "
-                            f"(max error {error:.3g})")
-        # A case without entries for this N (i ≠ j when N = 1) was compared at no point.
-        points = STEP_POINTS if chosen else 0
-        out.append(replace(step, check=StepCheck(chosen if exact else 0, total, points, error,
-                                                 numeric_entries=chosen)))
-    return tuple(out)
+    for instance, (steps, problem, n, mechanical) in enumerate(instances):
+        where = f" at N = {n}" if len(instances) > 1 else ""
+        concrete = _Concrete(problem, n)
+        truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
+        for number, step in enumerate(steps, start=1):
+            keys = _entries(problem.indices, n, step.case)
+            chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n)
+            for key in chosen:
+                memo = (key, tuple(a.name for a in step.assumes))
+                if memo not in truths:
+                    truths[memo] = concrete(mechanical[_row(key, problem)], key, step.assumes)
+                truth = truths[memo]
+                claim = concrete(step.rhs, key, step.assumes)
+                if exact and sp.cancel(sp.together(truth - claim)) != 0:
+                    raise StepError(
+                        f"step {number} ({step.reason}) does not follow{where}: at entry {key} "
+                        f"it gives {sp.sstr(claim)} but the derivative is {sp.sstr(truth)}")
+                pairs.append(((instance, number), truth, claim))
+            counts.append((len(chosen), len(keys)))
+    errors = _numeric(pairs, np.random.default_rng(seed))
+    out, position = [], 0
+    for instance, (steps, _problem, n, _mechanical) in enumerate(instances):
+        where = f" at N = {n}" if len(instances) > 1 else ""
+        checked = []
+        for number, step in enumerate(steps, start=1):
+            chosen, total = counts[position]
+            position += 1
+            error = errors.get((instance, number), 0.0)
+            if not error <= EXACT_ATOL + EXACT_RTOL:
+                raise StepError(f"step {number} ({step.reason}) fails numerically{where} "
+                                f"(max error {error:.3g})")
+            # A case without entries for this N (i ≠ j when N = 1) is compared at no point.
+            points = STEP_POINTS if chosen else 0
+            checked.append(replace(step, check=StepCheck(
+                chosen if exact else 0, total, points, error, numeric_entries=chosen)))
+        out.append(tuple(checked))
+    return out
 
 
 def _row(key, problem):
@@ -185,8 +202,12 @@ def _row(key, problem):
     return (0, key[0] - 1) if len(key) == 1 else (key[0] - 1, key[1] - 1)
 
 
-def _numeric(pairs, concrete: _Concrete, rng) -> dict[int, float]:
-    """Per step, the largest relative difference of its pairs of entries at random points."""
+def _numeric(pairs, rng) -> dict[tuple[int, int], float]:
+    """Per step, the largest relative difference of its pairs of entries at random points.
+
+    ``e_m`` (standing for ``exp(z_m)``) is drawn at moderate logits, labels and
+    probabilities uniformly in [0.05, 1].
+    """
     if not pairs:
         return {}
     entries = [e for _number, truth, claim in pairs for e in (truth, claim)]
@@ -194,7 +215,7 @@ def _numeric(pairs, concrete: _Concrete, rng) -> dict[int, float]:
     f = lambdify_entries(entries, symbols)
     values = []
     for s in symbols:
-        if s in concrete.e:        # e_m = exp(z_m) at moderate logits
+        if s.name.startswith("e_"):  # e_m = exp(z_m) at moderate logits
             values.append(np.exp(rng.normal(0.0, 1.0, STEP_POINTS)))
         else:                      # labels and probabilities
             values.append(rng.uniform(0.05, 1.0, STEP_POINTS))

@@ -1,0 +1,1 @@
+"""Benchmarks of derive: run ``python -m bench`` (see the README).  Figures, not tests."""

@@ -1,0 +1,108 @@
+"""Symbolic N: how long each target's derivation for every N takes, in a fresh process.
+
+Every figure is the median over fresh Python processes, timed after ``import derive``
+(SymPy's import, about 0.45 s here, is not included), so that SymPy's caches are cold as
+they are for a user's first call.  Measured per target:
+
+* ``proof``  — differentiate the index-notation definition and reduce it by the rules
+  (``derivation(t, "N", check=False, steps=False)``);
+* ``steps``  — the textbook route and the proof of every step by the rules;
+* ``full``   — ``derivation(t, "N")``: proof, steps, the numeric check of every step
+  against ``sp.diff`` at N = 1, 2, 3 and the finite-difference cross-check;
+
+and the whole command ``derive show softmax-jacobian --classes N`` as a process.
+Target (issue 4 / 7): each derivation well under a second, the proof under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGETS = ["softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
+           "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad"]
+
+_PROBE = """
+import json, sys, time
+import derive
+from derive.derivation import derivation
+name, stage = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if stage == "proof":
+    derivation(name, "N", check=False, steps=False)
+elif stage == "steps":
+    import sympy as sp
+    from derive.catalog import get_target
+    from derive.proof import prove_steps
+    from derive.routes import route
+    N = sp.Symbol("N", integer=True, positive=True)
+    problem = get_target(name).problem(N)
+    mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])
+    prove_steps(route(name, problem, N), problem, mechanical)
+else:
+    derivation(name, "N")
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def _probe(name: str, stage: str, runs: int) -> float:
+    times = [json.loads(subprocess.run([sys.executable, "-c", _PROBE, name, stage],
+                                       check=True, capture_output=True, text=True).stdout)
+             for _ in range(runs)]
+    return statistics.median(times)
+
+
+def _command(args: list[str], runs: int) -> float | None:
+    if shutil.which(args[0]) is None:
+        return None
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(runs: int, out: Path) -> dict:
+    rows = {name: {stage: _probe(name, stage, runs) for stage in ("proof", "steps", "full")}
+            for name in TARGETS}
+    cli = _command(["derive", "show", "softmax-jacobian", "--classes", "N"], runs)
+    print(f"symbolic N: seconds after `import derive`, median of {runs} fresh processes")
+    print(f"{'target':36s} {'proof':>7s} {'steps':>7s} {'full':>7s}")
+    for name, row in rows.items():
+        print(f"{name:36s} {row['proof']:7.3f} {row['steps']:7.3f} {row['full']:7.3f}")
+    if cli is not None:
+        print(f"`derive show softmax-jacobian --classes N` (whole process): {cli:.2f} s")
+    figures = {"runs": runs, "targets": rows, "cli_show_symbolic": cli}
+    (out / "symbolic.json").write_text(json.dumps(figures, indent=2))
+    _plot(rows, out / "symbolic.png")
+    return figures
+
+
+def _plot(rows: dict, path: Path) -> None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(plot skipped: matplotlib is not installed; pip install '.[bench]')")
+        return
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    stages = ("proof", "steps", "full")
+    width = 0.27
+    for offset, stage in enumerate(stages):
+        ax.bar([x + (offset - 1) * width for x in range(len(rows))],
+               [row[stage] for row in rows.values()], width, label=stage)
+    ax.axhline(0.5, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xticks(range(len(rows)), [n.replace("-", "-\n", 1) for n in rows], fontsize=7)
+    ax.set_ylabel("seconds after import")
+    ax.set_title("symbolic-N derivations (median of fresh processes)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
