@@ -125,7 +125,8 @@ def validate_classes(classes: object) -> int | sp.Symbol:
     """``classes`` as an int in 2..MAX_CLASSES or as a symbol, or an :class:`InputError`.
 
     A symbolic number of classes is one ASCII letter (``"N"``, ``"M"``), the word
-    ``"symbolic"`` (meaning ``N``) or a SymPy symbol; it becomes a positive integer symbol.
+    ``"symbolic"`` (meaning ``N``) or a SymPy symbol; it becomes the symbol of that name
+    with ``integer=True, positive=True`` (use ``Derivation.classes`` to substitute a value).
     Letters that already name something in a derivation (indices ``i j k l c m``, the
     families ``z y S``, ``L``, ``D``, ``e``) are refused.
 
@@ -137,7 +138,10 @@ def validate_classes(classes: object) -> int | sp.Symbol:
     derive.errors.InputError: number of classes must be at least 2, got 1
     """
     if isinstance(classes, sp.Symbol):
-        classes = classes.name
+        if classes.is_integer is False or classes.is_positive is False:
+            raise InputError(f"the symbol {classes} for the number of classes must be able to "
+                             "be a positive integer")
+        classes = classes.name  # d.classes is the positive integer symbol of this name
     if isinstance(classes, str):
         return _symbol_for_classes(classes)
     if isinstance(classes, bool) or not isinstance(classes, int):
@@ -274,7 +278,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     proof = Proof(classes=n, minimum=1,
                   conditions=tuple(ranges_of(problem.indices, n).values()),
                   rules=reduction.rules + (("assumption",) if problem.assumptions else ()),
-                  assumptions=problem.assumptions)
+                  relies_on=reduction.conditions, assumptions=problem.assumptions)
     d = Derivation(
         target=target, classes=n, problem=problem,
         mechanical=sp.ImmutableMatrix([[mechanical]]),

@@ -36,7 +36,7 @@ __all__ = [
     "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
     "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
-    "delta_substitution",
+    "delta_substitution", "binds",
 ]
 
 
@@ -77,20 +77,23 @@ def split_sums(expr: sp.Expr) -> sp.Expr:
     -S[j]*Sum(y[k], (k, 1, 3)) + Sum(KroneckerDelta(j, k)*y[k], (k, 1, 3))
     """
     def split(s: sp.Sum) -> sp.Expr:
-        (bound, low, high), = s.limits
+        bounds = [limit[0] for limit in s.limits]
         total = sp.Integer(0)
         for term in sp.Add.make_args(sp.expand(s.function)):
             outside, inside = sp.Integer(1), sp.Integer(1)
             for factor in sp.Mul.make_args(term):
-                if factor.has(bound):
+                if any(factor.has(b) for b in bounds):
                     inside *= factor
                 else:
                     outside *= factor
-            total += outside * (sp.Sum(inside, (bound, low, high)) if inside != 1
-                                else high - low + 1)
+            if inside == 1 and len(s.limits) == 1:  # Σ_{k=a}^{b} 1 = b − a + 1
+                (_bound, low, high), = s.limits
+                total += outside * (high - low + 1)
+            else:
+                total += outside * sp.Sum(inside, *s.limits)
         return total
 
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, split)
+    return expr.replace(lambda e: isinstance(e, sp.Sum), split)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,10 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
             # SymPy folds Σ_k Σ_l into one Sum with the innermost limit first.
             *inner_limits, (bound, low, high) = e.limits
             body = sp.Sum(e.function, *inner_limits) if inner_limits else e.function
-            inner = walk(body, {**known, bound: Condition(bound, low, high)})
+            # Inside, the bound index runs over low..high, but only when the sum is not
+            # reversed: SymPy reads Σ_{k=a}^{b} with b < a − 1 as −Σ_{k=b+1}^{a−1}.
+            forward = sp.sympify(high - low + 1).is_nonnegative is True
+            inner = walk(body, {**known, bound: Condition(bound, low, high) if forward else None})
             picked = _pick(inner, bound, low, high, known)
             return picked if picked is not None else sp.Sum(inner, (bound, low, high))
         if e.is_Atom or not e.args:
@@ -163,17 +169,30 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
             else:
                 condition = known.get(other)
                 inside = condition is not None and condition.holds_within(low, high)
-            if not inside:
+            rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
+            if not inside or binds(rest, other):  # renaming would capture a bound index
                 continue
             # Only the ranges of free indices are conditions of the result; a bound
             # index lies in its sum's range by construction.
             if used is not None and other in ranges and condition not in used:
                 used.append(condition)
-            rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
             return rest.xreplace({bound: other})
         return None
 
     return walk(expr, ranges)
+
+
+def binds(expr: sp.Expr, index: sp.Symbol) -> bool:
+    """True when a sum inside ``expr`` has ``index`` as its bound variable.
+
+    Renaming a free index into such an expression would capture it, so the rules that
+    rename (``sum_delta``, ``delta_substitution``) leave those terms alone.
+
+    >>> from derive.functions import y, j, k
+    >>> binds(sp.Sum(y[j], (j, 1, 3)) * y[k], j), binds(y[j], j)
+    (True, False)
+    """
+    return any(index in (limit[0] for limit in s.limits) for s in expr.atoms(sp.Sum))
 
 
 def softmax_sums_to_one(expr: sp.Expr, outputs: sp.IndexedBase, n) -> sp.Expr:
@@ -209,7 +228,8 @@ def delta_substitution(expr: sp.Expr, order) -> sp.Expr:
             if isinstance(factor, sp.KroneckerDelta) and set(factor.args) <= set(rank):
                 p, q = sorted(factor.args, key=rank.get)
                 rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
-                term = factor * rest.xreplace({q: p})
+                if not (binds(rest, p) or binds(rest, q)):  # no capture by a sum over p
+                    term = factor * rest.xreplace({q: p})
                 break
         total += term
     return total

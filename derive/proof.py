@@ -62,8 +62,11 @@ class Proof:
         classes: the symbol ``N``.
         minimum: the smallest N for which the statement is made (the free indices need
             ``N ≥ 1`` to exist).
-        conditions: the ranges of the free indices, ``1 ≤ i, j ≤ N``.
+        conditions: the ranges of the free indices, ``1 ≤ i, j ≤ N``: the statement is
+            made for these.
         rules: the rules that reduced the mechanical derivative to the result, in order.
+        relies_on: the conditions the rules actually used (``sum-delta`` picking the term
+            ``k = j`` needs ``1 ≤ j ≤ N``).
         assumptions: the stated hypotheses (``Σ_k y_k = 1``), when the result uses any.
     """
 
@@ -71,6 +74,7 @@ class Proof:
     minimum: int
     conditions: tuple[Condition, ...]
     rules: tuple[str, ...]
+    relies_on: tuple[Condition, ...] = ()
     assumptions: tuple = ()
 
     @property
@@ -155,6 +159,8 @@ def closed_form_problem(expr: sp.Expr, problem) -> str | None:
     if problem.softmax_of is not None and expr.has(problem.softmax_of):
         return f"the logits {problem.softmax_of} remain"
     for s in expr.atoms(sp.Sum):
+        if len(s.limits) != 1:
+            return f"the multiple sum {sp.sstr(s)} remains"
         (bound, low, high), = s.limits
         if not (low == 1 and high == problem.classes and isinstance(s.function, sp.Indexed)
                 and s.function.indices == (bound,)):

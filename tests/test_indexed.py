@@ -32,6 +32,13 @@ def Sum(f, bound=k, low=1, high=N):
     (Sum(delta(i, j) * y[k]), Sum(delta(i, j) * y[k]), []),
     # a delta of the bound index with an expression in it
     (Sum(delta(k, k + 1) * y[k]), Sum(delta(k, k + 1) * y[k]), []),
+    # renaming k to j would capture j, bound by the inner sum: left alone
+    (Sum(delta(j, k) * sp.Sum(sp.log(y[j] + y[k]), (j, 1, N))),
+     Sum(delta(j, k) * sp.Sum(sp.log(y[j] + y[k]), (j, 1, N))), []),
+    # an enclosing sum that may be reversed (N − 2 < 0 at N = 1): its index has no range
+    (Sum(Sum(delta(k, l) * y[l], bound=l, high=N - 2), high=N - 2),
+     Sum(Sum(delta(k, l) * y[l], bound=l, high=N - 2), high=N - 2), []),
+    (Sum(Sum(delta(k, l) * y[l], bound=l, high=N - 1), high=N - 1), Sum(y[k], high=N - 1), []),
 ])
 def test_sum_delta(expr, expected, conditions):
     used = []
@@ -60,6 +67,8 @@ def test_condition_within_a_range(condition, low, high, inside):
     (Sum(y[k] * (delta(j, k) - S[j])), Sum(delta(j, k) * y[k]) - S[j] * Sum(y[k])),
     (Sum(2 * S[j]), 2 * N * S[j]),
     (Sum(y[k] + S[k], high=3), Sum(y[k], high=3) + Sum(S[k], high=3)),
+    # a double sum (SymPy folds Σ_k Σ_l into one Sum with two limits)
+    (Sum(Sum(2 * S[j] * y[k] * y[l], bound=l)), 2 * S[j] * Sum(Sum(y[k] * y[l], bound=l))),
 ])
 def test_split_sums(expr, expected):
     assert sp.expand(split_sums(expr) - expected) == 0
@@ -81,6 +90,9 @@ def test_softmax_sums_to_one(expr, expected):
     (delta(j, i) * S[j] * S[i], (i, j), delta(i, j) * S[i] ** 2),
     (delta(c, j) * S[j] + S[j], (c, j), delta(c, j) * S[c] + S[j]),
     (S[i] * S[j], (i, j), S[i] * S[j]),
+    # renaming j to i inside a sum over i would capture it: left alone
+    (delta(i, j) * sp.Sum(sp.exp(y[i] * y[j]), (i, 1, N)), (i, j),
+     delta(i, j) * sp.Sum(sp.exp(y[i] * y[j]), (i, 1, N))),
 ])
 def test_delta_substitution(expr, order, expected):
     assert sp.expand(delta_substitution(expr, order) - expected) == 0
@@ -105,3 +117,8 @@ def test_linearity_case_and_merge_with_symbolic_n():
     diagonal, off = case(jacobian, i, j, True), case(jacobian, i, j, False)
     assert sp.expand(merge_cases(diagonal, off, i, j) - jacobian) == 0
     assert softmax(z, i, N) == sp.exp(z[i]) / Sum(sp.exp(z[k]))
+
+
+def test_binds():
+    from derive.indexed import binds
+    assert binds(Sum(Sum(y[k] * y[l], bound=l)), l) and not binds(Sum(y[k]), j)

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -11,7 +12,8 @@ from derive import TARGETS, derivation
 from derive.catalog import get_target
 from derive.crosscheck import VALIDATION_SIZES, cross_validate
 from derive.derivation import SYMBOLIC_SIZES, instantiate_derivation
-from derive.errors import RewriteError, StepError
+from derive.errors import InputError, RewriteError, StepError
+from derive.numeric import REFERENCES
 from derive.functions import S, c, i, j, k, y, z
 from derive.proof import closed_form_problem, prove_steps, reduce
 from derive.routes import route
@@ -53,7 +55,7 @@ def test_the_symbolic_result_is_not_from_summing_concrete_ones(name):
     # Stage 2 differentiates the index-notation definition itself: Sums over N and deltas.
     d = derivation(name, "N", check=False, steps=False)
     mechanical = d.mechanical[0, 0]
-    assert mechanical == sp.diff(d.problem.function, d.problem.wrt[j])
+    assert mechanical.has(sp.KroneckerDelta) and mechanical.atoms(sp.Sum)
     assert all(s.limits[0][2] == N for s in mechanical.atoms(sp.Sum))
     assert not mechanical.has(sp.Piecewise)
 
@@ -163,8 +165,12 @@ def _truncated_cross_entropy(monkeypatch, name):
     def problem(n):
         p = base.problem(n)
         return dataclasses.replace(p, function=-sp.Sum(y[k] * sp.log(S[k]), (k, 1, n - 1)))
-    monkeypatch.setitem(TARGETS, name, dataclasses.replace(base, name=name, problem=problem,
-                                                           route=base.name))
+
+    def reference(v):  # the same loss in float64, for the finite differences
+        return -(v["y"][:, :-1] * np.log(v["S"][:, :-1])).sum(axis=-1, keepdims=True)
+    monkeypatch.setitem(REFERENCES, "truncated_cross_entropy", reference)
+    monkeypatch.setitem(TARGETS, name, dataclasses.replace(
+        base, name=name, problem=problem, route=base.name, reference="truncated_cross_entropy"))
 
 
 def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(monkeypatch):
@@ -183,10 +189,12 @@ def test_dropping_the_delta_condition_is_caught(monkeypatch):
     # ... but the steps, instantiated at concrete N, disagree with concrete derivatives,
     with pytest.raises(StepError, match="fails numerically"):
         derivation("truncated-ce-wrong-rule", "N")
-    # the numeric cross-check of the instantiated result disagrees with sp.diff,
+    # the result disagrees with sp.diff and with finite differences of the same loss,
     report = derivation("truncated-ce-wrong-rule", "N", steps=False).check
     failed = {cmp.name for cmp in report.comparisons if not cmp.passed}
-    assert "N = 2: mechanical derivative vs general form" in failed
+    assert {"N = 2: mechanical derivative vs general form",
+            "N = 2: textbook form vs finite differences"} <= failed
+    assert "N = 2: mechanical derivative vs finite differences" not in failed
     # and so does the cross-validation.
     v = cross_validate(d, sizes=(2, 3))
     assert not v.passed and v.failure.startswith("N = 2:")
@@ -199,9 +207,13 @@ def test_dropping_the_delta_in_delta_substitution_is_caught(monkeypatch):
     monkeypatch.setattr(derive.proof, "delta_substitution", without_delta)
     monkeypatch.setitem(TARGETS, "jacobian-wrong-rule", dataclasses.replace(
         get_target("softmax-jacobian"), name="jacobian-wrong-rule", route="softmax-jacobian"))
-    with pytest.raises(StepError):
+    # The proof compares each step with the derivative in the step's case, so the case
+    # i ≠ j (−S_i S_j) no longer matches the broken normal form S_i(1 − S_j):
+    with pytest.raises(StepError, match=r"step 5 \(case\) does not follow for every N"):
         derivation("jacobian-wrong-rule", "N")
+    # Without the steps, the broken result is caught numerically.
     d = derivation("jacobian-wrong-rule", "N", steps=False)
+    assert same(d.result, S[i] * (1 - S[j]))
     assert not d.check.passed
     assert not cross_validate(d, sizes=(2,)).passed
 
@@ -211,3 +223,9 @@ def test_symbolic_derivations_are_cached_and_immutable():
     assert derivation("softmax-jacobian", sp.Symbol("N")) is a
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.result = 0
+
+
+@pytest.mark.parametrize("symbol", [sp.Symbol("N", negative=True), sp.Symbol("N", integer=False)])
+def test_a_symbol_that_cannot_count_classes_is_refused(symbol):
+    with pytest.raises(InputError, match="positive integer"):
+        derivation("softmax-jacobian", symbol)

@@ -81,3 +81,15 @@ def test_json_round_trips_and_carries_everything():
 def test_catalog_json_lists_every_target():
     data = json.loads(catalog_json([derivation(t, 3, check=False) for t in TARGETS]))
     assert [row["target"] for row in data] == list(TARGETS)
+
+
+def test_sums_with_a_symbolic_range_print_their_limits():
+    import sympy as sp
+    from derive.functions import k, l, y
+    from derive.render.latex import latex
+    from derive.render.unicode import text
+    N = sp.Symbol("N", integer=True, positive=True)
+    double = sp.Sum(sp.Sum(y[k] * y[l], (l, 1, N - 1)), (k, 1, N))
+    assert text(sp.Sum(y[k], (k, 1, N))) == "Σ_{k=1}^N y_k"
+    assert text(double) == "Σ_{k=1}^N Σ_{l=1}^{N − 1} y_k y_l"
+    assert latex(double) == r"\sum_{k=1}^{N} \sum_{l=1}^{N - 1} y_k y_l"

@@ -42,6 +42,7 @@ def derivation_dict(d, evaluation=None) -> dict:
             "statement": d.proof.statement,
             "minimum_classes": d.proof.minimum,
             "conditions": _conditions(d.proof.conditions),
+            "relies_on": _conditions(d.proof.relies_on),
             "rules": list(d.proof.rules),
         },
     }

@@ -59,9 +59,11 @@ class DerivePrinter(LatexPrinter):
         body = self._print(expr.function)
         if isinstance(expr.function, sp.Add):
             body = rf"\left({body}\right)"
-        (bound, low, high), = expr.limits
-        if not high.is_Integer:  # symbolic N: the range is part of the statement
-            return rf"\sum_{{{bound}={self._print(low)}}}^{{{self._print(high)}}} {body}"
+        if any(not high.is_Integer for _bound, _low, high in expr.limits):
+            # Symbolic N: the ranges are part of the statement (outermost sum first).
+            signs = [rf"\sum_{{{bound}={self._print(low)}}}^{{{self._print(high)}}}"
+                     for bound, low, high in reversed(expr.limits)]
+            return f"{' '.join(signs)} {body}"
         return rf"\sum_{{{indices}}} {body}"
 
     def _print_Derivative(self, expr):
@@ -269,7 +271,8 @@ def result_latex(d) -> str:
         parts.append(r"\noindent Proof: the derivative of the definition, computed by SymPy, "
                      r"reduces to this result by the rules "
                      + ", ".join(rf"\emph{{{escape(rule)}}}" for rule in d.proof.rules)
-                     + rf", each an identity for ${conditions_latex(d.proof.conditions)}$.")
+                     + (rf"; \emph{{sum-delta}} needs ${conditions_latex(d.proof.relies_on)}$."
+                        if d.proof.relies_on else "."))
         if d.validation is not None:
             from .text import validation_sentence
             sentence = validation_sentence(d.validation, str(d.classes))
@@ -323,16 +326,27 @@ def _introduction(d) -> str:
             rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}.")
 
 
-def _preface(derivations) -> str:
+def _preface(derivations, steps: bool = True) -> str:
+    """What the reader may rely on: how the derivations (or results) were checked."""
     concrete = (r"\noindent Each derivation below was produced by differentiating the definition "
                 "mechanically\nand rewriting the result; every step was checked by the program "
                 "against the mechanical\nderivative (an exact zero test and a numeric comparison "
                 "at random points).")
-    symbolic = (r"\noindent Each derivation below is for a symbolic number of classes $N$. "
-                "The definition was\ndifferentiated by SymPy in index notation and every step "
-                "is proved for every $N$:\nit reduces by the program's rewriting rules to the "
-                "same normal form as that\nderivative. Each step is also compared numerically "
-                "with the derivative at several\nconcrete $N$.")
+    if not steps:
+        concrete = (r"\noindent Each result below was produced by differentiating the "
+                    "definition mechanically\nand rewriting the result, and was checked "
+                    "numerically against finite differences.")
+    letters = sorted({str(d.classes) for d in derivations if d.symbolic})
+    n = "$, $".join(letters)
+    symbolic = (rf"\noindent Each derivation below is for a symbolic number of classes ${n}$. "
+                "The definition was\ndifferentiated by SymPy in index notation and every "
+                f"step is proved for every ${n}$:\nit reduces by the program's rewriting rules "
+                "to the same normal form as that\nderivative. Each step is also compared "
+                f"numerically with the derivative at several\nconcrete ${n}$.")
+    if not steps:
+        symbolic = (rf"\noindent Each result below holds for every number of classes ${n}$: "
+                    "SymPy's derivative of the\ndefinition in index notation reduces to it by "
+                    "the program's rewriting rules.")
     kinds = {d.symbolic for d in derivations}
     return "\n\n".join(([concrete] if False in kinds else [])
                         + ([symbolic] if True in kinds else []))
@@ -358,7 +372,7 @@ def document_latex(derivations, title: str = "Derivations of softmax and cross-e
 \begin{{document}}
 \maketitle
 
-{_preface(derivations)}
+{_preface(derivations, steps)}
 
 {body}
 \end{{document}}

@@ -37,7 +37,8 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
     if d.symbolic:
         out += ["**Proof**: the derivative of the definition, computed by SymPy, reduces to the "
                 "result by the rules " + ", ".join(f"`{rule}`" for rule in d.proof.rules)
-                + f", each an identity for ${conditions_latex(d.proof.conditions)}$.", ""]
+                + (f"; `sum-delta` needs ${conditions_latex(d.proof.relies_on)}$."
+                   if d.proof.relies_on else "."), ""]
         if d.validation is not None:
             from .text import validation_sentence
             sentence = validation_sentence(d.validation, str(d.classes))
@@ -60,9 +61,17 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
 def document_markdown(derivations, title: str = "Derivations of softmax and cross-entropy",
                       steps: bool = True) -> str:
     """Several derivations under one title."""
-    checked = ("proved for every N by the program's rules and checked numerically at "
-               "several concrete N" if any(d.symbolic for d in derivations) else
-               "checked by the program against the mechanical derivative")
-    parts = [f"# {title}", "", f"Every step below was {checked}.", ""]
+    letters = sorted({str(d.classes) for d in derivations if d.symbolic})
+    n = ", ".join(letters)
+    if steps:
+        preface = (f"Every step below was proved for every {n} by the program's rules and "
+                   f"checked numerically at several concrete {n}." if letters else
+                   "Every step below was checked by the program against the mechanical "
+                   "derivative.")
+    else:
+        preface = (f"Every result below was proved for every {n} by the program's rules." if
+                   letters else "Every result below was derived mechanically and checked "
+                   "numerically against finite differences.")
+    parts = [f"# {title}", "", preface, ""]
     parts += [derivation_markdown(d, steps) for d in derivations]
     return "\n".join(parts)

@@ -147,11 +147,15 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
         lines += ["", f"  {'matrix' if d.form.is_matrix else 'vector'} form: {form}"
                   + (f"    (in general: {form_text(d.general_form)})" if d.assumptions else "")]
     if d.symbolic:
-        lines += ["", *_fill(["  proof: SymPy's derivative of the definition, reduced by the rules",
-                              ", ".join(d.proof.rules) + ";", "each rule is an identity for",
-                              conditions_text(d.proof.conditions)], 80, "", "    ")]
+        chunks = ["  proof: SymPy's derivative of the definition, reduced by the rules",
+                  ", ".join(d.proof.rules) + ("" if d.proof.relies_on else ".")]
+        if d.proof.relies_on:
+            chunks[-1] += ";"
+            chunks += ["sum-delta needs", conditions_text(d.proof.relies_on) + "."]
+        lines += ["", *_fill(chunks, 80, "", "    ")]
         if d.validation is not None:
-            lines += ["", *_fill(validation_sentence(d.validation, str(d.classes)).split(" "), 80, "  ", "    ")]
+            sentence = validation_sentence(d.validation, str(d.classes))
+            lines += ["", *_fill(sentence.split(" "), 80, "  ", "    ")]
     else:
         lines += ["", f"  for N = {d.classes} ({d.target.layout}):", matrix_text(d.matrix)]
     if evaluation is not None:

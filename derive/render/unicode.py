@@ -46,11 +46,14 @@ class TextPrinter(StrPrinter):
         inner = self._print(body)
         if isinstance(body, sp.Add):
             inner = f"({inner})"
-        (bound, low, high), = expr.limits
-        if not high.is_Integer:  # symbolic N: the range is part of the statement
-            top = self._print(high)
-            top = top if len(top) == 1 else f"{{{top}}}"
-            return f"Σ_{{{bound}={self._print(low)}}}^{top} {inner}"
+        if any(not high.is_Integer for _bound, _low, high in expr.limits):
+            # Symbolic N: the ranges are part of the statement (outermost sum first).
+            signs = []
+            for bound, low, high in reversed(expr.limits):
+                top = self._print(high)
+                top = top if len(top) == 1 else f"{{{top}}}"
+                signs.append(f"Σ_{{{bound}={self._print(low)}}}^{top}")
+            return f"{' '.join(signs)} {inner}"
         return f"Σ_{indices} {inner}"
 
     def _print_Derivative(self, expr):
