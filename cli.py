@@ -175,5 +175,36 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         sys.exit(1)
 
 
+@main.command()
+@click.argument("claim")
+@click.option("--against", "target", required=True, metavar="TARGET",
+              help="the derivative to compare with (see `derive list`)")
+@click.option("--classes", "-n", metavar="N",
+              help="number of classes, 2..64, or a letter (N) to decide for every N  "
+                   "[default: 3]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="seed of the random points")
+def check(claim: str, target: str, classes: str | None, fmt: str, seed: int) -> None:
+    """Check a hand-written formula CLAIM against a derived TARGET.
+
+    \b
+    Exit status: 0 holds, 1 fails, 2 the input could not be understood, 3 undetermined.
+    Examples:
+      derive check "S_i*(delta(i,j) - S_j)" --against softmax-jacobian
+      derive check "S - y" --against softmax-cross-entropy-grad --classes N
+      derive check "diag(S) - outer(S, S)" --against softmax-jacobian --format json
+    """
+    from derive.render.json import verdict_json
+    from derive.render.text import verdict_text
+    from derive.verify import verify
+
+    n = _number_of_classes(classes, None)
+    v = _library_call(verify, claim, against=target, classes=n, seed=seed)
+    click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
+    sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

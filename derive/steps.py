@@ -24,7 +24,7 @@ from .indexed import Condition, evaluate_derivatives
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 from .rewrite import Assumption, exponentials_as_products
 
-__all__ = ["Step", "StepCheck", "check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT"]
+__all__ = ["Step", "StepCheck", "check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT", "Concrete"]
 
 # Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
 # checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
@@ -100,8 +100,15 @@ def _representative(keys, n: int) -> list[tuple[int, ...]]:
     return [key for key in keys if set(key) <= ends]
 
 
-class _Concrete:
-    """Turns index-notation expressions into concrete rational functions for one N."""
+class Concrete:
+    """Turns index-notation expressions into concrete rational functions for one N.
+
+    ``Concrete(problem, n)(expr, key, assumes)`` puts the index values ``key`` into
+    ``expr``, writes ``S_m`` as the softmax of the logits (when the problem says so),
+    expands sums, evaluates derivatives and names each entry, then writes
+    ``exp(z_m) = e_m``: a rational function of ``e_m``, labels and probabilities, whose
+    zero test is exact.  Under ``labels-sum-to-one`` the last label is ``1 − Σ`` the others.
+    """
 
     def __init__(self, problem, n: int):
         self.problem, self.n = problem, n
@@ -160,7 +167,7 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
     pairs, counts = [], []
     for instance, (steps, problem, n, mechanical) in enumerate(instances):
         where = f" at N = {n}" if len(instances) > 1 else ""
-        concrete = _Concrete(problem, n)
+        concrete = Concrete(problem, n)
         truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
         for number, step in enumerate(steps, start=1):
             keys = _entries(problem.indices, n, step.case)

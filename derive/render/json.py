@@ -7,7 +7,8 @@ import json as _json
 from .latex import conditions_latex, form_latex, latex
 from .text import conditions_text, form_text, text
 
-__all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json"]
+__all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json",
+           "verdict_json"]
 
 
 def _formula(expr) -> dict[str, str]:
@@ -120,3 +121,26 @@ def catalog_json(derivations) -> str:
                    "latex": f"{latex(d.lhs)} = {latex(d.result)}"},
         "assumptions": [a.text for a in d.assumptions],
     } for d in derivations], indent=2, ensure_ascii=False)
+
+
+def verdict_json(v) -> str:
+    """``derive check --format json``: the verdict as data (see docs/notation.md)."""
+    ce = v.counterexample
+    return _json.dumps({
+        "verdict": v.verdict,
+        "target": v.target,
+        "classes": v.classes if isinstance(v.classes, int) else str(v.classes),
+        "assumptions": [{"name": a.name, "text": a.text, "latex": a.latex}
+                        for a in v.assumptions],
+        "methods": list(v.methods),
+        "lhs": _formula(v.lhs),
+        "expected": _formula(v.expected),
+        "general": _formula(v.general),
+        "claimed": None if v.claim is None else {**_formula(v.claim.expr), "input": v.claim.text,
+                                                 "shape": v.claim.shape},
+        "counterexample": None if ce is None else {
+            "entry": dict(zip(ce.indices, ce.entry)), "point": ce.point, "classes": ce.classes,
+            "expected": ce.expected, "claimed": ce.claimed},
+        "diagnosis": v.diagnosis,
+        "notes": list(v.notes),
+    }, indent=2, ensure_ascii=False)

@@ -15,7 +15,8 @@ from .notation import grouped_conditions
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
-           "derivation_text", "catalog_text", "conditions_text", "validation_sentence"]
+           "derivation_text", "catalog_text", "conditions_text", "validation_sentence",
+           "verdict_text"]
 
 
 def check_text(report, width: int = 80, letter: str = "N") -> str:
@@ -196,4 +197,39 @@ def catalog_text(derivations) -> str:
         if d.assumptions:
             line += "   (" + "; ".join(a.text.split(" (")[0] for a in d.assumptions) + ")"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def verdict_text(v, width: int = 80) -> str:
+    """``derive check``: the verdict, what was expected and claimed, how it was decided."""
+    lhs = text(v.lhs)
+    if v.verdict == "holds":
+        scope = f"for all {v.classes} ≥ 1" if not isinstance(v.classes, int) else \
+            f"for N = {v.classes}"
+        head = f"holds {scope}"
+        if v.assumptions:
+            head += " assuming " + "; ".join(a.text.split(" (")[0] for a in v.assumptions) + \
+                " (the target's stated assumption)"
+    elif v.verdict == "fails":
+        head = f"fails: {v.diagnosis}"
+    else:
+        head = "undetermined: neither proved nor refuted"
+    expected = v.expected if not v.assumptions and v.verdict != "holds" else v.expected
+    lines = [head + ("." if not head.endswith(".") else ""),
+             f"  expected  {lhs} = {text(expected)}"]
+    if v.verdict == "fails" and v.general != v.expected:
+        lines.append(f"            in general {lhs} = {text(v.general)} (assuming "
+                     "nothing about y)")
+    if v.claim is not None:
+        shown = text(v.claim.expr)
+        lines.append(f"  claimed   {v.claim.text}" + (f"   (read as {shown})"
+                                                      if shown != v.claim.text else ""))
+    if v.counterexample is not None:
+        ce = v.counterexample
+        at = f" at N = {ce.classes}" if ce.classes != v.classes else ""
+        lines += _fill(["  counterexample" + at, ce.describe()], width, "", "    ")
+    for position, method in enumerate(v.methods):
+        lines += _fill(["  decided by" if position == 0 else " " * 13, *method.split(" ")],
+                       width, "", " " * 13)
+    lines += [f"  note: {note}" for note in v.notes]
     return "\n".join(lines)

@@ -1,0 +1,343 @@
+"""What a typed formula means for a target: the syntax tree as an index-notation expression.
+
+:func:`claim_for` reads a formula (:mod:`derive.parse`) in the variables of a target and
+returns a :class:`Claim`: one SymPy expression in the target's own indices (``S[i]``,
+``y[j]``, ``KroneckerDelta(i, j)``, ``Sum(…, (k, 1, N))``), whatever notation was used.
+
+* **Index form** — ``S_i (δ_ij − S_j)``: the free index letters are the user's; a gradient
+  may use any letter (``S_k − y_k`` means ``S_j − y_j``), a Jacobian uses ``i`` for the
+  row (output) and ``j`` for the column (input).
+* **Vector and matrix form** — ``S − y``, ``diag(S) − S Sᵀ``, ``np.diag(S) - np.outer(S, S)``:
+  each value carries a shape (scalar, column, row, matrix) and is kept entry-wise in two
+  placeholder indices, so ``S Sᵀ`` is the outer product and ``Sᵀ y`` the inner one (a
+  product of a matrix and a column is the matrix product, as in ``Wᵀ(S − y)``).
+
+The softmax output may be written ``S``, ``p``, ``yhat``, ``ŷ`` or ``softmax(z)``; names are
+the user's, so ``S``, ``E``, ``I`` never mean SymPy's singletons (``I`` is the identity
+matrix, ``N`` the number of classes).
+
+>>> from derive.catalog import get_target
+>>> claim_for("diag(S) - S Sᵀ", get_target("softmax-jacobian").problem(3)).expr
+KroneckerDelta(i, j)*S[i] - S[i]*S[j]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from . import parse as p
+from .errors import InputError
+from .functions import S, c as label, i, j, y, z
+
+__all__ = ["Claim", "claim_for", "ALIASES", "ShapeError"]
+
+# Names of the softmax output, all meaning S.
+ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S"}
+_FAMILIES = {"S": S, "y": y, "z": z}
+
+# Placeholder indices of vector and matrix values: row R and column C.
+_R = sp.Symbol("_R", integer=True, positive=True)
+_C = sp.Symbol("_C", integer=True, positive=True)
+_MAX_EXPONENT = 64
+
+
+class ShapeError(InputError):
+    """A claim of the wrong shape: a vector given for a Jacobian, or the reverse."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A formula, understood.
+
+    Attributes:
+        text: what was typed.
+        expr: the index-notation expression in the target's indices.
+        shape: ``"scalar"`` (index form), ``"column"``, ``"row"`` or ``"matrix"``, as
+            written; the expression is entry-wise in any case.
+        letters: the user's free index letters, in the target's order (for messages).
+    """
+
+    text: str
+    expr: sp.Expr
+    shape: str
+    letters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Value:
+    expr: sp.Expr
+    shape: str  # scalar | column | row | matrix
+
+
+def claim_for(text: str, problem) -> Claim:
+    """Read ``text`` as a formula for ``problem``'s derivative.
+
+    Raises:
+        ParseError: unreadable text (column and what was expected).
+        InputError: an unknown symbol (with the known ones), or indices that do not fit.
+        ShapeError: a value of the wrong shape for the target.
+    """
+    value = _Reader(problem).read(p.parse(text))
+    return _in_target_indices(text, value, problem)
+
+
+class _Reader:
+    def __init__(self, problem):
+        self.problem = problem
+        self.n = problem.classes
+        self.bound: list[sp.Symbol] = []
+        self.indices: set[sp.Symbol] = set()   # the user's free index letters
+
+    # ---- names ---------------------------------------------------------------------
+    def index(self, letter: str) -> sp.Expr:
+        if letter.isdigit():
+            return sp.Integer(int(letter))
+        if len(letter) != 1 or not letter.islower() or letter in "pyze":
+            raise InputError(f"{letter!r} is not an index; indices are single lowercase "
+                             "letters such as i, j, k (p, y, z and e name other things)")
+        symbol = sp.Symbol(letter, integer=True, positive=True)
+        if symbol not in self.bound:
+            self.indices.add(symbol)
+        return symbol
+
+    def name(self, node: p.Name) -> _Value:
+        name = ALIASES.get(node.name, node.name)
+        if name in _FAMILIES:
+            family = _FAMILIES[name]
+            if not node.sub:
+                return _Value(family[_R], "column")
+            if len(node.sub) != 1:
+                raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
+                                 f"indices; {node.name} is a vector, give one")
+            return _Value(family[self.index(node.sub[0])], "scalar")
+        if name == "delta":
+            if len(node.sub) != 2:
+                raise InputError("write the Kronecker delta with two indices: δ_ij or "
+                                 "delta(i, j)")
+            return _Value(sp.KroneckerDelta(*(self.index(x) for x in node.sub)), "scalar")
+        if name == "sum":
+            raise InputError("a sum Σ_k needs something to sum: Σ_k y_k or sum_k(y_k)")
+        if name == "N" and not node.sub:
+            return _Value(sp.sympify(self.n), "scalar")
+        if name == "I" and not node.sub:
+            return _Value(sp.KroneckerDelta(_R, _C), "matrix")
+        if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
+            return _Value(sp.KroneckerDelta(_R, self.index(node.sub[0])), "column")
+        if name == "e" and not node.sub:
+            return _Value(sp.E, "scalar")
+        if len(name) == 1 and name.islower() and not node.sub:
+            return _Value(self.index(name), "scalar")   # an index used as a value, i == j
+        raise InputError(f"unknown symbol {node.name}; known: S (also p, yhat, ŷ, "
+                         "softmax(z)), y, z, δ or delta(i, j), N, I, e_c, index letters "
+                         "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
+                         "sum (see docs/notation.md)")
+
+    # ---- the tree ------------------------------------------------------------------
+    def read(self, node) -> _Value:
+        if isinstance(node, p.Num):
+            return _Value(sp.Rational(node.value), "scalar")
+        if isinstance(node, p.Name):
+            return self.name(node)
+        if isinstance(node, p.Neg):
+            v = self.read(node.operand)
+            return _Value(-v.expr, v.shape)
+        if isinstance(node, p.Transpose):
+            v = self.read(node.operand)
+            return _transpose(v)
+        if isinstance(node, (p.Add, p.Sub)):
+            a, b = self.read(node.left), self.read(node.right)
+            shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−")
+            return _Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
+                          shape)
+        if isinstance(node, p.Mul):
+            return self.product(node)
+        if isinstance(node, p.Div):
+            a, b = self.read(node.left), self.read(node.right)
+            return _Value(a.expr / b.expr, _same_shape(a, b, "/"))
+        if isinstance(node, p.MatMul):
+            return _matmul(self.read(node.left), self.read(node.right), self.n)
+        if isinstance(node, p.Pow):
+            return self.power(node)
+        if isinstance(node, p.Eq):
+            a, b = self.read(node.left), self.read(node.right)
+            return _Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
+        if isinstance(node, p.Call):
+            return self.call(node)
+        if isinstance(node, p.Tuple):
+            raise InputError("a tuple such as (k, 1, N) belongs in Sum(f, (k, 1, N)) only")
+        raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
+
+    def product(self, node: p.Mul) -> _Value:
+        factors = _flatten_product(node)
+        for position, factor in enumerate(factors):   # Σ_k covers the factors after it
+            if isinstance(factor, p.Name) and factor.name == "sum" and factor.sub:
+                if position == len(factors) - 1:
+                    raise InputError("a sum Σ_k needs something to sum: Σ_k y_k")
+                body = factors[position + 1]
+                for f in factors[position + 2:]:
+                    body = p.Mul(body, f)
+                summed = self.summed(factor.sub, body)
+                before = [self.read(f) for f in factors[:position]]
+                return _multiply_all(before + [summed], self.n)
+        return _multiply_all([self.read(f) for f in factors], self.n)
+
+    def summed(self, sub: tuple[str, ...], body, low=1, high=None) -> _Value:
+        if len(sub) != 1:
+            raise InputError("a sum runs over one index: Σ_k, sum_k(…)")
+        k = self.index(sub[0])
+        self.indices.discard(k)
+        self.bound.append(k)
+        inner = self.read(body)
+        self.bound.pop()
+        if inner.shape != "scalar":
+            raise ShapeError("Σ_k sums an indexed expression such as y_k; for a vector write "
+                             "sum(y)")
+        return _Value(sp.Sum(inner.expr, (k, low, self.n if high is None else high)), "scalar")
+
+    def power(self, node: p.Pow) -> _Value:
+        exponent = self.read(node.exponent)
+        if exponent.shape != "scalar" or exponent.expr.free_symbols & {_R, _C}:
+            raise ShapeError("an exponent must be a number or a scalar")
+        if exponent.expr.is_Number and abs(exponent.expr) > _MAX_EXPONENT:
+            raise InputError(f"the exponent {exponent.expr} is too large (at most "
+                             f"{_MAX_EXPONENT} in size)")
+        if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
+            return _Value(sp.exp(exponent.expr), "scalar")
+        base = self.read(node.base)
+        return _Value(base.expr ** exponent.expr, base.shape)
+
+    def call(self, node: p.Call) -> _Value:
+        f, args = node.func, node.args
+        if f in ("sum",) and node.sub:
+            if len(args) != 1:
+                raise InputError("sum_k takes one argument: sum_k(y_k)")
+            return self.summed(node.sub, args[0])
+        if f == "Sum":
+            return self.sum_with_limits(args)
+        if f == "sum":      # np.sum(v): the sum of a vector's entries
+            (v,) = self.values(node, 1)
+            if v.shape != "column" and v.shape != "row":
+                raise ShapeError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
+            k = sp.Dummy("k", integer=True, positive=True)
+            return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}), (k, 1, self.n)), "scalar")
+        if f in ("delta", "KroneckerDelta"):
+            a, b = self.values(node, 2)
+            return _Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
+        if f == "softmax":
+            (v,) = self.values(node, 1)
+            if v.expr != z[_R]:
+                raise InputError("softmax(…) is read for the logits only: softmax(z)")
+            return _Value(S[_R], "column")
+        if f == "diag":
+            (v,) = self.values(node, 1)
+            if v.shape not in ("column", "row"):
+                raise ShapeError("diag(…) takes a vector")
+            return _Value(sp.KroneckerDelta(_R, _C) * v.expr.xreplace({_C: _R}), "matrix")
+        if f == "outer":
+            a, b = self.values(node, 2)
+            if {a.shape, b.shape} - {"column", "row"}:
+                raise ShapeError("outer(a, b) takes two vectors")
+            return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix")
+        (v,) = self.values(node, 1)
+        function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
+                    "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
+        return _Value(function(v.expr), v.shape)
+
+    def values(self, node: p.Call, count: int) -> list[_Value]:
+        if len(node.args) != count:
+            raise InputError(f"{node.func}(…) takes {count} argument"
+                             f"{'s' if count > 1 else ''}, got {len(node.args)}")
+        return [self.read(a) for a in node.args]
+
+    def sum_with_limits(self, args) -> _Value:
+        if len(args) != 2 or not isinstance(args[1], p.Tuple) or len(args[1].items) != 3:
+            raise InputError("write Sum(f, (k, 1, N))")
+        bound, low, high = args[1].items
+        if not isinstance(bound, p.Name) or bound.sub:
+            raise InputError("the first entry of (k, 1, N) is the summation index")
+        low_value, high_value = self.read(low), self.read(high)
+        return self.summed((bound.name,), args[0], low_value.expr, high_value.expr)
+
+
+def _flatten_product(node) -> list:
+    if isinstance(node, p.Mul):
+        return _flatten_product(node.left) + _flatten_product(node.right)
+    return [node]
+
+
+def _transpose(v: _Value) -> _Value:
+    swapped = v.expr.xreplace({_R: _C, _C: _R})
+    shape = {"column": "row", "row": "column"}.get(v.shape, v.shape)
+    return _Value(swapped, shape)
+
+
+def _same_shape(a: _Value, b: _Value, op: str) -> str:
+    if a.shape == "scalar":
+        return b.shape
+    if b.shape == "scalar" or a.shape == b.shape:
+        return a.shape
+    raise ShapeError(f"cannot combine a {a.shape} and a {b.shape} with {op}")
+
+
+def _multiply_all(values: list[_Value], n) -> _Value:
+    out = values[0]
+    for v in values[1:]:
+        out = _multiply(out, v, n)
+    return out
+
+
+def _multiply(a: _Value, b: _Value, n) -> _Value:
+    """Products as people write them: column·row is outer, row·column inner, a matrix
+    times a column the matrix product, equal shapes elementwise."""
+    if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
+        return _Value(a.expr * b.expr, b.shape if a.shape == "scalar" else a.shape)
+    if a.shape == "column" and b.shape == "row":
+        return _Value(a.expr * b.expr, "matrix")
+    return _matmul(a, b, n)
+
+
+def _matmul(a: _Value, b: _Value, n) -> _Value:
+    k = sp.Dummy("k", integer=True, positive=True)
+    left = {"row": _C, "matrix": _C, "column": _R}.get(a.shape)
+    right = {"column": _R, "matrix": _R, "row": _C}.get(b.shape)
+    if a.shape == "scalar" or b.shape == "scalar":
+        return _multiply(a, b, n)
+    if a.shape == "column" or b.shape == "row":
+        raise ShapeError(f"cannot take the matrix product of a {a.shape} and a {b.shape}")
+    term = a.expr.xreplace({left: k}) * b.expr.xreplace({right: k})
+    shape = {("row", "column"): "scalar", ("matrix", "column"): "column",
+             ("row", "matrix"): "row", ("matrix", "matrix"): "matrix"}[(a.shape, b.shape)]
+    return _Value(sp.Sum(term, (k, 1, n)), shape)
+
+
+def _in_target_indices(text: str, value: _Value, problem) -> Claim:
+    """Rename the placeholders or the user's letters to the target's indices."""
+    jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
+    expr = value.expr
+    letters = sorted((s for s in expr.free_symbols
+                      if s not in (_R, _C) and isinstance(s, sp.Symbol)
+                      and s.is_integer and s.name != str(problem.classes)), key=str)
+    if value.shape == "scalar":
+        names = [s.name for s in letters]
+        if jacobian:
+            if set(names) != {"i", "j"}:
+                raise ShapeError(f"a Jacobian entry has two free indices, i (the output, row) "
+                                 f"and j (the input, column); {text!r} has "
+                                 f"{', '.join(names) or 'none'}")
+            return Claim(text, expr, "scalar", ("i", "j"))
+        free = [s for s in letters if s.name != str(label)] if problem.output_index else letters
+        if len(free) != 1:
+            raise ShapeError(f"a gradient entry has one free index (any letter: S_j − y_j); "
+                             f"{text!r} has {', '.join(s.name for s in free) or 'none'}")
+        return Claim(text, expr.xreplace({free[0]: j}), "scalar", (free[0].name,))
+    if jacobian:
+        if value.shape != "matrix":
+            raise ShapeError(f"the target is a Jacobian (an N×N matrix) but {text!r} is a "
+                             f"{value.shape} vector")
+        return Claim(text, expr.xreplace({_R: i, _C: j}), "matrix", ("i", "j"))
+    if value.shape == "matrix":
+        raise ShapeError(f"the target is a gradient (a vector of N entries) but {text!r} is "
+                         "an N×N matrix")
+    return Claim(text, expr.xreplace({_R: j, _C: j}), value.shape, ("j",))

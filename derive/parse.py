@@ -1,0 +1,369 @@
+"""Reading a formula someone typed: a tokenizer and a precedence parser, no ``eval`` ever.
+
+The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)``,
+``S_i (δ_ij − S_j)`` (implicit products, Unicode minus), ``S[i]*((i==j) - S[j])``,
+``diag(S) - outer(S, S)``, ``np.diag(S) - np.outer(S, S)``, ``Σ_k y_k``,
+``Sum(y_k, (k, 1, N))``.  The parser builds a small syntax tree of frozen dataclasses;
+:mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
+``exec``, ``sympify`` or ``parse_expr``: names are data, never looked up in a namespace.
+
+Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
+nesting; a number has at most 30 digits.  Any other character than ASCII letters, digits,
+the operators and the documented mathematical characters (``− · × δ Σ ŷ ᵀ``) is an error.
+
+>>> parse("S_i (δ_ij − S_j)")
+Mul(left=Name(name='S', sub=('i',), pos=0), right=Sub(left=Name(name='delta', sub=('i', 'j'), pos=5), right=Name(name='S', sub=('j',), pos=12), pos=10), pos=4)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputError
+
+__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
+           "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
+           "Transpose", "Eq", "Tuple"]
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 60
+
+# Names that are called, not multiplied: ``exp(z_i)`` is a call, ``S_i(1 − S_j)`` a product.
+FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
+                       "Sum", "sum", "diag", "outer", "sqrt"})
+
+# The documented mathematical characters, and what they stand for.
+_UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",
+            "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "ᵀ": "ᵀ"}
+
+
+class ParseError(InputError):
+    """A formula that cannot be read; the message gives the column and what was expected."""
+
+
+@dataclass(frozen=True)
+class Num:
+    value: str
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name with an optional subscript: ``S_i`` is ``Name("S", ("i",))``."""
+    name: str
+    sub: tuple[str, ...] = ()
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple
+    pos: int = 0
+    sub: tuple[str, ...] = ()  # sum_k(…): the bound index
+
+
+@dataclass(frozen=True)
+class Tuple:
+    items: tuple
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Add:
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Sub:
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Mul:
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Div:
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class MatMul:
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Pow:
+    base: object
+    exponent: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Eq:
+    """``(i == j)``: an indicator, the Kronecker delta in code-style notation."""
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str   # "num", "name", "op", "end"
+    text: str
+    pos: int
+    sub: tuple[str, ...] = ()
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+_OPERATORS = ("**", "==", "+", "-", "*", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
+
+
+def _tokens(text: str) -> list[_Token]:
+    out, pos = [], 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch.isspace():
+            pos += 1
+            continue
+        if ch in _UNICODE and _UNICODE[ch] != ch:
+            word = _UNICODE[ch]
+            if word.isalpha():   # δ_ij, Σ_k, ŷ_j: a name, maybe with a subscript
+                sub, end = _subscript(text, pos + 1)
+                out.append(_Token("name", word, pos, sub))
+                pos = end
+            else:
+                out.append(_Token("op", word, pos))
+                pos += 1
+            continue
+        number = _NUMBER.match(text, pos)
+        if number:
+            if len(number.group()) > 30:
+                raise ParseError(f"the number at column {pos + 1} is too long (30 digits at most)")
+            out.append(_Token("num", number.group(), pos))
+            pos = number.end()
+            continue
+        name = _NAME.match(text, pos) if ch.isascii() else None
+        if name:
+            sub, end = _subscript(text, name.end())
+            out.append(_Token("name", name.group(), pos, sub))
+            pos = end
+            continue
+        operator = next((op for op in _OPERATORS if text.startswith(op, pos)), None)
+        if operator:
+            out.append(_Token("op", operator, pos))
+            pos += len(operator)
+            continue
+        raise ParseError(f"unexpected character {ch!r} at column {pos + 1}; formulas use ASCII "
+                         "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ · × (see "
+                         "docs/notation.md)")
+    out.append(_Token("end", "", len(text)))
+    return out
+
+
+def _subscript(text: str, pos: int) -> tuple[tuple[str, ...], int]:
+    """``_ij`` → ("i", "j"); ``_{12}`` → ("12",); ``_k`` → ("k",); none → ()."""
+    match = _SUB.match(text, pos)
+    if not match:
+        return (), pos
+    body = match.group(1)
+    if body.startswith("{"):
+        inner = body[1:-1].replace(" ", "")
+        parts = tuple(p for p in inner.split(",") if p) if "," in inner else _split_sub(inner)
+    else:
+        parts = _split_sub(body)
+    return parts, match.end()
+
+
+def _split_sub(body: str) -> tuple[str, ...]:
+    """``ij`` → (i, j) (one letter per index), ``12`` → ("12",), ``hat`` kept whole."""
+    if body.isdigit() or body == "hat":
+        return (body,)
+    if body.isalpha():
+        return tuple(body)
+    return (body,)
+
+
+class _Parser:
+    """Precedence climbing: + − < * / @ (and juxtaposition) < unary − < ^ < postfix."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = _tokens(text)
+        self.at = 0
+        self.depth = 0
+
+    @property
+    def token(self) -> _Token:
+        return self.tokens[self.at]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def expect(self, text: str) -> _Token:
+        if self.token.text != text or self.token.kind != "op":
+            self.fail(f"expected {text!r}")
+        return self.take()
+
+    def fail(self, what: str):
+        token = self.token
+        found = "the end" if token.kind == "end" else repr(token.text)
+        raise ParseError(f"cannot read {self.text!r}: {what} at column {token.pos + 1}, "
+                         f"found {found}")
+
+    def parse(self):
+        tree = self.expression()
+        if self.token.kind != "end":
+            self.fail("expected an operator or the end")
+        return tree
+
+    def expression(self, power: int = 0):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+        left = self.prefix()
+        while True:
+            token = self.token
+            if token.kind == "op" and token.text in ("+", "-") and power < 10:
+                self.take()
+                right = self.expression(10)
+                left = (Add if token.text == "+" else Sub)(left, right, token.pos)
+            elif token.kind == "op" and token.text in ("*", "/", "@") and power < 20:
+                self.take()
+                right = self.expression(20)
+                kind = {"*": Mul, "/": Div, "@": MatMul}[token.text]
+                left = kind(left, right, token.pos)
+            elif self._starts_operand(token) and power < 20:   # juxtaposition: S_i S_j
+                right = self.expression(20)
+                left = Mul(left, right, token.pos)
+            elif token.kind == "op" and token.text in ("^", "**") and power < 30:
+                self.take()
+                right = self.expression(29)   # right-associative
+                left = Pow(left, right, token.pos)
+            elif token.kind == "op" and token.text == "==" and power < 5:
+                self.take()
+                left = Eq(left, self.expression(5), token.pos)
+            else:
+                break
+        self.depth -= 1
+        return left
+
+    @staticmethod
+    def _starts_operand(token: _Token) -> bool:
+        return token.kind in ("num", "name") or (token.kind == "op" and token.text == "(")
+
+    def prefix(self):
+        token = self.take()
+        if token.kind == "num":
+            return self.postfix(Num(token.text, token.pos))
+        if token.kind == "op" and token.text in ("-", "+"):
+            operand = self.expression(25)
+            return Neg(operand, token.pos) if token.text == "-" else operand
+        if token.kind == "op" and token.text == "(":
+            items = [self.expression()]
+            while self.token.text == "," and self.token.kind == "op":
+                self.take()
+                items.append(self.expression())
+            self.expect(")")
+            inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
+            return self.postfix(inner)
+        if token.kind == "name":
+            return self.postfix(self.name(token))
+        self.at -= 1
+        self.fail("expected a number, a name or '('")
+
+    def name(self, token: _Token):
+        name = token.text
+        if name == "np" and self.token.text == ".":   # np.diag, np.outer, np.exp, …
+            self.take()
+            attribute = self.take()
+            if attribute.kind != "name" or attribute.text not in FUNCTIONS:
+                self.at -= 1
+                self.fail(f"expected one of np.{', np.'.join(sorted(FUNCTIONS))}")
+            name, token = attribute.text, _Token("name", attribute.text, token.pos,
+                                                 attribute.sub)
+        if name in FUNCTIONS and self.token.text == "(" and self.token.kind == "op":
+            self.take()
+            args = []
+            if self.token.text != ")":
+                args.append(self.expression())
+                while self.token.text == "," and self.token.kind == "op":
+                    self.take()
+                    args.append(self.expression())
+            self.expect(")")
+            return Call(name, tuple(args), token.pos, token.sub)
+        return Name(name, token.sub, token.pos)
+
+    def postfix(self, node):
+        while True:
+            token = self.token
+            if token.kind == "op" and token.text == "ᵀ":
+                self.take()
+                node = Transpose(node, token.pos)
+            elif (token.kind == "op" and token.text == "."
+                  and self.tokens[self.at + 1].text == "T"):
+                self.take()
+                self.take()
+                node = Transpose(node, token.pos)
+            elif token.kind == "op" and token.text == "[" and isinstance(node, Name):
+                self.take()
+                indices = [self.index()]
+                while self.token.text == ",":
+                    self.take()
+                    indices.append(self.index())
+                self.expect("]")
+                node = Name(node.name, node.sub + tuple(indices), node.pos)
+            else:
+                return node
+
+    def index(self) -> str:
+        token = self.take()
+        if token.kind not in ("name", "num") or token.sub:
+            self.at -= 1
+            self.fail("expected an index (a letter or a number)")
+        return token.text
+
+
+def parse(text: str):
+    """The syntax tree of ``text``.
+
+    Raises:
+        ParseError: with the column and what was expected, for anything unreadable.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"a formula must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the formula has {len(text)} characters; at most {MAX_LENGTH} "
+                         "are read")
+    if not text.strip():
+        raise ParseError("the formula is empty")
+    return _Parser(text).parse()

@@ -1,0 +1,375 @@
+"""Verify a hand-written formula against a target: a verdict, a counterexample, a diagnosis.
+
+:func:`verify` reads the claim (:mod:`derive.claims`), derives the target
+(:mod:`derive.derivation`) and compares the two:
+
+1. **exactly** — for a concrete N, every entry of the claim minus SymPy's derivative,
+   written as a rational function of ``e_m = exp(z_m)``, the labels and the probabilities,
+   must cancel to zero; first as stated, then under the target's assumptions
+   (``Σ_k y_k = 1``). For a symbolic N, both are reduced by the rules of
+   :mod:`derive.proof`; equal normal forms prove the claim for every N;
+2. **numerically**, always, as a second witness: both sides at seeded random points.
+
+Three verdicts, never a guess: ``holds`` (proved), ``fails`` (with a counterexample whose
+two values were recomputed with 30-digit arithmetic and differ), ``undetermined``
+(neither, e.g. a symbolic claim that the rules cannot reduce but that holds at every
+concrete N tried).  A failing claim gets a diagnosis of the usual mistakes: a flipped
+sign, a constant factor, a transposition, the right entries in the wrong places, only the
+diagonal or only the off-diagonal right, only the entry of the target class right, the
+wrong shape.
+
+>>> v = verify("S_i*(1 - S_j)", against="softmax-jacobian", classes=3)
+>>> v.verdict, v.diagnosis
+('fails', 'your formula matches the diagonal (i = j) but not the off-diagonal entries')
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .claims import Claim, ShapeError, claim_for
+from .derivation import derivation, mechanical_matrix
+from .numeric import lambdify_entries, softmax
+from .proof import reduce
+from .rewrite import Assumption
+from .steps import Concrete
+
+__all__ = ["Verdict", "Counterexample", "verify", "NUMERIC_POINTS", "SYMBOLIC_TRIAL_SIZES"]
+
+NUMERIC_POINTS = 200
+RTOL, ATOL = 1e-9, 1e-12          # the numeric witness: rounding-level agreement
+SYMBOLIC_TRIAL_SIZES = (2, 3, 4, 5)  # where a symbolic claim the rules cannot prove is tried
+_DIGITS = 30
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point where the claim and the derivative differ, recomputed in 30 digits."""
+
+    entry: tuple[int, ...]
+    indices: tuple[str, ...]
+    point: dict
+    expected: float
+    claimed: float
+    classes: int
+
+    def describe(self) -> str:
+        """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
+        where = ", ".join(f"{name}={value}" for name, value in zip(self.indices, self.entry))
+        values = "; ".join(f"{name}=[{', '.join(f'{x:.2f}' for x in v)}]"
+                           for name, v in self.point.items())
+        return (f"{where}, {values}: expected {self.expected:.6g}, claimed {self.claimed:.6g}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of :func:`verify`.
+
+    Attributes:
+        verdict: ``"holds"``, ``"fails"`` or ``"undetermined"``.
+        target: the target name; ``classes``: N (an int or a symbol).
+        claim: the claim as understood (``None`` when it could not be given a shape).
+        expected: the derived result, and ``general`` the form without assumptions.
+        lhs: the derivative, e.g. ``Derivative(S[i], z[j])``.
+        assumptions: the hypotheses the verdict needs (empty: holds unconditionally).
+        methods: how it was decided, e.g. ``"exact: 9 entries …"``, ``"numeric: …"``.
+        counterexample: for ``fails``.
+        diagnosis: for ``fails``, the likely mistake in words.
+    """
+
+    verdict: str
+    target: str
+    classes: object
+    claim: Claim | None
+    expected: sp.Expr
+    general: sp.Expr
+    lhs: sp.Expr
+    assumptions: tuple[Assumption, ...] = ()
+    methods: tuple[str, ...] = ()
+    counterexample: Counterexample | None = None
+    diagnosis: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "holds"
+
+
+def verify(claim, against: str, classes=3, *, seed: int = 0) -> Verdict:
+    """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
+
+    Args:
+        claim: the formula as text (index, vector or matrix notation; see
+            ``docs/notation.md``).
+        against: a target name (``derive list``).
+        classes: N, or a letter / ``"symbolic"`` to decide for every N.
+        seed: the seed of the random points.
+
+    Raises:
+        ParseError, InputError: a claim that cannot be read or has unknown symbols.
+    """
+    d = derivation(against, classes, check=False, steps=False)
+    base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs)
+    try:
+        understood = claim_for(claim, d.problem)
+    except ShapeError as error:
+        return _replace(base, diagnosis=f"shape mismatch: {error}",
+                        methods=("shape: the claim cannot have the target's shape",))
+    base = _replace(base, claim=understood)
+    if d.symbolic:
+        return _symbolic(base, d, understood, seed)
+    return _concrete(base, d, understood, d.classes, seed)
+
+
+def _replace(v: Verdict, **changes) -> Verdict:
+    from dataclasses import replace
+    return replace(v, **changes)
+
+
+def _keys(problem, n: int) -> list[tuple[int, ...]]:
+    return list(itertools.product(range(1, n + 1), repeat=len(problem.indices)))
+
+
+def _row(key) -> tuple[int, int]:
+    return (0, key[0] - 1) if len(key) == 1 else (key[0] - 1, key[1] - 1)
+
+
+def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
+    problem = d.target.problem(n)
+    mechanical = mechanical_matrix(problem, n)
+    concrete = Concrete(problem, n)
+    expr = claim.expr.subs(d.classes, n) if not isinstance(d.classes, int) else claim.expr
+    keys = _keys(problem, n)
+    differing = [k for k in keys if not _same(concrete(mechanical[_row(k)], k),
+                                               concrete(expr, k))]
+    assumes = problem.assumptions
+    exact = f"exact: {len(keys)} entries, rational-function zero test" + (
+        " in e_m = exp(z_m)" if problem.softmax_of is not None else "")
+    if not differing:
+        return _replace(base, verdict="holds", methods=(exact, _numeric(problem, n, mechanical,
+                                                                     expr, seed, ())))
+    if assumes and all(_same(concrete(mechanical[_row(k)], k, assumes),
+                             concrete(expr, k, assumes)) for k in differing):
+        return _replace(base, verdict="holds", assumptions=assumes,
+                        methods=(exact + ", under " + "; ".join(a.text.split(" (")[0]
+                                                               for a in assumes),
+                                 _numeric(problem, n, mechanical, expr, seed, assumes)))
+    return _failure(base, problem, n, mechanical, expr, claim, differing, seed)
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    return sp.cancel(sp.together(a - b)) == 0
+
+
+class _Sampler:
+    """Seeded random points: logits normal (σ = 2), labels on the simplex under the
+    target's assumption (else normal), probabilities a softmax of random logits."""
+
+    def __init__(self, problem, n: int, seed: int, assumes=()):
+        rng = np.random.default_rng(seed)
+        self.n = n
+        self.z = rng.normal(0.0, 2.0, size=(NUMERIC_POINTS, n)).round(2)
+        self.S = softmax(rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n)).round(2))
+        self.y = (rng.dirichlet(np.ones(n), size=NUMERIC_POINTS) if assumes
+                  else rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n))).round(2)
+        if assumes:   # the rounded labels must still sum to one
+            self.y[:, -1] = 1.0 - self.y[:, :-1].sum(axis=1)
+        self.uses_z = problem.softmax_of is not None
+
+    def arrays(self, symbols) -> list[np.ndarray]:
+        out = []
+        for s in symbols:
+            name, _, m = s.name.rpartition("_")
+            column = int(m) - 1
+            if name == "e":
+                out.append(np.exp(self.z[:, column]))
+            elif name == "S":
+                out.append(self.S[:, column])
+            else:
+                out.append(self.y[:, column])
+        return out
+
+    def point(self, row: int, inputs) -> dict:
+        shown = {}
+        if self.uses_z:
+            shown["z"] = self.z[row].tolist()
+        elif "S" in inputs:
+            shown["S"] = self.S[row].tolist()
+        if "y" in inputs:
+            shown["y"] = self.y[row].tolist()
+        return shown
+
+
+def _evaluate(problem, n, entries_by_key, sampler: _Sampler, assumes) -> np.ndarray:
+    """Both sides' entries at the sample points: shape (points, entries)."""
+    concrete = Concrete(problem, n)
+    entries = [concrete(e, k, assumes) for k, e in entries_by_key]
+    symbols = sorted(set().union(*(e.free_symbols for e in entries)), key=str)
+    if not symbols:
+        return np.tile(np.array([float(e) for e in entries]), (NUMERIC_POINTS, 1))
+    return lambdify_entries(entries, symbols)(*sampler.arrays(symbols))
+
+
+def _numeric(problem, n, mechanical, expr, seed, assumes) -> str:
+    keys = _keys(problem, n)
+    sampler = _Sampler(problem, n, seed, assumes)
+    truth = _evaluate(problem, n, [(k, mechanical[_row(k)]) for k in keys], sampler, assumes)
+    claim = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
+    ok = np.isfinite(truth) & np.isfinite(claim)
+    with np.errstate(all="ignore"):
+        rel = np.where(ok, np.abs(truth - claim) / np.maximum(1.0, np.abs(truth)), 0.0)
+    return (f"numeric: {NUMERIC_POINTS} points (seed {seed}), max rel error "
+            f"{float(rel.max(initial=0.0)):.1e}")
+
+
+def _failure(base, problem, n, mechanical, expr, claim, differing, seed) -> Verdict:
+    assumes = problem.assumptions
+    sampler = _Sampler(problem, n, seed, assumes)
+    keys = _keys(problem, n)
+    truth = _evaluate(problem, n, [(k, mechanical[_row(k)]) for k in keys], sampler, assumes)
+    claimed = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
+    counterexample = _counterexample(problem, n, mechanical, expr, differing, sampler, truth,
+                                     claimed, keys)
+    methods = (f"exact: {len(differing)} of {len(keys)} entries differ "
+               "(rational-function zero test)",)
+    diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed)
+    return _replace(base, verdict="fails", methods=methods, counterexample=counterexample,
+                    diagnosis=diagnosis)
+
+
+def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, claimed, keys):
+    """The first differing entry at the first point where the two clearly differ,
+    recomputed in 30-digit arithmetic so that rounding cannot make a false "fails"."""
+    assumes = problem.assumptions
+    concrete = Concrete(problem, n)
+    # Prefer an off-diagonal entry of a Jacobian: the usual mistakes show there.
+    ordered = sorted(differing, key=lambda k: (len(set(k)) < len(k), k))
+    for key in ordered:
+        column = keys.index(key)
+        gap = np.abs(truth[:, column] - claimed[:, column])
+        for row in np.argsort(-gap)[:5]:
+            if not np.isfinite(gap[row]) or gap[row] <= ATOL:
+                continue
+            exact = _precise(concrete(mechanical[_row(key)], key, assumes),
+                             concrete(expr, key, assumes), sampler, row)
+            if exact is not None:
+                indices = [str(x) for x in problem.indices]
+                return Counterexample(key, tuple(indices), sampler.point(row, problem.inputs),
+                                      exact[0], exact[1], n)
+    return None
+
+
+def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
+    """Both values at a sample point with 30 significant digits; None if they agree."""
+    with mpmath.workdps(_DIGITS):
+        values = {}
+        for s in truth.free_symbols | claim.free_symbols:
+            name, _, m = s.name.rpartition("_")
+            column = int(m) - 1
+            if name == "e":
+                values[s] = sp.Float(mpmath.exp(mpmath.mpf(str(float(sampler.z[row, column])))),
+                                     _DIGITS)
+            elif name == "S":
+                values[s] = sp.Float(str(float(sampler.S[row, column])), _DIGITS)
+            else:
+                values[s] = sp.Float(str(float(sampler.y[row, column])), _DIGITS)
+        a = sp.N(truth.xreplace(values), _DIGITS)
+        b = sp.N(claim.xreplace(values), _DIGITS)
+    if not (a.is_finite and b.is_finite):
+        return None
+    if abs(a - b) <= 1e-20 * max(1, abs(a), abs(b)):
+        return None
+    return float(a), float(b)
+
+
+def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed) -> str:
+    """The usual mistakes, recognised from the values at the sample points."""
+    ok = np.isfinite(truth).all(axis=1) & np.isfinite(claimed).all(axis=1)
+    E, C = truth[ok], claimed[ok]
+
+    def close(a, b) -> bool:
+        return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
+
+    if close(C, -E):
+        return "the sign is flipped: your formula is the negative of the derivative"
+    scale = np.abs(E) > 1e-6
+    if scale.any():
+        ratios = C[scale] / E[scale]
+        factor = float(np.median(ratios))
+        if close(C, factor * E) and abs(factor) > 1e-12:
+            exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
+            return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
+                    "derivative")
+    jacobian = len(keys[0]) == 2 and problem.name.has(problem.output_index)
+    if jacobian:
+        square = lambda a: a.reshape(-1, n, n)  # noqa: E731
+        if close(square(C), np.transpose(square(E), (0, 2, 1))):
+            return "transposed: your formula is the derivative with rows and columns swapped"
+        if close(np.sort(C, axis=1), np.sort(E, axis=1)):
+            return ("the right entries in the wrong places (a reshape instead of a "
+                    "transpose?)")
+        diagonal = np.array([a == b for a, b in keys])
+        on, off = close(C[:, diagonal], E[:, diagonal]), close(C[:, ~diagonal], E[:, ~diagonal])
+        if on and not off:
+            return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
+        if off and not on:
+            return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
+    if "y" in problem.inputs and len(keys[0]) == 1:
+        only = _only_target_class(problem, n, mechanical, expr, seed)
+        if only:
+            return only
+    return "no common mistake recognised; see the counterexample"
+
+
+def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
+    """With one-hot labels y = e_c, does the claim match at j = c only?"""
+    rng = np.random.default_rng(seed + 1)
+    concrete = Concrete(problem, n)
+    keys = _keys(problem, n)
+    matches = []
+    for c in range(1, n + 1):
+        values = {sp.Symbol(f"y_{m}"): sp.Integer(int(m == c)) for m in range(1, n + 1)}
+        z = rng.normal(0.0, 1.0, n).round(2)
+        values.update({sp.Symbol(f"e_{m}", positive=True): sp.exp(sp.Rational(str(float(z[m - 1]))))
+                       for m in range(1, n + 1)})
+        S = softmax(z[None, :])[0]
+        values.update({sp.Symbol(f"S_{m}"): sp.Float(S[m - 1]) for m in range(1, n + 1)})
+        row = []
+        for key in keys:
+            a = sp.N(concrete(mechanical[_row(key)], key).xreplace(values), 20)
+            b = sp.N(concrete(expr, key).xreplace(values), 20)
+            row.append(abs(a - b) <= 1e-12 * max(1, abs(a)))
+        matches.append(row)
+    if all(matches[c - 1][c - 1] for c in range(1, n + 1)) and not all(map(all, matches)):
+        return ("with one-hot labels your formula holds only at the target class (j = c): "
+                "it is right for ∂L/∂z_c but not for the other classes")
+    return None
+
+
+def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
+    problem = d.problem
+    mechanical = d.mechanical[0, 0]
+    for assumes in ((), problem.assumptions):
+        if assumes == () or problem.assumptions:
+            left = reduce(claim.expr, problem, assumptions=assumes).expr
+            right = reduce(mechanical, problem, assumptions=assumes).expr
+            if sp.expand(left - right) == 0:
+                return _replace(base, verdict="holds", assumptions=assumes, methods=(
+                    f"proof for all {d.classes} ≥ 1: the claim and SymPy's derivative reduce "
+                    "to the same normal form by the rules of derive.proof",))
+    # Not proved: try concrete N; a difference there is a real counterexample.
+    for n in SYMBOLIC_TRIAL_SIZES:
+        concrete = _concrete(base, d, claim, n, seed)
+        if concrete.verdict == "fails":
+            return _replace(concrete, classes=d.classes, notes=(
+                f"the claim fails at {d.classes} = {n}",))
+    return _replace(base, verdict="undetermined", methods=(
+        f"the rules do not reduce the claim to the derivative's normal form for every "
+        f"{d.classes}; it holds exactly at {d.classes} = "
+        f"{', '.join(map(str, SYMBOLIC_TRIAL_SIZES))}",))
+

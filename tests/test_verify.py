@@ -1,0 +1,202 @@
+"""verify(): a table of right and wrong claims in every notation, each with its verdict and,
+for the wrong ones, the diagnosis that a person would want."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from derive.errors import InputError
+from derive.parse import ParseError
+from derive.verify import verify
+
+J, LJ, CE, SCE, SP = ("softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
+                      "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
+
+NEGATED = "sign is flipped"
+FACTOR = "constant factor"
+DIAGONAL = "matches the diagonal (i = j) but not the off-diagonal"
+OFF_DIAGONAL = "matches the off-diagonal entries but not the diagonal"
+TRANSPOSED = "transposed"
+ARRANGEMENT = "wrong places"
+TARGET_CLASS = "only at the target class"
+SHAPE = "shape mismatch"
+NONE = "no common mistake recognised"
+UNDER = "labels-sum-to-one"
+
+# (claim, target, classes, verdict, assumption or diagnosis)
+TABLE = [
+    # ---- softmax Jacobian: index notations -------------------------------------------
+    ("S_i*(delta(i,j) - S_j)", J, 3, "holds", None),
+    ("S_i*(KroneckerDelta(i,j) - S_j)", J, 4, "holds", None),
+    ("S_i*δ_ij - S_i*S_j", J, 3, "holds", None),
+    ("S_i (δ_ij − S_j)", J, 3, "holds", None),
+    ("S_i·(δ_ij − S_j)", J, 2, "holds", None),
+    ("S[i]*((i==j) - S[j])", J, 3, "holds", None),
+    ("p_i (δ_ij - p_j)", J, 3, "holds", None),
+    ("yhat_i*(delta_ij - yhat_j)", J, 3, "holds", None),
+    ("ŷ_i (δ_ij − ŷ_j)", J, 3, "holds", None),
+    ("S_j*(delta(i,j) - S_i)", J, 3, "holds", None),   # symmetric: not a transposition
+    ("exp(z_i)*(delta(i,j)*sum_k(exp(z_k)) - exp(z_j))/sum_k(exp(z_k))^2", J, 3, "holds", None),
+    ("S_i*(1 - S_j)", J, 4, "fails", DIAGONAL),
+    ("-S_i*S_j", J, 3, "fails", OFF_DIAGONAL),
+    ("S_i*δ_ij", J, 3, "fails", NONE),
+    ("-S_i*(δ_ij - S_j)", J, 3, "fails", NEGATED),
+    ("S_i*(δ_ij - S_j)/2", J, 3, "fails", FACTOR),
+    ("2*S_i*(δ_ij - S_j)", J, 3, "fails", FACTOR),
+    ("S_i*(δ_ij - S_i)", J, 3, "fails", DIAGONAL),
+    ("S_i*(δ_ij + S_j)", J, 3, "fails", NONE),
+    # ---- softmax Jacobian: matrix notations -----------------------------------------
+    ("diag(S) - outer(S, S)", J, 3, "holds", None),
+    ("np.diag(S) - np.outer(S, S)", J, 4, "holds", None),
+    ("diag(S) - S Sᵀ", J, 3, "holds", None),
+    ("diag(S) - S S.T", J, 3, "holds", None),
+    ("diag(p) - p pᵀ", J, 3, "holds", None),
+    ("diag(softmax(z)) - outer(softmax(z), softmax(z))", J, 3, "holds", None),
+    ("outer(S, S) - diag(S)", J, 3, "fails", NEGATED),
+    ("diag(S) - S", J, 3, "fails", SHAPE),
+    ("S - y", J, 3, "fails", SHAPE),
+    ("I - outer(S, S)", J, 3, "fails", OFF_DIAGONAL),
+    # ---- log-softmax Jacobian: a transposition is visible here ----------------------
+    ("δ_ij - S_j", LJ, 3, "holds", None),
+    ("I - outer(ones, S)", LJ, 3, "error", "unknown symbol ones"),
+    ("delta(i,j) - exp(z_j)/sum_k(exp(z_k))", LJ, 3, "holds", None),
+    ("δ_ij - S_i", LJ, 3, "fails", TRANSPOSED),
+    ("S_j - δ_ij", LJ, 3, "fails", NEGATED),
+    ("1 - S_j", LJ, 3, "fails", SHAPE),
+    ("I - S", LJ, 3, "fails", SHAPE),
+    # ---- cross-entropy in the probabilities -----------------------------------------
+    ("-y/S", CE, 3, "holds", None),
+    ("-y_j/S_j", CE, 3, "holds", None),
+    ("-y_k/S_k", CE, 5, "holds", None),
+    ("y/S", CE, 3, "fails", NEGATED),
+    ("-y/(2*S)", CE, 3, "fails", FACTOR),
+    ("-log(S)", CE, 3, "fails", NONE),
+    ("-y_j/S_j^2", CE, 3, "fails", NONE),
+    # ---- softmax cross-entropy: the assumption Σ_k y_k = 1 --------------------------
+    ("S - y", SCE, 3, "holds", UNDER),
+    ("S_j - y_j", SCE, 5, "holds", UNDER),
+    ("S_c - y_c", SCE, 3, "holds", UNDER),       # any letter for the one free index
+    ("ŷ - y", SCE, 3, "holds", UNDER),
+    ("softmax(z) - y", SCE, 4, "holds", UNDER),
+    ("S_j Σ_k y_k - y_j", SCE, 3, "holds", None),
+    ("S_j*Sum(y_k, (k, 1, N)) - y_j", SCE, 3, "holds", None),
+    ("S_j*sum_k(y_k) - y_j", SCE, 3, "holds", None),
+    ("S*sum(y) - y", SCE, 3, "holds", None),
+    ("exp(z_j)/sum_k(exp(z_k)) - y_j", SCE, 3, "holds", UNDER),
+    ("y - S", SCE, 3, "fails", NEGATED),
+    ("(S - y)/3", SCE, 3, "fails", FACTOR),
+    ("S_j - 1", SCE, 3, "fails", TARGET_CLASS),
+    ("S - 1", SCE, 4, "fails", TARGET_CLASS),
+    ("S", SCE, 3, "fails", NONE),
+    ("diag(S) - outer(S, S)", SCE, 3, "fails", SHAPE),
+    # ---- sparse (integer label c) ---------------------------------------------------
+    ("S - e_c", SP, 3, "holds", None),
+    ("S_j - delta(j, c)", SP, 3, "holds", None),
+    ("S_j - (j == c)", SP, 4, "holds", None),
+    ("e_c - S", SP, 3, "fails", NEGATED),
+    ("S_j - 1", SP, 3, "fails", NONE),
+    # ---- symbolic N: proved for every N, or refuted at a concrete N ------------------
+    ("S_i*(δ_ij - S_j)", J, "N", "holds", None),
+    ("diag(S) - S Sᵀ", J, "N", "holds", None),
+    ("S - y", SCE, "N", "holds", UNDER),
+    ("S_j Σ_k y_k - y_j", SCE, "N", "holds", None),
+    ("S_j Σ_k S_k - y_j", SCE, "N", "holds", UNDER),
+    ("-y/S", CE, "N", "holds", None),
+    ("S_j - δ_jc", SP, "N", "holds", None),
+    ("S_i*(1 - S_j)", J, "N", "fails", DIAGONAL),
+    ("y - S", SCE, "N", "fails", NEGATED),
+]
+
+
+@pytest.mark.parametrize("claim, target, classes, verdict, detail", TABLE)
+def test_claims(claim, target, classes, verdict, detail):
+    if verdict == "error":
+        with pytest.raises(InputError, match=detail):
+            verify(claim, against=target, classes=classes)
+        return
+    v = verify(claim, against=target, classes=classes)
+    assert v.verdict == verdict, (v.diagnosis, v.methods)
+    if verdict == "holds":
+        assert [a.name for a in v.assumptions] == ([UNDER] if detail == UNDER else [])
+        assert v.counterexample is None and v.diagnosis is None
+    else:
+        if detail:
+            assert detail in v.diagnosis, v.diagnosis
+        if detail != SHAPE:
+            ce = v.counterexample
+            assert ce is not None and abs(ce.expected - ce.claimed) > 1e-9
+
+
+def test_the_table_is_large_and_covers_every_target():
+    assert len(TABLE) >= 60
+    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP}
+
+
+def test_a_counterexample_is_readable_and_recomputed():
+    v = verify("S_i*(1 - S_j)", against=J, classes=4)
+    ce = v.counterexample
+    assert ce.entry[0] != ce.entry[1] and len(ce.point["z"]) == 4
+    assert "expected" in ce.describe() and "claimed" in ce.describe()
+
+
+def test_holds_reports_both_methods():
+    v = verify("S - y", against=SCE, classes=4)
+    assert v.methods[0].startswith("exact: 4 entries") and v.methods[1].startswith("numeric")
+
+
+def test_symbolic_proof_method():
+    v = verify("S_i*(δ_ij - S_j)", against=J, classes="N")
+    assert v.methods[0].startswith("proof for all N ≥ 1")
+
+
+@pytest.mark.parametrize("claim, message", [
+    ("S_j - Q_j", "unknown symbol Q; known: S"),
+    ("S_j - (y_j", "expected ')' at column 11"),
+    ("S_j $ y_j", "unexpected character '$' at column 5"),
+    ("ｅｘｐ(z_j)", "unexpected character"),
+    ("S_j^1000", "exponent 1000 is too large"),
+    ("(" * 80 + "S_j" + ")" * 80, "nested more than"),
+    ("S_j - " * 400, "at most 2000"),
+    ("", "empty"),
+    ("__import__('os')", "unexpected character '_'"),
+    ("S.__class__", "unexpected character '_' at column 3"),
+    ("np.system(S)", "expected one of np."),
+])
+def test_bad_claims_are_one_clear_error(claim, message):
+    with pytest.raises((InputError, ParseError), match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+        verify(claim, against=SCE, classes=3)
+
+
+# ---- the command line -----------------------------------------------------------------
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("args, status, expected", [
+    (["S_i*(1 - S_j)", "--against", J, "--classes", "4"], 1,
+     ["fails: your formula matches the diagonal (i = j) but not the off-diagonal entries.",
+      "expected  ∂S_i/∂z_j = S_i(δ_ij − S_j)", "read as S_i(1 − S_j)", "i=1, j=2, z=["]),
+    (["S - y", "--against", SCE], 0, ["holds for N = 3 assuming Σ_k y_k = 1"]),
+    (["S - y", "--against", SCE, "-n", "N"], 0, ["holds for all N ≥ 1 assuming Σ_k y_k = 1"]),
+    (["S_j - Q_j", "--against", SCE], 2, ["unknown symbol Q"]),
+    (["S - y", "--against", "softmax-jacobain"], 2, ["did you mean softmax-jacobian?"]),
+])
+def test_check_command(args, status, expected):
+    result = run("check", *args)
+    assert result.exit_code == status, result.output
+    for fragment in expected:
+        assert fragment in result.output, fragment
+
+
+def test_check_json_contract():
+    result = run("check", "(S - y)/2", "--against", SCE, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["verdict"] == "fails" and "constant factor" in data["diagnosis"]
+    for key in ("assumptions", "methods", "expected", "claimed", "counterexample"):
+        assert key in data
+    assert data["claimed"]["text"] == "(S_j − y_j)/2" or "S_j" in data["claimed"]["text"]
+    assert set(data["counterexample"]["entry"]) == {"j"}
