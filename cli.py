@@ -176,9 +176,12 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
 
 
 @main.command()
-@click.argument("claim")
+@click.argument("claim", required=False)
 @click.option("--against", "target", required=True, metavar="TARGET",
               help="the derivative to compare with (see `derive list`)")
+@click.option("--python", "python_function", metavar="FILE.py:FUNC",
+              help="check a NumPy function instead of a formula (imports FILE.py: its "
+                   "code runs)")
 @click.option("--classes", "-n", metavar="N",
               help="number of classes, 2..64, or a letter (N) to decide for every N  "
                    "[default: 3]")
@@ -186,7 +189,8 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
               show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points")
-def check(claim: str, target: str, classes: str | None, fmt: str, seed: int) -> None:
+def check(claim: str | None, target: str, python_function: str | None, classes: str | None,
+          fmt: str, seed: int) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -195,15 +199,43 @@ def check(claim: str, target: str, classes: str | None, fmt: str, seed: int) -> 
       derive check "S_i*(delta(i,j) - S_j)" --against softmax-jacobian
       derive check "S - y" --against softmax-cross-entropy-grad --classes N
       derive check "diag(S) - outer(S, S)" --against softmax-jacobian --format json
+      derive check --python mygrad.py:grad --against softmax-cross-entropy-grad -n 10
     """
     from derive.render.json import verdict_json
     from derive.render.text import verdict_text
     from derive.verify import verify
 
+    if (claim is None) == (python_function is None):
+        raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
     n = _number_of_classes(classes, None)
+    if python_function is not None:
+        claim = _load_function(python_function)
     v = _library_call(verify, claim, against=target, classes=n, seed=seed)
     click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
+
+
+def _load_function(spec: str):
+    """Import FILE.py (only that file) and return its function FUNC."""
+    import importlib.util
+    from pathlib import Path
+
+    path, _, name = spec.rpartition(":")
+    if not path or not name.isidentifier():
+        raise _Failure(f"--python {spec!r}: give FILE.py:FUNC", 2)
+    file = Path(path)
+    if file.suffix != ".py" or not file.is_file():
+        raise _Failure(f"--python {spec!r}: {path} is not a Python file", 2)
+    module_spec = importlib.util.spec_from_file_location("_derive_user_module", file)
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)  # the user's own file, by their explicit flag
+    except Exception as error:
+        raise _Failure(f"importing {path} failed: {type(error).__name__}: {error}", 2) from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise _Failure(f"{path} has no function {name!r}", 2)
+    return function
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from . import parse as p
 from .errors import InputError
 from .functions import S, c as label, i, j, y, z
 
-__all__ = ["Claim", "claim_for", "ALIASES", "ShapeError"]
+__all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
 # Names of the softmax output, all meaning S.
 ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S"}
@@ -81,6 +81,43 @@ def claim_for(text: str, problem) -> Claim:
     """
     value = _Reader(problem).read(p.parse(text))
     return _in_target_indices(text, value, problem)
+
+
+def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
+    """A SymPy expression in index notation as a claim for ``problem``.
+
+    ``IndexedBase`` families are taken by name (``S``, ``p``, ``yhat``, ``y``, ``z``) and
+    index symbols by letter, so expressions built with the user's own symbols work.
+
+    >>> from derive.catalog import get_target
+    >>> S, y = sp.IndexedBase("S"), sp.IndexedBase("y")
+    >>> k = sp.Symbol("k")
+    >>> claim_from_sympy(S[k] - y[k], get_target("softmax-cross-entropy-grad").problem(3)).expr
+    S[j] - y[j]
+    """
+    if isinstance(expr, sp.MatrixBase) or not isinstance(expr, sp.Expr):
+        raise InputError("a SymPy claim is a scalar expression in index notation, e.g. "
+                         "S[i]*(KroneckerDelta(i, j) - S[j])")
+    # Index letters first (also inside subscripts), then the families by name.
+    letters = {s: sp.Symbol(s.name, integer=True, positive=True) for s in expr.free_symbols
+               if isinstance(s, sp.Symbol) and not isinstance(s, sp.Indexed)
+               and len(s.name) == 1 and s.name.islower()}
+    renamed = expr.xreplace(letters)
+    bases = {}
+    for base in renamed.atoms(sp.IndexedBase):
+        name = ALIASES.get(str(base.label), str(base.label))
+        if name not in _FAMILIES:
+            raise InputError(f"unknown family {base.label}; known: S (also p, yhat), y, z")
+        bases[base] = _FAMILIES[name]
+    renamed = renamed.xreplace(bases)
+    renamed = renamed.xreplace({sp.Symbol(str(problem.classes)): problem.classes})
+    labels = {base.label for base in renamed.atoms(sp.IndexedBase)}
+    for symbol in renamed.free_symbols - labels:
+        if isinstance(symbol, (sp.Indexed, sp.IndexedBase)) or symbol.is_integer:
+            continue
+        raise InputError(f"unknown symbol {symbol}; known: the families S (p, yhat), y, z, "
+                         "index letters and N")
+    return _in_target_indices(sp.sstr(expr), _Value(renamed, "scalar"), problem)
 
 
 class _Reader:

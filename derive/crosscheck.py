@@ -23,7 +23,7 @@ from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, Chec
 if TYPE_CHECKING:
     from .derivation import Derivation
 
-__all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation",
+__all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation", "evaluate_matrix",
            "ORDINARY_POINTS", "VALIDATION_SIZES"]
 
 ORDINARY_POINTS = 24
@@ -46,24 +46,24 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     # The mechanical derivative, at ordinary points only: in raw exp(z) form it
     # overflows at extreme logits, which is why the textbook form exists.
     plain = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=False, labels="free")
-    raw = _evaluate(d.mechanical, plain, n, raw=True)
+    raw = evaluate_matrix(d.mechanical, plain, n, raw=True)
     fd_plain = finite_differences(reference, plain, wrt, relative)
     comparisons.append(compare("mechanical derivative vs finite differences", raw, fd_plain,
                                plain, FD_RTOL, FD_ATOL))
     comparisons.append(compare("mechanical derivative vs general form", raw,
-                               _evaluate(d.general_matrix, plain, n), plain,
+                               evaluate_matrix(d.general_matrix, plain, n), plain,
                                EXACT_RTOL, EXACT_ATOL))
 
     # The textbook form, at ordinary and extreme points (labels per its assumptions).
     wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels)
     comparisons.append(compare("textbook form vs finite differences",
-                               _evaluate(d.matrix, wide, n),
+                               evaluate_matrix(d.matrix, wide, n),
                                finite_differences(reference, wide, wrt, relative), wide,
                                FD_RTOL, FD_ATOL))
     if d.assumptions:
         free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free")
         comparisons.append(compare("general form vs finite differences",
-                                   _evaluate(d.general_matrix, free, n),
+                                   evaluate_matrix(d.general_matrix, free, n),
                                    finite_differences(reference, free, wrt, relative), free,
                                    FD_RTOL, FD_ATOL))
     extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
@@ -140,7 +140,7 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
     return CrossValidation(tuple(sizes), entries, points, error)
 
 
-def _evaluate(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:
+def evaluate_matrix(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:
     """Evaluate a matrix of entries at the points: shape (points, rows, cols).
 
     Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits;

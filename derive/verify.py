@@ -32,14 +32,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .claims import Claim, ShapeError, claim_for
+from .claims import Claim, ShapeError, claim_for, claim_from_sympy
 from .derivation import derivation, mechanical_matrix
 from .numeric import lambdify_entries, softmax
 from .proof import reduce
 from .rewrite import Assumption
 from .steps import Concrete
 
-__all__ = ["Verdict", "Counterexample", "verify", "NUMERIC_POINTS", "SYMBOLIC_TRIAL_SIZES"]
+__all__ = ["Verdict", "Counterexample", "verify", "diagnose_values", "NUMERIC_POINTS",
+           "SYMBOLIC_TRIAL_SIZES"]
 
 NUMERIC_POINTS = 200
 RTOL, ATOL = 1e-9, 1e-12          # the numeric witness: rounding-level agreement
@@ -61,7 +62,7 @@ class Counterexample:
     def describe(self) -> str:
         """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
         where = ", ".join(f"{name}={value}" for name, value in zip(self.indices, self.entry))
-        values = "; ".join(f"{name}=[{', '.join(f'{x:.2f}' for x in v)}]"
+        values = "; ".join(f"{name}=[{', '.join(f'{x:.6g}' for x in v)}]"
                            for name, v in self.point.items())
         return (f"{where}, {values}: expected {self.expected:.6g}, claimed {self.claimed:.6g}")
 
@@ -105,7 +106,10 @@ def verify(claim, against: str, classes=3, *, seed: int = 0) -> Verdict:
 
     Args:
         claim: the formula as text (index, vector or matrix notation; see
-            ``docs/notation.md``).
+            ``docs/notation.md``), a SymPy expression in index notation (``S[i]``,
+            ``KroneckerDelta(i, j)``, with ``IndexedBase`` families named S, p, y, z), or a
+            NumPy function of the target's variables (checked numerically, see
+            :mod:`derive.gradcheck`).
         against: a target name (``derive list``).
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
         seed: the seed of the random points.
@@ -113,10 +117,14 @@ def verify(claim, against: str, classes=3, *, seed: int = 0) -> Verdict:
     Raises:
         ParseError, InputError: a claim that cannot be read or has unknown symbols.
     """
+    if callable(claim) and not isinstance(claim, sp.Basic):
+        from .gradcheck import check_callable
+        return check_callable(claim, against, classes, seed=seed)
     d = derivation(against, classes, check=False, steps=False)
     base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs)
     try:
-        understood = claim_for(claim, d.problem)
+        understood = (claim_from_sympy(claim, d.problem) if isinstance(claim, sp.Basic)
+                      else claim_for(claim, d.problem))
     except ShapeError as error:
         return _replace(base, diagnosis=f"shape mismatch: {error}",
                         methods=("shape: the claim cannot have the target's shape",))
@@ -290,8 +298,18 @@ def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
 def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed) -> str:
     """The usual mistakes, recognised from the values at the sample points."""
     ok = np.isfinite(truth).all(axis=1) & np.isfinite(claimed).all(axis=1)
-    E, C = truth[ok], claimed[ok]
+    diagnosis = diagnose_values(problem, n, truth[ok], claimed[ok])
+    if diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1:
+        return _only_target_class(problem, n, mechanical, expr, seed) or diagnosis
+    return diagnosis
 
+
+def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray) -> str:
+    """Name the mistake from expected and claimed values, shape (points, entries).
+
+    Entries are in the order of the target's indices (row-major for a Jacobian).
+    Symmetric results are not called transposed: for them a transposition is invisible.
+    """
     def close(a, b) -> bool:
         return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
 
@@ -299,13 +317,12 @@ def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed) -> str:
         return "the sign is flipped: your formula is the negative of the derivative"
     scale = np.abs(E) > 1e-6
     if scale.any():
-        ratios = C[scale] / E[scale]
-        factor = float(np.median(ratios))
-        if close(C, factor * E) and abs(factor) > 1e-12:
+        factor = float(np.median(C[scale] / E[scale]))
+        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-9:
             exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
             return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
                     "derivative")
-    jacobian = len(keys[0]) == 2 and problem.name.has(problem.output_index)
+    jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     if jacobian:
         square = lambda a: a.reshape(-1, n, n)  # noqa: E731
         if close(square(C), np.transpose(square(E), (0, 2, 1))):
@@ -313,16 +330,12 @@ def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed) -> str:
         if close(np.sort(C, axis=1), np.sort(E, axis=1)):
             return ("the right entries in the wrong places (a reshape instead of a "
                     "transpose?)")
-        diagonal = np.array([a == b for a, b in keys])
+        diagonal = np.eye(n, dtype=bool).ravel()
         on, off = close(C[:, diagonal], E[:, diagonal]), close(C[:, ~diagonal], E[:, ~diagonal])
         if on and not off:
             return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
         if off and not on:
             return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
-    if "y" in problem.inputs and len(keys[0]) == 1:
-        only = _only_target_class(problem, n, mechanical, expr, seed)
-        if only:
-            return only
     return "no common mistake recognised; see the counterexample"
 
 

@@ -1,0 +1,183 @@
+"""verify() of NumPy functions: bound by parameter name, compared with the derived result."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from cli import main
+from derive.errors import InputError
+from derive.testing import assert_derivative
+from derive.verify import verify
+
+SCE, J, LJ, CE, SP = ("softmax-cross-entropy-grad", "softmax-jacobian", "log-softmax-jacobian",
+                      "cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def good(z, y):
+    return _softmax(z) - y
+
+
+def general(z, y):          # the derivative for any labels, not only Σ y = 1
+    return _softmax(z) * y.sum() - y
+
+
+def naive(z, y):            # overflows at large logits
+    e = np.exp(z)
+    return e / e.sum() - y
+
+
+def flipped(z, y):
+    return y - _softmax(z)
+
+
+def per_class(z, y):        # a forgotten 1/N
+    return (_softmax(z) - y) / len(z)
+
+
+def in_place(z, y):         # mutates its argument: must not corrupt the comparison
+    z -= z.max()
+    e = np.exp(z)
+    return e / e.sum() - y
+
+
+def in_float32(z, y):
+    z = z.astype(np.float32)
+    e = np.exp(z - z.max())
+    return e / e.sum() - y.astype(np.float32)
+
+
+def column(z, y):
+    return (_softmax(z) - y)[:, None]
+
+
+def noisy(z, y):
+    return _softmax(z) - y + np.random.default_rng().normal(0, 1e-3, z.shape)
+
+
+def jacobian(z):
+    s = _softmax(z)
+    return np.diag(s) - np.outer(s, s)
+
+
+def log_jacobian(z):
+    return np.eye(len(z)) - _softmax(z)[None, :]
+
+
+def log_jacobian_transposed(z):
+    return np.eye(len(z)) - _softmax(z)[:, None]
+
+
+def from_probabilities(S, y):   # S = softmax(z) is passed by name
+    return S - y
+
+
+def ce(S, y):
+    return -y / S
+
+
+def sparse(z, c):
+    g = _softmax(z)
+    g[c - 1] -= 1
+    return g
+
+
+def raises(z, y):
+    raise ValueError("not implemented")
+
+
+def unknown_parameter(z, labels):
+    return z
+
+
+@pytest.mark.parametrize("function, target, verdict, detail", [
+    (good, SCE, "holds", "labels-sum-to-one"),
+    (general, SCE, "holds", None),
+    (in_place, SCE, "holds", "labels-sum-to-one"),
+    (from_probabilities, SCE, "holds", "labels-sum-to-one"),
+    (jacobian, J, "holds", None),
+    (log_jacobian, LJ, "holds", None),
+    (ce, CE, "holds", None),
+    (sparse, SP, "holds", None),
+    (naive, SCE, "fails", "returns inf or NaN"),
+    (flipped, SCE, "fails", "sign is flipped"),
+    (per_class, SCE, "fails", "1/5 × the derivative"),
+    (in_float32, SCE, "fails", "float32"),
+    (column, SCE, "fails", "shape mismatch: expected an array of shape (5,), got (5, 1)"),
+    (noisy, SCE, "fails", "nondeterministic"),
+    (log_jacobian_transposed, LJ, "fails", "transposed"),
+])
+def test_numpy_functions(function, target, verdict, detail):
+    v = verify(function, against=target, classes=5)
+    assert v.verdict == verdict, (v.diagnosis, v.notes)
+    if verdict == "holds":
+        assert [a.name for a in v.assumptions] == ([detail] if detail else [])
+        assert "numeric evidence for a NumPy function, not a proof" in v.methods[0]
+    else:
+        assert detail in v.diagnosis
+
+
+def test_a_counterexample_from_a_numpy_function_is_at_a_typed_back_point():
+    v = verify(flipped, against=SCE, classes=3)
+    ce_ = v.counterexample
+    assert all(round(x, 2) == x for x in ce_.point["z"])
+    assert ce_.expected == pytest.approx(-ce_.claimed)
+
+
+@pytest.mark.parametrize("function, message", [
+    (raises, "your function raised ValueError: not implemented"),
+    (unknown_parameter, "parameter 'labels' is not a variable of the target"),
+])
+def test_bad_functions_are_input_errors(function, message):
+    with pytest.raises(InputError, match=message):
+        verify(function, against=SCE, classes=3)
+
+
+def test_a_numpy_function_needs_a_concrete_n():
+    with pytest.raises(InputError, match="concrete number of classes"):
+        verify(good, against=SCE, classes="N")
+
+
+def test_sympy_expressions_are_claims():
+    S, y = sp.IndexedBase("S"), sp.IndexedBase("y")
+    i, j, k = sp.symbols("i j k")
+    assert verify(S[i] * (sp.KroneckerDelta(i, j) - S[j]), against=J).holds
+    assert verify(S[k] - y[k], against=SCE, classes="N").holds
+    assert "sign" in verify(y[k] - S[k], against=SCE).diagnosis
+    with pytest.raises(InputError, match="unknown symbol Q"):
+        verify(S[k] - sp.Symbol("Q") * y[k], against=SCE)
+
+
+def test_assert_derivative():
+    assert assert_derivative(good, against=SCE, classes=4).holds
+    with pytest.raises(AssertionError, match="sign is flipped"):
+        assert_derivative(flipped, against=SCE, classes=4)
+    with pytest.raises(AssertionError, match="holds for N = 4 assuming"):
+        assert_derivative("S - y", against=SCE, classes=4, allow_assumptions=False)
+    assert_derivative("S_i (δ_ij − S_j)", against=J, classes="N")
+
+
+def test_check_python_from_the_command_line(tmp_path):
+    source = tmp_path / "mygrad.py"
+    source.write_text("import numpy as np\n"
+                      "def grad(z, y):\n    e = np.exp(z - z.max())\n    return e / e.sum() - y\n"
+                      "def half(z, y):\n    return grad(z, y) / 2\n")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", "--python", f"{source}:grad", "--against", SCE, "-n", "6"])
+    assert ok.exit_code == 0 and "holds for N = 6" in ok.output, ok.output
+    bad = runner.invoke(main, ["check", "--python", f"{source}:half", "--against", SCE])
+    assert bad.exit_code == 1 and "1/2 × the derivative" in bad.output
+    for args, message in [
+        ([f"{source}:missing"], "has no function 'missing'"),
+        ([f"{tmp_path}/none.py:grad"], "is not a Python file"),
+        (["grad"], "give FILE.py:FUNC"),
+    ]:
+        result = runner.invoke(main, ["check", "--python", *args, "--against", SCE])
+        assert result.exit_code == 2 and message in result.output, result.output
+    both = runner.invoke(main, ["check", "S - y", "--python", f"{source}:grad", "--against", SCE])
+    assert both.exit_code == 2 and "either a CLAIM or --python" in both.output
