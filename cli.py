@@ -175,7 +175,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         sys.exit(1)
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})  # a claim may start with −
 @click.argument("claim", required=False)
 @click.option("--against", "target", required=True, metavar="TARGET",
               help="the derivative to compare with (see `derive list`)")

@@ -4,6 +4,8 @@ __version__ = "0.1.0"
 from .catalog import TARGETS, Target, get_target
 from .derivation import MAX_CLASSES, Derivation, derivation
 from .errors import DeriveError, InputError, RewriteError, UnknownTargetError
+from .verify import Verdict, verify
 
 __all__ = ["TARGETS", "Target", "get_target", "MAX_CLASSES", "Derivation", "derivation",
-           "DeriveError", "InputError", "RewriteError", "UnknownTargetError"]
+           "Verdict", "verify", "DeriveError", "InputError", "RewriteError",
+           "UnknownTargetError"]

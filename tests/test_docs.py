@@ -31,11 +31,42 @@ def test_sample_output_is_what_the_command_prints(page, command):
     assert _sample_after(page, command) == result.output
 
 
-@pytest.mark.parametrize("page", ["docs/symbolic.md"])
+@pytest.mark.parametrize("page", ["docs/symbolic.md", "docs/notation.md"])
 def test_python_examples_run(page):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.S)
     parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for number, block in enumerate(blocks):
-        test = parser.get_doctest(block, {}, f"{page}[{number}]", page, 0)
-        runner.run(test)
+    # The blocks of a page are one session, as a reader would type them.
+    runner.run(parser.get_doctest("\n".join(blocks), {}, page, page, 0))
     assert runner.failures == 0 and runner.tries > 0
+
+
+def _commands(page: str) -> list[tuple[str, str]]:
+    """Every ``    derive …`` line followed by a fenced sample of its output."""
+    text = (ROOT / page).read_text()
+    return re.findall(r"\n    (derive [^\n]+)\n\n```\n(.*?)```", text, re.S)
+
+
+def test_every_diagnosis_example_is_the_real_output():
+    import shlex
+    pairs = _commands("docs/diagnoses.md")
+    assert len(pairs) >= 8
+    for command, sample in pairs:
+        result = CliRunner().invoke(main, shlex.split(command)[1:])
+        assert result.output == sample, command
+
+
+def _example_rows(page: str) -> list[tuple[str, str, str]]:
+    rows = re.findall(r"^\| `(.+?)` \| `([a-z-]+)` \| (.+?) \|$", (ROOT / page).read_text(), re.M)
+    return [row for row in rows if row[2].startswith(("holds", "fails"))]
+
+
+def test_every_notation_example_has_its_verdict():
+    from derive.verify import verify
+    rows = _example_rows("docs/notation.md")
+    assert len(rows) >= 25
+    for claim, target, expected in rows:
+        verdict = verify(claim, against=target, classes=3)
+        assert verdict.verdict == expected.split()[0], (claim, target)
+        assert bool(verdict.assumptions) == ("under" in expected), (claim, target)
+        if "every N" in expected:
+            assert verify(claim, against=target, classes="N").holds, claim

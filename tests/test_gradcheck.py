@@ -73,6 +73,10 @@ def log_jacobian_transposed(z):
     return np.eye(len(z)) - _softmax(z)[:, None]
 
 
+def log_jacobian_rolled(z):   # the right entries, rows in the wrong order
+    return np.roll(np.eye(len(z)) - _softmax(z)[None, :], 1, axis=0)
+
+
 def from_probabilities(S, y):   # S = softmax(z) is passed by name
     return S - y
 
@@ -111,6 +115,7 @@ def unknown_parameter(z, labels):
     (column, SCE, "fails", "shape mismatch: expected an array of shape (5,), got (5, 1)"),
     (noisy, SCE, "fails", "nondeterministic"),
     (log_jacobian_transposed, LJ, "fails", "transposed"),
+    (log_jacobian_rolled, LJ, "fails", "the right entries in the wrong places"),
 ])
 def test_numpy_functions(function, target, verdict, detail):
     v = verify(function, against=target, classes=5)

@@ -214,9 +214,12 @@ def verdict_text(v, width: int = 80) -> str:
         head = f"fails: {v.diagnosis}"
     else:
         head = "undetermined: neither proved nor refuted"
-    expected = v.expected if not v.assumptions and v.verdict != "holds" else v.expected
-    lines = [head + ("." if not head.endswith(".") else ""),
-             f"  expected  {lhs} = {text(expected)}"]
+    lines = [head + ("." if not head.endswith(".") else "")]
+    if v.verdict == "holds" and not v.assumptions and v.general != v.expected:
+        lines.append(f"  expected  {lhs} = {text(v.general)}   (in general; "
+                     f"{text(v.expected)} when the labels sum to one)")
+    else:
+        lines.append(f"  expected  {lhs} = {text(v.expected)}")
     if v.verdict == "fails" and v.general != v.expected:
         lines.append(f"            in general {lhs} = {text(v.general)} (assuming "
                      "nothing about y)")
