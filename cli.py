@@ -185,12 +185,14 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
 @click.option("--classes", "-n", metavar="N",
               help="number of classes, 2..64, or a letter (N) to decide for every N  "
                    "[default: 3]")
+@click.option("--wrt", metavar="VAR",
+              help="the variable differentiated against; must be the target's (z or S)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points")
 def check(claim: str | None, target: str, python_function: str | None, classes: str | None,
-          fmt: str, seed: int) -> None:
+          wrt: str | None, fmt: str, seed: int) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -207,6 +209,12 @@ def check(claim: str | None, target: str, python_function: str | None, classes: 
 
     if (claim is None) == (python_function is None):
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
+    if wrt is not None:
+        from derive.catalog import get_target
+        variable = str(_library_call(get_target, target).problem(3).wrt)
+        if wrt != variable:
+            raise _Failure(f"{target} is a derivative with respect to {variable}; "
+                           f"--wrt {wrt} is not one of its variables", 2)
     n = _number_of_classes(classes, None)
     if python_function is not None:
         claim = _load_function(python_function)

@@ -245,6 +245,13 @@ def _failure(base, problem, n, mechanical, expr, claim, differing, seed) -> Verd
                                      claimed, keys)
     methods = (f"exact: {len(differing)} of {len(keys)} entries differ "
                "(rational-function zero test)",)
+    if counterexample is None:
+        # The difference does not cancel as a rational function (log, sqrt, … of the
+        # inputs), yet no point shows a difference in 30 digits: no proof either way.
+        return _replace(base, verdict="undetermined", methods=(
+            f"exact: the difference of {len(differing)} of {len(keys)} entries does not "
+            "cancel as a rational function", f"numeric: no point among {NUMERIC_POINTS} "
+            "where the two differ in 30-digit arithmetic"))
     diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed)
     return _replace(base, verdict="fails", methods=methods, counterexample=counterexample,
                     diagnosis=diagnosis)
@@ -378,9 +385,10 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     # Not proved: try concrete N; a difference there is a real counterexample.
     for n in SYMBOLIC_TRIAL_SIZES:
         concrete = _concrete(base, d, claim, n, seed)
-        if concrete.verdict == "fails":
+        if concrete.verdict != "holds":
             return _replace(concrete, classes=d.classes, notes=(
-                f"the claim fails at {d.classes} = {n}",))
+                f"decided at {d.classes} = {n}: the rules do not reduce the claim for "
+                f"every {d.classes}",))
     return _replace(base, verdict="undetermined", methods=(
         f"the rules do not reduce the claim to the derivative's normal form for every "
         f"{d.classes}; it holds exactly at {d.classes} = "

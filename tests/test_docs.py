@@ -46,10 +46,11 @@ def _commands(page: str) -> list[tuple[str, str]]:
     return re.findall(r"\n    (derive [^\n]+)\n\n```\n(.*?)```", text, re.S)
 
 
-def test_every_diagnosis_example_is_the_real_output():
+@pytest.mark.parametrize("page, count", [("docs/diagnoses.md", 8), ("README.md", 1)])
+def test_every_sample_is_the_real_output(page, count):
     import shlex
-    pairs = _commands("docs/diagnoses.md")
-    assert len(pairs) >= 8
+    pairs = _commands(page)
+    assert len(pairs) >= count
     for command, sample in pairs:
         result = CliRunner().invoke(main, shlex.split(command)[1:])
         assert result.output == sample, command

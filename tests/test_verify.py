@@ -183,6 +183,9 @@ def run(*args):
     (["S - y", "--against", SCE, "-n", "N"], 0, ["holds for all N ≥ 1 assuming Σ_k y_k = 1"]),
     (["S_j - Q_j", "--against", SCE], 2, ["unknown symbol Q"]),
     (["S - y", "--against", "softmax-jacobain"], 2, ["did you mean softmax-jacobian?"]),
+    (["S - y", "--against", SCE, "--wrt", "S"], 2, ["with respect to z; --wrt S"]),
+    (["S - y", "--against", SCE, "--wrt", "z"], 0, ["holds"]),
+    (["-y/S", "--against", CE], 0, ["holds for N = 3"]),
 ])
 def test_check_command(args, status, expected):
     result = run("check", *args)
@@ -200,3 +203,15 @@ def test_check_json_contract():
         assert key in data
     assert data["claimed"]["text"] == "(S_j − y_j)/2" or "S_j" in data["claimed"]["text"]
     assert set(data["counterexample"]["entry"]) == {"j"}
+
+
+def test_no_confirmed_counterexample_means_undetermined(monkeypatch):
+    # If the exact test cannot cancel the difference but no 30-digit evaluation shows one,
+    # the verdict must not be "fails" (and never "holds").
+    import sys
+    module = sys.modules["derive.verify"]   # derive.verify is also the function
+    monkeypatch.setattr(module, "_precise", lambda *args: None)
+    v = verify("S_i*(1 - S_j)", against=J, classes=3)
+    assert v.verdict == "undetermined" and v.counterexample is None
+    result = run("check", "S_i*(1 - S_j)", "--against", J)
+    assert result.exit_code == 3 and result.output.startswith("undetermined")
