@@ -177,8 +177,11 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
 
 @main.command(context_settings={"ignore_unknown_options": True})  # a claim may start with −
 @click.argument("claim", required=False)
-@click.option("--against", "target", required=True, metavar="TARGET",
-              help="the derivative to compare with (see `derive list`)")
+@click.option("--against", "target", metavar="TARGET",
+              help="the derivative to compare with (see `derive list`); may be left out "
+                   "for LaTeX with a left side such as \\frac{\\partial L}{\\partial z_j} =")
+@click.option("--latex/--no-latex", default=None,
+              help="read CLAIM as LaTeX  [default: when it looks like LaTeX]")
 @click.option("--python", "python_function", metavar="FILE.py:FUNC",
               help="check a NumPy function instead of a formula (imports FILE.py: its "
                    "code runs)")
@@ -191,8 +194,9 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
               show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points")
-def check(claim: str | None, target: str, python_function: str | None, classes: str | None,
-          wrt: str | None, fmt: str, seed: int) -> None:
+def check(claim: str | None, target: str | None, latex: bool | None,
+          python_function: str | None, classes: str | None, wrt: str | None, fmt: str,
+          seed: int) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -201,6 +205,7 @@ def check(claim: str | None, target: str, python_function: str | None, classes: 
       derive check "S_i*(delta(i,j) - S_j)" --against softmax-jacobian
       derive check "S - y" --against softmax-cross-entropy-grad --classes N
       derive check "diag(S) - outer(S, S)" --against softmax-jacobian --format json
+      derive check '\\frac{\\partial L}{\\partial z_j} = \\hat{y}_j - y_j'
       derive check --python mygrad.py:grad --against softmax-cross-entropy-grad -n 10
     """
     from derive.render.json import verdict_json
@@ -209,7 +214,9 @@ def check(claim: str | None, target: str, python_function: str | None, classes: 
 
     if (claim is None) == (python_function is None):
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
-    if wrt is not None:
+    if python_function is not None and target is None:
+        raise _Failure("--python needs --against TARGET", 2)
+    if wrt is not None and target is not None:
         from derive.catalog import get_target
         variable = str(_library_call(get_target, target).problem(3).wrt)
         if wrt != variable:
@@ -218,7 +225,7 @@ def check(claim: str | None, target: str, python_function: str | None, classes: 
     n = _number_of_classes(classes, None)
     if python_function is not None:
         claim = _load_function(python_function)
-    v = _library_call(verify, claim, against=target, classes=n, seed=seed)
+    v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex)
     click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 

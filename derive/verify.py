@@ -32,8 +32,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .claims import Claim, ShapeError, claim_for, claim_from_sympy
+from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
 from .derivation import derivation, mechanical_matrix
+from .errors import InputError
+from .parse_latex import looks_like_latex, read_latex
 from .numeric import lambdify_entries, softmax
 from .proof import reduce
 from .rewrite import Assumption
@@ -101,37 +103,101 @@ class Verdict:
         return self.verdict == "holds"
 
 
-def verify(claim, against: str, classes=3, *, seed: int = 0) -> Verdict:
+def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
+           latex: bool | None = None) -> Verdict:
     """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
 
     Args:
         claim: the formula as text (index, vector or matrix notation; see
-            ``docs/notation.md``), a SymPy expression in index notation (``S[i]``,
-            ``KroneckerDelta(i, j)``, with ``IndexedBase`` families named S, p, y, z), or a
-            NumPy function of the target's variables (checked numerically, see
-            :mod:`derive.gradcheck`).
-        against: a target name (``derive list``).
+            ``docs/notation.md``), as LaTeX (``S_i(\\delta_{ij} - S_j)``, optionally with a
+            left side ``\\frac{\\partial L}{\\partial z_j} = …``), a SymPy expression in
+            index notation (``S[i]``, ``KroneckerDelta(i, j)``, with ``IndexedBase`` families
+            named S, p, y, z), or a NumPy function of the target's variables (checked
+            numerically, see :mod:`derive.gradcheck`).
+        against: a target name (``derive list``); may be left out for LaTeX with a left
+            side that names the derivative.
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
         seed: the seed of the random points.
+        latex: read ``claim`` as LaTeX (``None``: when it looks like LaTeX).
 
     Raises:
-        ParseError, InputError: a claim that cannot be read or has unknown symbols.
+        ParseError, InputError: a claim that cannot be read or has unknown symbols, or a
+            left side that is not the target's derivative.
     """
+    notes: tuple[str, ...] = ()
+    source = claim
+    if isinstance(claim, str) and (latex or (latex is None and looks_like_latex(claim))):
+        read = read_latex(claim)
+        claim = read.text
+        against, notes = _target_for(read.lhs, read.text, against)
+    if against is None:
+        raise InputError("say which derivative the claim is: --against TARGET (see "
+                         "`derive list`), or a LaTeX left side such as "
+                         "\\frac{\\partial L}{\\partial z_j} = …")
     if callable(claim) and not isinstance(claim, sp.Basic):
         from .gradcheck import check_callable
         return check_callable(claim, against, classes, seed=seed)
     d = derivation(against, classes, check=False, steps=False)
-    base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs)
+    base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs,
+                   notes=notes)
     try:
         understood = (claim_from_sympy(claim, d.problem) if isinstance(claim, sp.Basic)
                       else claim_for(claim, d.problem))
     except ShapeError as error:
         return _replace(base, diagnosis=f"shape mismatch: {error}",
                         methods=("shape: the claim cannot have the target's shape",))
+    if source is not claim:   # LaTeX: show what was typed
+        understood = _replace_claim(understood, source)
     base = _replace(base, claim=understood)
     if d.symbolic:
         return _symbolic(base, d, understood, seed)
     return _concrete(base, d, understood, d.classes, seed)
+
+
+def _replace_claim(claim: Claim, text: str) -> Claim:
+    from dataclasses import replace
+    return replace(claim, text=text)
+
+
+# The derivative a LaTeX left side names: (numerator family, variable family) → targets.
+_LEFT_SIDES = {
+    ("S", "z"): ("softmax-jacobian",),
+    ("log S", "z"): ("log-softmax-jacobian",),
+    ("L", "S"): ("cross-entropy-grad",),
+    ("L", "z"): ("softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad"),
+}
+
+
+def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """Check a LaTeX left side against the target, or choose the target from it."""
+    if lhs is None:
+        return against, ()
+    top, variable = lhs
+
+    def family(name: str) -> str:
+        log = name.startswith("log ")
+        base = name[4:] if log else name
+        base = base.split("_")[0]
+        base = ALIASES.get(base, base)
+        return ("log " if log else "") + base
+
+    key = (family(top), variable.split("_")[0])
+    candidates = _LEFT_SIDES.get(key, ())
+    if against is not None:
+        from .catalog import get_target
+        name = get_target(against).name
+        if name not in candidates:
+            raise InputError(f"the left side ∂{top}/∂{variable} is not the derivative of "
+                             f"{name}; leave out --against to choose the target from it")
+        return name, ()
+    if len(candidates) > 1:   # ∂L/∂z: the labels tell dense from sparse
+        sparse = ("e_c" in text or "c)" in text or "_jc" in text or "_cj" in text)
+        candidates = candidates[1:] if sparse else candidates[:1]
+    if not candidates:
+        raise InputError(f"no target is the derivative ∂{top}/∂{variable}; give --against "
+                         "TARGET (see `derive list`)")
+    return candidates[0], (f"the target {candidates[0]} was chosen from the left side "
+                           f"∂{top}/∂{variable}",)
 
 
 def _replace(v: Verdict, **changes) -> Verdict:

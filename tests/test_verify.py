@@ -97,6 +97,20 @@ TABLE = [
     ("S_j - (j == c)", SP, 4, "holds", None),
     ("e_c - S", SP, 3, "fails", NEGATED),
     ("S_j - 1", SP, 3, "fails", NONE),
+    # ---- LaTeX (detected) ------------------------------------------------------------
+    (r"S_i(\delta_{ij} - S_j)", J, 3, "holds", None),
+    (r"S_i \left( \delta_{ij} - S_j \right)", J, "N", "holds", None),
+    (r"\operatorname{diag}(S) - S S^\top", J, 3, "holds", None),
+    (r"\mathrm{diag}(S) - S S^{\intercal}", J, 3, "holds", None),
+    (r"\frac{e^{z_i}}{\sum_{k=1}^{N} e^{z_k}} (\delta_{ij} - \frac{e^{z_j}}{\sum_{k} e^{z_k}})",
+     J, 3, "holds", None),
+    (r"\hat{y}_j - y_j", SCE, 3, "holds", UNDER),
+    (r"S_j \sum_k y_k - y_j", SCE, "N", "holds", None),
+    (r"\frac{\partial L}{\partial z_j} = S_j - y_j", SCE, 3, "holds", UNDER),
+    (r"\frac{\partial \log S_i}{\partial z_j} = \delta_{ij} - S_i", LJ, 3, "fails", TRANSPOSED),
+    (r"-\frac{y_j}{S_j}", CE, 3, "holds", None),
+    (r"S_i(1 - S_j)", J, 3, "fails", DIAGONAL),
+    (r"\frac{1}{2}(S - y)", SCE, 3, "fails", FACTOR),
     # ---- symbolic N: proved for every N, or refuted at a concrete N ------------------
     ("S_i*(δ_ij - S_j)", J, "N", "holds", None),
     ("diag(S) - S Sᵀ", J, "N", "holds", None),
@@ -215,3 +229,38 @@ def test_no_confirmed_counterexample_means_undetermined(monkeypatch):
     assert v.verdict == "undetermined" and v.counterexample is None
     result = run("check", "S_i*(1 - S_j)", "--against", J)
     assert result.exit_code == 3 and result.output.startswith("undetermined")
+
+
+@pytest.mark.parametrize("latex, target", [
+    (r"\frac{\partial L}{\partial z_j} = \hat{y}_j - y_j", SCE),
+    (r"\frac{\partial L}{\partial z_j} = S_j - \delta_{jc}", SP),
+    (r"\frac{\partial S_i}{\partial z_j} = S_i(\delta_{ij} - S_j)", J),
+    (r"\frac{\partial \log S_i}{\partial z_j} = \delta_{ij} - S_j", LJ),
+    (r"\frac{\partial L}{\partial S_j} = -\frac{y_j}{S_j}", CE),
+    (r"\nabla_z L = S - y", SCE),
+])
+def test_a_latex_left_side_chooses_the_target(latex, target):
+    v = verify(latex)
+    assert v.target == target and v.holds
+    assert v.notes[0].startswith(f"the target {target} was chosen from the left side")
+
+
+@pytest.mark.parametrize("latex, against, message", [
+    (r"\frac{\partial L}{\partial S_j} = -y_j/S_j", J, "is not the derivative of softmax-jacobian"),
+    (r"S_j - y_j", None, "say which derivative"),
+    (r"\frac{\partial y_j}{\partial z_j} = 0", None, "no target is the derivative"),
+    (r"\input{/etc/passwd}", SCE, r"unsupported LaTeX command \\input at column 1"),
+    (r"\write18{rm -rf /}", SCE, "unsupported LaTeX command"),
+])
+def test_latex_errors(latex, against, message):
+    with pytest.raises(InputError, match=message):
+        verify(latex, against=against)
+
+
+def test_latex_from_the_command_line():
+    result = run("check", r"\frac{\partial L}{\partial z_j} = \hat{y}_j - y_j")
+    assert result.exit_code == 0 and "chosen from the left side" in result.output
+    forced = run("check", "S_i(1 - S_j)", "--against", J, "--latex")
+    assert forced.exit_code == 1 and "read as S_i(1 − S_j)" in forced.output, forced.output
+    text = run("check", "S_{i} (δ_ij - S_{j})", "--against", J, "--no-latex")
+    assert text.exit_code == 0, text.output
