@@ -41,6 +41,7 @@ _FAMILIES = {"S": S, "y": y, "z": z}
 _R = sp.Symbol("_R", integer=True, positive=True)
 _C = sp.Symbol("_C", integer=True, positive=True)
 _MAX_EXPONENT = 64
+_MAX_SYMBOLIC_EXPONENT = 8   # (S_1 + … + y_3)^64 would expand to millions of terms
 
 
 class ShapeError(InputError):
@@ -71,8 +72,11 @@ class _Value:
     shape: str  # scalar | column | row | matrix
 
 
-def claim_for(text: str, problem) -> Claim:
+def claim_for(text: str, problem, lhs: tuple[str, ...] | None = None) -> Claim:
     """Read ``text`` as a formula for ``problem``'s derivative.
+
+    ``lhs`` gives the index letters of a written left side (``∂ log S_j/∂z_i`` gives
+    ``("j", "i")``: output, then input), which then name the target's indices.
 
     Raises:
         ParseError: unreadable text (column and what was expected).
@@ -80,7 +84,7 @@ def claim_for(text: str, problem) -> Claim:
         ShapeError: a value of the wrong shape for the target.
     """
     value = _Reader(problem).read(p.parse(text))
-    return _in_target_indices(text, value, problem)
+    return _in_target_indices(text, value, problem, lhs)
 
 
 def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
@@ -126,6 +130,10 @@ class _Reader:
         self.n = problem.classes
         self.bound: list[sp.Symbol] = []
         self.indices: set[sp.Symbol] = set()   # the user's free index letters
+        self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
+        self.families = {"S", "y", "z"} & (set(problem.inputs)
+                                            | ({"S", "z"} if problem.softmax_of is not None
+                                               else set()))
 
     # ---- names ---------------------------------------------------------------------
     def index(self, letter: str) -> sp.Expr:
@@ -141,6 +149,9 @@ class _Reader:
 
     def name(self, node: p.Name) -> _Value:
         name = ALIASES.get(node.name, node.name)
+        if name in _FAMILIES and name not in self.families:
+            raise InputError(f"{node.name} is not a variable of this target; its variables "
+                             f"are {', '.join(sorted(self.families))}")
         if name in _FAMILIES:
             family = _FAMILIES[name]
             if not node.sub:
@@ -185,20 +196,22 @@ class _Reader:
             return _transpose(v)
         if isinstance(node, (p.Add, p.Sub)):
             a, b = self.read(node.left), self.read(node.right)
-            shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−")
+            shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.bound)
             return _Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
                           shape)
         if isinstance(node, p.Mul):
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
-            return _Value(a.expr / b.expr, _same_shape(a, b, "/"))
+            return _Value(a.expr / b.expr, _same_shape(a, b, "/", self.bound))
         if isinstance(node, p.MatMul):
-            return _matmul(self.read(node.left), self.read(node.right), self.n)
+            return _matmul(self, self.read(node.left), self.read(node.right))
         if isinstance(node, p.Pow):
             return self.power(node)
         if isinstance(node, p.Eq):
             a, b = self.read(node.left), self.read(node.right)
+            if not all(_is_index(v.expr) for v in (a, b)):
+                raise InputError("== compares indices, as in (i == j)")
             return _Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
         if isinstance(node, p.Call):
             return self.call(node)
@@ -207,18 +220,19 @@ class _Reader:
         raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
 
     def product(self, node: p.Mul) -> _Value:
-        factors = _flatten_product(node)
-        for position, factor in enumerate(factors):   # Σ_k covers the factors after it
-            if isinstance(factor, p.Name) and factor.name == "sum" and factor.sub:
-                if position == len(factors) - 1:
-                    raise InputError("a sum Σ_k needs something to sum: Σ_k y_k")
-                body = factors[position + 1]
-                for f in factors[position + 2:]:
-                    body = p.Mul(body, f)
-                summed = self.summed(factor.sub, body)
-                before = [self.read(f) for f in factors[:position]]
-                return _multiply_all(before + [summed], self.n)
-        return _multiply_all([self.read(f) for f in factors], self.n)
+        a, b = self.read(node.left), self.read(node.right)
+        if node.implicit and a.shape == "matrix" and b.shape == "matrix":
+            return _matmul(self, a, b)   # A B: the matrix product
+        return _multiply(self, a, b)
+
+    def bound_letter(self) -> sp.Symbol:
+        """A summation index that no name in the claim uses (k, l, m, …)."""
+        used = {x.name for x in self.indices} | {x.name for x in self.bound} | self.taken
+        for letter in "klmnqrstuvwab":
+            if letter not in used:
+                self.taken.add(letter)
+                return sp.Symbol(letter, integer=True, positive=True)
+        raise InputError("too many summation indices in one claim")
 
     def summed(self, sub: tuple[str, ...], body, low=1, high=None) -> _Value:
         if len(sub) != 1:
@@ -228,21 +242,31 @@ class _Reader:
         self.bound.append(k)
         inner = self.read(body)
         self.bound.pop()
-        if inner.shape != "scalar":
-            raise ShapeError("Σ_k sums an indexed expression such as y_k; for a vector write "
-                             "sum(y)")
-        return _Value(sp.Sum(inner.expr, (k, low, self.n if high is None else high)), "scalar")
+        high = self.n if high is None else high
+        if not (sp.sympify(low - 1).is_nonnegative and sp.sympify(self.n - high).is_nonnegative):
+            raise InputError(f"a sum over the classes runs within 1..{self.n}; got "
+                             f"{sp.sstr(low)}..{sp.sstr(high)}")
+        return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape)
 
     def power(self, node: p.Pow) -> _Value:
         exponent = self.read(node.exponent)
         if exponent.shape != "scalar" or exponent.expr.free_symbols & {_R, _C}:
-            raise ShapeError("an exponent must be a number or a scalar")
+            raise InputError("an exponent must be a number or a scalar")
         if exponent.expr.is_Number and abs(exponent.expr) > _MAX_EXPONENT:
             raise InputError(f"the exponent {exponent.expr} is too large (at most "
                              f"{_MAX_EXPONENT} in size)")
         if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
             return _Value(sp.exp(exponent.expr), "scalar")
         base = self.read(node.base)
+        if not exponent.expr.is_Number or abs(exponent.expr) > _MAX_SYMBOLIC_EXPONENT:
+            if not (base.expr.is_Number and exponent.expr.is_Number):
+                raise InputError(f"the exponent {sp.sstr(exponent.expr)} is too large for a "
+                                 f"power of an expression (at most {_MAX_SYMBOLIC_EXPONENT})")
+        if base.expr.is_Number and exponent.expr.is_Number and base.expr != 0:
+            digits = float(abs(exponent.expr)) * abs(float(sp.log(abs(base.expr), 10)))
+            if digits > 300:
+                raise InputError(f"{_short(base.expr)}^{_short(exponent.expr)} is too large "
+                                 "a number (at most 300 digits)")
         return _Value(base.expr ** exponent.expr, base.shape)
 
     def call(self, node: p.Call) -> _Value:
@@ -256,8 +280,8 @@ class _Reader:
         if f == "sum":      # np.sum(v): the sum of a vector's entries
             (v,) = self.values(node, 1)
             if v.shape != "column" and v.shape != "row":
-                raise ShapeError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
-            k = sp.Dummy("k", integer=True, positive=True)
+                raise InputError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
+            k = self.bound_letter()
             return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}), (k, 1, self.n)), "scalar")
         if f in ("delta", "KroneckerDelta"):
             a, b = self.values(node, 2)
@@ -270,12 +294,12 @@ class _Reader:
         if f == "diag":
             (v,) = self.values(node, 1)
             if v.shape not in ("column", "row"):
-                raise ShapeError("diag(…) takes a vector")
+                raise InputError("diag(…) takes a vector")
             return _Value(sp.KroneckerDelta(_R, _C) * v.expr.xreplace({_C: _R}), "matrix")
         if f == "outer":
             a, b = self.values(node, 2)
             if {a.shape, b.shape} - {"column", "row"}:
-                raise ShapeError("outer(a, b) takes two vectors")
+                raise InputError("outer(a, b) takes two vectors")
             return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix")
         (v,) = self.values(node, 1)
         function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
@@ -298,77 +322,105 @@ class _Reader:
         return self.summed((bound.name,), args[0], low_value.expr, high_value.expr)
 
 
-def _flatten_product(node) -> list:
-    if isinstance(node, p.Mul):
-        return _flatten_product(node.left) + _flatten_product(node.right)
-    return [node]
-
-
 def _transpose(v: _Value) -> _Value:
     swapped = v.expr.xreplace({_R: _C, _C: _R})
     shape = {"column": "row", "row": "column"}.get(v.shape, v.shape)
     return _Value(swapped, shape)
 
 
-def _same_shape(a: _Value, b: _Value, op: str) -> str:
+def _is_index(expr) -> bool:
+    return bool(expr.is_Integer) or (isinstance(expr, sp.Symbol) and expr.is_integer
+                                     and expr not in (_R, _C))
+
+
+def _index_letters(expr: sp.Expr) -> set:
+    """The free index letters of an index-form expression (not N, not the placeholders)."""
+    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.is_integer
+            and s not in (_R, _C) and len(s.name) == 1 and s.name.islower()}
+
+
+def _same_shape(a: _Value, b: _Value, op: str, bound=()) -> str:
+    _no_mixing(a, b, bound)
     if a.shape == "scalar":
         return b.shape
     if b.shape == "scalar" or a.shape == b.shape:
         return a.shape
-    raise ShapeError(f"cannot combine a {a.shape} and a {b.shape} with {op}")
+    raise InputError(f"cannot combine a {a.shape} and a {b.shape} with {op}")
 
 
-def _multiply_all(values: list[_Value], n) -> _Value:
-    out = values[0]
-    for v in values[1:]:
-        out = _multiply(out, v, n)
-    return out
+def _no_mixing(a: _Value, b: _Value, bound=()) -> None:
+    """``S − y_j`` mixes a whole vector with one entry: refused, not guessed.  A letter
+    bound by an enclosing sum is fine: in ``Σ_k y_k S`` the entry y_k is summed away."""
+    for vector, scalar in ((a, b), (b, a)):
+        free = _index_letters(scalar.expr) - set(bound)
+        if vector.shape != "scalar" and scalar.shape == "scalar" and free:
+            letters = ", ".join(sorted(x.name for x in free))
+            raise InputError(f"the claim mixes vector notation with an indexed entry (index "
+                             f"{letters}); write S − y or S_j − y_j")
 
 
-def _multiply(a: _Value, b: _Value, n) -> _Value:
+def _multiply(reader, a: _Value, b: _Value) -> _Value:
     """Products as people write them: column·row is outer, row·column inner, a matrix
     times a column the matrix product, equal shapes elementwise."""
+    _no_mixing(a, b, reader.bound)
     if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
         return _Value(a.expr * b.expr, b.shape if a.shape == "scalar" else a.shape)
     if a.shape == "column" and b.shape == "row":
         return _Value(a.expr * b.expr, "matrix")
-    return _matmul(a, b, n)
+    return _matmul(reader, a, b)
 
 
-def _matmul(a: _Value, b: _Value, n) -> _Value:
-    k = sp.Dummy("k", integer=True, positive=True)
-    left = {"row": _C, "matrix": _C, "column": _R}.get(a.shape)
-    right = {"column": _R, "matrix": _R, "row": _C}.get(b.shape)
+def _matmul(reader, a: _Value, b: _Value) -> _Value:
     if a.shape == "scalar" or b.shape == "scalar":
-        return _multiply(a, b, n)
+        return _multiply(reader, a, b)
+    if a.shape == "column" and b.shape == "row":   # S @ Sᵀ: the outer product
+        return _Value(a.expr * b.expr, "matrix")
     if a.shape == "column" or b.shape == "row":
-        raise ShapeError(f"cannot take the matrix product of a {a.shape} and a {b.shape}")
+        raise InputError(f"cannot take the matrix product of a {a.shape} and a {b.shape}")
+    k = reader.bound_letter()
+    left = {"row": _C, "matrix": _C}[a.shape]
+    right = {"column": _R, "matrix": _R}[b.shape]
     term = a.expr.xreplace({left: k}) * b.expr.xreplace({right: k})
     shape = {("row", "column"): "scalar", ("matrix", "column"): "column",
              ("row", "matrix"): "row", ("matrix", "matrix"): "matrix"}[(a.shape, b.shape)]
-    return _Value(sp.Sum(term, (k, 1, n)), shape)
+    return _Value(sp.Sum(term, (k, 1, reader.n)), shape)
 
 
-def _in_target_indices(text: str, value: _Value, problem) -> Claim:
-    """Rename the placeholders or the user's letters to the target's indices."""
+def _in_target_indices(text: str, value: _Value, problem, lhs=None) -> Claim:
+    """Rename the placeholders or the user's letters to the target's indices, and check
+    that what remains is a well-formed entry of the target."""
+    _check_defined(value.expr)
+    claim = _renamed(text, value, problem, lhs)
+    _check_entry(claim, problem)
+    return claim
+
+
+def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
-    expr = value.expr
-    letters = sorted((s for s in expr.free_symbols
-                      if s not in (_R, _C) and isinstance(s, sp.Symbol)
-                      and s.is_integer and s.name != str(problem.classes)), key=str)
+    targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
+    expr = _bound_away_from(value.expr, {i, j, label})
+    letters = sorted(_index_letters(expr) - {label if not jacobian and problem.output_index
+                                             else None}, key=str)
     if value.shape == "scalar":
-        names = [s.name for s in letters]
+        names = [x.name for x in letters]
+        if lhs is not None:   # the left side says which letter is the output, which the input
+            wanted = [x for x in lhs if x]
+            if sorted(wanted) != sorted(names):
+                raise InputError(f"the left side has the index {', '.join(wanted) or 'none'} "
+                                 f"but the right side {', '.join(names) or 'none'}")
+            mapping = {sp.Symbol(a, integer=True, positive=True): t
+                       for a, t in zip(wanted[-len(targets):], targets)}
+            return Claim(text, _simultaneous(expr, mapping), "scalar", tuple(wanted))
         if jacobian:
             if set(names) != {"i", "j"}:
                 raise ShapeError(f"a Jacobian entry has two free indices, i (the output, row) "
                                  f"and j (the input, column); {text!r} has "
                                  f"{', '.join(names) or 'none'}")
             return Claim(text, expr, "scalar", ("i", "j"))
-        free = [s for s in letters if s.name != str(label)] if problem.output_index else letters
-        if len(free) != 1:
+        if len(letters) != 1:
             raise ShapeError(f"a gradient entry has one free index (any letter: S_j − y_j); "
-                             f"{text!r} has {', '.join(s.name for s in free) or 'none'}")
-        return Claim(text, expr.xreplace({free[0]: j}), "scalar", (free[0].name,))
+                             f"{text!r} has {', '.join(names) or 'none'}")
+        return Claim(text, _simultaneous(expr, {letters[0]: j}), "scalar", (letters[0].name,))
     if jacobian:
         if value.shape != "matrix":
             raise ShapeError(f"the target is a Jacobian (an N×N matrix) but {text!r} is a "
@@ -378,3 +430,56 @@ def _in_target_indices(text: str, value: _Value, problem) -> Claim:
         raise ShapeError(f"the target is a gradient (a vector of N entries) but {text!r} is "
                          "an N×N matrix")
     return Claim(text, expr.xreplace({_R: j, _C: j}), value.shape, ("j",))
+
+
+def _simultaneous(expr: sp.Expr, mapping: dict) -> sp.Expr:
+    """Rename indices all at once (k → j and j → i must not chain)."""
+    temporary = {a: sp.Dummy(a.name) for a in mapping}
+    return expr.xreplace(temporary).xreplace({temporary[a]: b for a, b in mapping.items()})
+
+
+def _bound_away_from(expr: sp.Expr, names: set) -> sp.Expr:
+    """Rename summation indices that are also target indices (Σ_j y_j in a claim about
+    S_k), so that renaming the free letters cannot capture them."""
+    def rename(s: sp.Sum) -> sp.Expr:
+        limits = []
+        body = s.function
+        for bound, low, high in s.limits:
+            if bound in names:
+                used = {x.name for x in s.free_symbols | s.atoms(sp.Symbol)}
+                letter = next(c for c in "klmnqrstuvw" if c not in used)
+                fresh = sp.Symbol(letter, integer=True, positive=True)
+                body = body.xreplace({bound: fresh})
+                bound = fresh
+            limits.append((bound, low, high))
+        return sp.Sum(body, *limits)
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
+def _short(number: sp.Expr) -> str:
+    text = sp.sstr(number)
+    return text if len(text) <= 24 else f"(a number of {len(text)} digits)"
+
+
+def _check_defined(expr: sp.Expr) -> None:
+    """Before any shape question: ``1/0`` is undefined whatever the target."""
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise InputError("the claim is undefined (a division by zero)")
+    if expr.has(sp.I):
+        raise InputError("the claim is not real (it contains the imaginary unit)")
+
+
+def _check_entry(claim: Claim, problem) -> None:
+    """No stray index letter, no entry outside 1..N, nothing undefined or complex."""
+    allowed = set(problem.indices)
+    stray = _index_letters(claim.expr) - allowed
+    if stray:
+        raise InputError(f"the index {', '.join(sorted(x.name for x in stray))} is not free "
+                         f"in this target (its indices: "
+                         f"{', '.join(str(x) for x in problem.indices)})")
+    n = problem.classes
+    for atom in claim.expr.atoms(sp.Indexed):
+        index = atom.indices[0]
+        if index.is_Integer and (index < 1 or (isinstance(n, int) and index > n)):
+            raise InputError(f"{atom.base}_{index} is not an entry: the classes are 1..{n}")

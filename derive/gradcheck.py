@@ -184,7 +184,13 @@ def _call(function, names, points, row) -> np.ndarray:
     except Exception as error:  # the user's code: report it, with the point
         raise InputError(f"your function raised {type(error).__name__}: {error} "
                          f"(called with {', '.join(names)})") from None
-    return np.asarray(result)
+    try:
+        array = np.asarray(result)
+    except (TypeError, ValueError):
+        array = np.asarray(None, dtype=object)
+    if array.dtype.kind not in "biuf":
+        raise InputError(f"your function returned {array.dtype} values, not real numbers")
+    return array
 
 
 def _describe_point(points, row, problem) -> str:

@@ -11,8 +11,10 @@ Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` le
 nesting; a number has at most 30 digits.  Any other character than ASCII letters, digits,
 the operators and the documented mathematical characters (``− · × δ Σ ŷ ᵀ``) is an error.
 
->>> parse("S_i (δ_ij − S_j)")
-Mul(left=Name(name='S', sub=('i',), pos=0), right=Sub(left=Name(name='delta', sub=('i', 'j'), pos=5), right=Name(name='S', sub=('j',), pos=12), pos=10), pos=4)
+>>> parse("S_i (δ_ij − S_j)")  # doctest: +NORMALIZE_WHITESPACE
+Mul(left=Name(name='S', sub=('i',), pos=0),
+    right=Sub(left=Name(name='delta', sub=('i', 'j'), pos=5),
+              right=Name(name='S', sub=('j',), pos=12), pos=10), pos=4, implicit=True)
 """
 
 from __future__ import annotations
@@ -86,9 +88,12 @@ class Sub:
 
 @dataclass(frozen=True)
 class Mul:
+    """``a * b``; ``implicit`` for juxtaposition (``A B`` of two matrices is the matrix
+    product, ``A * B`` NumPy's elementwise one)."""
     left: object
     right: object
     pos: int = 0
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,8 @@ class _Token:
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
-_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+# Decimal numbers, with an optional exponent: 2.5e-1 (an "e" followed by digits).
+_NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _OPERATORS = ("**", "==", "+", "-", "*", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
 
 
@@ -165,8 +171,10 @@ def _tokens(text: str) -> list[_Token]:
             continue
         number = _NUMBER.match(text, pos)
         if number:
-            if len(number.group()) > 30:
-                raise ParseError(f"the number at column {pos + 1} is too long (30 digits at most)")
+            if len(number.group()) > 30 or (number.group(3)
+                                             and abs(int(number.group(3)[1:])) > 30):
+                raise ParseError(f"the number at column {pos + 1} is too long or too large "
+                                 "(30 digits, exponents up to e±30)")
             out.append(_Token("num", number.group(), pos))
             pos = number.end()
             continue
@@ -219,6 +227,7 @@ class _Parser:
         self.tokens = _tokens(text)
         self.at = 0
         self.depth = 0
+        self.brackets = 0
 
     @property
     def token(self) -> _Token:
@@ -248,7 +257,7 @@ class _Parser:
 
     def expression(self, power: int = 0):
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > 4 * MAX_DEPTH:   # operators chain as deep as brackets nest
             raise ParseError(f"the formula is nested more than {MAX_DEPTH} levels deep")
         left = self.prefix()
         while True:
@@ -264,7 +273,7 @@ class _Parser:
                 left = kind(left, right, token.pos)
             elif self._starts_operand(token) and power < 20:   # juxtaposition: S_i S_j
                 right = self.expression(20)
-                left = Mul(left, right, token.pos)
+                left = Mul(left, right, token.pos, implicit=True)
             elif token.kind == "op" and token.text in ("^", "**") and power < 30:
                 self.take()
                 right = self.expression(29)   # right-associative
@@ -289,13 +298,21 @@ class _Parser:
             operand = self.expression(25)
             return Neg(operand, token.pos) if token.text == "-" else operand
         if token.kind == "op" and token.text == "(":
+            self.nest(1)
             items = [self.expression()]
             while self.token.text == "," and self.token.kind == "op":
                 self.take()
                 items.append(self.expression())
             self.expect(")")
+            self.nest(-1)
             inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
             return self.postfix(inner)
+        if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
+            # Σ_k as a prefix: it sums the product that follows, up to the next + or −.
+            self.nest(1)
+            body = self.expression(19)
+            self.nest(-1)
+            return Call("sum", (body,), token.pos, token.sub)
         if token.kind == "name":
             return self.postfix(self.name(token))
         self.at -= 1
@@ -311,8 +328,11 @@ class _Parser:
                 self.fail(f"expected one of np.{', np.'.join(sorted(FUNCTIONS))}")
             name, token = attribute.text, _Token("name", attribute.text, token.pos,
                                                  attribute.sub)
-        if name in FUNCTIONS and self.token.text == "(" and self.token.kind == "op":
+        # A subscripted name is never called (δ_ij (…) is a product), except sum_k(…).
+        if name in FUNCTIONS and (not token.sub or name == "sum") and self.token.text == "(" \
+                and self.token.kind == "op":
             self.take()
+            self.nest(1)
             args = []
             if self.token.text != ")":
                 args.append(self.expression())
@@ -320,11 +340,21 @@ class _Parser:
                     self.take()
                     args.append(self.expression())
             self.expect(")")
+            self.nest(-1)
             return Call(name, tuple(args), token.pos, token.sub)
         return Name(name, token.sub, token.pos)
 
+    def nest(self, step: int) -> None:
+        self.brackets += step
+        if self.brackets > MAX_DEPTH:
+            raise ParseError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+
     def postfix(self, node):
+        count = 0
         while True:
+            count += 1
+            if count > MAX_DEPTH:
+                raise ParseError(f"more than {MAX_DEPTH} postfix operations (ᵀ, .T, [..]) in a row")
             token = self.token
             if token.kind == "op" and token.text == "ᵀ":
                 self.take()

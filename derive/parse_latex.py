@@ -391,7 +391,8 @@ class _Translator:
         self.take()
         if t.text in _FRACS:
             top, bottom = self.argument(t.text), self.argument(t.text)
-            return _Piece(f"({top})/({bottom})", atomic=False)
+            # Bracketed whole: after "/" or before "^" a fraction is one value.
+            return _Piece(f"(({top})/({bottom}))")
         if t.text in _CALLS:
             return self.call(_CALLS[t.text])
         if t.text == "\\delta":

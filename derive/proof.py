@@ -42,7 +42,8 @@ from .indexed import (Condition, case, delta_substitution, evaluate_derivatives,
                       recognise_softmax_outputs, softmax_sums_to_one, split_sums, sum_delta)
 from .rewrite import apply_assumption
 
-__all__ = ["Reduction", "Proof", "reduce", "closed_form_problem", "prove_steps"]
+__all__ = ["Reduction", "Proof", "reduce", "closed_form_problem", "prove_steps",
+           "same_normal_form"]
 
 
 @dataclass(frozen=True)
@@ -185,9 +186,38 @@ def prove_steps(steps, problem, mechanical: sp.Expr) -> list:
         if key not in truths:
             truths[key] = reduce(mechanical, problem, step.case, step.assumes)
         truth = truths[key]
-        if sp.expand(claim.expr - truth.expr) != 0:
+        if not same_normal_form(claim.expr, truth.expr):
             raise StepError(f"step {number} ({step.reason}) does not follow for every "
                             f"{problem.classes}: it reduces to {sp.sstr(claim.expr)} but the "
                             f"derivative reduces to {sp.sstr(truth.expr)}")
         out.append(step)
     return out
+
+
+def same_normal_form(a: sp.Expr, b: sp.Expr) -> bool:
+    """Equal normal forms, whatever the names of the summation indices.
+
+    >>> from derive.functions import y, k, l
+    >>> N = sp.Symbol("N")
+    >>> same_normal_form(sp.Sum(y[k], (k, 1, N)), sp.Sum(y[l], (l, 1, N)))
+    True
+    """
+    return sp.expand(_canonical_bounds(a) - _canonical_bounds(b)) == 0
+
+
+def _canonical_bounds(expr: sp.Expr) -> sp.Expr:
+    """Every summation index renamed by its nesting depth (outermost first)."""
+    def rename(e: sp.Expr, depth: int) -> sp.Expr:
+        if isinstance(e, sp.Sum):
+            body, limits = e.function, []
+            for bound, low, high in reversed(e.limits):   # outermost limit is last
+                fresh = sp.Symbol(f"_bound{depth}", integer=True, positive=True)
+                body = body.xreplace({bound: fresh})
+                limits.append((fresh, low, high))
+                depth += 1
+            return sp.Sum(rename(body, depth), *reversed(limits))
+        if e.is_Atom or not e.args:
+            return e
+        return e.func(*(rename(x, depth) for x in e.args))
+
+    return rename(expr, 0)

@@ -133,7 +133,15 @@ class Concrete:
         return self._prepared[expr]
 
     def exponentials(self, e: sp.Expr) -> sp.Expr:
-        """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable."""
+        """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable.
+
+        ``log(exp(u))`` is ``u`` first: every variable here is real, and SymPy keeps the
+        pair only because its symbols carry no assumptions (a ``u`` with a root in it
+        might not be real, and keeps it).
+        """
+        e = e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], sp.exp)
+                      and not _has_root(a.args[0].args[0]),
+                      lambda a: a.args[0].args[0])
         return exponentials_as_products(e, dict(zip(self.z, self.e)).get)
 
     def _assume(self, e: sp.Expr, assumes) -> sp.Expr:
@@ -141,6 +149,10 @@ class Concrete:
             if assumption.name == "labels-sum-to-one":
                 e = e.xreplace({self.y[-1]: 1 - sum(self.y[:-1])})
         return e
+
+
+def _has_root(u: sp.Expr) -> bool:
+    return any(not power.exp.is_integer for power in u.atoms(sp.Pow))
 
 
 def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0,

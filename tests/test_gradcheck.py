@@ -134,8 +134,13 @@ def test_a_counterexample_from_a_numpy_function_is_at_a_typed_back_point():
     assert ce_.expected == pytest.approx(-ce_.claimed)
 
 
+def returns_objects(z, y):
+    return np.array(["a"] * len(z), dtype=object)
+
+
 @pytest.mark.parametrize("function, message", [
     (raises, "your function raised ValueError: not implemented"),
+    (returns_objects, "returned object values, not real numbers"),
     (unknown_parameter, "parameter 'labels' is not a variable of the target"),
 ])
 def test_bad_functions_are_input_errors(function, message):

@@ -42,10 +42,10 @@ TRANSLATIONS = [
     (r"\mathbb{I} - \mathrm{I} + I", "I - I + I"),
     (r"\operatorname{outer}(S, S)", "outer(S, S)"),
     # ---- exponentials, logarithms, sigmoid ----------------------------------------------
-    (r"\frac{e^{z_i}}{\sum_{k=1}^{N} e^{z_k}}", "(e^(z_i))/(sum_k(e^(z_k)))"),
-    (r"\dfrac{\exp(z_i)}{\sum_k \exp(z_k)}", "(exp(z_i))/(sum_k(exp(z_k)))"),
-    (r"\tfrac{a}{b}", "(a)/(b)"),
-    (r"\frac12 S", "(1)/(2)*S"),            # TeX reads one digit per bare argument
+    (r"\frac{e^{z_i}}{\sum_{k=1}^{N} e^{z_k}}", "((e^(z_i))/(sum_k(e^(z_k))))"),
+    (r"\dfrac{\exp(z_i)}{\sum_k \exp(z_k)}", "((exp(z_i))/(sum_k(exp(z_k))))"),
+    (r"\tfrac{a}{b}", "((a)/(b))"),
+    (r"\frac12 S", "((1)/(2))*S"),            # TeX reads one digit per bare argument
     (r"\exp\left(z_i\right)", "exp(z_i)"),
     (r"\exp z_i", "exp(z_i)"),
     (r"\sigma(z) - y", "sigmoid(z) - y"),
@@ -59,6 +59,7 @@ TRANSLATIONS = [
     (r"x^{-1}", "x^(-1)"),
     (r"x^23", "x^(2)*3"),
     (r"\frac{a}{b}^{2}", "((a)/(b))^(2)"),
+    (r"\frac{a}{b} / \frac{c}{d}", "((a)/(b))/((c)/(d))"),   # a fraction is one value
     (r"S_i^2", "S_i^(2)"),
     (r"9^{9^{9^{9}}}", "9^(9^(9^(9)))"),     # just text: the claim reader bounds exponents
     # ---- sums: the sum covers the rest of its product, and no further ---------------------

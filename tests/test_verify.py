@@ -55,8 +55,9 @@ TABLE = [
     ("diag(p) - p pᵀ", J, 3, "holds", None),
     ("diag(softmax(z)) - outer(softmax(z), softmax(z))", J, 3, "holds", None),
     ("outer(S, S) - diag(S)", J, 3, "fails", NEGATED),
-    ("diag(S) - S", J, 3, "fails", SHAPE),
-    ("S - y", J, 3, "fails", SHAPE),
+    ("diag(S) - S", J, 3, "error", "cannot combine a matrix and a column"),
+    ("S*(1 - S)", J, 3, "fails", SHAPE),
+    ("S - y", J, 3, "error", "y is not a variable of this target"),
     ("I - outer(S, S)", J, 3, "fails", OFF_DIAGONAL),
     # ---- log-softmax Jacobian: a transposition is visible here ----------------------
     ("δ_ij - S_j", LJ, 3, "holds", None),
@@ -65,7 +66,8 @@ TABLE = [
     ("δ_ij - S_i", LJ, 3, "fails", TRANSPOSED),
     ("S_j - δ_ij", LJ, 3, "fails", NEGATED),
     ("1 - S_j", LJ, 3, "fails", SHAPE),
-    ("I - S", LJ, 3, "fails", SHAPE),
+    ("I - S", LJ, 3, "error", "cannot combine a matrix and a column"),
+    ("S_i - S_i^2", J, 3, "fails", SHAPE),
     # ---- cross-entropy in the probabilities -----------------------------------------
     ("-y/S", CE, 3, "holds", None),
     ("-y_j/S_j", CE, 3, "holds", None),
@@ -121,6 +123,21 @@ TABLE = [
     ("S_j - δ_jc", SP, "N", "holds", None),
     ("S_i*(1 - S_j)", J, "N", "fails", DIAGONAL),
     ("y - S", SCE, "N", "fails", NEGATED),
+    ("S*sum(y) - y", SCE, "N", "holds", None),
+    ("S_k Σ_j y_j - y_k", SCE, "N", "holds", None),   # j is bound: renaming k → j must not capture it
+    # ---- found by review: each once read wrongly -------------------------------------
+    (r"-\frac{4 y_j}{S_j} / \frac{2}{2}", CE, 3, "fails", FACTOR),   # a fraction is one value
+    ("S_i (δ_ij - S_j) + log(exp(z_i)) - z_i", J, 3, "holds", None),   # z is real
+    ("2.5e-1*4*(S - y)", SCE, 3, "holds", UNDER),                    # exponent in a number
+    ("diag(S) - S @ Sᵀ", J, 3, "holds", None),
+    ("I (diag(S) - S Sᵀ)", J, 3, "holds", None),                      # juxtaposed matrices
+    ("Σ_k y_k S - y", SCE, 3, "holds", None),                        # Σ_k takes the product
+    (r"\frac{\partial \log S_j}{\partial z_i} = \delta_{ij} - S_i", LJ, 3, "holds", None),
+    ("δ_ij (S_i - S_i^2)", J, 3, "fails", DIAGONAL),                  # a product, not a call
+    ("δ_ij - exp(z_j)/Σ_k exp(z_k)", LJ, 3, "holds", None),
+    ("S - y_j", SCE, 3, "error", "mixes vector notation with an indexed entry"),
+    ("S_j - y_j + S_4", SCE, 3, "error", "S_4 is not an entry: the classes are 1..3"),
+    ("(S_j == S_1)", SCE, 3, "error", "== compares indices"),
 ]
 
 
@@ -177,6 +194,11 @@ def test_symbolic_proof_method():
     ("__import__('os')", "unexpected character '_'"),
     ("S.__class__", "unexpected character '_' at column 3"),
     ("np.system(S)", "expected one of np."),
+    ("1/0", "undefined"),
+    ("0/0", "undefined"),
+    ("sqrt(-1)", "not real"),
+    ("S" + "ᵀ" * 1999, "postfix operations"),
+    ("((((64^64)^64)^64)^64)", "too large a number"),
 ])
 def test_bad_claims_are_one_clear_error(claim, message):
     with pytest.raises((InputError, ParseError), match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
