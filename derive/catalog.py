@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import UnknownTargetError
-from .functions import S, c, cross_entropy, i, j, k, log_softmax, softmax, y, z
+from .functions import S, T, c, cross_entropy, i, j, k, log_softmax, softmax, y, z
 from .rewrite import Assumption
 
 __all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one"]
@@ -50,6 +50,7 @@ class Problem:
         assumptions: the hypotheses the textbook result uses, applied in order.
         softmax_of: the logits when ``S`` in the result stands for ``softmax(z)``.
         classes: the number of classes N, an int or a symbol.
+        temperature: the symbol ``T`` when ``S`` stands for ``softmax(z/T)``.
     """
 
     name: sp.Expr
@@ -61,6 +62,7 @@ class Problem:
     assumptions: tuple[Assumption, ...] = ()
     softmax_of: sp.IndexedBase | None = z
     classes: int | sp.Symbol = 3
+    temperature: sp.Symbol | None = None
 
     @property
     def indices(self) -> tuple[sp.Symbol, ...]:
@@ -121,6 +123,12 @@ def _sparse_softmax_cross_entropy_grad(n):
                    wrt=z, wrt_index=j, inputs=("z", "c"), classes=n)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
+def _temperature_softmax_jacobian(n):
+    return Problem(name=S[i], function=softmax(z, i, n, T), output_index=i,
+                   wrt=z, wrt_index=j, inputs=("z", "T"), classes=n, temperature=T)
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
@@ -138,6 +146,10 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "gradient of L = −log softmax(z)_c, c an integer class label, with respect to z",
            _sparse_softmax_cross_entropy_grad, "sparse_softmax_cross_entropy",
            "rows c = label class, columns j = input z_j"),
+    Target("temperature-softmax-jacobian", "softmax Jacobian with a temperature",
+           "Jacobian of S = softmax(z/T) with respect to the logits z, T > 0 the temperature",
+           _temperature_softmax_jacobian, "temperature_softmax",
+           "rows i = output S_i, columns j = input z_j"),
 )}
 
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .functions import family_symbols, instantiate
+from .functions import instantiate
 from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, CheckReport,
-                      compare, finite_differences, lambdify_entries, sample_points, softmax)
+                      compare, entry_arguments, finite_differences, lambdify_entries,
+                      sample_points)
 
 if TYPE_CHECKING:
     from .derivation import Derivation
@@ -146,14 +147,7 @@ def evaluate_matrix(matrix, values: dict[str, np.ndarray], n: int, raw: bool = F
     Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits;
     raw entries get the logits themselves.
     """
-    args, arrays = [], []
-    for name, v in values.items():
-        if name == "z" and not raw:
-            args += family_symbols("S", n)
-            arrays += list(softmax(v).T)
-        else:
-            args += family_symbols(name, n)
-            arrays += list(v.T)
+    args, arrays = entry_arguments(values, n, raw)
     entries = [instantiate(e, n) for e in matrix]  # Σ_k y_k as an explicit sum
     f = lambdify_entries(entries, args)
     return f(*arrays).reshape(-1, matrix.rows, matrix.cols)

@@ -380,9 +380,15 @@ def _key(a: int | None, b: int) -> tuple[int, ...]:
 
 def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
     if problem.softmax_of is not None:
+        logits = family_symbols(str(problem.softmax_of), n)
+        if problem.temperature is not None:
+            # Change of variables z_m = T·u_m: the softmax is then one of u, exactly.
+            scaled = family_symbols("u", n)
+            entry = entry.xreplace({a: problem.temperature * b for a, b in zip(logits, scaled)})
+            logits = scaled
         entry = recognise_softmax(
-            entry, family_symbols(str(problem.softmax_of), n), family_symbols("S", n),
-            instantiate(sp.Sum(sp.exp(problem.softmax_of[k]), (k, 1, n)), n))
+            entry, logits, family_symbols("S", n),
+            sp.Add(*(sp.exp(u) for u in logits)))
     if "y" in problem.inputs:
         from .functions import y
         entry = recognise_sums(entry, family_symbols("y", n), sp.Sum(y[k], (k, 1, n)))

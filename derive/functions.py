@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 __all__ = [
-    "z", "y", "S", "i", "j", "k", "l", "c",
+    "z", "y", "S", "T", "i", "j", "k", "l", "c",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
     "to_indexed", "expand_sums",
 ]
@@ -32,9 +32,13 @@ S = sp.IndexedBase("S")
 # bound summation indices k and l.  integer=True keeps KroneckerDelta(i, j) unevaluated.
 i, j, k, l, c = sp.symbols("i j k l c", integer=True, positive=True)
 
+# The temperature of a softmax, S = softmax(z/T): a positive scalar.
+T = sp.Symbol("T", positive=True)
 
-def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol) -> sp.Expr:
-    """``S_index = exp(z_index) / Σ_{k=1}^{n} exp(z_k)``.
+
+def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
+            temperature: sp.Expr | None = None) -> sp.Expr:
+    """``S_index = exp(z_index) / Σ_{k=1}^{n} exp(z_k)``, or of ``z/T`` with a temperature.
 
     The sum is over ``k``, or over ``l`` when ``index`` is ``k`` itself (inside another
     sum over ``k``), so that a printed formula never reuses a bound index.
@@ -43,18 +47,27 @@ def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol) -> sp.Ex
     exp(z[i])/Sum(exp(z[k]), (k, 1, 3))
     >>> softmax(z, k, 3)
     exp(z[k])/Sum(exp(z[l]), (l, 1, 3))
+    >>> softmax(z, i, 3, T)
+    exp(z[i]/T)/Sum(exp(z[k]/T), (k, 1, 3))
     """
     bound = l if index == k else k
-    return sp.exp(logits[index]) / sp.Sum(sp.exp(logits[bound]), (bound, 1, n))
+    return (sp.exp(logit(logits, index, temperature))
+            / sp.Sum(sp.exp(logit(logits, bound, temperature)), (bound, 1, n)))
 
 
-def log_softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol) -> sp.Expr:
+def logit(logits: sp.IndexedBase, index: sp.Expr, temperature: sp.Expr | None = None) -> sp.Expr:
+    """The softmax's argument ``z_index``, divided by the temperature when there is one."""
+    return logits[index] if temperature is None else logits[index] / temperature
+
+
+def log_softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
+                temperature: sp.Expr | None = None) -> sp.Expr:
     """``log S_index``, written as the logarithm of :func:`softmax` (not simplified).
 
     >>> log_softmax(z, i, 3)
     log(exp(z[i])/Sum(exp(z[k]), (k, 1, 3)))
     """
-    return sp.log(softmax(logits, index, n))
+    return sp.log(softmax(logits, index, n, temperature))
 
 
 def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp.Expr:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import RewriteError
+from .functions import logit
 from .rewrite import exponentials_as_products
 
 __all__ = [
@@ -235,19 +236,23 @@ def delta_substitution(expr: sp.Expr, order) -> sp.Expr:
     return total
 
 
-def is_softmax_denominator(expr: sp.Expr, logits: sp.IndexedBase, n) -> bool:
-    """True for ``Σ_{k=1}^{n} exp(z_k)``, whatever the name of the bound index."""
+def is_softmax_denominator(expr: sp.Expr, logits: sp.IndexedBase, n,
+                           temperature: sp.Expr | None = None) -> bool:
+    """True for ``Σ_{k=1}^{n} exp(z_k)`` (``exp(z_k/T)`` with a temperature), whatever the
+    name of the bound index."""
     if not isinstance(expr, sp.Sum) or len(expr.limits) != 1:
         return False
     (bound, low, high), = expr.limits
-    return low == 1 and high == n and expr.function == sp.exp(logits[bound])
+    return (low == 1 and high == n
+            and expr.function == sp.exp(logit(logits, bound, temperature)))
 
 
-def log_of_softmax(expr: sp.Expr, logits: sp.IndexedBase, n) -> sp.Expr:
+def log_of_softmax(expr: sp.Expr, logits: sp.IndexedBase, n,
+                   temperature: sp.Expr | None = None) -> sp.Expr:
     """``log(e^{z_x}/Σ_k e^{z_k})`` ↦ ``z_x − log Σ_k e^{z_k}`` (log of a quotient)."""
     def split(e: sp.log) -> sp.Expr:
         top, bottom = sp.fraction(e.args[0])
-        if isinstance(top, sp.exp) and is_softmax_denominator(bottom, logits, n):
+        if isinstance(top, sp.exp) and is_softmax_denominator(bottom, logits, n, temperature):
             return top.args[0] - sp.log(bottom)
         return e
 
@@ -255,8 +260,8 @@ def log_of_softmax(expr: sp.Expr, logits: sp.IndexedBase, n) -> sp.Expr:
 
 
 def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
-                              n) -> sp.Expr:
-    """Write ``expr`` through ``S_x = e^{z_x}/Σ_k e^{z_k}``.
+                              n, temperature: sp.Expr | None = None) -> sp.Expr:
+    """Write ``expr`` through ``S_x = e^{z_x}/Σ_k e^{z_k}`` (``z/T`` with a temperature).
 
     The denominator becomes a placeholder ``D`` and every ``exp(Σ a_x z_x)`` becomes
     ``Π (S_x D)^{a_x}`` (SymPy may merge ``e^{z_i} e^{z_j}`` into one exponential); the
@@ -271,15 +276,18 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
     S[i]*S[j]
     """
     d = sp.Dummy("D", positive=True)
+    scale = 1 if temperature is None else temperature
 
     def output_of(term: sp.Expr) -> sp.Expr | None:
-        if isinstance(term, sp.Indexed) and term.base == logits:
-            return outputs[term.indices[0]] * d
+        x = term * scale   # z_x/T is a term of the exponent; z_x/T · T = z_x
+        if isinstance(x, sp.Indexed) and x.base == logits:
+            return outputs[x.indices[0]] * d
         return None
 
-    replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n), lambda e: d)
+    replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n, temperature),
+                            lambda e: d)
     # The placeholder may sit inside a sum (Σ_k y_k e^{z_k}/D): pull it out before cancelling.
-    replaced = split_sums(exponentials_as_products(replaced, output_of))
+    replaced = split_sums(exponentials_as_products(sp.expand(replaced), output_of))
     result = sp.expand(sp.cancel(sp.together(replaced)))
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")

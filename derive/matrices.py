@@ -18,14 +18,15 @@ instantiates it for concrete N, so that the notation is checked exactly against 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import reduce
 
 import sympy as sp
 
 from .catalog import Problem
 from .functions import instantiate
 
-__all__ = ["MatrixTerm", "MatrixForm", "matrix_form"]
+__all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,23 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
         else:
             terms.append(MatrixTerm("outer", coeff, left, right.subs(col, row)))
     return MatrixForm(tuple(terms), row, label, jacobian)
+
+
+def common_factor(form: MatrixForm) -> tuple[sp.Expr, MatrixForm]:
+    """A symbolic factor shared by every term, and the form without it, so that
+    ``1/T diag(S) − 1/T S Sᵀ`` can be printed ``(diag(S) − S Sᵀ)/T``.
+
+    >>> from derive.functions import S, T, i
+    >>> form = MatrixForm((MatrixTerm("diag", 1/T, S[i]), MatrixTerm("outer", -1/T, S[i], S[i])), i, None, True)
+    >>> factor, rest = common_factor(form)
+    >>> factor, [t.coeff for t in rest.terms]
+    (1/T, [1, -1])
+    """
+    coefficients = [sp.sympify(t.coeff) for t in form.terms]
+    if len(coefficients) < 2:
+        return sp.Integer(1), form
+    shared = reduce(sp.gcd, coefficients).as_coeff_Mul()[1]
+    if shared == 1:
+        return sp.Integer(1), form
+    terms = tuple(replace(t, coeff=sp.cancel(sp.sympify(t.coeff) / shared)) for t in form.terms)
+    return shared, replace(form, terms=terms)

@@ -62,7 +62,42 @@ REFERENCES: dict[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]] = {
     "softmax_cross_entropy": _softmax_cross_entropy,
     # The family L_c = −log S_c for every class c at once.
     "sparse_softmax_cross_entropy": lambda v: -log_softmax(v["z"]),
+    "temperature_softmax": lambda v: softmax(logits(v)),
 }
+
+# Scalar inputs (one number per point, not a vector of N) and the range they are drawn
+# from: a temperature from sharp (0.25) to flat (4).
+SCALARS = {"T": (0.25, 4.0)}
+
+
+def logits(values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The softmax's argument at each point: ``z``, or ``z/T`` when a temperature is given."""
+    z = values["z"]
+    return z / values["T"][:, None] if "T" in values else z
+
+
+def entry_arguments(values: Mapping[str, np.ndarray], n: int,
+                    raw: bool = False) -> tuple[list[sp.Symbol], list[np.ndarray]]:
+    """The concrete symbols that derived entries are written in, and their values.
+
+    Textbook entries are in ``S_k`` (and ``y_k``, ``T``): the softmax is computed stably
+    from the logits here.  Raw entries (``raw=True``, the mechanical derivative) take the
+    logits ``z_k`` themselves.
+    """
+    from .functions import family_symbols
+    args: list[sp.Symbol] = []
+    arrays: list[np.ndarray] = []
+    for name, v in values.items():
+        if name in SCALARS:
+            args.append(sp.Symbol(name, positive=True))
+            arrays.append(v)
+        elif name == "z" and not raw:
+            args += family_symbols("S", n)
+            arrays += list(softmax(logits(values)).T)
+        else:
+            args += family_symbols(name, n)
+            arrays += list(v.T)
+    return args, arrays
 
 
 def finite_differences(reference: Callable, values: Mapping[str, np.ndarray], wrt: str,
@@ -226,6 +261,9 @@ def sample_points(inputs: Sequence[str], n: int, rng: np.random.Generator, ordin
         scale = np.ones((total, 1))
         scale[ordinary:, 0] = np.linspace(20.0, 60.0, total - ordinary)
         out["S"] = softmax(rng.normal(0.0, 1.0, size=(total, n)) * scale)
+    for name in SCALARS.keys() & set(inputs):
+        low, high = SCALARS[name]
+        out[name] = rng.uniform(low, high, size=total)
     if "y" in inputs:
         out["y"] = (rng.dirichlet(np.ones(n), size=total) if labels == "simplex"
                     else rng.normal(0.0, 1.0, size=(total, n)))

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .functions import family_symbols, instantiate
-from .numeric import FD_ATOL, FD_RTOL, REFERENCES, finite_differences, lambdify_entries, softmax
+from .functions import instantiate
+from .numeric import (FD_ATOL, FD_RTOL, REFERENCES, SCALARS, entry_arguments, finite_differences,
+                      lambdify_entries, logits, softmax)
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
 
@@ -130,6 +131,11 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         if name in _INTEGER_NAMES:
             if not 1 <= point[name] <= n:
                 raise InputError(f"{name} = {point[name]} is not a class: it must be 1..{n}")
+        elif name in SCALARS:
+            if point[name].shape != (1,):
+                raise InputError(f"{name} is one number, got {point[name].size}")
+            if not point[name][0] > 0:
+                raise InputError(f"{name} = {point[name][0]:g}: the temperature must be positive")
         elif point[name].shape != (n,):
             raise InputError(f"{name} has {point[name].size} entries but there are {n} classes")
     if "S" in point and (point["S"] <= 0).any():
@@ -147,12 +153,10 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
                 matrix, general = d.general_matrix, True
 
     # Everything as arrays with one point along axis 0, as the numeric module expects.
-    values = {name: np.asarray(point[name], dtype=float)[None, :]
+    values = {name: np.asarray(point[name], dtype=float)[None, :] if name not in SCALARS
+              else np.asarray(point[name], dtype=float)
               for name in needed if name not in _INTEGER_NAMES}
-    args, arrays = [], []
-    for name, v in values.items():
-        args += family_symbols("S" if name == "z" else name, n)
-        arrays += list((softmax(v) if name == "z" else v).T)
+    args, arrays = entry_arguments(values, n)
     f = lambdify_entries([instantiate(e, n) for e in matrix], args)
     with np.errstate(all="ignore"):
         value = f(*arrays).reshape(matrix.rows, matrix.cols)
@@ -170,13 +174,13 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
                   and (np.abs(value - fd) <= FD_ATOL + FD_RTOL * scale).all())
     shown = dict(point)
     if "z" in point:
-        shown["S"] = softmax(point["z"])
+        shown["S"] = softmax(logits(values))[0]
     return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
 
 
 def _instantiated_for(d, point):
     from .derivation import MAX_CLASSES, instantiate_derivation
-    sizes = {v.size for v in point.values() if hasattr(v, "size")}
+    sizes = {v.size for name, v in point.items() if hasattr(v, "size") and name not in SCALARS}
     if len(sizes) != 1:
         raise InputError("the vectors in the point have different lengths"
                          if sizes else "the point gives no vector, so no number of classes")
@@ -189,5 +193,5 @@ def _instantiated_for(d, point):
 def _example(names, n: int) -> str:
     samples = {"z": "[" + ", ".join(["0.5"] * n) + "]",
                "y": "[" + ", ".join(["1"] + ["0"] * (n - 1)) + "]",
-               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1"}
+               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1", "T": "2"}
     return "; ".join(f"{name}={samples[name]}" for name in names)

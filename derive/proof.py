@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import StepError
-from .functions import S, softmax
+from .functions import S, logit, softmax
 from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_of,
                       recognise_softmax_outputs, softmax_sums_to_one, split_sums, sum_delta)
 from .rewrite import apply_assumption
@@ -123,11 +123,13 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
     if problem.softmax_of is not None:
         # Σ_k S_k = 1 where the softmax outputs are summed as written, before S is defined.
         e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), sums(e))
-        e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n), e)
+        e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n,
+                                                           problem.temperature), e)
     e = sums(apply("differentiate", evaluate_derivatives, e))
     if problem.softmax_of is not None:
         e = apply("recognise-softmax",
-                  lambda x: recognise_softmax_outputs(x, problem.softmax_of, S, n), e)
+                  lambda x: recognise_softmax_outputs(x, problem.softmax_of, S, n,
+                                                      problem.temperature), e)
         e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), e)
     e = apply("delta-substitution", lambda x: delta_substitution(x, order), e)
     if case_ is not None:
@@ -138,12 +140,12 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
     return Reduction(sp.expand(e), tuple(rules), tuple(used))
 
 
-def _softmax_defined(expr: sp.Expr, logits: sp.IndexedBase, n) -> sp.Expr:
+def _softmax_defined(expr: sp.Expr, logits: sp.IndexedBase, n, temperature=None) -> sp.Expr:
     """Every ``S_x`` written out as ``e^{z_x}/Σ e^{z_m}`` (the bound index a fresh dummy)."""
     def define(a: sp.Indexed) -> sp.Expr:
         bound = sp.Dummy("m", integer=True, positive=True)
-        top, _bottom = sp.fraction(softmax(logits, a.indices[0], n))
-        return top / sp.Sum(sp.exp(logits[bound]), (bound, 1, n))
+        top, _bottom = sp.fraction(softmax(logits, a.indices[0], n, temperature))
+        return top / sp.Sum(sp.exp(logit(logits, bound, temperature)), (bound, 1, n))
 
     return expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S, define)
 

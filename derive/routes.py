@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .catalog import get_target
 from .functions import S, c, i, j, k, log_softmax, softmax, y, z
 from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax,
                       merge_cases, quotient_rule, ranges_of, recognise_softmax_outputs,
@@ -51,6 +52,29 @@ def _softmax_jacobian(problem, n) -> list[Step]:
         Step(off, "case", "case", case=(i, j, False)),
         Step(tidy(merge_cases(diagonal, off, i, j)), "both cases in one with the Kronecker delta",
              "merge-cases"),
+    ]
+
+
+def _temperature_softmax_jacobian(problem, n) -> list[Step]:
+    """The chain rule through u = z/T: the temperature only scales the softmax Jacobian."""
+    T, u = problem.temperature, sp.IndexedBase("u")
+    start = sp.Derivative(softmax(z, i, n, T), z[j])
+    # ∂S_i/∂u_k by the softmax-Jacobian route (its column index j renamed k; the sum
+    # over k keeps k within 1..N, which that route's sum-delta needs).
+    jacobian = _softmax_jacobian(get_target("softmax-jacobian").problem(n), n)
+    lemma = jacobian[-1].rhs.xreplace({j: k})
+    chained = sp.Sum(lemma * sp.Derivative(z[k] / T, z[j]), (k, 1, n))
+    derived = evaluate_derivatives(chained)
+    used = []
+    picked = tidy(sum_delta(derived, ranges_of(problem.indices, n), used))
+    return [
+        Step(start, "definition of the softmax with temperature", "definition",
+             facts=((S[i], softmax(z, i, n, T)),)),
+        Step(chained, "chain rule through the scaled logits u (softmax Jacobian in u)", "chain-rule",
+             facts=((u[k], z[k] / T), (sp.Derivative(S[i], u[k]), lemma))),
+        Step(derived, "derivative of z_k/T", "differentiate"),
+        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
     ]
 
 
@@ -143,6 +167,7 @@ ROUTES = {
     "cross-entropy-grad": _cross_entropy_grad,
     "softmax-cross-entropy-grad": _softmax_cross_entropy_grad,
     "sparse-softmax-cross-entropy-grad": _sparse_softmax_cross_entropy_grad,
+    "temperature-softmax-jacobian": _temperature_softmax_jacobian,
 }
 
 

@@ -128,21 +128,26 @@ class Concrete:
             e = expr
             if self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
                 e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
-                              lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n))
+                              lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n,
+                                                self.problem.temperature))
             self._prepared[expr] = evaluate_derivatives(expand_sums(e))
         return self._prepared[expr]
 
     def exponentials(self, e: sp.Expr) -> sp.Expr:
         """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable.
 
-        ``log(exp(u))`` is ``u`` first: every variable here is real, and SymPy keeps the
+        With a temperature, ``e_m = exp(z_m/T)``.  ``log(exp(u))`` is ``u`` first: every variable here is real, and SymPy keeps the
         pair only because its symbols carry no assumptions (a ``u`` with a root in it
         might not be real, and keeps it).
         """
         e = e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], sp.exp)
                       and not _has_root(a.args[0].args[0]),
                       lambda a: a.args[0].args[0])
-        return exponentials_as_products(e, dict(zip(self.z, self.e)).get)
+        logits = self.z
+        if self.problem.temperature is not None:   # z_m = T·u_m, and e_m = exp(u_m)
+            logits = family_symbols("u", self.n)
+            e = e.xreplace({a: self.problem.temperature * b for a, b in zip(self.z, logits)})
+        return exponentials_as_products(e, dict(zip(logits, self.e)).get)
 
     def _assume(self, e: sp.Expr, assumes) -> sp.Expr:
         for assumption in assumes:

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from derive import TARGETS
 
 
 def run(*args):
@@ -23,8 +24,9 @@ def test_show_softmax_jacobian_default():
 def test_list_shows_every_target_with_its_result():
     result = run("list")
     assert result.exit_code == 0
-    assert len(result.output.strip().splitlines()) == 5
+    assert len(result.output.strip().splitlines()) == len(TARGETS)
     assert "∂L/∂z_j = S_j − δ_jc" in result.output
+    assert "∂S_i/∂z_j = S_i(δ_ij − S_j)/T" in result.output
 
 
 def test_list_json():
@@ -109,4 +111,4 @@ def test_export_symbolic_n(tmp_path, monkeypatch):
     result = run("export", "proofs.md", "--classes", "N")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "proofs.md").read_text()
-    assert text.count("(symbolic N)") == 5 and "proved for every N" in text
+    assert text.count("(symbolic N)") == len(TARGETS) and "proved for every N" in text

@@ -10,7 +10,7 @@ from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
 from derive.derivation import MAX_CLASSES, validate_classes
 from derive.errors import InputError, RewriteError, StepError
-from derive.functions import S, c, cross_entropy, i, instantiate, j, k, softmax, y, z
+from derive.functions import S, T, c, cross_entropy, i, instantiate, j, k, softmax, y, z
 
 delta = sp.KroneckerDelta
 
@@ -22,6 +22,7 @@ TEXTBOOK = {
     "cross-entropy-grad": -y[j] / S[j],
     "softmax-cross-entropy-grad": S[j] - y[j],
     "sparse-softmax-cross-entropy-grad": S[j] - delta(j, c),
+    "temperature-softmax-jacobian": S[i] * (delta(i, j) - S[j]) / T,
 }
 ALL = [(name, n) for name in TEXTBOOK for n in range(2, 9)]
 

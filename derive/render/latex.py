@@ -16,7 +16,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..matrices import MatrixForm, MatrixTerm
+from ..matrices import MatrixForm, MatrixTerm, common_factor
 from .notation import element_vectors, factor_rank, grouped_conditions, index_order, shown_indices
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
@@ -150,6 +150,9 @@ def form_latex(form: MatrixForm | None) -> str | None:
     r"""The matrix / vector notation in LaTeX: ``\operatorname{diag}(S) - S S^{\top}``."""
     if form is None:
         return None
+    factor, form = common_factor(form)
+    if factor != 1:   # \frac{1}{T}\left(\operatorname{diag}(S) - S S^{\top}\right)
+        return rf"{latex(factor)} \left({form_latex(form)}\right)"
     out = ""
     terms = sorted(form.terms, key=lambda t: sp.sympify(t.coeff).could_extract_minus_sign())
     for position, term in enumerate(terms):

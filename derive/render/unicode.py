@@ -14,7 +14,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..matrices import MatrixForm, MatrixTerm
+from ..matrices import MatrixForm, MatrixTerm, common_factor
 from .notation import element_vectors, factor_rank, index_order, shown_indices
 
 __all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negative"]
@@ -215,6 +215,12 @@ def form_text(form: MatrixForm | None) -> str | None:
     """
     if form is None:
         return None
+    factor, form = common_factor(form)
+    if factor != 1:   # (diag(S) − S Sᵀ)/T
+        inner = form_text(form)
+        top, bottom = sp.fraction(factor)
+        shown = f"({inner})" if top == 1 else f"{text(top)} ({inner})"
+        return shown if bottom == 1 else f"{shown}/{_atom_text(bottom)}"
     out = ""
     terms = sorted(form.terms, key=lambda t: is_negative(sp.sympify(t.coeff)))
     for position, term in enumerate(terms):
@@ -232,6 +238,11 @@ def form_text(form: MatrixForm | None) -> str | None:
         else:
             out += f" {MINUS} {body}" if negative else f" + {body}"
     return out or "0"
+
+
+def _atom_text(e: sp.Expr) -> str:
+    shown = text(e)
+    return shown if e.is_Atom or isinstance(e, sp.Indexed) else f"({shown})"
 
 
 def _vector(element) -> str:
