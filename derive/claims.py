@@ -29,7 +29,7 @@ import sympy as sp
 
 from . import parse as p
 from .errors import InputError
-from .functions import S, c as label, i, j, y, z
+from .functions import S, c as label, i, j, logit, y, z
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
@@ -169,6 +169,8 @@ class _Reader:
             raise InputError("a sum Σ_k needs something to sum: Σ_k y_k or sum_k(y_k)")
         if name == "N" and not node.sub:
             return _Value(sp.sympify(self.n), "scalar")
+        if name == "T" and not node.sub and self.problem.temperature is not None:
+            return _Value(self.problem.temperature, "scalar")
         if name == "I" and not node.sub:
             return _Value(sp.KroneckerDelta(_R, _C), "matrix")
         if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
@@ -177,8 +179,9 @@ class _Reader:
             return _Value(sp.E, "scalar")
         if len(name) == 1 and name.islower() and not node.sub:
             return _Value(self.index(name), "scalar")   # an index used as a value, i == j
+        extra = ", T" if self.problem.temperature is not None else ""
         raise InputError(f"unknown symbol {node.name}; known: S (also p, yhat, ŷ, "
-                         "softmax(z)), y, z, δ or delta(i, j), N, I, e_c, index letters "
+                         f"softmax(z)), y, z{extra}, δ or delta(i, j), N, I, e_c, index letters "
                          "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
                          "sum (see docs/notation.md)")
 
@@ -288,8 +291,9 @@ class _Reader:
             return _Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
         if f == "softmax":
             (v,) = self.values(node, 1)
-            if v.expr != z[_R]:
-                raise InputError("softmax(…) is read for the logits only: softmax(z)")
+            written = "z/T" if self.problem.temperature is not None else "z"
+            if sp.expand(v.expr - logit(z, _R, self.problem.temperature)) != 0:
+                raise InputError(f"softmax(…) is read for this target's S only: softmax({written})")
             return _Value(S[_R], "column")
         if f == "diag":
             (v,) = self.values(node, 1)

@@ -32,7 +32,7 @@ import sympy as sp
 from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
-from .numeric import sample_points, softmax
+from .numeric import SCALARS, logits, sample_points, softmax
 from .verify import Counterexample, Verdict, diagnose_values
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
@@ -60,8 +60,9 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -
     labels = "simplex" if d.assumptions else "free"
     points = sample_points(problem.inputs, n, rng, CALLABLE_POINTS - 4, extreme=True,
                            labels=labels)
-    if "z" in points:   # two decimals: a counterexample can be typed back exactly
-        points["z"] = points["z"].round(2)
+    for name in ("z", "T"):   # two decimals: a counterexample can be typed back exactly
+        if name in points:
+            points[name] = points[name].round(2)
     count = points[problem.inputs[0]].shape[0]
     if "c" in problem.inputs:
         points["c"] = rng.integers(1, n + 1, size=count)
@@ -99,7 +100,9 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -
     if bad_points[finite].any():
         diagnosis = diagnose_values(problem, n,
                                     expected[finite].reshape(int(finite.sum()), -1),
-                                    claimed[finite].reshape(int(finite.sum()), -1))
+                                    claimed[finite].reshape(int(finite.sum()), -1),
+                                    {name: points[name][finite] for name in SCALARS
+                                     if name in points})
     else:   # right wherever it is finite: the non-finite values are the mistake
         diagnosis = notes[0]
     if diagnosis.startswith("no common") and notes:
@@ -169,10 +172,13 @@ def _call_all(function, names, points, shape) -> tuple[np.ndarray | None, list[s
 def _call(function, names, points, row) -> np.ndarray:
     arguments = {}
     for name in names:
-        if name == "S" and "S" not in points:   # S = softmax(z), computed stably
-            arguments[name] = softmax(points["z"][row][None, :])[0].copy()
+        if name == "S" and "S" not in points:   # S = softmax(z) (or z/T), computed stably
+            at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
+            arguments[name] = softmax(logits(at))[0].copy()
         elif name == "c":
             arguments[name] = int(points["c"][row])
+        elif name in SCALARS:
+            arguments[name] = float(points[name][row])
         else:
             arguments[name] = np.array(points[name][row], dtype=np.float64, copy=True)
     try:
@@ -199,7 +205,7 @@ def _describe_point(points, row, problem) -> str:
 
 def _short(v) -> str:
     if np.ndim(v) == 0:
-        return str(int(v))
+        return str(int(v)) if np.issubdtype(np.asarray(v).dtype, np.integer) else f"{v:.6g}"
     return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
 
 
@@ -216,8 +222,8 @@ def _counterexample(d, points, expected, claimed, bad, problem):
                                          if "c" in points else entry)
     precise = _precise_expected(d, points, row, key)
     if not np.isfinite(claimed[flat]) or abs(precise - claimed[flat]) > CALLABLE_ATOL:
-        shown = {k: [float(x) for x in v[row]] for k, v in points.items()
-                 if k not in ("c",)}
+        shown = {k: float(v[row]) if k in SCALARS else [float(x) for x in v[row]]
+                 for k, v in points.items() if k not in ("c",)}
         indices = tuple(str(x) for x in problem.indices)
         return Counterexample(key, indices, shown, precise, float(claimed[flat]), d.classes)
     return None
@@ -231,10 +237,19 @@ def _precise_expected(d, points, row, key) -> float:
     expr = Concrete(problem, n)(entry, key, problem.assumptions if "y" in points and
                                  problem.assumptions else ())
     with mpmath.workdps(30):
+        def exact(x) -> sp.Float:
+            return sp.Float(str(float(x)), 30)
+
+        temperature = exact(points["T"][row]) if "T" in points else 1
         values = {}
         for s in expr.free_symbols:
+            if s.name in SCALARS:
+                values[s] = exact(points[s.name][row])
+                continue
             name, _, m = s.name.rpartition("_")
-            source = points["z" if name == "e" else name][row][int(m) - 1]
-            x = sp.Float(str(float(source)), 30)
-            values[s] = sp.exp(x) if name == "e" else x
+            if name in ("e", "u"):   # e_m = exp(u_m), u_m = z_m/T (T = 1 without one)
+                u = exact(points["z"][row][int(m) - 1]) / temperature
+                values[s] = sp.exp(u) if name == "e" else u
+            else:
+                values[s] = exact(points[name][row][int(m) - 1])
         return float(sp.N(expr.xreplace(values), 30))

@@ -36,7 +36,7 @@ from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
 from .derivation import derivation, mechanical_matrix
 from .errors import InputError
 from .parse_latex import looks_like_latex, read_latex
-from .numeric import lambdify_entries, softmax
+from .numeric import SCALARS, lambdify_entries, softmax
 from .proof import reduce, same_normal_form
 from .rewrite import Assumption
 from .steps import Concrete
@@ -64,7 +64,8 @@ class Counterexample:
     def describe(self) -> str:
         """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
         where = ", ".join(f"{name}={value}" for name, value in zip(self.indices, self.entry))
-        values = "; ".join(f"{name}=[{', '.join(f'{x:.6g}' for x in v)}]"
+        values = "; ".join(f"{name}={v:.6g}" if isinstance(v, float)
+                           else f"{name}=[{', '.join(f'{x:.6g}' for x in v)}]"
                            for name, v in self.point.items())
         return (f"{where}, {values}: expected {self.expected:.6g}, claimed {self.claimed:.6g}")
 
@@ -240,7 +241,8 @@ def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
                                                concrete(expr, k))]
     assumes = problem.assumptions
     exact = f"exact: {len(keys)} entries, rational-function zero test" + (
-        " in e_m = exp(z_m)" if problem.softmax_of is not None else "")
+        (" in e_m = exp(z_m/T)" if problem.temperature is not None else " in e_m = exp(z_m)")
+        if problem.softmax_of is not None else "")
     if not differing:
         return _replace(base, verdict="holds", methods=(exact, _numeric(problem, n, mechanical,
                                                                      expr, seed, ())))
@@ -270,22 +272,42 @@ class _Sampler:
                   else rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n))).round(2)
         if assumes:   # the rounded labels must still sum to one
             self.y[:, -1] = 1.0 - self.y[:, :-1].sum(axis=1)
+        low, high = SCALARS["T"]
+        self.T = rng.uniform(low, high, size=NUMERIC_POINTS).round(2)
         self.uses_z = problem.softmax_of is not None
+        self.scaled = problem.temperature is not None   # e_m = exp(z_m/T), u_m = z_m/T
 
     def arrays(self, symbols) -> list[np.ndarray]:
-        out = []
-        for s in symbols:
-            name, _, m = s.name.rpartition("_")
-            column = int(m) - 1
-            if name == "e":
-                out.append(np.exp(self.z[:, column]))
-            elif name == "S":
-                out.append(self.S[:, column])
-            elif name == "z":          # a logit left outside exp(): its own value
-                out.append(self.z[:, column])
-            else:
-                out.append(self.y[:, column])
-        return out
+        return [self.column(s) for s in symbols]
+
+    def column(self, symbol: sp.Symbol) -> np.ndarray:
+        """The values of one concrete symbol (``e_2``, ``S_1``, ``y_3``, ``T``) at every point."""
+        if symbol.name == "T":
+            return self.T
+        name, _, m = symbol.name.rpartition("_")
+        column = int(m) - 1
+        u = self.z[:, column] / self.T if self.scaled else self.z[:, column]
+        return {"e": lambda: np.exp(u), "u": lambda: u, "S": lambda: self.S[:, column],
+                "z": lambda: self.z[:, column], "y": lambda: self.y[:, column]}[name]()
+
+    def exact(self, symbol: sp.Symbol, row: int) -> sp.Float:
+        """The value of one symbol at one point, from the decimal inputs, to _DIGITS digits
+        (call inside ``mpmath.workdps``)."""
+        def decimal(x: float) -> mpmath.mpf:
+            return mpmath.mpf(str(float(x)))
+
+        if symbol.name == "T":
+            return sp.Float(decimal(self.T[row]), _DIGITS)
+        name, _, m = symbol.name.rpartition("_")
+        column = int(m) - 1
+        u = decimal(self.z[row, column])
+        if self.scaled:
+            u = u / decimal(self.T[row])
+        value = {"e": lambda: mpmath.exp(u), "u": lambda: u,
+                 "S": lambda: decimal(self.S[row, column]),
+                 "z": lambda: decimal(self.z[row, column]),
+                 "y": lambda: decimal(self.y[row, column])}[name]()
+        return sp.Float(value, _DIGITS)
 
     def point(self, row: int, inputs) -> dict:
         shown = {}
@@ -295,6 +317,8 @@ class _Sampler:
             shown["S"] = self.S[row].tolist()
         if "y" in inputs:
             shown["y"] = self.y[row].tolist()
+        if "T" in inputs:
+            shown["T"] = float(self.T[row])
         return shown
 
 
@@ -337,7 +361,7 @@ def _failure(base, problem, n, mechanical, expr, claim, differing, seed) -> Verd
             f"exact: the difference of {len(differing)} of {len(keys)} entries does not "
             "cancel as a rational function", f"numeric: no point among {NUMERIC_POINTS} "
             "where the two differ in 30-digit arithmetic"))
-    diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed)
+    diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     return _replace(base, verdict="fails", methods=methods, counterexample=counterexample,
                     diagnosis=diagnosis)
 
@@ -367,19 +391,7 @@ def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, cla
 def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
     """Both values at a sample point with 30 significant digits; None if they agree."""
     with mpmath.workdps(_DIGITS):
-        values = {}
-        for s in truth.free_symbols | claim.free_symbols:
-            name, _, m = s.name.rpartition("_")
-            column = int(m) - 1
-            if name == "e":
-                values[s] = sp.Float(mpmath.exp(mpmath.mpf(str(float(sampler.z[row, column])))),
-                                     _DIGITS)
-            elif name == "S":
-                values[s] = sp.Float(str(float(sampler.S[row, column])), _DIGITS)
-            elif name == "z":
-                values[s] = sp.Float(str(float(sampler.z[row, column])), _DIGITS)
-            else:
-                values[s] = sp.Float(str(float(sampler.y[row, column])), _DIGITS)
+        values = {s: sampler.exact(s, row) for s in truth.free_symbols | claim.free_symbols}
         a = sp.N(truth.xreplace(values), _DIGITS)
         b = sp.N(claim.xreplace(values), _DIGITS)
     if not (a.is_finite and b.is_finite):
@@ -389,26 +401,37 @@ def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
     return float(a), float(b)
 
 
-def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed) -> str:
+def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler) -> str:
     """The usual mistakes, recognised from the values at the sample points."""
     ok = np.isfinite(truth).all(axis=1) & np.isfinite(claimed).all(axis=1)
-    diagnosis = diagnose_values(problem, n, truth[ok], claimed[ok])
+    scalars = {"T": sampler.T[ok]} if problem.temperature is not None else None
+    diagnosis = diagnose_values(problem, n, truth[ok], claimed[ok], scalars)
     if diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1:
         return _only_target_class(problem, n, mechanical, expr, seed) or diagnosis
     return diagnosis
 
 
-def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray) -> str:
+def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
+                    scalars: dict[str, np.ndarray] | None = None) -> str:
     """Name the mistake from expected and claimed values, shape (points, entries).
 
     Entries are in the order of the target's indices (row-major for a Jacobian).
     Symmetric results are not called transposed: for them a transposition is invisible.
+    ``scalars`` gives the scalar inputs at each point (the temperature T), so that a
+    factor that varies with them (a forgotten 1/T) is named.
     """
     def close(a, b) -> bool:
         return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
 
     if close(C, -E):
         return "the sign is flipped: your formula is the negative of the derivative"
+    for name, values in (scalars or {}).items():
+        for power in (1, -1, 2, -2):
+            if close(C, E * (values ** power)[:, None]):
+                shown = {1: name, -1: f"1/{name}", 2: f"{name}²", -2: f"1/{name}²"}[power]
+                why = {1: f" (the factor 1/{name} of the chain rule is missing)",
+                       -1: f" (the factor 1/{name} is applied twice)"}.get(power, "")
+                return f"off by a factor of {shown}: your formula is {shown} × the derivative{why}"
     scale = np.abs(E) > 1e-6
     if scale.any():
         factor = float(np.median(C[scale] / E[scale]))

@@ -191,3 +191,31 @@ def test_check_python_from_the_command_line(tmp_path):
         assert result.exit_code == 2 and message in result.output, result.output
     both = runner.invoke(main, ["check", "S - y", "--python", f"{source}:grad", "--against", SCE])
     assert both.exit_code == 2 and "either a CLAIM or --python" in both.output
+
+
+def tempered(z, T):
+    u = z / T
+    e = np.exp(u - u.max())
+    s = e / e.sum()
+    return (np.diag(s) - np.outer(s, s)) / T
+
+
+def tempered_without_1_over_T(z, T):
+    return tempered(z, T) * T
+
+
+def tempered_from_S(S, T):
+    return (np.diag(S) - np.outer(S, S)) / T
+
+
+@pytest.mark.parametrize("function, verdict, detail", [
+    (tempered, "holds", None),
+    (tempered_from_S, "holds", None),     # S is softmax(z/T), computed for the function
+    (tempered_without_1_over_T, "fails", "the factor 1/T of the chain rule is missing"),
+])
+def test_temperature_functions(function, verdict, detail):
+    v = verify(function, against="temperature-softmax-jacobian", classes=4)
+    assert v.verdict == verdict, v.diagnosis
+    if detail:
+        assert detail in v.diagnosis
+        assert "T=" in v.counterexample.describe()

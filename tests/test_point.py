@@ -46,6 +46,10 @@ def test_parse_point_rejects(text, message):
     ("sparse-softmax-cross-entropy-grad", "z=[1, 2, 3]; c=4", "must be 1..3"),
     ("sparse-softmax-cross-entropy-grad", "z=[1, 2, 3]; c=0", "must be 1..3"),
     ("cross-entropy-grad", "S=[0.5, 0.5, 0]; y=[1, 0, 0]", "S_3 = 0"),
+    ("temperature-softmax-jacobian", "z=[1, 2, 3]", "missing T"),
+    ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=0", "temperature must be positive"),
+    ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=-2", "temperature must be positive"),
+    ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=[1, 2]", "T is one number"),
 ])
 def test_evaluate_rejects(target, point, message):
     with pytest.raises(InputError, match=message):
@@ -72,3 +76,20 @@ def test_extreme_logits_give_finite_values():
                  parse_point("z=[1000, -1000, 5000]; y=[0, 1, 0]"))
     np.testing.assert_allclose(e.value, [0.0, -1.0, 1.0])
     assert e.agrees
+
+
+@pytest.mark.parametrize("T", [0.5, 1.0, 3.0])
+def test_temperature_scales_the_jacobian(T):
+    e = evaluate(derivation("temperature-softmax-jacobian", 3, check=False),
+                 parse_point(f"z=[1, 2, 3]; T={T}"))
+    s = np.exp(np.array([1, 2, 3]) / T)
+    s /= s.sum()
+    np.testing.assert_allclose(e.point["S"], s)
+    np.testing.assert_allclose(e.value, (np.diag(s) - np.outer(s, s)) / T)
+    assert e.agrees
+
+
+def test_temperature_at_extreme_logits_is_finite():
+    e = evaluate(derivation("temperature-softmax-jacobian", 3, check=False),
+                 parse_point("z=[1e4, -1e4, 0]; T=0.25"))
+    assert np.isfinite(e.value).all() and e.agrees

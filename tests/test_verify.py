@@ -13,6 +13,7 @@ from derive.verify import verify
 
 J, LJ, CE, SCE, SP = ("softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
                       "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
+TJ = "temperature-softmax-jacobian"
 
 NEGATED = "sign is flipped"
 FACTOR = "constant factor"
@@ -125,6 +126,19 @@ TABLE = [
     ("y - S", SCE, "N", "fails", NEGATED),
     ("S*sum(y) - y", SCE, "N", "holds", None),
     ("S_k Σ_j y_j - y_k", SCE, "N", "holds", None),   # j is bound: renaming k → j must not capture it
+    # ---- temperature: S = softmax(z/T) ----------------------------------------------
+    ("S_i*(δ_ij - S_j)/T", TJ, 3, "holds", None),
+    ("(diag(S) - S Sᵀ)/T", TJ, 4, "holds", None),
+    ("diag(softmax(z/T))/T - outer(S, S)/T", TJ, 3, "holds", None),
+    (r"\frac{S_i(\delta_{ij} - S_j)}{T}", TJ, "N", "holds", None),
+    ("S_i*(δ_ij - S_j)", TJ, 3, "fails", "off by a factor of T: your formula is T × the derivative"),
+    ("S_i*(δ_ij - S_j)", TJ, "N", "fails", "the factor 1/T of the chain rule is missing"),
+    ("S_i*(δ_ij - S_j)/T^2", TJ, 3, "fails", "off by a factor of 1/T"),
+    ("T*S_i*(δ_ij - S_j)", TJ, 3, "fails", "factor of T²"),
+    ("-S_i*(δ_ij - S_j)/T", TJ, 3, "fails", NEGATED),
+    ("S_i*(1 - S_j)/T", TJ, 3, "fails", DIAGONAL),
+    ("diag(softmax(z)) - S Sᵀ", TJ, 3, "error", "read for this target.s S only"),
+    ("S_i*(δ_ij - S_j)/T", J, 3, "error", "unknown symbol T"),
     # ---- found by review: each once read wrongly -------------------------------------
     (r"-\frac{4 y_j}{S_j} / \frac{2}{2}", CE, 3, "fails", FACTOR),   # a fraction is one value
     ("S_i (δ_ij - S_j) + log(exp(z_i)) - z_i", J, 3, "holds", None),   # z is real
@@ -162,7 +176,7 @@ def test_claims(claim, target, classes, verdict, detail):
 
 def test_the_table_is_large_and_covers_every_target():
     assert len(TABLE) >= 60
-    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP}
+    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP, TJ}
 
 
 def test_a_counterexample_is_readable_and_recomputed():
