@@ -4,7 +4,7 @@ A target says *what* to differentiate (a function in index notation, with respec
 which family), never what the answer is: results come from :mod:`derive.derivation`.
 
 >>> sorted(TARGETS)[:2]
-['cross-entropy-grad', 'log-softmax-jacobian']
+['cross-entropy-grad', 'label-smoothing-cross-entropy-grad']
 >>> get_target("softmax-jacobian").problem(3).function
 exp(z[i])/Sum(exp(z[k]), (k, 1, 3))
 """
@@ -19,20 +19,32 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import UnknownTargetError
-from .functions import S, T, c, cross_entropy, i, j, k, log_softmax, softmax, y, z
+from .functions import S, T, c, cross_entropy, eps, i, j, k, log_softmax, q, smoothed, softmax, y, z
 from .rewrite import Assumption
 
 __all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one"]
 
 
-def labels_sum_to_one(n: int | sp.Symbol) -> Assumption:
-    """The assumption ``Σ_k y_k = 1``: y is a probability vector (one-hot included)."""
+def labels_sum_to_one(n: int | sp.Symbol, smoothing: sp.Symbol | None = None) -> Assumption:
+    """The assumption ``Σ_k y_k = 1``: y is a probability vector (one-hot included).
+
+    With label smoothing it implies ``Σ_k q_k = (1 − ε)·1 + ε = 1``, which the result uses.
+    """
+    if smoothing is None:
+        return Assumption(
+            name="labels-sum-to-one",
+            quantity=sp.Sum(y[k], (k, 1, n)),
+            value=sp.Integer(1),
+            text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot)",
+            latex=r"\sum_{k} y_k = 1",
+        )
     return Assumption(
         name="labels-sum-to-one",
         quantity=sp.Sum(y[k], (k, 1, n)),
         value=sp.Integer(1),
-        text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot)",
-        latex=r"\sum_{k} y_k = 1",
+        text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot; then Σ_k q_k = 1)",
+        latex=r"\sum_{k} y_k = 1 \text{, so } \sum_{k} q_k = 1",
+        implies=((sp.Sum(q[k], (k, 1, n)), sp.Integer(1)),),
     )
 
 
@@ -51,6 +63,8 @@ class Problem:
         softmax_of: the logits when ``S`` in the result stands for ``softmax(z)``.
         classes: the number of classes N, an int or a symbol.
         temperature: the symbol ``T`` when ``S`` stands for ``softmax(z/T)``.
+        smoothing: the symbol ``ε`` when the labels are smoothed, ``q = (1 − ε) y + ε/N``:
+            ``q`` in a result stands for that.
     """
 
     name: sp.Expr
@@ -63,6 +77,7 @@ class Problem:
     softmax_of: sp.IndexedBase | None = z
     classes: int | sp.Symbol = 3
     temperature: sp.Symbol | None = None
+    smoothing: sp.Symbol | None = None
 
     @property
     def indices(self) -> tuple[sp.Symbol, ...]:
@@ -129,6 +144,14 @@ def _temperature_softmax_jacobian(n):
                    wrt=z, wrt_index=j, inputs=("z", "T"), classes=n, temperature=T)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
+def _label_smoothing_cross_entropy_grad(n):
+    return Problem(name=sp.Symbol("L"),
+                   function=-sp.Sum(smoothed(y, k, n, eps) * sp.log(softmax(z, k, n)), (k, 1, n)),
+                   output_index=None, wrt=z, wrt_index=j, inputs=("z", "y", "eps"),
+                   assumptions=(labels_sum_to_one(n, eps),), classes=n, smoothing=eps)
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
@@ -150,6 +173,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "Jacobian of S = softmax(z/T) with respect to the logits z, T > 0 the temperature",
            _temperature_softmax_jacobian, "temperature_softmax",
            "rows i = output S_i, columns j = input z_j"),
+    Target("label-smoothing-cross-entropy-grad", "label-smoothing cross-entropy gradient",
+           "gradient of L = −Σ_k q_k log softmax(z)_k, q = (1 − ε) y + ε/N the smoothed "
+           "labels, with respect to the logits z",
+           _label_smoothing_cross_entropy_grad, "label_smoothing_cross_entropy",
+           "entry j = ∂L/∂z_j"),
 )}
 
 

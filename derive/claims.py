@@ -29,7 +29,7 @@ import sympy as sp
 
 from . import parse as p
 from .errors import InputError
-from .functions import S, c as label, i, j, logit, y, z
+from .functions import S, c as label, i, j, logit, q, y, z
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
@@ -134,6 +134,8 @@ class _Reader:
         self.families = {"S", "y", "z"} & (set(problem.inputs)
                                             | ({"S", "z"} if problem.softmax_of is not None
                                                else set()))
+        if problem.smoothing is not None:   # q = (1 − ε) y + ε/N may be written
+            self.families.add("q")
 
     # ---- names ---------------------------------------------------------------------
     def index(self, letter: str) -> sp.Expr:
@@ -149,17 +151,16 @@ class _Reader:
 
     def name(self, node: p.Name) -> _Value:
         name = ALIASES.get(node.name, node.name)
+        if name == "q" and "q" in self.families:   # the smoothed labels, not an index
+            return self.family_entry(node, q)
+        if name == "q" and node.sub:
+            raise InputError("q, the smoothed labels, is a variable of "
+                             "label-smoothing-cross-entropy-grad only")
         if name in _FAMILIES and name not in self.families:
             raise InputError(f"{node.name} is not a variable of this target; its variables "
                              f"are {', '.join(sorted(self.families))}")
         if name in _FAMILIES:
-            family = _FAMILIES[name]
-            if not node.sub:
-                return _Value(family[_R], "column")
-            if len(node.sub) != 1:
-                raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
-                                 f"indices; {node.name} is a vector, give one")
-            return _Value(family[self.index(node.sub[0])], "scalar")
+            return self.family_entry(node, _FAMILIES[name])
         if name == "delta":
             if len(node.sub) != 2:
                 raise InputError("write the Kronecker delta with two indices: δ_ij or "
@@ -171,6 +172,8 @@ class _Reader:
             return _Value(sp.sympify(self.n), "scalar")
         if name == "T" and not node.sub and self.problem.temperature is not None:
             return _Value(self.problem.temperature, "scalar")
+        if name in ("eps", "epsilon") and not node.sub and self.problem.smoothing is not None:
+            return _Value(self.problem.smoothing, "scalar")
         if name == "I" and not node.sub:
             return _Value(sp.KroneckerDelta(_R, _C), "matrix")
         if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
@@ -179,11 +182,20 @@ class _Reader:
             return _Value(sp.E, "scalar")
         if len(name) == 1 and name.islower() and not node.sub:
             return _Value(self.index(name), "scalar")   # an index used as a value, i == j
-        extra = ", T" if self.problem.temperature is not None else ""
+        extra = (", T" if self.problem.temperature is not None else
+                 ", q, ε (eps)" if self.problem.smoothing is not None else "")
         raise InputError(f"unknown symbol {node.name}; known: S (also p, yhat, ŷ, "
                          f"softmax(z)), y, z{extra}, δ or delta(i, j), N, I, e_c, index letters "
                          "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
                          "sum (see docs/notation.md)")
+
+    def family_entry(self, node: p.Name, family: sp.IndexedBase) -> _Value:
+        if not node.sub:
+            return _Value(family[_R], "column")
+        if len(node.sub) != 1:
+            raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
+                             f"indices; {node.name} is a vector, give one")
+        return _Value(family[self.index(node.sub[0])], "scalar")
 
     # ---- the tree ------------------------------------------------------------------
     def read(self, node) -> _Value:

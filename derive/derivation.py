@@ -27,7 +27,7 @@ import sympy as sp
 from .catalog import Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
 from .functions import family_symbols, instantiate, k
-from .indexed import ranges_of
+from .indexed import in_smoothed_labels, ranges_of
 from .matrices import MatrixForm, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .routes import route
@@ -266,6 +266,8 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # Stage 3 — reduce by the rules of derive.indexed (no generic simplify): a proof.
     reduction = reduce(mechanical, problem)
     general = tidy(reduction.expr)
+    if problem.smoothing is not None:   # the result in the smoothed labels q
+        general = tidy(in_smoothed_labels(general, problem))
     why = closed_form_problem(general, problem)
     if why is not None:
         raise RewriteError(f"the derivative {sp.sstr(general)} is not in closed form for "
@@ -390,8 +392,15 @@ def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
             entry, logits, family_symbols("S", n),
             sp.Add(*(sp.exp(u) for u in logits)))
     if "y" in problem.inputs:
-        from .functions import y
-        entry = recognise_sums(entry, family_symbols("y", n), sp.Sum(y[k], (k, 1, n)))
+        from .functions import q, y
+        labels, family = family_symbols("y", n), y
+        if problem.smoothing is not None:
+            # Change of variables y_m = (q_m − ε/N)/(1 − ε): the result in the smoothed labels.
+            eps, smooth = problem.smoothing, family_symbols("q", n)
+            entry = sp.expand(sp.cancel(entry.xreplace(
+                {a: (b - eps / n) / (1 - eps) for a, b in zip(labels, smooth)})))
+            labels, family = smooth, q
+        entry = recognise_sums(entry, labels, sp.Sum(family[k], (k, 1, n)))
     return sp.expand(entry)
 
 

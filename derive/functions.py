@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 __all__ = [
-    "z", "y", "S", "T", "i", "j", "k", "l", "c",
+    "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
     "to_indexed", "expand_sums",
 ]
@@ -27,13 +27,18 @@ __all__ = [
 z = sp.IndexedBase("z")
 y = sp.IndexedBase("y")
 S = sp.IndexedBase("S")
+# Smoothed labels q = (1 − ε) y + ε/N (label smoothing).
+q = sp.IndexedBase("q")
 
 # Free indices (i, j: rows and columns; c: the class of an integer label) and the
 # bound summation indices k and l.  integer=True keeps KroneckerDelta(i, j) unevaluated.
 i, j, k, l, c = sp.symbols("i j k l c", integer=True, positive=True)
 
-# The temperature of a softmax, S = softmax(z/T): a positive scalar.
+# The temperature of a softmax, S = softmax(z/T): a positive scalar; and the label
+# smoothing ε, in [0, 1).  Each is one number, the same for every class.
 T = sp.Symbol("T", positive=True)
+eps = sp.Symbol("eps", nonnegative=True)
+SCALAR_SYMBOLS = {"T": T, "eps": eps}
 
 
 def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
@@ -68,6 +73,16 @@ def log_softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
     log(exp(z[i])/Sum(exp(z[k]), (k, 1, 3)))
     """
     return sp.log(softmax(logits, index, n, temperature))
+
+
+def smoothed(labels: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
+             smoothing: sp.Expr) -> sp.Expr:
+    """The smoothed label ``q_index = (1 − ε) y_index + ε/n``.
+
+    >>> smoothed(y, k, 3, eps)
+    eps/3 + (1 - eps)*y[k]
+    """
+    return (1 - smoothing) * labels[index] + smoothing / n
 
 
 def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp.Expr:

@@ -32,7 +32,7 @@ import sympy as sp
 from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
-from .numeric import SCALARS, logits, sample_points, softmax
+from .numeric import SCALARS, logits, sample_points, smoothed_labels, softmax
 from .verify import Counterexample, Verdict, diagnose_values
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
@@ -101,7 +101,7 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -
         diagnosis = diagnose_values(problem, n,
                                     expected[finite].reshape(int(finite.sum()), -1),
                                     claimed[finite].reshape(int(finite.sum()), -1),
-                                    {name: points[name][finite] for name in SCALARS
+                                    {name: points[name][finite] for name in (*SCALARS, "y")
                                      if name in points})
     else:   # right wherever it is finite: the non-finite values are the mistake
         diagnosis = notes[0]
@@ -117,7 +117,8 @@ def _parameters(function, problem) -> list[str]:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
         raise InputError("cannot read the parameters of the function") from None
-    known = set(problem.inputs) | ({"S"} if problem.softmax_of is not None else set())
+    known = (set(problem.inputs) | ({"S"} if problem.softmax_of is not None else set())
+             | ({"q"} if problem.smoothing is not None else set()))
     names = [p.name for p in parameters.values()
              if p.default is inspect.Parameter.empty
              and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
@@ -175,6 +176,9 @@ def _call(function, names, points, row) -> np.ndarray:
         if name == "S" and "S" not in points:   # S = softmax(z) (or z/T), computed stably
             at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
             arguments[name] = softmax(logits(at))[0].copy()
+        elif name == "q":                          # q = (1 − ε) y + ε/N
+            at = {k: points[k][row:row + 1] for k in ("y", "eps")}
+            arguments[name] = smoothed_labels(at)[0].copy()
         elif name == "c":
             arguments[name] = int(points["c"][row])
         elif name in SCALARS:

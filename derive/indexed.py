@@ -30,14 +30,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import RewriteError
-from .functions import logit
+from .functions import logit, q, smoothed, y
 from .rewrite import exponentials_as_products
 
 __all__ = [
     "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
     "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
-    "delta_substitution", "binds",
+    "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
 ]
 
 
@@ -292,6 +292,33 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
     return result
+
+
+def smoothed_labels_defined(expr: sp.Expr, problem) -> sp.Expr:
+    """Every smoothed label ``q_x`` written out as ``(1 − ε) y_x + ε/N``."""
+    return expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == q,
+                        lambda a: smoothed(y, a.indices[0], problem.classes, problem.smoothing))
+
+
+def in_smoothed_labels(expr: sp.Expr, problem) -> sp.Expr:
+    """The change of variables ``y_x = (q_x − ε/N)/(1 − ε)``, inside sums too, with the
+    sums split and sums of constants evaluated (``Σ_{k=1}^{N} ε/N = ε``).
+
+    >>> from derive.catalog import get_target
+    >>> from derive.functions import S, j, k
+    >>> N = sp.Symbol("N", integer=True, positive=True)
+    >>> problem = get_target("label-smoothing-cross-entropy-grad").problem(N)
+    >>> general = S[j] * ((1 - problem.smoothing) * sp.Sum(y[k], (k, 1, N)) + problem.smoothing)
+    >>> in_smoothed_labels(general, problem)
+    S[j]*Sum(q[k], (k, 1, N))
+    """
+    eps, n = problem.smoothing, problem.classes
+    changed = expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == y,
+                           lambda a: (q[a.indices[0]] - eps / n) / (1 - eps))
+    split = split_sums(sp.expand(changed))
+    constant = split.replace(lambda e: isinstance(e, sp.Sum) and not e.function.has(sp.Indexed),
+                             lambda e: e.doit())
+    return sp.expand(sp.cancel(sp.together(constant)))
 
 
 def case(expr: sp.Expr, p: sp.Symbol, q: sp.Symbol, equal: bool) -> sp.Expr:

@@ -63,11 +63,19 @@ REFERENCES: dict[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]] = {
     # The family L_c = −log S_c for every class c at once.
     "sparse_softmax_cross_entropy": lambda v: -log_softmax(v["z"]),
     "temperature_softmax": lambda v: softmax(logits(v)),
+    "label_smoothing_cross_entropy":
+        lambda v: -(smoothed_labels(v) * log_softmax(v["z"])).sum(axis=-1, keepdims=True),
 }
 
 # Scalar inputs (one number per point, not a vector of N) and the range they are drawn
-# from: a temperature from sharp (0.25) to flat (4).
-SCALARS = {"T": (0.25, 4.0)}
+# from: a temperature from sharp (0.25) to flat (4); a label smoothing up to 0.4.
+SCALARS = {"T": (0.25, 4.0), "eps": (0.0, 0.4)}
+
+
+def smoothed_labels(values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``q = (1 − ε) y + ε/N`` at each point."""
+    y, e = values["y"], values["eps"][:, None]
+    return (1.0 - e) * y + e / y.shape[-1]
 
 
 def logits(values: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -84,12 +92,15 @@ def entry_arguments(values: Mapping[str, np.ndarray], n: int,
     from the logits here.  Raw entries (``raw=True``, the mechanical derivative) take the
     logits ``z_k`` themselves.
     """
-    from .functions import family_symbols
+    from .functions import SCALAR_SYMBOLS, family_symbols
     args: list[sp.Symbol] = []
     arrays: list[np.ndarray] = []
+    if "eps" in values and "y" in values:   # smoothed labels q, for the textbook form
+        args += family_symbols("q", n)
+        arrays += list(smoothed_labels(values).T)
     for name, v in values.items():
         if name in SCALARS:
-            args.append(sp.Symbol(name, positive=True))
+            args.append(SCALAR_SYMBOLS[name])
             arrays.append(v)
         elif name == "z" and not raw:
             args += family_symbols("S", n)

@@ -31,7 +31,7 @@ _FONTS = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathrm", "\\mathit", "\\mathsf"
           "\\mathcal", "\\text", "\\textrm", "\\operatorname", "\\vec"}
 _CALLS = {"\\exp": "exp", "\\log": "log", "\\ln": "log", "\\sigma": "sigmoid"}
 _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\top",
-           "\\intercal"}
+           "\\intercal", "\\epsilon", "\\varepsilon"}
 _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times"}
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
 _WORDS = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "softmax": "softmax",
@@ -397,6 +397,8 @@ class _Translator:
             return self.call(_CALLS[t.text])
         if t.text == "\\delta":
             return self.call("delta") if self.is_("(") else _Piece("δ", "δ")
+        if t.text in ("\\epsilon", "\\varepsilon"):   # the label smoothing ε
+            return _Piece("eps", "eps")
         if t.text in ("\\hat", "\\widehat"):
             inner = self.font_argument(t)
             if inner.name is None or len(inner.name) != 1 or not inner.name.isascii():

@@ -21,7 +21,7 @@ import numpy as np
 from .errors import InputError
 from .functions import instantiate
 from .numeric import (FD_ATOL, FD_RTOL, REFERENCES, SCALARS, entry_arguments, finite_differences,
-                      lambdify_entries, logits, softmax)
+                      lambdify_entries, logits, smoothed_labels, softmax)
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
 
@@ -29,7 +29,9 @@ __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
 MAX_POINT_LENGTH = 10_000
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER_RE = re.compile(_NUMBER, re.ASCII)
-_ASSIGNMENT = re.compile(r"\s*([A-Za-z])\s*=\s*(.*?)\s*", re.ASCII | re.DOTALL)
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z]|eps|epsilon|ε)\s*=\s*(.*?)\s*", re.DOTALL)
+# Other spellings of a variable's name.
+_NAMES = {"ε": "eps", "epsilon": "eps"}
 # Where the label is a class number (1-based, as S_1 … S_N) rather than a vector.
 _INTEGER_NAMES = {"c"}
 
@@ -57,6 +59,7 @@ def parse_point(text: str) -> dict[str, np.ndarray | int]:
             raise InputError(f"cannot read {part.strip()!r} in the point: write name=[numbers], "
                              "e.g. 'z=[1, 2, 3]; y=[0, 1, 0]'")
         name, value = match.groups()
+        name = _NAMES.get(name, name)
         if name in point:
             raise InputError(f"{name} is given twice in the point")
         point[name] = _integer(name, value) if name in _INTEGER_NAMES else _vector(name, value)
@@ -134,8 +137,11 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         elif name in SCALARS:
             if point[name].shape != (1,):
                 raise InputError(f"{name} is one number, got {point[name].size}")
-            if not point[name][0] > 0:
-                raise InputError(f"{name} = {point[name][0]:g}: the temperature must be positive")
+            value = point[name][0]
+            if name == "T" and not value > 0:
+                raise InputError(f"T = {value:g}: the temperature must be positive")
+            if name == "eps" and not 0 <= value < 1:
+                raise InputError(f"eps = {value:g}: the label smoothing ε must be in [0, 1)")
         elif point[name].shape != (n,):
             raise InputError(f"{name} has {point[name].size} entries but there are {n} classes")
     if "S" in point and (point["S"] <= 0).any():
@@ -175,6 +181,8 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     shown = dict(point)
     if "z" in point:
         shown["S"] = softmax(logits(values))[0]
+    if "eps" in point:
+        shown["q"] = smoothed_labels(values)[0]
     return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
 
 
@@ -193,5 +201,6 @@ def _instantiated_for(d, point):
 def _example(names, n: int) -> str:
     samples = {"z": "[" + ", ".join(["0.5"] * n) + "]",
                "y": "[" + ", ".join(["1"] + ["0"] * (n - 1)) + "]",
-               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1", "T": "2"}
+               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1", "T": "2",
+               "eps": "0.1"}
     return "; ".join(f"{name}={samples[name]}" for name in names)

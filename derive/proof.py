@@ -39,7 +39,8 @@ import sympy as sp
 from .errors import StepError
 from .functions import S, logit, softmax
 from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_of,
-                      recognise_softmax_outputs, softmax_sums_to_one, split_sums, sum_delta)
+                      recognise_softmax_outputs, smoothed_labels_defined, softmax_sums_to_one,
+                      split_sums, sum_delta)
 from .rewrite import apply_assumption
 
 __all__ = ["Reduction", "Proof", "reduce", "closed_form_problem", "prove_steps",
@@ -120,6 +121,8 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
         return e
 
     e = expr
+    if problem.smoothing is not None:
+        e = apply("definition", lambda x: smoothed_labels_defined(x, problem), e)
     if problem.softmax_of is not None:
         # Σ_k S_k = 1 where the softmax outputs are summed as written, before S is defined.
         e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), sums(e))

@@ -37,7 +37,9 @@ class Assumption:
     """A stated hypothesis that a rewriting step uses, e.g. ``Σ_k y_k = 1``.
 
     ``quantity`` is the SymPy expression the assumption fixes and ``value`` its value;
-    ``text`` and ``latex`` are how every output format prints it.
+    ``text`` and ``latex`` are how every output format prints it.  ``implies`` lists
+    other ``(quantity, value)`` pairs that follow from it by definition (Σ_k y_k = 1
+    gives Σ_k q_k = 1 for smoothed labels q).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Assumption:
     value: sp.Expr
     text: str
     latex: str
+    implies: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
 
 
 def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Sequence[sp.Symbol],
@@ -139,7 +142,7 @@ def apply_assumption(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
     >>> apply_assumption(sp.Symbol("s") * total - 1, one)
     s - 1
     """
-    return expr.xreplace({assumption.quantity: assumption.value})
+    return expr.xreplace({assumption.quantity: assumption.value, **dict(assumption.implies)})
 
 
 def concrete_symbols(expr: sp.Expr) -> set[sp.Symbol]:

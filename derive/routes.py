@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .catalog import get_target
-from .functions import S, c, i, j, k, log_softmax, softmax, y, z
+from .functions import S, c, i, j, k, log_softmax, q, smoothed, softmax, y, z
 from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax,
                       merge_cases, quotient_rule, ranges_of, recognise_softmax_outputs,
                       split_sums, sum_delta)
@@ -125,7 +125,9 @@ def _cross_entropy_grad(problem, n) -> list[Step]:
 
 
 def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
-    loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, n))
+    """Also the route with smoothed labels q = (1 − ε) y + ε/N: the same steps in q."""
+    labels = y if problem.smoothing is None else q
+    loss = -sp.Sum(labels[k] * sp.log(S[k]), (k, 1, n))
     start = sp.Derivative(loss, z[j])
     inside = linearity(start, depends=(S,))
     lemma, lemma_conditions = _lemma(k, n)
@@ -134,9 +136,11 @@ def _softmax_cross_entropy_grad(problem, n) -> list[Step]:
     used = []
     picked = tidy(sum_delta(split, ranges_of(problem.indices, n), used))
     assumption = problem.assumptions[0]
+    definitions = (() if problem.smoothing is None
+                   else ((q[k], smoothed(y, k, n, problem.smoothing)),))
     return [
         Step(start, "definition of the cross-entropy", "definition",
-             facts=((sp.Symbol("L"), loss), _softmax_definition(k, n))),
+             facts=((sp.Symbol("L"), loss), _softmax_definition(k, n), *definitions)),
         Step(inside, "linearity of the derivative", "linearity"),
         Step(substituted, "log-softmax Jacobian", "lemma", facts=(lemma,),
              conditions=lemma_conditions),
@@ -168,6 +172,7 @@ ROUTES = {
     "softmax-cross-entropy-grad": _softmax_cross_entropy_grad,
     "sparse-softmax-cross-entropy-grad": _sparse_softmax_cross_entropy_grad,
     "temperature-softmax-jacobian": _temperature_softmax_jacobian,
+    "label-smoothing-cross-entropy-grad": _softmax_cross_entropy_grad,
 }
 
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from .errors import StepError
 from .functions import S, expand_sums, family_symbols, instantiate, softmax
-from .indexed import Condition, evaluate_derivatives
+from .indexed import Condition, evaluate_derivatives, smoothed_labels_defined
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 from .rewrite import Assumption, exponentials_as_products
 
@@ -130,6 +130,8 @@ class Concrete:
                 e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
                               lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n,
                                                 self.problem.temperature))
+            if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
+                e = smoothed_labels_defined(e, self.problem)
             self._prepared[expr] = evaluate_derivatives(expand_sums(e))
         return self._prepared[expr]
 

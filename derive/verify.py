@@ -272,8 +272,9 @@ class _Sampler:
                   else rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n))).round(2)
         if assumes:   # the rounded labels must still sum to one
             self.y[:, -1] = 1.0 - self.y[:, :-1].sum(axis=1)
-        low, high = SCALARS["T"]
-        self.T = rng.uniform(low, high, size=NUMERIC_POINTS).round(2)
+        self.scalars = {name: rng.uniform(low, high, size=NUMERIC_POINTS).round(2)
+                        for name, (low, high) in SCALARS.items()}
+        self.T = self.scalars["T"]
         self.uses_z = problem.softmax_of is not None
         self.scaled = problem.temperature is not None   # e_m = exp(z_m/T), u_m = z_m/T
 
@@ -282,8 +283,8 @@ class _Sampler:
 
     def column(self, symbol: sp.Symbol) -> np.ndarray:
         """The values of one concrete symbol (``e_2``, ``S_1``, ``y_3``, ``T``) at every point."""
-        if symbol.name == "T":
-            return self.T
+        if symbol.name in self.scalars:
+            return self.scalars[symbol.name]
         name, _, m = symbol.name.rpartition("_")
         column = int(m) - 1
         u = self.z[:, column] / self.T if self.scaled else self.z[:, column]
@@ -296,8 +297,8 @@ class _Sampler:
         def decimal(x: float) -> mpmath.mpf:
             return mpmath.mpf(str(float(x)))
 
-        if symbol.name == "T":
-            return sp.Float(decimal(self.T[row]), _DIGITS)
+        if symbol.name in self.scalars:
+            return sp.Float(decimal(self.scalars[symbol.name][row]), _DIGITS)
         name, _, m = symbol.name.rpartition("_")
         column = int(m) - 1
         u = decimal(self.z[row, column])
@@ -317,8 +318,8 @@ class _Sampler:
             shown["S"] = self.S[row].tolist()
         if "y" in inputs:
             shown["y"] = self.y[row].tolist()
-        if "T" in inputs:
-            shown["T"] = float(self.T[row])
+        for name in self.scalars.keys() & set(inputs):
+            shown[name] = float(self.scalars[name][row])
         return shown
 
 
@@ -404,7 +405,9 @@ def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
 def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler) -> str:
     """The usual mistakes, recognised from the values at the sample points."""
     ok = np.isfinite(truth).all(axis=1) & np.isfinite(claimed).all(axis=1)
-    scalars = {"T": sampler.T[ok]} if problem.temperature is not None else None
+    scalars = {name: sampler.scalars[name][ok] for name in SCALARS if name in problem.inputs}
+    if problem.smoothing is not None:
+        scalars["y"] = sampler.y[ok]
     diagnosis = diagnose_values(problem, n, truth[ok], claimed[ok], scalars)
     if diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1:
         return _only_target_class(problem, n, mechanical, expr, seed) or diagnosis
@@ -418,14 +421,29 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
     Entries are in the order of the target's indices (row-major for a Jacobian).
     Symmetric results are not called transposed: for them a transposition is invisible.
     ``scalars`` gives the scalar inputs at each point (the temperature T), so that a
-    factor that varies with them (a forgotten 1/T) is named.
+    factor that varies with them (a forgotten 1/T) is named; with the label smoothing
+    ``eps`` it also has the labels ``y``, so that a wrong smoothed label is named.
     """
     def close(a, b) -> bool:
         return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
 
     if close(C, -E):
         return "the sign is flipped: your formula is the negative of the derivative"
-    for name, values in (scalars or {}).items():
+    scalars = dict(scalars or {})
+    labels = scalars.pop("y", None)
+    if labels is not None and "eps" in scalars:   # label smoothing: which part of q is off?
+        e = scalars["eps"][:, None]
+        q = (1 - e) * labels + e / n
+        if close(C - E, q - labels):
+            return ("your formula is the gradient without label smoothing (S − y); with "
+                    "smoothed labels it is S − q, q = (1 − ε) y + ε/N")
+        if close(C - E, np.broadcast_to(e / n, E.shape)):
+            return "the uniform part ε/N of the smoothed labels q = (1 − ε) y + ε/N is missing"
+        if close(C - E, np.broadcast_to(e / n - e, E.shape)):
+            return "the uniform part of the smoothed labels is ε/N, not ε"
+    for name, values in scalars.items():
+        if name != "T":   # a factor T^p; the smoothing ε is not a factor
+            continue
         for power in (1, -1, 2, -2):
             if close(C, E * (values ** power)[:, None]):
                 shown = {1: name, -1: f"1/{name}", 2: f"{name}²", -2: f"1/{name}²"}[power]

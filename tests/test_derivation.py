@@ -10,7 +10,7 @@ from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
 from derive.derivation import MAX_CLASSES, validate_classes
 from derive.errors import InputError, RewriteError, StepError
-from derive.functions import S, T, c, cross_entropy, i, instantiate, j, k, softmax, y, z
+from derive.functions import S, T, c, q, cross_entropy, i, instantiate, j, k, softmax, y, z
 
 delta = sp.KroneckerDelta
 
@@ -23,6 +23,7 @@ TEXTBOOK = {
     "softmax-cross-entropy-grad": S[j] - y[j],
     "sparse-softmax-cross-entropy-grad": S[j] - delta(j, c),
     "temperature-softmax-jacobian": S[i] * (delta(i, j) - S[j]) / T,
+    "label-smoothing-cross-entropy-grad": S[j] - q[j],
 }
 ALL = [(name, n) for name in TEXTBOOK for n in range(2, 9)]
 
@@ -61,10 +62,19 @@ def test_softmax_cross_entropy_general_form_and_assumption(n):
     assert "Σ_k y_k = 1" in d.assumptions[0].text
 
 
-@pytest.mark.parametrize("name", [t for t in TEXTBOOK if t != "softmax-cross-entropy-grad"])
+@pytest.mark.parametrize("name", [t for t in TEXTBOOK if t not in (
+    "softmax-cross-entropy-grad", "label-smoothing-cross-entropy-grad")])
 def test_other_targets_hold_without_assumptions(name):
     d = derivation(name, 3, check=False)
     assert d.assumptions == () and same(d.general, d.result)
+
+
+def test_label_smoothing_uses_labels_that_sum_to_one():
+    d = derivation("label-smoothing-cross-entropy-grad", 3, check=False)
+    total = sp.Sum(q[k], (k, 1, 3))
+    assert same(d.general, S[j] * total - q[j]) and same(d.result, S[j] - q[j])
+    assert [a.name for a in d.assumptions] == ["labels-sum-to-one"]
+    assert "Σ_k q_k = 1" in d.assumptions[0].text
 
 
 def test_the_mechanical_derivative_is_raw_sympy_output():

@@ -219,3 +219,30 @@ def test_temperature_functions(function, verdict, detail):
     if detail:
         assert detail in v.diagnosis
         assert "T=" in v.counterexample.describe()
+
+
+def smoothed_gradient(z, y, eps):
+    e = np.exp(z - z.max())
+    return e / e.sum() - ((1 - eps) * y + eps / len(z))
+
+
+def smoothed_from_q(S, q):
+    return S - q
+
+
+def smoothing_forgotten(z, y, eps):
+    e = np.exp(z - z.max())
+    return e / e.sum() - y
+
+
+@pytest.mark.parametrize("function, verdict, detail", [
+    (smoothed_gradient, "holds", None),
+    (smoothed_from_q, "holds", None),    # S and q are computed for the function
+    (smoothing_forgotten, "fails", "the gradient without label smoothing"),
+])
+def test_label_smoothing_functions(function, verdict, detail):
+    v = verify(function, against="label-smoothing-cross-entropy-grad", classes=5)
+    assert v.verdict == verdict, v.diagnosis
+    assert [a.name for a in v.assumptions] == ["labels-sum-to-one"]
+    if detail:
+        assert detail in v.diagnosis and "eps=" in v.counterexample.describe()

@@ -50,6 +50,9 @@ def test_parse_point_rejects(text, message):
     ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=0", "temperature must be positive"),
     ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=-2", "temperature must be positive"),
     ("temperature-softmax-jacobian", "z=[1, 2, 3]; T=[1, 2]", "T is one number"),
+    ("label-smoothing-cross-entropy-grad", "z=[1, 2, 3]; y=[0, 1, 0]", "missing eps"),
+    ("label-smoothing-cross-entropy-grad", "z=[1, 2, 3]; y=[0, 1, 0]; eps=1", "in \\[0, 1\\)"),
+    ("label-smoothing-cross-entropy-grad", "z=[1, 2, 3]; y=[0, 1, 0]; ε=-0.1", "in \\[0, 1\\)"),
 ])
 def test_evaluate_rejects(target, point, message):
     with pytest.raises(InputError, match=message):
@@ -93,3 +96,12 @@ def test_temperature_at_extreme_logits_is_finite():
     e = evaluate(derivation("temperature-softmax-jacobian", 3, check=False),
                  parse_point("z=[1e4, -1e4, 0]; T=0.25"))
     assert np.isfinite(e.value).all() and e.agrees
+
+
+@pytest.mark.parametrize("spelling", ["eps", "ε", "epsilon"])
+def test_label_smoothing_at_a_point(spelling):
+    e = evaluate(derivation("label-smoothing-cross-entropy-grad", 4, check=False),
+                 parse_point(f"z=[1, 2, 3, 4]; y=[0, 1, 0, 0]; {spelling}=0.2"))
+    np.testing.assert_allclose(e.point["q"], [0.05, 0.85, 0.05, 0.05])
+    np.testing.assert_allclose(e.value, e.point["S"] - e.point["q"])
+    assert e.agrees and not e.general

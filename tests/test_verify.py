@@ -14,6 +14,7 @@ from derive.verify import verify
 J, LJ, CE, SCE, SP = ("softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
                       "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
 TJ = "temperature-softmax-jacobian"
+LS = "label-smoothing-cross-entropy-grad"
 
 NEGATED = "sign is flipped"
 FACTOR = "constant factor"
@@ -139,6 +140,18 @@ TABLE = [
     ("S_i*(1 - S_j)/T", TJ, 3, "fails", DIAGONAL),
     ("diag(softmax(z)) - S Sᵀ", TJ, 3, "error", "read for this target.s S only"),
     ("S_i*(δ_ij - S_j)/T", J, 3, "error", "unknown symbol T"),
+# ---- label smoothing: q = (1 − ε) y + ε/N ----------------------------------------
+    ("S - q", LS, 3, "holds", UNDER),
+    ("S_j - q_j", LS, "N", "holds", UNDER),
+    ("S - (1 - ε) y - ε/N", LS, 4, "holds", UNDER),
+    ("S - (1-eps)*y - eps/N", LS, "N", "holds", UNDER),
+    ("S_j Σ_k q_k - q_j", LS, 3, "holds", None),
+    (r"S_j - (1 - \varepsilon) y_j - \frac{\epsilon}{N}", LS, 3, "holds", UNDER),
+    ("S - y", LS, 3, "fails", "the gradient without label smoothing"),
+    ("S - (1 - ε) y", LS, 3, "fails", "the uniform part ε/N"),
+    ("S - (1 - ε) y - ε", LS, 3, "fails", "is ε/N, not ε"),
+    ("q - S", LS, 3, "fails", NEGATED),
+    ("S_j - q_j", SCE, 3, "error", "variable of label-smoothing-cross-entropy-grad only"),
     # ---- found by review: each once read wrongly -------------------------------------
     (r"-\frac{4 y_j}{S_j} / \frac{2}{2}", CE, 3, "fails", FACTOR),   # a fraction is one value
     ("S_i (δ_ij - S_j) + log(exp(z_i)) - z_i", J, 3, "holds", None),   # z is real
@@ -176,7 +189,7 @@ def test_claims(claim, target, classes, verdict, detail):
 
 def test_the_table_is_large_and_covers_every_target():
     assert len(TABLE) >= 60
-    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP, TJ}
+    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP, TJ, LS}
 
 
 def test_a_counterexample_is_readable_and_recomputed():

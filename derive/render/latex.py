@@ -25,6 +25,8 @@ __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "step
 
 
 def _subscript(name: str) -> str:
+    if name == "eps":   # the label smoothing ε
+        return r"\varepsilon"
     base, _, tail = name.rpartition("_")
     if not base:
         return name

@@ -171,16 +171,19 @@ def _numbers(values) -> str:
 
 
 def _evaluation_lines(d, e) -> list[str]:
-    scalars = d.problem.temperature is not None and ("T",) or ()
+    scalars = ("T", "eps")
     given = "; ".join(f"{k}={_numbers(v) if k not in scalars else f'{v[0]:.6g}'}"
                       if hasattr(v, '__len__') else f"{k}={v}"
-                      for k, v in e.point.items() if k != "S" or "z" not in e.point)
+                      for k, v in e.point.items()
+                      if (k != "S" or "z" not in e.point) and k != "q")
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),
              None)
     lines = [f"  at {given}" + (f" ({d.classes} = {n}):" if d.symbolic else ":")]
     if "z" in e.point:
         argument = "z/T" if d.problem.temperature is not None else "z"
         lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
+    if "q" in e.point:
+        lines.append(f"    q = (1 − ε) y + ε/N = {_numbers(e.point['q'])}")
     lines += [f"    note: {note}" for note in e.notes]
     if e.value.ndim == 2:
         lines.append(f"    {text(d.lhs)} =")

@@ -33,6 +33,9 @@ class TextPrinter(StrPrinter):
     def _print_Indexed(self, expr):
         return f"{self._print(expr.base)}_{''.join(self._print(x) for x in expr.indices)}"
 
+    def _print_Symbol(self, expr):
+        return {"eps": "ε"}.get(expr.name, expr.name)
+
     def _print_IndexedBase(self, expr):
         return str(expr.label)
 
