@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import UnknownTargetError
-from .functions import S, T, c, cross_entropy, eps, i, j, k, log_softmax, q, smoothed, softmax, y, z
+from .functions import S, T, binary_cross_entropy, c, cross_entropy, eps, i, j, k, log_softmax, q, smoothed, softmax, y, z
 from .rewrite import Assumption
 
 __all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one"]
@@ -65,6 +65,8 @@ class Problem:
         temperature: the symbol ``T`` when ``S`` stands for ``softmax(z/T)``.
         smoothing: the symbol ``ε`` when the labels are smoothed, ``q = (1 − ε) y + ε/N``:
             ``q`` in a result stands for that.
+        sigmoid_of: the logits when results are written through ``σ(z_x)`` (elementwise
+            sigmoid outputs, no softmax).
     """
 
     name: sp.Expr
@@ -78,6 +80,7 @@ class Problem:
     classes: int | sp.Symbol = 3
     temperature: sp.Symbol | None = None
     smoothing: sp.Symbol | None = None
+    sigmoid_of: sp.IndexedBase | None = None
 
     @property
     def indices(self) -> tuple[sp.Symbol, ...]:
@@ -103,6 +106,8 @@ class Target:
     reference: str
     layout: str
     route: str = ""  # the textbook route in derive.routes; "" means the target's own name
+    min_classes: int = 2  # N = 1 makes sense where the outputs are independent
+    unit: str = "classes"  # what N counts, in headings ("outputs" for independent sigmoids)
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
@@ -152,6 +157,13 @@ def _label_smoothing_cross_entropy_grad(n):
                    assumptions=(labels_sum_to_one(n, eps),), classes=n, smoothing=eps)
 
 
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
+def _sigmoid_binary_cross_entropy_grad(n):
+    return Problem(name=sp.Symbol("L"), function=binary_cross_entropy(y, z, n),
+                   output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"),
+                   softmax_of=None, sigmoid_of=z, classes=n)
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
@@ -178,6 +190,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "labels, with respect to the logits z",
            _label_smoothing_cross_entropy_grad, "label_smoothing_cross_entropy",
            "entry j = ∂L/∂z_j"),
+    Target("sigmoid-binary-cross-entropy-grad", "sigmoid binary cross-entropy gradient",
+           "gradient of L = −Σ_k [y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))], N independent "
+           "sigmoid outputs (N = 1: the binary case), with respect to the logits z",
+           _sigmoid_binary_cross_entropy_grad, "sigmoid_binary_cross_entropy",
+           "entry j = ∂L/∂z_j", min_classes=1, unit="outputs"),
 )}
 
 

@@ -153,6 +153,9 @@ class _Reader:
         name = ALIASES.get(node.name, node.name)
         if name == "q" and "q" in self.families:   # the smoothed labels, not an index
             return self.family_entry(node, q)
+        if name == "S" and self.problem.sigmoid_of is not None:   # ŷ = σ(z), the output
+            v = self.family_entry(node, z)
+            return _Value(1 / (1 + sp.exp(-v.expr)), v.shape)
         if name == "q" and node.sub:
             raise InputError("q, the smoothed labels, is a variable of "
                              "label-smoothing-cross-entropy-grad only")

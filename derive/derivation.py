@@ -27,7 +27,7 @@ import sympy as sp
 from .catalog import Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
 from .functions import family_symbols, instantiate, k
-from .indexed import in_smoothed_labels, ranges_of
+from .indexed import in_smoothed_labels, ranges_of, recognise_sigmoid
 from .matrices import MatrixForm, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .routes import route
@@ -121,8 +121,9 @@ class Derivation:
         return sp.Derivative(self.problem.name, self.problem.wrt[self.problem.wrt_index])
 
 
-def validate_classes(classes: object) -> int | sp.Symbol:
-    """``classes`` as an int in 2..MAX_CLASSES or as a symbol, or an :class:`InputError`.
+def validate_classes(classes: object, minimum: int = 2) -> int | sp.Symbol:
+    """``classes`` as an int in ``minimum``..MAX_CLASSES or as a symbol, or an
+    :class:`InputError` (``minimum`` is 1 for targets with independent outputs).
 
     A symbolic number of classes is one ASCII letter (``"N"``, ``"M"``), the word
     ``"symbolic"`` (meaning ``N``) or a SymPy symbol; it becomes the symbol of that name
@@ -146,8 +147,8 @@ def validate_classes(classes: object) -> int | sp.Symbol:
         return _symbol_for_classes(classes)
     if isinstance(classes, bool) or not isinstance(classes, int):
         raise InputError(f"number of classes must be an integer, got {classes!r}")
-    if classes < 2:
-        raise InputError(f"number of classes must be at least 2, got {classes}")
+    if classes < minimum:
+        raise InputError(f"number of classes must be at least {minimum}, got {classes}")
     if classes > MAX_CLASSES:
         raise InputError(f"number of classes must be at most {MAX_CLASSES}, got {classes}")
     return classes
@@ -193,7 +194,8 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     >>> derivation("softmax-cross-entropy-grad", classes=4).result
     S[j] - y[j]
     """
-    name, n = get_target(target).name, validate_classes(classes)
+    found = get_target(target)
+    name, n = found.name, validate_classes(classes, found.min_classes)
     if isinstance(n, sp.Symbol):
         return _symbolic_derivation(name, n, check, steps, seed)
     return _derivation(name, n, check, steps, seed)
@@ -391,7 +393,9 @@ def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
         entry = recognise_softmax(
             entry, logits, family_symbols("S", n),
             sp.Add(*(sp.exp(u) for u in logits)))
-    if "y" in problem.inputs:
+    if problem.sigmoid_of is not None:
+        entry = recognise_sigmoid(entry, family_symbols(str(problem.sigmoid_of), n))
+    if "y" in problem.inputs and problem.sigmoid_of is None:   # no sums in σ(z_j) − y_j
         from .functions import q, y
         labels, family = family_symbols("y", n), y
         if problem.smoothing is not None:

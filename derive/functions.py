@@ -19,6 +19,7 @@ import sympy as sp
 
 __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
+    "sigmoid", "binary_cross_entropy",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
     "to_indexed", "expand_sums",
 ]
@@ -83,6 +84,34 @@ def smoothed(labels: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
     eps/3 + (1 - eps)*y[k]
     """
     return (1 - smoothing) * labels[index] + smoothing / n
+
+
+class sigmoid(sp.Function):
+    """The logistic function ``σ(x) = 1/(1 + e^{−x})``, kept whole so that results print
+    ``σ(z_j)``.  It has no derivative rule of its own: everything that differentiates it
+    writes it out first (``rewrite(sp.exp)``), so σ' = σ(1 − σ) is derived, not stored.
+
+    >>> sigmoid(z[j]).rewrite(sp.exp)
+    1/(1 + exp(-z[j]))
+    """
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _numpycode(self, printer) -> str:
+        # Stable for any finite x: the branch that cannot overflow is chosen (NumPy
+        # evaluates both; the other one's overflow is discarded).
+        x = printer._print(self.args[0])
+        exp, where = printer._module_format("numpy.exp"), printer._module_format("numpy.where")
+        return f"{where}(({x}) >= 0, 1/(1 + {exp}(-({x}))), {exp}({x})/(1 + {exp}({x})))"
+
+
+def binary_cross_entropy(labels: sp.IndexedBase, logits: sp.IndexedBase,
+                         n: int | sp.Symbol) -> sp.Expr:
+    """``L = −Σ_k [y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))]``, σ written out as
+    ``1/(1 + e^{−z_k})``: N independent binary outputs (N = 1 is the binary case)."""
+    p = 1 / (1 + sp.exp(-logits[k]))
+    return -sp.Sum(labels[k] * sp.log(p) + (1 - labels[k]) * sp.log(1 - p), (k, 1, n))
 
 
 def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp.Expr:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import RewriteError
-from .functions import logit, q, smoothed, y
+from .functions import logit, q, sigmoid, smoothed, y, z
 from .rewrite import exponentials_as_products
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
     "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
+    "recognise_sigmoid", "chain_rule_through_sigmoid",
 ]
 
 
@@ -292,6 +293,67 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
     return result
+
+
+def recognise_sigmoid(expr: sp.Expr, logits=None) -> sp.Expr:
+    """Write ``expr`` through ``σ(z_x)``: every ``exp(Σ a_x z_x)`` becomes
+    ``Π (σ_x/(1 − σ_x))^{a_x}`` (as ``e^{z} = σ(z)/(1 − σ(z))``), then cancelled.
+
+    ``logits`` are the concrete symbols ``z_1 … z_N``; without them the logits are the
+    entries ``z[x]`` of index notation.
+
+    Raises:
+        RewriteError: when an exponential remains (not a function of the σ(z_x) alone).
+
+    >>> from derive.functions import j
+    >>> dL = -(1 - sp.exp(-z[j]) / (1 + sp.exp(-z[j])))
+    >>> recognise_sigmoid(dL)
+    -sigmoid(z[j])
+    """
+    members = set(logits or ())
+
+    def odds(term: sp.Expr) -> sp.Expr | None:
+        if term in members or (logits is None and isinstance(term, sp.Indexed)
+                                and term.base == z):
+            s = sigmoid(term)
+            return s / (1 - s)
+        return None
+
+    replaced = exponentials_as_products(sp.expand(expr), odds)
+    result = sp.expand(sp.cancel(sp.together(replaced)))
+    if result.has(sp.exp):
+        raise RewriteError(f"cannot write {sp.sstr(expr)} through σ(z) alone")
+    return result
+
+
+def chain_rule_through_sigmoid(expr: sp.Expr, derivative: sp.Expr) -> sp.Expr:
+    """Evaluate every ``∂f(σ(z_x))/∂z_y`` as ``f'(σ(z_x)) · σ'(z_x) · ∂z_x/∂z_y``, with
+    ``derivative`` the expression of ``σ'`` in ``σ`` at a placeholder argument ``_x``
+    (derived by the caller from ``σ(x) = 1/(1 + e^{−x})``).
+
+    >>> from derive.functions import j, k
+    >>> x = sp.Symbol("_x")
+    >>> chain_rule_through_sigmoid(sp.Derivative(sp.log(sigmoid(z[k])), z[j]),
+    ...                            sigmoid(x) * (1 - sigmoid(x)))
+    (1 - sigmoid(z[k]))*KroneckerDelta(j, k)
+    """
+    placeholder, s = sp.Symbol("_x"), sp.Dummy("s")
+
+    def chain(d: sp.Derivative) -> sp.Expr:
+        (variable, _count), = d.variable_count
+        inner = [a for a in d.expr.atoms(sigmoid)]
+        if len(inner) != 1:
+            return d
+        (outer,) = inner
+        f = d.expr.xreplace({outer: s})
+        if f.has(variable):
+            return d
+        # f'(s)·σ'(x) cancelled as a rational function of s = σ(x): log(1 − σ) gives −σ.
+        slope = derivative.xreplace({sigmoid(placeholder): s})
+        return (sp.cancel(sp.diff(f, s) * slope).xreplace({s: outer})
+                * sp.diff(outer.args[0], variable))
+
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), chain)
 
 
 def smoothed_labels_defined(expr: sp.Expr, problem) -> sp.Expr:

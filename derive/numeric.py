@@ -21,7 +21,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 __all__ = [
-    "softmax", "log_softmax", "REFERENCES", "Comparison", "CheckReport",
+    "softmax", "log_softmax", "sigmoid", "REFERENCES", "Comparison", "CheckReport",
     "lambdify_entries", "finite_differences", "compare", "sample_points",
 ]
 
@@ -37,6 +37,13 @@ def softmax(z: np.ndarray) -> np.ndarray:
     shifted = z - z.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """``1/(1 + e^{−z})`` elementwise, stable for any finite z (no overflow, and full
+    relative precision for very negative z)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -63,6 +70,10 @@ REFERENCES: dict[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]] = {
     # The family L_c = −log S_c for every class c at once.
     "sparse_softmax_cross_entropy": lambda v: -log_softmax(v["z"]),
     "temperature_softmax": lambda v: softmax(logits(v)),
+    # N independent outputs: Σ_k softplus(z_k) − y_k z_k, stably (log1p of e^{−|z|}).
+    "sigmoid_binary_cross_entropy": lambda v: (
+        np.maximum(v["z"], 0) + np.log1p(np.exp(-np.abs(v["z"]))) - v["y"] * v["z"]
+    ).sum(axis=-1, keepdims=True),
     "label_smoothing_cross_entropy":
         lambda v: -(smoothed_labels(v) * log_softmax(v["z"])).sum(axis=-1, keepdims=True),
 }
@@ -102,9 +113,9 @@ def entry_arguments(values: Mapping[str, np.ndarray], n: int,
         if name in SCALARS:
             args.append(SCALAR_SYMBOLS[name])
             arrays.append(v)
-        elif name == "z" and not raw:
-            args += family_symbols("S", n)
-            arrays += list(softmax(logits(values)).T)
+        elif name == "z" and not raw:   # S = softmax(z) stably; z too, for σ(z_k)
+            args += family_symbols("S", n) + family_symbols("z", n)
+            arrays += list(softmax(logits(values)).T) + list(v.T)
         else:
             args += family_symbols(name, n)
             arrays += list(v.T)

@@ -9,7 +9,7 @@ The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)
 
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
 nesting; a number has at most 30 digits.  Any other character than ASCII letters, digits,
-the operators and the documented mathematical characters (``− · × δ Σ ŷ ᵀ ε``) is an error.
+the operators and the documented mathematical characters (``− · × δ Σ ŷ ᵀ ε σ``) is an error.
 
 >>> parse("S_i (δ_ij − S_j)")  # doctest: +NORMALIZE_WHITESPACE
 Mul(left=Name(name='S', sub=('i',), pos=0),
@@ -37,7 +37,8 @@ FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "Krone
 
 # The documented mathematical characters, and what they stand for.
 _UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",
-            "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "ᵀ": "ᵀ", "ε": "eps"}
+            "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "ᵀ": "ᵀ", "ε": "eps",
+            "σ": "sigmoid"}
 
 
 class ParseError(InputError):
@@ -190,7 +191,7 @@ def _tokens(text: str) -> list[_Token]:
             pos += len(operator)
             continue
         raise ParseError(f"unexpected character {ch!r} at column {pos + 1}; formulas use ASCII "
-                         "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε · × (see "
+                         "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε σ · × (see "
                          "docs/notation.md)")
     out.append(_Token("end", "", len(text)))
     return out

@@ -21,7 +21,7 @@ import numpy as np
 from .errors import InputError
 from .functions import instantiate
 from .numeric import (FD_ATOL, FD_RTOL, REFERENCES, SCALARS, entry_arguments, finite_differences,
-                      lambdify_entries, logits, smoothed_labels, softmax)
+                      lambdify_entries, logits, sigmoid, smoothed_labels, softmax)
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
 
@@ -179,7 +179,9 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     agrees = bool(np.isfinite(value).all()
                   and (np.abs(value - fd) <= FD_ATOL + FD_RTOL * scale).all())
     shown = dict(point)
-    if "z" in point:
+    if "z" in point and problem.sigmoid_of is not None:
+        shown["σ(z)"] = sigmoid(point["z"])
+    elif "z" in point:
         shown["S"] = softmax(logits(values))[0]
     if "eps" in point:
         shown["q"] = smoothed_labels(values)[0]

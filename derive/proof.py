@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import StepError
-from .functions import S, logit, softmax
+from .functions import S, logit, sigmoid, softmax
 from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_of,
-                      recognise_softmax_outputs, smoothed_labels_defined, softmax_sums_to_one,
+                      recognise_sigmoid, recognise_softmax_outputs, smoothed_labels_defined, softmax_sums_to_one,
                       split_sums, sum_delta)
 from .rewrite import apply_assumption
 
@@ -121,6 +121,8 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
         return e
 
     e = expr
+    if problem.sigmoid_of is not None:   # σ(x) = 1/(1 + e^{−x}), written out
+        e = apply("definition", lambda x: x.rewrite(sigmoid, sp.exp) if x.has(sigmoid) else x, e)
     if problem.smoothing is not None:
         e = apply("definition", lambda x: smoothed_labels_defined(x, problem), e)
     if problem.softmax_of is not None:
@@ -134,6 +136,8 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
                   lambda x: recognise_softmax_outputs(x, problem.softmax_of, S, n,
                                                       problem.temperature), e)
         e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), e)
+    if problem.sigmoid_of is not None:
+        e = apply("recognise-sigmoid", recognise_sigmoid, e)
     e = apply("delta-substitution", lambda x: delta_substitution(x, order), e)
     if case_ is not None:
         p, q, equal = case_
@@ -164,6 +168,8 @@ def closed_form_problem(expr: sp.Expr, problem) -> str | None:
         return "a derivative remains"
     if problem.softmax_of is not None and expr.has(problem.softmax_of):
         return f"the logits {problem.softmax_of} remain"
+    if problem.sigmoid_of is not None and expr.has(sp.exp):
+        return "an exponential remains"
     for s in expr.atoms(sp.Sum):
         if len(s.limits) != 1:
             return f"the multiple sum {sp.sstr(s)} remains"

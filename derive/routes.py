@@ -16,10 +16,10 @@ from __future__ import annotations
 import sympy as sp
 
 from .catalog import get_target
-from .functions import S, c, i, j, k, log_softmax, q, smoothed, softmax, y, z
-from .indexed import (case, differentiate, evaluate_derivatives, linearity, log_of_softmax,
-                      merge_cases, quotient_rule, ranges_of, recognise_softmax_outputs,
-                      split_sums, sum_delta)
+from .functions import S, c, i, j, k, log_softmax, q, sigmoid, smoothed, softmax, y, z
+from .indexed import (case, chain_rule_through_sigmoid, differentiate, evaluate_derivatives,
+                      linearity, log_of_softmax, merge_cases, quotient_rule, ranges_of,
+                      recognise_sigmoid, recognise_softmax_outputs, split_sums, sum_delta)
 from .rewrite import apply_assumption, tidy
 from .steps import Step
 
@@ -75,6 +75,34 @@ def _temperature_softmax_jacobian(problem, n) -> list[Step]:
         Step(derived, "derivative of z_k/T", "differentiate"),
         Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
              conditions=tuple(used)),
+    ]
+
+
+def _sigmoid_binary_cross_entropy_grad(problem, n) -> list[Step]:
+    """Linearity, the chain rule through σ with σ' = σ(1 − σ) (derived here from
+    σ(x) = 1/(1 + e^{−x})), the Kronecker delta, and multiplying out."""
+    x = sp.Symbol("_x")
+    slope = recognise_sigmoid(sp.diff(1 / (1 + sp.exp(-x)), x), (x,))   # σ' in σ
+    loss = -sp.Sum(y[k] * sp.log(sigmoid(z[k])) + (1 - y[k]) * sp.log(1 - sigmoid(z[k])),
+                   (k, 1, n))
+    start = sp.Derivative(loss, z[j])
+    inside = linearity(start)
+    chained = chain_rule_through_sigmoid(inside, slope)
+    # δ_jk as a factor of the summand, so that the Kronecker delta can pick the term k = j.
+    gathered = chained.replace(lambda e: isinstance(e, sp.Sum),
+                               lambda e: sp.Sum(sp.factor_terms(e.function), *e.limits))
+    used = []
+    picked = sum_delta(gathered, ranges_of(problem.indices, n), used)
+    shown = sp.Symbol("x")
+    return [
+        Step(start, "definition of the binary cross-entropy", "definition",
+             facts=((sp.Symbol("L"), loss), (sigmoid(shown), 1 / (1 + sp.exp(-shown))))),
+        Step(inside, "linearity of the derivative", "linearity"),
+        Step(gathered, "chain rule through the sigmoid", "chain-rule",
+             facts=((sp.Derivative(sigmoid(shown), shown), tidy(slope.xreplace({x: shown}))),)),
+        Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
+        Step(tidy(picked), "multiply out", "expand"),
     ]
 
 
@@ -173,6 +201,7 @@ ROUTES = {
     "sparse-softmax-cross-entropy-grad": _sparse_softmax_cross_entropy_grad,
     "temperature-softmax-jacobian": _temperature_softmax_jacobian,
     "label-smoothing-cross-entropy-grad": _softmax_cross_entropy_grad,
+    "sigmoid-binary-cross-entropy-grad": _sigmoid_binary_cross_entropy_grad,
 }
 
 

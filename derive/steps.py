@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import StepError
-from .functions import S, expand_sums, family_symbols, instantiate, softmax
+from .functions import S, expand_sums, family_symbols, instantiate, sigmoid, softmax
 from .indexed import Condition, evaluate_derivatives, smoothed_labels_defined
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 from .rewrite import Assumption, exponentials_as_products
@@ -130,6 +130,7 @@ class Concrete:
                 e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
                               lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n,
                                                 self.problem.temperature))
+            e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
                 e = smoothed_labels_defined(e, self.problem)
             self._prepared[expr] = evaluate_derivatives(expand_sums(e))

@@ -29,6 +29,13 @@ def test_list_shows_every_target_with_its_result():
     assert "∂S_i/∂z_j = S_i(δ_ij − S_j)/T" in result.output
 
 
+def test_independent_outputs_allow_one():
+    result = run("show", "sigmoid-binary-cross-entropy-grad", "--classes", "1", "--result-only")
+    assert result.exit_code == 0, result.output
+    assert "N = 1 outputs" in result.output and "∂L/∂z_j = σ(z_j) − y_j" in result.output
+    assert run("show", "sigmoid-binary-cross-entropy-grad", "--classes", "0").exit_code == 2
+
+
 def test_list_json():
     data = json.loads(run("list", "--format", "json").output)
     assert data[0]["target"] == "softmax-jacobian"

@@ -10,7 +10,7 @@ from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
 from derive.derivation import MAX_CLASSES, validate_classes
 from derive.errors import InputError, RewriteError, StepError
-from derive.functions import S, T, c, q, cross_entropy, i, instantiate, j, k, softmax, y, z
+from derive.functions import S, T, c, q, sigmoid, cross_entropy, i, instantiate, j, k, softmax, y, z
 
 delta = sp.KroneckerDelta
 
@@ -24,6 +24,7 @@ TEXTBOOK = {
     "sparse-softmax-cross-entropy-grad": S[j] - delta(j, c),
     "temperature-softmax-jacobian": S[i] * (delta(i, j) - S[j]) / T,
     "label-smoothing-cross-entropy-grad": S[j] - q[j],
+    "sigmoid-binary-cross-entropy-grad": sigmoid(z[j]) - y[j],
 }
 ALL = [(name, n) for name in TEXTBOOK for n in range(2, 9)]
 

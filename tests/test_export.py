@@ -12,7 +12,7 @@ from cli import main
 from derive import TARGETS, derivation
 from derive.errors import DeriveError, InputError
 from derive.export import compile_pdf, format_for, render, render_document, write
-from derive.render.latex import derivation_latex, document_latex, steps_latex
+from derive.render.latex import derivation_latex, document_latex, facts_latex, steps_latex
 from derive.render.markdown import derivation_markdown
 
 SOFTMAX_JACOBIAN_STEPS = r"""\begin{align*}
@@ -33,6 +33,16 @@ def test_symbolic_steps_show_the_range_of_every_sum():
     expected = (SOFTMAX_JACOBIAN_STEPS.replace(r"\sum_{k}", r"\sum_{k=1}^{N}")
                 .replace(r"\le 3", r"\le N"))
     assert steps_latex(derivation("softmax-jacobian", "N", check=False)) == expected
+
+
+def test_long_steps_keep_only_their_numbers_in_the_column():
+    # The binary cross-entropy's formulas are long: reasons would overrun the page.
+    d = derivation("sigmoid-binary-cross-entropy-grad", 3, check=False)
+    block = steps_latex(d)
+    assert r"&& \text{(2)} \\" in block and "linearity" not in block
+    facts = " ".join(facts_latex(d))
+    assert "(2) linearity of the derivative" in facts
+    assert r"(3) chain rule through the sigmoid: $\frac{\partial \sigma(x)}{\partial x}" in facts
 
 
 @pytest.mark.parametrize("fmt, expected", [

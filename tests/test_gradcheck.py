@@ -246,3 +246,28 @@ def test_label_smoothing_functions(function, verdict, detail):
     assert [a.name for a in v.assumptions] == ["labels-sum-to-one"]
     if detail:
         assert detail in v.diagnosis and "eps=" in v.counterexample.describe()
+
+
+def bce_gradient(z, y):
+    return 1 / (1 + np.exp(-z)) - y
+
+
+def bce_gradient_stable(z, y):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)) - y
+
+
+def bce_softmax_by_mistake(z, y):
+    e = np.exp(z - z.max())
+    return e / e.sum() - y
+
+
+@pytest.mark.parametrize("function, classes, verdict, detail", [
+    (bce_gradient_stable, 1, "holds", None),
+    (bce_gradient_stable, 4, "holds", None),
+    (bce_gradient, 3, "holds", None),                   # overflow warning only, finite
+    (bce_softmax_by_mistake, 3, "fails", None),
+])
+def test_binary_cross_entropy_functions(function, classes, verdict, detail):
+    v = verify(function, against="sigmoid-binary-cross-entropy-grad", classes=classes)
+    assert v.verdict == verdict, v.diagnosis

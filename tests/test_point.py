@@ -105,3 +105,17 @@ def test_label_smoothing_at_a_point(spelling):
     np.testing.assert_allclose(e.point["q"], [0.05, 0.85, 0.05, 0.05])
     np.testing.assert_allclose(e.value, e.point["S"] - e.point["q"])
     assert e.agrees and not e.general
+
+
+def test_binary_cross_entropy_at_a_point_with_one_output():
+    e = evaluate(derivation("sigmoid-binary-cross-entropy-grad", 1, check=False),
+                 parse_point("z=[2]; y=[1]"))
+    np.testing.assert_allclose(e.value, [1 / (1 + np.exp(-2)) - 1])
+    assert e.agrees
+
+
+def test_binary_cross_entropy_at_extreme_logits():
+    e = evaluate(derivation("sigmoid-binary-cross-entropy-grad", 3, check=False),
+                 parse_point("z=[-800, 800, -40]; y=[0, 1, 0]"))
+    np.testing.assert_allclose(e.value, [0.0, 0.0, np.exp(-40)], rtol=1e-12, atol=0)
+    assert e.point["σ(z)"][2] > 0 and e.agrees

@@ -14,7 +14,7 @@ from derive.crosscheck import VALIDATION_SIZES, cross_validate
 from derive.derivation import SYMBOLIC_SIZES, instantiate_derivation
 from derive.errors import InputError, RewriteError, StepError
 from derive.numeric import REFERENCES
-from derive.functions import S, T, c, q, i, j, k, y, z
+from derive.functions import S, T, c, q, sigmoid, i, j, k, y, z
 from derive.proof import closed_form_problem, prove_steps, reduce
 from derive.routes import route
 
@@ -30,6 +30,7 @@ TEXTBOOK = {
     "sparse-softmax-cross-entropy-grad": (S[j] - delta(j, c), ["c", "j"]),
     "temperature-softmax-jacobian": (S[i] * (delta(i, j) - S[j]) / T, ["i", "j"]),
     "label-smoothing-cross-entropy-grad": (S[j] - q[j], ["j"]),
+    "sigmoid-binary-cross-entropy-grad": (sigmoid(z[j]) - y[j], ["j"]),
 }
 
 

@@ -15,6 +15,7 @@ J, LJ, CE, SCE, SP = ("softmax-jacobian", "log-softmax-jacobian", "cross-entropy
                       "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
 TJ = "temperature-softmax-jacobian"
 LS = "label-smoothing-cross-entropy-grad"
+BCE = "sigmoid-binary-cross-entropy-grad"
 
 NEGATED = "sign is flipped"
 FACTOR = "constant factor"
@@ -152,6 +153,18 @@ TABLE = [
     ("S - (1 - ε) y - ε", LS, 3, "fails", "is ε/N, not ε"),
     ("q - S", LS, 3, "fails", NEGATED),
     ("S_j - q_j", SCE, 3, "error", "variable of label-smoothing-cross-entropy-grad only"),
+# ---- sigmoid + binary cross-entropy: N independent outputs ------------------------
+    ("sigmoid(z) - y", BCE, 3, "holds", None),
+    ("σ(z_j) - y_j", BCE, "N", "holds", None),
+    ("σ(z) - y", BCE, 1, "holds", None),              # N = 1: the binary case
+    (r"\sigma(z_j) - y_j", BCE, 3, "holds", None),
+    ("1/(1 + exp(-z)) - y", BCE, 3, "holds", None),
+    ("exp(z)/(1 + exp(z)) - y", BCE, "N", "holds", None),
+    ("ŷ_j - y_j", BCE, "N", "holds", None),            # ŷ = σ(z) for this target
+    ("y - sigmoid(z)", BCE, 3, "fails", NEGATED),
+    ("(sigmoid(z) - y)/2", BCE, 4, "fails", FACTOR),
+    ("sigmoid(z)*(1 - sigmoid(z)) - y", BCE, 3, "fails", NONE),
+    ("diag(σ(z)) - y", BCE, 3, "error", "cannot combine a matrix and a column"),
     # ---- found by review: each once read wrongly -------------------------------------
     (r"-\frac{4 y_j}{S_j} / \frac{2}{2}", CE, 3, "fails", FACTOR),   # a fraction is one value
     ("S_i (δ_ij - S_j) + log(exp(z_i)) - z_i", J, 3, "holds", None),   # z is real
@@ -189,7 +202,7 @@ def test_claims(claim, target, classes, verdict, detail):
 
 def test_the_table_is_large_and_covers_every_target():
     assert len(TABLE) >= 60
-    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP, TJ, LS}
+    assert {row[1] for row in TABLE} == {J, LJ, CE, SCE, SP, TJ, LS, BCE}
 
 
 def test_a_counterexample_is_readable_and_recomputed():

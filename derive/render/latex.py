@@ -12,10 +12,13 @@ full sums as ``\\sum_{k}``, and positive terms come first.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
 from .notation import element_vectors, factor_rank, grouped_conditions, index_order, shown_indices
 
@@ -49,6 +52,10 @@ class DerivePrinter(LatexPrinter):
         indices = "".join(self._print(x) for x in expr.indices)
         return f"{self._print(expr.base)}_{indices if len(indices) == 1 else f'{{{indices}}}'}"
 
+    def _print_sigmoid(self, expr, exp=None):
+        shown = rf"\sigma({self._print(expr.args[0])})"
+        return shown if exp is None else rf"{shown}^{{{exp}}}"
+
     def _print_IndexedBase(self, expr):
         return str(expr.label)
 
@@ -71,8 +78,9 @@ class DerivePrinter(LatexPrinter):
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
         inner, wrt = expr.expr, self._print(variable)
-        atomic = isinstance(inner, (sp.Indexed, sp.Symbol)) or (
-            isinstance(inner, sp.log) and isinstance(inner.args[0], (sp.Indexed, sp.Symbol)))
+        atomic = isinstance(inner, (sp.Indexed, sp.Symbol, sigmoid)) or (
+            isinstance(inner, sp.log)
+            and isinstance(inner.args[0], (sp.Indexed, sp.Symbol, sigmoid)))
         if atomic:
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {wrt}}}"
         body = self._print(inner)
@@ -82,7 +90,7 @@ class DerivePrinter(LatexPrinter):
 
     def _print_log(self, expr, exp=None):
         (arg,) = expr.args
-        if isinstance(arg, (sp.Indexed, sp.Symbol)):
+        if isinstance(arg, (sp.Indexed, sp.Symbol, sigmoid)):
             return rf"\log {self._print(arg)}"
         return rf"\log\left({self._print(arg)}\right)"
 
@@ -131,7 +139,7 @@ def latex(expr: sp.Basic) -> str:
 
 
 def _vector(element) -> str:
-    numerator, denominator = element_vectors(element)
+    numerator, denominator = element_vectors(element, latex)
     top = r" \odot ".join(numerator) if numerator else r"\mathbf{1}"
     return r" \oslash ".join([top, *denominator]) if denominator else top
 
@@ -207,23 +215,53 @@ def _reason(number: int, step) -> str:
     return rf"\text{{{words}}}"
 
 
+# An align's columns are as wide as their widest entry, so the longest formula and the
+# longest reason (on whatever rows) share one line's width.  Past this many characters
+# (plain-text formula + reason, a measure of the printed width that fits 10pt article),
+# only the step numbers stay in the column and the reasons go below with the facts.
+_LINE_BUDGET = 112
+
+
+def _compact(d) -> bool:
+    from .unicode import text
+    if not d.steps:
+        return False
+    # Limits Σ_{k=1}^N print small, under and over the sign: they take no width.
+    formula = max(len(re.sub(r"_\{[^}]*\}\^\w+", "", text(step.rhs))) for step in d.steps)
+    reason = max(len(_plain(_reason(n, step))) for n, step in enumerate(d.steps, start=1))
+    return formula + reason > _LINE_BUDGET
+
+
+def _plain(tex: str) -> str:
+    return re.sub(r"\\[A-Za-z]+|[{}$]", "", tex)
+
+
 def steps_latex(d, environment: str = "align*") -> str:
-    """The steps as one ``align*`` (or ``aligned``) block with ``\\text{reason}`` notes."""
+    """The steps as one ``align*`` (or ``aligned``) block with ``\\text{reason}`` notes;
+    for long formulas only the step numbers, the reasons then go with the facts below
+    (:func:`facts_latex`)."""
+    compact = _compact(d)
     rows = []
     for number, step in enumerate(d.steps, start=1):
         left = latex(d.lhs) if number == 1 else ""
-        rows.append(rf"{left} &= {latex(step.rhs)} && {_reason(number, step)}")
+        note = rf"\text{{({number})}}" if compact else _reason(number, step)
+        rows.append(rf"{left} &= {latex(step.rhs)} && {note}")
     body = " \\\\\n".join(rows)
     return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}"
 
 
 def facts_latex(d) -> list[str]:
-    """One entry per step that used definitions or lemmas: ``(2) $a = b$, $c = d$``."""
+    """One entry per step that used definitions or lemmas: ``(2) $a = b$, $c = d$``; when
+    the steps are compact, one entry per step with its reason too."""
+    compact = _compact(d)
     out = []
     for number, step in enumerate(d.steps, start=1):
-        if step.facts:
-            out.append(f"({number}) " + ", ".join(f"${latex(a)} = {latex(b)}$"
-                                                  for a, b in step.facts))
+        facts = ", ".join(f"${latex(a)} = {latex(b)}$" for a, b in step.facts)
+        if compact:
+            reason = _reason(number, step)[len(r"\text{"):-1]
+            out.append(reason + (f": {facts}" if facts else ""))
+        elif step.facts:
+            out.append(f"({number}) {facts}")
     return out
 
 
@@ -324,11 +362,19 @@ def _introduction(d) -> str:
     p = d.problem
     wrt = latex(p.wrt[p.wrt_index])
     name = latex(p.name)
-    classes = (rf"any number of classes ${d.classes} \ge {d.proof.minimum}$" if d.symbolic
-               else rf"$N = {d.classes}$ classes")
-    return (rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}, "
-            rf"with $S = \operatorname{{softmax}}(z)$." if p.softmax_of is not None else
-            rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}.")
+    unit = d.target.unit
+    classes = (rf"any number of {unit} ${d.classes} \ge {d.proof.minimum}$" if d.symbolic
+               else rf"$N = {d.classes}$ {unit}")
+    given = []
+    if p.softmax_of is not None:
+        argument = "z/T" if p.temperature is not None else "z"
+        given.append(rf"$S = \operatorname{{softmax}}({argument})$")
+    if p.smoothing is not None:
+        given.append(r"$q = (1 - \varepsilon) y + \varepsilon/N$")
+    if p.sigmoid_of is not None:
+        given.append(r"$\sigma(x) = 1/(1 + e^{-x})$")
+    return (rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}"
+            + (", with " + " and ".join(given) if given else "") + ".")
 
 
 def _preface(derivations, steps: bool = True) -> str:

@@ -17,18 +17,23 @@ def index_order(symbol: sp.Basic) -> tuple[bool, str]:
     return (name == "c", name)
 
 
-def element_vectors(element: sp.Expr) -> tuple[list[str], list[str]]:
+def element_vectors(element: sp.Expr, show=str) -> tuple[list[str], list[str]]:
     """The vectors of an element expression: ``y_i/S_i`` ↦ ``(["y"], ["S"])``.
 
-    ``1`` gives ``([], [])``, the all-ones vector.  Used by every renderer of a
+    ``1`` gives ``([], [])``, the all-ones vector; ``σ(z_i)`` is the vector ``σ(z)``, shown
+    with ``show`` (each renderer's printer).  Used by every renderer of a
     :class:`~derive.matrices.MatrixForm`.
     """
+    from ..functions import sigmoid
     numerator, denominator = [], []
     for factor in sp.Mul.make_args(sp.sympify(element)):
         base, power = factor.as_base_exp()
-        if isinstance(base, sp.Indexed) and power.is_Integer:
+        if isinstance(base, sigmoid) and isinstance(base.args[0], sp.Indexed) and power.is_Integer:
             target = numerator if power > 0 else denominator
-            target.extend([str(base.base)] * abs(int(power)))
+            target.extend([show(sigmoid(sp.Symbol(str(base.args[0].base))))] * abs(int(power)))
+        elif isinstance(base, sp.Indexed) and power.is_Integer:
+            target = numerator if power > 0 else denominator
+            target.extend([show(base.base)] * abs(int(power)))
         elif factor != 1:
             raise ValueError(f"no vector notation for the element {factor}")
     return numerator, denominator

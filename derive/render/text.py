@@ -127,9 +127,9 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`."""
     lhs = text(d.lhs)
     if d.symbolic:
-        title = f"{d.target.title}, for any number of classes {d.classes} (symbolic)"
+        title = f"{d.target.title}, for any number of {d.target.unit} {d.classes} (symbolic)"
     else:
-        title = f"{d.target.title}, N = {d.classes} classes"
+        title = f"{d.target.title}, N = {d.classes} {d.target.unit}"
     lines = [title, d.target.summary, ""]
     if steps and d.steps:
         lines += [*steps_text(d), ""]
@@ -175,11 +175,13 @@ def _evaluation_lines(d, e) -> list[str]:
     given = "; ".join(f"{k}={_numbers(v) if k not in scalars else f'{v[0]:.6g}'}"
                       if hasattr(v, '__len__') else f"{k}={v}"
                       for k, v in e.point.items()
-                      if (k != "S" or "z" not in e.point) and k != "q")
+                      if (k != "S" or "z" not in e.point) and k not in ("q", "σ(z)"))
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),
              None)
     lines = [f"  at {given}" + (f" ({d.classes} = {n}):" if d.symbolic else ":")]
-    if "z" in e.point:
+    if "σ(z)" in e.point:
+        lines.append(f"    σ(z) = {_numbers(e.point['σ(z)'])}")
+    elif "z" in e.point:
         argument = "z/T" if d.problem.temperature is not None else "z"
         lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
     if "q" in e.point:

@@ -33,6 +33,9 @@ class TextPrinter(StrPrinter):
     def _print_Indexed(self, expr):
         return f"{self._print(expr.base)}_{''.join(self._print(x) for x in expr.indices)}"
 
+    def _print_sigmoid(self, expr):
+        return f"σ({self._print(expr.args[0])})"
+
     def _print_Symbol(self, expr):
         return {"eps": "ε"}.get(expr.name, expr.name)
 
@@ -249,7 +252,7 @@ def _atom_text(e: sp.Expr) -> str:
 
 
 def _vector(element) -> str:
-    numerator, denominator = element_vectors(element)
+    numerator, denominator = element_vectors(element, text)
     top = " ⊙ ".join(numerator) if numerator else "𝟙"
     return " ⊘ ".join([top, *denominator]) if denominator else top
 
