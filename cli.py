@@ -93,8 +93,9 @@ def _number_of_classes(classes: str | None, point) -> int | str:
 @main.command()
 @click.argument("target")
 @click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a letter (N) or 'symbolic' to prove the "
-                   "result for every N  [default: 3, or the length of z in --at]")
+              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
+                   "letter (N) or 'symbolic' to prove the result for every N  "
+                   "[default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
               help="evaluate at a point, e.g. \"z=[1, 2, 3]; y=[0, 1, 0]\" (c is 1-based)")
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
@@ -147,7 +148,8 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("targets", nargs=-1)
 @click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a letter (N) or 'symbolic'  [default: 3]")
+              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
+                   "letter (N) or 'symbolic'  [default: 3]")
 @click.option("--result-only", is_flag=True, help="leave out the steps")
 @click.option("--pdf", is_flag=True, help="also compile the .tex file with pdflatex")
 @click.option("--force", is_flag=True, help="overwrite existing files")
@@ -186,8 +188,8 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
               help="check a NumPy function instead of a formula (imports FILE.py: its "
                    "code runs)")
 @click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a letter (N) to decide for every N  "
-                   "[default: 3]")
+              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
+                   "letter (N) to decide for every N  [default: 3]")
 @click.option("--wrt", metavar="VAR",
               help="the variable differentiated against; must be the target's (z or S)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
