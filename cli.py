@@ -177,6 +177,28 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         sys.exit(1)
 
 
+@main.command()
+@click.argument("identity", required=False)
+@click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
+              show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="seed of the random points of the numeric check")
+def prove(identity: str | None, fmt: str, seed: int) -> None:
+    """Prove IDENTITY step by step (without one, list the identities).
+
+    An identity links targets: two-class-softmax shows that softmax over two classes
+    is the sigmoid of the logit difference, with the same cross-entropy gradient.
+    """
+    from derive.identities import IDENTITIES, get_identity
+    from derive.render.identity import render_identity
+
+    if identity is None:
+        for name, build in IDENTITIES.items():
+            click.echo(f"{name}  {_library_call(build, seed).summary}")
+        return
+    click.echo(render_identity(_library_call(get_identity, identity, seed), fmt))
+
+
 @main.command(context_settings={"ignore_unknown_options": True})  # a claim may start with −
 @click.argument("claim", required=False)
 @click.option("--against", "target", metavar="TARGET",
