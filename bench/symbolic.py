@@ -24,8 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-TARGETS = ["softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
-           "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad"]
+def _targets() -> list[str]:
+    from derive.catalog import TARGETS   # every target of the catalog, new ones included
+    return list(TARGETS)
 
 _PROBE = """
 import json, sys, time
@@ -70,7 +71,7 @@ def _command(args: list[str], runs: int) -> float | None:
 
 def main(runs: int, out: Path) -> dict:
     rows = {name: {stage: _probe(name, stage, runs) for stage in ("proof", "steps", "full")}
-            for name in TARGETS}
+            for name in _targets()}
     cli = _command(["derive", "show", "softmax-jacobian", "--classes", "N"], runs)
     print(f"symbolic N: seconds after `import derive`, median of {runs} fresh processes")
     print(f"{'target':36s} {'proof':>7s} {'steps':>7s} {'full':>7s}")
