@@ -29,7 +29,7 @@ import sympy as sp
 
 from . import parse as p
 from .errors import InputError
-from .functions import S, c as label, i, j, logit, q, y, z
+from .functions import S, c as label, i, j, logit, q, sigmoid, y, z
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
@@ -102,25 +102,50 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
     if isinstance(expr, sp.MatrixBase) or not isinstance(expr, sp.Expr):
         raise InputError("a SymPy claim is a scalar expression in index notation, e.g. "
                          "S[i]*(KroneckerDelta(i, j) - S[j])")
-    # Index letters first (also inside subscripts), then the families by name.
+    known = {sp.exp, sp.log, sigmoid, sp.KroneckerDelta}
+    unknown = [f for f in expr.atoms(sp.Function) if f.func not in known]
+    if unknown:
+        raise InputError(f"unknown function {unknown[0].func}; a SymPy claim may use exp, "
+                         "log, sigmoid, KroneckerDelta, Sum, powers and arithmetic")
+    # Scalars of the target by name (T, eps): the user's own Symbol("T") is the temperature.
+    scalars = {}
+    if problem.temperature is not None:
+        scalars["T"] = problem.temperature
+    if problem.smoothing is not None:
+        scalars.update(dict.fromkeys(("eps", "epsilon", "ε"), problem.smoothing))
+    classes = str(problem.classes)
+    # Index letters (ASCII, lowercase, one letter; also inside subscripts), then families.
     letters = {s: sp.Symbol(s.name, integer=True, positive=True) for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and not isinstance(s, sp.Indexed)
-               and len(s.name) == 1 and s.name.islower()}
-    renamed = expr.xreplace(letters)
+               and len(s.name) == 1 and s.name.isascii() and s.name.islower()
+               and s.name not in scalars and s.name != classes}
+    renamed = expr.xreplace(letters).xreplace(
+        {s: scalars[s.name] for s in expr.free_symbols
+         if isinstance(s, sp.Symbol) and s.name in scalars})
+    families = dict(_FAMILIES)
+    if problem.smoothing is not None:
+        families["q"] = q
     bases = {}
     for base in renamed.atoms(sp.IndexedBase):
         name = ALIASES.get(str(base.label), str(base.label))
-        if name not in _FAMILIES:
-            raise InputError(f"unknown family {base.label}; known: S (also p, yhat), y, z")
-        bases[base] = _FAMILIES[name]
+        if name not in families:
+            raise InputError(f"unknown family {base.label}; known: "
+                             f"{', '.join(['S (also p, yhat)', *sorted(set(families) - {'S'})])}")
+        bases[base] = families[name]
     renamed = renamed.xreplace(bases)
-    renamed = renamed.xreplace({sp.Symbol(str(problem.classes)): problem.classes})
+    if problem.sigmoid_of is not None:   # S (ŷ, p) is σ(z) for independent sigmoid outputs
+        renamed = renamed.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
+                                  lambda a: 1 / (1 + sp.exp(-z[a.indices[0]])))
+    renamed = renamed.xreplace({sp.Symbol(name): problem.classes
+                                for name in {classes, "N"} if not isinstance(problem.classes, int)
+                                or name == "N"})
     labels = {base.label for base in renamed.atoms(sp.IndexedBase)}
     for symbol in renamed.free_symbols - labels:
-        if isinstance(symbol, (sp.Indexed, sp.IndexedBase)) or symbol.is_integer:
+        if (isinstance(symbol, (sp.Indexed, sp.IndexedBase)) or symbol.is_integer
+                or symbol in scalars.values()):
             continue
         raise InputError(f"unknown symbol {symbol}; known: the families S (p, yhat), y, z, "
-                         "index letters and N")
+                         f"index letters, N{', ' + ', '.join(scalars) if scalars else ''}")
     return _in_target_indices(sp.sstr(expr), _Value(renamed, "scalar"), problem)
 
 
@@ -171,7 +196,7 @@ class _Reader:
             return _Value(sp.KroneckerDelta(*(self.index(x) for x in node.sub)), "scalar")
         if name == "sum":
             raise InputError("a sum Σ_k needs something to sum: Σ_k y_k or sum_k(y_k)")
-        if name == "N" and not node.sub:
+        if (name == "N" or name == str(self.n)) and not node.sub:   # N, or N's own letter
             return _Value(sp.sympify(self.n), "scalar")
         if name == "T" and not node.sub and self.problem.temperature is not None:
             return _Value(self.problem.temperature, "scalar")
@@ -214,14 +239,14 @@ class _Reader:
             return _transpose(v)
         if isinstance(node, (p.Add, p.Sub)):
             a, b = self.read(node.left), self.read(node.right)
-            shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.bound)
+            shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
             return _Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
                           shape)
         if isinstance(node, p.Mul):
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
-            return _Value(a.expr / b.expr, _same_shape(a, b, "/", self.bound))
+            return _Value(a.expr / b.expr, _same_shape(a, b, "/", self.numbers()))
         if isinstance(node, p.MatMul):
             return _matmul(self, self.read(node.left), self.read(node.right))
         if isinstance(node, p.Pow):
@@ -242,6 +267,11 @@ class _Reader:
         if node.implicit and a.shape == "matrix" and b.shape == "matrix":
             return _matmul(self, a, b)   # A B: the matrix product
         return _multiply(self, a, b)
+
+    def numbers(self) -> list:
+        """Letters that are numbers here, not free indices: summation indices bound by an
+        enclosing sum, and the number of classes (``n`` with ``--classes n``)."""
+        return [*self.bound, self.n]
 
     def bound_letter(self) -> sp.Symbol:
         """A summation index that no name in the claim uses (k, l, m, …)."""
@@ -267,6 +297,10 @@ class _Reader:
         return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape)
 
     def power(self, node: p.Pow) -> _Value:
+        if (isinstance(node.exponent, p.Name) and node.exponent.name == "T"
+                and not node.exponent.sub and self.read(node.base).shape != "scalar"):
+            raise InputError("^T of a vector or matrix: in text notation ^ is a power; write "
+                             "Sᵀ or S.T for the transpose")
         exponent = self.read(node.exponent)
         if exponent.shape != "scalar" or exponent.expr.free_symbols & {_R, _C}:
             raise InputError("an exponent must be a number or a scalar")
@@ -381,7 +415,7 @@ def _no_mixing(a: _Value, b: _Value, bound=()) -> None:
 def _multiply(reader, a: _Value, b: _Value) -> _Value:
     """Products as people write them: column·row is outer, row·column inner, a matrix
     times a column the matrix product, equal shapes elementwise."""
-    _no_mixing(a, b, reader.bound)
+    _no_mixing(a, b, reader.numbers())
     if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
         return _Value(a.expr * b.expr, b.shape if a.shape == "scalar" else a.shape)
     if a.shape == "column" and b.shape == "row":
@@ -418,7 +452,7 @@ def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
     expr = _bound_away_from(value.expr, {i, j, label})
-    letters = sorted(_index_letters(expr) - {label if not jacobian and problem.output_index
+    letters = sorted(_index_letters(expr) - {problem.classes} - {label if not jacobian and problem.output_index
                                              else None}, key=str)
     if value.shape == "scalar":
         names = [x.name for x in letters]
@@ -492,7 +526,7 @@ def _check_defined(expr: sp.Expr) -> None:
 def _check_entry(claim: Claim, problem) -> None:
     """No stray index letter, no entry outside 1..N, nothing undefined or complex."""
     allowed = set(problem.indices)
-    stray = _index_letters(claim.expr) - allowed
+    stray = _index_letters(claim.expr) - allowed - {problem.classes}
     if stray:
         raise InputError(f"the index {', '.join(sorted(x.name for x in stray))} is not free "
                          f"in this target (its indices: "

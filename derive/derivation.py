@@ -50,7 +50,7 @@ MAX_CLASSES = 64
 SYMBOLIC_SIZES = (1, 2, 3)
 
 # Letters that already mean something in a derivation, so cannot name the number of classes.
-RESERVED_NAMES = frozenset("ijklcmzySLDe")
+RESERVED_NAMES = frozenset("ijklcmzySLDeTqu")   # T temperature, q smoothed labels
 
 
 @dataclass(frozen=True)

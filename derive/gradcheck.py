@@ -32,7 +32,7 @@ import sympy as sp
 from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
-from .numeric import SCALARS, logits, sample_points, smoothed_labels, softmax
+from .numeric import SCALARS, logits, sample_points, sigmoid, smoothed_labels, softmax
 from .verify import Counterexample, Verdict, diagnose_values
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
@@ -112,21 +112,37 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -
                    counterexample=_counterexample(d, points, expected, claimed, bad, problem))
 
 
-def _parameters(function, problem) -> list[str]:
+# Other names of the variables, as people call their parameters.
+_PARAMETER_ALIASES = {"p": "S", "yhat": "S", "y_hat": "S", "epsilon": "eps",
+                      "temperature": "T"}
+
+
+def _parameters(function, problem) -> list[tuple[str, str]]:
+    """``(parameter, variable)`` pairs: every parameter named after a variable of the
+    target (or an alias), with or without a default; a required parameter with another
+    name is an error, an optional one keeps its default."""
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
         raise InputError("cannot read the parameters of the function") from None
-    known = (set(problem.inputs) | ({"S"} if problem.softmax_of is not None else set())
+    known = (set(problem.inputs)
+             | ({"S"} if problem.softmax_of is not None or problem.sigmoid_of is not None
+                else set())
              | ({"q"} if problem.smoothing is not None else set()))
-    names = [p.name for p in parameters.values()
-             if p.default is inspect.Parameter.empty
-             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise InputError(f"the function's parameter {unknown[0]!r} is not a variable of the "
-                         f"target; its parameters are bound by name to {', '.join(sorted(known))}")
-    return names
+    pairs = []
+    for p in parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            continue
+        variable = _PARAMETER_ALIASES.get(p.name, p.name)
+        if variable in known:
+            # For independent sigmoid outputs the output S (ŷ, p) is σ(z).
+            pairs.append((p.name, "σ" if variable == "S" and problem.sigmoid_of is not None
+                          else variable))
+        elif p.default is inspect.Parameter.empty:
+            raise InputError(f"the function's parameter {p.name!r} is not a variable of the "
+                             f"target; its parameters are bound by name to "
+                             f"{', '.join(sorted(known))}")
+    return pairs
 
 
 def _holds_in_general(function, names, d, n, rng) -> bool:
@@ -172,19 +188,21 @@ def _call_all(function, names, points, shape) -> tuple[np.ndarray | None, list[s
 
 def _call(function, names, points, row) -> np.ndarray:
     arguments = {}
-    for name in names:
-        if name == "S" and "S" not in points:   # S = softmax(z) (or z/T), computed stably
+    for name, variable in names:
+        if variable == "σ":                            # σ(z), computed stably
+            arguments[name] = sigmoid(points["z"][row]).copy()
+        elif variable == "S" and "S" not in points:   # softmax(z) (or z/T), stably
             at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
             arguments[name] = softmax(logits(at))[0].copy()
-        elif name == "q":                          # q = (1 − ε) y + ε/N
+        elif variable == "q":                          # q = (1 − ε) y + ε/N
             at = {k: points[k][row:row + 1] for k in ("y", "eps")}
             arguments[name] = smoothed_labels(at)[0].copy()
-        elif name == "c":
+        elif variable == "c":
             arguments[name] = int(points["c"][row])
-        elif name in SCALARS:
-            arguments[name] = float(points[name][row])
+        elif variable in SCALARS:
+            arguments[name] = float(points[variable][row])
         else:
-            arguments[name] = np.array(points[name][row], dtype=np.float64, copy=True)
+            arguments[name] = np.array(points[variable][row], dtype=np.float64, copy=True)
     try:
         # The user's overflow warnings are not ours to raise: a non-finite result is
         # reported as such, with the point.
@@ -193,7 +211,7 @@ def _call(function, names, points, row) -> np.ndarray:
             result = function(**arguments)
     except Exception as error:  # the user's code: report it, with the point
         raise InputError(f"your function raised {type(error).__name__}: {error} "
-                         f"(called with {', '.join(names)})") from None
+                         f"(called with {', '.join(name for name, _ in names)})") from None
     try:
         array = np.asarray(result)
     except (TypeError, ValueError):

@@ -34,7 +34,8 @@ FD_STEP = 1e-5
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Softmax along the last axis, stable for any finite logits (max-subtraction)."""
-    shifted = z - z.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):   # z − max(z) may be −inf at ±1e308: exp gives 0
+        shifted = z - z.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
 

@@ -143,12 +143,18 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
             if name == "eps" and not 0 <= value < 1:
                 raise InputError(f"eps = {value:g}: the label smoothing ε must be in [0, 1)")
         elif point[name].shape != (n,):
-            raise InputError(f"{name} has {point[name].size} entries but there are {n} classes")
+            raise InputError(f"{name} has {point[name].size} entries but there are {n} "
+                             f"{d.target.unit}")
     if "S" in point and (point["S"] <= 0).any():
         bad = int(np.argmax(point["S"] <= 0)) + 1
         raise InputError(f"S_{bad} = {point['S'][bad - 1]:g}: log S_{bad} in L is undefined; "
                          "the probabilities must be positive")
 
+    with np.errstate(over="ignore", divide="ignore"):
+        scaled = np.asarray(point["z"]) / point["T"][0] if "T" in point else None
+    if scaled is not None and not np.isfinite(scaled).all():
+        raise InputError(f"z/T overflows float64 at T = {point['T'][0]:g}; give a larger T "
+                         "or smaller logits")
     notes, matrix, general = [], d.matrix, False
     for assumption in d.assumptions:
         if assumption.name == "labels-sum-to-one":
@@ -178,7 +184,7 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     scale = np.maximum(np.abs(value), np.abs(fd))
     agrees = bool(np.isfinite(value).all()
                   and (np.abs(value - fd) <= FD_ATOL + FD_RTOL * scale).all())
-    shown = dict(point)
+    shown = {k: float(v[0]) if k in SCALARS else v for k, v in point.items()}
     if "z" in point and problem.sigmoid_of is not None:
         shown["σ(z)"] = sigmoid(point["z"])
     elif "z" in point:

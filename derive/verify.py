@@ -26,6 +26,7 @@ wrong shape.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import mpmath
@@ -275,7 +276,9 @@ class _Sampler:
         self.scalars = {name: rng.uniform(low, high, size=NUMERIC_POINTS).round(2)
                         for name, (low, high) in SCALARS.items()}
         self.T = self.scalars["T"]
-        self.uses_z = problem.softmax_of is not None
+        self.uses_z = problem.softmax_of is not None or problem.sigmoid_of is not None
+        if problem.sigmoid_of is not None and not assumes:   # binary labels live in [0, 1]
+            self.y = rng.uniform(0.0, 1.0, size=(NUMERIC_POINTS, n)).round(2)
         self.scaled = problem.temperature is not None   # e_m = exp(z_m/T), u_m = z_m/T
 
     def arrays(self, symbols) -> list[np.ndarray]:
@@ -453,16 +456,18 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
     scale = np.abs(E) > 1e-6
     if scale.any():
         factor = float(np.median(C[scale] / E[scale]))
-        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-9:
+        # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake.
+        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-6:
             exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
             return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
                     "derivative")
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     if jacobian:
         square = lambda a: a.reshape(-1, n, n)  # noqa: E731
-        if close(square(C), np.transpose(square(E), (0, 2, 1))):
+        symmetric = close(square(E), np.transpose(square(E), (0, 2, 1)))
+        if not symmetric and close(square(C), np.transpose(square(E), (0, 2, 1))):
             return "transposed: your formula is the derivative with rows and columns swapped"
-        if close(np.sort(C, axis=1), np.sort(E, axis=1)):
+        if not symmetric and close(np.sort(C, axis=1), np.sort(E, axis=1)):
             return ("the right entries in the wrong places (a reshape instead of a "
                     "transpose?)")
         diagonal = np.eye(n, dtype=bool).ravel()
@@ -503,6 +508,37 @@ def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
     return None
 
 
+_FACTOR = re.compile(r"off by a constant factor: your formula is (-?\d+(?:/\d+)?) × the derivative")
+
+
+def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) -> str | None:
+    """The diagnosis at one N stands for every N only if the next N gives the same one;
+    a factor 1/2 at N = 2 that is 1/3 at N = 3 is 1/N."""
+    if found.diagnosis is None or found.verdict != "fails":
+        return found.diagnosis
+    try:
+        other = _concrete(base, d, claim, n + 1, seed)
+    except ValueError:
+        return found.diagnosis
+    if other.diagnosis == found.diagnosis:
+        return found.diagnosis
+    here, there = _FACTOR.search(found.diagnosis or ""), _FACTOR.search(other.diagnosis or "")
+    letter = str(d.classes)
+    if here and there:
+        a, b = sp.Rational(here.group(1)), sp.Rational(there.group(1))
+        factor = None
+        if a * n == b * (n + 1):        # c/N: c/n at n, c/(n + 1) at n + 1
+            c = a * n
+            factor = f"1/{letter}" if c == 1 else f"{c}/{letter}"
+        elif a * (n + 1) == b * n:      # c·N
+            c = a / n
+            factor = letter if c == 1 else f"{c}·{letter}"
+        if factor is not None:
+            return f"off by a factor of {factor}: your formula is {factor} × the derivative"
+    return (f"no common mistake recognised that holds for every {letter} (at {letter} = {n}: "
+            f"{found.diagnosis}); see the counterexample")
+
+
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     problem = d.problem
     mechanical = d.mechanical[0, 0]
@@ -521,9 +557,10 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
         except ValueError:   # an entry such as S_4 that does not exist at this N
             continue
         if concrete.verdict != "holds":
-            return _replace(concrete, classes=d.classes, notes=(
-                f"decided at {d.classes} = {n}: the rules do not reduce the claim for "
-                f"every {d.classes}",))
+            return _replace(concrete, classes=d.classes,
+                            diagnosis=_diagnosis_for_every_n(base, d, claim, n, concrete, seed),
+                            notes=(f"decided at {d.classes} = {n}: the rules do not reduce the "
+                                   f"claim for every {d.classes}",))
     return _replace(base, verdict="undetermined", methods=(
         f"the rules do not reduce the claim to the derivative's normal form for every "
         f"{d.classes}; it holds exactly at {d.classes} = "

@@ -271,3 +271,45 @@ def bce_softmax_by_mistake(z, y):
 def test_binary_cross_entropy_functions(function, classes, verdict, detail):
     v = verify(function, against="sigmoid-binary-cross-entropy-grad", classes=classes)
     assert v.verdict == verdict, v.diagnosis
+
+
+def smoothing_with_default(z, y, eps=0.1):   # the default is not used: eps is bound
+    return smoothed_gradient(z, y, eps)
+
+
+def bce_from_p(p, y):                         # p is σ(z) for independent outputs
+    return p - y
+
+
+def smoothing_named_epsilon(z, y, epsilon):
+    return smoothed_gradient(z, y, epsilon)
+
+
+def tempered_named_temperature(z, temperature):
+    return tempered(z, temperature)
+
+
+def optional_unknown(z, y, scale=1.0):        # not a variable: keeps its default
+    e = np.exp(z - z.max())
+    return scale * (e / e.sum() - y)
+
+
+def bce_float32(z, y):
+    return (1 / (1 + np.exp(-z.astype(np.float32))) - y.astype(np.float32)).astype(np.float32)
+
+
+@pytest.mark.parametrize("function, target", [
+    (smoothing_with_default, "label-smoothing-cross-entropy-grad"),
+    (bce_from_p, "sigmoid-binary-cross-entropy-grad"),
+    (smoothing_named_epsilon, "label-smoothing-cross-entropy-grad"),
+    (tempered_named_temperature, "temperature-softmax-jacobian"),
+    (optional_unknown, "softmax-cross-entropy-grad"),
+])
+def test_parameters_are_bound_by_name_and_alias(function, target):
+    assert verify(function, against=target, classes=4).holds
+
+
+def test_float32_is_not_called_a_constant_factor():
+    v = verify(bce_float32, against="sigmoid-binary-cross-entropy-grad", classes=3)
+    assert v.verdict == "fails" and "constant factor" not in v.diagnosis
+    assert "float32" in v.diagnosis + " ".join(v.notes)

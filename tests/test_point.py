@@ -119,3 +119,15 @@ def test_binary_cross_entropy_at_extreme_logits():
                  parse_point("z=[-800, 800, -40]; y=[0, 1, 0]"))
     np.testing.assert_allclose(e.value, [0.0, 0.0, np.exp(-40)], rtol=1e-12, atol=0)
     assert e.point["σ(z)"][2] > 0 and e.agrees
+
+
+def test_an_overflowing_temperature_is_an_error():
+    with pytest.raises(InputError, match="z/T overflows float64"):
+        evaluate(derivation("temperature-softmax-jacobian", 3, check=False),
+                 parse_point("z=[1, 2, 3]; T=1e-320"))
+
+
+def test_scalars_are_numbers_in_the_shown_point():
+    e = evaluate(derivation("temperature-softmax-jacobian", 2, check=False),
+                 parse_point("z=[1, 2]; T=2"))
+    assert e.point["T"] == 2.0

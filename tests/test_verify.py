@@ -326,3 +326,57 @@ def test_latex_from_the_command_line():
     assert forced.exit_code == 1 and "read as S_i(1 − S_j)" in forced.output, forced.output
     text = run("check", "S_{i} (δ_ij - S_{j})", "--against", J, "--no-latex")
     assert text.exit_code == 0, text.output
+
+
+# ---- found by review of the temperature, label-smoothing and sigmoid targets ------------
+
+def test_sympy_claims_may_use_the_targets_scalars_and_families():
+    import sympy as sp
+    S, y, q = sp.IndexedBase("S"), sp.IndexedBase("y"), sp.IndexedBase("q")
+    i, j = sp.symbols("i j")
+    T, eps = sp.Symbol("T"), sp.Symbol("ε")
+    assert verify(S[i] * (sp.KroneckerDelta(i, j) - S[j]) / T, against=TJ).holds
+    assert verify(S[j] - q[j], against=LS).holds
+    assert verify(S[j] - (1 - eps) * y[j] - eps / sp.Symbol("N"), against=LS, classes="N").holds
+    assert verify(S[j] - y[j], against=BCE, classes=1).holds   # S is σ(z) there
+    with pytest.raises(InputError, match="unknown function f"):
+        verify(sp.Function("f")(S[j]) - y[j], against=SCE)
+
+
+@pytest.mark.parametrize("claim, classes, expected", [
+    ("(σ(z) - y)/N", "N", "off by a factor of 1/N"),
+    ("(σ(z) - y)*N", "N", "off by a factor of N:"),
+    ("(σ(z) - y)*2/N", "N", "off by a factor of 2/N"),
+    ("(σ(z) - y)/2", "N", "off by a constant factor: your formula is 1/2"),
+    ("S - (1-eps) y - eps/(N-1)", "N", "that holds for every N"),
+])
+def test_symbolic_n_diagnoses_hold_for_every_n(claim, classes, expected):
+    target = LS if "eps" in claim else BCE
+    v = verify(claim, against=target, classes=classes)
+    assert v.verdict == "fails" and expected in v.diagnosis, v.diagnosis
+
+
+def test_the_letter_of_n_may_be_written_in_the_claim():
+    assert verify("S - (1-eps) y - eps/n", against=LS, classes="n").holds
+    assert verify("S - (1-eps) y - eps/M", against=LS, classes="M").holds
+    with pytest.raises(InputError, match="T already names something"):
+        verify("S_i (δ_ij − S_j)/T", against=TJ, classes="T")
+
+
+def test_sigmoid_counterexamples_show_the_logits():
+    v = verify("σ(z)(1 - σ(z))", against=BCE, classes=3)
+    assert "z" in v.counterexample.point and all(0 <= x <= 1 for x in v.counterexample.point["y"])
+
+
+def test_a_symmetric_result_is_never_called_transposed():
+    v = verify("S_i(δ_ij − S_j)/T + 1e-12", against=TJ, classes=3)
+    assert v.verdict == "fails" and "transposed" not in v.diagnosis
+
+
+@pytest.mark.parametrize("args, message", [
+    (["(diag(S) - S S^T)/T", "--against", TJ], "write Sᵀ or S.T for the transpose"),
+    (["S_i (δ_ij − S_j)/T", "--against", TJ, "--classes", "T"], "T already names something"),
+])
+def test_review_errors_from_the_command_line(args, message):
+    result = run("check", *args)
+    assert result.exit_code == 2 and message in result.output, result.output

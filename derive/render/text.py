@@ -170,10 +170,16 @@ def _numbers(values) -> str:
     return "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
 
 
+def _scalar(v: float) -> str:
+    """Short, unless that would change the number (ε = 0.9999999999999999 is not 1)."""
+    short = f"{v:.6g}"
+    return short if float(short) == v else repr(float(v))
+
+
 def _evaluation_lines(d, e) -> list[str]:
     scalars = ("T", "eps")
-    given = "; ".join(f"{k}={_numbers(v) if k not in scalars else f'{v[0]:.6g}'}"
-                      if hasattr(v, '__len__') else f"{k}={v}"
+    given = "; ".join(f"{k}={_scalar(v)}" if k in scalars
+                      else f"{k}={_numbers(v)}" if hasattr(v, "__len__") else f"{k}={v}"
                       for k, v in e.point.items()
                       if (k != "S" or "z" not in e.point) and k not in ("q", "σ(z)"))
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),
