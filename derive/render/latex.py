@@ -98,6 +98,9 @@ class DerivePrinter(LatexPrinter):
         if expr.could_extract_minus_sign():
             return f"- {self._print(-expr)}"
         numerator, denominator = sp.fraction(expr)
+        if denominator != 1 and not numerator.has(sp.Sum, sp.Derivative):
+            # \frac{S_i (δ_ij − S_j)}{T}: the numerator in the same order as a product.
+            return rf"\frac{{{self._print(numerator)}}}{{{self._print(denominator)}}}"
         if denominator != 1:
             return super()._print_Mul(expr)
         # Plain factors, then sums, then brackets: S_i (δ_ij − S_j), as people write it.
@@ -339,7 +342,8 @@ def result_latex(d) -> str:
 
 def _ascii_layout(d) -> str:
     rows = "rows are outputs, columns are inputs"
-    return rows if d.matrix.rows > 1 and d.matrix.cols > 1 else "one entry per class"
+    unit = {"classes": "class", "outputs": "output"}.get(d.target.unit, d.target.unit)
+    return rows if d.matrix.rows > 1 and d.matrix.cols > 1 else f"one entry per {unit}"
 
 
 def derivation_latex(d, steps: bool = True) -> str:
