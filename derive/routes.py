@@ -72,7 +72,7 @@ def _temperature_softmax_jacobian(problem, n) -> list[Step]:
              facts=((S[i], softmax(z, i, n, T)),)),
         Step(chained, "chain rule through the scaled logits u (softmax Jacobian in u)", "chain-rule",
              facts=((u[k], z[k] / T), (sp.Derivative(S[i], u[k]), lemma))),
-        Step(derived, "derivative of z_k/T", "differentiate"),
+        Step(derived, "derivative of the scaled logits", "differentiate"),
         Step(picked, "the Kronecker delta picks one term of the sum", "sum-delta",
              conditions=tuple(used)),
     ]

@@ -94,6 +94,14 @@ class DerivePrinter(LatexPrinter):
             return rf"\log {self._print(arg)}"
         return rf"\log\left({self._print(arg)}\right)"
 
+    def _print_exp(self, expr, exp=None):
+        # e^{z_i/T}, not e^{\frac{z_i}{T}}: a fraction in an exponent is written inline.
+        top, bottom = sp.fraction(expr.args[0])
+        if bottom == 1 or not isinstance(bottom, (sp.Symbol, sp.Indexed)):
+            return self._print_ExpBase(expr, exp)
+        shown = rf"e^{{{self._print(top)}/{self._print(bottom)}}}"
+        return shown if exp is None else rf"\left({shown}\right)^{{{exp}}}"
+
     def _print_Mul(self, expr):
         if expr.could_extract_minus_sign():
             return f"- {self._print(-expr)}"
