@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
 from .notation import element_vectors, factor_rank, index_order, shown_indices
 
@@ -21,6 +22,10 @@ __all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negat
 
 MINUS = "\u2212"
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+# What log and ∂ take without brackets.
+_ATOMS = (sp.Indexed, sp.Symbol, sigmoid)
 
 
 class TextPrinter(StrPrinter):
@@ -65,7 +70,7 @@ class TextPrinter(StrPrinter):
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
         inner = expr.expr
-        if isinstance(inner, sp.log) and isinstance(inner.args[0], (sp.Indexed, sp.Symbol)):
+        if isinstance(inner, sp.log):   # ∂ log(1 − σ(z_k))/∂z_j: no doubt what is derived
             return f"∂ {self._print(inner)}/∂{self._print(variable)}"
         if isinstance(inner, (sp.Indexed, sp.Symbol)):
             return f"∂{self._print(inner)}/∂{self._print(variable)}"
@@ -76,7 +81,7 @@ class TextPrinter(StrPrinter):
 
     def _print_log(self, expr):
         (arg,) = expr.args
-        if isinstance(arg, (sp.Indexed, sp.Symbol)):
+        if isinstance(arg, _ATOMS):   # log S_k, log σ(z_k)
             return f"log {self._print(arg)}"
         return f"log({self._print(arg)})"
 
@@ -124,6 +129,9 @@ class TextPrinter(StrPrinter):
             else:
                 numerator.append(f)
         numerator.sort(key=factor_rank)
+        if any(isinstance(f, sp.Derivative) for f in numerator):
+            # (1 − y_k) ∂ log(…)/∂z_j: a bracket after "/∂z_j" would read as part of it.
+            numerator.sort(key=lambda f: not isinstance(f, sp.Add))
         _number_order(numerator)
         top = self._juxtapose(numerator) if numerator else "1"
         if not denominator:
