@@ -68,7 +68,10 @@ class Counterexample:
         values = "; ".join(f"{name}={v:.6g}" if isinstance(v, float)
                            else f"{name}=[{', '.join(f'{x:.6g}' for x in v)}]"
                            for name, v in self.point.items())
-        return (f"{where}, {values}: expected {self.expected:.6g}, claimed {self.claimed:.6g}")
+        expected, claimed = f"{self.expected:.6g}", f"{self.claimed:.6g}"
+        if expected == claimed:   # a tiny difference: show all the digits
+            expected, claimed = repr(self.expected), repr(self.claimed)
+        return f"{where}, {values}: expected {expected}, claimed {claimed}"
 
 
 @dataclass(frozen=True)
@@ -381,7 +384,9 @@ def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, cla
         column = keys.index(key)
         gap = np.abs(truth[:, column] - claimed[:, column])
         for row in np.argsort(-gap)[:5]:
-            if not np.isfinite(gap[row]) or gap[row] <= ATOL:
+            # Any gap is worth a 30-digit look: the exact test already said the two
+            # differ, and _precise decides from exact arithmetic, not from float noise.
+            if not np.isfinite(gap[row]):
                 continue
             exact = _precise(concrete(mechanical[_row(key)], key, assumes),
                              concrete(expr, key, assumes), sampler, row)

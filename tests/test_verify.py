@@ -380,3 +380,12 @@ def test_a_symmetric_result_is_never_called_transposed():
 def test_review_errors_from_the_command_line(args, message):
     result = run("check", *args)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_tiny_constant_difference_is_a_confirmed_failure():
+    # The exact test says the two differ; 30-digit arithmetic confirms it at a point.
+    v = verify("S - q + 1e-14", against=LS, classes=3)
+    assert v.verdict == "fails"
+    ce = v.counterexample
+    assert abs(ce.claimed - ce.expected - 1e-14) < 1e-15
+    assert repr(ce.expected) in ce.describe()   # digits enough to see the difference
