@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -30,22 +30,18 @@ def labels_sum_to_one(n: int | sp.Symbol, smoothing: sp.Symbol | None = None) ->
 
     With label smoothing it implies ``Σ_k q_k = (1 − ε)·1 + ε = 1``, which the result uses.
     """
-    if smoothing is None:
-        return Assumption(
-            name="labels-sum-to-one",
-            quantity=sp.Sum(y[k], (k, 1, n)),
-            value=sp.Integer(1),
-            text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot)",
-            latex=r"\sum_{k} y_k = 1",
-        )
-    return Assumption(
+    base = Assumption(
         name="labels-sum-to-one",
         quantity=sp.Sum(y[k], (k, 1, n)),
         value=sp.Integer(1),
-        text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot; then Σ_k q_k = 1)",
-        latex=r"\sum_{k} y_k = 1 \text{, so } \sum_{k} q_k = 1",
-        implies=((sp.Sum(q[k], (k, 1, n)), sp.Integer(1)),),
+        text="Σ_k y_k = 1 (y is a probability vector, e.g. one-hot)",
+        latex=r"\sum_{k} y_k = 1",
     )
+    if smoothing is None:
+        return base
+    return replace(base, text=base.text[:-1] + "; then Σ_k q_k = 1)",
+                   latex=base.latex + r" \text{, so } \sum_{k} q_k = 1",
+                   implies=((sp.Sum(q[k], (k, 1, n)), sp.Integer(1)),))
 
 
 @dataclass(frozen=True)

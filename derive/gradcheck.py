@@ -33,7 +33,8 @@ from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
 from .numeric import SCALARS, logits, sample_points, sigmoid, smoothed_labels, softmax
-from .verify import Counterexample, Verdict, diagnose_values
+from .diagnoses import diagnose_values
+from .verify import Counterexample, Verdict
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
 

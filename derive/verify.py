@@ -26,7 +26,6 @@ wrong shape.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 
 import mpmath
@@ -35,6 +34,7 @@ import sympy as sp
 
 from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
 from .derivation import derivation, mechanical_matrix
+from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError
 from .parse_latex import looks_like_latex, read_latex
 from .numeric import SCALARS, lambdify_entries, softmax
@@ -422,68 +422,6 @@ def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     return diagnosis
 
 
-def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
-                    scalars: dict[str, np.ndarray] | None = None) -> str:
-    """Name the mistake from expected and claimed values, shape (points, entries).
-
-    Entries are in the order of the target's indices (row-major for a Jacobian).
-    Symmetric results are not called transposed: for them a transposition is invisible.
-    ``scalars`` gives the scalar inputs at each point (the temperature T), so that a
-    factor that varies with them (a forgotten 1/T) is named; with the label smoothing
-    ``eps`` it also has the labels ``y``, so that a wrong smoothed label is named.
-    """
-    def close(a, b) -> bool:
-        return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
-
-    if close(C, -E):
-        return "the sign is flipped: your formula is the negative of the derivative"
-    scalars = dict(scalars or {})
-    labels = scalars.pop("y", None)
-    if labels is not None and "eps" in scalars:   # label smoothing: which part of q is off?
-        e = scalars["eps"][:, None]
-        q = (1 - e) * labels + e / n
-        if close(C - E, q - labels):
-            return ("your formula is the gradient without label smoothing (S − y); with "
-                    "smoothed labels it is S − q, q = (1 − ε) y + ε/N")
-        if close(C - E, np.broadcast_to(e / n, E.shape)):
-            return "the uniform part ε/N of the smoothed labels q = (1 − ε) y + ε/N is missing"
-        if close(C - E, np.broadcast_to(e / n - e, E.shape)):
-            return "the uniform part of the smoothed labels is ε/N, not ε"
-    for name, values in scalars.items():
-        if name != "T":   # a factor T^p; the smoothing ε is not a factor
-            continue
-        for power in (1, -1, 2, -2):
-            if close(C, E * (values ** power)[:, None]):
-                shown = {1: name, -1: f"1/{name}", 2: f"{name}²", -2: f"1/{name}²"}[power]
-                why = {1: f" (the factor 1/{name} of the chain rule is missing)",
-                       -1: f" (the factor 1/{name} is applied twice)"}.get(power, "")
-                return f"off by a factor of {shown}: your formula is {shown} × the derivative{why}"
-    scale = np.abs(E) > 1e-6
-    if scale.any():
-        factor = float(np.median(C[scale] / E[scale]))
-        # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake.
-        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-6:
-            exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
-            return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
-                    "derivative")
-    jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
-    if jacobian:
-        square = lambda a: a.reshape(-1, n, n)  # noqa: E731
-        symmetric = close(square(E), np.transpose(square(E), (0, 2, 1)))
-        if not symmetric and close(square(C), np.transpose(square(E), (0, 2, 1))):
-            return "transposed: your formula is the derivative with rows and columns swapped"
-        if not symmetric and close(np.sort(C, axis=1), np.sort(E, axis=1)):
-            return ("the right entries in the wrong places (a reshape instead of a "
-                    "transpose?)")
-        diagonal = np.eye(n, dtype=bool).ravel()
-        on, off = close(C[:, diagonal], E[:, diagonal]), close(C[:, ~diagonal], E[:, ~diagonal])
-        if on and not off:
-            return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
-        if off and not on:
-            return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
-    return "no common mistake recognised; see the counterexample"
-
-
 def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
     """With one-hot labels y = e_c, does the claim match at j = c only?"""
     rng = np.random.default_rng(seed + 1)
@@ -513,35 +451,16 @@ def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
     return None
 
 
-_FACTOR = re.compile(r"off by a constant factor: your formula is (-?\d+(?:/\d+)?) × the derivative")
-
-
 def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) -> str | None:
-    """The diagnosis at one N stands for every N only if the next N gives the same one;
-    a factor 1/2 at N = 2 that is 1/3 at N = 3 is 1/N."""
+    """The diagnosis at one N stands for every N only if the next N gives the same one
+    (:func:`derive.diagnoses.across_sizes`)."""
     if found.diagnosis is None or found.verdict != "fails":
         return found.diagnosis
     try:
         other = _concrete(base, d, claim, n + 1, seed)
     except ValueError:
         return found.diagnosis
-    if other.diagnosis == found.diagnosis:
-        return found.diagnosis
-    here, there = _FACTOR.search(found.diagnosis or ""), _FACTOR.search(other.diagnosis or "")
-    letter = str(d.classes)
-    if here and there:
-        a, b = sp.Rational(here.group(1)), sp.Rational(there.group(1))
-        factor = None
-        if a * n == b * (n + 1):        # c/N: c/n at n, c/(n + 1) at n + 1
-            c = a * n
-            factor = f"1/{letter}" if c == 1 else f"{c}/{letter}"
-        elif a * (n + 1) == b * n:      # c·N
-            c = a / n
-            factor = letter if c == 1 else f"{c}·{letter}"
-        if factor is not None:
-            return f"off by a factor of {factor}: your formula is {factor} × the derivative"
-    return (f"no common mistake recognised that holds for every {letter} (at {letter} = {n}: "
-            f"{found.diagnosis}); see the counterexample")
+    return across_sizes(found.diagnosis, other.diagnosis, n, str(d.classes))
 
 
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:

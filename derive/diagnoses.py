@@ -1,0 +1,112 @@
+"""Naming the mistake in a wrong derivative: from values at sample points, and across N.
+
+:func:`diagnose_values` compares the expected and the claimed values of every entry at the
+same points and names the usual slips (a flipped sign, a constant factor or one that varies
+with T, a transposition, a reshape, only the diagonal right, a wrong smoothed label).
+:func:`across_sizes` decides whether a diagnosis made at one N holds for every N.  Both are
+used by :mod:`derive.verify` (claims) and :mod:`derive.gradcheck` (NumPy functions).
+
+>>> import numpy as np
+>>> E = np.array([[1.0, 2.0], [3.0, 4.0]])
+>>> diagnose_values(None, 2, E, -E)
+'the sign is flipped: your formula is the negative of the derivative'
+>>> across_sizes("off by a constant factor: your formula is 1/2 × the derivative",
+...              "off by a constant factor: your formula is 1/3 × the derivative", 2, "N")
+'off by a factor of 1/N: your formula is 1/N × the derivative'
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["diagnose_values", "across_sizes"]
+
+
+def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
+                    scalars: dict[str, np.ndarray] | None = None) -> str:
+    """Name the mistake from expected and claimed values, shape (points, entries).
+
+    Entries are in the order of the target's indices (row-major for a Jacobian).
+    Symmetric results are not called transposed: for them a transposition is invisible.
+    ``scalars`` gives the scalar inputs at each point (the temperature T), so that a
+    factor that varies with them (a forgotten 1/T) is named; with the label smoothing
+    ``eps`` it also has the labels ``y``, so that a wrong smoothed label is named.
+    """
+    def close(a, b) -> bool:
+        return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
+
+    if close(C, -E):
+        return "the sign is flipped: your formula is the negative of the derivative"
+    scalars = dict(scalars or {})
+    labels = scalars.pop("y", None)
+    if labels is not None and "eps" in scalars:   # label smoothing: which part of q is off?
+        e = scalars["eps"][:, None]
+        q = (1 - e) * labels + e / n
+        if close(C - E, q - labels):
+            return ("your formula is the gradient without label smoothing (S − y); with "
+                    "smoothed labels it is S − q, q = (1 − ε) y + ε/N")
+        if close(C - E, np.broadcast_to(e / n, E.shape)):
+            return "the uniform part ε/N of the smoothed labels q = (1 − ε) y + ε/N is missing"
+        if close(C - E, np.broadcast_to(e / n - e, E.shape)):
+            return "the uniform part of the smoothed labels is ε/N, not ε"
+    for name, values in scalars.items():
+        if name != "T":   # a factor T^p; the smoothing ε is not a factor
+            continue
+        for power in (1, -1, 2, -2):
+            if close(C, E * (values ** power)[:, None]):
+                shown = {1: name, -1: f"1/{name}", 2: f"{name}²", -2: f"1/{name}²"}[power]
+                why = {1: f" (the factor 1/{name} of the chain rule is missing)",
+                       -1: f" (the factor 1/{name} is applied twice)"}.get(power, "")
+                return f"off by a factor of {shown}: your formula is {shown} × the derivative{why}"
+    scale = np.abs(E) > 1e-6
+    if scale.any():
+        factor = float(np.median(C[scale] / E[scale]))
+        # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake.
+        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-6:
+            exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
+            return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
+                    "derivative")
+    jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
+    if jacobian:
+        square = lambda a: a.reshape(-1, n, n)  # noqa: E731
+        symmetric = close(square(E), np.transpose(square(E), (0, 2, 1)))
+        if not symmetric and close(square(C), np.transpose(square(E), (0, 2, 1))):
+            return "transposed: your formula is the derivative with rows and columns swapped"
+        if not symmetric and close(np.sort(C, axis=1), np.sort(E, axis=1)):
+            return ("the right entries in the wrong places (a reshape instead of a "
+                    "transpose?)")
+        diagonal = np.eye(n, dtype=bool).ravel()
+        on, off = close(C[:, diagonal], E[:, diagonal]), close(C[:, ~diagonal], E[:, ~diagonal])
+        if on and not off:
+            return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
+        if off and not on:
+            return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
+    return "no common mistake recognised; see the counterexample"
+
+
+_FACTOR = re.compile(r"off by a constant factor: your formula is (-?\d+(?:/\d+)?) × the derivative")
+
+
+def across_sizes(found: str, other: str | None, n: int, letter: str) -> str:
+    """The diagnosis ``found`` at N = ``n`` given ``other`` at ``n + 1``: the same one
+    stands; a factor 1/2 at N = 2 that is 1/3 at N = 3 is 1/N; otherwise no mistake is
+    named for every N."""
+    if other == found:
+        return found
+    here, there = _FACTOR.search(found), _FACTOR.search(other or "")
+    if here and there:
+        a, b = sp.Rational(here.group(1)), sp.Rational(there.group(1))
+        factor = None
+        if a * n == b * (n + 1):        # c/N: c/n at n, c/(n + 1) at n + 1
+            c = a * n
+            factor = f"1/{letter}" if c == 1 else f"{c}/{letter}"
+        elif a * (n + 1) == b * n:      # c·N
+            c = a / n
+            factor = letter if c == 1 else f"{c}·{letter}"
+        if factor is not None:
+            return f"off by a factor of {factor}: your formula is {factor} × the derivative"
+    return (f"no common mistake recognised that holds for every {letter} (at {letter} = {n}: "
+            f"{found}); see the counterexample")
