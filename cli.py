@@ -90,6 +90,39 @@ def _number_of_classes(classes: str | None, point) -> int | str:
     return n
 
 
+def _layer_options(function):
+    """The options of the layer and batch targets, shared by show and export."""
+    for option in reversed((
+        click.option("--inputs", "-d", type=str, metavar="D",
+                     help="input size D of a layer target, 1..32  [default: 3]"),
+        click.option("--batch", "-m", type=str, metavar="M",
+                     help="batch size m of a batch target, 1..32  [default: 2]"),
+        click.option("--wrt", metavar="VAR",
+                     help="the variable of a layer target: W (default), x or b"),
+        click.option("--convention", type=click.Choice(["Wx", "WTx"]),
+                     help="a layer's convention: Wx (z = W x + b, W of shape N × D; the "
+                          "default) or WTx (z = Wᵀ x + b, W of shape D × N)"),
+        click.option("--reduction", type=click.Choice(["mean", "sum"]),
+                     help="the reduction of a batch loss over its examples  [default: mean]"),
+    )):
+        function = option(function)
+    return function
+
+
+def _size(value: str | None, option: str) -> int | None:
+    """--inputs / --batch: plain ASCII digits, as for --classes."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", value.strip()):
+        raise _Failure(f"--{option} {value!r} is not a number; give e.g. 3", 2)
+    return int(value.strip())
+
+
+def _options(inputs, batch, wrt, convention, reduction) -> dict:
+    return {"inputs": _size(inputs, "inputs"), "batch": _size(batch, "batch"), "wrt": wrt,
+            "convention": convention, "reduction": reduction}
+
+
 @main.command()
 @click.argument("target")
 @click.option("--classes", "-n", metavar="N",
@@ -109,9 +142,10 @@ def _number_of_classes(classes: str | None, point) -> int | str:
                    "derivatives for N = 2..8, entry by entry")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points of the numeric check")
+@_layer_options
 def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
          standalone: bool, output: str | None, force: bool, cross_validate: bool,
-         seed: int) -> None:
+         seed: int, inputs, batch, wrt, convention, reduction) -> None:
     """Derive TARGET step by step, rewrite it to textbook form and check it.
 
     With --classes N (any letter, or 'symbolic') the result is proved for every
@@ -123,9 +157,14 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
     from derive.export import render, write
     from derive.point import evaluate, parse_point
 
+    if at is not None:
+        from derive.catalog import get_target
+        from derive.point import evaluable
+        _library_call(evaluable, _library_call(get_target, target))
     point = _library_call(parse_point, at) if at is not None else None
     d = _library_call(derivation, target, _number_of_classes(classes, point), seed=seed,
-                      steps=not result_only)
+                      steps=not result_only,
+                      **_options(inputs, batch, wrt, convention, reduction))
     if cross_validate:
         if not d.symbolic:
             raise _Failure("--cross-validate needs a symbolic number of classes, "
@@ -153,13 +192,14 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
 @click.option("--result-only", is_flag=True, help="leave out the steps")
 @click.option("--pdf", is_flag=True, help="also compile the .tex file with pdflatex")
 @click.option("--force", is_flag=True, help="overwrite existing files")
+@_layer_options
 def export(file: str, targets: tuple[str, ...], classes: str | None, result_only: bool,
-           pdf: bool, force: bool) -> None:
+           pdf: bool, force: bool, inputs, batch, wrt, convention, reduction) -> None:
     """Write a document with the derivations of TARGETS (all when none) to FILE.
 
     The format follows the extension: .tex (a standalone article), .md, .json, .txt.
     """
-    from derive.catalog import TARGETS
+    from derive.catalog import TARGETS, get_target
     from derive.derivation import derivation
     from derive.export import compile_pdf, format_for, render_document, write
 
@@ -168,7 +208,20 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         raise _Failure("--pdf needs a .tex file", 2)
     n = _number_of_classes(classes, None)
     names = targets or tuple(TARGETS)
-    derivations = [_library_call(derivation, name, n, steps=not result_only) for name in names]
+    given = _options(inputs, batch, wrt, convention, reduction)
+    if symbolic := (isinstance(n, str) and not targets):
+        # All targets at a symbolic N: those derived for a concrete N only are left out.
+        names = tuple(name for name in names if TARGETS[name].symbolic)
+    derivations = []
+    for name in names:
+        # Named targets take the options given; with all targets each takes those it has.
+        options = given if targets else {
+            key: value for key, value in given.items()
+            if key in _library_call(get_target, name).options}
+        derivations.append(_library_call(derivation, name, n, steps=not result_only, **options))
+    if symbolic:
+        click.echo("note: the layer and batch targets are derived for a concrete N only; "
+                   "they are not in this document", err=True)
     written = _library_call(write, file, render_document(derivations, fmt, not result_only), force)
     click.echo(f"wrote {written}")
     if pdf:

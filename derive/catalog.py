@@ -4,7 +4,7 @@ A target says *what* to differentiate (a function in index notation, with respec
 which family), never what the answer is: results come from :mod:`derive.derivation`.
 
 >>> sorted(TARGETS)[:2]
-['cross-entropy-grad', 'label-smoothing-cross-entropy-grad']
+['batch-softmax-cross-entropy-grad', 'cross-entropy-grad']
 >>> get_target("softmax-jacobian").problem(3).function
 exp(z[i])/Sum(exp(z[k]), (k, 1, 3))
 """
@@ -19,10 +19,24 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from .errors import UnknownTargetError
-from .functions import S, T, binary_cross_entropy, c, cross_entropy, eps, i, j, k, log_softmax, q, smoothed, softmax, y, z
+import itertools
+
+from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
+                        eps, family_symbols, i, j, k, l, linear, log_softmax, n_example, q,
+                        smoothed, softmax, t, x, y, z)
 from .rewrite import Assumption
 
-__all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one"]
+# The batch size as it appears in a mean: a positive integer symbol, given a value by the
+# problem's parameters.
+m = sp.Symbol("m", integer=True, positive=True)
+
+__all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one", "OPTIONS",
+           "rows_sum_to_one"]
+
+# The options a target may take besides the number of classes, with their defaults:
+# the input size D, the batch size m, the variable differentiated against, the layout
+# convention of the layer and the reduction of a batch loss.
+OPTIONS = {"inputs": 3, "batch": 2, "wrt": None, "convention": "Wx", "reduction": "mean"}
 
 
 def labels_sum_to_one(n: int | sp.Symbol, smoothing: sp.Symbol | None = None) -> Assumption:
@@ -44,6 +58,19 @@ def labels_sum_to_one(n: int | sp.Symbol, smoothing: sp.Symbol | None = None) ->
                    implies=((sp.Sum(q[k], (k, 1, n)), sp.Integer(1)),))
 
 
+def rows_sum_to_one(n: int | sp.Symbol) -> Assumption:
+    """The assumption ``Σ_k Y_ik = 1`` for every example i: each row of Y is a
+    probability vector (``index`` i stands for any example)."""
+    return Assumption(
+        name="rows-sum-to-one",
+        quantity=sp.Sum(Y[i, k], (k, 1, n)),
+        value=sp.Integer(1),
+        text="Σ_k Y_ik = 1 for every example i (each row of Y is a probability vector)",
+        latex=r"\sum_{k} Y_{ik} = 1 \text{ for every example } i",
+        index=i,
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     """What one target differentiates, for ``n`` classes.
@@ -63,6 +90,18 @@ class Problem:
             ``q`` in a result stands for that.
         sigmoid_of: the logits when results are written through ``σ(z_x)`` (elementwise
             sigmoid outputs, no softmax).
+        sizes: the other extents and their sizes, e.g. ``(("D", 3),)`` inputs or
+            ``(("m", 2),)`` examples; the classes are the extent ``"N"``.
+        shapes: the families whose shape is not ``(N,)``, by extent names:
+            ``(("W", ("N", "D")), ("x", ("D",)))``.
+        ranges: the free indices that do not run over the classes: ``((j, "D"),)``.
+        convention: ``"Wx"`` or ``"WTx"`` when the logits are a linear layer of the
+            inputs (``S`` then stands for ``softmax(W x + b)``); ``None`` otherwise.
+        batch: True when ``S`` and ``Z`` are m × N, one row per example.
+        parameters: symbols that stand for a size in formulas, with their values: the
+            batch size ``m`` of a mean, so that results read ``(S − Y)/m``.
+        options: the options the problem was built with (``inputs``, ``wrt`` …), to
+            build the same problem for another N.
     """
 
     name: sp.Expr
@@ -77,13 +116,64 @@ class Problem:
     temperature: sp.Symbol | None = None
     smoothing: sp.Symbol | None = None
     sigmoid_of: sp.IndexedBase | None = None
+    sizes: tuple[tuple[str, int | sp.Symbol], ...] = ()
+    shapes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ranges: tuple[tuple[sp.Symbol, str], ...] = ()
+    convention: str | None = None
+    batch: bool = False
+    parameters: tuple[tuple[sp.Symbol, int], ...] = ()
+    options: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def wrt_indices(self) -> tuple[sp.Symbol, ...]:
+        """The indices of the variable: ``(j,)`` for z_j, ``(i, j)`` for W_ij."""
+        return self.wrt_index if isinstance(self.wrt_index, tuple) else (self.wrt_index,)
 
     @property
     def indices(self) -> tuple[sp.Symbol, ...]:
-        """The free indices of the result: (output, input) or (input,)."""
+        """The free indices of the result: output indices first, then the variable's."""
         if self.output_index is None:
-            return (self.wrt_index,)
-        return (self.output_index, self.wrt_index)
+            return self.wrt_indices
+        return (self.output_index, *self.wrt_indices)
+
+    @property
+    def variable(self) -> sp.Expr:
+        """The variable differentiated against, in index notation: ``z[j]``, ``W[i, j]``."""
+        return self.wrt[self.wrt_index]
+
+    def extent(self, name: str) -> int | sp.Symbol:
+        """The size of an extent: ``"N"`` the classes, ``"D"`` inputs, ``"m"`` examples."""
+        return self.classes if name == "N" else dict(self.sizes)[name]
+
+    def shape(self, family: str) -> tuple[str, ...]:
+        """The extents of a family's positions: ``("N",)`` unless stated otherwise."""
+        return dict(self.shapes).get(family, ("N",))
+
+    def range_of(self, index: sp.Symbol) -> str:
+        """The extent a free index runs over."""
+        return dict(self.ranges).get(index, "N")
+
+    def size_of(self, family: str) -> tuple[int, ...]:
+        """The concrete shape of a family, e.g. ``(3, 4)`` for W with N = 3, D = 4."""
+        return tuple(self.extent(e) for e in self.shape(family))
+
+    def keys(self, indices) -> list[tuple[int, ...]]:
+        """Every combination of concrete values of ``indices``, the last varying fastest."""
+        return list(itertools.product(*(range(1, self.extent(self.range_of(a)) + 1)
+                                        for a in indices)))
+
+    def output_keys(self) -> list[tuple[int, ...]]:
+        """The rows of the derivative: one per output (one row ``()`` for a scalar)."""
+        return [()] if self.output_index is None else self.keys((self.output_index,))
+
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        """The concrete entries of the variable, row by row: ``W_1_1, W_1_2, …``."""
+        shape = self.size_of(str(self.wrt))
+        return family_symbols(str(self.wrt), shape if len(shape) > 1 else shape[0])
+
+    def option(self, name: str):
+        """The value of an option the problem was built with (or its default)."""
+        return dict(self.options).get(name, OPTIONS[name])
 
 
 @dataclass(frozen=True)
@@ -104,6 +194,38 @@ class Target:
     route: str = ""  # the textbook route in derive.routes; "" means the target's own name
     min_classes: int = 2  # N = 1 makes sense where the outputs are independent
     unit: str = "classes"  # what N counts, in headings ("outputs" for independent sigmoids)
+    options: tuple[str, ...] = ()  # the OPTIONS it takes, e.g. ("inputs", "wrt", "convention")
+    wrt_choices: tuple[str, ...] = ()  # the variables --wrt may name; the first is the default
+    symbolic: bool = True  # whether N may be a symbol
+
+    def build(self, n, **options) -> Problem:
+        """The problem for ``n`` classes with ``options`` (validated names, defaults filled in).
+
+        Raises:
+            InputError: an option this target does not take, or a value it does not know.
+        """
+        from .errors import InputError
+        given = {name: value for name, value in options.items() if value is not None}
+        for name, value in given.items():
+            if name not in self.options:
+                raise InputError(f"{self.name} takes no --{name} option"
+                                 + (f" (it takes {', '.join('--' + o for o in self.options)})"
+                                    if self.options else ""))
+        if "wrt" in given and given["wrt"] not in self.wrt_choices:
+            raise InputError(f"{self.name} is differentiated with respect to "
+                             f"{' or '.join(self.wrt_choices)}; --wrt {given['wrt']} is not one "
+                             "of its variables")
+        if "convention" in given and given["convention"] not in CONVENTIONS:
+            raise InputError(f"unknown convention {given['convention']!r}; known: "
+                             + "; ".join(f"{key} ({text})" for key, text in CONVENTIONS.items()))
+        if "reduction" in given and given["reduction"] not in ("mean", "sum"):
+            raise InputError(f"unknown reduction {given['reduction']!r}; give mean or sum")
+        if not self.options:
+            return self.problem(n)
+        chosen = {name: given.get(name, OPTIONS[name]) for name in self.options}
+        if "wrt" in chosen and chosen["wrt"] is None:
+            chosen["wrt"] = self.wrt_choices[0]
+        return self.problem(n, **chosen)
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
@@ -160,6 +282,68 @@ def _sigmoid_binary_cross_entropy_grad(n):
                    softmax_of=None, sigmoid_of=z, classes=n)
 
 
+def _layer_shapes(convention: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    weights = ("N", "D") if convention == "Wx" else ("D", "N")
+    return (("W", weights), ("x", ("D",)))
+
+
+def _layer_logits(expr: sp.Expr, d, convention: str) -> sp.Expr:
+    """``expr`` with every logit z_m written as the layer's ``Σ_r W x_r + b_m``."""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == z,
+                        lambda e: linear(e.indices[0], d, convention))
+
+
+# The variable of a layer target and its indices: (family, indices, their extents).
+def _layer_variable(wrt: str, convention: str):
+    if wrt == "W":
+        return (W, (i, j), ((i, "N"), (j, "D")) if convention == "Wx" else ((i, "D"), (j, "N")))
+    if wrt == "x":
+        return (x, j, ((j, "D"),))
+    return (b, j, ())
+
+
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
+def _linear_softmax_jacobian(n, inputs=3, wrt="W", convention="Wx"):
+    family, index, ranges = _layer_variable(wrt, convention)
+    ranges = ((t, "N"),) + ranges
+    return Problem(name=S[t], function=_layer_logits(softmax(z, t, n), inputs, convention),
+                   output_index=t, wrt=family, wrt_index=index, inputs=("W", "x", "b"),
+                   classes=n, sizes=(("D", inputs),), shapes=_layer_shapes(convention),
+                   ranges=ranges, convention=convention,
+                   options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
+
+
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
+def _linear_softmax_cross_entropy_grad(n, inputs=3, wrt="W", convention="Wx"):
+    family, index, ranges = _layer_variable(wrt, convention)
+    loss = cross_entropy(y, lambda m: softmax(z, m, n), n)
+    return Problem(name=sp.Symbol("L"), function=_layer_logits(loss, inputs, convention),
+                   output_index=None, wrt=family, wrt_index=index, inputs=("W", "x", "b", "y"),
+                   assumptions=(labels_sum_to_one(n),), classes=n, sizes=(("D", inputs),),
+                   shapes=_layer_shapes(convention), ranges=ranges, convention=convention,
+                   options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
+
+
+def row_softmax(logits: sp.IndexedBase, row: sp.Expr, index: sp.Expr, n) -> sp.Expr:
+    """``S_row,index = exp(Z_row,index) / Σ_l exp(Z_row,l)``: the softmax of one row."""
+    bound = l if index == k else k
+    return sp.exp(logits[row, index]) / sp.Sum(sp.exp(logits[row, bound]), (bound, 1, n))
+
+
+@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
+def _batch_softmax_cross_entropy_grad(n, batch=2, reduction="mean"):
+    total = -sp.Sum(sp.Sum(Y[n_example, k] * sp.log(row_softmax(Z, n_example, k, n)), (k, 1, n)),
+                    (n_example, 1, batch))
+    # The mean divides by the symbol m, the number of rows, so that results read (S − Y)/m;
+    # `parameters` gives its value wherever numbers are computed.
+    return Problem(name=sp.Symbol("L"), function=total / m if reduction == "mean" else total,
+                   output_index=None, wrt=Z, wrt_index=(i, j), inputs=("Z", "Y"),
+                   assumptions=(rows_sum_to_one(n),), classes=n, sizes=(("m", batch),),
+                   shapes=(("Z", ("m", "N")), ("Y", ("m", "N")), ("S", ("m", "N"))),
+                   ranges=((i, "m"),), batch=True, parameters=((m, batch),),
+                   options=(("batch", batch), ("reduction", reduction)))
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
@@ -191,6 +375,23 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "sigmoid outputs (N = 1: the binary case), with respect to the logits z",
            _sigmoid_binary_cross_entropy_grad, "sigmoid_binary_cross_entropy",
            "entry j = ∂L/∂z_j", min_classes=1, unit="outputs"),
+    Target("linear-softmax-jacobian", "Jacobian of a softmax layer",
+           "Jacobian of S = softmax(W x + b) with respect to the weights W (or the bias b)",
+           _linear_softmax_jacobian, "linear_softmax",
+           "rows t = output S_t, columns = the variable's entries, W row by row",
+           options=("inputs", "wrt", "convention"), wrt_choices=("W", "b"),
+           symbolic=False),
+    Target("linear-softmax-cross-entropy-grad", "cross-entropy gradient of a softmax layer",
+           "gradient of L = −Σ_k y_k log softmax(W x + b)_k with respect to W (or x, b)",
+           _linear_softmax_cross_entropy_grad, "linear_softmax_cross_entropy",
+           "shaped like the variable", options=("inputs", "wrt", "convention"),
+           wrt_choices=("W", "x", "b"), symbolic=False),
+    Target("batch-softmax-cross-entropy-grad", "softmax cross-entropy gradient of a batch",
+           "gradient of L = −(1/m) Σ_n Σ_k Y_nk log softmax(Z_n)_k, one example per row of "
+           "the m × N logits Z, with respect to Z",
+           _batch_softmax_cross_entropy_grad, "batch_softmax_cross_entropy",
+           "rows i = example, columns j = class", options=("batch", "reduction"),
+           wrt_choices=("Z",), symbolic=False),
 )}
 
 

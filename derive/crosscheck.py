@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .functions import instantiate
-from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, REFERENCES, CheckReport,
-                      compare, entry_arguments, finite_differences, lambdify_entries,
+from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, CheckReport, compare,
+                      entry_arguments, finite_differences, lambdify_entries, reference_for,
                       sample_points)
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     """Run the comparisons for ``d`` at seeded random points and report the errors."""
     rng = np.random.default_rng(seed)
     problem, n = d.problem, d.classes
-    reference = REFERENCES[d.target.reference]
+    reference = reference_for(d.target, problem)
     wrt = str(problem.wrt)
     labels = "simplex" if d.assumptions else "free"
     relative = wrt == "S"  # probabilities may be tiny: scale the step with them
@@ -46,25 +46,28 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
 
     # The mechanical derivative, at ordinary points only: in raw exp(z) form it
     # overflows at extreme logits, which is why the textbook form exists.
-    plain = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=False, labels="free")
-    raw = evaluate_matrix(d.mechanical, plain, n, raw=True)
+    plain = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=False, labels="free",
+                          problem=problem)
+    raw = evaluate_matrix(d.mechanical, plain, n, raw=True, problem=problem)
     fd_plain = finite_differences(reference, plain, wrt, relative)
     comparisons.append(compare("mechanical derivative vs finite differences", raw, fd_plain,
                                plain, FD_RTOL, FD_ATOL))
     comparisons.append(compare("mechanical derivative vs general form", raw,
-                               evaluate_matrix(d.general_matrix, plain, n), plain,
+                               evaluate_matrix(d.general_matrix, plain, n, problem=problem), plain,
                                EXACT_RTOL, EXACT_ATOL))
 
     # The textbook form, at ordinary and extreme points (labels per its assumptions).
-    wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels)
+    wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels,
+                         problem=problem)
     comparisons.append(compare("textbook form vs finite differences",
-                               evaluate_matrix(d.matrix, wide, n),
+                               evaluate_matrix(d.matrix, wide, n, problem=problem),
                                finite_differences(reference, wide, wrt, relative), wide,
                                FD_RTOL, FD_ATOL))
     if d.assumptions:
-        free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free")
+        free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free",
+                             problem=problem)
         comparisons.append(compare("general form vs finite differences",
-                                   evaluate_matrix(d.general_matrix, free, n),
+                                   evaluate_matrix(d.general_matrix, free, n, problem=problem),
                                    finite_differences(reference, free, wrt, relative), free,
                                    FD_RTOL, FD_ATOL))
     extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
@@ -141,13 +144,17 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
     return CrossValidation(tuple(sizes), entries, points, error)
 
 
-def evaluate_matrix(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False) -> np.ndarray:
+def evaluate_matrix(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False,
+                    problem=None) -> np.ndarray:
     """Evaluate a matrix of entries at the points: shape (points, rows, cols).
 
-    Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits;
-    raw entries get the logits themselves.
+    Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits
+    (``softmax(W x + b)`` for a layer, row by row for a batch); raw entries get the
+    logits themselves.  A ``problem``'s parameters (the batch size m) get their values.
     """
-    args, arrays = entry_arguments(values, n, raw)
-    entries = [instantiate(e, n) for e in matrix]  # Σ_k y_k as an explicit sum
+    convention = problem.convention if problem is not None else None
+    args, arrays = entry_arguments(values, n, raw, convention)
+    fixed = dict(problem.parameters) if problem is not None else {}
+    entries = [instantiate(e, n).xreplace(fixed) for e in matrix]  # Σ_k y_k as an explicit sum
     f = lambdify_entries(entries, args)
     return f(*arrays).reshape(-1, matrix.rows, matrix.cols)

@@ -26,17 +26,18 @@ import sympy as sp
 
 from .catalog import Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
-from .functions import family_symbols, instantiate, k
+from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
 from .indexed import in_smoothed_labels, ranges_of, recognise_sigmoid
 from .matrices import MatrixForm, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
-from .routes import route
+from .routes import SHORTCUTS, route
 from .steps import Step, StepCheck, check_steps, check_steps_at
-from .rewrite import (Assumption, apply_assumption, index_form, recognise_softmax,
+from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, recognise_softmax,
                       recognise_sums, tidy)
 
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
-           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix"]
+           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "MAX_INPUTS", "MAX_BATCH",
+           "validate_size", "layout"]
 
 # The largest number of classes accepted for a concrete-N derivation.  The work grows as
 # N² entries (N³ operations); see bench/ for the measured times.
@@ -50,7 +51,11 @@ MAX_CLASSES = 64
 SYMBOLIC_SIZES = (1, 2, 3)
 
 # Letters that already mean something in a derivation, so cannot name the number of classes.
-RESERVED_NAMES = frozenset("ijklcmzySLDeTqu")   # T temperature, q smoothed labels
+RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smoothed labels
+
+# The largest input size D and batch size m: a layer's Jacobian has N × N·D entries.
+MAX_INPUTS = 32
+MAX_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Derivation:
         assumptions: the hypotheses ``result`` uses (empty when it holds unconditionally).
         steps: the textbook route from the definition to ``result``, every step checked
             against ``mechanical`` (exactly and numerically).
+        shortcut: a second route to the same result, checked the same way (a layer's
+            gradient through ∂L/∂z = S − y instead of the full chain); empty for most.
         check: the numeric cross-check report (``None`` when not requested).
         proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
             conditions and the rules used; ``None`` for a concrete N.
@@ -95,6 +102,7 @@ class Derivation:
     general_form: MatrixForm
     assumptions: tuple[Assumption, ...]
     steps: tuple[Step, ...] = ()
+    shortcut: tuple[Step, ...] = ()
     check: object = None
     proof: Proof | None = None
     validation: object = None
@@ -118,7 +126,7 @@ class Derivation:
     @property
     def lhs(self) -> sp.Derivative:
         """The derivative written on the left, e.g. ``Derivative(S[i], z[j])``."""
-        return sp.Derivative(self.problem.name, self.problem.wrt[self.problem.wrt_index])
+        return sp.Derivative(self.problem.name, self.problem.variable)
 
 
 def validate_classes(classes: object, minimum: int = 2) -> int | sp.Symbol:
@@ -170,7 +178,9 @@ def _symbol_for_classes(name: str) -> sp.Symbol:
 
 
 def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool = True,
-               steps: bool = True, seed: int = 0) -> Derivation:
+               steps: bool = True, seed: int = 0, inputs: int | None = None,
+               batch: int | None = None, wrt: str | None = None,
+               convention: str | None = None, reduction: str | None = None) -> Derivation:
     """Derive ``target`` for ``classes`` classes, rewrite it, and cross-check it numerically.
 
     Args:
@@ -181,6 +191,12 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
         check: run the numeric cross-check (``Derivation.check``).
         steps: derive the textbook route and check every step (``Derivation.steps``).
         seed: the seed of the random points of the check.
+        inputs, batch: the input size D of a layer (1..MAX_INPUTS, default 3) and the
+            batch size m (1..MAX_BATCH, default 2), for the targets that have them.
+        wrt: the variable of a layer target: ``"W"`` (default), ``"x"`` or ``"b"``.
+        convention: ``"Wx"`` (z = W x + b, W of shape N × D; the default) or ``"WTx"``
+            (z = Wᵀ x + b, W of shape D × N).
+        reduction: ``"mean"`` (default) or ``"sum"`` over the examples of a batch.
 
     Returns:
         The immutable :class:`Derivation`.
@@ -196,17 +212,45 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     """
     found = get_target(target)
     name, n = found.name, validate_classes(classes, found.min_classes)
+    options = {"inputs": validate_size(inputs, "inputs", MAX_INPUTS),
+               "batch": validate_size(batch, "batch", MAX_BATCH),
+               "wrt": wrt, "convention": convention, "reduction": reduction}
+    found.build(3, **options)   # validates the options before any work
+    options = tuple((key, value) for key, value in options.items() if value is not None)
     if isinstance(n, sp.Symbol):
+        if not found.symbolic:
+            raise InputError(f"{name} is derived for a concrete number of classes only; "
+                             "give a number such as --classes 3")
         return _symbolic_derivation(name, n, check, steps, seed)
-    return _derivation(name, n, check, steps, seed)
+    return _derivation(name, n, check, steps, seed, options)
+
+
+def validate_size(value: object, option: str, maximum: int) -> int | None:
+    """An input size D or batch size m: an int in 1..maximum (``None`` for the default).
+
+    >>> validate_size(0, "inputs", 32)
+    Traceback (most recent call last):
+    ...
+    derive.errors.InputError: --inputs must be at least 1, got 0
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"--{option} must be an integer, got {value!r}")
+    if not 1 <= value <= maximum:
+        bound = "at least 1" if value < 1 else f"at most {maximum}"
+        raise InputError(f"--{option} must be {bound}, got {value}")
+    return value
 
 
 @lru_cache(maxsize=64)
-def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> Derivation:
+def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
+                options: tuple = ()) -> Derivation:
     target = get_target(name)
     # Stage 1 — build: the construction for n classes, in index notation.
-    problem = target.problem(n)
-    rows = _rows(problem, n)
+    problem = target.build(n, **dict(options))
+    rows = problem.output_keys()
+    columns = problem.keys(problem.wrt_indices)
 
     # Stage 2 — differentiate every entry mechanically.
     mechanical = mechanical_matrix(problem, n).tolist()
@@ -215,19 +259,21 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> 
     general = [[_rewrite(entry, problem, n) for entry in row] for row in mechanical]
 
     # Stage 4 — abstract the entries into one index form, and apply the assumptions.
-    table = {_key(a, b): general[r][b - 1] for r, a in enumerate(rows) for b in range(1, n + 1)}
-    general_index = index_form(table, n, problem.indices)
+    table = {a + b: general[r][m] for r, a in enumerate(rows) for m, b in enumerate(columns)}
+    general_index = index_form(table, n, problem.indices, problem)
     result = general_index
     concrete = [[tidy(e) for e in row] for row in general]
     for assumption in problem.assumptions:
         result = tidy(apply_assumption(result, assumption))
         concrete = [[tidy(apply_assumption(e, assumption)) for e in row] for row in concrete]
+    if problem.convention is not None:   # Σ_k W_kj (S_k − y_k), one sum
+        general_index, result = combine_sums(general_index), combine_sums(result)
     _confirm_index_form(result, concrete, problem, rows, n)
 
     form, general_form = matrix_form(result, problem), matrix_form(general_index, problem)
-    _confirm_matrix_form(form, concrete, n)
+    _confirm_matrix_form(form, concrete, problem)
     general_concrete = [[tidy(e) for e in row] for row in general]
-    _confirm_matrix_form(general_form, general_concrete, n)
+    _confirm_matrix_form(general_form, general_concrete, problem)
 
     d = Derivation(
         target=target, classes=n, problem=problem,
@@ -238,14 +284,19 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int) -> 
         form=form, general_form=general_form,
         assumptions=problem.assumptions,
     )
-    # Stage 5 — the textbook route, each step checked; it must end at the result.
+    # Stage 5 — the textbook route, each step checked; it must end at the result.  A
+    # layer's gradient also has a shortcut, checked the same way: the two agree exactly.
     if with_steps:
         steps = check_steps(route(target.route or name, problem, n), problem, n,
                             d.mechanical, seed)
-        if sp.expand(steps[-1].rhs - result) != 0:
-            raise StepError(f"the last step gives {sp.sstr(steps[-1].rhs)}, "
-                            f"not the derived result {sp.sstr(result)}")
-        d = replace(d, steps=steps)
+        shortcut = ()
+        if name in SHORTCUTS:
+            shortcut = check_steps(SHORTCUTS[name](problem, n), problem, n, d.mechanical, seed)
+        for chain in (steps, shortcut):
+            if chain and sp.expand(chain[-1].rhs - result) != 0:
+                raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
+                                f"not the derived result {sp.sstr(result)}")
+        d = replace(d, steps=steps, shortcut=shortcut)
 
     # Stage 6 — the numeric cross-check against finite differences.
     if check:
@@ -368,11 +419,11 @@ def _rows(problem: Problem, n: int) -> list[int | None]:
 @lru_cache(maxsize=128)
 def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
     """``sp.diff`` of every entry of the construction, expanded for ``n`` classes
-    (rows = outputs, one row for a scalar; columns = the variables)."""
-    variables = family_symbols(str(problem.wrt), n)
+    (rows = outputs, one row for a scalar; columns = the variable's entries, row by row)."""
+    variables = problem.variables()
     out = []
-    for a in _rows(problem, n):
-        f = problem.function if a is None else problem.function.subs(problem.output_index, a)
+    for key in problem.output_keys():
+        f = problem.function.subs(problem.output_index, key[0]) if key else problem.function
         f = instantiate(f, n)
         out.append([sp.diff(f, v) for v in variables])
     return sp.ImmutableMatrix(out)
@@ -383,6 +434,24 @@ def _key(a: int | None, b: int) -> tuple[int, ...]:
 
 
 def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
+    if problem.convention is not None:
+        # Change of variables b_m = z_m − Σ_r W x_r: each logit of the layer appears as z_m.
+        logits = family_symbols("z", n)
+        layer = {symbol: logits[m] - instantiate(linear(m + 1, problem.extent("D"),
+                                                        problem.convention) - b[m + 1], n)
+                 for m, symbol in enumerate(family_symbols("b", n))}
+        entry = entry.xreplace(layer)
+    if problem.batch:   # the softmax of each row of Z, and the labels of each row of Y
+        rows = range(1, problem.extent("m") + 1)
+        for row in rows:
+            logits = family_symbols(f"Z_{row}", n)
+            if entry.free_symbols & set(logits):
+                entry = recognise_softmax(entry, logits, family_symbols(f"S_{row}", n),
+                                          sp.Add(*(sp.exp(u) for u in logits)))
+        for row in rows:   # after every softmax: collecting sums expands the quotients
+            entry = recognise_sums(entry, family_symbols(f"Y_{row}", n),
+                                   sp.Sum(Y[row, k], (k, 1, n)))
+        return sp.expand(entry)
     if problem.softmax_of is not None:
         logits = family_symbols(str(problem.softmax_of), n)
         if problem.temperature is not None:
@@ -396,7 +465,6 @@ def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
     if problem.sigmoid_of is not None:
         entry = recognise_sigmoid(entry, family_symbols(str(problem.sigmoid_of), n))
     if "y" in problem.inputs and problem.sigmoid_of is None:   # no sums in σ(z_j) − y_j
-        from .functions import q, y
         labels, family = family_symbols("y", n), y
         if problem.smoothing is not None:
             # Change of variables y_m = (q_m − ε/N)/(1 − ε): the result in the smoothed labels.
@@ -411,26 +479,34 @@ def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
 def _confirm_index_form(form: sp.Expr, concrete, problem: Problem, rows, n: int) -> None:
     """Check exactly that the index form, instantiated, gives every concrete entry."""
     for r, a in enumerate(rows):
-        for b in range(1, n + 1):
-            values = dict(zip(problem.indices, _key(a, b)))
-            difference = instantiate(form.subs(values), n) - instantiate(concrete[r][b - 1], n)
+        for m, column in enumerate(problem.keys(problem.wrt_indices)):
+            values = dict(zip(problem.indices, a + column))
+            difference = instantiate(form.subs(values), n) - instantiate(concrete[r][m], n)
             if sp.expand(difference) != 0:
                 raise RewriteError(f"the index form {sp.sstr(form)} does not give entry "
-                                   f"{_key(a, b)}: difference {sp.sstr(difference)}")
+                                   f"{a + column}: difference {sp.sstr(difference)}")
 
 
-def _confirm_matrix_form(form: MatrixForm | None, concrete, n: int) -> None:
+def _confirm_matrix_form(form: MatrixForm | None, concrete, problem: Problem) -> None:
     """Check exactly that the matrix notation, instantiated, gives the concrete entries."""
     if form is None:
         return
-    if form.is_matrix:
-        pairs = [(form.explicit(n), sp.Matrix(concrete))]
-    elif form.label is not None:  # one gradient per class label c
-        pairs = [(form.explicit(n, c).T, sp.Matrix([concrete[c - 1]])) for c in range(1, n + 1)]
+    n = problem.classes
+    if form.label is not None:  # one gradient per class label c
+        pairs = [(form.explicit(problem, c).T, sp.Matrix([concrete[c - 1]]))
+                 for c in range(1, n + 1)]
     else:
-        pairs = [(form.explicit(n).T, sp.Matrix(concrete))]
+        pairs = [(form.explicit(problem), layout(sp.Matrix(concrete), problem))]
     for shown, entries in pairs:
-        if any(sp.expand(instantiate(a - b, n)) != 0 for a, b in zip(shown, entries)):
+        if shown.shape != entries.shape or any(
+                sp.expand(instantiate(a - b, n)) != 0 for a, b in zip(shown, entries)):
             raise RewriteError("the matrix notation does not reproduce the derived entries")
 
 
+def layout(matrix: sp.MatrixBase, problem: Problem) -> sp.Matrix:
+    """The derivative as it is printed: a gradient shaped like its variable (a column
+    vector, or the N × D matrix of ∂L/∂W_ij); a Jacobian with rows = outputs."""
+    if problem.output_index is not None:
+        return sp.Matrix(matrix)
+    shape = problem.size_of(str(problem.wrt))
+    return sp.Matrix(matrix).reshape(*shape) if len(shape) == 2 else sp.Matrix(matrix).T

@@ -13,6 +13,7 @@ exp(z_1)/(exp(z_1) + exp(z_2))
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import sympy as sp
@@ -21,7 +22,8 @@ __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
     "sigmoid", "binary_cross_entropy",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
-    "to_indexed", "expand_sums",
+    "to_indexed", "expand_sums", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
+    "CONVENTIONS",
 ]
 
 # The families a target may use: logits z, labels y, softmax outputs S.
@@ -31,9 +33,20 @@ S = sp.IndexedBase("S")
 # Smoothed labels q = (1 − ε) y + ε/N (label smoothing).
 q = sp.IndexedBase("q")
 
-# Free indices (i, j: rows and columns; c: the class of an integer label) and the
-# bound summation indices k and l.  integer=True keeps KroneckerDelta(i, j) unevaluated.
-i, j, k, l, c = sp.symbols("i j k l c", integer=True, positive=True)
+# Free indices (i, j: rows and columns; c: the class of an integer label; t: the output
+# of a layer's Jacobian) and the bound summation indices k and l (classes), r (inputs)
+# and n (examples).  integer=True keeps KroneckerDelta(i, j) unevaluated.
+i, j, k, l, c, t, r = sp.symbols("i j k l c t r", integer=True, positive=True)
+n_example = sp.Symbol("n", integer=True, positive=True)
+
+# The linear layer z = W x + b that feeds a softmax (W: weights, x: input, b: bias), and a
+# batch: logits Z and labels Y with one row per example.
+W, x, b = sp.IndexedBase("W"), sp.IndexedBase("x"), sp.IndexedBase("b")
+Z, Y = sp.IndexedBase("Z"), sp.IndexedBase("Y")
+
+# The two ways people write a layer: z = W x + b with W of shape N × D (rows = classes),
+# or z = Wᵀ x + b with W of shape D × N (columns = classes).
+CONVENTIONS = {"Wx": "z = W x + b, W of shape N × D", "WTx": "z = Wᵀ x + b, W of shape D × N"}
 
 # The temperature of a softmax, S = softmax(z/T): a positive scalar; and the label
 # smoothing ε, in [0, 1).  Each is one number, the same for every class.
@@ -64,6 +77,19 @@ def softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
 def logit(logits: sp.IndexedBase, index: sp.Expr, temperature: sp.Expr | None = None) -> sp.Expr:
     """The softmax's argument ``z_index``, divided by the temperature when there is one."""
     return logits[index] if temperature is None else logits[index] / temperature
+
+
+def linear(index: sp.Expr, inputs: int | sp.Symbol, convention: str = "Wx") -> sp.Expr:
+    """The logit ``z_index`` of a linear layer: ``Σ_r W_index,r x_r + b_index``
+    (``Σ_r W_r,index x_r + b_index`` in the ``WTx`` convention).
+
+    >>> linear(k, 2)
+    b[k] + Sum(W[k, r]*x[r], (r, 1, 2))
+    >>> linear(k, 2, "WTx")
+    b[k] + Sum(W[r, k]*x[r], (r, 1, 2))
+    """
+    weight = W[index, r] if convention == "Wx" else W[r, index]
+    return sp.Sum(weight * x[r], (r, 1, inputs)) + b[index]
 
 
 def log_softmax(logits: sp.IndexedBase, index: sp.Expr, n: int | sp.Symbol,
@@ -124,13 +150,28 @@ def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp
 
 
 @lru_cache(maxsize=None)
-def family_symbols(name: str, n: int) -> tuple[sp.Symbol, ...]:
-    """The concrete symbols ``name_1 … name_n`` that stand for ``name[1] … name[n]``.
+def family_symbols(name: str, n: int | tuple[int, ...]) -> tuple[sp.Symbol, ...]:
+    """The concrete symbols ``name_1 … name_n`` that stand for ``name[1] … name[n]``;
+    for a shape ``(a, b)`` the entries ``name_1_1 … name_a_b`` row by row.
 
     >>> family_symbols("S", 3)
     (S_1, S_2, S_3)
+    >>> family_symbols("W", (2, 2))
+    (W_1_1, W_1_2, W_2_1, W_2_2)
     """
-    return tuple(sp.Symbol(f"{name}_{m}") for m in range(1, n + 1))
+    shape = n if isinstance(n, tuple) else (n,)
+    return tuple(sp.Symbol(entry_name(name, key))
+                 for key in itertools.product(*(range(1, size + 1) for size in shape)))
+
+
+def entry_name(name: str, key) -> str:
+    """The name of one concrete entry: ``S_3``, ``W_2_1``."""
+    return "_".join([name, *map(str, key)])
+
+
+# Families whose one index counts the classes: instantiate checks it is within 1..N.  (The
+# input x counts D inputs, and two-index families are named and checked by their callers.)
+_CLASS_FAMILIES = frozenset("zySqbu")
 
 
 def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
@@ -145,11 +186,14 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
     expanded = expand_sums(expr) if expr.has(sp.Sum) else expr
     mapping = {}
     for atom in expanded.atoms(sp.Indexed):
-        (index,) = atom.indices
-        if index.is_Integer:
-            if not 1 <= int(index) <= n:
+        if not all(index.is_Integer for index in atom.indices):
+            continue
+        name = str(atom.base)
+        if len(atom.indices) == 1 and name in _CLASS_FAMILIES:
+            index = int(atom.indices[0])
+            if not 1 <= index <= n:
                 raise ValueError(f"index {index} of {atom} is outside 1..{n}")
-            mapping[atom] = family_symbols(str(atom.base), n)[int(index) - 1]
+        mapping[atom] = sp.Symbol(entry_name(name, atom.indices))
     return expanded.xreplace(mapping)
 
 
@@ -163,26 +207,61 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
     S[1]*y[1] + S[2]*y[2] + S[3]*y[3]
     """
     def write_out(s: sp.Sum) -> sp.Expr:
-        (bound, low, high), = s.limits
-        return sp.Add(*(s.function.xreplace({bound: sp.Integer(m)})
-                        for m in range(int(low), int(high) + 1)))
+        body = s.function
+        for bound, low, high in s.limits:   # the first limit is the innermost sum
+            body = sp.Add(*(body.xreplace({bound: sp.Integer(m)})
+                            for m in range(int(low), int(high) + 1)))
+        return body
 
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1
-                        and all(x.is_Integer for x in e.limits[0][1:]), write_out)
+    return expr.replace(lambda e: isinstance(e, sp.Sum)
+                        and all(x.is_Integer for limit in e.limits for x in limit[1:]), write_out)
 
 
-def to_indexed(expr: sp.Expr, n: int, names: dict[int, sp.Expr]) -> sp.Expr:
+def to_indexed(expr: sp.Expr, n: int, names: dict, ranges=None) -> sp.Expr:
     """The inverse of :func:`instantiate` for the concrete indices in ``names``.
 
     Each symbol ``x_m`` with ``m`` a key of ``names`` becomes ``x[names[m]]``; other
     concrete symbols are left alone (the caller checks that none remain).
 
+    With ``ranges`` (a function from a family name to the range names of its positions,
+    such as ``("N", "D")`` for W), ``names`` maps each range name to its own
+    ``{value: index}``: ``W_2_3`` becomes ``W[i, j]`` when i is 2 in N and j is 3 in D.
+    Indexed entries with integer indices (``Y[2, k]`` inside a sum) are renamed too.
+
     >>> to_indexed(sp.Symbol("S_2") * sp.Symbol("y_1"), 3, {1: j, 2: i})
     S[i]*y[j]
+    >>> to_indexed(sp.Symbol("W_2_3"), 3, {"N": {2: i}, "D": {3: j}}, lambda f: ("N", "D"))
+    W[i, j]
     """
     mapping = {}
+
+    def named(family: str, values) -> tuple | None:
+        shape = ranges(family) if ranges is not None else ("N",) * len(values)
+        if len(shape) != len(values):
+            return None
+        out = []
+        for value, extent in zip(values, shape):
+            table = names.get(extent, {}) if ranges is not None else names
+            if value.is_Integer if isinstance(value, sp.Basic) else True:
+                if int(value) not in table:
+                    return None
+                out.append(table[int(value)])
+            else:
+                out.append(value)
+        return tuple(out)
+
     for sym in expr.free_symbols:
-        base, _, tail = sym.name.rpartition("_")
-        if base and tail.isdigit() and int(tail) in names:
-            mapping[sym] = sp.IndexedBase(base)[names[int(tail)]]
+        if not isinstance(sym, sp.Symbol):
+            continue
+        base, *tails = sym.name.split("_")
+        if base and tails and all(tail.isdigit() for tail in tails):
+            key = named(base, [int(tail) for tail in tails])
+            if key is not None:
+                mapping[sym] = sp.IndexedBase(base)[key]
+    if ranges is not None:
+        for atom in expr.atoms(sp.Indexed):
+            if any(index.is_Integer for index in atom.indices):
+                key = named(str(atom.base), atom.indices)
+                if key is not None:
+                    mapping[atom] = atom.base[key]
     return expr.xreplace(mapping)

@@ -38,7 +38,7 @@ __all__ = [
     "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
     "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
-    "recognise_sigmoid", "chain_rule_through_sigmoid",
+    "recognise_sigmoid", "chain_rule_through_sigmoid", "ranges_for", "separate_sums",
 ]
 
 
@@ -126,6 +126,13 @@ def ranges_of(indices, n) -> dict[sp.Symbol, Condition]:
     return {x: Condition(x, sp.Integer(1), sp.sympify(n)) for x in indices}
 
 
+def ranges_for(problem) -> dict[sp.Symbol, Condition]:
+    """The ranges of a problem's free indices, each over its own extent:
+    ``1 ≤ i ≤ N`` and ``1 ≤ j ≤ D`` for ∂L/∂W_ij."""
+    return {x: Condition(x, sp.Integer(1), sp.sympify(problem.extent(problem.range_of(x))))
+            for x in problem.indices}
+
+
 def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Expr:
     """``Σ_{k=a}^{b} δ_kx f(k) = f(x)`` when ``a ≤ x ≤ b`` is known.
 
@@ -182,6 +189,34 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
         return None
 
     return walk(expr, ranges)
+
+
+def separate_sums(expr: sp.Expr) -> sp.Expr:
+    """``Σ_k Σ_l f(k) g(l) = (Σ_k f(k)) (Σ_l g(l))``: a double sum whose summand is a
+    product of factors in one bound index each is a product of two sums.
+
+    >>> from derive.functions import S, y, k, l
+    >>> separate_sums(sp.Sum(y[k] * S[l], (l, 1, 3), (k, 1, 3)))
+    Sum(S[l], (l, 1, 3))*Sum(y[k], (k, 1, 3))
+    """
+    def separate(s: sp.Sum) -> sp.Expr:
+        if len(s.limits) != 2:
+            return s
+        (inner, *inner_range), (outer, *outer_range) = s.limits
+        first, second, rest = sp.Integer(1), sp.Integer(1), sp.Integer(1)
+        for factor in sp.Mul.make_args(s.function):
+            if factor.has(inner) and factor.has(outer):
+                return s
+            if factor.has(inner):
+                first *= factor
+            elif factor.has(outer):
+                second *= factor
+            else:
+                rest *= factor
+        return (rest * sp.Sum(first, (inner, *inner_range))
+                * sp.Sum(second, (outer, *outer_range)))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), separate)
 
 
 def binds(expr: sp.Expr, index: sp.Symbol) -> bool:

@@ -24,36 +24,51 @@ from functools import reduce
 import sympy as sp
 
 from .catalog import Problem
-from .functions import instantiate
+from .functions import family_symbols, instantiate
 
 __all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor"]
 
 
 @dataclass(frozen=True)
 class MatrixTerm:
-    """One term: ``coeff·diag(left)``, ``coeff·left rightᵀ``, ``coeff·left`` or ``coeff·e_c``.
+    """One term: ``coeff·diag(left)``, ``coeff·left rightᵀ``, ``coeff·left``, ``coeff·e_c``,
+    ``coeff·M`` for a matrix family (``kind == "matrix"``, element ``left``), or
+    ``coeff·Wᵀ v`` / ``coeff·W v`` (``"matvec"``: ``right`` the matrix family W,
+    ``left`` the vector element v, ``transpose`` whether W is transposed).
 
     ``left`` and ``right`` are element expressions in the form's ``index`` (``S[i]``,
-    ``y[i]/S[i]``, ``1`` for the all-ones vector).
+    ``y[i]/S[i]``, ``1`` for the all-ones vector); the right side of an outer product
+    runs over the form's column extent.
     """
 
-    kind: str  # "diag" | "outer" | "vector" | "onehot"
+    kind: str  # "diag" | "outer" | "vector" | "onehot" | "matrix" | "matvec"
     coeff: sp.Expr
     left: sp.Expr | None
     right: sp.Expr | None = None
+    transpose: bool = False
 
 
 @dataclass(frozen=True)
 class MatrixForm:
-    """A sum of :class:`MatrixTerm` in one element index; ``None`` terms when unavailable."""
+    """A sum of :class:`MatrixTerm` in one element index; ``None`` terms when unavailable.
+
+    ``extents`` are the extents of rows and columns (``("N", "D")`` for ∂L/∂W); a matrix
+    element is written in ``index`` and ``column``.  ``kron``, when set, is
+    ``(side, element)``: the whole form is ``form ⊗ xᵀ`` (side ``"right"``) or
+    ``xᵀ ⊗ form`` (``"left"``), the Jacobian of a layer with W flattened row by row.
+    """
 
     terms: tuple[MatrixTerm, ...]
     index: sp.Symbol
     label: sp.Symbol | None  # the class index c of a one-hot vector e_c, if any
     is_matrix: bool
+    extents: tuple[str, str] = ("N", "N")
+    column: sp.Symbol | None = None
+    kron: tuple[str, sp.Expr] | None = None
 
-    def explicit(self, n: int, label: int | None = None) -> sp.Matrix:
-        """The concrete N×N matrix (or N×1 vector, for label value ``label``).
+    def explicit(self, problem, label: int | None = None) -> sp.Matrix:
+        """The concrete matrix (or vector, for label value ``label``) for ``problem``'s
+        sizes; ``problem`` may be a number of classes N when every extent is N.
 
         >>> from derive.functions import S, i
         >>> MatrixForm((MatrixTerm("diag", 1, S[i]),), i, None, True).explicit(2)
@@ -61,22 +76,39 @@ class MatrixForm:
         [S_1,   0],
         [  0, S_2]])
         """
-        def vec(element: sp.Expr) -> sp.Matrix:
-            return sp.Matrix([instantiate(sp.sympify(element).subs(self.index, m), n)
-                              for m in range(1, n + 1)])
+        size = (lambda extent: problem) if isinstance(problem, int) else problem.extent
+        n = problem if isinstance(problem, int) else problem.classes
+        rows, cols = size(self.extents[0]), size(self.extents[1])
 
-        total = sp.zeros(n, n) if self.is_matrix else sp.zeros(n, 1)
-        for t in self.terms:
-            coeff = instantiate(sp.sympify(t.coeff).subs(self.label, label) if self.label
-                                else sp.sympify(t.coeff), n)
-            if t.kind == "diag":
-                total += coeff * sp.diag(*vec(t.left))
-            elif t.kind == "outer":
-                total += coeff * vec(t.left) * vec(t.right).T
-            elif t.kind == "vector":
-                total += coeff * vec(t.left)
+        def vec(element: sp.Expr, length: int) -> sp.Matrix:
+            return sp.Matrix([instantiate(sp.sympify(element).subs(self.index, m), n)
+                              for m in range(1, length + 1)])
+
+        total = sp.zeros(rows, cols) if self.is_matrix else sp.zeros(rows, 1)
+        for term in self.terms:
+            coeff = instantiate(sp.sympify(term.coeff).subs(self.label, label) if self.label
+                                else sp.sympify(term.coeff), n)
+            if term.kind == "diag":
+                total += coeff * sp.diag(*vec(term.left, rows))
+            elif term.kind == "outer":
+                total += coeff * vec(term.left, rows) * vec(term.right, cols).T
+            elif term.kind == "vector":
+                total += coeff * vec(term.left, rows)
+            elif term.kind == "matrix":
+                total += coeff * sp.Matrix(rows, cols, lambda a, b: instantiate(
+                    term.left.subs({self.index: a + 1, self.column: b + 1}), n))
+            elif term.kind == "matvec":
+                shape = problem.size_of(str(term.right))
+                weights = sp.Matrix(*shape, family_symbols(str(term.right), shape))
+                weights = weights.T if term.transpose else weights
+                total += coeff * weights * vec(term.left, weights.cols)
             else:  # onehot
-                total += coeff * sp.Matrix([int(m == label) for m in range(1, n + 1)])
+                total += coeff * sp.Matrix([int(m == label) for m in range(1, rows + 1)])
+        if self.kron is not None:
+            side, element = self.kron
+            inputs = vec(element, problem.extent("D")).T
+            total = (sp.kronecker_product(total, inputs) if side == "right"
+                     else sp.kronecker_product(inputs, total))
         return total
 
 
@@ -87,15 +119,25 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
     indices other than a Kronecker delta).
     """
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
+    if jacobian and len(problem.wrt_indices) == 2:
+        return _layer_jacobian(expr, problem)
+    if not jacobian and len(problem.wrt_indices) == 2:
+        return _matrix_gradient(expr, problem)
     label = problem.output_index if not jacobian else None
     row = problem.output_index if jacobian else problem.wrt_index
     col = problem.wrt_index
     terms = []
     for term in sp.Add.make_args(sp.expand(expr)):
         coeff, left, right, delta = sp.Integer(1), sp.Integer(1), sp.Integer(1), None
+        product = None
         for factor in sp.Mul.make_args(term):
             if isinstance(factor, sp.KroneckerDelta) and delta is None:
                 delta = factor
+            elif (isinstance(factor, sp.Sum) and factor.has(row) and not jacobian
+                  and product is None):
+                product = _matrix_vector(factor, row)
+                if product is None:
+                    return None
             elif factor.has(row) and factor.has(col) and row != col:
                 return None
             elif factor.has(row):
@@ -104,7 +146,11 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
                 right *= factor
             else:
                 coeff *= factor
-        if not jacobian:
+        if product is not None:
+            if delta is not None or left != 1:
+                return None
+            terms.append(replace(product, coeff=coeff))
+        elif not jacobian:
             if delta is not None:
                 if set(delta.args) != {row, label}:
                     return None
@@ -117,7 +163,102 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
             terms.append(MatrixTerm("diag", coeff, left * right.subs(col, row)))
         else:
             terms.append(MatrixTerm("outer", coeff, left, right.subs(col, row)))
-    return MatrixForm(tuple(terms), row, label, jacobian)
+    extent = problem.range_of(row)
+    return MatrixForm(_grouped(tuple(terms)), row, label, jacobian, extents=(extent, extent))
+
+
+def _matrix_vector(total: sp.Sum, row: sp.Symbol) -> MatrixTerm | None:
+    """``Σ_k W_kj v_k`` ↦ ``Wᵀ v`` and ``Σ_k W_jk v_k`` ↦ ``W v`` (``v`` in the index j)."""
+    (bound, _low, _high), = total.limits
+    weights = [f for f in sp.Mul.make_args(total.function)
+               if isinstance(f, sp.Indexed) and len(f.indices) == 2]
+    if len(weights) != 1 or set(weights[0].indices) != {bound, row}:
+        return None
+    rest = total.function / weights[0]
+    if rest.has(row):
+        return None
+    return MatrixTerm("matvec", sp.Integer(1), sp.expand(rest.subs(bound, row)),
+                      weights[0].base, transpose=weights[0].indices[0] == bound)
+
+
+def _matrix_gradient(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
+    """∂L/∂W_ij or ∂L/∂Z_ij: outer products ``f gᵀ`` and matrix families (``S − Y``)."""
+    row, col = problem.wrt_indices
+    terms = []
+    for term in sp.Add.make_args(sp.expand(expr)):
+        coeff, left, right, both = sp.Integer(1), sp.Integer(1), sp.Integer(1), sp.Integer(1)
+        for factor in sp.Mul.make_args(term):
+            if factor.has(row) and factor.has(col):
+                if not (isinstance(factor, sp.Indexed) and factor.indices == (row, col)):
+                    return None
+                both *= factor
+            elif factor.has(row):
+                left *= factor
+            elif factor.has(col):
+                right *= factor
+            else:
+                coeff *= factor
+        if both != 1:
+            if left != 1 or right != 1:
+                return None
+            terms.append(MatrixTerm("matrix", coeff, both))
+        else:
+            terms.append(MatrixTerm("outer", coeff, left, right.subs(col, row)))
+    extents = (problem.range_of(row), problem.range_of(col))
+    return MatrixForm(_grouped(tuple(terms)), row, None, True, extents=extents, column=col)
+
+
+def _grouped(terms: tuple[MatrixTerm, ...]) -> tuple[MatrixTerm, ...]:
+    """Outer products with one side in common, written once: ``(S − y) xᵀ``; matrix-vector
+    products with one matrix: ``Wᵀ(S − y)``."""
+    out: list[MatrixTerm] = []
+    for term in terms:
+        if term.kind == "outer":
+            for position, seen in enumerate(out):
+                if seen.kind == "outer" and seen.right == term.right and seen.right != 1:
+                    out[position] = replace(seen, coeff=sp.Integer(1),
+                                            left=seen.coeff * seen.left + term.coeff * term.left)
+                    break
+                if seen.kind == "outer" and seen.left == term.left and seen.left != 1:
+                    out[position] = replace(seen, coeff=sp.Integer(1),
+                                            right=seen.coeff * seen.right + term.coeff * term.right)
+                    break
+            else:
+                out.append(term)
+        elif term.kind == "matvec":
+            for position, seen in enumerate(out):
+                if (seen.kind, seen.right, seen.transpose) == ("matvec", term.right,
+                                                                term.transpose):
+                    out[position] = replace(seen, coeff=sp.Integer(1),
+                                            left=seen.coeff * seen.left + term.coeff * term.left)
+                    break
+            else:
+                out.append(term)
+        else:
+            out.append(term)
+    return tuple(out)
+
+
+def _layer_jacobian(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
+    """∂S_t/∂W_ij = S_t(δ_ti − S_i) x_j ↦ ``(diag(S) − S Sᵀ) ⊗ xᵀ``: the input factor,
+    the same in every term, is taken out as a Kronecker product."""
+    first, second = problem.wrt_indices
+    classes = first if problem.range_of(first) == "N" else second
+    inputs = second if classes == first else first
+    factors = set()
+    inner = []
+    for term in sp.Add.make_args(sp.expand(expr)):
+        outside = sp.Mul(*[f for f in sp.Mul.make_args(term) if f.has(inputs)])
+        factors.add(outside)
+        inner.append(term / outside)
+    if len(factors) != 1:
+        return None
+    column = replace(problem, wrt_index=classes, output_index=problem.output_index)
+    form = matrix_form(sp.Add(*inner), column)
+    if form is None:
+        return None
+    element = factors.pop().subs(inputs, form.index)
+    return replace(form, kron=("right" if classes == first else "left", element))
 
 
 def common_factor(form: MatrixForm) -> tuple[sp.Expr, MatrixForm]:

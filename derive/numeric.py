@@ -22,7 +22,8 @@ from sympy.printing.numpy import NumPyPrinter
 
 __all__ = [
     "softmax", "log_softmax", "sigmoid", "REFERENCES", "Comparison", "CheckReport",
-    "lambdify_entries", "finite_differences", "compare", "sample_points",
+    "lambdify_entries", "finite_differences", "compare", "sample_points", "layer_logits",
+    "reference_for",
 ]
 
 # Tolerances, stated in every report.  Finite differences with step h = 1e-5 carry a
@@ -79,6 +80,33 @@ REFERENCES: dict[str, Callable[[Mapping[str, np.ndarray]], np.ndarray]] = {
         lambda v: -(smoothed_labels(v) * log_softmax(v["z"])).sum(axis=-1, keepdims=True),
 }
 
+def layer_logits(values: Mapping[str, np.ndarray], convention: str = "Wx") -> np.ndarray:
+    """``z = W x + b`` (or ``Wᵀ x + b``) at each point: W of shape (points, N, D)
+    (``(points, D, N)`` in the ``WTx`` convention), x (points, D), b (points, N)."""
+    pattern = "pkd,pd->pk" if convention == "Wx" else "pdk,pd->pk"
+    return np.einsum(pattern, values["W"], values["x"]) + values["b"]
+
+
+def _batch_cross_entropy(v: Mapping[str, np.ndarray], reduction: str) -> np.ndarray:
+    total = -(v["Y"] * log_softmax(v["Z"])).sum(axis=(-2, -1))
+    return (total / v["Z"].shape[-2] if reduction == "mean" else total)[:, None]
+
+
+def reference_for(target, problem) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+    """The stable float64 implementation of ``target`` for the options of ``problem``
+    (the layer's convention, the batch's reduction)."""
+    if problem.convention is not None:
+        convention = problem.convention
+        if target.reference == "linear_softmax":
+            return lambda v: softmax(layer_logits(v, convention))
+        return lambda v: -(v["y"] * log_softmax(layer_logits(v, convention))).sum(
+            axis=-1, keepdims=True)
+    if problem.batch:
+        reduction = problem.option("reduction")
+        return lambda v: _batch_cross_entropy(v, reduction)
+    return REFERENCES[target.reference]
+
+
 # Scalar inputs (one number per point, not a vector of N) and the range they are drawn
 # from: a temperature from sharp (0.25) to flat (4); a label smoothing up to 0.4.
 SCALARS = {"T": (0.25, 4.0), "eps": (0.0, 0.4)}
@@ -96,13 +124,14 @@ def logits(values: Mapping[str, np.ndarray]) -> np.ndarray:
     return z / values["T"][:, None] if "T" in values else z
 
 
-def entry_arguments(values: Mapping[str, np.ndarray], n: int,
-                    raw: bool = False) -> tuple[list[sp.Symbol], list[np.ndarray]]:
+def entry_arguments(values: Mapping[str, np.ndarray], n: int, raw: bool = False,
+                    convention: str | None = None) -> tuple[list[sp.Symbol], list[np.ndarray]]:
     """The concrete symbols that derived entries are written in, and their values.
 
     Textbook entries are in ``S_k`` (and ``y_k``, ``T``): the softmax is computed stably
-    from the logits here.  Raw entries (``raw=True``, the mechanical derivative) take the
-    logits ``z_k`` themselves.
+    from the logits here (from ``W x + b`` for a layer in ``convention``, row by row for
+    a batch ``Z``).  Raw entries (``raw=True``, the mechanical derivative) take the
+    logits ``z_k`` themselves.  A matrix W is named ``W_1_1, W_1_2, …`` row by row.
     """
     from .functions import SCALAR_SYMBOLS, family_symbols
     args: list[sp.Symbol] = []
@@ -110,6 +139,9 @@ def entry_arguments(values: Mapping[str, np.ndarray], n: int,
     if "eps" in values and "y" in values:   # smoothed labels q, for the textbook form
         args += family_symbols("q", n)
         arrays += list(smoothed_labels(values).T)
+    if convention is not None and not raw:   # S = softmax(W x + b) stably
+        args += family_symbols("S", n)
+        arrays += list(softmax(layer_logits(values, convention)).T)
     for name, v in values.items():
         if name in SCALARS:
             args.append(SCALAR_SYMBOLS[name])
@@ -117,9 +149,12 @@ def entry_arguments(values: Mapping[str, np.ndarray], n: int,
         elif name == "z" and not raw:   # S = softmax(z) stably; z too, for σ(z_k)
             args += family_symbols("S", n) + family_symbols("z", n)
             arrays += list(softmax(logits(values)).T) + list(v.T)
+        elif name == "Z" and not raw:   # S = softmax of each row of Z
+            args += family_symbols("S", v.shape[1:])
+            arrays += list(softmax(v).reshape(len(v), -1).T)
         else:
-            args += family_symbols(name, n)
-            arrays += list(v.T)
+            args += family_symbols(name, v.shape[1:] if v.ndim > 2 else v.shape[1])
+            arrays += list(v.reshape(len(v), -1).T)
     return args, arrays
 
 
@@ -129,24 +164,26 @@ def finite_differences(reference: Callable, values: Mapping[str, np.ndarray], wr
 
     Vectorised: all points and all perturbed coordinates go through one call.  With
     ``relative`` the step is proportional to the coordinate (for probabilities, which may
-    be tiny); otherwise it is ``FD_STEP``.
+    be tiny); otherwise it is ``FD_STEP``.  A matrix variable is perturbed entry by
+    entry, row by row.
 
     Returns:
-        An array of shape (points, outputs, len(values[wrt][0])).
+        An array of shape (points, outputs, entries of values[wrt]).
 
     >>> v = {"z": np.array([[0.0, 0.0]])}
     >>> np.round(finite_differences(REFERENCES["softmax"], v, "z"), 6)
     array([[[ 0.25, -0.25],
             [-0.25,  0.25]]])
     """
-    x = values[wrt]
+    shape = values[wrt].shape
+    x = values[wrt].reshape(shape[0], -1)
     points, n = x.shape
     step = FD_STEP * np.abs(x) if relative else np.full_like(x, FD_STEP)
     shift = step[:, :, None] * np.eye(n)[None, :, :]          # (points, coordinate, n)
 
     def at(displaced: np.ndarray) -> np.ndarray:
         batch = {name: np.repeat(v, n, axis=0) for name, v in values.items() if name != wrt}
-        batch[wrt] = displaced.reshape(points * n, n)
+        batch[wrt] = displaced.reshape(points * n, *shape[1:])
         return reference(batch).reshape(points, n, -1)
 
     diff = (at(x[:, None, :] + shift) - at(x[:, None, :] - shift)) / (2 * step[:, :, None])
@@ -259,14 +296,15 @@ def compare(name: str, analytic: np.ndarray, numeric: np.ndarray,
 
 
 def sample_points(inputs: Sequence[str], n: int, rng: np.random.Generator, ordinary: int,
-                  extreme: bool, labels: str) -> dict[str, np.ndarray]:
+                  extreme: bool, labels: str, problem=None) -> dict[str, np.ndarray]:
     """Seeded sample points for the variables ``inputs`` of a target with ``n`` classes.
 
     Logits ``z`` are normal with standard deviation 3 at ordinary points; the extreme set
     adds offsets of ±1000, a spread of 10⁴ and one dominant logit.  Probabilities ``S``
     are softmax outputs of logits with a spread up to 60 (entries down to ~1e-26).  Labels
     ``y`` are drawn on the simplex when ``labels == "simplex"`` and unrestricted (normal)
-    otherwise.
+    otherwise.  With a ``problem`` that has a layer (W, x, b) or a batch (Z, Y), those are
+    drawn in its shapes.
     """
     out: dict[str, np.ndarray] = {}
     z = rng.normal(0.0, 3.0, size=(ordinary, n))
@@ -290,4 +328,19 @@ def sample_points(inputs: Sequence[str], n: int, rng: np.random.Generator, ordin
     if "y" in inputs:
         out["y"] = (rng.dirichlet(np.ones(n), size=total) if labels == "simplex"
                     else rng.normal(0.0, 1.0, size=(total, n)))
+    if problem is not None and problem.convention is not None:
+        # The bias carries the logits' spread (extreme points too); W x adds moderate terms.
+        d = problem.extent("D")
+        shape = (n, d) if problem.convention == "Wx" else (d, n)
+        out["W"] = rng.normal(0.0, 1.0, size=(total, *shape))
+        out["x"] = rng.normal(0.0, 1.0, size=(total, d))
+        out["b"] = z
+    if problem is not None and problem.batch:
+        rows = problem.extent("m")
+        # Every row its own logits: ordinary rows from the same distribution, the extreme
+        # points' rows shifted by the extreme offsets.
+        noise = rng.normal(0.0, 3.0, size=(total, rows, n))
+        out["Z"] = z[:, None, :] + noise * np.where(np.arange(total) < ordinary, 1.0, 0.01)[:, None, None]
+        out["Y"] = (rng.dirichlet(np.ones(n), size=(total, rows)) if labels == "simplex"
+                    else rng.normal(0.0, 1.0, size=(total, rows, n)))
     return out

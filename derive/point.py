@@ -23,7 +23,7 @@ from .functions import instantiate
 from .numeric import (FD_ATOL, FD_RTOL, REFERENCES, SCALARS, entry_arguments, finite_differences,
                       lambdify_entries, logits, sigmoid, smoothed_labels, softmax)
 
-__all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate"]
+__all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "evaluable"]
 
 # Longer than any honest point for the largest N (64 classes × ~25 characters × 2 vectors).
 MAX_POINT_LENGTH = 10_000
@@ -122,6 +122,7 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if d.symbolic:  # the formula proved for every N, at the N of the point
         d = _instantiated_for(d, point)
     problem, n = d.problem, d.classes
+    evaluable(d.target)
     needed = problem.inputs
     unknown = sorted(set(point) - set(needed))
     missing = [name for name in needed if name not in point]
@@ -192,6 +193,14 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if "eps" in point:
         shown["q"] = smoothed_labels(values)[0]
     return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
+
+
+def evaluable(target) -> None:
+    """Raise a clear error for the targets whose points hold matrices (W, Z): those are
+    derived and shown, but a point such as ``W=[[1, 2], [3, 4]]`` is not read yet."""
+    if "wrt" in target.options or "batch" in target.options:
+        raise InputError(f"evaluating {target.name} at a point (--at) is not available yet: "
+                         "matrices such as W=[[…], […]] are not read yet")
 
 
 def _instantiated_for(d, point):

@@ -28,7 +28,7 @@ from .functions import to_indexed
 
 __all__ = [
     "Assumption", "recognise_softmax", "exponentials_as_products", "recognise_sums", "apply_assumption",
-    "index_form", "tidy", "concrete_symbols",
+    "index_form", "tidy", "concrete_symbols", "combine_sums",
 ]
 
 
@@ -39,7 +39,8 @@ class Assumption:
     ``quantity`` is the SymPy expression the assumption fixes and ``value`` its value;
     ``text`` and ``latex`` are how every output format prints it.  ``implies`` lists
     other ``(quantity, value)`` pairs that follow from it by definition (Σ_k y_k = 1
-    gives Σ_k q_k = 1 for smoothed labels q).
+    gives Σ_k q_k = 1 for smoothed labels q).  ``index``, when given, is a free index of
+    ``quantity`` that stands for every value (Σ_k Y_ik = 1 for every example i).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Assumption:
     text: str
     latex: str
     implies: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
+    index: sp.Symbol | None = None
 
 
 def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Sequence[sp.Symbol],
@@ -73,7 +75,19 @@ def recognise_softmax(expr: sp.Expr, logits: Sequence[sp.Symbol], outputs: Seque
     """
     d = sp.Dummy("D", positive=True)
     output_of = {zk: outputs[m] * d for m, zk in enumerate(logits)}
-    replaced = exponentials_as_products(expr.xreplace({denominator: d}), output_of.get)
+
+    def scaled(e: sp.Expr) -> sp.Expr | None:
+        # SymPy distributes a number over a sum: (e^{z_1} + e^{z_2})/2 is stored with the
+        # denominator 2e^{z_1} + 2e^{z_2}, a multiple of the sum of exponentials.
+        content, primitive = e.as_content_primitive()
+        if primitive == denominator:
+            return content * d
+        if primitive == -denominator:
+            return -content * d
+        return None
+
+    replaced = expr.replace(lambda e: isinstance(e, sp.Add) and scaled(e) is not None, scaled)
+    replaced = exponentials_as_products(replaced, output_of.get)
     result = sp.cancel(replaced)
     leftover = result.free_symbols & (set(logits) | {d})
     if leftover:
@@ -142,16 +156,22 @@ def apply_assumption(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
     >>> apply_assumption(sp.Symbol("s") * total - 1, one)
     s - 1
     """
+    if assumption.index is not None:   # the quantity for any value of its index
+        w = sp.Wild("w")
+        pattern = assumption.quantity.xreplace({assumption.index: w})
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum) and e.match(pattern) is not None,
+                            lambda e: assumption.value)
     return expr.xreplace({assumption.quantity: assumption.value, **dict(assumption.implies)})
 
 
 def concrete_symbols(expr: sp.Expr) -> set[sp.Symbol]:
-    """The symbols of ``expr`` that name one concrete entry, such as ``S_3``."""
-    return {s for s in expr.free_symbols if s.name.rpartition("_")[2].isdigit()}
+    """The symbols of ``expr`` that name one concrete entry, such as ``S_3`` or ``W_2_1``."""
+    return {s for s in expr.free_symbols
+            if isinstance(s, sp.Symbol) and s.name.rpartition("_")[2].isdigit()}
 
 
 def index_form(table: Mapping[tuple[int, ...], sp.Expr], n: int,
-               names: Sequence[sp.Symbol]) -> sp.Expr:
+               names: Sequence[sp.Symbol], problem=None) -> sp.Expr:
     """Abstract a table of concrete entries into one expression in free indices.
 
     ``table[(a,)]`` (one index) or ``table[(a, b)]`` (two indices) is the entry at those
@@ -159,6 +179,12 @@ def index_form(table: Mapping[tuple[int, ...], sp.Expr], n: int,
     ``a ≠ b``; every entry of a case must give the same form once its indices are named,
     which checks the pattern on all entries instead of assuming it.  The cases are merged
     as ``off + δ_pq·(diag − off|_{q=p})``, exact because ``δ_pq`` vanishes unless ``q = p``.
+
+    With a ``problem`` (:class:`~derive.catalog.Problem`) the indices run over its
+    extents: only two indices over the same extent split into cases (``∂S_t/∂W_ij``: t
+    and i are classes, j an input), each family's entries are named by the extents of its
+    positions, and a full sum over an extent no free index runs over is recognised
+    (``Σ_k W_kj S_k`` in ``∂L/∂x_j``).
 
     Raises:
         RewriteError: when an entry still refers to other concrete entries, or when two
@@ -170,13 +196,26 @@ def index_form(table: Mapping[tuple[int, ...], sp.Expr], n: int,
     >>> index_form(table, 2, (i, j))
     (KroneckerDelta(i, j) - S[j])*S[i]
     """
+    extents = [problem.range_of(a) if problem is not None else "N" for a in names]
+    ranges = problem.shape if problem is not None else None
+
+    def naming(key: tuple[int, ...]) -> dict:
+        # On a diagonal both positions hold one value: name it by the first index.
+        if problem is None:
+            return dict(zip(reversed(key), reversed(names)))
+        out: dict[str, dict[int, sp.Symbol]] = {}
+        for value, name, extent in reversed(list(zip(key, names, extents))):
+            out.setdefault(extent, {})[value] = name
+        return out
+
     def case_form(keys: list[tuple[int, ...]]) -> sp.Expr:
         forms = {}
         for key in keys:
-            # On the diagonal both positions hold one value: name it by the first index.
-            naming = dict(zip(reversed(key), reversed(names)))
-            form = sp.expand(to_indexed(table[key], n, naming))
+            form = sp.expand(to_indexed(table[key], n, naming(key), ranges))
             stray = concrete_symbols(form)
+            if stray and problem is not None:
+                form = _full_sums(sp.expand(table[key]), naming(key), problem, set(extents), n)
+                stray = concrete_symbols(form)
             if stray:
                 raise RewriteError(
                     f"entry {key} refers to {', '.join(sorted(map(str, stray)))}: "
@@ -188,15 +227,95 @@ def index_form(table: Mapping[tuple[int, ...], sp.Expr], n: int,
                                f"{sp.sstr(f1)} versus {sp.sstr(f2)}")
         return next(iter(forms))
 
-    if len(names) == 1:
+    pairs = [(a, b) for a in range(len(names)) for b in range(a + 1, len(names))
+             if extents[a] == extents[b]]
+    if not pairs:
         return tidy(case_form(sorted(table)))
-    if len(names) != 2:
-        raise ValueError("index_form handles one or two free indices")
-    p, q = names
-    diagonal = case_form([key for key in sorted(table) if key[0] == key[1]])
-    off = case_form([key for key in sorted(table) if key[0] != key[1]])
+    if len(pairs) > 1:
+        raise ValueError("index_form splits cases for one pair of indices only")
+    (a, b), = pairs
+    p, q = names[a], names[b]
+    diagonal = case_form([key for key in sorted(table) if key[a] == key[b]])
+    off = case_form([key for key in sorted(table) if key[a] != key[b]])
     merged = off + sp.KroneckerDelta(p, q) * sp.expand(diagonal - off.subs(q, p))
     return tidy(merged)
+
+
+# The bound index of a full sum over each extent: classes, inputs, examples.
+_BOUND = {"N": sp.Symbol("k", integer=True, positive=True),
+          "D": sp.Symbol("r", integer=True, positive=True),
+          "m": sp.Symbol("n", integer=True, positive=True)}
+
+
+def _full_sums(entry: sp.Expr, names: dict, problem, free: set[str], n: int) -> sp.Expr:
+    """Name ``entry`` with a full sum over an extent that no free index runs over.
+
+    The terms are grouped by the value they hold in that extent (``W_2j S_2`` by 2); the
+    groups must be one summand in a bound index, for every value of the extent, to give
+    ``Σ_k summand``.  Terms without such a value stay outside the sum.  On any doubt the
+    entry is named as it is, so that the caller reports what is left.
+    """
+    for extent in sorted({e for _f, shape in problem.shapes for e in shape} - free):
+        bound, size = _BOUND[extent], problem.extent(extent)
+        groups: dict[int, list[sp.Expr]] = defaultdict(list)
+        outside = []
+        for term in sp.Add.make_args(entry):
+            values = _values_in(term, extent, problem)
+            if len(values) > 1:
+                break
+            (groups[values.pop()] if values else outside).append(term)
+        else:
+            summands = {to_indexed(sp.Add(*terms), n, {**names, extent: {value: bound}},
+                                   problem.shape) for value, terms in groups.items()}
+            if len(summands) == 1 and set(groups) == set(range(1, size + 1)):
+                rest = to_indexed(sp.Add(*outside), n, names, problem.shape)
+                return rest + sp.Sum(sp.factor_terms(summands.pop()), (bound, 1, size))
+    return to_indexed(entry, n, names, problem.shape)
+
+
+def _values_in(term: sp.Expr, extent: str, problem) -> set[int]:
+    """The concrete values that ``term``'s entries hold in positions of ``extent``."""
+    values = set()
+    for symbol in concrete_symbols(term):
+        base, *tails = symbol.name.split("_")
+        for tail, position in zip(tails, problem.shape(base)):
+            if position == extent:
+                values.add(int(tail))
+    return values
+
+
+def combine_sums(expr: sp.Expr) -> sp.Expr:
+    """Sums over the same range added into one, its summand factored:
+    ``Σ_k W_kj S_k − Σ_k W_kj y_k`` ↦ ``Σ_k W_kj (S_k − y_k)``.
+
+    >>> from derive.functions import S, W, y, j, k
+    >>> combine_sums(sp.Sum(W[k, j] * S[k], (k, 1, 3)) - sp.Sum(W[k, j] * y[k], (k, 1, 3)))
+    Sum((S[k] - y[k])*W[k, j], (k, 1, 3))
+    """
+    sums: dict[tuple, sp.Expr] = defaultdict(lambda: sp.Integer(0))
+    bounds: dict[tuple, sp.Symbol] = {}
+    rest = []
+    for term in sp.Add.make_args(expr):
+        coeff, factors = term.as_coeff_mul()
+        found = [f for f in factors if isinstance(f, sp.Sum)]
+        if len(found) == 1 and len(factors) == 1 and len(found[0].limits) == 1:
+            (bound, low, high), = found[0].limits
+            key = (low, high)
+            name = bounds.setdefault(key, bound)
+            function = found[0].function
+            if name != bound:   # Σ_l f(l) is Σ_k f(k), when k is not already in f
+                if function.has(name):
+                    rest.append(term)
+                    continue
+                function = function.xreplace({bound: name})
+            sums[key] += coeff * function
+        else:
+            rest.append(term)
+    for limits, summand in sums.items():
+        summand = sp.factor_terms(summand)
+        sign = -1 if summand.could_extract_minus_sign() else 1
+        rest.append(sign * sp.Sum(sign * summand, (bounds[limits], *limits)))
+    return sp.Add(*rest)
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import sympy as sp
 
 from .catalog import get_target
-from .functions import S, c, i, j, k, log_softmax, q, sigmoid, smoothed, softmax, y, z
+from .functions import (S, Y, Z, c, i, j, k, l, linear, log_softmax, n_example, q, sigmoid,
+                        smoothed, softmax, t, y, z)
 from .indexed import (case, chain_rule_through_sigmoid, differentiate, evaluate_derivatives,
-                      linearity, log_of_softmax, merge_cases, quotient_rule, ranges_of,
-                      recognise_sigmoid, recognise_softmax_outputs, split_sums, sum_delta)
-from .rewrite import apply_assumption, tidy
+                      linearity, log_of_softmax, merge_cases, quotient_rule, ranges_for,
+                      ranges_of, recognise_sigmoid, recognise_softmax_outputs, separate_sums,
+                      split_sums, sum_delta)
+from .rewrite import apply_assumption, combine_sums, tidy
 from .steps import Step
 
-__all__ = ["route", "ROUTES"]
+__all__ = ["route", "ROUTES", "SHORTCUTS", "shortcut"]
 
 
 def _softmax_definition(index, n) -> tuple[sp.Expr, sp.Expr]:
@@ -193,6 +195,142 @@ def _sparse_softmax_cross_entropy_grad(problem, n) -> list[Step]:
     ]
 
 
+def _layer_facts(problem, n) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    return ((S[k], softmax(z, k, n)), (z[k], linear(k, problem.extent("D"), problem.convention)))
+
+
+def _shapes(problem, *stages: str) -> str:
+    """``(1 x N)(N x N)(N x ND)``: the shapes of the factors of a chain-rule product (in
+    ASCII, as every reason: LaTeX prints reasons as text)."""
+    return "".join(f"({stage})" for stage in stages)
+
+
+def _variable_shape(problem) -> str:
+    """The number of entries of the variable: N·D for W, D for x, N for b."""
+    return {"W": "ND", "x": "D", "b": "N"}[str(problem.wrt)]
+
+
+def _layer_derivative(problem, index) -> sp.Derivative:
+    """``∂z_index/∂(variable)`` with the layer's definition written out."""
+    return sp.Derivative(linear(index, problem.extent("D"), problem.convention),
+                         problem.variable)
+
+
+def _through_the_layer(problem, summed: sp.Expr, index, used: list):
+    """Evaluate ``∂z_index/∂(variable)`` inside ``summed``: the derivative (a fact of the
+    step), ``summed`` with it evaluated, and that with the Kronecker deltas summed out."""
+    layer = _layer_derivative(problem, index)
+    value = tidy(differentiate(layer, ranges_for(problem), used))
+    evaluated = summed.xreplace({layer: value})
+    picked = sum_delta(evaluated, ranges_for(problem), used)
+    return (layer, value), evaluated, picked
+
+
+def _linear_softmax_jacobian(problem, n) -> list[Step]:
+    """The chain rule through the logits: ∂S_t/∂z_k (the softmax Jacobian, derived by its
+    own route) times ∂z_k/∂W_ij (the layer's definition)."""
+    jacobian = _softmax_jacobian(get_target("softmax-jacobian").problem(n), n)
+    lemma = jacobian[-1].rhs.xreplace({i: t, j: k})
+    chained = sp.Sum(lemma * _layer_derivative(problem, k), (k, 1, n))
+    used = []
+    fact, evaluated, picked = _through_the_layer(problem, chained, k, used)
+    shapes = _shapes(problem, "N x N", f"N x {_variable_shape(problem)}")
+    return [
+        Step(sp.Derivative(problem.function, problem.variable), "definition of the layer",
+             "definition", facts=((S[t], softmax(z, t, n)), _layer_facts(problem, n)[1])),
+        Step(chained, f"chain rule through the logits z, shapes {shapes}", "chain-rule",
+             facts=((sp.Derivative(S[t], z[k]), lemma),)),
+        Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,)),
+        Step(tidy(picked), "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
+    ]
+
+
+def _linear_softmax_cross_entropy_grad(problem, n) -> list[Step]:
+    """The full chain L → S → z → variable, each factor derived by its own route."""
+    assumption = problem.assumptions[0]
+    loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, n))
+    outer = _cross_entropy_grad(get_target("cross-entropy-grad").problem(n), n)[-1].rhs
+    jacobian = _softmax_jacobian(get_target("softmax-jacobian").problem(n), n)[-1].rhs
+    d_loss, d_softmax = outer.xreplace({j: k}), jacobian.xreplace({i: k, j: l})
+    # The sum over the logits' index l inside the sum over the outputs' index k.
+    chained = sp.Sum(d_loss * d_softmax * _layer_derivative(problem, l), (l, 1, n), (k, 1, n))
+    used = []
+    fact, evaluated, picked = _through_the_layer(problem, chained, l, used)
+    summed = tidy(separate_sums(sum_delta(split_sums(picked), ranges_for(problem), used)))
+    shapes = _shapes(problem, "1 x N", "N x N", f"N x {_variable_shape(problem)}")
+    final = combine_sums(tidy(apply_assumption(summed, assumption)))
+    return [
+        Step(sp.Derivative(loss, problem.variable), "definition of the cross-entropy",
+             "definition", facts=((sp.Symbol("L"), loss), *_layer_facts(problem, n))),
+        Step(chained, f"chain rule through S and z, shapes {shapes}", "chain-rule",
+             facts=((sp.Derivative(sp.Symbol("L"), S[k]), d_loss),
+                    (sp.Derivative(S[k], z[l]), d_softmax))),
+        Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,)),
+        Step(tidy(picked), "the Kronecker delta picks one term of the sum", "sum-delta",
+             conditions=tuple(used)),
+        Step(summed, "multiply out and sum over the outputs k", "split-sums"),
+        Step(final, "apply the assumption", "assumption", assumes=(assumption,)),
+    ]
+
+
+def shortcut(problem, n) -> list[Step]:
+    """The shortcut of a layer's cross-entropy gradient: ∂L/∂z_k = S_k − y_k (the
+    softmax cross-entropy result, derived by its route; it needs Σ_k y_k = 1), then the
+    chain rule through the layer alone."""
+    assumption = problem.assumptions[0]
+    lemma = _softmax_cross_entropy_grad(get_target("softmax-cross-entropy-grad").problem(n),
+                                        n)[-1].rhs.xreplace({j: k})
+    chained = sp.Sum(lemma * _layer_derivative(problem, k), (k, 1, n))
+    used = []
+    fact, evaluated, picked = _through_the_layer(problem, chained, k, used)
+    shapes = _shapes(problem, "1 x N", f"N x {_variable_shape(problem)}")
+    return [
+        Step(chained, f"chain rule through z with dL/dz = S - y, shapes {shapes}",
+             "chain-rule", facts=((sp.Derivative(sp.Symbol("L"), z[k]), lemma),),
+             assumes=(assumption,)),
+        Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,),
+             assumes=(assumption,)),
+        Step(combine_sums(tidy(picked)), "the Kronecker delta picks one term of the sum",
+             "sum-delta", conditions=tuple(used), assumes=(assumption,)),
+    ]
+
+
+def _batch_softmax_cross_entropy_grad(problem, n) -> list[Step]:
+    """Linearity over the examples and classes; the log-softmax Jacobian of one row, in
+    which the other rows do not appear (δ_ni); the deltas; the assumption on each row."""
+    m = problem.extent("m")
+    scale = -1 / sp.Symbol("m", integer=True, positive=True) \
+        if problem.option("reduction") == "mean" else sp.Integer(-1)
+    e = n_example
+    # The sum over the examples n inside the sum over the classes k: δ_ni picks n = i.
+    loss = scale * sp.Sum(Y[e, k] * sp.log(S[e, k]), (e, 1, m), (k, 1, n))
+    start = sp.Derivative(loss, Z[i, j])
+    inside = linearity(start, depends=(S,))
+    # ∂ log S_nk/∂Z_ij, from S_nk = e^{Z_nk}/Σ_l e^{Z_nl}: the log of a quotient, SymPy's
+    # derivative of the entries (δ_ni δ_kj …), the deltas, and S_nj recognised.
+    used = []
+    ranges = {**ranges_for(problem)}
+    denominator = sp.Sum(sp.exp(Z[e, l]), (l, 1, n))
+    split = Z[e, k] - sp.log(denominator)
+    derived = differentiate(sp.Derivative(split, Z[i, j]), ranges, used)
+    lemma = tidy(derived.subs(sp.exp(Z[e, j]), S[e, j] * denominator))
+    substituted = inside.xreplace({sp.Derivative(sp.log(S[e, k]), Z[i, j]): lemma})
+    picked = tidy(split_sums(sum_delta(split_sums(substituted), ranges, used)))
+    final = tidy(apply_assumption(picked, problem.assumptions[0]))
+    return [
+        Step(start, "definition of the batch loss", "definition",
+             facts=((sp.Symbol("L"), loss), (S[e, k], sp.exp(Z[e, k]) / sp.Sum(
+                 sp.exp(Z[e, l]), (l, 1, n))))),
+        Step(inside, "linearity of the derivative", "linearity"),
+        Step(substituted, "log-softmax Jacobian of row n (the other rows do not depend on "
+             "row i)", "lemma", facts=((sp.Derivative(sp.log(S[e, k]), Z[i, j]), lemma),),
+             conditions=tuple(used)),
+        Step(picked, "the Kronecker deltas pick one term of each sum", "sum-delta"),
+        Step(final, "apply the assumption", "assumption", assumes=problem.assumptions),
+    ]
+
+
 ROUTES = {
     "softmax-jacobian": _softmax_jacobian,
     "log-softmax-jacobian": _log_softmax_jacobian,
@@ -202,7 +340,13 @@ ROUTES = {
     "temperature-softmax-jacobian": _temperature_softmax_jacobian,
     "label-smoothing-cross-entropy-grad": _softmax_cross_entropy_grad,
     "sigmoid-binary-cross-entropy-grad": _sigmoid_binary_cross_entropy_grad,
+    "linear-softmax-jacobian": _linear_softmax_jacobian,
+    "linear-softmax-cross-entropy-grad": _linear_softmax_cross_entropy_grad,
+    "batch-softmax-cross-entropy-grad": _batch_softmax_cross_entropy_grad,
 }
+
+# The second route of a target, shown beside the first and checked the same way.
+SHORTCUTS = {"linear-softmax-cross-entropy-grad": shortcut}
 
 
 def route(name: str, problem, n) -> list[Step]:

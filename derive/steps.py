@@ -85,9 +85,11 @@ class Step:
     check: StepCheck | None = None
 
 
-def _entries(indices, n: int, case) -> list[tuple[int, ...]]:
-    values = range(1, n + 1)
-    keys = list(itertools.product(values, repeat=len(indices)))
+def _entries(indices, n: int, case, problem=None) -> list[tuple[int, ...]]:
+    if problem is not None:
+        keys = problem.keys(indices)
+    else:
+        keys = list(itertools.product(range(1, n + 1), repeat=len(indices)))
     if case is not None:
         p, q, equal = case
         a, b = indices.index(p), indices.index(q)
@@ -95,9 +97,14 @@ def _entries(indices, n: int, case) -> list[tuple[int, ...]]:
     return keys
 
 
-def _representative(keys, n: int) -> list[tuple[int, ...]]:
-    ends = {1, 2, n - 1, n}
-    return [key for key in keys if set(key) <= ends]
+def _representative(keys, n: int, problem=None) -> list[tuple[int, ...]]:
+    """The entries whose every index is 1, 2 or one of the last two of its extent."""
+    if problem is None:
+        ends = {1, 2, n - 1, n}
+        return [key for key in keys if set(key) <= ends]
+    sizes = [problem.extent(problem.range_of(a)) for a in problem.indices]
+    return [key for key in keys
+            if all(v in {1, 2, size - 1, size} for v, size in zip(key, sizes))]
 
 
 class Concrete:
@@ -112,10 +119,20 @@ class Concrete:
 
     def __init__(self, problem, n: int):
         self.problem, self.n = problem, n
-        self.e = sp.symbols(f"e_1:{n + 1}", positive=True)
-        self.z = family_symbols("z", n)
+        # The logits: z_1 … z_N, or every entry Z_p_k of a batch.
+        self.z = family_symbols("Z", problem.size_of("Z")) if problem.batch \
+            else family_symbols("z", n)
+        self.e = sp.symbols(f"e_1:{len(self.z) + 1}", positive=True)
         self.y = family_symbols("y", n)
         self._prepared: dict[sp.Expr, sp.Expr] = {}
+        self._layer = {}
+        if problem.convention is not None:
+            # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
+            from .functions import b, linear
+            self._layer = {
+                symbol: self.z[m] - instantiate(linear(m + 1, problem.extent("D"),
+                                                       problem.convention) - b[m + 1], n)
+                for m, symbol in enumerate(family_symbols("b", n))}
 
     def __call__(self, expr: sp.Expr, key: tuple[int, ...], assumes=()) -> sp.Expr:
         e = self._prepare(expr).xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
@@ -126,10 +143,18 @@ class Concrete:
         derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value)."""
         if expr not in self._prepared:
             e = expr
-            if self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
+            if self.problem.batch:   # S_pk stands for the softmax of row p of Z
+                from .catalog import row_softmax
+                from .functions import Z
+                e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
+                              lambda a: row_softmax(Z, *a.indices, self.n))
+            elif self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
                 e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
                               lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n,
                                                 self.problem.temperature))
+            if self.problem.convention is not None:   # z_m stands for the layer's Σ_r W x_r + b_m
+                from .catalog import _layer_logits
+                e = _layer_logits(e, self.problem.extent("D"), self.problem.convention)
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
                 e = smoothed_labels_defined(e, self.problem)
@@ -147,6 +172,8 @@ class Concrete:
                       and not _has_root(a.args[0].args[0]),
                       lambda a: a.args[0].args[0])
         logits = self.z
+        if self._layer:
+            e = e.xreplace(self._layer)
         if self.problem.temperature is not None:   # z_m = T·u_m, and e_m = exp(u_m)
             logits = family_symbols("u", self.n)
             e = e.xreplace({a: self.problem.temperature * b for a, b in zip(self.z, logits)})
@@ -156,6 +183,10 @@ class Concrete:
         for assumption in assumes:
             if assumption.name == "labels-sum-to-one":
                 e = e.xreplace({self.y[-1]: 1 - sum(self.y[:-1])})
+            if assumption.name == "rows-sum-to-one":   # the last label of every row
+                for row in range(1, self.problem.extent("m") + 1):
+                    labels = family_symbols(f"Y_{row}", self.n)
+                    e = e.xreplace({labels[-1]: 1 - sum(labels[:-1])})
         return e
 
 
@@ -190,8 +221,8 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
         concrete = Concrete(problem, n)
         truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
         for number, step in enumerate(steps, start=1):
-            keys = _entries(problem.indices, n, step.case)
-            chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n)
+            keys = _entries(problem.indices, n, step.case, problem)
+            chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n, problem)
             for key in chosen:
                 memo = (key, tuple(a.name for a in step.assumes))
                 if memo not in truths:
@@ -226,7 +257,9 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
 
 def _row(key, problem):
     """Position in the mechanical matrix of the entry with these index values."""
-    return (0, key[0] - 1) if len(key) == 1 else (key[0] - 1, key[1] - 1)
+    outputs = 0 if problem.output_index is None else 1
+    row = key[0] - 1 if outputs else 0
+    return (row, problem.keys(problem.wrt_indices).index(tuple(key[outputs:])))
 
 
 def _numeric(pairs, rng) -> dict[tuple[int, int], float]:

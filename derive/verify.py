@@ -141,6 +141,7 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
         raise InputError("say which derivative the claim is: --against TARGET (see "
                          "`derive list`), or a LaTeX left side such as "
                          "\\frac{\\partial L}{\\partial z_j} = …")
+    _checkable(against)
     if callable(claim) and not isinstance(claim, sp.Basic):
         from .gradcheck import check_callable
         return check_callable(claim, against, classes, seed=seed)
@@ -449,6 +450,18 @@ def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
         return ("with one-hot labels your formula holds only at the target class (j = c): "
                 f"it is right for ∂L/∂{problem.wrt}_c but not for the other classes")
     return None
+
+
+def _checkable(against: str) -> None:
+    """The layer and batch targets are derived and shown, but claims in W, x, b, Z and Y
+    are not read yet: say so plainly instead of failing on an unknown symbol."""
+    from .catalog import get_target
+    target = get_target(against)
+    if "wrt" in target.options or "batch" in target.options:
+        raise InputError(f"checking claims against {target.name} is not available yet: the "
+                         "layer and batch targets are derived and shown (`derive show "
+                         f"{target.name}`), but formulas and functions in W, x, b, Z, Y "
+                         "are not read yet")
 
 
 def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) -> str | None:

@@ -34,7 +34,8 @@ def same(a, b) -> bool:
 
 
 def test_every_target_is_in_the_table():
-    assert set(TEXTBOOK) == set(TARGETS)
+    # The layer and batch targets have their own table in test_layers.py.
+    assert set(TEXTBOOK) == {name for name, t in TARGETS.items() if not t.options}
 
 
 @pytest.mark.parametrize("name, n", ALL)

@@ -23,6 +23,7 @@ def _sample_after(page: str, command: str) -> str:
 @pytest.mark.parametrize("page, command", [
     ("README.md", "pip install . && derive show softmax-jacobian"),
     ("docs/symbolic.md", "derive show softmax-cross-entropy-grad --classes N"),
+    ("docs/layers.md", "derive show linear-softmax-cross-entropy-grad --inputs 2"),
 ])
 def test_sample_output_is_what_the_command_prints(page, command):
     args = command.split("derive ", 1)[1].split()

@@ -134,15 +134,16 @@ def test_write_refuses_to_overwrite(tmp_path):
 @pytest.mark.parametrize("classes", [3, "N"])
 def test_the_standalone_document_compiles_with_pdflatex(tmp_path, classes):
     tex = tmp_path / "all.tex"
-    tex.write_text(render_document([derivation(name, classes) for name in TARGETS], "latex"))
+    names = [name for name, t in TARGETS.items() if t.symbolic or classes != "N"]
+    tex.write_text(render_document([derivation(name, classes) for name in names], "latex"))
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                           "-no-shell-escape", "all.tex"], cwd=tmp_path, capture_output=True,
                          text=True, errors="replace", timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     pages = int(re.search(r"Output written on all\.pdf \((\d+) pages?", run.stdout).group(1))
     sections = (tmp_path / "all.aux").read_text().count("{section}")
-    assert sections == len(TARGETS)
-    assert 3 <= pages <= 8
+    assert sections == len(names)
+    assert 3 <= pages <= 11
     assert "Overfull" not in run.stdout
 
 

@@ -39,7 +39,7 @@ def same(a, b) -> bool:
 
 
 def test_every_target_is_in_the_table():
-    assert set(TEXTBOOK) == set(TARGETS)
+    assert set(TEXTBOOK) == {name for name, t in TARGETS.items() if t.symbolic}
 
 
 @pytest.mark.parametrize("name", TEXTBOOK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json as _json
 
 from .latex import conditions_latex, form_latex, latex
+from .notation import conventions
 from .text import conditions_text, form_text, text
 
 __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json",
@@ -37,8 +38,11 @@ def derivation_dict(d, evaluation=None) -> dict:
                  "general_latex": form_latex(d.general_form)},
         "layout": d.target.layout,
         "matrix": None if d.matrix is None else {
-            "text": [[text(e) for e in d.matrix.row(r)] for r in range(d.matrix.rows)],
-            "latex": latex(d.matrix)},
+            "text": [[text(e) for e in _shaped(d).row(r)] for r in range(_shaped(d).rows)],
+            "latex": latex(_shaped(d))},
+        "sizes": {"N": d.classes if isinstance(d.classes, int) else str(d.classes),
+                  **dict(d.problem.sizes)},
+        "conventions": conventions(d),
         "proof": None if d.proof is None else {
             "statement": d.proof.statement,
             "minimum_classes": d.proof.minimum,
@@ -52,23 +56,9 @@ def derivation_dict(d, evaluation=None) -> dict:
         out["cross_validation"] = {"passed": v.passed, "sizes": list(v.sizes),
                                    "exact_entries": v.entries, "numeric_points": v.points,
                                    "max_abs_error": v.max_abs_error, "failure": v.failure}
-    out["steps"] = [{
-        "number": number,
-        "lhs": _formula(d.lhs),
-        "rhs": _formula(step.rhs),
-        "reason": step.reason,
-        "rule": step.rule,
-        "case": (None if step.case is None else
-                 {"indices": [str(step.case[0]), str(step.case[1])], "equal": step.case[2]}),
-        "facts": [{"lhs": _formula(a), "rhs": _formula(b)} for a, b in step.facts],
-        "assumptions": [a.name for a in step.assumes],
-        "conditions": _conditions(step.conditions),
-        "checked": None if step.check is None else {
-            "proved": step.check.proved, "sizes": list(step.check.sizes),
-            "exact_entries": step.check.exact_entries, "entries": step.check.entries,
-            "numeric_entries": step.check.numeric_entries,
-            "numeric_points": step.check.points, "max_abs_error": step.check.max_abs_error},
-    } for number, step in enumerate(d.steps, start=1)]
+    out["steps"] = _steps(d, d.steps)
+    if d.shortcut:
+        out["shortcut"] = _steps(d, d.shortcut)
     if d.check is not None:
         out["check"] = {
             "passed": d.check.passed,
@@ -144,3 +134,31 @@ def verdict_json(v) -> str:
         "diagnosis": v.diagnosis,
         "notes": list(v.notes),
     }, indent=2, ensure_ascii=False)
+
+
+def _steps(d, chain) -> list[dict]:
+    """One dict per step of ``chain``: formula, reason, facts, and how it was checked."""
+    return [{
+        "number": number,
+        "lhs": _formula(d.lhs),
+        "rhs": _formula(step.rhs),
+        "reason": step.reason,
+        "rule": step.rule,
+        "case": (None if step.case is None else
+                 {"indices": [str(step.case[0]), str(step.case[1])], "equal": step.case[2]}),
+        "facts": [{"lhs": _formula(a), "rhs": _formula(b)} for a, b in step.facts],
+        "assumptions": [a.name for a in step.assumes],
+        "conditions": _conditions(step.conditions),
+        "checked": None if step.check is None else {
+            "proved": step.check.proved, "sizes": list(step.check.sizes),
+            "exact_entries": step.check.exact_entries, "entries": step.check.entries,
+            "numeric_entries": step.check.numeric_entries,
+            "numeric_points": step.check.points, "max_abs_error": step.check.max_abs_error},
+    } for number, step in enumerate(chain, start=1)]
+
+
+def _shaped(d):
+    """The concrete matrix as printed: a gradient with the shape of its variable."""
+    from ..derivation import layout
+    matrix = layout(d.matrix, d.problem)
+    return matrix.T if d.problem.output_index is None and matrix.cols == 1 else matrix

@@ -13,6 +13,7 @@ full sums as ``\\sum_{k}``, and positive terms come first.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -20,7 +21,9 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
-from .notation import element_vectors, factor_rank, grouped_conditions, index_order, shown_indices
+from ..derivation import layout
+from .notation import (conventions, element_vectors, factor_rank, grouped_conditions, index_order,
+                       shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
            "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",
@@ -30,9 +33,12 @@ __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "step
 def _subscript(name: str) -> str:
     if name == "eps":   # the label smoothing ε
         return r"\varepsilon"
-    base, _, tail = name.rpartition("_")
-    if not base:
+    base, *tails = name.split("_")
+    if not base or not tails:
         return name
+    if len(tails) > 1 and all(t.isdigit() for t in tails):   # W_2_3: W_{2,3}
+        return f"{base}_{{{','.join(tails)}}}"
+    tail = "_".join(tails)
     return f"{base}_{tail}" if len(tail) == 1 else f"{base}_{{{tail}}}"
 
 
@@ -150,20 +156,37 @@ def latex(expr: sp.Basic) -> str:
 
 
 def _vector(element) -> str:
+    terms = signed_terms(element)
+    if len(terms) > 1:   # S - y
+        out = ""
+        for position, (negative, magnitude) in enumerate(terms):
+            sign = ("- " if negative else "") if position == 0 else (" - " if negative else " + ")
+            out += sign + _vector(magnitude)
+        return out
+    scalars = [f for f in sp.Mul.make_args(sp.sympify(element)) if isinstance(f, sp.Sum)]
+    if scalars:   # \left(\sum_k y_k\right) S: a scalar factor before the vector
+        rest = _vector(sp.sympify(element) / sp.Mul(*scalars))
+        return " ".join(rf"\left({latex(f)}\right)" for f in scalars) + " " + rest
     numerator, denominator = element_vectors(element, latex)
     top = r" \odot ".join(numerator) if numerator else r"\mathbf{1}"
     return r" \oslash ".join([top, *denominator]) if denominator else top
+
+
+def _bracketed(element) -> str:
+    shown = _vector(element)
+    return shown if " " not in shown else rf"\left({shown}\right)"
 
 
 def _term_latex(term: MatrixTerm, form: MatrixForm) -> str:
     if term.kind == "diag":
         return "I" if term.left == 1 else rf"\operatorname{{diag}}({_vector(term.left)})"
     if term.kind == "outer":
-        right = _vector(term.right)
-        right = right if " " not in right else rf"\left({right}\right)"
-        return rf"{_vector(term.left)} {right}^{{\top}}"
+        return rf"{_bracketed(term.left)} {_bracketed(term.right)}^{{\top}}"
     if term.kind == "onehot":
         return f"e_{form.label}"
+    if term.kind == "matvec":
+        weights = rf"{term.right}^{{\top}}" if term.transpose else str(term.right)
+        return rf"{weights} {_bracketed(term.left)}"
     return _vector(term.left)
 
 
@@ -171,6 +194,11 @@ def form_latex(form: MatrixForm | None) -> str | None:
     r"""The matrix / vector notation in LaTeX: ``\operatorname{diag}(S) - S S^{\top}``."""
     if form is None:
         return None
+    if form.kron is not None:   # (\operatorname{diag}(S) - S S^{\top}) \otimes x^{\top}
+        side, element = form.kron
+        inner = rf"\left({form_latex(replace(form, kron=None))}\right)"
+        inputs = rf"{_vector(element)}^{{\top}}"
+        return rf"{inner} \otimes {inputs}" if side == "right" else rf"{inputs} \otimes {inner}"
     factor, form = common_factor(form)
     if factor != 1:   # \frac{1}{T}\left(\operatorname{diag}(S) - S S^{\top}\right)
         return rf"{latex(factor)} \left({form_latex(form)}\right)"
@@ -332,8 +360,9 @@ def result_latex(d) -> str:
             sentence = validation_sentence(d.validation, str(d.classes))
             parts.append(r"\noindent " + escape(sentence[:1].upper() + sentence[1:]) + ".")
     else:
-        parts.append(rf"\noindent For $N = {d.classes}$ ({escape(_ascii_layout(d))}):")
-        parts.append(rf"\[ {matrix_latex(d.matrix)} \]")
+        sizes = ", ".join([f"N = {d.classes}", *(f"{a} = {b}" for a, b in d.problem.sizes)])
+        parts.append(rf"\noindent For ${sizes}$ ({escape(_ascii_layout(d))}):")
+        parts.append(rf"\[ {matrix_latex(layout(d.matrix, d.problem))} \]")
     if d.check is not None:
         c = d.check
         verdict = "passed" if c.passed else "FAILED"
@@ -354,6 +383,16 @@ def _ascii_layout(d) -> str:
     return rows if d.matrix.rows > 1 and d.matrix.cols > 1 else f"one entry per {unit}"
 
 
+def _convention_latex(sentence: str) -> str:
+    """A convention sentence with its maths in math mode (``W x + b`` → ``$W x + b$``)."""
+    tex = escape(sentence)
+    for plain, maths in (("z = Wᵀ x + b", r"$z = W^{\top} x + b$"), ("z = W x + b", "$z = W x + b$"),
+                         ("N × D", r"$N \times D$"), ("D × N", r"$D \times N$"),
+                         ("m × N", r"$m \times N$"), ("∂L/∂", r"$\partial L/\partial$ ")):
+        tex = tex.replace(escape(plain), maths)
+    return tex
+
+
 def derivation_latex(d, steps: bool = True) -> str:
     """A LaTeX fragment to paste into a document (needs ``amsmath``)."""
     if d.symbolic:
@@ -361,9 +400,18 @@ def derivation_latex(d, steps: bool = True) -> str:
                  f"{d.proof.minimum}); every step proved by the program's rules"]
     else:
         parts = [f"% derive: {d.target.name}, N = {d.classes}; every step checked by the program"]
+    if conventions(d):
+        parts.append(r"\noindent Conventions: " + "; ".join(map(_convention_latex, conventions(d))) + ".")
     if steps and d.steps:
         parts.append(steps_latex(d))
         facts = facts_latex(d)
+        if facts:
+            parts.append(r"\noindent where " + "; ".join(facts) + ".")
+    if steps and d.shortcut:
+        short = replace(d, steps=d.shortcut)
+        parts.append(r"\noindent Shortcut, checked the same way (it agrees with the chain above):")
+        parts.append(steps_latex(short))
+        facts = facts_latex(short)
         if facts:
             parts.append(r"\noindent where " + "; ".join(facts) + ".")
     parts.append(result_latex(d))

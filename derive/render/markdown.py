@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..derivation import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
+from .notation import conventions, sizes_phrase
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -16,11 +20,21 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
     '## softmax cross-entropy gradient (N = 3)'
     """
     lhs = latex(d.lhs)
-    classes = f"symbolic {d.classes}" if d.symbolic else f"N = {d.classes}"
+    classes = f"symbolic {d.classes}" if d.symbolic else sizes_phrase(d).replace(
+        f" {d.target.unit}", "").replace(" inputs", "").replace(" examples", "")
     out = [f"{heading} {d.target.title} ({classes})", "", f"{d.target.summary}.", ""]
+    if conventions(d):
+        out += ["Conventions: " + "; ".join(conventions(d)) + ".", ""]
     if steps and d.steps:
         out += ["$$", steps_latex(d, environment="aligned"), "$$", ""]
         facts = facts_latex(d)
+        if facts:
+            out += ["where " + "; ".join(facts) + ".", ""]
+    if steps and d.shortcut:
+        short = replace(d, steps=d.shortcut)
+        out += ["Shortcut, checked the same way (it agrees with the chain above):", "",
+                "$$", steps_latex(short, environment="aligned"), "$$", ""]
+        facts = facts_latex(short)
         if facts:
             out += ["where " + "; ".join(facts) + ".", ""]
     assumed = ", ".join(f"${a.latex}$" for a in d.assumptions)
@@ -44,8 +58,8 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
             sentence = validation_sentence(d.validation, str(d.classes))
             out += [sentence[:1].upper() + sentence[1:] + ".", ""]
     else:
-        out += [f"For N = {d.classes} ({d.target.layout}):", "", "$$", matrix_latex(d.matrix),
-                "$$", ""]
+        out += [f"For {classes} ({d.target.layout}):", "", "$$",
+                matrix_latex(layout(d.matrix, d.problem)), "$$", ""]
     if d.check is not None:
         c = d.check
         sizes = (f", result instantiated at {d.classes} = {', '.join(map(str, c.sizes))}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = ["SHOWN", "index_order", "element_vectors", "factor_rank", "shown_indices",
+           "signed_terms", "sizes_phrase", "conventions",
            "grouped_conditions", "classes_phrase"]
 
 # Matrices larger than this are shown with their first and last rows and columns only.
@@ -14,7 +15,7 @@ SHOWN = 6
 def index_order(symbol: sp.Basic) -> tuple[bool, str]:
     """Sort key for the indices of a delta: ``i < j < k …``, the class label ``c`` last."""
     name = str(symbol)
-    return (name == "c", name)
+    return (name == "c", name != "t", name)   # δ_ti: the output index of a layer first
 
 
 def element_vectors(element: sp.Expr, show=str) -> tuple[list[str], list[str]]:
@@ -39,8 +40,20 @@ def element_vectors(element: sp.Expr, show=str) -> tuple[list[str], list[str]]:
     return numerator, denominator
 
 
+def signed_terms(element: sp.Expr) -> list[tuple[bool, sp.Expr]]:
+    """The terms of an element expression as ``(negative, magnitude)``, positive terms
+    first: ``S_i − y_i`` ↦ ``[(False, S_i), (True, y_i)]``, for vectors such as ``S − y``."""
+    terms = sorted(sp.Add.make_args(sp.sympify(element)),
+                   key=lambda term: term.could_extract_minus_sign())
+    return [(term.could_extract_minus_sign(),
+             -term if term.could_extract_minus_sign() else term) for term in terms]
+
+
 def factor_rank(factor: sp.Expr) -> int:
-    """Plain factors, then derivatives, sums and brackets: S_i(δ_ij − S_j), S_j Σ_k y_k."""
+    """Plain factors, then derivatives, sums, brackets and the layer's input x:
+    S_i(δ_ij − S_j), S_j Σ_k y_k, (S_i − y_i) x_j."""
+    if isinstance(factor, sp.Indexed) and str(factor.base) == "x":
+        return 4   # the layer's input last: S_t(δ_ti − S_i) x_j, (S_i − y_i) x_j
     if isinstance(factor, sp.Add):
         return 3
     if isinstance(factor, sp.Sum):
@@ -67,6 +80,31 @@ def grouped_conditions(conditions) -> list[tuple[list[str], sp.Expr, sp.Expr]]:
     for c in conditions:
         groups.setdefault((c.low, c.high), []).append(str(c.index))
     return [(sorted(names, key=index_order), low, high) for (low, high), names in groups.items()]
+
+
+def sizes_phrase(d) -> str:
+    """``N = 3 classes, D = 4 inputs``: the sizes of a concrete derivation."""
+    words = {"D": "inputs", "m": "examples"}
+    extra = [f"{name} = {size} {words[name]}" for name, size in d.problem.sizes]
+    return ", ".join([f"N = {d.classes} {d.target.unit}", *extra])
+
+
+def conventions(d) -> list[str]:
+    """The conventions an output states: the layer's shape, and how a derivative with
+    respect to a matrix is laid out."""
+    from ..functions import CONVENTIONS
+    p = d.problem
+    out = []
+    if p.convention is not None:
+        out.append(CONVENTIONS[p.convention])
+    if p.batch:
+        out.append("Z and Y of shape m × N, one example per row; S = softmax of each row")
+    if len(p.wrt_indices) == 2:
+        if p.output_index is None:
+            out.append(f"the gradient ∂L/∂{p.wrt} has the shape of {p.wrt}")
+        else:
+            out.append(f"Jacobian rows = outputs, columns = the entries of {p.wrt} row by row")
+    return out
 
 
 def classes_phrase(d) -> str:

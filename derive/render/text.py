@@ -11,7 +11,8 @@ steps, the result, the matrix, the value at a point and the numeric check.
 from __future__ import annotations
 
 from ..steps import STEP_POINTS
-from .notation import grouped_conditions
+from ..derivation import layout
+from .notation import conventions, grouped_conditions, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -73,11 +74,12 @@ def conditions_text(conditions) -> str:
                      for names, low, high in grouped_conditions(conditions))
 
 
-def steps_text(d, width: int = 80) -> list[str]:
-    """Numbered steps, each with its reason, facts and assumptions under the equation."""
+def steps_text(d, width: int = 80, chain=None) -> list[str]:
+    """Numbered steps, each with its reason, facts and assumptions under the equation
+    (the steps of ``chain`` when given, such as the shortcut)."""
     # The left side on a line of its own keeps the right sides within 80 columns.
     lines, partial = [f"    {text(d.lhs)}"], False
-    for number, step in enumerate(d.steps, start=1):
+    for number, step in enumerate(d.steps if chain is None else chain, start=1):
         lines.append(f"{number:>2}.  = {text(step.rhs)}")
         reason = f"{step.reason} {case_text(step.case)}" if step.case else step.reason
         chunks = [reason + (":" if step.facts else "")]
@@ -129,10 +131,15 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     if d.symbolic:
         title = f"{d.target.title}, for any number of {d.target.unit} {d.classes} (symbolic)"
     else:
-        title = f"{d.target.title}, N = {d.classes} {d.target.unit}"
-    lines = [title, d.target.summary, ""]
+        title = f"{d.target.title}, {sizes_phrase(d)}"
+    lines = [title, d.target.summary]
+    lines += [f"convention: {line}" for line in conventions(d)]
+    lines.append("")
     if steps and d.steps:
         lines += [*steps_text(d), ""]
+    if steps and d.shortcut:
+        lines += ["shortcut (checked the same way; it agrees with the chain above):",
+                  *steps_text(d, chain=d.shortcut)[1:], ""]
     if d.symbolic:
         lines.append(f"result, {d.proof.statement} and "
                      f"{conditions_text(d.proof.conditions)}:")
@@ -146,7 +153,8 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     form = form_text(d.form)
     if form:
         lines += ["", f"  {'matrix' if d.form.is_matrix else 'vector'} form: {form}"
-                  + (f"    (in general: {form_text(d.general_form)})" if d.assumptions else "")]
+                  + (f"    (in general: {form_text(d.general_form)})"
+                     if d.assumptions and d.general_form is not None else "")]
     if d.symbolic:
         chunks = ["  proof: SymPy's derivative of the definition, reduced by the rules",
                   ", ".join(d.proof.rules) + ("" if d.proof.relies_on else ".")]
@@ -158,7 +166,8 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
             sentence = validation_sentence(d.validation, str(d.classes))
             lines += ["", *_fill(sentence.split(" "), 80, "  ", "    ")]
     else:
-        lines += ["", f"  for N = {d.classes} ({d.target.layout}):", matrix_text(d.matrix)]
+        lines += ["", f"  for {sizes_phrase(d).replace(' ' + d.target.unit, '')} "
+                  f"({d.target.layout}):", matrix_text(layout(d.matrix, d.problem))]
     if evaluation is not None:
         lines += ["", *_evaluation_lines(d, evaluation)]
     if d.check is not None:

@@ -11,12 +11,14 @@ families print with subscripts (``S_i``), Kronecker deltas as ``δ_ij``, full su
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
-from .notation import element_vectors, factor_rank, index_order, shown_indices
+from .notation import element_vectors, factor_rank, index_order, shown_indices, signed_terms
 
 __all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negative"]
 
@@ -229,6 +231,10 @@ def form_text(form: MatrixForm | None) -> str | None:
     """
     if form is None:
         return None
+    if form.kron is not None:   # a layer's Jacobian: (diag(S) − S Sᵀ) ⊗ xᵀ
+        side, element = form.kron
+        inner, inputs = f"({form_text(replace(form, kron=None))})", f"{_vector(element)}ᵀ"
+        return f"{inner} ⊗ {inputs}" if side == "right" else f"{inputs} ⊗ {inner}"
     factor, form = common_factor(form)
     if factor != 1:   # (diag(S) − S Sᵀ)/T
         inner = form_text(form)
@@ -260,17 +266,39 @@ def _atom_text(e: sp.Expr) -> str:
 
 
 def _vector(element) -> str:
+    """``S``, ``y ⊘ S``, or ``S − y`` for an element that is a sum of terms."""
+    terms = signed_terms(element)
+    if len(terms) > 1:
+        out = ""
+        for position, (negative, magnitude) in enumerate(terms):
+            sign = (MINUS if negative else "") if position == 0 else \
+                (f" {MINUS} " if negative else " + ")
+            out += sign + _vector(magnitude)
+        return out
+    scalars = [f for f in sp.Mul.make_args(sp.sympify(element)) if isinstance(f, sp.Sum)]
+    if scalars:   # (Σ_k y_k) S: a scalar factor before the vector
+        rest = _vector(sp.sympify(element) / sp.Mul(*scalars))
+        return " ".join(f"({text(f)})" for f in scalars) + " " + rest
     numerator, denominator = element_vectors(element, text)
     top = " ⊙ ".join(numerator) if numerator else "𝟙"
     return " ⊘ ".join([top, *denominator]) if denominator else top
+
+
+def _bracketed(element) -> str:
+    shown = _vector(element)
+    return shown if " " not in shown else f"({shown})"
 
 
 def _term_text(term: MatrixTerm, form: MatrixForm) -> str:
     if term.kind == "diag":
         return "I" if term.left == 1 else f"diag({_vector(term.left)})"
     if term.kind == "outer":
-        right = _vector(term.right)
-        return f"{_vector(term.left)} {right if len(right) == 1 else f'({right})'}ᵀ"
+        return f"{_bracketed(term.left)} {_bracketed(term.right)}ᵀ"
     if term.kind == "onehot":
         return f"e_{form.label}"
+    if term.kind == "matvec":
+        weights = f"{term.right}ᵀ" if term.transpose else f"{term.right} "
+        return weights + _bracketed(term.left)
+    if term.kind == "matrix":
+        return _vector(term.left)
     return _vector(term.left)

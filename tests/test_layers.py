@@ -1,0 +1,128 @@
+"""The layer and batch targets: a softmax fed by z = W x + b (both conventions), and a
+batch of examples.  Each result is derived, rewritten, checked step by step (the full
+chain and the shortcut) and cross-checked numerically; the tables say what it must be."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from cli import main
+from derive import derivation
+from derive.derivation import layout
+from derive.errors import InputError
+from derive.functions import S, W, Y, i, j, k, t, x, y
+from derive.render.latex import form_latex
+from derive.render.unicode import form_text, text
+
+delta = sp.KroneckerDelta
+m = sp.Symbol("m", integer=True, positive=True)
+
+# (target, options, textbook index form at N = 3 classes, matrix / vector form)
+TABLE = [
+    ("linear-softmax-jacobian", {}, S[t] * (delta(t, i) - S[i]) * x[j],
+     "(diag(S) − S Sᵀ) ⊗ xᵀ"),
+    ("linear-softmax-jacobian", {"convention": "WTx"}, S[t] * (delta(t, j) - S[j]) * x[i],
+     "xᵀ ⊗ (diag(S) − S Sᵀ)"),
+    ("linear-softmax-jacobian", {"wrt": "b"}, S[t] * (delta(t, j) - S[j]), "diag(S) − S Sᵀ"),
+    ("linear-softmax-cross-entropy-grad", {}, (S[i] - y[i]) * x[j], "(S − y) xᵀ"),
+    ("linear-softmax-cross-entropy-grad", {"convention": "WTx"}, x[i] * (S[j] - y[j]),
+     "x (S − y)ᵀ"),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "b"}, S[j] - y[j], "S − y"),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "x"},
+     sp.Sum(W[k, j] * (S[k] - y[k]), (k, 1, 3)), "Wᵀ(S − y)"),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "x", "convention": "WTx"},
+     sp.Sum(W[j, k] * (S[k] - y[k]), (k, 1, 3)), "W (S − y)"),
+    ("batch-softmax-cross-entropy-grad", {}, (S[i, j] - Y[i, j]) / m, "(S − Y)/m"),
+    ("batch-softmax-cross-entropy-grad", {"reduction": "sum", "batch": 3}, S[i, j] - Y[i, j],
+     "S − Y"),
+]
+
+
+@pytest.mark.parametrize("name, options, expected, form", TABLE)
+def test_result_form_steps_and_numeric_check(name, options, expected, form):
+    d = derivation(name, 3, **options)
+    assert sp.expand(d.result - expected) == 0, text(d.result)
+    assert form_text(d.form) == form
+    assert d.check.passed
+    assert d.steps and all(s.check is not None for s in d.steps)
+    assert sp.expand(d.steps[-1].rhs - d.result) == 0
+
+
+@pytest.mark.parametrize("options, rows, cols", [
+    ({"inputs": 2}, 3, 2), ({"inputs": 4, "convention": "WTx"}, 4, 3), ({"wrt": "x"}, 3, 1)])
+def test_a_gradient_has_the_shape_of_its_variable(options, rows, cols):
+    d = derivation("linear-softmax-cross-entropy-grad", 3, check=False, steps=False, **options)
+    assert layout(d.matrix, d.problem).shape == (rows, cols)
+
+
+def test_the_jacobian_is_n_by_n_times_d_with_w_row_by_row():
+    d = derivation("linear-softmax-jacobian", 2, inputs=3, check=False, steps=False)
+    assert d.matrix.shape == (2, 6)
+    # Column (i, j) = (2, 1) is number (2 − 1)·3 + 1 = 4: ∂S_1/∂W_21 = −S_1 S_2 x_1.
+    S1, S2, x1 = sp.symbols("S_1 S_2 x_1")
+    assert sp.expand(d.matrix[0, 3] + S1 * S2 * x1) == 0
+
+
+def test_the_shortcut_agrees_with_the_full_chain():
+    d = derivation("linear-softmax-cross-entropy-grad", 3)
+    assert len(d.steps) == 6 and len(d.shortcut) == 3
+    assert "shapes (1 x N)(N x N)(N x ND)" in d.steps[1].reason
+    assert sp.expand(d.shortcut[-1].rhs - d.steps[-1].rhs) == 0
+    assert all(s.check.complete for s in d.shortcut)
+
+
+def test_a_wrong_step_in_the_chain_is_caught():
+    import dataclasses
+
+    from derive.errors import StepError
+    from derive.routes import route
+    from derive.steps import check_steps
+    d = derivation("linear-softmax-cross-entropy-grad", 2, inputs=2, check=False)
+    steps = route("linear-softmax-cross-entropy-grad", d.problem, 2)
+    steps[-1] = dataclasses.replace(steps[-1], rhs=S[i] * x[j] - y[i] * x[i])   # x_i for x_j
+    with pytest.raises(StepError, match="step 6"):
+        check_steps(steps, d.problem, 2, d.mechanical)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"wrt": "S"}, "with respect to W or x or b"),
+    ({"convention": "xW"}, "unknown convention"),
+    ({"inputs": 0}, "at least 1"),
+    ({"inputs": 99}, "at most 32"),
+    ({"batch": 2}, "takes no --batch"),
+])
+def test_bad_options_are_input_errors(options, message):
+    with pytest.raises(InputError, match=message):
+        derivation("linear-softmax-cross-entropy-grad", 3, **options)
+
+
+def test_latex_forms():
+    d = derivation("linear-softmax-jacobian", 2, check=False, steps=False)
+    assert form_latex(d.form) == (r"\left(\operatorname{diag}(S) - S S^{\top}\right) "
+                                  r"\otimes x^{\top}")
+    d = derivation("linear-softmax-cross-entropy-grad", 2, wrt="x", check=False, steps=False)
+    assert form_latex(d.form) == r"W^{\top} \left(S - y\right)"
+
+
+@pytest.mark.parametrize("args, status, needle", [
+    (["show", "linear-softmax-cross-entropy-grad", "--inputs", "2"], 0, "(S − y) xᵀ"),
+    (["show", "linear-softmax-cross-entropy-grad", "--wrt", "x", "--convention", "WTx"], 0,
+     "W (S − y)"),
+    (["show", "batch-softmax-cross-entropy-grad", "--batch", "3", "--format", "json"], 0,
+     '"target"'),
+    (["show", "linear-softmax-jacobian", "--format", "markdown"], 0, r"\otimes x^{\top}"),
+    (["show", "linear-softmax-jacobian", "--classes", "N"], 2, "concrete number of classes"),
+    (["show", "softmax-jacobian", "--inputs", "3"], 2, "takes no --inputs"),
+    (["show", "linear-softmax-jacobian", "--inputs", "١٢"], 2, "not a number"),
+    (["show", "linear-softmax-cross-entropy-grad", "--at", "W=[[1,2],[3,4]]"], 2,
+     "not available yet"),
+    (["check", "(S - y) x^T", "--against", "linear-softmax-cross-entropy-grad"], 2,
+     "not available yet"),
+])
+def test_cli(args, status, needle):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == status, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
