@@ -155,16 +155,20 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
 
     from derive.derivation import derivation
     from derive.export import render, write
-    from derive.point import evaluate, parse_point
+    from derive.point import evaluate, parse_point, sizes_from_point
 
-    if at is not None:
-        from derive.catalog import get_target
-        from derive.point import evaluable
-        _library_call(evaluable, _library_call(get_target, target))
+    from derive.catalog import get_target
+
     point = _library_call(parse_point, at) if at is not None else None
-    d = _library_call(derivation, target, _number_of_classes(classes, point), seed=seed,
-                      steps=not result_only,
-                      **_options(inputs, batch, wrt, convention, reduction))
+    options = _options(inputs, batch, wrt, convention, reduction)
+    # Sizes not given are read off the point: N from b, y or z; D from x; m from Z.
+    implied = sizes_from_point(_library_call(get_target, target), point) if point else {}
+    for key in ("inputs", "batch"):
+        options[key] = options[key] if options[key] is not None else implied.get(key)
+    n = _classes(classes)
+    if n is None:
+        n = implied.get("classes") or _number_of_classes(None, point)
+    d = _library_call(derivation, target, n, seed=seed, steps=not result_only, **options)
     if cross_validate:
         if not d.symbolic:
             raise _Failure("--cross-validate needs a symbolic number of classes, "

@@ -20,13 +20,15 @@ import numpy as np
 
 from .errors import InputError
 from .functions import instantiate
-from .numeric import (FD_ATOL, FD_RTOL, REFERENCES, SCALARS, entry_arguments, finite_differences,
-                      lambdify_entries, logits, sigmoid, smoothed_labels, softmax)
+from .numeric import (FD_ATOL, FD_RTOL, SCALARS, entry_arguments, finite_differences,
+                      lambdify_entries, layer_logits, logits, reference_for, sigmoid,
+                      smoothed_labels, softmax)
 
-__all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "evaluable"]
+__all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "sizes_from_point"]
 
-# Longer than any honest point for the largest N (64 classes × ~25 characters × 2 vectors).
-MAX_POINT_LENGTH = 10_000
+# Longer than any honest point: the largest N (64 classes × ~25 characters × 2 vectors), or
+# a layer's W of 64 × 32 entries of ~10 characters.
+MAX_POINT_LENGTH = 40_000
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER_RE = re.compile(_NUMBER, re.ASCII)
 _ASSIGNMENT = re.compile(r"\s*([A-Za-z]|eps|epsilon|ε)\s*=\s*(.*?)\s*", re.DOTALL)
@@ -69,6 +71,22 @@ def parse_point(text: str) -> dict[str, np.ndarray | int]:
 
 
 def _vector(name: str, value: str) -> np.ndarray:
+    """A vector ``[1, 2]`` or a matrix ``[[1, 2], [3, 4]]`` (rows of equal length)."""
+    compact = re.sub(r"\s+", "", value)
+    if compact.startswith("[["):
+        if not compact.endswith("]]"):
+            raise InputError(f"{name}: a matrix is written [[1, 2], [3, 4]]: one bracket per "
+                             "row inside the outer brackets")
+        rows = compact[2:-2].split("],[")
+        if any("[" in row or "]" in row for row in rows):
+            raise InputError(f"{name}: a matrix is written [[1, 2], [3, 4]] (two levels of "
+                             "brackets, rows separated by commas)")
+        matrix = [_vector(name, row) for row in rows]
+        if len({len(row) for row in matrix}) != 1:
+            lengths = ", ".join(str(len(row)) for row in matrix)
+            raise InputError(f"{name}: the rows of a matrix must have the same length, got "
+                             f"{lengths}")
+        return np.array(matrix)
     inner = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     items = [item.strip() for item in inner.split(",")]
     for item in items:
@@ -122,7 +140,6 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if d.symbolic:  # the formula proved for every N, at the N of the point
         d = _instantiated_for(d, point)
     problem, n = d.problem, d.classes
-    evaluable(d.target)
     needed = problem.inputs
     unknown = sorted(set(point) - set(needed))
     missing = [name for name in needed if name not in point]
@@ -130,7 +147,7 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         what = (f"unknown variable {', '.join(unknown)}" if unknown
                 else f"missing {', '.join(missing)}")
         raise InputError(f"{what} in the point; {d.target.name} needs "
-                         f"{', '.join(needed)}, e.g. {_example(needed, n)!r}")
+                         f"{', '.join(needed)}, e.g. {_example(needed, problem)!r}")
     for name in needed:
         if name in _INTEGER_NAMES:
             if not 1 <= point[name] <= n:
@@ -143,9 +160,8 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
                 raise InputError(f"T = {value:g}: the temperature must be positive")
             if name == "eps" and not 0 <= value < 1:
                 raise InputError(f"eps = {value:g}: the label smoothing ε must be in [0, 1)")
-        elif point[name].shape != (n,):
-            raise InputError(f"{name} has {point[name].size} entries but there are {n} "
-                             f"{d.target.unit}")
+        elif point[name].shape != problem.size_of(name):
+            raise InputError(_shape_error(d, name, point[name].shape))
     if "S" in point and (point["S"] <= 0).any():
         bad = int(np.argmax(point["S"] <= 0)) + 1
         raise InputError(f"S_{bad} = {point['S'][bad - 1]:g}: log S_{bad} in L is undefined; "
@@ -164,21 +180,34 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
                 notes.append(f"Σ_k y_k = {total:.6g} ≠ 1 here: the assumption of the textbook "
                              "form does not hold, so the value is that of the general form")
                 matrix, general = d.general_matrix, True
+        if assumption.name == "rows-sum-to-one":
+            totals = point["Y"].sum(axis=1)
+            bad = np.flatnonzero(np.abs(totals - 1.0) > 1e-9)
+            if bad.size:
+                notes.append(f"row {bad[0] + 1} of Y sums to {totals[bad[0]]:.6g} ≠ 1 here: the "
+                             "assumption of the textbook form does not hold, so the value is "
+                             "that of the general form")
+                matrix, general = d.general_matrix, True
 
     # Everything as arrays with one point along axis 0, as the numeric module expects.
     values = {name: np.asarray(point[name], dtype=float)[None, :] if name not in SCALARS
               else np.asarray(point[name], dtype=float)
               for name in needed if name not in _INTEGER_NAMES}
-    args, arrays = entry_arguments(values, n)
-    f = lambdify_entries([instantiate(e, n) for e in matrix], args)
+    args, arrays = entry_arguments(values, n, convention=problem.convention)
+    fixed = dict(problem.parameters)
+    f = lambdify_entries([instantiate(e, n).xreplace(fixed) for e in matrix], args)
     with np.errstate(all="ignore"):
         value = f(*arrays).reshape(matrix.rows, matrix.cols)
-        fd = finite_differences(REFERENCES[d.target.reference], values, str(problem.wrt),
+        fd = finite_differences(reference_for(d.target, problem), values, str(problem.wrt),
                                 relative=str(problem.wrt) == "S")[0]
+    if problem.output_index is None and len(problem.wrt_indices) == 2:
+        # ∂L/∂W has the shape of W (∂L/∂Z of Z): entries are row by row.
+        value, fd = value.reshape(problem.size_of(str(problem.wrt))), \
+            fd.reshape(problem.size_of(str(problem.wrt)))
     if problem.output_index is not None and not problem.name.has(problem.output_index):
         row = point[str(problem.output_index)] - 1  # a family of scalars: the given label
         value, fd = value[row], fd[row]
-    elif matrix.rows == 1:
+    elif matrix.rows == 1 and value.shape[0] == 1:
         value, fd = value[0], fd[0]
     value, fd = value + 0.0, fd + 0.0  # no −0.0 in what people read
     error = float(np.max(np.abs(value - fd)))
@@ -190,17 +219,63 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         shown["σ(z)"] = sigmoid(point["z"])
     elif "z" in point:
         shown["S"] = softmax(logits(values))[0]
+    elif problem.convention is not None:
+        shown["S"] = softmax(layer_logits(values, problem.convention))[0]
+    elif problem.batch:
+        shown["S"] = softmax(values["Z"])[0]
     if "eps" in point:
         shown["q"] = smoothed_labels(values)[0]
     return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
 
 
-def evaluable(target) -> None:
-    """Raise a clear error for the targets whose points hold matrices (W, Z): those are
-    derived and shown, but a point such as ``W=[[1, 2], [3, 4]]`` is not read yet."""
-    if "wrt" in target.options or "batch" in target.options:
-        raise InputError(f"evaluating {target.name} at a point (--at) is not available yet: "
-                         "matrices such as W=[[…], […]] are not read yet")
+def _shape_error(d, name: str, shape: tuple[int, ...]) -> str:
+    """What is wrong with the shape of ``name``, in the words of the target's sizes."""
+    problem = d.problem
+    words = {"N": f"N = {d.classes} {d.target.unit}",
+             **{size: f"{size} = {value} {'inputs' if size == 'D' else 'examples'}"
+                for size, value in problem.sizes}}
+    expected = problem.size_of(name)
+    given = (f"is {' × '.join(map(str, shape))}" if len(shape) > 1
+             else f"has {shape[0] if shape else 1} entries")
+    wanted = (f"a {' × '.join(map(str, expected))} {name}" if len(expected) > 1
+              else f"{expected[0]} entries")
+    extents = " and ".join(dict.fromkeys(words[e] for e in problem.shape(name)))
+    message = f"{name} {given}, but {extents} need {wanted}"
+    if name == "W" and len(shape) == 2 and shape == expected[::-1]:
+        other = "WTx (z = Wᵀ x + b, W of shape D × N)" if problem.convention == "Wx" \
+            else "Wx (z = W x + b, W of shape N × D)"
+        message += f"; this W is transposed: for it, give --convention {other}"
+    elif name == "W":
+        message += " (D is the number of inputs: the length of x, or --inputs)"
+    elif name == "x":
+        message += " (--inputs D)"
+    elif name in ("Z", "Y"):
+        message += " (m is the number of rows: of Z, or --batch)"
+    return message
+
+
+def sizes_from_point(target, point: dict, convention: str | None = None) -> dict[str, int]:
+    """The number of classes, inputs and examples that a point's shapes imply, for the
+    options not given: N from b, y or z, D from x, m from the rows of Z.
+
+    >>> from derive.catalog import get_target
+    >>> sizes_from_point(get_target("linear-softmax-cross-entropy-grad"),
+    ...                  parse_point("W=[[1, 2], [3, 4], [5, 6]]; x=[1, 0]; b=[0, 0, 0]; y=[1, 0, 0]"))
+    {'classes': 3, 'inputs': 2}
+    """
+    out: dict[str, int] = {}
+    for name in ("b", "y", "z", "S"):
+        if name in point and hasattr(point[name], "shape") and point[name].ndim == 1:
+            out["classes"] = point[name].size
+            break
+    if "inputs" in target.options and "x" in point and point["x"].ndim == 1:
+        out["inputs"] = point["x"].size
+    if "batch" in target.options:
+        for name in ("Z", "Y"):
+            if name in point and point[name].ndim == 2:
+                out["batch"], out["classes"] = point[name].shape
+                break
+    return out
 
 
 def _instantiated_for(d, point):
@@ -215,9 +290,24 @@ def _instantiated_for(d, point):
     return instantiate_derivation(d, n)
 
 
-def _example(names, n: int) -> str:
-    samples = {"z": "[" + ", ".join(["0.5"] * n) + "]",
-               "y": "[" + ", ".join(["1"] + ["0"] * (n - 1)) + "]",
-               "S": "[" + ", ".join([f"{1 / n:.3g}"] * n) + "]", "c": "1", "T": "2",
-               "eps": "0.1"}
-    return "; ".join(f"{name}={samples[name]}" for name in names)
+def _example(names, problem) -> str:
+    n = problem.classes
+
+    def row(values) -> str:
+        return "[" + ", ".join(values) + "]"
+
+    def sample(name: str) -> str:
+        if name == "c":
+            return "1"
+        if name in ("T", "eps"):
+            return {"T": "2", "eps": "0.1"}[name]
+        shape = problem.size_of(name)
+        if name in ("y", "Y"):   # one-hot rows
+            line = row(["1"] + ["0"] * (shape[-1] - 1))
+        elif name == "S":
+            line = row([f"{1 / n:.3g}"] * n)
+        else:
+            line = row(["0.5"] * shape[-1])
+        return line if len(shape) == 1 else row([line] * shape[0])
+
+    return "; ".join(f"{name}={sample(name)}" for name in names)

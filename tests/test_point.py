@@ -40,7 +40,7 @@ def test_parse_point_rejects(text, message):
 
 
 @pytest.mark.parametrize("target, point, message", [
-    ("softmax-jacobian", "z=[1, 2]", "2 entries but there are 3 classes"),
+    ("softmax-jacobian", "z=[1, 2]", "z has 2 entries, but N = 3 classes need 3 entries"),
     ("softmax-jacobian", "z=[1, 2, 3]; y=[1, 0, 0]", "unknown variable y"),
     ("softmax-cross-entropy-grad", "z=[1, 2, 3]", "missing y"),
     ("sparse-softmax-cross-entropy-grad", "z=[1, 2, 3]; c=4", "must be 1..3"),

@@ -176,7 +176,9 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
 
 
 def _numbers(values) -> str:
-    return "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
+    """``[1, 0.5]``, or ``[[1, 2], [3, 4]]`` for a matrix."""
+    return "[" + ", ".join(_numbers(v) if getattr(v, "ndim", 0) else f"{v:.6g}"
+                           for v in values) + "]"
 
 
 def _scalar(v: float) -> str:
@@ -190,7 +192,7 @@ def _evaluation_lines(d, e) -> list[str]:
     given = "; ".join(f"{k}={_scalar(v)}" if k in scalars
                       else f"{k}={_numbers(v)}" if hasattr(v, "__len__") else f"{k}={v}"
                       for k, v in e.point.items()
-                      if (k != "S" or "z" not in e.point) and k not in ("q", "σ(z)"))
+                      if (k != "S" or "S" in d.problem.inputs) and k not in ("q", "σ(z)"))
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),
              None)
     lines = [f"  at {given}" + (f" ({d.classes} = {n}):" if d.symbolic else ":")]
@@ -199,6 +201,11 @@ def _evaluation_lines(d, e) -> list[str]:
     elif "z" in e.point:
         argument = "z/T" if d.problem.temperature is not None else "z"
         lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
+    elif "S" in e.point and d.problem.convention is not None:
+        argument = "W x + b" if d.problem.convention == "Wx" else "Wᵀ x + b"
+        lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
+    elif "S" in e.point and d.problem.batch:
+        lines.append(f"    S = softmax of each row of Z = {_numbers(e.point['S'])}")
     if "q" in e.point:
         lines.append(f"    q = (1 − ε) y + ε/N = {_numbers(e.point['q'])}")
     lines += [f"    note: {note}" for note in e.notes]
