@@ -98,7 +98,8 @@ def _layer_options(function):
         click.option("--batch", "-m", type=str, metavar="M",
                      help="batch size m of a batch target, 1..32  [default: 2]"),
         click.option("--wrt", metavar="VAR",
-                     help="the variable of a layer target: W (default), x or b"),
+                     help="the variable differentiated against: for a layer target W "
+                          "(default), x or b; for the others their own (z or S)"),
         click.option("--convention", type=click.Choice(["Wx", "WTx"]),
                      help="a layer's convention: Wx (z = W x + b, W of shape N × D; the "
                           "default) or WTx (z = Wᵀ x + b, W of shape D × N)"),
@@ -269,15 +270,14 @@ def prove(identity: str | None, fmt: str, seed: int) -> None:
 @click.option("--classes", "-n", metavar="N",
               help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
                    "letter (N) to decide for every N  [default: 3]")
-@click.option("--wrt", metavar="VAR",
-              help="the variable differentiated against; must be the target's (z or S)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="seed of the random points")
+@_layer_options
 def check(claim: str | None, target: str | None, latex: bool | None,
-          python_function: str | None, classes: str | None, wrt: str | None, fmt: str,
-          seed: int) -> None:
+          python_function: str | None, classes: str | None, fmt: str,
+          seed: int, inputs, batch, wrt, convention, reduction) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -288,6 +288,7 @@ def check(claim: str | None, target: str | None, latex: bool | None,
       derive check "diag(S) - outer(S, S)" --against softmax-jacobian --format json
       derive check '\\frac{\\partial L}{\\partial z_j} = \\hat{y}_j - y_j'
       derive check --python mygrad.py:grad --against softmax-cross-entropy-grad -n 10
+      derive check "W.T @ (S - y)" --against linear-softmax-cross-entropy-grad --wrt x
     """
     from derive.render.json import verdict_json
     from derive.render.text import verdict_text
@@ -297,16 +298,22 @@ def check(claim: str | None, target: str | None, latex: bool | None,
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
     if python_function is not None and target is None:
         raise _Failure("--python needs --against TARGET", 2)
+    options = _options(inputs, batch, wrt, convention, reduction)
     if wrt is not None and target is not None:
         from derive.catalog import get_target
-        variable = str(_library_call(get_target, target).problem(3).wrt)
-        if wrt != variable:
-            raise _Failure(f"{target} is a derivative with respect to {variable}; "
-                           f"--wrt {wrt} is not one of its variables", 2)
+        found = _library_call(get_target, target)
+        if "wrt" not in found.options:   # --wrt may name the variable of any target
+            variable = str(found.problem(3).wrt)
+            if wrt != variable:
+                raise _Failure(f"{target} is a derivative with respect to {variable}; "
+                               f"--wrt {wrt} is not one of its variables", 2)
+            options["wrt"] = None
     n = _number_of_classes(classes, None)
     if python_function is not None:
         claim = _load_function(python_function)
-    v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex)
+    options = {key: value for key, value in options.items() if value is not None}
+    v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,
+                      **options)
     click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 

@@ -29,13 +29,14 @@ import sympy as sp
 
 from . import parse as p
 from .errors import InputError
-from .functions import S, c as label, i, j, logit, q, sigmoid, y, z
+from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
+                        y, z)
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
 # Names of the softmax output, all meaning S.
 ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S"}
-_FAMILIES = {"S": S, "y": y, "z": z}
+_FAMILIES = {"S": S, "y": y, "z": z, "W": W, "x": x, "b": b, "Y": Y, "Z": Z}
 
 # Placeholder indices of vector and matrix values: row R and column C.
 _R = sp.Symbol("_R", integer=True, positive=True)
@@ -70,6 +71,19 @@ class Claim:
 class _Value:
     expr: sp.Expr
     shape: str  # scalar | column | row | matrix
+    rows: str = "N"   # the extent of the rows (a column's entries): N classes, D inputs, m
+    cols: str = "N"   # the extent of the columns (a row's entries)
+
+
+def _dims(v: _Value) -> str:
+    """``a vector of D entries``, ``an N × D matrix``: a value's shape in words."""
+    if v.shape == "column":
+        return f"a column of {v.rows}"
+    if v.shape == "row":
+        return f"a row of {v.cols}"
+    if v.shape == "matrix":
+        return f"an {v.rows} × {v.cols} matrix"
+    return "a scalar"
 
 
 def claim_for(text: str, problem, lhs: tuple[str, ...] | None = None) -> Claim:
@@ -161,6 +175,10 @@ class _Reader:
                                                else set()))
         if problem.smoothing is not None:   # q = (1 − ε) y + ε/N may be written
             self.families.add("q")
+        if problem.convention is not None:   # the layer: S = softmax(z), z = W x + b
+            self.families |= {"W", "x", "b", "S", "z"}
+        if problem.batch:
+            self.families = {"S", "Y", "Z"}
 
     # ---- names ---------------------------------------------------------------------
     def index(self, letter: str) -> sp.Expr:
@@ -189,6 +207,10 @@ class _Reader:
                              f"are {', '.join(sorted(self.families))}")
         if name in _FAMILIES:
             return self.family_entry(node, _FAMILIES[name])
+        if name == "m" and not node.sub and self.problem.batch:   # the batch size
+            symbol = self.problem.parameters[0][0] if self.problem.parameters else None
+            return _Value(symbol if symbol is not None
+                          else sp.Integer(self.problem.extent("m")), "scalar")
         if name == "delta":
             if len(node.sub) != 2:
                 raise InputError("write the Kronecker delta with two indices: δ_ij or "
@@ -218,12 +240,16 @@ class _Reader:
                          "sum (see docs/notation.md)")
 
     def family_entry(self, node: p.Name, family: sp.IndexedBase) -> _Value:
+        extents = self.problem.shape(str(family))
         if not node.sub:
-            return _Value(family[_R], "column")
-        if len(node.sub) != 1:
+            if len(extents) == 2:
+                return _Value(family[_R, _C], "matrix", *extents)
+            return _Value(family[_R], "column", extents[0], extents[0])
+        if len(node.sub) != len(extents):
+            what = "a matrix, give two" if len(extents) == 2 else "a vector, give one"
             raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
-                             f"indices; {node.name} is a vector, give one")
-        return _Value(family[self.index(node.sub[0])], "scalar")
+                             f"indices; {node.name} is {what}")
+        return _Value(family[tuple(self.index(a) for a in node.sub)], "scalar")
 
     # ---- the tree ------------------------------------------------------------------
     def read(self, node) -> _Value:
@@ -233,7 +259,7 @@ class _Reader:
             return self.name(node)
         if isinstance(node, p.Neg):
             v = self.read(node.operand)
-            return _Value(-v.expr, v.shape)
+            return _Value(-v.expr, v.shape, v.rows, v.cols)
         if isinstance(node, p.Transpose):
             v = self.read(node.operand)
             return _transpose(v)
@@ -241,12 +267,13 @@ class _Reader:
             a, b = self.read(node.left), self.read(node.right)
             shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
             return _Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
-                          shape)
+                          shape.shape, shape.rows, shape.cols)
         if isinstance(node, p.Mul):
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
-            return _Value(a.expr / b.expr, _same_shape(a, b, "/", self.numbers()))
+            shape = _same_shape(a, b, "/", self.numbers())
+            return _Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols)
         if isinstance(node, p.MatMul):
             return _matmul(self, self.read(node.left), self.read(node.right))
         if isinstance(node, p.Pow):
@@ -271,7 +298,7 @@ class _Reader:
     def numbers(self) -> list:
         """Letters that are numbers here, not free indices: summation indices bound by an
         enclosing sum, and the number of classes (``n`` with ``--classes n``)."""
-        return [*self.bound, self.n]
+        return [*self.bound, self.n, *(symbol for symbol, _ in self.problem.parameters)]
 
     def bound_letter(self) -> sp.Symbol:
         """A summation index that no name in the claim uses (k, l, m, …)."""
@@ -294,7 +321,7 @@ class _Reader:
         if not (sp.sympify(low - 1).is_nonnegative and sp.sympify(self.n - high).is_nonnegative):
             raise InputError(f"a sum over the classes runs within 1..{self.n}; got "
                              f"{sp.sstr(low)}..{sp.sstr(high)}")
-        return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape)
+        return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape, inner.rows, inner.cols)
 
     def power(self, node: p.Pow) -> _Value:
         if (isinstance(node.exponent, p.Name) and node.exponent.name == "T"
@@ -319,7 +346,7 @@ class _Reader:
             if digits > 300:
                 raise InputError(f"{_short(base.expr)}^{_short(exponent.expr)} is too large "
                                  "a number (at most 300 digits)")
-        return _Value(base.expr ** exponent.expr, base.shape)
+        return _Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols)
 
     def call(self, node: p.Call) -> _Value:
         f, args = node.func, node.args
@@ -334,7 +361,12 @@ class _Reader:
             if v.shape != "column" and v.shape != "row":
                 raise InputError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
             k = self.bound_letter()
-            return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}), (k, 1, self.n)), "scalar")
+            extent = v.rows if v.shape == "column" else v.cols
+            return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}),
+                                 (k, 1, self.problem.extent(extent))), "scalar")
+        if f in ("dot", "matmul"):   # np.dot(W.T, S - y): the matrix product
+            a, b = self.values(node, 2)
+            return _matmul(self, a, b)
         if f in ("delta", "KroneckerDelta"):
             a, b = self.values(node, 2)
             return _Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
@@ -348,16 +380,19 @@ class _Reader:
             (v,) = self.values(node, 1)
             if v.shape not in ("column", "row"):
                 raise InputError("diag(…) takes a vector")
-            return _Value(sp.KroneckerDelta(_R, _C) * v.expr.xreplace({_C: _R}), "matrix")
+            extent = v.rows if v.shape == "column" else v.cols
+            return _Value(sp.KroneckerDelta(_R, _C) * v.expr.xreplace({_C: _R}), "matrix",
+                          extent, extent)
         if f == "outer":
             a, b = self.values(node, 2)
             if {a.shape, b.shape} - {"column", "row"}:
                 raise InputError("outer(a, b) takes two vectors")
-            return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix")
+            return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix",
+                          _length(a), _length(b))
         (v,) = self.values(node, 1)
         function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
                     "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
-        return _Value(function(v.expr), v.shape)
+        return _Value(function(v.expr), v.shape, v.rows, v.cols)
 
     def values(self, node: p.Call, count: int) -> list[_Value]:
         if len(node.args) != count:
@@ -378,7 +413,12 @@ class _Reader:
 def _transpose(v: _Value) -> _Value:
     swapped = v.expr.xreplace({_R: _C, _C: _R})
     shape = {"column": "row", "row": "column"}.get(v.shape, v.shape)
-    return _Value(swapped, shape)
+    return _Value(swapped, shape, v.cols, v.rows)
+
+
+def _length(v: _Value) -> str:
+    """The extent of a vector's entries."""
+    return v.rows if v.shape == "column" else v.cols
 
 
 def _is_index(expr) -> bool:
@@ -392,12 +432,18 @@ def _index_letters(expr: sp.Expr) -> set:
             and s not in (_R, _C) and len(s.name) == 1 and s.name.islower()}
 
 
-def _same_shape(a: _Value, b: _Value, op: str, bound=()) -> str:
+def _same_shape(a: _Value, b: _Value, op: str, bound=()) -> _Value:
+    """The shape of ``a op b`` (elementwise), as a value with no expression."""
     _no_mixing(a, b, bound)
     if a.shape == "scalar":
-        return b.shape
-    if b.shape == "scalar" or a.shape == b.shape:
-        return a.shape
+        return _Value(sp.Integer(0), b.shape, b.rows, b.cols)
+    if b.shape == "scalar":
+        return _Value(sp.Integer(0), a.shape, a.rows, a.cols)
+    if a.shape == b.shape:
+        if (a.shape in ("column", "matrix") and a.rows != b.rows) or (
+                a.shape in ("row", "matrix") and a.cols != b.cols):
+            raise ShapeError(f"cannot combine {_dims(a)} and {_dims(b)} with {op}")
+        return _Value(sp.Integer(0), a.shape, a.rows, a.cols)
     raise InputError(f"cannot combine a {a.shape} and a {b.shape} with {op}")
 
 
@@ -417,9 +463,10 @@ def _multiply(reader, a: _Value, b: _Value) -> _Value:
     times a column the matrix product, equal shapes elementwise."""
     _no_mixing(a, b, reader.numbers())
     if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
-        return _Value(a.expr * b.expr, b.shape if a.shape == "scalar" else a.shape)
+        shape = _same_shape(a, b, "⊙", reader.numbers())
+        return _Value(a.expr * b.expr, shape.shape, shape.rows, shape.cols)
     if a.shape == "column" and b.shape == "row":
-        return _Value(a.expr * b.expr, "matrix")
+        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols)
     return _matmul(reader, a, b)
 
 
@@ -427,16 +474,23 @@ def _matmul(reader, a: _Value, b: _Value) -> _Value:
     if a.shape == "scalar" or b.shape == "scalar":
         return _multiply(reader, a, b)
     if a.shape == "column" and b.shape == "row":   # S @ Sᵀ: the outer product
-        return _Value(a.expr * b.expr, "matrix")
+        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols)
     if a.shape == "column" or b.shape == "row":
         raise InputError(f"cannot take the matrix product of a {a.shape} and a {b.shape}")
+    if a.cols != b.rows:
+        hint = ""
+        if reader.problem.convention is not None:
+            hint = (f" (in this convention, {CONVENTIONS[reader.problem.convention]}; the "
+                    "other convention is --convention "
+                    + ("WTx" if reader.problem.convention == "Wx" else "Wx") + ")")
+        raise ShapeError(f"cannot multiply {_dims(a)} by {_dims(b)}: {a.cols} ≠ {b.rows}{hint}")
     k = reader.bound_letter()
     left = {"row": _C, "matrix": _C}[a.shape]
     right = {"column": _R, "matrix": _R}[b.shape]
     term = a.expr.xreplace({left: k}) * b.expr.xreplace({right: k})
     shape = {("row", "column"): "scalar", ("matrix", "column"): "column",
              ("row", "matrix"): "row", ("matrix", "matrix"): "matrix"}[(a.shape, b.shape)]
-    return _Value(sp.Sum(term, (k, 1, reader.n)), shape)
+    return _Value(sp.Sum(term, (k, 1, reader.problem.extent(a.cols))), shape, a.rows, b.cols)
 
 
 def _in_target_indices(text: str, value: _Value, problem, lhs=None) -> Claim:
@@ -449,6 +503,8 @@ def _in_target_indices(text: str, value: _Value, problem, lhs=None) -> Claim:
 
 
 def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
+    if len(problem.wrt_indices) == 2 or problem.convention is not None:
+        return _renamed_layer(text, value, problem, lhs)
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
     expr = _bound_away_from(value.expr, {i, j, label})
@@ -483,6 +539,61 @@ def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
         raise ShapeError(f"the target is a gradient (a vector of N entries) but {text!r} is "
                          "an N×N matrix")
     return Claim(text, expr.xreplace({_R: j, _C: j}), value.shape, ("j",))
+
+
+def _renamed_layer(text: str, value: _Value, problem, lhs) -> Claim:
+    """A claim about a layer or a batch: the index form in the target's own letters
+    (∂S_t/∂W_ij, ∂L/∂W_ij, ∂L/∂Z_ij, ∂L/∂x_j), or a matrix / vector of the variable's
+    shape; a transposed shape is named, with the convention that would make it right."""
+    expr = _bound_away_from(value.expr, set(problem.indices))
+    wanted = [str(a) for a in problem.indices]
+    parameters = {symbol for symbol, _ in problem.parameters}
+    if value.shape == "scalar":
+        names = sorted(x.name for x in _index_letters(expr) - {problem.classes} - parameters)
+        if lhs is not None and len([a for a in lhs if a]) == len(wanted):
+            mapping = {sp.Symbol(a, integer=True, positive=True): target
+                       for a, target in zip([a for a in lhs if a], problem.indices)}
+            return Claim(text, _simultaneous(expr, mapping), "scalar", tuple(wanted))
+        if len(wanted) == 1 and len(names) == 1:   # ∂L/∂x_j, ∂L/∂b_j: any letter
+            letter = sp.Symbol(names[0], integer=True, positive=True)
+            return Claim(text, _simultaneous(expr, {letter: problem.indices[0]}), "scalar",
+                         tuple(names))
+        if sorted(names) != sorted(wanted):
+            raise ShapeError(f"an entry of this derivative has the free indices "
+                             f"{', '.join(wanted)} (∂{_entry(problem.name)}/"
+                             f"∂{_entry(problem.variable)}); {text!r} has "
+                             f"{', '.join(names) or 'none'}")
+        return Claim(text, expr, "scalar", tuple(wanted))
+    if problem.output_index is not None:
+        raise ShapeError("write an entry of the layer's Jacobian in index form, "
+                         "e.g. S_t (δ_ti − S_i) x_j for ∂S_t/∂W_ij")
+    family = str(problem.wrt)
+    extents = problem.shape(family)
+    if len(extents) == 2:
+        given = (value.rows, value.cols) if value.shape == "matrix" else None
+        if given == extents:
+            return Claim(text, expr.xreplace({_R: problem.indices[0], _C: problem.indices[1]}),
+                         "matrix", tuple(wanted))
+        if given == extents[::-1]:
+            from .diagnoses import transposed_message
+            raise ShapeError(transposed_message(problem))
+        raise ShapeError(f"the gradient ∂L/∂{family} is an {extents[0]} × {extents[1]} matrix "
+                         f"(the shape of {family}) but {text!r} is {_dims(value)}")
+    if value.shape == "matrix":
+        raise ShapeError(f"the gradient ∂L/∂{family} is a vector of {extents[0]} entries but "
+                         f"{text!r} is {_dims(value)}")
+    if _length(value) != extents[0]:
+        raise ShapeError(f"the gradient ∂L/∂{family} has {extents[0]} entries (the length of "
+                         f"{family}) but {text!r} is {_dims(value)}")
+    return Claim(text, expr.xreplace({_R: problem.indices[0], _C: problem.indices[0]}),
+                 value.shape, tuple(wanted))
+
+
+def _entry(e: sp.Expr) -> str:
+    """``W_ij`` for ``W[i, j]``: an entry as people write it."""
+    if isinstance(e, sp.Indexed):
+        return f"{e.base}_{''.join(map(str, e.indices))}"
+    return str(e)
 
 
 def _simultaneous(expr: sp.Expr, mapping: dict) -> sp.Expr:
@@ -525,14 +636,17 @@ def _check_defined(expr: sp.Expr) -> None:
 
 def _check_entry(claim: Claim, problem) -> None:
     """No stray index letter, no entry outside 1..N, nothing undefined or complex."""
-    allowed = set(problem.indices)
+    allowed = set(problem.indices) | {symbol for symbol, _ in problem.parameters}
     stray = _index_letters(claim.expr) - allowed - {problem.classes}
     if stray:
         raise InputError(f"the index {', '.join(sorted(x.name for x in stray))} is not free "
                          f"in this target (its indices: "
                          f"{', '.join(str(x) for x in problem.indices)})")
-    n = problem.classes
     for atom in claim.expr.atoms(sp.Indexed):
-        index = atom.indices[0]
-        if index.is_Integer and (index < 1 or (isinstance(n, int) and index > n)):
-            raise InputError(f"{atom.base}_{index} is not an entry: the classes are 1..{n}")
+        extents = problem.shape(str(atom.base))
+        for index, extent in zip(atom.indices, extents):
+            size = problem.extent(extent)
+            if index.is_Integer and (index < 1 or (isinstance(size, int) and index > size)):
+                what = {"N": "the classes", "D": "the inputs", "m": "the examples"}[extent]
+                raise InputError(f"{atom.base}_{''.join(map(str, atom.indices))} is not an "
+                                 f"entry: {what} are 1..{size}")

@@ -67,8 +67,15 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
         # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake.
         if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-6:
             exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
+            batch = _batch_mean(problem)
+            if batch is not None and exact == batch:
+                return (f"off by a factor of m = {batch}: your formula is the gradient of the "
+                        "summed loss; the mean over the m examples divides it by m (for the "
+                        "sum, give --reduction sum)")
             return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
                     "derivative")
+    if problem is not None and len(problem.wrt_indices) == 2:
+        return _layout(problem, E, C, close)
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     if jacobian:
         square = lambda a: a.reshape(-1, n, n)  # noqa: E731
@@ -84,6 +91,58 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
             return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
         if off and not on:
             return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
+    return "no common mistake recognised; see the counterexample"
+
+
+def _batch_mean(problem) -> int | None:
+    """The batch size m of a mean over examples, or None."""
+    if problem is None or not problem.batch or problem.option("reduction") != "mean":
+        return None
+    return problem.extent("m")
+
+
+def transposed_message(problem) -> str:
+    """A gradient with the shape of its variable's transpose, and the convention that would
+    make it right."""
+    from .functions import CONVENTIONS
+    family = str(problem.wrt)
+    rows, cols = problem.shape(family)
+    message = (f"transposed: the gradient ∂L/∂{family} has the shape of {family}, "
+               f"{rows} × {cols}, but your formula is {cols} × {rows}")
+    if problem.convention is not None:
+        other = "WTx" if problem.convention == "Wx" else "Wx"
+        message += (f"; the convention checked is {CONVENTIONS[problem.convention]}; if you "
+                    f"write {CONVENTIONS[other]}, check with --convention {other}")
+    return message
+
+
+def _layout(problem, E: np.ndarray, C: np.ndarray, close) -> str:
+    """Mistakes of layout in a derivative with respect to a matrix (W, Z): a transpose, or
+    the right entries in the wrong places (a reshape where a transpose was needed); for a
+    layer's Jacobian, the cases t = i and t ≠ i."""
+    n = problem.classes
+    if problem.output_index is None:
+        rows, cols = problem.size_of(str(problem.wrt))
+        grid = lambda a: a.reshape(-1, rows, cols)  # noqa: E731
+        if rows == cols and not close(grid(E), np.transpose(grid(E), (0, 2, 1))) and close(
+                grid(C), np.transpose(grid(E), (0, 2, 1))):
+            return transposed_message(problem)
+        if close(np.sort(C, axis=1), np.sort(E, axis=1)) and not close(C, E):
+            return ("the right entries in the wrong places: a layout mistake (a reshape "
+                    "where a transpose was needed, or the wrong convention: "
+                    f"∂L/∂{problem.wrt} has the shape of {problem.wrt})")
+        return "no common mistake recognised; see the counterexample"
+    # ∂S_t/∂W_ij: the class index of W is i in Wx (rows of W), j in WTx.
+    d = problem.extent("D")
+    blocks = lambda a: (a.reshape(-1, n, n, d) if problem.convention == "Wx"  # noqa: E731
+                        else np.transpose(a.reshape(-1, n, d, n), (0, 1, 3, 2)))
+    same = np.eye(n, dtype=bool)
+    on = close(blocks(C)[:, same], blocks(E)[:, same])
+    off = close(blocks(C)[:, ~same], blocks(E)[:, ~same])
+    if on and not off:
+        return "your formula matches the entries t = i but not t ≠ i"
+    if off and not on:
+        return "your formula matches the entries t ≠ i but not t = i"
     return "no common mistake recognised; see the counterexample"
 
 

@@ -32,7 +32,8 @@ import sympy as sp
 from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
-from .numeric import SCALARS, logits, sample_points, sigmoid, smoothed_labels, softmax
+from .numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid, smoothed_labels,
+                      softmax)
 from .diagnoses import diagnose_values
 from .verify import Counterexample, Verdict
 
@@ -44,8 +45,13 @@ CALLABLE_POINTS = 200
 CALLABLE_RTOL, CALLABLE_ATOL = 1e-7, 1e-9
 
 
-def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -> Verdict:
+def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
+                   **options) -> Verdict:
     """Compare ``function`` with the derivative ``against`` at seeded random points.
+
+    ``options`` are those of a layer or batch target (``inputs``, ``wrt``, ``convention``,
+    ``batch``, ``reduction``): the function then gets ``W``, ``x``, ``b``, ``y`` (or
+    ``Z``, ``Y``) by name and returns the derivative in the shape of the variable.
 
     Raises:
         InputError: parameters that are not variables of the target, a concrete number of
@@ -54,21 +60,21 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0) -
     if not isinstance(classes, int):
         raise InputError("a NumPy function is checked at a concrete number of classes; "
                          "give e.g. --classes 5")
-    d = derivation(against, classes, check=False, steps=False)
+    d = derivation(against, classes, check=False, steps=False, **options)
     problem, n = d.problem, classes
     names = _parameters(function, problem)
     rng = np.random.default_rng(seed)
     labels = "simplex" if d.assumptions else "free"
     points = sample_points(problem.inputs, n, rng, CALLABLE_POINTS - 4, extreme=True,
-                           labels=labels)
-    for name in ("z", "T"):   # two decimals: a counterexample can be typed back exactly
+                           labels=labels, problem=problem)
+    for name in ("z", "T", "W", "x", "b", "Z"):   # two decimals: a counterexample can be typed back exactly
         if name in points:
             points[name] = points[name].round(2)
     count = points[problem.inputs[0]].shape[0]
     if "c" in problem.inputs:
         points["c"] = rng.integers(1, n + 1, size=count)
     expected = _expected(d, d.matrix, points, n)
-    claimed, notes = _call_all(function, names, points, expected.shape[1:])
+    claimed, notes = _call_all(function, names, points, expected.shape[1:], problem)
     base = Verdict("fails", d.target.name, n, None, d.result, d.general, d.lhs,
                    assumptions=d.assumptions)
     if claimed is None:
@@ -128,7 +134,7 @@ def _parameters(function, problem) -> list[tuple[str, str]]:
         raise InputError("cannot read the parameters of the function") from None
     known = (set(problem.inputs)
              | ({"S"} if problem.softmax_of is not None or problem.sigmoid_of is not None
-                else set())
+                or problem.convention is not None or problem.batch else set())
              | ({"q"} if problem.smoothing is not None else set()))
     pairs = []
     for p in parameters.values():
@@ -148,9 +154,10 @@ def _parameters(function, problem) -> list[tuple[str, str]]:
 
 def _holds_in_general(function, names, d, n, rng) -> bool:
     """Does the function also give the general form (labels not summing to one)?"""
-    points = sample_points(d.problem.inputs, n, rng, 50, extreme=False, labels="free")
+    points = sample_points(d.problem.inputs, n, rng, 50, extreme=False, labels="free",
+                           problem=d.problem)
     expected = _expected(d, d.general_matrix, points, n)
-    claimed, _notes = _call_all(function, names, points, expected.shape[1:])
+    claimed, _notes = _call_all(function, names, points, expected.shape[1:], d.problem)
     if claimed is None:
         return False
     scale = np.maximum(np.abs(expected), np.abs(claimed))
@@ -159,19 +166,27 @@ def _holds_in_general(function, names, d, n, rng) -> bool:
 
 def _expected(d, matrix, points: dict, n: int) -> np.ndarray:
     values = {k: v for k, v in points.items() if k != "c"}
-    matrix = evaluate_matrix(matrix, values, n)          # (points, rows, cols)
+    problem = d.problem
+    matrix = evaluate_matrix(matrix, values, n, problem=problem)   # (points, rows, cols)
     if "c" in points:                                    # one gradient per label c
         return matrix[np.arange(matrix.shape[0]), points["c"] - 1, :]
+    if problem.output_index is None and len(problem.wrt_indices) == 2:
+        # ∂L/∂W has the shape of W: its entries come row by row.
+        return matrix.reshape(matrix.shape[0], *problem.size_of(str(problem.wrt)))
     return matrix[:, 0, :] if matrix.shape[1] == 1 else matrix
 
 
-def _call_all(function, names, points, shape) -> tuple[np.ndarray | None, list[str]]:
+def _call_all(function, names, points, shape, problem) -> tuple[np.ndarray | None, list[str]]:
     count = next(iter(points.values())).shape[0]
     out, notes = np.empty((count, *shape)), []
     for row in range(count):
-        first = _call(function, names, points, row)
-        second = _call(function, names, points, row)
+        first = _call(function, names, points, row, problem)
+        second = _call(function, names, points, row, problem)
         if first.shape != shape:
+            if (len(shape) == 2 and first.shape == shape[::-1] and problem.output_index is None
+                    and len(problem.wrt_indices) == 2):
+                from .diagnoses import transposed_message
+                return None, [transposed_message(problem)]
             hint = (" (the same entries: reshape or flatten it)"
                     if first.size == int(np.prod(shape)) else "")
             return None, [f"shape mismatch: expected an array of shape {shape}, got "
@@ -187,11 +202,16 @@ def _call_all(function, names, points, shape) -> tuple[np.ndarray | None, list[s
     return out, notes
 
 
-def _call(function, names, points, row) -> np.ndarray:
+def _call(function, names, points, row, problem) -> np.ndarray:
     arguments = {}
     for name, variable in names:
         if variable == "σ":                            # σ(z), computed stably
             arguments[name] = sigmoid(points["z"][row]).copy()
+        elif variable == "S" and problem.convention is not None:   # softmax(W x + b)
+            at = {k: points[k][row:row + 1] for k in ("W", "x", "b")}
+            arguments[name] = softmax(layer_logits(at, problem.convention))[0].copy()
+        elif variable == "S" and problem.batch:                    # softmax of each row
+            arguments[name] = softmax(points["Z"][row]).copy()
         elif variable == "S" and "S" not in points:   # softmax(z) (or z/T), stably
             at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
             arguments[name] = softmax(logits(at))[0].copy()
@@ -229,7 +249,7 @@ def _describe_point(points, row, problem) -> str:
 def _short(v) -> str:
     if np.ndim(v) == 0:
         return str(int(v)) if np.issubdtype(np.asarray(v).dtype, np.integer) else f"{v:.6g}"
-    return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
+    return "[" + ", ".join(_short(x) for x in v) + "]"
 
 
 def _counterexample(d, points, expected, claimed, bad, problem):
@@ -243,9 +263,12 @@ def _counterexample(d, points, expected, claimed, bad, problem):
     entry = tuple(int(x) + 1 for x in within)
     key = entry if len(entry) == 2 else ((int(points["c"][row]), entry[0])
                                          if "c" in points else entry)
+    if problem.output_index is not None and len(problem.wrt_indices) == 2:
+        # A layer's Jacobian: column number → (i, j) of W, row by row.
+        key = (entry[0], *problem.keys(problem.wrt_indices)[entry[1] - 1])
     precise = _precise_expected(d, points, row, key)
     if not np.isfinite(claimed[flat]) or abs(precise - claimed[flat]) > CALLABLE_ATOL:
-        shown = {k: float(v[row]) if k in SCALARS else [float(x) for x in v[row]]
+        shown = {k: float(v[row]) if k in SCALARS else v[row].tolist()
                  for k, v in points.items() if k not in ("c",)}
         indices = tuple(str(x) for x in problem.indices)
         return Counterexample(key, indices, shown, precise, float(claimed[flat]), d.classes)
@@ -254,11 +277,19 @@ def _counterexample(d, points, expected, claimed, bad, problem):
 
 def _precise_expected(d, points, row, key) -> float:
     problem, n = d.problem, d.classes
-    from .steps import Concrete
-    entry = (d.mechanical[0, key[-1] - 1] if len(key) == 1 or problem.output_index is None
-             else d.mechanical[key[0] - 1, key[1] - 1])
-    expr = Concrete(problem, n)(entry, key, problem.assumptions if "y" in points and
-                                 problem.assumptions else ())
+    from .steps import Concrete, _row
+    entry = d.mechanical[_row(key, problem)]
+    labelled = ("y" in points or "Y" in points) and problem.assumptions
+    expr = Concrete(problem, n)(entry, key, problem.assumptions if labelled else ())
+    logits_at = None
+    if problem.convention is not None:   # z = W x + b at this point, exactly
+        W, x, b = (np.asarray(points[k][row]) for k in ("W", "x", "b"))
+        weights = W if problem.convention == "Wx" else W.T
+        logits_at = [sum(sp.Float(str(float(weights[a, r])), 30) * sp.Float(str(float(x[r])), 30)
+                         for r in range(x.size)) + sp.Float(str(float(b[a])), 30)
+                     for a in range(n)]
+    if problem.batch:
+        logits_at = [sp.Float(str(float(v)), 30) for v in np.asarray(points["Z"][row]).ravel()]
     with mpmath.workdps(30):
         def exact(x) -> sp.Float:
             return sp.Float(str(float(x)), 30)
@@ -269,10 +300,12 @@ def _precise_expected(d, points, row, key) -> float:
             if s.name in SCALARS:
                 values[s] = exact(points[s.name][row])
                 continue
-            name, _, m = s.name.rpartition("_")
-            if name in ("e", "u"):   # e_m = exp(u_m), u_m = z_m/T (T = 1 without one)
-                u = exact(points["z"][row][int(m) - 1]) / temperature
+            name, *tails = s.name.split("_")
+            if name == "e" and logits_at is not None:
+                values[s] = sp.exp(logits_at[int(tails[0]) - 1])
+            elif name in ("e", "u"):   # e_m = exp(u_m), u_m = z_m/T (T = 1 without one)
+                u = exact(points["z"][row][int(tails[0]) - 1]) / temperature
                 values[s] = sp.exp(u) if name == "e" else u
             else:
-                values[s] = exact(points[name][row][int(m) - 1])
+                values[s] = exact(np.asarray(points[name][row])[tuple(int(a) - 1 for a in tails)])
         return float(sp.N(expr.xreplace(values), 30))

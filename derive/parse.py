@@ -33,7 +33,7 @@ MAX_DEPTH = 60
 
 # Names that are called, not multiplied: ``exp(z_i)`` is a call, ``S_i(1 − S_j)`` a product.
 FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
-                       "Sum", "sum", "diag", "outer", "sqrt"})
+                       "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"})
 
 # The documented mathematical characters, and what they stand for.
 _UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",

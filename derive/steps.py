@@ -136,7 +136,8 @@ class Concrete:
 
     def __call__(self, expr: sp.Expr, key: tuple[int, ...], assumes=()) -> sp.Expr:
         e = self._prepare(expr).xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
-        return self._assume(self.exponentials(instantiate(e, self.n)), assumes)
+        e = instantiate(e, self.n).xreplace(dict(self.problem.parameters))   # m = the batch size
+        return self._assume(self.exponentials(e), assumes)
 
     def _prepare(self, expr: sp.Expr) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,

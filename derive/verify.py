@@ -25,7 +25,6 @@ wrong shape.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import mpmath
@@ -65,9 +64,10 @@ class Counterexample:
     def describe(self) -> str:
         """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
         where = ", ".join(f"{name}={value}" for name, value in zip(self.indices, self.entry))
-        values = "; ".join(f"{name}={v:.6g}" if isinstance(v, float)
-                           else f"{name}=[{', '.join(f'{x:.6g}' for x in v)}]"
-                           for name, v in self.point.items())
+        def shown(v) -> str:
+            return f"{v:.6g}" if isinstance(v, float) else f"[{', '.join(map(shown, v))}]"
+
+        values = "; ".join(f"{name}={shown(v)}" for name, v in self.point.items())
         expected, claimed = f"{self.expected:.6g}", f"{self.claimed:.6g}"
         if expected == claimed:   # a tiny difference: show all the digits
             expected, claimed = repr(self.expected), repr(self.claimed)
@@ -109,7 +109,7 @@ class Verdict:
 
 
 def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
-           latex: bool | None = None) -> Verdict:
+           latex: bool | None = None, **options) -> Verdict:
     """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
 
     Args:
@@ -124,6 +124,8 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
         seed: the seed of the random points.
         latex: read ``claim`` as LaTeX (``None``: when it looks like LaTeX).
+        options: for the layer and batch targets, ``inputs``, ``wrt``, ``convention``,
+            ``batch``, ``reduction``, as for :func:`derive.derivation.derivation`.
 
     Raises:
         ParseError, InputError: a claim that cannot be read or has unknown symbols, or a
@@ -137,15 +139,21 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
         claim = read.text
         against, notes = _target_for(read.lhs, read.text, against)
         lhs_letters = _lhs_letters(read.lhs)
+        if read.lhs is not None and read.lhs[1].split("_")[0] in ("W", "x", "b"):
+            # ∂L/∂x_j names the layer's variable: it is the --wrt of the target.
+            variable = read.lhs[1].split("_")[0]
+            if options.get("wrt") not in (None, variable):
+                raise InputError(f"the left side is a derivative with respect to {variable} "
+                                 f"but --wrt is {options['wrt']}")
+            options["wrt"] = variable
     if against is None:
         raise InputError("say which derivative the claim is: --against TARGET (see "
                          "`derive list`), or a LaTeX left side such as "
                          "\\frac{\\partial L}{\\partial z_j} = …")
-    _checkable(against)
     if callable(claim) and not isinstance(claim, sp.Basic):
         from .gradcheck import check_callable
-        return check_callable(claim, against, classes, seed=seed)
-    d = derivation(against, classes, check=False, steps=False)
+        return check_callable(claim, against, classes, seed=seed, **options)
+    d = derivation(against, classes, check=False, steps=False, **options)
     base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs,
                    notes=notes)
     try:
@@ -188,6 +196,12 @@ _LEFT_SIDES = {
     ("log S", "z"): ("log-softmax-jacobian",),
     ("L", "S"): ("cross-entropy-grad",),
     ("L", "z"): ("softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad"),
+    ("S", "W"): ("linear-softmax-jacobian",),
+    ("S", "b"): ("linear-softmax-jacobian",),
+    ("L", "W"): ("linear-softmax-cross-entropy-grad",),
+    ("L", "x"): ("linear-softmax-cross-entropy-grad",),
+    ("L", "b"): ("linear-softmax-cross-entropy-grad",),
+    ("L", "Z"): ("batch-softmax-cross-entropy-grad",),
 }
 
 
@@ -229,29 +243,34 @@ def _replace(v: Verdict, **changes) -> Verdict:
 
 
 def _keys(problem, n: int) -> list[tuple[int, ...]]:
-    return list(itertools.product(range(1, n + 1), repeat=len(problem.indices)))
+    return problem.keys(problem.indices)
 
 
-def _row(key) -> tuple[int, int]:
-    return (0, key[0] - 1) if len(key) == 1 else (key[0] - 1, key[1] - 1)
+def _row(key, problem) -> tuple[int, int]:
+    """Position in the mechanical matrix of the entry with these index values."""
+    from .steps import _row as position
+    return position(key, problem)
 
 
 def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
-    problem = d.target.problem(n)
+    problem = d.problem if n == d.classes else d.target.build(n, **dict(d.problem.options))
     mechanical = mechanical_matrix(problem, n)
     concrete = Concrete(problem, n)
     expr = claim.expr.subs(d.classes, n) if not isinstance(d.classes, int) else claim.expr
     keys = _keys(problem, n)
-    differing = [k for k in keys if not _same(concrete(mechanical[_row(k)], k),
+    differing = [k for k in keys if not _same(concrete(mechanical[_row(k, problem)], k),
                                                concrete(expr, k))]
     assumes = problem.assumptions
     exact = f"exact: {len(keys)} entries, rational-function zero test" + (
+        " in the exponentials of Z" if problem.batch else
+        " in e_m = exp(z_m), z = W x + b" if problem.convention == "Wx" else
+        " in e_m = exp(z_m), z = Wᵀ x + b" if problem.convention == "WTx" else
         (" in e_m = exp(z_m/T)" if problem.temperature is not None else " in e_m = exp(z_m)")
         if problem.softmax_of is not None else "")
     if not differing:
         return _replace(base, verdict="holds", methods=(exact, _numeric(problem, n, mechanical,
                                                                      expr, seed, ())))
-    if assumes and all(_same(concrete(mechanical[_row(k)], k, assumes),
+    if assumes and all(_same(concrete(mechanical[_row(k, problem)], k, assumes),
                              concrete(expr, k, assumes)) for k in differing):
         return _replace(base, verdict="holds", assumptions=assumes,
                         methods=(exact + ", under " + "; ".join(a.text.split(" (")[0]
@@ -284,6 +303,24 @@ class _Sampler:
         if problem.sigmoid_of is not None and not assumes:   # binary labels live in [0, 1]
             self.y = rng.uniform(0.0, 1.0, size=(NUMERIC_POINTS, n)).round(2)
         self.scaled = problem.temperature is not None   # e_m = exp(z_m/T), u_m = z_m/T
+        # A layer: W and x are free, and b = z − W x, so e_m = exp(z_m) stays the softmax's
+        # exponential.  A batch: e_1 … e_mN are the exponentials of Z row by row.
+        self.matrices: dict[str, np.ndarray] = {}
+        if problem.convention is not None:
+            shape = problem.size_of("W")
+            self.matrices["W"] = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, *shape)).round(2)
+            self.matrices["x"] = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, shape[1 if problem.convention == "Wx" else 0])).round(2)
+            pattern = "pkd,pd->pk" if problem.convention == "Wx" else "pdk,pd->pk"
+            self.matrices["b"] = self.z - np.einsum(pattern, self.matrices["W"], self.matrices["x"])
+        if problem.batch:
+            rows = problem.extent("m")
+            self.matrices["Z"] = rng.normal(0.0, 2.0, size=(NUMERIC_POINTS, rows, n)).round(2)
+            if assumes:
+                labels = rng.dirichlet(np.ones(n), size=(NUMERIC_POINTS, rows)).round(2)
+                labels[..., -1] = 1.0 - labels[..., :-1].sum(axis=-1)
+            else:
+                labels = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, rows, n)).round(2)
+            self.matrices["Y"] = labels
 
     def arrays(self, symbols) -> list[np.ndarray]:
         return [self.column(s) for s in symbols]
@@ -292,8 +329,12 @@ class _Sampler:
         """The values of one concrete symbol (``e_2``, ``S_1``, ``y_3``, ``T``) at every point."""
         if symbol.name in self.scalars:
             return self.scalars[symbol.name]
-        name, _, m = symbol.name.rpartition("_")
-        column = int(m) - 1
+        name, *tails = symbol.name.split("_")
+        if name in self.matrices:   # W_2_3, x_1, Z_1_2, Y_2_1
+            return self.matrices[name][(slice(None), *(int(a) - 1 for a in tails))]
+        if name == "e" and "Z" in self.matrices:   # e_k = exp of the k-th entry of Z
+            return np.exp(self.matrices["Z"].reshape(NUMERIC_POINTS, -1)[:, int(tails[0]) - 1])
+        column = int(tails[0]) - 1
         u = self.z[:, column] / self.T if self.scaled else self.z[:, column]
         return {"e": lambda: np.exp(u), "u": lambda: u, "S": lambda: self.S[:, column],
                 "z": lambda: self.z[:, column], "y": lambda: self.y[:, column]}[name]()
@@ -306,8 +347,14 @@ class _Sampler:
 
         if symbol.name in self.scalars:
             return sp.Float(decimal(self.scalars[symbol.name][row]), _DIGITS)
-        name, _, m = symbol.name.rpartition("_")
-        column = int(m) - 1
+        name, *tails = symbol.name.split("_")
+        if name in self.matrices and name != "b":
+            return sp.Float(decimal(self.matrices[name][(row, *(int(a) - 1 for a in tails))]),
+                            _DIGITS)
+        if name == "e" and "Z" in self.matrices:
+            flat = self.matrices["Z"][row].reshape(-1)[int(tails[0]) - 1]
+            return sp.Float(mpmath.exp(decimal(flat)), _DIGITS)
+        column = int(tails[0]) - 1
         u = decimal(self.z[row, column])
         if self.scaled:
             u = u / decimal(self.T[row])
@@ -319,6 +366,11 @@ class _Sampler:
 
     def point(self, row: int, inputs) -> dict:
         shown = {}
+        if self.matrices:
+            for name in inputs:
+                shown[name] = (self.matrices[name][row].tolist() if name in self.matrices
+                               else self.y[row].tolist())
+            return shown
         if self.uses_z:
             shown["z"] = self.z[row].tolist()
         elif "S" in inputs:
@@ -343,7 +395,7 @@ def _evaluate(problem, n, entries_by_key, sampler: _Sampler, assumes) -> np.ndar
 def _numeric(problem, n, mechanical, expr, seed, assumes) -> str:
     keys = _keys(problem, n)
     sampler = _Sampler(problem, n, seed, assumes)
-    truth = _evaluate(problem, n, [(k, mechanical[_row(k)]) for k in keys], sampler, assumes)
+    truth = _evaluate(problem, n, [(k, mechanical[_row(k, problem)]) for k in keys], sampler, assumes)
     claim = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
     ok = np.isfinite(truth) & np.isfinite(claim)
     with np.errstate(all="ignore"):
@@ -356,7 +408,7 @@ def _failure(base, problem, n, mechanical, expr, claim, differing, seed) -> Verd
     assumes = problem.assumptions
     sampler = _Sampler(problem, n, seed, assumes)
     keys = _keys(problem, n)
-    truth = _evaluate(problem, n, [(k, mechanical[_row(k)]) for k in keys], sampler, assumes)
+    truth = _evaluate(problem, n, [(k, mechanical[_row(k, problem)]) for k in keys], sampler, assumes)
     claimed = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
     counterexample = _counterexample(problem, n, mechanical, expr, differing, sampler, truth,
                                      claimed, keys)
@@ -389,7 +441,7 @@ def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, cla
             # differ, and _precise decides from exact arithmetic, not from float noise.
             if not np.isfinite(gap[row]):
                 continue
-            exact = _precise(concrete(mechanical[_row(key)], key, assumes),
+            exact = _precise(concrete(mechanical[_row(key, problem)], key, assumes),
                              concrete(expr, key, assumes), sampler, row)
             if exact is not None:
                 indices = [str(x) for x in problem.indices]
@@ -418,7 +470,8 @@ def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     if problem.smoothing is not None:
         scalars["y"] = sampler.y[ok]
     diagnosis = diagnose_values(problem, n, truth[ok], claimed[ok], scalars)
-    if diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1:
+    if (diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1
+            and problem.convention is None):
         return _only_target_class(problem, n, mechanical, expr, seed) or diagnosis
     return diagnosis
 
@@ -440,7 +493,7 @@ def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
         values.update({sp.Symbol(f"S_{m}"): sp.Float(S[m - 1]) for m in range(1, n + 1)})
         row = []
         for key in keys:
-            a = sp.N(concrete(mechanical[_row(key)], key).xreplace(values), 20)
+            a = sp.N(concrete(mechanical[_row(key, problem)], key).xreplace(values), 20)
             b = sp.N(concrete(expr, key).xreplace(values), 20)
             if not (a.is_Number and b.is_Number):
                 return None
@@ -450,18 +503,6 @@ def _only_target_class(problem, n, mechanical, expr, seed) -> str | None:
         return ("with one-hot labels your formula holds only at the target class (j = c): "
                 f"it is right for ∂L/∂{problem.wrt}_c but not for the other classes")
     return None
-
-
-def _checkable(against: str) -> None:
-    """The layer and batch targets are derived and shown, but claims in W, x, b, Z and Y
-    are not read yet: say so plainly instead of failing on an unknown symbol."""
-    from .catalog import get_target
-    target = get_target(against)
-    if "wrt" in target.options or "batch" in target.options:
-        raise InputError(f"checking claims against {target.name} is not available yet: the "
-                         "layer and batch targets are derived and shown (`derive show "
-                         f"{target.name}`), but formulas and functions in W, x, b, Z, Y "
-                         "are not read yet")
 
 
 def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) -> str | None:

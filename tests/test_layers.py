@@ -142,11 +142,109 @@ def test_latex_forms():
      "not a decimal number"),
     (["show", "linear-softmax-cross-entropy-grad", "--at", "W=[[[1]]]"], 2,
      "two levels of brackets"),
-    (["check", "(S - y) x^T", "--against", "linear-softmax-cross-entropy-grad"], 2,
-     "not available yet"),
 ])
 def test_cli(args, status, needle):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == status, result.output
     assert needle in result.output
     assert "Traceback" not in result.output
+
+
+# derive check against the layer and batch targets: (claim, target, options, verdict, words
+# the diagnosis or the message must contain).
+CLAIMS = [
+    ("(S - y) xᵀ", "linear-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("(S - y) @ x.T", "linear-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("outer(S - y, x)", "linear-softmax-cross-entropy-grad", {"inputs": 2}, "holds", ""),
+    ("(S_i - y_i) x_j", "linear-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("(y - S) xᵀ", "linear-softmax-cross-entropy-grad", {}, "fails", "sign is flipped"),
+    ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", {"inputs": 2}, "fails",
+     "transposed: the gradient ∂L/∂W has the shape of W, N × D"),
+    ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", {"convention": "WTx"}, "holds", ""),
+    # With N = D the transposed claim has the right shape: its values say it.
+    ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", {"inputs": 3}, "fails",
+     "check with --convention WTx"),
+    ("W.T @ (S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),
+    ("np.dot(W.T, S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),
+    ("Σ_k W_kj (S_k - y_k)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),
+    ("W (S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x", "inputs": 2}, "fails",
+     "cannot multiply an N × D matrix by a column of N"),
+    ("W @ (S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x", "convention": "WTx"},
+     "holds", ""),
+    ("S - y", "linear-softmax-cross-entropy-grad", {"wrt": "b"}, "holds", ""),
+    ("S_t (δ_ti - S_i) x_j", "linear-softmax-jacobian", {}, "holds", ""),
+    ("S_t (δ_ti - S_t) x_j", "linear-softmax-jacobian", {}, "fails",
+     "matches the entries t = i but not t ≠ i"),
+    ("(S - Y)/m", "batch-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("S - Y", "batch-softmax-cross-entropy-grad", {}, "fails", "off by a factor of m = 2"),
+    ("S - Y", "batch-softmax-cross-entropy-grad", {"reduction": "sum"}, "holds", ""),
+    ("(S - Y).T/m", "batch-softmax-cross-entropy-grad", {}, "fails", "transposed"),
+    # LaTeX with a left side: the target and the variable come from it.
+    (r"\frac{\partial L}{\partial W_{ij}} = (S_i - y_i) x_j", None, {}, "holds", ""),
+    (r"\frac{\partial L}{\partial x_j} = \sum_k W_{kj} (S_k - y_k)", None, {}, "holds", ""),
+    (r"\frac{\partial L}{\partial Z_{ij}} = \frac{S_{ij} - Y_{ij}}{m}", None, {}, "holds", ""),
+    (r"\frac{\partial S_t}{\partial W_{ij}} = S_t (\delta_{ti} - S_i) x_j", None, {}, "holds",
+     ""),
+]
+
+
+@pytest.mark.parametrize("claim, target, options, verdict, words", CLAIMS)
+def test_claims_against_layer_targets(claim, target, options, verdict, words):
+    from derive.verify import verify
+    v = verify(claim, target, 3, **options)
+    assert v.verdict == verdict, (v.diagnosis, v.methods)
+    assert words in (v.diagnosis or "")
+    if verdict == "fails" and "shape" not in " ".join(v.methods):
+        assert v.counterexample is not None
+
+
+LAYER_FUNCTIONS = """
+import numpy as np
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+def grad_W(W, x, b, y):
+    return np.outer(_softmax(W @ x + b) - y, x)
+
+def grad_W_reshaped(W, x, b, y):          # the D × N layout, reshaped: wrong places
+    return np.outer(x, _softmax(W @ x + b) - y).reshape(W.shape)
+
+def grad_W_transposed(W, x, b, y):
+    return np.outer(x, _softmax(W @ x + b) - y)
+
+def grad_x(W, x, b, y):
+    return W.T @ (_softmax(W @ x + b) - y)
+
+def grad_Z(Z, Y):                         # forgets the 1/m of the mean
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - Y
+
+def jacobian_W(W, x, b):
+    S = _softmax(W @ x + b)
+    return np.kron(np.diag(S) - np.outer(S, S), x[None, :])
+"""
+
+
+@pytest.mark.parametrize("function, target, options, verdict, words", [
+    ("grad_W", "linear-softmax-cross-entropy-grad", {"inputs": 4}, "holds", ""),
+    ("grad_W_reshaped", "linear-softmax-cross-entropy-grad", {"inputs": 4}, "fails",
+     "a layout mistake (a reshape where a transpose was needed"),
+    ("grad_W_transposed", "linear-softmax-cross-entropy-grad", {"inputs": 4}, "fails",
+     "transposed"),
+    ("grad_x", "linear-softmax-cross-entropy-grad", {"wrt": "x", "inputs": 2}, "holds", ""),
+    ("grad_Z", "batch-softmax-cross-entropy-grad", {}, "fails", "off by a factor of m = 2"),
+    ("grad_Z", "batch-softmax-cross-entropy-grad", {"reduction": "sum"}, "holds", ""),
+    ("jacobian_W", "linear-softmax-jacobian", {}, "holds", ""),
+])
+def test_numpy_functions_for_layer_targets(tmp_path, function, target, options, verdict,
+                                           words):
+    file = tmp_path / "grads.py"
+    file.write_text(LAYER_FUNCTIONS)
+    args = ["check", "--python", f"{file}:{function}", "--against", target]
+    for key, value in options.items():
+        args += [f"--{key}", str(value)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == {"holds": 0, "fails": 1}[verdict], result.output
+    assert result.output.startswith(verdict) and words in result.output
