@@ -94,7 +94,8 @@ def _layer_options(function):
     """The options of the layer and batch targets, shared by show and export."""
     for option in reversed((
         click.option("--inputs", "-d", type=str, metavar="D",
-                     help="input size D of a layer target, 1..32  [default: 3]"),
+                     help="input size D of a layer target, 1..32, or D for a symbolic "
+                          "one (with --classes N)  [default: 3; D with --classes N]"),
         click.option("--batch", "-m", type=str, metavar="M",
                      help="batch size m of a batch target, 1..32  [default: 2]"),
         click.option("--wrt", metavar="VAR",
@@ -110,12 +111,16 @@ def _layer_options(function):
     return function
 
 
-def _size(value: str | None, option: str) -> int | None:
-    """--inputs / --batch: plain ASCII digits, as for --classes."""
+def _size(value: str | None, option: str) -> int | str | None:
+    """--inputs / --batch: plain ASCII digits, as for --classes; ``D`` for a symbolic
+    input size (with a symbolic number of classes)."""
     if value is None:
         return None
+    if option == "inputs" and value.strip() == "D":
+        return "D"
     if not re.fullmatch(r"[0-9]{1,6}", value.strip()):
-        raise _Failure(f"--{option} {value!r} is not a number; give e.g. 3", 2)
+        raise _Failure(f"--{option} {value!r} is not a number; give e.g. 3"
+                       + (" (or D, with --classes N)" if option == "inputs" else ""), 2)
     return int(value.strip())
 
 

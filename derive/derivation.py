@@ -27,7 +27,7 @@ import sympy as sp
 from .catalog import Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
-from .indexed import in_smoothed_labels, ranges_of, recognise_sigmoid
+from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
 from .matrices import MatrixForm, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .routes import SHORTCUTS, route
@@ -37,7 +37,7 @@ from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, re
 
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
            "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "MAX_INPUTS", "MAX_BATCH",
-           "validate_size", "layout"]
+           "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS"]
 
 # The largest number of classes accepted for a concrete-N derivation.  The work grows as
 # N² entries (N³ operations); see bench/ for the measured times.
@@ -56,6 +56,11 @@ RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smooth
 # The largest input size D and batch size m: a layer's Jacobian has N × N·D entries.
 MAX_INPUTS = 32
 MAX_BATCH = 32
+
+# With a symbolic number of classes, a layer's input size is the symbol D as well; the
+# steps and the result are checked at concrete N with this many inputs.
+INPUTS = sp.Symbol("D", integer=True, positive=True)
+SYMBOLIC_INPUTS = 2
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,13 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     """
     found = get_target(target)
     name, n = found.name, validate_classes(classes, found.min_classes)
+    if isinstance(inputs, (str, sp.Symbol)):   # a letter: a symbolic input size
+        if not isinstance(n, sp.Symbol):
+            raise InputError("a symbolic input size needs a symbolic number of classes too "
+                             "(--classes N); or give a number of inputs")
+        if str(inputs) != str(INPUTS):
+            raise InputError(f"the symbolic input size is written {INPUTS}, got {inputs!s}")
+        inputs = None   # D, below
     options = {"inputs": validate_size(inputs, "inputs", MAX_INPUTS),
                "batch": validate_size(batch, "batch", MAX_BATCH),
                "wrt": wrt, "convention": convention, "reduction": reduction}
@@ -221,7 +233,9 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
         if not found.symbolic:
             raise InputError(f"{name} is derived for a concrete number of classes only; "
                              "give a number such as --classes 3")
-        return _symbolic_derivation(name, n, check, steps, seed)
+        if "inputs" in found.options and inputs is None:   # a symbolic input size too
+            options += (("inputs", INPUTS),)
+        return _symbolic_derivation(name, n, check, steps, seed, options)
     return _derivation(name, n, check, steps, seed, options)
 
 
@@ -307,14 +321,14 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
 
 @lru_cache(maxsize=32)
 def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
-                         seed: int) -> Derivation:
+                         seed: int, options: tuple = ()) -> Derivation:
     target = get_target(name)
     # Stage 1 — build: the construction for N classes, N a symbol (sums Σ_{k=1}^{N}).
-    problem = target.problem(n)
+    problem = target.build(n, **dict(options))
 
     # Stage 2 — differentiate the definition in index notation: SymPy's Indexed
     # calculus turns ∂z_k/∂z_j into δ_jk and keeps the sums symbolic.
-    mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])
+    mechanical = sp.diff(problem.function, problem.variable)
 
     # Stage 3 — reduce by the rules of derive.indexed (no generic simplify): a proof.
     reduction = reduce(mechanical, problem)
@@ -330,10 +344,14 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     result = general
     for assumption in problem.assumptions:
         result = tidy(apply_assumption(result, assumption))
+    if problem.convention is not None:   # Σ_k W_kj (S_k − y_k), one sum
+        general, result = combine_sums(general), combine_sums(result)
     proof = Proof(classes=n, minimum=1,
-                  conditions=tuple(ranges_of(problem.indices, n).values()),
+                  conditions=tuple(ranges_for(problem).values()),
                   rules=reduction.rules + (("assumption",) if problem.assumptions else ()),
-                  relies_on=reduction.conditions, assumptions=problem.assumptions)
+                  relies_on=reduction.conditions, assumptions=problem.assumptions,
+                  inputs=next((v for v in dict(options).values() if isinstance(v, sp.Symbol)),
+                              None))
     d = Derivation(
         target=target, classes=n, problem=problem,
         mechanical=sp.ImmutableMatrix([[mechanical]]),
@@ -345,11 +363,16 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # by the rules, and checked at concrete N against concrete differentiation.
     if with_steps:
         steps = prove_steps(route(target.route or name, problem, n), problem, mechanical)
-        steps = _check_at_sizes(steps, target, n, seed)
-        if sp.expand(steps[-1].rhs - result) != 0:
-            raise StepError(f"the last step gives {sp.sstr(steps[-1].rhs)}, "
-                            f"not the derived result {sp.sstr(result)}")
-        d = replace(d, steps=steps)
+        steps = _check_at_sizes(steps, target, problem, seed)
+        shortcut = ()
+        if name in SHORTCUTS:
+            shortcut = prove_steps(SHORTCUTS[name](problem, n), problem, mechanical)
+            shortcut = _check_at_sizes(shortcut, target, problem, seed)
+        for chain in (steps, shortcut):
+            if chain and sp.expand(chain[-1].rhs - result) != 0:
+                raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
+                                f"not the derived result {sp.sstr(result)}")
+        d = replace(d, steps=steps, shortcut=tuple(shortcut))
 
     # Stage 6 — the numeric cross-check of the result instantiated at concrete N.
     if check:
@@ -359,13 +382,32 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     return d
 
 
-def _check_at_sizes(steps, target: Target, n: sp.Symbol, seed: int) -> tuple[Step, ...]:
+def concrete_options(problem: Problem) -> dict:
+    """The options of ``problem`` with a symbolic input size made concrete
+    (:data:`SYMBOLIC_INPUTS`), to build the same problem at a concrete N."""
+    options = dict(problem.options)
+    if isinstance(options.get("inputs"), sp.Symbol):
+        options["inputs"] = SYMBOLIC_INPUTS
+    return options
+
+
+def sizes_of(problem: Problem, n: int) -> dict:
+    """The substitutions that instantiate a symbolic problem at ``n`` classes."""
+    values = {problem.classes: n}
+    inputs = dict(problem.options).get("inputs")
+    if isinstance(inputs, sp.Symbol):
+        values[inputs] = SYMBOLIC_INPUTS
+    return values
+
+
+def _check_at_sizes(steps, target: Target, symbolic: Problem, seed: int) -> tuple[Step, ...]:
     """Check the symbolic steps, instantiated, at each of :data:`SYMBOLIC_SIZES`, against
     ``sp.diff`` of the concrete construction (numerically: the rules proved them)."""
     instances = []
     for size in SYMBOLIC_SIZES:
-        problem = target.problem(size)
-        instances.append(([replace(s, rhs=s.rhs.subs(n, size)) for s in steps], problem, size,
+        problem = target.build(size, **concrete_options(symbolic))
+        values = sizes_of(symbolic, size)
+        instances.append(([replace(s, rhs=s.rhs.subs(values)) for s in steps], problem, size,
                           mechanical_matrix(problem, size)))
     checks = [[s.check for s in checked]
               for checked in check_steps_at(instances, seed, exact=False)]
@@ -395,25 +437,22 @@ def instantiate_derivation(d: Derivation, n: int) -> Derivation:
     """
     if not d.symbolic:
         return d
-    problem = d.target.problem(n)
-    rows = _rows(problem, n)
+    problem = d.target.build(n, **concrete_options(d.problem))
+    values = sizes_of(d.problem, n)
+    columns = problem.keys(problem.wrt_indices)
 
     def entries(form: sp.Expr) -> sp.ImmutableMatrix:
-        form = form.subs(d.classes, n)
+        form = form.subs(values)
         return sp.ImmutableMatrix([
-            [tidy(instantiate(form.subs(dict(zip(problem.indices, _key(a, b)))), n))
-             for b in range(1, n + 1)] for a in rows])
+            [tidy(instantiate(form.subs(dict(zip(problem.indices, a + b))), n))
+             for b in columns] for a in problem.output_keys()])
 
     return Derivation(
         target=d.target, classes=n, problem=problem,
         mechanical=mechanical_matrix(problem, n),
-        general=d.general.subs(d.classes, n), result=d.result.subs(d.classes, n),
+        general=d.general.subs(values), result=d.result.subs(values),
         general_matrix=entries(d.general), matrix=entries(d.result),
         form=d.form, general_form=d.general_form, assumptions=problem.assumptions)
-
-
-def _rows(problem: Problem, n: int) -> list[int | None]:
-    return list(range(1, n + 1)) if problem.output_index is not None else [None]
 
 
 @lru_cache(maxsize=128)
@@ -427,10 +466,6 @@ def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
         f = instantiate(f, n)
         out.append([sp.diff(f, v) for v in variables])
     return sp.ImmutableMatrix(out)
-
-
-def _key(a: int | None, b: int) -> tuple[int, ...]:
-    return (b,) if a is None else (a, b)
 
 
 def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:

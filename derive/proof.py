@@ -6,6 +6,7 @@ a derivation) to a normal form with the rules of :mod:`derive.indexed` only:
 
 1. ``split-sums``       — sums split over ``+``, factors free of the bound index pulled out;
 2. ``sum-delta``        — ``Σ_k δ_kx f(k) = f(x)``, recording ``1 ≤ x ≤ N``;
+   ``separate-sums``     — ``Σ_k Σ_l f(k) g(l) = (Σ_k f(k)) (Σ_l g(l))``;
 3. ``softmax-sums-to-one`` — ``Σ_k S_k = 1`` (when S is the softmax of z);
 4. ``definition``       — ``S_x`` becomes ``e^{z_x}/Σ_k e^{z_k}``;
 5. ``differentiate``    — every ``Derivative`` is evaluated (SymPy's ``Indexed`` calculus),
@@ -38,8 +39,10 @@ import sympy as sp
 
 from .errors import StepError
 from .functions import S, logit, sigmoid, softmax
-from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_of,
-                      recognise_sigmoid, recognise_softmax_outputs, smoothed_labels_defined, softmax_sums_to_one,
+from .catalog import _layer_logits
+from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_for,
+                      recognise_sigmoid, recognise_softmax_outputs, separate_sums,
+                      smoothed_labels_defined, softmax_sums_to_one,
                       split_sums, sum_delta)
 from .rewrite import apply_assumption
 
@@ -78,11 +81,13 @@ class Proof:
     rules: tuple[str, ...]
     relies_on: tuple[Condition, ...] = ()
     assumptions: tuple = ()
+    inputs: sp.Symbol | None = None   # a symbolic input size D of a layer
 
     @property
     def statement(self) -> str:
-        """``for all N ≥ 1``."""
-        return f"for all {self.classes} ≥ {self.minimum}"
+        """``for all N ≥ 1`` (``and D ≥ 1`` for a layer with a symbolic input size)."""
+        tail = f" and {self.inputs} ≥ 1" if self.inputs is not None else ""
+        return f"for all {self.classes} ≥ {self.minimum}{tail}"
 
 
 def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -> Reduction:
@@ -100,7 +105,7 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
         RewriteError: when the softmax outputs cannot be recognised.
     """
     n, order = problem.classes, problem.indices
-    ranges = ranges_of(order, n)
+    ranges = ranges_for(problem)
     rules: list[str] = []
     used: list[Condition] = []
 
@@ -116,6 +121,7 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
             before = e
             e = apply("split-sums", lambda x: split_sums(sp.expand(x)), e)
             e = apply("sum-delta", lambda x: sum_delta(x, ranges, used), e)
+            e = apply("separate-sums", separate_sums, e)
             if e == before:
                 break
         return e
@@ -125,7 +131,16 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
         e = apply("definition", lambda x: x.rewrite(sigmoid, sp.exp) if x.has(sigmoid) else x, e)
     if problem.smoothing is not None:
         e = apply("definition", lambda x: smoothed_labels_defined(x, problem), e)
-    if problem.softmax_of is not None:
+    if problem.convention is not None:
+        # A layer: S_x is the softmax of z, z_x is Σ_r W x_r + b_x; differentiate; then the
+        # layer's Σ_r W x_r + b_x is z_x again.  Nothing is expanded before that, since
+        # expanding would write e^{b + Σ_r …} as a product.
+        e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n), e)
+        e = apply("definition", lambda x: _layer_logits(x, problem.extent("D"),
+                                                        problem.convention), e)
+        e = apply("differentiate", evaluate_derivatives, e)
+        e = apply("layer-logits", lambda x: _logits_of_layer(x, problem), e)
+    elif problem.softmax_of is not None:
         # Σ_k S_k = 1 where the softmax outputs are summed as written, before S is defined.
         e = apply("softmax-sums-to-one", lambda x: softmax_sums_to_one(x, S, n), sums(e))
         e = apply("definition", lambda x: _softmax_defined(x, problem.softmax_of, n,
@@ -145,6 +160,36 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
     for assumption in assumptions:
         e = apply("assumption", lambda x: sp.expand(apply_assumption(x, assumption)), e)
     return Reduction(sp.expand(e), tuple(rules), tuple(used))
+
+
+def _logits_of_layer(expr: sp.Expr, problem) -> sp.Expr:
+    """``b_x + Σ_r W_xr x_r`` ↦ ``z_x`` wherever it stands (the bound index of the sum may
+    have any name)."""
+    from .functions import W, b, x, z
+
+    def logit_index(e: sp.Expr):
+        if not isinstance(e, sp.Add) or len(e.args) != 2:
+            return None
+        bias = [a for a in e.args if isinstance(a, sp.Indexed) and a.base == b]
+        total = [a for a in e.args if isinstance(a, sp.Sum)]
+        if len(bias) != 1 or len(total) != 1 or len(total[0].limits) != 1:
+            return None
+        (bound, low, high), = total[0].limits
+        index = bias[0].indices[0]
+        weight = W[index, bound] if problem.convention == "Wx" else W[bound, index]
+        if (low, high) == (1, problem.extent("D")) and total[0].function == weight * x[bound]:
+            return index
+        return None
+
+    def renamed(e: sp.Expr) -> sp.Expr | None:
+        # e^{−(b_x + Σ_r …)} comes from 1/e^{b_x + Σ_r …}: the negated form too.
+        for sign in (1, -1):
+            index = logit_index(sign * e) if isinstance(e, sp.Add) else None
+            if index is not None:
+                return sign * z[index]
+        return None
+
+    return expr.replace(lambda e: renamed(e) is not None, renamed)
 
 
 def _softmax_defined(expr: sp.Expr, logits: sp.IndexedBase, n, temperature=None) -> sp.Expr:
@@ -174,6 +219,9 @@ def closed_form_problem(expr: sp.Expr, problem) -> str | None:
         if len(s.limits) != 1:
             return f"the multiple sum {sp.sstr(s)} remains"
         (bound, low, high), = s.limits
+        if (problem.convention is not None and low == 1 and high == problem.classes
+                and not s.function.has(sp.Sum, sp.Derivative, sp.exp)):
+            continue   # Σ_k W_kj S_k: a matrix-vector product
         if not (low == 1 and high == problem.classes and isinstance(s.function, sp.Indexed)
                 and s.function.indices == (bound,)):
             return f"the sum {sp.sstr(s)} remains"

@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
-from .derivation import derivation, mechanical_matrix
+from .derivation import concrete_options, derivation, mechanical_matrix, sizes_of
 from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError
 from .parse_latex import looks_like_latex, read_latex
@@ -253,10 +253,13 @@ def _row(key, problem) -> tuple[int, int]:
 
 
 def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
-    problem = d.problem if n == d.classes else d.target.build(n, **dict(d.problem.options))
+    if n == d.classes:
+        problem, expr = d.problem, claim.expr
+    else:   # a symbolic claim tried at a concrete N (and D)
+        problem = d.target.build(n, **concrete_options(d.problem))
+        expr = claim.expr.subs(sizes_of(d.problem, n))
     mechanical = mechanical_matrix(problem, n)
     concrete = Concrete(problem, n)
-    expr = claim.expr.subs(d.classes, n) if not isinstance(d.classes, int) else claim.expr
     keys = _keys(problem, n)
     differing = [k for k in keys if not _same(concrete(mechanical[_row(k, problem)], k),
                                                concrete(expr, k))]

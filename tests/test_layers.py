@@ -92,6 +92,7 @@ def test_a_wrong_step_in_the_chain_is_caught():
     ({"inputs": 0}, "at least 1"),
     ({"inputs": 99}, "at most 32"),
     ({"batch": 2}, "takes no --batch"),
+    ({"inputs": "D"}, "symbolic number of classes"),
 ])
 def test_bad_options_are_input_errors(options, message):
     with pytest.raises(InputError, match=message):
@@ -113,7 +114,10 @@ def test_latex_forms():
     (["show", "batch-softmax-cross-entropy-grad", "--batch", "3", "--format", "json"], 0,
      '"target"'),
     (["show", "linear-softmax-jacobian", "--format", "markdown"], 0, r"\otimes x^{\top}"),
-    (["show", "linear-softmax-jacobian", "--classes", "N"], 2, "concrete number of classes"),
+    (["show", "linear-softmax-jacobian", "--classes", "N", "--result-only"], 0,
+     "for all N ≥ 1 and D ≥ 1"),
+    (["show", "batch-softmax-cross-entropy-grad", "--classes", "N"], 2,
+     "concrete number of classes"),
     (["show", "softmax-jacobian", "--inputs", "3"], 2, "takes no --inputs"),
     (["show", "linear-softmax-jacobian", "--inputs", "١٢"], 2, "not a number"),
     # --at with matrices; the sizes are read off the point (N from b, D from x, m from Z).
@@ -248,3 +252,60 @@ def test_numpy_functions_for_layer_targets(tmp_path, function, target, options, 
     result = CliRunner().invoke(main, args)
     assert result.exit_code == {"holds": 0, "fails": 1}[verdict], result.output
     assert result.output.startswith(verdict) and words in result.output
+
+
+# Symbolic N (and D): proved by the rules for every N and D, checked at N = 1, 2, 3.
+SYMBOLIC = [
+    ("linear-softmax-jacobian", {}, "(diag(S) − S Sᵀ) ⊗ xᵀ"),
+    ("linear-softmax-jacobian", {"convention": "WTx"}, "xᵀ ⊗ (diag(S) − S Sᵀ)"),
+    ("linear-softmax-cross-entropy-grad", {}, "(S − y) xᵀ"),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "x"}, "Wᵀ(S − y)"),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "b", "inputs": 2}, "S − y"),
+]
+
+
+@pytest.mark.parametrize("name, options, form", SYMBOLIC)
+def test_symbolic_layer_results_are_proved(name, options, form):
+    d = derivation(name, "N", **options)
+    assert d.symbolic and form_text(d.form) == form
+    assert d.proof.statement == ("for all N ≥ 1" if "inputs" in options
+                                 else "for all N ≥ 1 and D ≥ 1")
+    assert "layer-logits" in d.proof.rules
+    assert all(s.check.proved for s in d.steps) and d.check.passed
+    if name.endswith("grad"):
+        assert d.shortcut and all(s.check.proved for s in d.shortcut)
+    # The concrete derivation at N = 3, D = 2 gives the instantiated result.
+    concrete = derivation(name, 3, **{"inputs": 2, **options}, check=False, steps=False)
+    assert sp.expand(d.result.subs({d.classes: 3, sp.Symbol("D", integer=True, positive=True): 2})
+                     - concrete.result) == 0
+
+
+def test_a_wrong_symbolic_step_is_not_proved():
+    import dataclasses
+
+    from derive.errors import StepError
+    from derive.proof import prove_steps
+    from derive.routes import route
+    d = derivation("linear-softmax-jacobian", "N", check=False)
+    steps = route("linear-softmax-jacobian", d.problem, d.classes)
+    steps[-1] = dataclasses.replace(steps[-1], rhs=S[t] * (delta(t, i) - S[t]) * x[j])
+    with pytest.raises(StepError, match="does not follow for every N"):
+        prove_steps(steps, d.problem, d.mechanical[0, 0])
+
+
+@pytest.mark.parametrize("claim, options, verdict", [
+    ("(S - y) xᵀ", {}, "holds"),
+    ("W.T @ (S - y)", {"wrt": "x"}, "holds"),
+    ("(y - S) xᵀ", {}, "fails"),
+])
+def test_symbolic_claims(claim, options, verdict):
+    from derive.verify import verify
+    v = verify(claim, "linear-softmax-cross-entropy-grad", "N", **options)
+    assert v.verdict == verdict
+    if verdict == "holds":
+        assert "proof for all N" in v.methods[0]
+
+
+def test_symbolic_input_size_needs_symbolic_classes():
+    with pytest.raises(InputError, match="symbolic number of classes"):
+        derivation("linear-softmax-jacobian", 3, inputs="D")

@@ -39,7 +39,8 @@ def same(a, b) -> bool:
 
 
 def test_every_target_is_in_the_table():
-    assert set(TEXTBOOK) == {name for name, t in TARGETS.items() if t.symbolic}
+    # The layer targets' symbolic results are tested in test_layers.py.
+    assert set(TEXTBOOK) == {name for name, t in TARGETS.items() if t.symbolic and not t.options}
 
 
 @pytest.mark.parametrize("name", TEXTBOOK)

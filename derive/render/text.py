@@ -129,7 +129,9 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`."""
     lhs = text(d.lhs)
     if d.symbolic:
-        title = f"{d.target.title}, for any number of {d.target.unit} {d.classes} (symbolic)"
+        title = f"{d.target.title}, for any number of {d.target.unit} {d.classes}"
+        inputs = d.proof.inputs if d.proof is not None else None
+        title += (f" and of inputs {inputs} (symbolic)" if inputs is not None else " (symbolic)")
     else:
         title = f"{d.target.title}, {sizes_phrase(d)}"
     lines = [title, d.target.summary]
