@@ -390,7 +390,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "the m × N logits Z, with respect to Z",
            _batch_softmax_cross_entropy_grad, "batch_softmax_cross_entropy",
            "rows i = example, columns j = class", options=("batch", "reduction"),
-           wrt_choices=("Z",), symbolic=False),
+           wrt_choices=("Z",)),
 )}
 
 

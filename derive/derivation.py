@@ -61,6 +61,9 @@ MAX_BATCH = 32
 # steps and the result are checked at concrete N with this many inputs.
 INPUTS = sp.Symbol("D", integer=True, positive=True)
 SYMBOLIC_INPUTS = 2
+# A batch's size is the symbol m (the one its mean divides by), checked with m = 2.
+BATCH = sp.Symbol("m", integer=True, positive=True)
+SYMBOLIC_BATCH = 2
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
                              "give a number such as --classes 3")
         if "inputs" in found.options and inputs is None:   # a symbolic input size too
             options += (("inputs", INPUTS),)
+        if "batch" in found.options and batch is None:     # and a symbolic batch size
+            options += (("batch", BATCH),)
         return _symbolic_derivation(name, n, check, steps, seed, options)
     return _derivation(name, n, check, steps, seed, options)
 
@@ -350,8 +355,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
                   conditions=tuple(ranges_for(problem).values()),
                   rules=reduction.rules + (("assumption",) if problem.assumptions else ()),
                   relies_on=reduction.conditions, assumptions=problem.assumptions,
-                  inputs=next((v for v in dict(options).values() if isinstance(v, sp.Symbol)),
-                              None))
+                  others=tuple(v for v in dict(options).values() if isinstance(v, sp.Symbol)))
     d = Derivation(
         target=target, classes=n, problem=problem,
         mechanical=sp.ImmutableMatrix([[mechanical]]),
@@ -388,15 +392,18 @@ def concrete_options(problem: Problem) -> dict:
     options = dict(problem.options)
     if isinstance(options.get("inputs"), sp.Symbol):
         options["inputs"] = SYMBOLIC_INPUTS
+    if isinstance(options.get("batch"), sp.Symbol):
+        options["batch"] = SYMBOLIC_BATCH
     return options
 
 
 def sizes_of(problem: Problem, n: int) -> dict:
     """The substitutions that instantiate a symbolic problem at ``n`` classes."""
     values = {problem.classes: n}
-    inputs = dict(problem.options).get("inputs")
-    if isinstance(inputs, sp.Symbol):
-        values[inputs] = SYMBOLIC_INPUTS
+    for option, value in (("inputs", SYMBOLIC_INPUTS), ("batch", SYMBOLIC_BATCH)):
+        size = dict(problem.options).get(option)
+        if isinstance(size, sp.Symbol):
+            values[size] = value
     return values
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
     "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
     "recognise_sigmoid", "chain_rule_through_sigmoid", "ranges_for", "separate_sums",
+    "recognise_row_softmax",
 ]
 
 
@@ -158,6 +159,10 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
             # reversed: SymPy reads Σ_{k=a}^{b} with b < a − 1 as −Σ_{k=b+1}^{a−1}.
             forward = sp.sympify(high - low + 1).is_nonnegative is True
             inner = walk(body, {**known, bound: Condition(bound, low, high) if forward else None})
+            if isinstance(inner, sp.Sum):
+                # Σ_n Σ_k δ_in f: the factors free of k leave the inner sum, so that δ_in
+                # meets the sum over n.
+                inner = split_sums(inner)
             picked = _pick(inner, bound, low, high, known)
             return picked if picked is not None else sp.Sum(inner, (bound, low, high))
         if e.is_Atom or not e.args:
@@ -326,6 +331,50 @@ def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp
     replaced = split_sums(exponentials_as_products(sp.expand(replaced), output_of))
     result = sp.expand(sp.cancel(sp.together(replaced)))
     if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
+        raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
+    return result
+
+
+def recognise_row_softmax(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
+                          n) -> sp.Expr:
+    """Write ``expr`` through ``S_ab = e^{Z_ab}/Σ_l e^{Z_al}``, the softmax of each row of
+    a matrix of logits (a batch): every row's denominator becomes a placeholder, every
+    ``exp(Z_ab)`` the product ``S_ab`` times its row's placeholder, and the rewrite is
+    complete exactly when the placeholders cancel.
+
+    >>> from derive.functions import Z, S, i, j, k
+    >>> N = sp.Symbol("N", integer=True, positive=True)
+    >>> recognise_row_softmax(sp.exp(Z[i, j]) / sp.Sum(sp.exp(Z[i, k]), (k, 1, N)), Z, S, N)
+    S[i, j]
+    """
+    rows: dict[sp.Expr, sp.Dummy] = {}
+
+    def denominator(e: sp.Expr) -> sp.Expr | None:
+        if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+            return None
+        (bound, low, high), = e.limits
+        f = e.function
+        if (low, high) == (1, n) and isinstance(f, sp.exp) and isinstance(f.args[0], sp.Indexed) \
+                and f.args[0].base == logits and f.args[0].indices[1] == bound \
+                and not f.args[0].indices[0].has(bound):
+            return f.args[0].indices[0]
+        return None
+
+    def placeholder(e: sp.Expr) -> sp.Dummy:
+        row = denominator(e)
+        return rows.setdefault(row, sp.Dummy(f"D{row}", positive=True))
+
+    replaced = expr.replace(lambda e: denominator(e) is not None, placeholder)
+
+    def output_of(term: sp.Expr) -> sp.Expr | None:
+        if isinstance(term, sp.Indexed) and term.base == logits:
+            row = term.indices[0]
+            return outputs[term.indices] * rows.setdefault(row, sp.Dummy(f"D{row}", positive=True))
+        return None
+
+    replaced = split_sums(exponentials_as_products(sp.expand(replaced), output_of))
+    result = sp.expand(sp.cancel(sp.together(replaced)))
+    if result.has(*rows.values()) or any(a.base == logits for a in result.atoms(sp.Indexed)):
         raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
     return result
 

@@ -41,7 +41,8 @@ from .errors import StepError
 from .functions import S, logit, sigmoid, softmax
 from .catalog import _layer_logits
 from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_for,
-                      recognise_sigmoid, recognise_softmax_outputs, separate_sums,
+                      recognise_row_softmax, recognise_sigmoid, recognise_softmax_outputs,
+                      separate_sums,
                       smoothed_labels_defined, softmax_sums_to_one,
                       split_sums, sum_delta)
 from .rewrite import apply_assumption
@@ -81,12 +82,12 @@ class Proof:
     rules: tuple[str, ...]
     relies_on: tuple[Condition, ...] = ()
     assumptions: tuple = ()
-    inputs: sp.Symbol | None = None   # a symbolic input size D of a layer
+    others: tuple[sp.Symbol, ...] = ()   # other symbolic sizes: a layer's D, a batch's m
 
     @property
     def statement(self) -> str:
         """``for all N ≥ 1`` (``and D ≥ 1`` for a layer with a symbolic input size)."""
-        tail = f" and {self.inputs} ≥ 1" if self.inputs is not None else ""
+        tail = "".join(f" and {size} ≥ 1" for size in self.others)
         return f"for all {self.classes} ≥ {self.minimum}{tail}"
 
 
@@ -131,6 +132,20 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
         e = apply("definition", lambda x: x.rewrite(sigmoid, sp.exp) if x.has(sigmoid) else x, e)
     if problem.smoothing is not None:
         e = apply("definition", lambda x: smoothed_labels_defined(x, problem), e)
+    if problem.batch:
+        # A batch: S_ab is the softmax of row a of Z; differentiate, sum out the deltas,
+        # and recognise each row's softmax again.
+        from .catalog import row_softmax
+        from .functions import Z
+        e = apply("definition", lambda x: x.replace(
+            lambda a: isinstance(a, sp.Indexed) and a.base == S,
+            lambda a: row_softmax(Z, *a.indices, n)), e)
+        e = sums(apply("differentiate", evaluate_derivatives, e))
+        e = apply("recognise-softmax", lambda x: recognise_row_softmax(x, Z, S, n), e)
+        e = sums(e)
+        for assumption in assumptions:
+            e = apply("assumption", lambda x: sp.expand(apply_assumption(x, assumption)), e)
+        return Reduction(sp.expand(sums(e)), tuple(rules), tuple(used))
     if problem.convention is not None:
         # A layer: S_x is the softmax of z, z_x is Σ_r W x_r + b_x; differentiate; then the
         # layer's Σ_r W x_r + b_x is z_x again.  Nothing is expanded before that, since
@@ -222,6 +237,9 @@ def closed_form_problem(expr: sp.Expr, problem) -> str | None:
         if (problem.convention is not None and low == 1 and high == problem.classes
                 and not s.function.has(sp.Sum, sp.Derivative, sp.exp)):
             continue   # Σ_k W_kj S_k: a matrix-vector product
+        if problem.batch and low == 1 and high == problem.classes and isinstance(
+                s.function, sp.Indexed) and s.function.indices[-1] == bound:
+            continue   # Σ_k Y_ik: the labels of one example
         if not (low == 1 and high == problem.classes and isinstance(s.function, sp.Indexed)
                 and s.function.indices == (bound,)):
             return f"the sum {sp.sstr(s)} remains"

@@ -116,8 +116,8 @@ def test_latex_forms():
     (["show", "linear-softmax-jacobian", "--format", "markdown"], 0, r"\otimes x^{\top}"),
     (["show", "linear-softmax-jacobian", "--classes", "N", "--result-only"], 0,
      "for all N ≥ 1 and D ≥ 1"),
-    (["show", "batch-softmax-cross-entropy-grad", "--classes", "N"], 2,
-     "concrete number of classes"),
+    (["show", "batch-softmax-cross-entropy-grad", "--classes", "N", "--result-only"], 0,
+     "for all N ≥ 1 and m ≥ 1"),
     (["show", "softmax-jacobian", "--inputs", "3"], 2, "takes no --inputs"),
     (["show", "linear-softmax-jacobian", "--inputs", "١٢"], 2, "not a number"),
     # --at with matrices; the sizes are read off the point (N from b, D from x, m from Z).
@@ -261,6 +261,8 @@ SYMBOLIC = [
     ("linear-softmax-cross-entropy-grad", {}, "(S − y) xᵀ"),
     ("linear-softmax-cross-entropy-grad", {"wrt": "x"}, "Wᵀ(S − y)"),
     ("linear-softmax-cross-entropy-grad", {"wrt": "b", "inputs": 2}, "S − y"),
+    ("batch-softmax-cross-entropy-grad", {}, "(S − Y)/m"),
+    ("batch-softmax-cross-entropy-grad", {"reduction": "sum", "batch": 3}, "S − Y"),
 ]
 
 
@@ -268,16 +270,20 @@ SYMBOLIC = [
 def test_symbolic_layer_results_are_proved(name, options, form):
     d = derivation(name, "N", **options)
     assert d.symbolic and form_text(d.form) == form
-    assert d.proof.statement == ("for all N ≥ 1" if "inputs" in options
-                                 else "for all N ≥ 1 and D ≥ 1")
-    assert "layer-logits" in d.proof.rules
+    size = "m" if name.startswith("batch") else "D"
+    fixed = "inputs" in options or "batch" in options
+    assert d.proof.statement == ("for all N ≥ 1" if fixed else f"for all N ≥ 1 and {size} ≥ 1")
+    assert ("layer-logits" in d.proof.rules) == (size == "D")
     assert all(s.check.proved for s in d.steps) and d.check.passed
-    if name.endswith("grad"):
+    if name.startswith("linear-softmax-cross"):
         assert d.shortcut and all(s.check.proved for s in d.shortcut)
-    # The concrete derivation at N = 3, D = 2 gives the instantiated result.
-    concrete = derivation(name, 3, **{"inputs": 2, **options}, check=False, steps=False)
-    assert sp.expand(d.result.subs({d.classes: 3, sp.Symbol("D", integer=True, positive=True): 2})
-                     - concrete.result) == 0
+    # The concrete derivation at N = 3 (D = 2, m = 2) gives the instantiated result.
+    sizes = {"inputs": 2} if size == "D" else {"batch": 2}
+    concrete = derivation(name, 3, **{**sizes, **options}, check=False, steps=False)
+    symbol = sp.Symbol(size, integer=True, positive=True)
+    value = options.get("inputs", options.get("batch", 2))
+    assert sp.expand(d.result.subs({d.classes: 3, symbol: value})
+                     - concrete.result.subs(symbol, value)) == 0
 
 
 def test_a_wrong_symbolic_step_is_not_proved():

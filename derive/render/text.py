@@ -97,7 +97,8 @@ def steps_text(d, width: int = 80, chain=None) -> list[str]:
     if d.symbolic:
         sizes = d.steps[0].check.sizes if d.steps[0].check else ()
         lines += _fill(["✓ proved: each step reduces by the rules to the same normal form",
-                        f"as the mechanical derivative, for every {d.classes};",
+                        f"as the mechanical derivative, for every {d.classes}"
+                        + "".join(f" and {size}" for size in d.proof.others) + ";",
                         "also checked numerically at",
                         f"{d.classes} = " + ", ".join(map(str, sizes)),
                         f"on every entry, {STEP_POINTS} random points each"],
@@ -130,8 +131,10 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     lhs = text(d.lhs)
     if d.symbolic:
         title = f"{d.target.title}, for any number of {d.target.unit} {d.classes}"
-        inputs = d.proof.inputs if d.proof is not None else None
-        title += (f" and of inputs {inputs} (symbolic)" if inputs is not None else " (symbolic)")
+        words = {"D": "inputs", "m": "examples"}
+        others = d.proof.others if d.proof is not None else ()
+        title += "".join(f" and of {words.get(str(size), 'size')} {size}" for size in others)
+        title += " (symbolic)"
     else:
         title = f"{d.target.title}, {sizes_phrase(d)}"
     lines = [title, d.target.summary]
