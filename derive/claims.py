@@ -542,38 +542,50 @@ def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
 
 
 def _renamed_layer(text: str, value: _Value, problem, lhs) -> Claim:
-    """A claim about a layer or a batch: the index form in the target's own letters
-    (∂S_t/∂W_ij, ∂L/∂W_ij, ∂L/∂Z_ij, ∂L/∂x_j), or a matrix / vector of the variable's
-    shape; a transposed shape is named, with the convention that would make it right."""
+    """A claim about a layer or a batch: the index form (∂S_t/∂W_ij, ∂L/∂W_ij, ∂L/∂Z_ij,
+    ∂L/∂x_j), or a matrix / vector of the variable's shape.  Index letters are named by the
+    left side when there is one, else by the extents they run over (in ``(S_a − y_a) x_b``
+    a is a class and b an input); an index used where another extent belongs is a shape
+    mistake, named as a transposition when swapping the variable's indices mends it."""
     expr = _bound_away_from(value.expr, set(problem.indices))
     wanted = [str(a) for a in problem.indices]
     parameters = {symbol for symbol, _ in problem.parameters}
     if value.shape == "scalar":
-        names = sorted(x.name for x in _index_letters(expr) - {problem.classes} - parameters)
-        if lhs is not None and len([a for a in lhs if a]) == len(wanted):
+        letters = sorted(_index_letters(expr) - {problem.classes} - parameters, key=str)
+        names = [x.name for x in letters]
+        if lhs is not None:
+            given = list(lhs)
+            if len(given) != len(wanted):
+                raise InputError(f"the left side has the indices {', '.join(given)} but "
+                                 f"∂{_entry(problem.name)}/∂{_entry(problem.variable)} has "
+                                 f"{len(wanted)}")
+            if sorted(given) != sorted(names):
+                raise InputError(f"the left side has the indices {', '.join(given)} but the "
+                                 f"right side {', '.join(names) or 'none'}")
             mapping = {sp.Symbol(a, integer=True, positive=True): target
-                       for a, target in zip([a for a in lhs if a], problem.indices)}
-            return Claim(text, _simultaneous(expr, mapping), "scalar", tuple(wanted))
-        if len(wanted) == 1 and len(names) == 1:   # ∂L/∂x_j, ∂L/∂b_j: any letter
-            letter = sp.Symbol(names[0], integer=True, positive=True)
-            return Claim(text, _simultaneous(expr, {letter: problem.indices[0]}), "scalar",
-                         tuple(names))
-        if sorted(names) != sorted(wanted):
-            raise ShapeError(f"an entry of this derivative has the free indices "
-                             f"{', '.join(wanted)} (∂{_entry(problem.name)}/"
-                             f"∂{_entry(problem.variable)}); {text!r} has "
-                             f"{', '.join(names) or 'none'}")
-        return Claim(text, expr, "scalar", tuple(wanted))
+                       for a, target in zip(given, problem.indices)}
+        else:
+            mapping = _letters_by_extent(expr, letters, problem, text)
+        expr = _simultaneous(expr, mapping)
+        _check_extents(expr, problem)
+        return Claim(text, expr, "scalar", tuple(lhs or names))
+    if problem.output_index is not None and len(problem.wrt_indices) == 1:
+        # ∂S_t/∂b_j: an N × N Jacobian, rows = outputs.
+        if value.shape != "matrix" or (value.rows, value.cols) != ("N", "N"):
+            raise ShapeError(f"the target is an N × N Jacobian but {text!r} is {_dims(value)}")
+        return Claim(text, expr.xreplace({_R: problem.output_index, _C: problem.wrt_index}),
+                     "matrix", tuple(wanted))
     if problem.output_index is not None:
-        raise ShapeError("write an entry of the layer's Jacobian in index form, "
-                         "e.g. S_t (δ_ti − S_i) x_j for ∂S_t/∂W_ij")
+        raise ShapeError("the Jacobian ∂S/∂W (N × N·D) is read in index form only (kron is "
+                         "not read): write its entry, e.g. S_t (δ_ti − S_i) x_j for ∂S_t/∂W_ij")
     family = str(problem.wrt)
     extents = problem.shape(family)
     if len(extents) == 2:
         given = (value.rows, value.cols) if value.shape == "matrix" else None
         if given == extents:
-            return Claim(text, expr.xreplace({_R: problem.indices[0], _C: problem.indices[1]}),
-                         "matrix", tuple(wanted))
+            expr = expr.xreplace({_R: problem.indices[0], _C: problem.indices[1]})
+            _check_extents(expr, problem)
+            return Claim(text, expr, "matrix", tuple(wanted))
         if given == extents[::-1]:
             from .diagnoses import transposed_message
             raise ShapeError(transposed_message(problem))
@@ -585,8 +597,79 @@ def _renamed_layer(text: str, value: _Value, problem, lhs) -> Claim:
     if _length(value) != extents[0]:
         raise ShapeError(f"the gradient ∂L/∂{family} has {extents[0]} entries (the length of "
                          f"{family}) but {text!r} is {_dims(value)}")
-    return Claim(text, expr.xreplace({_R: problem.indices[0], _C: problem.indices[0]}),
-                 value.shape, tuple(wanted))
+    expr = expr.xreplace({_R: problem.indices[0], _C: problem.indices[0]})
+    _check_extents(expr, problem)
+    return Claim(text, expr, value.shape, tuple(wanted))
+
+
+_EXTENT_WORDS = {"N": "the classes", "D": "the inputs", "m": "the examples"}
+
+
+def _positions(expr: sp.Expr, problem) -> dict[sp.Symbol, set[str]]:
+    """For every index symbol, the extents of the family positions it stands in."""
+    out: dict[sp.Symbol, set[str]] = {}
+    for atom in expr.atoms(sp.Indexed):
+        for index, extent in zip(atom.indices, problem.shape(str(atom.base))):
+            if isinstance(index, sp.Symbol):
+                out.setdefault(index, set()).add(extent)
+    return out
+
+
+def _letters_by_extent(expr: sp.Expr, letters, problem, text: str) -> dict:
+    """The user's letters named as the target's: the target's own letters stay; otherwise
+    each letter by the one extent it runs over, when that decides."""
+    wanted = list(problem.indices)
+    if {x.name for x in letters} == {str(a) for a in wanted}:
+        return {}
+    if len(letters) != len(wanted):
+        raise InputError(f"an entry of ∂{_entry(problem.name)}/∂{_entry(problem.variable)} has "
+                         f"{len(wanted)} free indices ({', '.join(map(str, wanted))}); {text!r} "
+                         f"has {', '.join(x.name for x in letters) or 'none'}")
+    seen = _positions(expr, problem)
+    if len({problem.range_of(a) for a in wanted}) == 1:
+        # Every index over one extent (∂S_t/∂b_j): the letters in alphabetical order,
+        # the output's first, as in S_i (δ_ij − S_j).
+        return dict(zip(letters, wanted))
+    mapping = {}
+    for letter in letters:
+        extents = seen.get(letter, set())
+        targets = [a for a in wanted if problem.range_of(a) in extents]
+        if len(extents) != 1 or len(targets) != 1:
+            raise InputError(f"cannot tell which index of "
+                             f"∂{_entry(problem.name)}/∂{_entry(problem.variable)} the letter "
+                             f"{letter} is; write the entry with its letters "
+                             f"{', '.join(map(str, wanted))}")
+        mapping[letter] = targets[0]
+    if len(set(mapping.values())) != len(mapping):
+        raise InputError(f"two letters of {text!r} run over the same extent; write the entry "
+                         f"with the letters {', '.join(map(str, wanted))}")
+    return mapping
+
+
+def _check_extents(expr: sp.Expr, problem) -> None:
+    """Every free index must stand where its extent belongs: ``y_j`` with j an input is a
+    shape mistake (named a transposition when swapping the variable's indices mends it)."""
+    def wrong(e: sp.Expr) -> list[tuple]:
+        return [(index, extents) for index, extents in _positions(e, problem).items()
+                if index in problem.indices and extents != {problem.range_of(index)}]
+
+    bad = wrong(expr)
+    if not bad:
+        return
+    if problem.output_index is None and len(problem.wrt_indices) == 2:
+        a, b = problem.wrt_indices
+        if not wrong(_simultaneous(expr, {a: b, b: a})):
+            from .diagnoses import transposed_message
+            raise ShapeError(transposed_message(problem))
+    index, extents = bad[0]
+    hint = ""
+    if problem.convention is not None:
+        other = "WTx" if problem.convention == "Wx" else "Wx"
+        hint = (f"; the convention checked is {CONVENTIONS[problem.convention]} (for "
+                f"{CONVENTIONS[other]}, give --convention {other})")
+    raise ShapeError(f"the index {index} runs over {_EXTENT_WORDS[problem.range_of(index)]} "
+                     f"but stands where {' and '.join(_EXTENT_WORDS[e] for e in sorted(extents))} "
+                     f"belong{hint}")
 
 
 def _entry(e: sp.Expr) -> str:

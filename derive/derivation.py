@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .catalog import Problem, Target, get_target
+from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
 from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
@@ -37,7 +37,8 @@ from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, re
 
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
            "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "MAX_INPUTS", "MAX_BATCH",
-           "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS"]
+           "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS",
+           "MAX_MATRIX_ENTRIES"]
 
 # The largest number of classes accepted for a concrete-N derivation.  The work grows as
 # N² entries (N³ operations); see bench/ for the measured times.
@@ -53,9 +54,12 @@ SYMBOLIC_SIZES = (1, 2, 3)
 # Letters that already mean something in a derivation, so cannot name the number of classes.
 RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smoothed labels
 
-# The largest input size D and batch size m: a layer's Jacobian has N × N·D entries.
+# The largest input size D and batch size m, and the most entries of W (N × D) or Z
+# (m × N) for a concrete derivation: a layer's Jacobian has N × N·D entries, each step is
+# checked on each.  bench/ has the times.
 MAX_INPUTS = 32
 MAX_BATCH = 32
+MAX_MATRIX_ENTRIES = 64
 
 # With a symbolic number of classes, a layer's input size is the symbol D as well; the
 # steps and the result are checked at concrete N with this many inputs.
@@ -220,6 +224,9 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     """
     found = get_target(target)
     name, n = found.name, validate_classes(classes, found.min_classes)
+    if isinstance(inputs, str) and inputs.strip().isdigit():
+        raise InputError(f"the input size {inputs!r} is a string; pass the integer "
+                         f"{int(inputs)}")
     if isinstance(inputs, (str, sp.Symbol)):   # a letter: a symbolic input size
         if not isinstance(n, sp.Symbol):
             raise InputError("a symbolic input size needs a symbolic number of classes too "
@@ -231,6 +238,7 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
                "batch": validate_size(batch, "batch", MAX_BATCH),
                "wrt": wrt, "convention": convention, "reduction": reduction}
     found.build(3, **options)   # validates the options before any work
+    _within_size_limit(found, n, options)
     options = tuple((key, value) for key, value in options.items() if value is not None)
     if isinstance(n, sp.Symbol):
         if not found.symbolic:
@@ -244,6 +252,25 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     return _derivation(name, n, check, steps, seed, options)
 
 
+def _within_size_limit(target: Target, n, options: dict) -> None:
+    """A layer's W, or a batch's Z, of at most :data:`MAX_MATRIX_ENTRIES` entries: every
+    entry is derived and every step checked entry by entry (N = D = 8 takes about 11 s;
+    N = D = 16, over 2 minutes).  The symbolic derivation has no such limit."""
+    if isinstance(n, sp.Symbol):
+        return
+    for option, letter in (("inputs", "D"), ("batch", "m")):
+        if option not in target.options:
+            continue
+        size = options.get(option) or OPTIONS_DEFAULTS[option]
+        if isinstance(size, int) and n * size > MAX_MATRIX_ENTRIES:
+            family = "W" if option == "inputs" else "Z"
+            words = "inputs" if option == "inputs" else "examples"
+            raise InputError(f"{family} of N = {n} classes and {letter} = {size} {words} has "
+                             f"{n * size} "
+                             f"entries; at most {MAX_MATRIX_ENTRIES} are derived entry by entry "
+                             "(for any size at once, use --classes N)")
+
+
 def validate_size(value: object, option: str, maximum: int) -> int | None:
     """An input size D or batch size m: an int in 1..maximum (``None`` for the default).
 
@@ -255,7 +282,8 @@ def validate_size(value: object, option: str, maximum: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"--{option} must be an integer, got {value!r}")
+        raise InputError(f"the {'input' if option == 'inputs' else 'batch'} size must be an "
+                         f"integer, got {value!r}")
     if not 1 <= value <= maximum:
         bound = "at least 1" if value < 1 else f"at most {maximum}"
         raise InputError(f"--{option} must be {bound}, got {value}")

@@ -72,6 +72,11 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                 return (f"off by a factor of m = {batch}: your formula is the gradient of the "
                         "summed loss; the mean over the m examples divides it by m (for the "
                         "sum, give --reduction sum)")
+            if (problem is not None and problem.batch and problem.option("reduction") == "sum"
+                    and exact == sp.Rational(1, problem.extent("m"))):
+                return (f"off by a factor of 1/m = {sp.sstr(exact)}: your formula is the "
+                        "gradient of the mean loss; the summed loss has no 1/m (for the mean, "
+                        "leave out --reduction sum)")
             return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
                     "derivative")
     if problem is not None and len(problem.wrt_indices) == 2:
@@ -136,6 +141,13 @@ def _layout(problem, E: np.ndarray, C: np.ndarray, close) -> str:
     d = problem.extent("D")
     blocks = lambda a: (a.reshape(-1, n, n, d) if problem.convention == "Wx"  # noqa: E731
                         else np.transpose(a.reshape(-1, n, d, n), (0, 1, 3, 2)))
+    if close(np.sort(C, axis=1), np.sort(E, axis=1)) and not close(C, E):
+        return (f"the right entries in the wrong places: a layout mistake (the columns are "
+                f"the entries of {problem.wrt} row by row: column (i − 1)·D + j is "
+                f"∂S_t/∂{problem.wrt}_ij; np.kron(A, xᵀ), not np.kron(xᵀ, A))"
+                if problem.convention == "Wx" else
+                f"the right entries in the wrong places: a layout mistake (the columns are "
+                f"the entries of {problem.wrt} row by row)")
     same = np.eye(n, dtype=bool)
     on = close(blocks(C)[:, same], blocks(E)[:, same])
     off = close(blocks(C)[:, ~same], blocks(E)[:, ~same])

@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InputError
 from .functions import instantiate
-from .numeric import (FD_ATOL, FD_RTOL, SCALARS, entry_arguments, finite_differences,
+from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, SCALARS, entry_arguments, finite_differences,
                       lambdify_entries, layer_logits, logits, reference_for, sigmoid,
                       smoothed_labels, softmax)
 
@@ -118,7 +118,9 @@ class Evaluation:
         notes: sentences about the point, e.g. that Σ_k y_k ≠ 1.
         finite_differences: central differences of the stable float64 reference.
         max_abs_error: the largest difference between the two.
-        agrees: True when they agree within the stated tolerance.
+        agrees: True when they agree within the stated tolerance (or cannot be compared).
+        compared: False when finite differences cannot resolve the point (inputs so large
+            that the step is lost in rounding); a note says so.
     """
 
     point: dict
@@ -128,6 +130,7 @@ class Evaluation:
     finite_differences: np.ndarray
     max_abs_error: float
     agrees: bool
+    compared: bool = True
 
 
 def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
@@ -172,6 +175,13 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if scaled is not None and not np.isfinite(scaled).all():
         raise InputError(f"z/T overflows float64 at T = {point['T'][0]:g}; give a larger T "
                          "or smaller logits")
+    if problem.convention is not None:
+        with np.errstate(all="ignore"):
+            layer = layer_logits({k: np.asarray(point[k], dtype=float)[None]
+                                  for k in ("W", "x", "b")}, problem.convention)
+        if not np.isfinite(layer).all():
+            raise InputError("W x + b overflows float64 at this point (largest about 1.8e308); "
+                             "give smaller weights, inputs or biases")
     notes, matrix, general = [], d.matrix, False
     for assumption in d.assumptions:
         if assumption.name == "labels-sum-to-one":
@@ -214,6 +224,17 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     scale = np.maximum(np.abs(value), np.abs(fd))
     agrees = bool(np.isfinite(value).all()
                   and (np.abs(value - fd) <= FD_ATOL + FD_RTOL * scale).all())
+    largest = max(float(np.max(np.abs(v))) for k, v in values.items() if k not in SCALARS)
+    if not agrees and np.isfinite(value).all() and (
+            largest * np.finfo(float).eps > FD_STEP or not np.isfinite(fd).all()):
+        # A step of 1e-5 is lost in rounding next to inputs this large (or a 0·∞ of the
+        # float64 reference): finite differences cannot judge this point.
+        notes.append(f"inputs up to {largest:.3g}: a finite-difference step of {FD_STEP:g} "
+                     "is lost in float64 rounding here, so the finite differences are not a "
+                     "check at this point")
+        agrees, compared = True, False
+    else:
+        compared = True
     shown = {k: float(v[0]) if k in SCALARS else v for k, v in point.items()}
     if "z" in point and problem.sigmoid_of is not None:
         shown["σ(z)"] = sigmoid(point["z"])
@@ -225,7 +246,7 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         shown["S"] = softmax(values["Z"])[0]
     if "eps" in point:
         shown["q"] = smoothed_labels(values)[0]
-    return Evaluation(shown, value, general, tuple(notes), fd, error, agrees)
+    return Evaluation(shown, value, general, tuple(notes), fd, error, agrees, compared)
 
 
 def _shape_error(d, name: str, shape: tuple[int, ...]) -> str:

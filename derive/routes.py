@@ -285,15 +285,18 @@ def shortcut(problem, n) -> list[Step]:
     used = []
     fact, evaluated, picked = _through_the_layer(problem, chained, k, used)
     shapes = _shapes(problem, "1 x N", f"N x {_variable_shape(problem)}")
-    return [
+    steps = [
         Step(chained, f"chain rule through z with dL/dz = S - y, shapes {shapes}",
              "chain-rule", facts=((sp.Derivative(sp.Symbol("L"), z[k]), lemma),),
              assumes=(assumption,)),
-        Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,),
-             assumes=(assumption,)),
-        Step(combine_sums(tidy(picked)), "the Kronecker delta picks one term of the sum",
-             "sum-delta", conditions=tuple(used), assumes=(assumption,)),
+        Step(combine_sums(tidy(evaluated)), "derivative of the layer", "differentiate",
+             facts=(fact,), assumes=(assumption,)),
     ]
+    last = combine_sums(tidy(picked))
+    if sp.expand(last - steps[-1].rhs) != 0:   # ∂z/∂x has no Kronecker delta to sum out
+        steps.append(Step(last, "the Kronecker delta picks one term of the sum", "sum-delta",
+                          conditions=tuple(used), assumes=(assumption,)))
+    return steps
 
 
 def _batch_softmax_cross_entropy_grad(problem, n) -> list[Step]:

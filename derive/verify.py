@@ -179,10 +179,12 @@ def _lhs_letters(lhs) -> tuple[str, ...] | None:
     letters = []
     for side in lhs:
         _, _, sub = side.rpartition("_")
-        letters.append(sub if "_" in side and len(sub) == 1 and sub.isalpha() else "")
+        sub = sub.replace(",", "")   # W_{i,j}
+        letters.append(sub if "_" in side and 1 <= len(sub) <= 2 and sub.isalpha() else "")
     if not letters[-1]:
         return None   # ∂L/∂z: vector notation, nothing to rename
-    return tuple(letters) if letters[0] else (letters[-1],)
+    # One letter per index, the output's first: ∂S_t/∂W_ij gives ("t", "i", "j").
+    return tuple(letter for side in letters for letter in side)
 
 
 def _replace_claim(claim: Claim, text: str) -> Claim:

@@ -228,6 +228,10 @@ def grad_Z(Z, Y):                         # forgets the 1/m of the mean
 def jacobian_W(W, x, b):
     S = _softmax(W @ x + b)
     return np.kron(np.diag(S) - np.outer(S, S), x[None, :])
+
+def jacobian_W_columns(W, x, b):          # W's entries column by column
+    S = _softmax(W @ x + b)
+    return np.kron(x[None, :], np.diag(S) - np.outer(S, S))
 """
 
 
@@ -241,6 +245,8 @@ def jacobian_W(W, x, b):
     ("grad_Z", "batch-softmax-cross-entropy-grad", {}, "fails", "off by a factor of m = 2"),
     ("grad_Z", "batch-softmax-cross-entropy-grad", {"reduction": "sum"}, "holds", ""),
     ("jacobian_W", "linear-softmax-jacobian", {}, "holds", ""),
+    ("jacobian_W_columns", "linear-softmax-jacobian", {"inputs": 2}, "fails",
+     "a layout mistake"),
 ])
 def test_numpy_functions_for_layer_targets(tmp_path, function, target, options, verdict,
                                            words):
@@ -315,3 +321,58 @@ def test_symbolic_claims(claim, options, verdict):
 def test_symbolic_input_size_needs_symbolic_classes():
     with pytest.raises(InputError, match="symbolic number of classes"):
         derivation("linear-softmax-jacobian", 3, inputs="D")
+
+
+@pytest.mark.parametrize("claim, target, options, verdict, words", [
+    # The left side's letters name the indices: W_ji with (S_i − y_i) x_j is transposed.
+    (r"\frac{\partial L}{\partial W_{ji}} = (S_i - y_i) x_j", None, {"inputs": 2}, "fails",
+     "transposed"),
+    (r"\frac{\partial L}{\partial W_{ji}} = (S_j - y_j) x_i", None, {"inputs": 2}, "holds", ""),
+    (r"\frac{\partial L}{\partial Z_{ji}} = (S_{ij} - Y_{ij})/m", None, {}, "fails",
+     "transposed"),
+    # Other letters are named by the extent they run over.
+    ("(S_a - y_a) x_b", "linear-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("(S_nk - Y_nk)/m", "batch-softmax-cross-entropy-grad", {}, "holds", ""),
+    ("S_i (δ_ij - S_j)", "linear-softmax-jacobian", {"wrt": "b"}, "holds", ""),
+    ("diag(S) - S Sᵀ", "linear-softmax-jacobian", {"wrt": "b"}, "holds", ""),
+    # An index where another extent belongs: a shape mistake, never a crash.
+    ("(S_j - y_j) x_i", "linear-softmax-cross-entropy-grad", {"inputs": 2}, "fails",
+     "transposed"),
+    ("(S_j - y_j) x_i", "linear-softmax-cross-entropy-grad", {"inputs": 4}, "fails",
+     "transposed"),
+    ("S_t (δ_tj - S_j) x_i", "linear-softmax-jacobian", {"inputs": 2}, "fails",
+     "--convention WTx"),
+    ("Σ_k W_jk (S_k - y_k)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "fails",
+     "--convention WTx"),
+    ("(S_i - y_i) x_j + x_i", "linear-softmax-cross-entropy-grad", {"inputs": 2}, "fails",
+     "runs over the classes"),
+    ("(S - Y)/m", "batch-softmax-cross-entropy-grad", {"reduction": "sum", "batch": 3},
+     "fails", "gradient of the mean loss"),
+])
+def test_letters_extents_and_left_sides(claim, target, options, verdict, words):
+    from derive.verify import verify
+    v = verify(claim, target, 3, **options)
+    assert v.verdict == verdict, (v.diagnosis, v.methods)
+    assert words in (v.diagnosis or "")
+
+
+def test_symbolic_claim_with_an_index_out_of_place_is_a_shape_mistake():
+    from derive.verify import verify
+    v = verify("(S_j - y_j) x_i", "linear-softmax-cross-entropy-grad", "N")
+    assert v.verdict == "fails" and "transposed" in v.diagnosis
+
+
+@pytest.mark.parametrize("args, status, needle", [
+    (["show", "linear-softmax-jacobian", "-n", "8", "--inputs", "32"], 2,
+     "at most 64 are derived entry by entry"),
+    (["show", "linear-softmax-cross-entropy-grad", "--at",
+      "W=[[1e300,0],[0,0],[0,0]]; x=[1e10,0]; b=[0,0,0]; y=[0,1,0]"], 2,
+     "W x + b overflows float64"),
+    (["show", "linear-softmax-cross-entropy-grad", "--result-only", "--at",
+      "W=[[1,0],[0,0],[0,0]]; x=[1,0]; b=[1e300,0,0]; y=[0,1,0]"], 0,
+     "finite differences not compared at this point"),
+])
+def test_limits_and_extreme_points(args, status, needle):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == status, result.output
+    assert needle in result.output and "Traceback" not in result.output

@@ -84,6 +84,7 @@ def derivation_dict(d, evaluation=None) -> dict:
             "finite_differences": evaluation.finite_differences.tolist(),
             "max_abs_error": evaluation.max_abs_error,
             "agrees": evaluation.agrees,
+            "compared": evaluation.compared,
         }
     return out
 

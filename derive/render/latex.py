@@ -379,6 +379,10 @@ def result_latex(d) -> str:
 
 def _ascii_layout(d) -> str:
     rows = "rows are outputs, columns are inputs"
+    if d.problem.output_index is not None and len(d.problem.wrt_indices) == 2:
+        rows = f"rows are outputs, columns are the entries of {d.problem.wrt} row by row"
+    elif d.problem.output_index is None and len(d.problem.wrt_indices) == 2:
+        return f"shaped like {d.problem.wrt}"
     unit = {"classes": "class", "outputs": "output"}.get(d.target.unit, d.target.unit)
     return rows if d.matrix.rows > 1 and d.matrix.cols > 1 else f"one entry per {unit}"
 

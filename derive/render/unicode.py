@@ -44,6 +44,9 @@ class TextPrinter(StrPrinter):
         return f"σ({self._print(expr.args[0])})"
 
     def _print_Symbol(self, expr):
+        base, *tails = expr.name.split("_")
+        if len(tails) > 1 and all(t.isdigit() for t in tails):   # W_2_3 is W_2,3
+            return f"{base}_{','.join(tails)}"
         return {"eps": "ε"}.get(expr.name, expr.name)
 
     def _print_IndexedBase(self, expr):
