@@ -289,7 +289,7 @@ def shortcut(problem, n) -> list[Step]:
         Step(chained, f"chain rule through z with dL/dz = S - y, shapes {shapes}",
              "chain-rule", facts=((sp.Derivative(sp.Symbol("L"), z[k]), lemma),),
              assumes=(assumption,)),
-        Step(combine_sums(tidy(evaluated)), "derivative of the layer", "differentiate",
+        Step(evaluated, "derivative of the layer", "differentiate",
              facts=(fact,), assumes=(assumption,)),
     ]
     last = combine_sums(tidy(picked))
