@@ -200,9 +200,9 @@ def _layer_facts(problem, n) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
 
 
 def _shapes(problem, *stages: str) -> str:
-    """``(1 x N)(N x N)(N x ND)``: the shapes of the factors of a chain-rule product (in
-    ASCII, as every reason: LaTeX prints reasons as text)."""
-    return "".join(f"({stage})" for stage in stages)
+    """``(1xN)(NxN)(NxND)``: the shapes of the factors of a chain-rule product (in ASCII,
+    as every reason: LaTeX prints reasons as text; short, so that the line fits)."""
+    return "".join(f"({stage.replace(' ', '')})" for stage in stages)
 
 
 def _variable_shape(problem) -> str:
@@ -238,7 +238,7 @@ def _linear_softmax_jacobian(problem, n) -> list[Step]:
     return [
         Step(sp.Derivative(problem.function, problem.variable), "definition of the layer",
              "definition", facts=((S[t], softmax(z, t, n)), _layer_facts(problem, n)[1])),
-        Step(chained, f"chain rule through the logits z, shapes {shapes}", "chain-rule",
+        Step(chained, f"chain rule via the logits z, shapes {shapes}", "chain-rule",
              facts=((sp.Derivative(S[t], z[k]), lemma),)),
         Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,)),
         Step(tidy(picked), "the Kronecker delta picks one term of the sum", "sum-delta",
@@ -263,7 +263,7 @@ def _linear_softmax_cross_entropy_grad(problem, n) -> list[Step]:
     return [
         Step(sp.Derivative(loss, problem.variable), "definition of the cross-entropy",
              "definition", facts=((sp.Symbol("L"), loss), *_layer_facts(problem, n))),
-        Step(chained, f"chain rule through S and z, shapes {shapes}", "chain-rule",
+        Step(chained, f"chain rule via S and z, shapes {shapes}", "chain-rule",
              facts=((sp.Derivative(sp.Symbol("L"), S[k]), d_loss),
                     (sp.Derivative(S[k], z[l]), d_softmax))),
         Step(evaluated, "derivative of the layer", "differentiate", facts=(fact,)),
@@ -286,7 +286,7 @@ def shortcut(problem, n) -> list[Step]:
     fact, evaluated, picked = _through_the_layer(problem, chained, k, used)
     shapes = _shapes(problem, "1 x N", f"N x {_variable_shape(problem)}")
     steps = [
-        Step(chained, f"chain rule through z with dL/dz = S - y, shapes {shapes}",
+        Step(chained, f"chain rule via z, dL/dz = S - y, shapes {shapes}",
              "chain-rule", facts=((sp.Derivative(sp.Symbol("L"), z[k]), lemma),),
              assumes=(assumption,)),
         Step(evaluated, "derivative of the layer", "differentiate",

@@ -68,7 +68,7 @@ def test_the_jacobian_is_n_by_n_times_d_with_w_row_by_row():
 def test_the_shortcut_agrees_with_the_full_chain():
     d = derivation("linear-softmax-cross-entropy-grad", 3)
     assert len(d.steps) == 6 and len(d.shortcut) == 3
-    assert "shapes (1 x N)(N x N)(N x ND)" in d.steps[1].reason
+    assert "shapes (1xN)(NxN)(NxND)" in d.steps[1].reason
     assert sp.expand(d.shortcut[-1].rhs - d.steps[-1].rhs) == 0
     assert all(s.check.complete for s in d.shortcut)
 
@@ -376,3 +376,25 @@ def test_limits_and_extreme_points(args, status, needle):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == status, result.output
     assert needle in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
+                    reason="pdflatex is not installed (Debian: texlive-latex-base)")
+@pytest.mark.parametrize("name, classes, options", [
+    ("linear-softmax-cross-entropy-grad", 3, {"wrt": "x"}),
+    ("linear-softmax-cross-entropy-grad", 3, {"wrt": "b"}),
+    ("linear-softmax-cross-entropy-grad", "N", {"wrt": "x", "convention": "WTx"}),
+    ("linear-softmax-jacobian", 3, {"convention": "WTx"}),
+    ("batch-softmax-cross-entropy-grad", "N", {}),
+])
+def test_layer_documents_compile_without_overfull_lines(tmp_path, name, classes, options):
+    import subprocess
+
+    from derive.export import render_document
+    tex = tmp_path / "layer.tex"
+    tex.write_text(render_document([derivation(name, classes, **options)], "latex"))
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                          "-no-shell-escape", "layer.tex"], cwd=tmp_path, capture_output=True,
+                         text=True, errors="replace", timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "Overfull" not in run.stdout

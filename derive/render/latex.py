@@ -266,7 +266,9 @@ def _compact(d) -> bool:
     if not d.steps:
         return False
     # Limits Σ_{k=1}^N print small, under and over the sign: they take no width.
-    formula = max(len(re.sub(r"_\{[^}]*\}\^\w+", "", text(step.rhs))) for step in d.steps)
+    # A derivative of a sum prints as a fraction with tall brackets, wider than its text.
+    formula = max(len(re.sub(r"_\{[^}]*\}\^\w+", "", text(step.rhs)))
+                  + 12 * len(step.rhs.atoms(sp.Derivative)) for step in d.steps)
     reason = max(len(_plain(_reason(n, step))) for n, step in enumerate(d.steps, start=1))
     return formula + reason > _LINE_BUDGET
 
