@@ -76,7 +76,7 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
     expected = _expected(d, d.matrix, points, n)
     claimed, notes = _call_all(function, names, points, expected.shape[1:], problem)
     base = Verdict("fails", d.target.name, n, None, d.result, d.general, d.lhs,
-                   assumptions=d.assumptions)
+                   assumptions=d.assumptions, sizes=tuple(d.problem.sizes))
     if claimed is None:
         return replace(base, diagnosis=notes[0], notes=tuple(notes[1:]),
                        methods=("shape: the output cannot be compared",))

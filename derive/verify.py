@@ -102,6 +102,7 @@ class Verdict:
     counterexample: Counterexample | None = None
     diagnosis: str | None = None
     notes: tuple[str, ...] = field(default=())
+    sizes: tuple[tuple[str, object], ...] = ()   # the other sizes: (("D", 3),), (("m", 2),)
 
     @property
     def holds(self) -> bool:
@@ -155,7 +156,7 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
         return check_callable(claim, against, classes, seed=seed, **options)
     d = derivation(against, classes, check=False, steps=False, **options)
     base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs,
-                   notes=notes)
+                   notes=notes, sizes=_sizes(d))
     try:
         understood = (claim_from_sympy(claim, d.problem) if isinstance(claim, sp.Basic)
                       else claim_for(claim, d.problem, lhs_letters))
@@ -170,6 +171,11 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
     if d.symbolic:
         return _symbolic(base, d, understood, seed)
     return _concrete(base, d, understood, d.classes, seed)
+
+
+def _sizes(d) -> tuple[tuple[str, object], ...]:
+    """The sizes besides N that a verdict is about (a layer's D, a batch's m)."""
+    return tuple((name, size) for name, size in d.problem.sizes)
 
 
 def _lhs_letters(lhs) -> tuple[str, ...] | None:

@@ -398,3 +398,13 @@ def test_layer_documents_compile_without_overfull_lines(tmp_path, name, classes,
                          text=True, errors="replace", timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     assert "Overfull" not in run.stdout
+
+
+def test_a_verdict_states_every_size():
+    result = CliRunner().invoke(main, ["check", "(S - Y)/N", "--against",
+                                       "batch-softmax-cross-entropy-grad", "-n", "2"])
+    # True at N = m = 2 only: the verdict says for which sizes.
+    assert result.exit_code == 0 and result.output.startswith("holds for N = 2, m = 2")
+    result = CliRunner().invoke(main, ["check", "(S - Y)/N", "--against",
+                                       "batch-softmax-cross-entropy-grad", "-n", "3"])
+    assert result.exit_code == 1

@@ -121,6 +121,7 @@ def verdict_json(v) -> str:
         "verdict": v.verdict,
         "target": v.target,
         "classes": v.classes if isinstance(v.classes, int) else str(v.classes),
+        "sizes": {name: size if isinstance(size, int) else str(size) for name, size in v.sizes},
         "assumptions": [{"name": a.name, "text": a.text, "latex": a.latex}
                         for a in v.assumptions],
         "methods": list(v.methods),

@@ -243,8 +243,13 @@ def verdict_text(v, width: int = 80) -> str:
     """``derive check``: the verdict, what was expected and claimed, how it was decided."""
     lhs = text(v.lhs)
     if v.verdict == "holds":
-        scope = f"for all {v.classes} ≥ 1" if not isinstance(v.classes, int) else \
-            f"for N = {v.classes}"
+        concrete = [(name, size) for name, size in v.sizes if not hasattr(size, "free_symbols")]
+        symbolic = [name for name, size in v.sizes if hasattr(size, "free_symbols")]
+        if isinstance(v.classes, int):
+            scope = ", ".join([f"for N = {v.classes}"] + [f"{a} = {b}" for a, b in concrete])
+        else:
+            scope = f"for all {v.classes} ≥ 1" + "".join(f" and {a} ≥ 1" for a in symbolic) + \
+                "".join(f", {a} = {b}" for a, b in concrete)
         head = f"holds {scope}"
         if v.assumptions:
             head += " assuming " + "; ".join(a.text.split(" (")[0] for a in v.assumptions) + \
