@@ -408,3 +408,16 @@ def test_a_verdict_states_every_size():
     result = CliRunner().invoke(main, ["check", "(S - Y)/N", "--against",
                                        "batch-softmax-cross-entropy-grad", "-n", "3"])
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["linear-softmax-jacobian", "linear-softmax-cross-entropy-grad",
+                                  "batch-softmax-cross-entropy-grad"])
+@pytest.mark.parametrize("classes", ["3", "N"])
+@pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])
+def test_every_format_concrete_and_symbolic(name, classes, fmt):
+    import json
+    result = CliRunner().invoke(main, ["show", name, "-n", classes, "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        data = json.loads(result.output)
+        assert data["steps"] and data["sizes"]["N"] in (3, "N")

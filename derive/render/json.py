@@ -40,8 +40,8 @@ def derivation_dict(d, evaluation=None) -> dict:
         "matrix": None if d.matrix is None else {
             "text": [[text(e) for e in _shaped(d).row(r)] for r in range(_shaped(d).rows)],
             "latex": latex(_shaped(d))},
-        "sizes": {"N": d.classes if isinstance(d.classes, int) else str(d.classes),
-                  **dict(d.problem.sizes)},
+        "sizes": {name: size if isinstance(size, int) else str(size)
+                  for name, size in (("N", d.classes), *d.problem.sizes)},
         "conventions": conventions(d),
         "proof": None if d.proof is None else {
             "statement": d.proof.statement,
