@@ -93,10 +93,11 @@ def _number_of_classes(classes: str | None, point) -> int | str:
 def _layer_options(function):
     """The options of the layer and batch targets, shared by show and export."""
     for option in reversed((
-        click.option("--inputs", "-d", type=str, metavar="D",
+        # No short forms: `derive check "-delta(i,j) ..."` must stay a claim.
+        click.option("--inputs", type=str, metavar="D",
                      help="input size D of a layer target, 1..32, or D for a symbolic "
                           "one (with --classes N)  [default: 3; D with --classes N]"),
-        click.option("--batch", "-m", type=str, metavar="M",
+        click.option("--batch", type=str, metavar="M",
                      help="batch size m of a batch target, 1..32  [default: 2]"),
         click.option("--wrt", metavar="VAR",
                      help="the variable differentiated against: for a layer target W "
@@ -219,9 +220,6 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     n = _number_of_classes(classes, None)
     names = targets or tuple(TARGETS)
     given = _options(inputs, batch, wrt, convention, reduction)
-    if symbolic := (isinstance(n, str) and not targets):
-        # All targets at a symbolic N: those derived for a concrete N only are left out.
-        names = tuple(name for name in names if TARGETS[name].symbolic)
     derivations = []
     for name in names:
         # Named targets take the options given; with all targets each takes those it has.
@@ -229,9 +227,6 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
             key: value for key, value in given.items()
             if key in _library_call(get_target, name).options}
         derivations.append(_library_call(derivation, name, n, steps=not result_only, **options))
-    if symbolic:
-        click.echo("note: the layer and batch targets are derived for a concrete N only; "
-                   "they are not in this document", err=True)
     written = _library_call(write, file, render_document(derivations, fmt, not result_only), force)
     click.echo(f"wrote {written}")
     if pdf:

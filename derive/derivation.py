@@ -566,7 +566,10 @@ def _confirm_matrix_form(form: MatrixForm | None, concrete, problem: Problem) ->
         pairs = [(form.explicit(problem, c).T, sp.Matrix([concrete[c - 1]]))
                  for c in range(1, n + 1)]
     else:
-        pairs = [(form.explicit(problem), layout(sp.Matrix(concrete), problem))]
+        entries = layout(sp.Matrix(concrete), problem)
+        if not form.is_matrix and entries.rows == 1:
+            entries = entries.T
+        pairs = [(form.explicit(problem), entries)]
     for shown, entries in pairs:
         if shown.shape != entries.shape or any(
                 sp.expand(instantiate(a - b, n)) != 0 for a, b in zip(shown, entries)):
@@ -574,9 +577,12 @@ def _confirm_matrix_form(form: MatrixForm | None, concrete, problem: Problem) ->
 
 
 def layout(matrix: sp.MatrixBase, problem: Problem) -> sp.Matrix:
-    """The derivative as it is printed: a gradient shaped like its variable (a column
-    vector, or the N × D matrix of ∂L/∂W_ij); a Jacobian with rows = outputs."""
-    if problem.output_index is not None:
-        return sp.Matrix(matrix)
+    """The derivative as it is printed: a layer's gradient shaped like its variable (the
+    N × D matrix of ∂L/∂W_ij, the column ∂L/∂x), the other gradients as one row of their
+    entries, a Jacobian with rows = outputs."""
     shape = problem.size_of(str(problem.wrt))
-    return sp.Matrix(matrix).reshape(*shape) if len(shape) == 2 else sp.Matrix(matrix).T
+    if problem.output_index is None and len(shape) == 2:
+        return sp.Matrix(matrix).reshape(*shape)
+    if problem.output_index is None and problem.sizes:
+        return sp.Matrix(matrix).T   # a layer's ∂L/∂x, ∂L/∂b: a column, like x and b
+    return sp.Matrix(matrix)   # the lone softmax's gradients: one row of N short entries

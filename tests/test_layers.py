@@ -421,3 +421,13 @@ def test_every_format_concrete_and_symbolic(name, classes, fmt):
     if fmt == "json":
         data = json.loads(result.output)
         assert data["steps"] and data["sizes"]["N"] in (3, "N")
+
+
+def test_claims_may_start_with_a_minus_sign():
+    # No short -d / -m options: they would swallow "-delta(…" as an option value.
+    result = CliRunner().invoke(main, ["check", "-S_i*(delta(i,j) - S_j)", "--against",
+                                       "softmax-jacobian"])
+    assert result.exit_code == 1 and "sign is flipped" in result.output
+    result = CliRunner().invoke(main, ["check", "-y + softmax(z)", "--against",
+                                       "softmax-cross-entropy-grad"])
+    assert result.exit_code == 0

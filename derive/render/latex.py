@@ -266,9 +266,11 @@ def _compact(d) -> bool:
     if not d.steps:
         return False
     # Limits Σ_{k=1}^N print small, under and over the sign: they take no width.
-    # A derivative of a sum prints as a fraction with tall brackets, wider than its text.
+    # A derivative of a layer's b + Σ W x prints as a fraction with tall brackets around a
+    # sum, wider than its text.
     formula = max(len(re.sub(r"_\{[^}]*\}\^\w+", "", text(step.rhs)))
-                  + 12 * len(step.rhs.atoms(sp.Derivative)) for step in d.steps)
+                  + 12 * sum(1 for a in step.rhs.atoms(sp.Derivative) if a.expr.has(sp.Sum))
+                  for step in d.steps)
     reason = max(len(_plain(_reason(n, step))) for n, step in enumerate(d.steps, start=1))
     return formula + reason > _LINE_BUDGET
 
