@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
+from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target, m as batch_size
 from .errors import InputError, RewriteError, StepError
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
 from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
@@ -66,7 +66,7 @@ MAX_MATRIX_ENTRIES = 64
 INPUTS = sp.Symbol("D", integer=True, positive=True)
 SYMBOLIC_INPUTS = 2
 # A batch's size is the symbol m (the one its mean divides by), checked with m = 2.
-BATCH = sp.Symbol("m", integer=True, positive=True)
+BATCH = batch_size
 SYMBOLIC_BATCH = 2
 
 

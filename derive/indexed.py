@@ -39,7 +39,7 @@ __all__ = [
     "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
     "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
     "recognise_sigmoid", "chain_rule_through_sigmoid", "ranges_for", "separate_sums",
-    "recognise_row_softmax",
+    "recognise_row_softmax", "factors_by_index",
 ]
 
 
@@ -196,6 +196,27 @@ def sum_delta(expr: sp.Expr, ranges: Ranges, used: list | None = None) -> sp.Exp
     return walk(expr, ranges)
 
 
+def factors_by_index(product: sp.Expr, a: sp.Symbol, b: sp.Symbol):
+    """The factors of ``product`` split by the indices they contain: ``(neither, a only,
+    b only, [factors with both])``, the first three as products.
+
+    >>> from derive.functions import S, W, x, i, j
+    >>> factors_by_index(2 * S[i] * x[j] * W[i, j], i, j)
+    (2, S[i], x[j], [W[i, j]])
+    """
+    neither, only_a, only_b, both = sp.Integer(1), sp.Integer(1), sp.Integer(1), []
+    for factor in sp.Mul.make_args(product):
+        if factor.has(a) and factor.has(b):
+            both.append(factor)
+        elif factor.has(a):
+            only_a *= factor
+        elif factor.has(b):
+            only_b *= factor
+        else:
+            neither *= factor
+    return neither, only_a, only_b, both
+
+
 def separate_sums(expr: sp.Expr) -> sp.Expr:
     """``Σ_k Σ_l f(k) g(l) = (Σ_k f(k)) (Σ_l g(l))``: a double sum whose summand is a
     product of factors in one bound index each is a product of two sums.
@@ -208,16 +229,9 @@ def separate_sums(expr: sp.Expr) -> sp.Expr:
         if len(s.limits) != 2:
             return s
         (inner, *inner_range), (outer, *outer_range) = s.limits
-        first, second, rest = sp.Integer(1), sp.Integer(1), sp.Integer(1)
-        for factor in sp.Mul.make_args(s.function):
-            if factor.has(inner) and factor.has(outer):
-                return s
-            if factor.has(inner):
-                first *= factor
-            elif factor.has(outer):
-                second *= factor
-            else:
-                rest *= factor
+        rest, first, second, both = factors_by_index(s.function, inner, outer)
+        if both:
+            return s
         return (rest * sp.Sum(first, (inner, *inner_range))
                 * sp.Sum(second, (outer, *outer_range)))
 

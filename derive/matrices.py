@@ -25,6 +25,7 @@ import sympy as sp
 
 from .catalog import Problem
 from .functions import family_symbols, instantiate
+from .indexed import factors_by_index
 
 __all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor"]
 
@@ -186,22 +187,13 @@ def _matrix_gradient(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
     row, col = problem.wrt_indices
     terms = []
     for term in sp.Add.make_args(sp.expand(expr)):
-        coeff, left, right, both = sp.Integer(1), sp.Integer(1), sp.Integer(1), sp.Integer(1)
-        for factor in sp.Mul.make_args(term):
-            if factor.has(row) and factor.has(col):
-                if not (isinstance(factor, sp.Indexed) and factor.indices == (row, col)):
-                    return None
-                both *= factor
-            elif factor.has(row):
-                left *= factor
-            elif factor.has(col):
-                right *= factor
-            else:
-                coeff *= factor
-        if both != 1:
+        coeff, left, right, both = factors_by_index(term, row, col)
+        if any(not (isinstance(f, sp.Indexed) and f.indices == (row, col)) for f in both):
+            return None
+        if both:
             if left != 1 or right != 1:
                 return None
-            terms.append(MatrixTerm("matrix", coeff, both))
+            terms.append(MatrixTerm("matrix", coeff, sp.Mul(*both)))
         else:
             terms.append(MatrixTerm("outer", coeff, left, right.subs(col, row)))
     extents = (problem.range_of(row), problem.range_of(col))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .catalog import get_target
+from .catalog import get_target, m as batch_size
 from .functions import (S, Y, Z, c, i, j, k, l, linear, log_softmax, n_example, q, sigmoid,
                         smoothed, softmax, t, y, z)
 from .indexed import (case, chain_rule_through_sigmoid, differentiate, evaluate_derivatives,
@@ -303,8 +303,7 @@ def _batch_softmax_cross_entropy_grad(problem, n) -> list[Step]:
     """Linearity over the examples and classes; the log-softmax Jacobian of one row, in
     which the other rows do not appear (δ_ni); the deltas; the assumption on each row."""
     m = problem.extent("m")
-    scale = -1 / sp.Symbol("m", integer=True, positive=True) \
-        if problem.option("reduction") == "mean" else sp.Integer(-1)
+    scale = -1 / batch_size if problem.option("reduction") == "mean" else sp.Integer(-1)
     e = n_example
     # The sum over the examples n inside the sum over the classes k: δ_ni picks n = i.
     loss = scale * sp.Sum(Y[e, k] * sp.log(S[e, k]), (e, 1, m), (k, 1, n))
