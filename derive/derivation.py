@@ -170,7 +170,9 @@ def validate_classes(classes: object, minimum: int = 2) -> int | sp.Symbol:
     if classes < minimum:
         raise InputError(f"number of classes must be at least {minimum}, got {classes}")
     if classes > MAX_CLASSES:
-        raise InputError(f"number of classes must be at most {MAX_CLASSES}, got {classes}")
+        raise InputError(f"number of classes must be at most {MAX_CLASSES} for a derivation "
+                         f"entry by entry, got {classes}; --classes N derives it for every N, "
+                         "and `derive check` decides a formula exactly up to N = 512")
     return classes
 
 

@@ -135,11 +135,11 @@ class Concrete:
                 for m, symbol in enumerate(family_symbols("b", n))}
 
     def __call__(self, expr: sp.Expr, key: tuple[int, ...], assumes=()) -> sp.Expr:
-        e = self._prepare(expr).xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
+        e = self.written_out(expr).xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
         e = instantiate(e, self.n).xreplace(dict(self.problem.parameters))   # m = the batch size
         return self._assume(self.exponentials(e), assumes)
 
-    def _prepare(self, expr: sp.Expr) -> sp.Expr:
+    def written_out(self, expr: sp.Expr) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,
         derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value)."""
         if expr not in self._prepared:

@@ -42,12 +42,18 @@ from .rewrite import Assumption
 from .steps import Concrete
 
 __all__ = ["Verdict", "Counterexample", "verify", "diagnose_values", "NUMERIC_POINTS",
-           "SYMBOLIC_TRIAL_SIZES"]
+           "SYMBOLIC_TRIAL_SIZES", "EXACT_FROM"]
 
 NUMERIC_POINTS = 200
 RTOL, ATOL = 1e-9, 1e-12          # the numeric witness: rounding-level agreement
 SYMBOLIC_TRIAL_SIZES = (2, 3, 4, 5)  # where a symbolic claim the rules cannot prove is tried
+# From this N on, a concrete claim is decided by derive.exact (every entry, exactly, in
+# microseconds) instead of sp.diff and SymPy's zero test per entry (milliseconds); a
+# failure is then diagnosed at DIAGNOSIS_SIZE.
+EXACT_FROM = 9
+DIAGNOSIS_SIZE = 4
 _DIGITS = 30
+_SHOWN = 10   # values of a vector written out in a counterexample (the JSON has them all)
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,12 @@ class Counterexample:
         """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
         where = ", ".join(f"{name}={value}" for name, value in zip(self.indices, self.entry))
         def shown(v) -> str:
-            return f"{v:.6g}" if isinstance(v, float) else f"[{', '.join(map(shown, v))}]"
+            if isinstance(v, float):
+                return f"{v:.6g}"
+            if len(v) > _SHOWN:   # N = 256 logits: the ends, and how many
+                return (f"[{', '.join(map(shown, v[:_SHOWN - 2]))}, …, "
+                        f"{', '.join(map(shown, v[-2:]))}] ({len(v)} values)")
+            return f"[{', '.join(map(shown, v))}]"
 
         values = "; ".join(f"{name}={shown(v)}" for name, v in self.point.items())
         expected, claimed = f"{self.expected:.6g}", f"{self.claimed:.6g}"
@@ -154,23 +165,135 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
     if callable(claim) and not isinstance(claim, sp.Basic):
         from .gradcheck import check_callable
         return check_callable(claim, against, classes, seed=seed, **options)
+    if isinstance(classes, int) and not isinstance(classes, bool) and classes >= EXACT_FROM:
+        found = _at_scale(claim, source, against, classes, seed, notes, lhs_letters, options)
+        if found is not None:
+            return found
     d = derivation(against, classes, check=False, steps=False, **options)
     base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs,
                    notes=notes, sizes=_sizes(d))
-    try:
-        understood = (claim_from_sympy(claim, d.problem) if isinstance(claim, sp.Basic)
-                      else claim_for(claim, d.problem, lhs_letters))
-    except RecursionError:
-        raise InputError("the claim is nested too deeply to read") from None
-    except ShapeError as error:
-        return _replace(base, diagnosis=f"shape mismatch: {error}",
+    understood = _understood(claim, source, d.problem, lhs_letters)
+    if isinstance(understood, str):
+        return _replace(base, diagnosis=understood,
                         methods=("shape: the claim cannot have the target's shape",))
-    if source is not claim:   # LaTeX: show what was typed
-        understood = _replace_claim(understood, source)
     base = _replace(base, claim=understood)
     if d.symbolic:
         return _symbolic(base, d, understood, seed)
     return _concrete(base, d, understood, d.classes, seed)
+
+
+def _understood(claim, source, problem, lhs_letters) -> Claim | str:
+    """The claim read for ``problem``, or the shape mismatch in words."""
+    try:
+        understood = (claim_from_sympy(claim, problem) if isinstance(claim, sp.Basic)
+                      else claim_for(claim, problem, lhs_letters))
+    except RecursionError:
+        raise InputError("the claim is nested too deeply to read") from None
+    except ShapeError as error:
+        return f"shape mismatch: {error}"
+    if source is not claim:   # LaTeX: show what was typed
+        understood = _replace_claim(understood, source)
+    return understood
+
+
+def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
+              options) -> Verdict | None:
+    """From N = :data:`EXACT_FROM` on: the claim, read for every N, is compared at ``n``
+    with the chain-rule derivative of the construction, every entry, by
+    :mod:`derive.exact` (microseconds per entry instead of SymPy's milliseconds).
+
+    ``None`` when the claim has a node that module has no rule for (a root) and N is small
+    enough for SymPy (:data:`~derive.derivation.MAX_CLASSES`): the caller decides then."""
+    from .derivation import MAX_CLASSES
+    from .exact import Unsupported, compare, instance
+    d, problem, sizes = instance(against, n, **options)
+    base = Verdict("fails", d.target.name, n, None, d.result.subs(sizes),
+                   d.general.subs(sizes), d.lhs, notes=notes, sizes=tuple(problem.sizes))
+    understood = _understood(claim, source, d.problem, lhs_letters)
+    if isinstance(understood, str):
+        return _replace(base, diagnosis=understood,
+                        methods=("shape: the claim cannot have the target's shape",))
+    base = _replace(base, claim=understood)
+    try:
+        comparison = compare(problem, n, understood.expr.subs(sizes), d.target.name)
+    except Unsupported as error:
+        if n <= MAX_CLASSES:
+            return None
+        return _replace(base, verdict="undetermined", methods=(
+            f"exact: not decided at N = {n}: {error}; try N ≤ {MAX_CLASSES}, where "
+            "SymPy decides",))
+    check = comparison.check
+    if check.passed:
+        return _replace(base, verdict="holds", methods=(check.describe(),),
+                        assumptions=problem.assumptions if check.by_assumptions else ())
+    counterexample = _counterexample_at_scale(comparison, problem, n, seed)
+    if counterexample is None:
+        return _replace(base, verdict="undetermined", methods=(
+            check.describe(), "numeric: no point among 5 where the two differ in 30-digit "
+            "arithmetic"))
+    # The usual mistakes are recognised from values at a small N, where SymPy is quick,
+    # and stand for this N only if the next N gives the same one (a factor 1/4 at N = 4
+    # that is 1/5 at N = 5 is 1/N).
+    small = _concrete(base, d, understood, DIAGNOSIS_SIZE, seed)
+    diagnosis, more = None, ()
+    if small.verdict == "fails" and small.diagnosis is not None:
+        diagnosis = _diagnosis_for_every_n(base, d, understood, DIAGNOSIS_SIZE, small, seed)
+        more = (f"the diagnosis is made at N = {DIAGNOSIS_SIZE} and "
+                f"{DIAGNOSIS_SIZE + 1}, where the claim fails too",)
+    elif small.verdict == "holds":
+        more = (f"at N = {DIAGNOSIS_SIZE} the claim holds: the mistake shows only at larger N",)
+    return _replace(base, methods=(check.describe(),), counterexample=counterexample,
+                    diagnosis=diagnosis, notes=base.notes + more)
+
+
+def _counterexample_at_scale(comparison, problem, n: int, seed: int):
+    """A differing entry's two values at a seeded random point, in 30 digits."""
+    rng = np.random.default_rng(seed)
+    keys = comparison.check.differing
+    key = min(keys, key=lambda k: (len(set(k)) < len(k), k))   # off-diagonal first
+    for _ in range(5):
+        arrays = _point_at_scale(comparison.evaluator, problem, rng)
+        leaves = {}
+        with mpmath.workdps(_DIGITS):
+            for (family, indices) in comparison.evaluator.leaves:
+                value = arrays[family][tuple(a - 1 for a in indices)] if indices \
+                    else arrays[family]
+                leaves[(family, indices)] = mpmath.mpf(str(float(value)))
+            expected, claimed = comparison.values(key, leaves)
+            if not (mpmath.isfinite(expected) and mpmath.isfinite(claimed)):
+                continue
+            if abs(expected - claimed) <= mpmath.mpf(10) ** -20 * max(1, abs(expected),
+                                                                         abs(claimed)):
+                continue
+        shown = {name: (value.tolist() if isinstance(value, np.ndarray) else float(value))
+                 for name, value in arrays.items() if name in problem.inputs}
+        indices = tuple(str(x) for x in problem.indices)
+        return Counterexample(key, indices, shown, float(expected), float(claimed), n)
+    return None
+
+
+def _point_at_scale(evaluator, problem, rng) -> dict:
+    """Values for every leaf family: logits normal (σ = 2), labels on the simplex (rows of
+    Y too) under the target's assumption, probabilities a softmax, T and ε uniform in
+    their ranges (``SCALARS``), a layer's W, x, b normal; rounded to two decimals."""
+    families = {family for family, _ in evaluator.leaves}
+    arrays = {}
+    for family in families:
+        shape = problem.size_of(family) if family in ("z", "y", "S", "W", "x", "b", "Z", "Y") \
+            else ()
+        if family in ("y", "Y") and problem.assumptions:
+            rows = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1] or None).round(2)
+            rows[..., -1] = 1.0 - rows[..., :-1].sum(axis=-1)
+            arrays[family] = rows
+        elif family == "S":
+            arrays[family] = softmax(rng.normal(0.0, 1.0, size=shape).round(2)[None])[0]
+        elif family in SCALARS:
+            low, high = SCALARS[family]
+            arrays[family] = np.float64(rng.uniform(low, high)).round(2)
+        else:
+            scale = 2.0 if family in ("z", "Z") else 1.0
+            arrays[family] = rng.normal(0.0, scale, size=shape).round(2)
+    return arrays
 
 
 def _sizes(d) -> tuple[tuple[str, object], ...]:

@@ -1,0 +1,636 @@
+"""Exact verification at a concrete N, every entry, fast enough for N in the hundreds.
+
+The concrete-N pipeline (:mod:`derive.derivation`) differentiates with ``sp.diff`` and
+zero-tests SymPy expressions entry by entry; each entry costs milliseconds, so N = 64 is
+its limit.  This module decides the same question — does a formula in index notation
+equal the derivative of the concrete construction, entry by entry, exactly? — with two
+ideas that make each entry cost microseconds:
+
+1. **Atoms.**  Every value is a Laurent polynomial with rational coefficients in *atoms*:
+   the variables (``z_3``, ``y_5``, ``T``), the exponentials of monomials
+   (``e_3 = exp(z_3)``; ``exp(z_3/T)``; ``exp(−z_3) = e_3⁻¹``), and one atom for each sum
+   that is divided by (``s = e_1 + … + e_N``) or whose logarithm is taken.  A softmax output
+   is the two-term monomial ``e_i s⁻¹``, not a quotient of N-term polynomials.
+2. **Mechanical differentiation by the chain rule, node by node.**  The construction for N
+   classes (:attr:`Problem.function`, sums written out) is differentiated with respect to
+   each entry of the variable, every node by its rule (sum, product, power,
+   ``d exp(u) = exp(u) du``, ``d log u = du/u`` through products and powers), with the
+   derivative of every shared node — the denominator ``s`` — computed once per variable.
+
+A difference that is the zero polynomial in the atoms is zero for every value of the
+variables (the atoms are functions of them), so the test is sound.  When it is not zero
+at once, the stated assumptions are applied (``y_N = 1 − Σ_{k<N} y_k``), then every sum
+atom is replaced by its definition (``s = Σ_k e_k``, denominators cleared) and the test
+repeated: a difference that survives is a nonzero polynomial in independent exponentials
+and labels — the formula is wrong at that entry.
+
+>>> check = check_exactly("softmax-jacobian", 40)
+>>> check.passed, check.entries, check.by_atoms
+(True, 1600, 1600)
+>>> check_exactly("softmax-cross-entropy-grad", 40).by_assumptions
+40
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy as sp
+
+from .errors import InputError, RewriteError
+
+__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "Comparison", "MAX_EXACT_CLASSES",
+           "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
+
+# The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
+MAX_EXACT_CLASSES = 512
+# The most entries of one derivative checked here (the Jacobian at N = 512).
+MAX_EXACT_ENTRIES = 512 * 512
+
+
+class Unsupported(RewriteError):
+    """The expression has a node the evaluator has no rule for (a root, an ``Abs``)."""
+
+
+# --- Laurent polynomials in atoms -----------------------------------------------------
+#
+# A monomial is a sorted tuple of (atom, exponent) pairs, exponents nonzero; a polynomial
+# a dict monomial → coefficient (int or Fraction).  Sparse monomials matter: with 2N + 1
+# variables a dense exponent vector (SymPy's PolyElement) costs a 513-tuple per product
+# at N = 256, while a softmax entry involves three atoms.
+
+_ONE: tuple = ()
+
+
+def _mono_mul(a: tuple, b: tuple) -> tuple:
+    if not a:
+        return b
+    if not b:
+        return a
+    merged = dict(a)
+    for atom, power in b:
+        total = merged.get(atom, 0) + power
+        if total:
+            merged[atom] = total
+        else:
+            del merged[atom]
+    return tuple(sorted(merged.items()))
+
+
+def _coefficient(c):
+    if isinstance(c, Fraction) and c.denominator == 1:
+        return c.numerator
+    return c
+
+
+def _add(p: dict, q: dict, sign: int = 1) -> dict:
+    if not q:
+        return p
+    if not p and sign == 1:
+        return q
+    out = dict(p)
+    for mono, c in q.items():
+        total = out.get(mono, 0) + sign * c
+        if total:
+            out[mono] = _coefficient(total)
+        else:
+            del out[mono]
+    return out
+
+
+def _mul(p: dict, q: dict) -> dict:
+    if not p or not q:
+        return {}
+    if len(q) == 1 and _ONE in q:
+        c = q[_ONE]
+        return p if c == 1 else {m: _coefficient(a * c) for m, a in p.items()}
+    if len(p) == 1 and _ONE in p:
+        return _mul(q, p)
+    out: dict = {}
+    for m1, a in p.items():
+        for m2, b in q.items():
+            mono = _mono_mul(m1, m2)
+            total = out.get(mono, 0) + a * b
+            if total:
+                out[mono] = _coefficient(total)
+            else:
+                out.pop(mono, None)
+    return out
+
+
+def _constant(c) -> dict:
+    return {_ONE: _coefficient(c)} if c else {}
+
+
+def _monomial_inverse(p: dict) -> dict | None:
+    """``1/p`` when ``p`` is one term, else ``None``."""
+    if len(p) != 1:
+        return None
+    (mono, c), = p.items()
+    return {tuple((atom, -power) for atom, power in mono): _coefficient(Fraction(1) / c)}
+
+
+def _key(p: dict) -> frozenset:
+    return frozenset(p.items())
+
+
+# --- the evaluator ------------------------------------------------------------------
+
+
+class Evaluator:
+    """Values and derivatives of index-notation expressions for one concrete problem.
+
+    ``value(expr, env)`` and ``derivative(expr, env, variable)`` take the values of the
+    free indices in ``env`` (``{i: 2, j: 5}``); results are memoised per node and per the
+    values of the indices the node contains, so a node shared by all entries (the
+    softmax's denominator) is evaluated once, and differentiated once per variable.
+    """
+
+    def __init__(self, problem, n: int):
+        self.problem, self.n = problem, n
+        self.parameters = {symbol: sp.Integer(v) for symbol, v in problem.parameters}
+        self.atoms: dict[tuple, int] = {}        # key → atom number
+        self.names: list[str] = []               # atom number → a readable name
+        self.definitions: dict[int, dict] = {}   # sum atom → its polynomial
+        self.kinds: list[tuple] = []             # atom number → its key (what it stands for)
+        self.leaves: dict[tuple, int] = {}       # (family, indices) → atom
+        self._values: dict = {}
+        self._derivatives: dict = {}
+        self._variable = None
+        self._indices: dict = {}
+        self._reciprocals: dict = {}
+        self._families: dict = {}
+
+    # Which free indices a node contains (cached: SymPy recomputes free_symbols).
+    def _free(self, node: sp.Basic) -> tuple:
+        found = self._indices.get(node)
+        if found is None:
+            found = tuple(sorted((s for s in node.free_symbols if s in self._index_set),
+                                 key=str))
+            self._indices[node] = found
+        return found
+
+    @property
+    def _index_set(self) -> set:
+        return self.__dict__.setdefault("_index_symbols", set(self.problem.indices))
+
+    def _memo_key(self, node, env):
+        free = self._free(node)
+        return (node, tuple(env[s] for s in free)) if free else (node,)
+
+    def _family(self, node: sp.Indexed) -> str:
+        name = self._families.get(node.base)
+        if name is None:   # str() goes through SymPy's printer: once per family
+            name = self._families[node.base] = str(node.base)
+        return name
+
+    def atom(self, key: tuple, name: str, definition: dict | None = None) -> dict:
+        number = self.atoms.get(key)
+        if number is None:
+            number = self.atoms[key] = len(self.names)
+            self.names.append(name)
+            self.kinds.append(key)
+            if definition is not None:
+                self.definitions[number] = definition
+        return {((number, 1),): 1}
+
+    def leaf(self, family: str, indices: tuple) -> int:
+        key = (family, indices)
+        number = self.leaves.get(key)
+        if number is None:
+            self.atom(("leaf", family, indices), f"{family}_{'_'.join(map(str, indices))}")
+            number = self.leaves[key] = self.atoms[("leaf", family, indices)]
+        return number
+
+    def _index(self, index, env) -> int:
+        if index.is_Integer:
+            return int(index)
+        if index in env:
+            return env[index]
+        value = index.xreplace(env)
+        if not value.is_Integer:
+            raise Unsupported(f"the index {index} has no value")
+        return int(value)
+
+    def _power(self, base: dict, exponent: int, node, env) -> dict:
+        if exponent >= 0:
+            out = _constant(1)
+            for _ in range(exponent):
+                out = _mul(out, base)
+            return out
+        inverse = _monomial_inverse(base)
+        if inverse is None:   # a sum in a denominator: an atom of its own
+            inverse = _monomial_inverse(self.atom(("sum", _key(base)), f"s{len(self.names)}",
+                                                  base))
+        return self._power(inverse, -exponent, node, env)
+
+    def value(self, node: sp.Basic, env: dict) -> dict:
+        """The Laurent polynomial of ``node`` at the index values ``env``."""
+        key = self._memo_key(node, env)
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = self._value(node, env)
+        return found
+
+    def _value(self, node, env) -> dict:
+        if node.is_Number:
+            if node.is_Rational:
+                return _constant(Fraction(int(node.p), int(node.q)))
+            raise Unsupported(f"the number {node} is not rational")   # pi, floats
+        if isinstance(node, sp.Indexed):
+            indices = tuple(self._index(a, env) for a in node.indices)
+            return {((self.leaf(self._family(node), indices), 1),): 1}
+        if isinstance(node, sp.KroneckerDelta):
+            a, b = (self._index(x, env) for x in node.args)
+            return _constant(1 if a == b else 0)
+        if node.is_Symbol:
+            if node in self.parameters:
+                return self.value(self.parameters[node], env)
+            if node in self._index_set:
+                raise Unsupported(f"the index {node} stands as a value")
+            return {((self.leaf(node.name, ()), 1),): 1}
+        if node.is_Add:
+            out: dict = {}
+            for term in node.args:
+                out = _add(out, self.value(term, env))
+            return out
+        if node.is_Mul:
+            out = _constant(1)
+            for factor in node.args:
+                out = _mul(out, self.value(factor, env))
+            return out
+        if node.is_Pow:
+            exponent = node.exp
+            if not exponent.is_Integer:
+                raise Unsupported("a power with a non-integer exponent (such as a square "
+                                  "root) has no exact rule here")
+            return self._power(self.value(node.base, env), int(exponent), node, env)
+        if isinstance(node, sp.exp):
+            return self._exponential(self.value(node.args[0], env))
+        if isinstance(node, sp.log):
+            argument = node.args[0]
+            if isinstance(argument, sp.exp):   # every variable is real
+                return self.value(argument.args[0], env)
+            inside = self.value(argument, env)
+            return self.atom(("log", _key(inside)), f"log{len(self.names)}", None)
+        raise Unsupported(f"the function {type(node).__name__} has no exact rule here")
+
+    def _exponential(self, argument: dict) -> dict:
+        """``exp(Σ c_t u_t) = Π exp(u_t)^{c_t}`` for integer ``c_t``: one atom per monomial,
+        so that ``exp(−z_3)`` is ``e_3⁻¹`` and ``exp(z_1 + z_2)`` is ``e_1 e_2``."""
+        out = _constant(1)
+        for mono, c in argument.items():
+            if mono == _ONE:
+                if c:
+                    raise Unsupported("exp of a nonzero constant")
+                continue
+            if isinstance(c, int):
+                e = self.atom(("exp", mono), "exp(" + "·".join(
+                    self.names[a] + (f"^{p}" if p != 1 else "") for a, p in mono) + ")")
+                out = _mul(out, self._power(e, c, None, None) if c > 0 else
+                           {((next(iter(e))[0][0], c),): 1})
+            else:
+                e = self.atom(("exp", mono, c), f"exp({c}·…)")
+                out = _mul(out, e)
+        return out
+
+    # --- derivatives ---------------------------------------------------------------
+
+    def derivative(self, node: sp.Basic, env: dict, variable: int) -> dict:
+        """∂ node / ∂ (the leaf atom ``variable``), as a Laurent polynomial."""
+        if variable != self._variable:   # memoised per variable; keep one at a time
+            self._variable, self._derivatives = variable, {}
+        key = self._memo_key(node, env)
+        found = self._derivatives.get(key)
+        if found is None:
+            found = self._derivatives[key] = self._derivative(node, env, variable)
+        return found
+
+    def _derivative(self, node, env, v) -> dict:
+        if node.is_Number or isinstance(node, sp.KroneckerDelta):
+            return {}
+        if isinstance(node, sp.Indexed):
+            indices = tuple(self._index(a, env) for a in node.indices)
+            return _constant(1 if self.leaf(self._family(node), indices) == v else 0)
+        if node.is_Symbol:
+            if node in self.parameters or node in self._index_set:
+                return {}
+            return _constant(1 if self.leaf(node.name, ()) == v else 0)
+        if node.is_Add:
+            out: dict = {}
+            for term in node.args:
+                out = _add(out, self.derivative(term, env, v))
+            return out
+        if node.is_Mul:   # the product rule
+            factors = node.args
+            out = {}
+            for m, factor in enumerate(factors):
+                d = self.derivative(factor, env, v)
+                if not d:
+                    continue
+                for other in factors[:m] + factors[m + 1:]:
+                    d = _mul(d, self.value(other, env))
+                out = _add(out, d)
+            return out
+        if node.is_Pow:   # d bᵏ = k bᵏ⁻¹ db
+            d = self.derivative(node.base, env, v)
+            if not d:
+                return {}
+            k = int(node.exp)
+            below = (self._power(self.reciprocal(node.base, env), 1 - k, node, env) if k < 0
+                     else self._power(self.value(node.base, env), k - 1, node, env))
+            return _mul(_constant(k), _mul(below, d))
+        if isinstance(node, sp.exp):   # d exp(u) = exp(u) du
+            d = self.derivative(node.args[0], env, v)
+            return _mul(self.value(node, env), d) if d else {}
+        if isinstance(node, sp.log):   # d log u = du / u
+            return self._log_derivative(node.args[0], env, v)
+        raise Unsupported(f"the function {type(node).__name__} has no exact rule here")
+
+    def _log_derivative(self, node, env, v) -> dict:
+        """``d log(node)``: through products and powers term by term, ``d log exp(u) = du``,
+        so that ``log(e_k/s)`` gives ``δ_kj − e_j/s`` without a quotient by ``e_k/s``."""
+        if isinstance(node, sp.exp):
+            return self.derivative(node.args[0], env, v)
+        if node.is_Mul:
+            out: dict = {}
+            for factor in node.args:
+                out = _add(out, self._log_derivative(factor, env, v))
+            return out
+        if node.is_Pow and node.exp.is_Integer:
+            return _mul(_constant(int(node.exp)), self._log_derivative(node.base, env, v))
+        d = self.derivative(node, env, v)
+        if not d:
+            return {}
+        return _mul(d, self.reciprocal(node, env))
+
+    def reciprocal(self, node: sp.Basic, env: dict) -> dict:
+        """``1/node`` (an atom for a sum), memoised like values: a denominator shared by
+        every entry is looked up once, not once per entry."""
+        key = self._memo_key(node, env)
+        found = self._reciprocals.get(key)
+        if found is None:
+            found = self._reciprocals[key] = self._power(self.value(node, env), -1, node, env)
+        return found
+
+    # --- the zero test -----------------------------------------------------------------
+
+    def assume(self, p: dict, assumptions) -> dict:
+        """``p`` with the last label written as one minus the others (Σ_k y_k = 1), or the
+        last label of every row (Σ_k Y_pk = 1)."""
+        for assumption in assumptions:
+            if assumption.name == "labels-sum-to-one":
+                p = self._eliminate(p, [("y", (k,)) for k in range(1, self.n + 1)])
+            elif assumption.name == "rows-sum-to-one":
+                for row in range(1, self.problem.extent("m") + 1):
+                    p = self._eliminate(p, [("Y", (row, k)) for k in range(1, self.n + 1)])
+        return p
+
+    def _eliminate(self, p: dict, labels) -> dict:
+        last = self.leaves.get(labels[-1])
+        if last is None or not any(a == last for mono in p for a, _ in mono):
+            return p
+        rest = _constant(1)
+        for family, indices in labels[:-1]:
+            rest = _add(rest, {((self.leaf(family, indices), 1),): 1}, -1)
+        return self._substitute(p, last, rest)
+
+    def _substitute(self, p: dict, atom: int, replacement: dict) -> dict:
+        """``p`` with the atom replaced (after clearing its negative powers)."""
+        lowest = min((power for mono in p for a, power in mono if a == atom), default=0)
+        if lowest < 0:
+            p = _mul(p, {((atom, -lowest),): 1})
+        out: dict = {}
+        for mono, c in p.items():
+            power = dict(mono).pop(atom, 0)
+            rest = tuple((a, e) for a, e in mono if a != atom)
+            term = {rest: c}
+            for _ in range(power):
+                term = _mul(term, replacement)
+            out = _add(out, term)
+        return out
+
+    def numeric(self, p: dict, leaves: dict):
+        """The value of ``p`` when each leaf ``(family, indices)`` has the value in
+        ``leaves`` (mpmath numbers, for a counterexample in 30 digits)."""
+        import mpmath
+        values: dict[int, object] = {}
+
+        def atom(number: int):
+            if number not in values:
+                kind = self.kinds[number]
+                if kind[0] == "leaf":
+                    values[number] = leaves[(kind[1], kind[2])]
+                elif kind[0] == "exp":   # exp(monomial) or exp(c · monomial)
+                    scale = kind[2] if len(kind) > 2 else 1
+                    values[number] = mpmath.exp(evaluate({kind[1]: scale}))
+                elif kind[0] == "sum":
+                    values[number] = evaluate(self.definitions[number])
+                else:   # log of a polynomial, stored as its frozen terms
+                    values[number] = mpmath.log(evaluate(dict(kind[1])))
+            return values[number]
+
+        def evaluate(q: dict):
+            total = mpmath.mpf(0)
+            for mono, c in q.items():
+                term = mpmath.mpf(c.numerator) / c.denominator if isinstance(c, Fraction) \
+                    else mpmath.mpf(c)
+                for number, power in mono:
+                    term *= atom(number) ** power
+                total += term
+            return total
+
+        return evaluate(p)
+
+    def expand(self, p: dict) -> dict:
+        """``p`` with every sum atom replaced by its definition, until none is left."""
+        while True:
+            present = {a for mono in p for a, _ in mono if a in self.definitions}
+            if not present:
+                return p
+            atom = max(present)   # the latest first: its definition may use earlier ones
+            p = self._substitute(p, atom, self.definitions[atom])
+
+
+# --- the check -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExactCheck:
+    """The result of :func:`check_exactly`.
+
+    Attributes:
+        target, classes: what was checked, for N = ``classes``.
+        entries: the entries compared, every one of the derivative.
+        by_atoms: entries whose difference was the zero polynomial in the atoms at once.
+        by_expansion: entries that needed the sums written out in the exponentials.
+        by_assumptions: entries that hold only under the stated assumptions (Σ_k y_k = 1).
+        differing: the entries (index values) where the formula is not the derivative.
+        assumptions: the assumptions used, by name.
+    """
+
+    target: str
+    classes: int
+    entries: int
+    by_atoms: int
+    by_assumptions: int
+    by_expansion: int
+    differing: tuple[tuple[int, ...], ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.differing
+
+    def describe(self) -> str:
+        """One line: ``exact at N = 256: 65536 of 65536 entries equal …``."""
+        equal = self.entries - len(self.differing)
+        how = [f"{self.by_atoms} at once"]
+        if self.by_expansion:
+            how.append(f"{self.by_expansion} with the sums written out")
+        if self.by_assumptions:
+            how.append(f"{self.by_assumptions} under {', '.join(self.assumptions)}")
+        text = (f"exact at N = {self.classes}: {equal} of {self.entries} entries equal "
+                f"to the chain-rule derivative ({'; '.join(how)})")
+        if self.differing:
+            text += f"; differs at {_describe_keys(self.differing)}"
+        return text
+
+
+def _describe_keys(keys) -> str:
+    shown = ", ".join("(" + ", ".join(map(str, k)) + ")" for k in keys[:3])
+    return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+
+def check_exactly(target: str, classes: int, claim: sp.Expr | None = None,
+                  **options) -> ExactCheck:
+    """Compare ``claim`` (default: the target's derived result) with the derivative of the
+    concrete construction for ``classes`` classes, every entry, exactly.
+
+    Args:
+        target: a catalog name.
+        classes: N, from the target's minimum to :data:`MAX_EXACT_CLASSES`.
+        claim: a formula in the target's index notation (``S[i]*(KroneckerDelta(i, j) -
+            S[j])``), with ``N`` (and a layer's ``D``, a batch's ``m``) as symbols or
+            numbers.  ``None`` checks the result of the symbolic-N derivation, which is
+            itself derived (never stored) — so this confirms it at a concrete N.
+        options: the layer and batch options, as for :func:`derive.derivation.derivation`
+            (``inputs`` and ``batch`` default to 3 and 2 here too).
+
+    Returns:
+        An :class:`ExactCheck`.
+
+    Raises:
+        InputError: ``classes`` or a size out of range.
+        Unsupported: a node the evaluator has no rule for (the caller may fall back to
+            ``sp.diff`` and SymPy's zero test).
+
+    >>> from derive.functions import S, i, j
+    >>> check_exactly("softmax-jacobian", 50, S[i] * (1 - S[j])).differing[:2]
+    ((1, 2), (1, 3))
+    """
+    symbolic, problem, sizes = instance(target, classes, **options)
+    claim = symbolic.result if claim is None else claim
+    return compare(problem, classes, claim.subs(sizes), symbolic.target.name).check
+
+
+def instance(target: str, n: int, **options):
+    """The symbolic-N derivation of ``target`` and the concrete problem for ``n`` classes.
+
+    Returns ``(derivation, problem, sizes)``: ``sizes`` substitutes N (and a symbolic D, m)
+    by the concrete values, so ``derivation.result.subs(sizes)`` is the result at ``n``.
+    """
+    from .catalog import OPTIONS, get_target
+    from .derivation import INPUTS, BATCH, MAX_INPUTS, MAX_BATCH, derivation, validate_size
+    found = get_target(target)
+    if isinstance(n, bool) or not isinstance(n, int) \
+            or not found.min_classes <= n <= MAX_EXACT_CLASSES:
+        raise InputError(f"the number of classes for an exact check must be an integer "
+                         f"from {found.min_classes} to {MAX_EXACT_CLASSES}, got {n!r}")
+    if not found.symbolic:
+        raise InputError(f"{found.name} has no symbolic derivation to check at N = {n}")
+    given = {key: value for key, value in options.items() if value is not None}
+    symbolic = derivation(found.name, "N", check=False, steps=False,
+                          **{k: v for k, v in given.items() if k not in ("inputs", "batch")})
+    sizes = {symbolic.classes: n}
+    build = {k: v for k, v in dict(symbolic.problem.options).items()
+             if k not in ("inputs", "batch")}
+    for option, symbol, maximum in (("inputs", INPUTS, MAX_INPUTS), ("batch", BATCH, MAX_BATCH)):
+        if option in found.options:
+            size = validate_size(given.get(option), option, maximum) or OPTIONS[option]
+            build[option], sizes[symbol] = size, size
+    problem = found.build(n, **build)
+    entries = len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
+    if entries > MAX_EXACT_ENTRIES:
+        raise InputError(f"the derivative at N = {n} has {entries} entries; at most "
+                         f"{MAX_EXACT_ENTRIES} are checked exactly (use a symbolic N)")
+    return symbolic, problem, sizes
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An :class:`ExactCheck` with what produced it, to evaluate entries afterwards
+    (a counterexample): the evaluator and both sides, written out."""
+
+    check: ExactCheck
+    evaluator: Evaluator
+    derivative: sp.Expr
+    claim: sp.Expr
+
+    def values(self, key: tuple[int, ...], leaves: dict) -> tuple:
+        """The derivative and the claim at the entry ``key``, at a point (mpmath)."""
+        problem = self.evaluator.problem
+        env = dict(zip(problem.indices, key))
+        variable = self.evaluator.leaf(str(problem.wrt), key[len(key) -
+                                                            len(problem.wrt_indices):])
+        return (self.evaluator.numeric(self.evaluator.derivative(self.derivative, env,
+                                                                  variable), leaves),
+                self.evaluator.numeric(self.evaluator.value(self.claim, env), leaves))
+
+
+def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
+    """Compare ``claim`` (index notation, sizes concrete) with the derivative of
+    ``problem``'s construction at every entry; see :func:`check_exactly`."""
+    from .steps import Concrete
+    evaluator = Evaluator(problem, n)
+    construction = _written_out(problem.function, problem, n)
+    claimed = Concrete(problem, n).written_out(claim)
+    assumptions = problem.assumptions
+    rows = problem.output_keys()
+    columns = problem.keys(problem.wrt_indices)
+    family = str(problem.wrt)
+    by_atoms = by_assumptions = by_expansion = 0
+    differing = []
+    # Column by column: the derivative of every shared node is computed once per variable.
+    for column in columns:
+        variable = evaluator.leaf(family, column)
+        for row in rows:
+            env = dict(zip(problem.indices, row + column))
+            derivative = evaluator.derivative(construction, env, variable)
+            difference = _add(derivative, evaluator.value(claimed, env), -1)
+            if not difference:
+                by_atoms += 1
+                continue
+            expanded = evaluator.expand(difference)
+            if not expanded:
+                by_expansion += 1
+            elif assumptions and (not evaluator.assume(difference, assumptions)
+                                  or not evaluator.assume(expanded, assumptions)):
+                by_assumptions += 1
+            else:
+                differing.append(row + column)
+    differing.sort()   # in the order of the indices (output first), as everywhere else
+    check = ExactCheck(target, n, len(rows) * len(columns),
+                       by_atoms, by_assumptions, by_expansion, tuple(differing),
+                       tuple(a.text.split(" (")[0] for a in assumptions))
+    return Comparison(check, evaluator, construction, claimed)
+
+
+@lru_cache(maxsize=16)
+def _written_out(function: sp.Expr, problem, n: int) -> sp.Expr:
+    """The construction with its sums written out for ``n`` classes; σ as exponentials."""
+    from .functions import expand_sums, sigmoid
+    e = function.rewrite(sigmoid, sp.exp) if function.has(sigmoid) else function
+    return expand_sums(e) if e.has(sp.Sum) else e

@@ -1,0 +1,197 @@
+"""derive.exact: the chain-rule derivative in atoms agrees with sp.diff, every target's
+result is confirmed entry by entry, wrong formulas are caught at exactly the wrong
+entries, and verify()/`derive check` use it from N = EXACT_FROM on."""
+
+import re
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from cli import main
+from derive.catalog import TARGETS, get_target
+from derive.derivation import mechanical_matrix
+from derive.errors import InputError
+from derive.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _written_out, check_exactly,
+                          compare, instance)
+from derive.functions import S, i, j, k, y
+from derive.numeric import softmax
+from derive.verify import EXACT_FROM, verify
+
+N = sp.Symbol("N", integer=True, positive=True)
+
+# Every target, with the options that change its construction.
+CASES = [(name, {}) for name in TARGETS] + [
+    ("linear-softmax-jacobian", {"convention": "WTx"}),
+    ("linear-softmax-jacobian", {"wrt": "b", "inputs": 2}),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "x"}),
+    ("linear-softmax-cross-entropy-grad", {"wrt": "b", "convention": "WTx"}),
+    ("batch-softmax-cross-entropy-grad", {"reduction": "sum", "batch": 3}),
+]
+
+
+def _sizes_for(name):
+    return (1, 2, 5) if get_target(name).min_classes == 1 else (2, 3, 5)
+
+
+@pytest.mark.parametrize("name, options", CASES)
+def test_every_target_result_is_confirmed_at_every_entry(name, options):
+    for n in _sizes_for(name):
+        check = check_exactly(name, n, **options)
+        assert check.passed, check.describe()
+        assert check.by_atoms + check.by_expansion + check.by_assumptions == check.entries
+        assert check.entries == len(instance(name, n, **options)[1].output_keys()) * len(
+            instance(name, n, **options)[1].keys(instance(name, n, **options)[1].wrt_indices))
+
+
+def _indexed(expr):
+    """sp.diff's entries name the variables z_1, W_2_3; the evaluator reads z[1], W[2, 3]."""
+    mapping = {}
+    for symbol in expr.free_symbols:
+        family, *tails = symbol.name.split("_")
+        if tails and all(t.isdigit() for t in tails):
+            mapping[symbol] = sp.IndexedBase(family)[tuple(int(t) for t in tails)]
+    return expr.xreplace(mapping)
+
+
+@pytest.mark.parametrize("name, options", CASES)
+def test_the_chain_rule_in_atoms_is_sp_diff(name, options):
+    """The evaluator's own differentiation gives SymPy's derivative, entry by entry,
+    exactly (after the sums are written out): it is mechanical differentiation."""
+    n = 3
+    _, problem, _ = instance(name, n, **options)
+    evaluator = Evaluator(problem, n)
+    construction = _written_out(problem.function, problem, n)
+    mechanical = mechanical_matrix(problem, n)
+    columns = problem.keys(problem.wrt_indices)
+    for r, row in enumerate(problem.output_keys()):
+        for c, column in enumerate(columns):
+            env = dict(zip(problem.indices, row + column))
+            ours = evaluator.derivative(construction, env, evaluator.leaf(str(problem.wrt), column))
+            theirs = evaluator.value(_indexed(mechanical[r, c]), env)
+            assert ours   # no entry of these derivatives is identically zero
+            assert not evaluator.expand(_add(ours, theirs, -1)), (row, column)
+
+
+# (target, claim in index notation, N, the entries where it must differ)
+WRONG = [
+    ("softmax-jacobian", S[i] * (sp.KroneckerDelta(i, j) - S[i]), 12, "off-diagonal"),
+    ("softmax-jacobian", -S[i] * S[j], 12, "diagonal"),
+    ("softmax-jacobian", S[j] * (sp.KroneckerDelta(i, j) - S[i]), 9, "none"),   # symmetric
+    ("softmax-jacobian", S[i] * sp.KroneckerDelta(i, j) - S[i] * S[j], 16, "none"),
+    ("softmax-cross-entropy-grad", S[j] + y[j], 20, "all"),
+    ("softmax-cross-entropy-grad", (S[j] - y[j]) / 2, 20, "all"),
+    ("softmax-cross-entropy-grad", (S[j] - y[j]) / N, 20, "all"),
+    ("softmax-cross-entropy-grad", S[j] - y[j] + sp.KroneckerDelta(j, 7) / 1000, 30, "j=7"),
+]
+
+
+@pytest.mark.parametrize("target, claim, n, where", WRONG)
+def test_a_wrong_formula_differs_exactly_where_it_is_wrong(target, claim, n, where):
+    check = check_exactly(target, n, claim)
+    expected = {
+        "off-diagonal": {(a, b) for a in range(1, n + 1) for b in range(1, n + 1) if a != b},
+        "diagonal": {(a, a) for a in range(1, n + 1)},
+        "all": {(a,) for a in range(1, n + 1)},
+        "none": set(),
+        "j=7": {(7,)},
+    }[where]
+    assert set(check.differing) == expected
+    assert check.passed == (not expected)
+
+
+def test_a_general_form_holds_without_the_assumption():
+    """S_j Σ_k y_k − y_j is the derivative for any labels: no assumption is counted."""
+    general = S[j] * sp.Sum(y[k], (k, 1, N)) - y[j]
+    check = check_exactly("softmax-cross-entropy-grad", 25, general)
+    assert check.passed and check.by_assumptions == 0
+
+
+def test_an_identity_that_needs_the_sum_written_out():
+    """S_j − y_j Σ_k S_k needs Σ_k S_k = 1, which holds only with s = Σ_k e_k written out."""
+    claim = S[j] * sp.Sum(y[k], (k, 1, N)) - y[j] * sp.Sum(S[k], (k, 1, N))
+    check = check_exactly("softmax-cross-entropy-grad", 12, claim)
+    assert check.passed and check.by_expansion == 12
+
+
+def test_the_value_of_a_softmax_entry_in_30_digits():
+    _, problem, sizes = instance("softmax-jacobian", 4)
+    comparison = compare(problem, 4, S[i] * (sp.KroneckerDelta(i, j) - S[j]))
+    z = np.array([0.5, -1.0, 2.0, 0.25])
+    leaves = {("z", (m,)): mpmath.mpf(str(z[m - 1])) for m in range(1, 5)}
+    derivative, claimed = comparison.values((2, 3), leaves)
+    p = softmax(z[None])[0]
+    assert float(derivative) == pytest.approx(-p[1] * p[2], rel=1e-14)
+    assert float(claimed) == pytest.approx(-p[1] * p[2], rel=1e-14)
+
+
+@pytest.mark.parametrize("classes", [0, 1, MAX_EXACT_CLASSES + 1, "8", 2.0, True])
+def test_sizes_out_of_range_are_refused(classes):
+    with pytest.raises(InputError, match="exact check"):
+        check_exactly("softmax-jacobian", classes)
+
+
+def test_too_many_entries_are_refused():
+    with pytest.raises(InputError, match="entries"):
+        check_exactly("linear-softmax-jacobian", 512, inputs=32)
+
+
+# ---- verify() and `derive check` from N = EXACT_FROM on ---------------------------------
+
+# (claim, target, N, verdict, diagnosis or assumption)
+VERDICTS = [
+    ("S_i*(delta(i,j) - S_j)", "softmax-jacobian", 40, "holds", None),
+    ("diag(S) - S Sᵀ", "softmax-jacobian", 20, "holds", None),
+    ("S_i*(delta(i,j) - S_i)", "softmax-jacobian", 20, "fails", "diagonal (i = j)"),
+    ("S - y", "softmax-cross-entropy-grad", 100, "holds", "labels-sum-to-one"),
+    ("y - S", "softmax-cross-entropy-grad", 30, "fails", "sign is flipped"),
+    ("(S - y)/N", "softmax-cross-entropy-grad", 30, "fails", "1/N"),
+    ("S_j*Σ_k y_k - y_j", "softmax-cross-entropy-grad", 12, "holds", None),
+    ("S_j/T*(delta(i,j)) - S_i*S_j/T", "temperature-softmax-jacobian", 10, "holds", None),
+    ("sigmoid(z) - y", "sigmoid-binary-cross-entropy-grad", 50, "holds", None),
+    ("(S - y) xᵀ", "linear-softmax-cross-entropy-grad", 10, "holds", "labels-sum-to-one"),
+    ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", 12, "fails", "transposed"),
+]
+
+
+@pytest.mark.parametrize("claim, target, n, verdict, detail", VERDICTS)
+def test_verdicts_at_scale(claim, target, n, verdict, detail):
+    assert n >= EXACT_FROM
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict == verdict, v
+    assert any(m.startswith(f"exact at N = {n}") or m.startswith("shape") for m in v.methods)
+    if verdict == "holds":
+        assert [a.name for a in v.assumptions] == ([detail] if detail else [])
+    else:
+        assert detail in (v.diagnosis or "")
+        if v.counterexample is not None:
+            assert v.counterexample.classes == n
+            assert v.counterexample.expected != v.counterexample.claimed
+
+
+def test_a_claim_with_a_root_is_decided_by_sympy_up_to_64_and_undetermined_above():
+    assert verify("sqrt(S_i*S_j)", against="softmax-jacobian", classes=10).verdict == "fails"
+    v = verify("sqrt(S_i*S_j)", against="softmax-jacobian", classes=65)
+    assert v.verdict == "undetermined" and "non-integer exponent" in v.methods[0]
+
+
+def test_a_long_counterexample_shows_the_ends_of_each_vector():
+    v = verify("y - S", against="softmax-cross-entropy-grad", classes=100)
+    text = v.counterexample.describe()
+    assert "(100 values)" in text and len(text) < 400
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (["check", "S_i*(delta(i,j) - S_j)", "--against", "softmax-jacobian", "-n", "64"], 0,
+     r"exact at N = 64: 4096 of 4096 entries"),
+    (["check", "S - y", "--against", "softmax-cross-entropy-grad", "-n", "200"], 0,
+     r"200 under Σ_k y_k = 1"),
+    (["check", "S - y", "--against", "softmax-cross-entropy-grad", "-n", "513"], 2,
+     r"from 2 to 512, got 513"),
+])
+def test_cli_at_scale(args, code, text):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert re.search(text, " ".join(result.output.split()))
