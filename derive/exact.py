@@ -39,10 +39,11 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .catalog import get_target
 from .errors import InputError, RewriteError
 
-__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "Comparison", "MAX_EXACT_CLASSES",
-           "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
+__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options",
+           "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
 
 # The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
 MAX_EXACT_CLASSES = 512
@@ -532,41 +533,53 @@ def check_exactly(target: str, classes: int, claim: sp.Expr | None = None,
     ((1, 2), (1, 3))
     """
     symbolic, problem, sizes = instance(target, classes, **options)
-    claim = symbolic.result if claim is None else claim
-    return compare(problem, classes, claim.subs(sizes), symbolic.target.name).check
+    if claim is None:   # the result, derived for every N (never stored)
+        from .derivation import derivation
+        claim = derivation(target, "N", check=False, steps=False,
+                           **general_options(symbolic)).result
+    return compare(problem, classes, claim.subs(sizes), get_target(target).name).check
 
 
 def instance(target: str, n: int, **options):
-    """The symbolic-N derivation of ``target`` and the concrete problem for ``n`` classes.
+    """The problem for every N and for ``n`` classes, and the sizes that turn one into the
+    other.
 
-    Returns ``(derivation, problem, sizes)``: ``sizes`` substitutes N (and a symbolic D, m)
-    by the concrete values, so ``derivation.result.subs(sizes)`` is the result at ``n``.
+    Returns ``(symbolic, problem, sizes)``: ``symbolic`` is built for the symbol N (and
+    the symbols D, m where the target has an input or batch size that is not given),
+    ``problem`` for ``n`` classes (D = 3, m = 2 unless given), and ``sizes`` substitutes
+    N, D, m by those values, so a formula read for ``symbolic`` applies to ``problem``.
     """
-    from .catalog import OPTIONS, get_target
-    from .derivation import INPUTS, BATCH, MAX_INPUTS, MAX_BATCH, derivation, validate_size
+    from .catalog import OPTIONS
+    from .derivation import INPUTS, BATCH, MAX_INPUTS, MAX_BATCH, validate_size
     found = get_target(target)
     if isinstance(n, bool) or not isinstance(n, int) \
             or not found.min_classes <= n <= MAX_EXACT_CLASSES:
         raise InputError(f"the number of classes for an exact check must be an integer "
                          f"from {found.min_classes} to {MAX_EXACT_CLASSES}, got {n!r}")
     if not found.symbolic:
-        raise InputError(f"{found.name} has no symbolic derivation to check at N = {n}")
+        raise InputError(f"{found.name} has no symbolic form to check at N = {n}")
     given = {key: value for key, value in options.items() if value is not None}
-    symbolic = derivation(found.name, "N", check=False, steps=False,
-                          **{k: v for k, v in given.items() if k not in ("inputs", "batch")})
-    sizes = {symbolic.classes: n}
-    build = {k: v for k, v in dict(symbolic.problem.options).items()
-             if k not in ("inputs", "batch")}
+    classes = sp.Symbol("N", integer=True, positive=True)
+    general = {k: v for k, v in given.items() if k not in ("inputs", "batch")}
+    concrete = dict(general)
+    sizes = {classes: n}
     for option, symbol, maximum in (("inputs", INPUTS, MAX_INPUTS), ("batch", BATCH, MAX_BATCH)):
         if option in found.options:
             size = validate_size(given.get(option), option, maximum) or OPTIONS[option]
-            build[option], sizes[symbol] = size, size
-    problem = found.build(n, **build)
+            general[option], concrete[option], sizes[symbol] = symbol, size, size
+    symbolic = found.build(classes, **general)
+    problem = found.build(n, **concrete)
     entries = len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
     if entries > MAX_EXACT_ENTRIES:
         raise InputError(f"the derivative at N = {n} has {entries} entries; at most "
                          f"{MAX_EXACT_ENTRIES} are checked exactly (use a symbolic N)")
     return symbolic, problem, sizes
+
+
+def general_options(symbolic) -> dict:
+    """The options of a problem for every N, as :func:`derivation` takes them (the
+    sizes D and m symbolic by leaving them out)."""
+    return {k: v for k, v in symbolic.options if k not in ("inputs", "batch")}
 
 
 @dataclass(frozen=True)

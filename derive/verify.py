@@ -205,8 +205,9 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     ``None`` when the claim has a node that module has no rule for (a root) and N is small
     enough for SymPy (:data:`~derive.derivation.MAX_CLASSES`): the caller decides then."""
     from .derivation import MAX_CLASSES
-    from .exact import Unsupported, compare, instance
-    d, problem, sizes = instance(against, n, **options)
+    from .exact import Unsupported, general_options, compare, instance
+    symbolic, problem, sizes = instance(against, n, **options)
+    d = derivation(against, "N", check=False, steps=False, **general_options(symbolic))
     base = Verdict("fails", d.target.name, n, None, d.result.subs(sizes),
                    d.general.subs(sizes), d.lhs, notes=notes, sizes=tuple(problem.sizes))
     understood = _understood(claim, source, d.problem, lhs_letters)
@@ -276,7 +277,9 @@ def _point_at_scale(evaluator, problem, rng) -> dict:
     """Values for every leaf family: logits normal (σ = 2), labels on the simplex (rows of
     Y too) under the target's assumption, probabilities a softmax, T and ε uniform in
     their ranges (``SCALARS``), a layer's W, x, b normal; rounded to two decimals."""
-    families = {family for family, _ in evaluator.leaves}
+    found = {family for family, _ in evaluator.leaves}
+    # In the order of the target's inputs, so that the seed gives the same point each run.
+    families = [f for f in problem.inputs if f in found] + sorted(found - set(problem.inputs))
     arrays = {}
     for family in families:
         shape = problem.size_of(family) if family in ("z", "y", "S", "W", "x", "b", "Z", "Y") \

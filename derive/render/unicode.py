@@ -98,6 +98,9 @@ class TextPrinter(StrPrinter):
         if power.is_Integer and power < 0:
             return f"1/{self._factor(base ** -power)}"
         shown = self._factor(base)
+        if isinstance(base, (sp.Mul, sp.Pow)) or (base.is_Rational and not base.is_Integer) \
+                or (base.is_Number and base.is_negative):
+            shown = f"({self._print(base)})"   # (S_i S_j)^(1/2), not S_i S_j^(1/2)
         if power.is_Integer:
             return f"{shown}{str(int(power)).translate(SUPERSCRIPTS)}"
         return f"{shown}^({self._print(power)})"
