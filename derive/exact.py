@@ -163,14 +163,28 @@ class Evaluator:
         self._indices: dict = {}
         self._reciprocals: dict = {}
         self._families: dict = {}
+        self._names: dict = {}
 
     # Which free indices a node contains (cached: SymPy recomputes free_symbols).
     def _free(self, node: sp.Basic) -> tuple:
+        """The free indices of ``node``, sorted; with the leaf names it contains (in
+        ``_names``), computed bottom-up once per node — SymPy's ``free_symbols`` is not
+        cached, and a written-out cross-entropy shares one N-term sum among N terms."""
         found = self._indices.get(node)
         if found is None:
-            found = tuple(sorted((s for s in node.free_symbols if s in self._index_set),
-                                 key=str))
-            self._indices[node] = found
+            if node.is_Symbol:
+                free = {node} if node in self._index_set else set()
+                names = set() if free or node in self.parameters else {node.name}
+            elif isinstance(node, sp.Indexed):
+                free = {a for index in node.indices for a in self._free(index)}
+                names = {self._family(node)}
+            else:
+                free, names = set(), set()
+                for arg in node.args:
+                    free.update(self._free(arg))
+                    names |= self._names[arg]
+            found = self._indices[node] = tuple(sorted(free, key=str))
+            self._names[node] = frozenset(names)
         return found
 
     @property
@@ -178,8 +192,14 @@ class Evaluator:
         return self.__dict__.setdefault("_index_symbols", set(self.problem.indices))
 
     def _memo_key(self, node, env):
-        free = self._free(node)
-        return (node, tuple(env[s] for s in free)) if free else (node,)
+        free = self._indices.get(node)
+        if free is None:
+            free = self._free(node)
+        if not free:
+            return node
+        if len(free) == 1:   # the common case, without a generator
+            return (node, env[free[0]])
+        return (node, *(env[s] for s in free))
 
     def _family(self, node: sp.Indexed) -> str:
         name = self._families.get(node.base)
@@ -303,7 +323,10 @@ class Evaluator:
         """∂ node / ∂ (the leaf atom ``variable``), as a Laurent polynomial."""
         if variable != self._variable:   # memoised per variable; keep one at a time
             self._variable, self._derivatives = variable, {}
+            self._variable_name = self.kinds[variable][1]
         key = self._memo_key(node, env)
+        if self._variable_name not in self._names[node]:   # no leaf of its family: 0
+            return {}
         found = self._derivatives.get(key)
         if found is None:
             found = self._derivatives[key] = self._derivative(node, env, variable)
