@@ -499,7 +499,9 @@ def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
     variables = problem.variables()
     out = []
     for key in problem.output_keys():
-        f = problem.function.subs(problem.output_index, key[0]) if key else problem.function
+        # xreplace, not subs: the output index is free, and subs re-evaluates every node.
+        f = (problem.function.xreplace({problem.output_index: sp.Integer(key[0])}) if key
+             else problem.function)
         f = instantiate(f, n)
         out.append([sp.diff(f, v) for v in variables])
     return sp.ImmutableMatrix(out)
