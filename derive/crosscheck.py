@@ -43,6 +43,7 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     labels = "simplex" if d.assumptions else "free"
     relative = wrt == "S"  # probabilities may be tiny: scale the step with them
     comparisons = []
+    compiled: dict = {}   # the general form is evaluated twice with assumptions
 
     # The mechanical derivative, at ordinary points only: in raw exp(z) form it
     # overflows at extreme logits, which is why the textbook form exists.
@@ -53,7 +54,8 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     comparisons.append(compare("mechanical derivative vs finite differences", raw, fd_plain,
                                plain, FD_RTOL, FD_ATOL))
     comparisons.append(compare("mechanical derivative vs general form", raw,
-                               evaluate_matrix(d.general_matrix, plain, n, problem=problem), plain,
+                               evaluate_matrix(d.general_matrix, plain, n, problem=problem,
+                                               compiled=compiled), plain,
                                EXACT_RTOL, EXACT_ATOL))
 
     # The textbook form, at ordinary and extreme points (labels per its assumptions).
@@ -67,7 +69,8 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
         free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free",
                              problem=problem)
         comparisons.append(compare("general form vs finite differences",
-                                   evaluate_matrix(d.general_matrix, free, n, problem=problem),
+                                   evaluate_matrix(d.general_matrix, free, n, problem=problem,
+                                                   compiled=compiled),
                                    finite_differences(reference, free, wrt, relative), free,
                                    FD_RTOL, FD_ATOL))
     extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
@@ -145,16 +148,23 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
 
 
 def evaluate_matrix(matrix, values: dict[str, np.ndarray], n: int, raw: bool = False,
-                    problem=None) -> np.ndarray:
+                    problem=None, compiled: dict | None = None) -> np.ndarray:
     """Evaluate a matrix of entries at the points: shape (points, rows, cols).
 
     Entries in ``S_k`` get ``S = softmax(z)`` computed stably when the target has logits
     (``softmax(W x + b)`` for a layer, row by row for a batch); raw entries get the
     logits themselves.  A ``problem``'s parameters (the batch size m) get their values.
+    ``compiled`` keeps the NumPy functions built, for a matrix evaluated at several sets
+    of points.
     """
     convention = problem.convention if problem is not None else None
     args, arrays = entry_arguments(values, n, raw, convention)
-    fixed = dict(problem.parameters) if problem is not None else {}
-    entries = [instantiate(e, n).xreplace(fixed) for e in matrix]  # Σ_k y_k as an explicit sum
-    f = lambdify_entries(entries, args)
+    key = (matrix, tuple(args))
+    f = compiled.get(key) if compiled is not None else None
+    if f is None:
+        fixed = dict(problem.parameters) if problem is not None else {}
+        entries = [instantiate(e, n).xreplace(fixed) for e in matrix]  # Σ_k y_k written out
+        f = lambdify_entries(entries, args)
+        if compiled is not None:
+            compiled[key] = f
     return f(*arrays).reshape(-1, matrix.rows, matrix.cols)

@@ -31,7 +31,7 @@ from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
 from .matrices import MatrixForm, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .routes import SHORTCUTS, route
-from .steps import Step, StepCheck, check_steps, check_steps_at
+from .steps import Step, StepCheck, check_steps_at
 from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, recognise_softmax,
                       recognise_sums, tidy)
 
@@ -336,11 +336,10 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
     # Stage 5 — the textbook route, each step checked; it must end at the result.  A
     # layer's gradient also has a shortcut, checked the same way: the two agree exactly.
     if with_steps:
-        steps = check_steps(route(target.route or name, problem, n), problem, n,
-                            d.mechanical, seed)
-        shortcut = ()
-        if name in SHORTCUTS:
-            shortcut = check_steps(SHORTCUTS[name](problem, n), problem, n, d.mechanical, seed)
+        chains = [(route(target.route or name, problem, n), problem, n, d.mechanical)]
+        if name in SHORTCUTS:   # both chains in one numeric evaluation
+            chains.append((SHORTCUTS[name](problem, n), problem, n, d.mechanical))
+        steps, shortcut = (*check_steps_at(chains, seed), ())[:2]
         for chain in (steps, shortcut):
             if chain and sp.expand(chain[-1].rhs - result) != 0:
                 raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
@@ -396,12 +395,10 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # Stage 5 — the textbook route: every step proved equal to the mechanical derivative
     # by the rules, and checked at concrete N against concrete differentiation.
     if with_steps:
-        steps = prove_steps(route(target.route or name, problem, n), problem, mechanical)
-        steps = _check_at_sizes(steps, target, problem, seed)
-        shortcut = ()
+        chains = [prove_steps(route(target.route or name, problem, n), problem, mechanical)]
         if name in SHORTCUTS:
-            shortcut = prove_steps(SHORTCUTS[name](problem, n), problem, mechanical)
-            shortcut = _check_at_sizes(shortcut, target, problem, seed)
+            chains.append(prove_steps(SHORTCUTS[name](problem, n), problem, mechanical))
+        steps, shortcut = (*_check_at_sizes(chains, target, problem, seed), ())[:2]
         for chain in (steps, shortcut):
             if chain and sp.expand(chain[-1].rhs - result) != 0:
                 raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
@@ -437,26 +434,31 @@ def sizes_of(problem: Problem, n: int) -> dict:
     return values
 
 
-def _check_at_sizes(steps, target: Target, symbolic: Problem, seed: int) -> tuple[Step, ...]:
-    """Check the symbolic steps, instantiated, at each of :data:`SYMBOLIC_SIZES`, against
-    ``sp.diff`` of the concrete construction (numerically: the rules proved them)."""
+def _check_at_sizes(chains, target: Target, symbolic: Problem,
+                    seed: int) -> list[tuple[Step, ...]]:
+    """Check the chains of symbolic steps, instantiated, at each of
+    :data:`SYMBOLIC_SIZES`, against ``sp.diff`` of the concrete construction
+    (numerically: the rules proved them).  All chains and sizes are one numeric evaluation."""
     instances = []
     for size in SYMBOLIC_SIZES:
         problem = target.build(size, **concrete_options(symbolic))
         values = sizes_of(symbolic, size)
-        instances.append(([replace(s, rhs=s.rhs.subs(values)) for s in steps], problem, size,
-                          mechanical_matrix(problem, size)))
-    checks = [[s.check for s in checked]
-              for checked in check_steps_at(instances, seed, exact=False)]
+        mechanical = mechanical_matrix(problem, size)
+        instances += [([replace(s, rhs=s.rhs.subs(values)) for s in steps], problem, size,
+                       mechanical) for steps in chains]
+    checked = check_steps_at(instances, seed, exact=False)
     out = []
-    for step, per_size in zip(steps, zip(*checks)):
-        out.append(replace(step, check=StepCheck(
+    for number, steps in enumerate(chains):
+        checks = [[s.check for s in checked[at]]
+                  for at in range(number, len(checked), len(chains))]
+        out.append(tuple(replace(step, check=StepCheck(
             exact_entries=0, entries=sum(c.entries for c in per_size),
             points=sum(c.points for c in per_size),
             max_abs_error=max(c.max_abs_error for c in per_size),
             numeric_entries=sum(c.numeric_entries for c in per_size),
-            proved=True, sizes=SYMBOLIC_SIZES)))
-    return tuple(out)
+            proved=True, sizes=SYMBOLIC_SIZES))
+            for step, per_size in zip(steps, zip(*checks))))
+    return out
 
 
 def instantiate_derivation(d: Derivation, n: int) -> Derivation:
@@ -499,7 +501,9 @@ def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
     variables = problem.variables()
     out = []
     for key in problem.output_keys():
-        f = problem.function.subs(problem.output_index, key[0]) if key else problem.function
+        # xreplace, not subs: the output index is free, and subs re-evaluates every node.
+        f = (problem.function.xreplace({problem.output_index: sp.Integer(key[0])}) if key
+             else problem.function)
         f = instantiate(f, n)
         out.append([sp.diff(f, v) for v in variables])
     return sp.ImmutableMatrix(out)

@@ -217,10 +217,14 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
     when there is more than one instance.
     """
     pairs, counts = [], []
+    # Chains of the same problem and N (a derivation's steps and its shortcut) share the
+    # concrete forms: the prepared expressions and the mechanical entries.
+    shared: dict[tuple, tuple[Concrete, dict]] = {}
+    several = len({n for _steps, _problem, n, _mechanical in instances}) > 1
     for instance, (steps, problem, n, mechanical) in enumerate(instances):
-        where = f" at N = {n}" if len(instances) > 1 else ""
-        concrete = Concrete(problem, n)
-        truths: dict[tuple, sp.Expr] = {}  # the same entries recur in every step
+        where = f" at N = {n}" if several else ""
+        concrete, truths = shared.setdefault((id(problem), id(mechanical), n),
+                                             (Concrete(problem, n), {}))
         for number, step in enumerate(steps, start=1):
             keys = _entries(problem.indices, n, step.case, problem)
             chosen = keys if len(keys) <= EXACT_ENTRY_LIMIT else _representative(keys, n, problem)
@@ -239,7 +243,7 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
     errors = _numeric(pairs, np.random.default_rng(seed))
     out, position = [], 0
     for instance, (steps, _problem, n, _mechanical) in enumerate(instances):
-        where = f" at N = {n}" if len(instances) > 1 else ""
+        where = f" at N = {n}" if several else ""
         checked = []
         for number, step in enumerate(steps, start=1):
             chosen, total = counts[position]

@@ -1,0 +1,79 @@
+"""CLI start-up: how long the common commands take as whole processes (median of runs).
+
+Each figure is the wall-clock time of a fresh process, import and all, the way a user
+waits for it.  ``python -c "import sympy"`` is timed as the floor that every command
+but ``--help`` pays.  The command is the ``derive`` script when it is on PATH, and
+otherwise ``python -c "import cli; cli.main()"`` from the repository root.
+Targets from issue 7.
+
+    python -m bench.cli [--runs R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, arguments after `derive`, target in seconds); None: the reference, no target.
+COMMANDS = (
+    ("derive --help", ["--help"], 0.3),
+    ("derive show softmax-jacobian", ["show", "softmax-jacobian"], 1.0),
+    ('derive check "S - y" --against softmax-cross-entropy-grad',
+     ["check", "S - y", "--against", "softmax-cross-entropy-grad"], 1.5),
+)
+
+
+def _derive() -> list[str]:
+    """How to run the command line: the installed script, or cli.py from the repository."""
+    script = shutil.which("derive")
+    if script is not None:
+        return [script]
+    return [sys.executable, "-c", "import cli; cli.main()"]
+
+
+def _time(args: list[str], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}: "
+                               f"{done.stderr.strip()[-500:]}")
+    return statistics.median(times), times
+
+
+def main(runs: int) -> list[dict]:
+    """Time every command ``runs`` times; print a table; return one row per command."""
+    derive = _derive()
+    rows = []
+    for label, args, target in COMMANDS:
+        median, times = _time(derive + args, runs)
+        rows.append({"command": label, "median": median, "min": min(times),
+                     "max": max(times), "target": target,
+                     "met": median <= target})
+    median, times = _time([sys.executable, "-c", "import sympy"], runs)
+    rows.append({"command": 'python -c "import sympy" (reference)', "median": median,
+                 "min": min(times), "max": max(times), "target": None, "met": None})
+    how = derive[0] if len(derive) == 1 else 'python -c "import cli; cli.main()"'
+    print(f"CLI start-up: seconds per whole process, median of {runs} runs ({how})")
+    print(f"{'command':62s} {'median':>7s} {'min':>7s} {'max':>7s} {'target':>7s}")
+    for row in rows:
+        target = "" if row["target"] is None else f"{row['target']:.2f}"
+        mark = "" if row["met"] is None else ("  ok" if row["met"] else "  over")
+        print(f"{row['command']:62s} {row['median']:7.3f} {row['min']:7.3f} "
+              f"{row['max']:7.3f} {target:>7s}{mark}")
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.cli", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per command")
+    main(parser.parse_args().runs)
