@@ -136,6 +136,7 @@ def index_function(expr: sp.Expr, problem) -> IndexFunction:
     array([[[ 0.25, -0.25],
             [-0.25,  0.25]]])
     """
+    expr = sp.sympify(expr).xreplace(dict(problem.parameters))   # the batch size m
     free = tuple(problem.indices)
     extents = [0] + [int(problem.extent(problem.range_of(a))) for a in free]
     sums = _count_sums(expr)
@@ -422,12 +423,14 @@ def directional(f: IndexFunction, reference: Callable, values: Mapping[str, np.n
             v = _signs(rng, (len(here), directions, flat.shape[-1]))
             if wrt == "S":
                 v *= np.abs(flat)
-            v /= np.sqrt(np.einsum("pdc,pdc->pd", v, v))[:, :, None]
+                v /= np.sqrt(np.einsum("pdc,pdc->pd", v, v))[:, :, None]
+            else:
+                v *= 1.0 / math.sqrt(flat.shape[-1])   # signs: every norm is √n
             for d in range(directions):
                 step = (FD_STEP * v[:, d]).reshape(here.shape)
                 plus, minus = here + step, here - step
-                realised = ((plus - minus) / (2 * FD_STEP)).reshape(len(here), -1, 1)
-                analytic[rows, :, d] = (jacobian @ realised)[:, :, 0]
+                realised = (plus - minus).reshape(len(here), -1, 1)
+                analytic[rows, :, d] = (jacobian @ realised)[:, :, 0] / (2 * FD_STEP)
                 numeric[rows, :, d] = (
                     reference({**part, wrt: plus}) - reference({**part, wrt: minus})
                 ).reshape(len(here), -1) / (2 * FD_STEP)

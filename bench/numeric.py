@@ -1,0 +1,214 @@
+"""Numeric cross-checks at scale: ``derive.vectorised`` against hand-written NumPy.
+
+Timed, median of several runs in this process after one untimed warm-up (which derives
+the result and compiles it; its time is reported as ``derive_first_s``):
+
+* the cross-entropy gradient check, ``S − y`` at N = 10,000 classes over 1,000 points
+  (``check_at_scale("softmax-cross-entropy-grad", …)``) against hand-written NumPy doing
+  the same arithmetic: the same seeded points and directions, the stable softmax,
+  ``S − y``, directional central differences of the stable loss, the same comparison;
+* the softmax Jacobian check, ``S_i(δ_ij − S_j)`` at N = 512 over 100 points, against the
+  same by hand;
+* ``torch.autograd.gradcheck`` (float64, ``fast_mode``, which checks random directional
+  derivatives too) on the same cross-entropy gradient, when torch is installed.
+
+The hand-written versions process the points in the same chunks as derive, so that the
+ratio measures what derive's generality costs (a SymPy-generated function, the plumbing),
+not a different memory layout.  Both must report the same errors: the bench checks that.
+Targets (issue 7): the cross-entropy check under 1 s and within 2× of hand NumPy; the
+Jacobian check within 2×.  ``python -m bench.numeric [--quick]`` runs it alone.
+
+>>> rows = main(quick=True)  # doctest: +ELLIPSIS
+numeric checks: ...
+>>> [row["name"] for row in rows][:2]
+['cross-entropy gradient check', 'softmax Jacobian check']
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from derive.catalog import get_target
+from derive.numeric import FD_ATOL, FD_RTOL, FD_STEP, compare, sample_points
+from derive.vectorised import (CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS, MIN_CHUNK,
+                               check_at_scale)
+
+__all__ = ["main", "SIZES", "QUICK_SIZES"]
+
+# (classes, points) of each check: the issue's sizes, and tiny ones for a CI smoke test.
+SIZES = {"cross-entropy": (10_000, 1_000), "jacobian": (512, 100)}
+QUICK_SIZES = {"cross-entropy": (50, 20), "jacobian": (50, 20)}
+
+
+def _hand_points(target: str, n: int, points: int, seed: int, labels: str):
+    rng = np.random.default_rng(seed)
+    problem = get_target(target).build(n)
+    return rng, sample_points(problem.inputs, n, rng, points - EXTREME_POINTS, extreme=True,
+                              labels=labels, problem=problem)
+
+
+def _hand_signs(rng: np.random.Generator, points: int, n: int) -> np.ndarray:
+    # Unit directions ±1/√n per point, from the same random bytes as derive draws.
+    bits = rng.integers(0, 256, size=(points, DIRECTIONS, -(-n // 8)), dtype=np.uint8)
+    return (np.unpackbits(bits, axis=-1, count=n) * 2.0 - 1.0) * (1.0 / np.sqrt(n))
+
+
+def hand_cross_entropy(n: int, points: int, seed: int = 0):
+    """The cross-entropy gradient check written directly in NumPy."""
+    rng, values = _hand_points("softmax-cross-entropy-grad", n, points, seed, "simplex")
+    z, y = values["z"], values["y"]
+    analytic = np.empty((points, 1, DIRECTIONS))
+    numeric = np.empty_like(analytic)
+
+    def loss(logits, labels):   # −Σ y log softmax(z), stably
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        return -(labels * (shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True)))
+                 ).sum(axis=-1)
+
+    chunk = max(MIN_CHUNK, CHUNK_ENTRIES // n)
+    for start in range(0, points, chunk):
+        rows = slice(start, start + chunk)
+        zc, yc = z[rows], y[rows]
+        e = np.exp(zc - zc.max(axis=-1, keepdims=True))
+        gradient = e / e.sum(axis=-1, keepdims=True) - yc
+        v = _hand_signs(rng, len(zc), n)
+        for d in range(DIRECTIONS):
+            plus, minus = zc + FD_STEP * v[:, d], zc - FD_STEP * v[:, d]
+            analytic[rows, 0, d] = np.einsum("pc,pc->p", gradient, plus - minus) / (2 * FD_STEP)
+            numeric[rows, 0, d] = (loss(plus, yc) - loss(minus, yc)) / (2 * FD_STEP)
+    return compare("S − y by hand", analytic, numeric, {"point": np.arange(1, points + 1)},
+                   FD_RTOL, FD_ATOL)
+
+
+def hand_jacobian(n: int, points: int, seed: int = 0):
+    """The softmax Jacobian check written directly in NumPy."""
+    rng, values = _hand_points("softmax-jacobian", n, points, seed, "free")
+    z = values["z"]
+    analytic = np.empty((points, n, DIRECTIONS))
+    numeric = np.empty_like(analytic)
+
+    def softmax(logits):
+        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    eye = np.eye(n)
+    chunk = max(MIN_CHUNK, CHUNK_ENTRIES // (n * n))
+    for start in range(0, points, chunk):
+        rows = slice(start, start + chunk)
+        zc = z[rows]
+        s = softmax(zc)
+        jacobian = (eye - s[:, None, :]) * s[:, :, None]
+        v = _hand_signs(rng, len(zc), n)
+        for d in range(DIRECTIONS):
+            plus, minus = zc + FD_STEP * v[:, d], zc - FD_STEP * v[:, d]
+            realised = (plus - minus)[:, :, None]
+            analytic[rows, :, d] = (jacobian @ realised)[:, :, 0] / (2 * FD_STEP)
+            numeric[rows, :, d] = (softmax(plus) - softmax(minus)) / (2 * FD_STEP)
+    return compare("S_i(δ_ij − S_j) by hand", analytic, numeric,
+                   {"point": np.arange(1, points + 1)}, FD_RTOL, FD_ATOL)
+
+
+def _torch_gradcheck(n: int, points: int, seed: int = 0) -> None:
+    import torch
+    rng, values = _hand_points("softmax-cross-entropy-grad", n, points, seed, "simplex")
+    z = torch.tensor(values["z"], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(values["y"], dtype=torch.float64)
+
+    def loss(logits):
+        return -(y * torch.log_softmax(logits, dim=-1)).sum(dim=-1)
+
+    # fast_mode checks random directional derivatives, as derive does; the default mode
+    # perturbs every one of the points × N inputs, which is out of reach at this size.
+    torch.autograd.gradcheck(loss, (z,), eps=FD_STEP, atol=FD_ATOL, rtol=FD_RTOL,
+                             fast_mode=True)
+
+
+def _median_seconds(run, runs: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def _row(name: str, size: str, target: str, derive_run, hand_run, runs: int,
+         limit: float | None) -> dict:
+    start = time.perf_counter()
+    report = derive_run()                         # derives and compiles: the first call
+    first = time.perf_counter() - start
+    times: dict[str, list[float]] = {"derive": [], "hand": []}
+    for _ in range(runs):                         # interleaved: the same machine load
+        seconds, report = _median_seconds(derive_run, 1)
+        times["derive"].append(seconds)
+        seconds, hand = _median_seconds(hand_run, 1)
+        times["hand"].append(seconds)
+    derive_s, hand_s = statistics.median(times["derive"]), statistics.median(times["hand"])
+    ours = report.comparisons[0]
+    # The same arithmetic: the same errors to rounding (the same points and directions).
+    same = np.isclose(ours.max_abs_error, hand.max_abs_error, rtol=1e-6, atol=1e-15)
+    ratio = derive_s / hand_s
+    met = ratio <= 2.0 and (limit is None or derive_s < limit)
+    return {"name": name, "size": size, "derive_s": derive_s, "numpy_s": hand_s,
+            "ratio": ratio, "target": target, "met": bool(met),
+            "derive_first_s": first, "passed": report.passed and hand.passed,
+            "same_errors": bool(same), "max_abs_error": ours.max_abs_error}
+
+
+def main(quick: bool = False) -> list[dict]:
+    """Time the checks (tiny sizes with ``quick``), print a table and return its rows."""
+    sizes = QUICK_SIZES if quick else SIZES
+    runs = 3 if quick else 5
+    rows = []
+    n, points = sizes["cross-entropy"]
+    rows.append(_row(
+        "cross-entropy gradient check", f"N={n:,} x {points:,} points", "< 1 s and <= 2x",
+        lambda: check_at_scale("softmax-cross-entropy-grad", n, points),
+        lambda: hand_cross_entropy(n, points), runs, 1.0))
+    m, jac_points = sizes["jacobian"]
+    rows.append(_row(
+        "softmax Jacobian check", f"N={m:,} x {jac_points:,} points", "<= 2x",
+        lambda: check_at_scale("softmax-jacobian", m, jac_points),
+        lambda: hand_jacobian(m, jac_points), runs, None))
+    rows.append(_torch_row(n, points, rows[0]["derive_s"], runs))
+    _print(rows, runs)
+    return rows
+
+
+def _torch_row(n: int, points: int, derive_s: float, runs: int) -> dict:
+    row = {"name": "torch.autograd.gradcheck (fast_mode)", "size": f"N={n:,} x {points:,} points",
+           "derive_s": derive_s, "numpy_s": None, "ratio": None, "target": "for comparison",
+           "met": None}
+    try:
+        import torch  # noqa: F401  (optional: pip install torch; not needed for the tests)
+    except ImportError:
+        return row | {"note": "skipped: torch is not installed"}
+    _torch_gradcheck(n, points)   # warm-up
+    seconds, _ = _median_seconds(lambda: _torch_gradcheck(n, points), runs)
+    return row | {"torch_s": seconds, "ratio": derive_s / seconds}
+
+
+def _print(rows: list[dict], runs: int) -> None:
+    print(f"numeric checks: wall-clock seconds, median of {runs} runs (interleaved)")
+    print(f"{'check':40s} {'size':>24s} {'derive':>8s} {'NumPy':>8s} {'ratio':>6s}  target")
+    for row in rows:
+        other = row["numpy_s"] if row["numpy_s"] is not None else row.get("torch_s")
+        cells = [f"{row['derive_s']:8.3f}", f"{other:8.3f}" if other is not None else f"{'-':>8s}",
+                 f"{row['ratio']:6.2f}" if row["ratio"] is not None else f"{'-':>6s}"]
+        verdict = {True: "met", False: "MISSED", None: ""}[row["met"]]
+        print(f"{row['name']:40s} {row['size']:>24s} {' '.join(cells)}  {row['target']} "
+              f"{verdict}".rstrip())
+        if "note" in row:
+            print(f"  ({row['note']})")
+        elif "torch_s" in row:
+            print("  (the NumPy column is torch's time)")
+        elif not (row["passed"] and row["same_errors"]):
+            print(f"  WARNING: passed={row['passed']}, same errors={row['same_errors']}")
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv[1:])
