@@ -44,23 +44,27 @@ SIZES = {"cross-entropy": (10_000, 1_000), "jacobian": (512, 100)}
 QUICK_SIZES = {"cross-entropy": (50, 20), "jacobian": (50, 20)}
 
 
-def _hand_points(target: str, n: int, points: int, seed: int, labels: str):
+def _hand_chunks(target: str, n: int, points: int, chunk: int, labels: str, seed: int):
+    """The same points as derive draws: chunk by chunk, the extreme ones last."""
     rng = np.random.default_rng(seed)
     problem = get_target(target).build(n)
-    return rng, sample_points(problem.inputs, n, rng, points - EXTREME_POINTS, extreme=True,
-                              labels=labels, problem=problem)
+    ordinary = points - EXTREME_POINTS
+    for start, count, extreme in ([(s, min(chunk, ordinary - s), False)
+                                   for s in range(0, ordinary, chunk)] + [(ordinary, 0, True)]):
+        values = sample_points(problem.inputs, n, rng, count, extreme=extreme, labels=labels,
+                               problem=problem)
+        yield slice(start, start + len(values["z"])), values["z"], values.get("y"), rng
 
 
-def _hand_signs(rng: np.random.Generator, points: int, n: int) -> np.ndarray:
-    # Unit directions ±1/√n per point, from the same random bytes as derive draws.
+def _hand_steps(rng: np.random.Generator, points: int, n: int) -> np.ndarray:
+    # Steps h v, v = ±1/√n per point (unit directions), from the same random bytes as derive.
     bits = rng.integers(0, 256, size=(points, DIRECTIONS, -(-n // 8)), dtype=np.uint8)
-    return (np.unpackbits(bits, axis=-1, count=n) * 2.0 - 1.0) * (1.0 / np.sqrt(n))
+    h = FD_STEP / np.sqrt(n)
+    return np.where(np.unpackbits(bits, axis=-1, count=n), h, -h)
 
 
 def hand_cross_entropy(n: int, points: int, seed: int = 0):
     """The cross-entropy gradient check written directly in NumPy."""
-    rng, values = _hand_points("softmax-cross-entropy-grad", n, points, seed, "simplex")
-    z, y = values["z"], values["y"]
     analytic = np.empty((points, 1, DIRECTIONS))
     numeric = np.empty_like(analytic)
 
@@ -70,24 +74,21 @@ def hand_cross_entropy(n: int, points: int, seed: int = 0):
                  ).sum(axis=-1)
 
     chunk = max(MIN_CHUNK, CHUNK_ENTRIES // n)
-    for start in range(0, points, chunk):
-        rows = slice(start, start + chunk)
-        zc, yc = z[rows], y[rows]
-        e = np.exp(zc - zc.max(axis=-1, keepdims=True))
-        gradient = e / e.sum(axis=-1, keepdims=True) - yc
-        v = _hand_signs(rng, len(zc), n)
+    for rows, z, y, rng in _hand_chunks("softmax-cross-entropy-grad", n, points, chunk,
+                                        "simplex", seed):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        gradient = e / e.sum(axis=-1, keepdims=True) - y
+        steps = _hand_steps(rng, len(z), n)
         for d in range(DIRECTIONS):
-            plus, minus = zc + FD_STEP * v[:, d], zc - FD_STEP * v[:, d]
+            plus, minus = z + steps[:, d], z - steps[:, d]
             analytic[rows, 0, d] = np.einsum("pc,pc->p", gradient, plus - minus) / (2 * FD_STEP)
-            numeric[rows, 0, d] = (loss(plus, yc) - loss(minus, yc)) / (2 * FD_STEP)
+            numeric[rows, 0, d] = (loss(plus, y) - loss(minus, y)) / (2 * FD_STEP)
     return compare("S − y by hand", analytic, numeric, {"point": np.arange(1, points + 1)},
                    FD_RTOL, FD_ATOL)
 
 
 def hand_jacobian(n: int, points: int, seed: int = 0):
     """The softmax Jacobian check written directly in NumPy."""
-    rng, values = _hand_points("softmax-jacobian", n, points, seed, "free")
-    z = values["z"]
     analytic = np.empty((points, n, DIRECTIONS))
     numeric = np.empty_like(analytic)
 
@@ -97,14 +98,12 @@ def hand_jacobian(n: int, points: int, seed: int = 0):
 
     eye = np.eye(n)
     chunk = max(MIN_CHUNK, CHUNK_ENTRIES // (n * n))
-    for start in range(0, points, chunk):
-        rows = slice(start, start + chunk)
-        zc = z[rows]
-        s = softmax(zc)
+    for rows, z, _, rng in _hand_chunks("softmax-jacobian", n, points, chunk, "free", seed):
+        s = softmax(z)
         jacobian = (eye - s[:, None, :]) * s[:, :, None]
-        v = _hand_signs(rng, len(zc), n)
+        steps = _hand_steps(rng, len(z), n)
         for d in range(DIRECTIONS):
-            plus, minus = zc + FD_STEP * v[:, d], zc - FD_STEP * v[:, d]
+            plus, minus = z + steps[:, d], z - steps[:, d]
             realised = (plus - minus)[:, :, None]
             analytic[rows, :, d] = (jacobian @ realised)[:, :, 0] / (2 * FD_STEP)
             numeric[rows, :, d] = (softmax(plus) - softmax(minus)) / (2 * FD_STEP)
@@ -114,7 +113,10 @@ def hand_jacobian(n: int, points: int, seed: int = 0):
 
 def _torch_gradcheck(n: int, points: int, seed: int = 0) -> None:
     import torch
-    rng, values = _hand_points("softmax-cross-entropy-grad", n, points, seed, "simplex")
+    problem = get_target("softmax-cross-entropy-grad").build(n)
+    values = sample_points(problem.inputs, n, np.random.default_rng(seed),
+                           points - EXTREME_POINTS, extreme=True, labels="simplex",
+                           problem=problem)
     z = torch.tensor(values["z"], dtype=torch.float64, requires_grad=True)
     y = torch.tensor(values["y"], dtype=torch.float64)
 

@@ -32,7 +32,8 @@ from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, CheckReport, Comparison, compar
                       softmax)
 
 __all__ = ["IndexFunction", "index_function", "instance", "compiled", "check_expression",
-           "check_at_scale", "directional", "DIRECTIONS", "EXTREME_POINTS", "CHUNK_ENTRIES"]
+           "check_at_scale", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
+           "CHUNK_ENTRIES", "MIN_CHUNK"]
 
 # Random unit directions per point.  One already catches a wrong formula with probability
 # one; a second guards against an error that happens to be orthogonal to the first.
@@ -377,73 +378,91 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
         raise InputError(f"give at least one direction, got {directions}")
     labels = labels or ("simplex" if problem.assumptions else "free")
     rng = np.random.default_rng(seed)
-    values = sample_points(problem.inputs, n, rng, points - EXTREME_POINTS, extreme=True,
-                           labels=labels, problem=problem)
-    analytic, numeric = directional(f, reference_for(found, problem), values,
-                                    str(problem.wrt), rng, directions)
-    where = {"point": np.arange(1, points + 1)}   # 1-based; the last ones are extreme
-    if f.cols * f.rows <= 64:                     # small enough to print the inputs too
-        where |= values
+
+    def draw(count: int, extreme: bool) -> dict[str, np.ndarray]:
+        return sample_points(problem.inputs, n, rng, count, extreme=extreme, labels=labels,
+                             problem=problem)
+
+    small = f.cols * f.rows <= 64   # small enough to print the worst point's inputs
+    analytic, numeric, drawn = directional(f, reference_for(found, problem), draw, points,
+                                           str(problem.wrt), rng, directions, keep=small)
+    where = {"point": np.arange(1, points + 1),   # 1-based, as entries are
+             "extreme": np.arange(points) >= points - EXTREME_POINTS}
+    if small:
+        where |= {key: np.concatenate([v[key] for v in drawn]) for key in drawn[0]}
     kind = "relative " if str(problem.wrt) == "S" else ""
-    comparison = compare(f"{name} · v vs directional central differences of the stable "
-                         f"reference ({directions} random unit {kind}direction(s) v per "
-                         "point; entry = (output, direction))",
+    comparison = compare(f"{name} · v vs central differences along v ({directions} random "
+                         f"unit {kind}directions per point; entry = (output, direction))",
                          analytic, numeric, where, FD_RTOL, FD_ATOL)
     return CheckReport((comparison,), seed, points, EXTREME_POINTS, (n,))
 
 
-def directional(f: IndexFunction, reference: Callable, values: Mapping[str, np.ndarray],
-                wrt: str, rng: np.random.Generator,
-                directions: int = DIRECTIONS) -> tuple[np.ndarray, np.ndarray]:
+def chunk_size(f: IndexFunction) -> int:
+    """Points per chunk: about :data:`CHUNK_ENTRIES` grid entries, at least
+    :data:`MIN_CHUNK` points."""
+    return max(MIN_CHUNK, CHUNK_ENTRIES // max(f.entries_per_point, 1))
+
+
+def directional(f: IndexFunction, reference: Callable,
+                draw: Callable[[int, bool], dict[str, np.ndarray]], points: int, wrt: str,
+                rng: np.random.Generator, directions: int = DIRECTIONS,
+                keep: bool = False) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """``J v`` and central differences of ``reference`` along v, at every point.
+
+    The points are drawn chunk by chunk (``draw(count, extreme)``, ordinary points
+    first, then the :data:`EXTREME_POINTS`), so that no array of all the points exists:
+    at N = 10⁴ each would be 80 MB, and drawing into the cache is faster.
 
     The directions are random unit vectors, drawn for each point: random signs
     ``±1/√n`` (scaled entrywise by |x| when the variable is a probability S, which may be
     tiny), cheap to draw from random bits where normal deviates would cost as much as
-    the rest of the check at N = 10⁴.
-    The analytic side uses the displacement that float64 actually realised,
-    ``((x + h v) − (x − h v))/2h``: at logits near 10⁴ it differs from v in the sixth digit.
+    the rest of the check at N = 10⁴.  The analytic side uses the displacement that
+    float64 actually realised, ``(x + h v) − (x − h v)``: at logits near 10⁴ it differs
+    from ``2 h v`` in the sixth digit.
 
     Returns:
-        Two arrays of shape (points, rows, directions).
+        ``J v`` and the differences, two arrays of shape (points, rows, directions), and
+        the points drawn (chunk by chunk) when ``keep``.
     """
-    x = values[wrt]
-    points = x.shape[0]
     analytic = np.empty((points, f.rows, directions))
     numeric = np.empty_like(analytic)
-    chunk = max(MIN_CHUNK, CHUNK_ENTRIES // max(f.entries_per_point, 1))
+    chunk, ordinary = chunk_size(f), points - EXTREME_POINTS
+    batches = [(start, min(chunk, ordinary - start), False)
+               for start in range(0, ordinary, chunk)] + [(ordinary, 0, True)]
+    drawn = []
     _keep_heap()
     with np.errstate(all="ignore"):   # non-finite values are caught by compare()
-        for start in range(0, points, chunk):   # a loop over chunks, not over points
-            rows = slice(start, start + chunk)
-            part = {name: a[rows] for name, a in values.items()}
+        for start, count, extreme in batches:   # a loop over chunks, not over points
+            part = draw(count, extreme)
+            if keep:
+                drawn.append(part)
             here = part[wrt]
+            rows = slice(start, start + len(here))
             flat = here.reshape(len(here), 1, -1)
             jacobian = f.matrix(part)
-            v = _signs(rng, (len(here), directions, flat.shape[-1]))
+            # The steps h v, one row per direction.
             if wrt == "S":
-                v *= np.abs(flat)
-                v /= np.sqrt(np.einsum("pdc,pdc->pd", v, v))[:, :, None]
-            else:
-                v *= 1.0 / math.sqrt(flat.shape[-1])   # signs: every norm is √n
+                steps = _signs(rng, (len(here), directions, flat.shape[-1]), 1.0)
+                steps *= np.abs(flat)
+                steps *= FD_STEP / np.sqrt(np.einsum("pdc,pdc->pd", steps, steps))[:, :, None]
+            else:   # signs: every norm is √n
+                steps = _signs(rng, (len(here), directions, flat.shape[-1]),
+                               FD_STEP / math.sqrt(flat.shape[-1]))
             for d in range(directions):
-                step = (FD_STEP * v[:, d]).reshape(here.shape)
+                step = steps[:, d].reshape(here.shape)
                 plus, minus = here + step, here - step
                 realised = (plus - minus).reshape(len(here), -1, 1)
                 analytic[rows, :, d] = (jacobian @ realised)[:, :, 0] / (2 * FD_STEP)
                 numeric[rows, :, d] = (
                     reference({**part, wrt: plus}) - reference({**part, wrt: minus})
                 ).reshape(len(here), -1) / (2 * FD_STEP)
-    return analytic, numeric
+    return analytic, numeric, drawn
 
 
-def _signs(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Random ±1.0 of ``shape``, eight per random byte."""
+def _signs(rng: np.random.Generator, shape: tuple[int, ...], scale: float) -> np.ndarray:
+    """Random ±scale of ``shape``, eight signs per random byte."""
     bits = rng.integers(0, 256, size=(*shape[:-1], -(-shape[-1] // 8)), dtype=np.uint8)
-    out = np.unpackbits(bits, axis=-1, count=shape[-1]).astype(float)
-    out *= 2.0
-    out -= 1.0
-    return out
+    return np.where(np.unpackbits(bits, axis=-1, count=shape[-1]), scale, -scale)
 
 
 def _keep_heap() -> None:

@@ -185,7 +185,7 @@ def test_the_report_says_what_was_compared():
     text = check_text(check_at_scale("softmax-jacobian", 16, points=10, seed=3))
     assert "passed" in text and "N = 16" in text and "seed 3" in text
     report = check_at_scale("softmax-jacobian", 16, points=10)
-    assert "directional central differences" in report.comparisons[0].name
+    assert "central differences along v" in report.comparisons[0].name
 
 
 def test_the_same_seed_gives_the_same_report():
