@@ -175,6 +175,10 @@ def test_an_unsupported_form_is_a_clear_error(expr, message):
     (lambda: check_at_scale("softmax-jacobian", 1, points=8), "at least 2"),
     (lambda: check_at_scale("softmax-jacobian", 5, points=8, directions=0), "one direction"),
     (lambda: instance("softmax-jacobian", 5, "textbook"), "unknown form"),
+    (lambda: check_expression(S[j] - y[j], "softmax-cross-entropy-grad", 0), "at least 2"),
+    (lambda: check_expression(S[j] - y[j], "softmax-cross-entropy-grad", 5, labels="one-hot"),
+     "labels"),
+    (lambda: check_at_scale("softmax-jacobian", 5, points=8, wrt="W"), "takes no --wrt"),
 ])
 def test_bad_arguments_are_input_errors(call, message):
     with pytest.raises(InputError, match=message):
