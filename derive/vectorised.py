@@ -35,9 +35,12 @@ __all__ = ["IndexFunction", "index_function", "instance", "compiled", "check_exp
            "check_at_scale", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
            "CHUNK_ENTRIES", "MIN_CHUNK"]
 
-# Random unit directions per point.  One already catches a wrong formula with probability
-# one; a second guards against an error that happens to be orthogonal to the first.
-DIRECTIONS = 2
+# Random unit directions per point, a different one at every point: a wrong formula passes
+# only if its error is orthogonal to the direction at every point.  Each direction costs
+# two evaluations of the reference, which dominate the check of a gradient: at N = 10⁴
+# over 1,000 points a second direction takes the cross-entropy check from about 0.65 s to
+# 1 s of CPU on a shared 2-core machine (bench/numeric.py measures both).
+DIRECTIONS = 1
 
 # The extreme points that numeric.sample_points adds (±1000 offsets, a spread of 10⁴, one
 # dominant logit): the stable path of the result (max-subtraction) is exercised there.

@@ -201,8 +201,8 @@ def test_the_same_seed_gives_the_same_report():
 def test_the_bench_runs_quickly_and_returns_rows(capsys):
     from bench.numeric import main
     rows = main(quick=True)
-    assert len(rows) == 3
-    for row in rows[:2]:
+    assert len(rows) == 4
+    for row in rows[:3]:
         assert row["passed"] and row["same_errors"]
         assert row["derive_s"] > 0 and row["numpy_s"] > 0 and row["ratio"] > 0
     assert "numeric checks" in capsys.readouterr().out
