@@ -35,8 +35,7 @@ import numpy as np
 
 from derive.catalog import get_target
 from derive.numeric import FD_ATOL, FD_RTOL, FD_STEP, compare, sample_points
-from derive.vectorised import (CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS, MIN_CHUNK,
-                               check_at_scale)
+from derive.vectorised import CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS, check_at_scale
 
 __all__ = ["main", "SIZES", "QUICK_SIZES"]
 
@@ -74,7 +73,7 @@ def hand_cross_entropy(n: int, points: int, seed: int = 0, directions: int = DIR
         return -(labels * (shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True)))
                  ).sum(axis=-1)
 
-    chunk = max(MIN_CHUNK, CHUNK_ENTRIES // n)
+    chunk = max(1, CHUNK_ENTRIES // n)
     for rows, z, y, rng in _hand_chunks("softmax-cross-entropy-grad", n, points, chunk,
                                         "simplex", seed):
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -98,7 +97,7 @@ def hand_jacobian(n: int, points: int, seed: int = 0, directions: int = DIRECTIO
         return e / e.sum(axis=-1, keepdims=True)
 
     eye = np.eye(n)
-    chunk = max(MIN_CHUNK, CHUNK_ENTRIES // (n * n))
+    chunk = max(1, CHUNK_ENTRIES // (n * n))
     for rows, z, _, rng in _hand_chunks("softmax-jacobian", n, points, chunk, "free", seed):
         s = softmax(z)
         jacobian = (eye - s[:, None, :]) * s[:, :, None]

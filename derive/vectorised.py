@@ -33,7 +33,7 @@ from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, CheckReport, Comparison, compar
 
 __all__ = ["IndexFunction", "index_function", "instance", "compiled", "check_expression",
            "check_at_scale", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
-           "CHUNK_ENTRIES", "MIN_CHUNK"]
+           "CHUNK_ENTRIES"]
 
 # Random unit directions per point, a different one at every point: a wrong formula passes
 # only if its error is orthogonal to the direction at every point.  Each direction costs
@@ -47,10 +47,10 @@ DIRECTIONS = 1
 EXTREME_POINTS = 4
 
 # Points are processed in chunks of about this many grid entries (points × the extents of
-# every index): 2 MB per float64 temporary keeps the work in cache, which is about twice
-# as fast at N = 10⁴ as whole 80 MB arrays, and bounds the memory of a 512 × 512 Jacobian.
+# every index), so that each float64 temporary is about 2 MB and stays in cache: about
+# twice as fast at N = 10⁴ as whole 80 MB arrays, and twice as fast for a 512 × 512
+# Jacobian as chunks of 4 points (measured).  A point larger than that is a chunk alone.
 CHUNK_ENTRIES = 1 << 18
-MIN_CHUNK = 4   # points: a 512 × 512 Jacobian is 2 MB per point
 
 # Functions a result may apply.  Only these names reach generated code, and every symbol
 # is replaced by a Dummy first (a crafted name must never execute; sympy issue #24990).
@@ -416,9 +416,14 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
 
 
 def chunk_size(f: IndexFunction) -> int:
-    """Points per chunk: about :data:`CHUNK_ENTRIES` grid entries, at least
-    :data:`MIN_CHUNK` points."""
-    return max(MIN_CHUNK, CHUNK_ENTRIES // max(f.entries_per_point, 1))
+    """Points per chunk: about :data:`CHUNK_ENTRIES` grid entries, at least one point.
+
+    >>> chunk_size(compiled("softmax-cross-entropy-grad", 10_000))
+    26
+    >>> chunk_size(compiled("softmax-jacobian", 512))
+    1
+    """
+    return max(1, CHUNK_ENTRIES // max(f.entries_per_point, 1))
 
 
 def directional(f: IndexFunction, reference: Callable,
