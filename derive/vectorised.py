@@ -7,7 +7,9 @@ function of arrays of shape (points, N): ``S[i]`` is the array ``S`` laid along 
 ``i``, ``KroneckerDelta(i, j)`` an identity laid along the axes of ``i`` and ``j``, a full
 sum ``Σ_k`` a sum over the axis of ``k``.  The check compares ``J v`` with directional
 central differences ``(f(x + h v) − f(x − h v))/2h`` of the stable float64 reference, for
-a few random directions v per point, all points at once (in chunks that fit a cache).
+a random direction v at each point (:data:`DIRECTIONS` per point, a different one at every
+point), all points at once: no Python loop per point or per entry, only over chunks of
+about :data:`CHUNK_ENTRIES` entries that fit a cache.
 
 >>> report = check_at_scale("softmax-cross-entropy-grad", 1000, points=20)
 >>> report.passed, report.points, report.extreme_points, report.sizes
@@ -366,8 +368,11 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
         target, n, options: the target, its number of classes and options.
         points: how many points in all; the last :data:`EXTREME_POINTS` have extreme logits.
         seed: the seed of the points and the directions.
-        directions: random unit directions v per point; ``J v`` (``g·v`` for a gradient)
-            is compared with ``(f(x + h v) − f(x − h v))/2h``.
+        directions: random unit directions v per point (a different set at every point);
+            ``J v`` (``g·v`` for a gradient) is compared with ``(f(x + h v) − f(x − h v))/2h``.
+            Random signs ``±1/√n`` can cancel an error exactly (an error ``c·1`` when the
+            signs balance, chance about ``1/√n`` per direction): over many points, or with
+            more directions, that chance vanishes.
         labels: ``"simplex"`` or ``"free"``; by default on the simplex when the target
             assumes ``Σ y = 1``.
         name: what the expression is, for the report.

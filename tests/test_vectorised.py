@@ -68,6 +68,7 @@ WRONG = [
     ("softmax-cross-entropy-grad", 1.0005 * (S[j] - y[j]), {}),      # 0.05 % off
     ("softmax-cross-entropy-grad", S[j] + y[j], {}),
     ("softmax-cross-entropy-grad", -y[j] / S[j], {}),                # ∂L/∂S, not ∂L/∂z
+    ("softmax-cross-entropy-grad", S[j] - y[j] + sp.Rational(1, 100), {}),  # constant off
     ("log-softmax-jacobian", delta(i, j) - S[i], {}),
     ("temperature-softmax-jacobian", S[i] * (delta(i, j) - S[j]), {}),  # 1/T missing
     ("label-smoothing-cross-entropy-grad", S[j] - y[j], {}),         # y for q
@@ -98,6 +99,16 @@ RIGHT = [
 @pytest.mark.parametrize("name, expr", RIGHT, ids=[str(r[1]) for r in RIGHT])
 def test_an_equivalent_formula_passes(name, expr):
     assert check_expression(expr, name, 30, points=12).passed
+
+
+@pytest.mark.parametrize("directions", [1, 3])
+def test_several_directions_per_point(directions):
+    right = check_at_scale("softmax-jacobian", 30, points=10, directions=directions)
+    wrong = check_expression(S[i] * (delta(i, j) - S[i]), "softmax-jacobian", 30, points=10,
+                             directions=directions)
+    assert right.passed and not wrong.passed
+    assert f"{directions} random" in right.comparisons[0].name
+    assert 1 <= wrong.comparisons[0].worst["entry"][1] <= directions
 
 
 def test_the_textbook_gradient_needs_labels_on_the_simplex():
