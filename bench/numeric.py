@@ -1,7 +1,8 @@
 """Numeric cross-checks at scale: ``derive.vectorised`` against hand-written NumPy.
 
-Timed, median of several runs in this process after one untimed warm-up (which derives
-the result and compiles it; its time is reported as ``derive_first_s``):
+Timed, the median over fresh processes (as bench/symbolic.py does) of interleaved runs of
+derive and the hand-written NumPy, after a warm-up call that derives the result and
+compiles it (its time is reported as ``derive_first_s``):
 
 * the cross-entropy gradient check, ``S − y`` at N = 10,000 classes over 1,000 points
   (``check_at_scale("softmax-cross-entropy-grad", …)``) against hand-written NumPy doing
@@ -27,9 +28,13 @@ numeric checks: ...
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -135,48 +140,91 @@ def _seconds(run) -> tuple[float, object]:
     return time.perf_counter() - start, out
 
 
-def _row(name: str, size: str, target: str, derive_run, hand_run, runs: int,
-         limit: float | None, judged: bool = True) -> dict:
-    first, report = _seconds(derive_run)          # derives and compiles: the first call
-    times: dict[str, list[float]] = {"derive": [], "hand": []}
-    for _ in range(runs):                         # interleaved: the same machine load
-        seconds, report = _seconds(derive_run)
-        times["derive"].append(seconds)
-        seconds, hand = _seconds(hand_run)
-        times["hand"].append(seconds)
-    derive_s, hand_s = statistics.median(times["derive"]), statistics.median(times["hand"])
+_CHECKS = {   # kind: (target, hand-written version)
+    "cross-entropy": ("softmax-cross-entropy-grad", hand_cross_entropy),
+    "jacobian": ("softmax-jacobian", hand_jacobian),
+}
+
+
+def measure(kind: str, n: int, points: int, directions: int = DIRECTIONS,
+            repeats: int = 3) -> dict:
+    """Time derive's check and the hand-written one, interleaved, in this process.
+
+    Returns the first call's seconds (it derives and compiles), the seconds of each
+    repeat, and whether both passed with the same errors (the same arithmetic on the same
+    points and directions gives the same errors, to rounding).
+    """
+    target, hand_check = _CHECKS[kind]
+    first, report = _seconds(lambda: check_at_scale(target, n, points, directions=directions))
+    hand_check(n, points, directions=directions)   # warm-up
+    derive_s, hand_s = [], []
+    for _ in range(repeats):                       # interleaved: the same machine load
+        seconds, report = _seconds(
+            lambda: check_at_scale(target, n, points, directions=directions))
+        derive_s.append(seconds)
+        seconds, hand = _seconds(lambda: hand_check(n, points, directions=directions))
+        hand_s.append(seconds)
     ours = report.comparisons[0]
-    # The same arithmetic: the same errors to rounding (the same points and directions).
-    same = np.isclose(ours.max_abs_error, hand.max_abs_error, rtol=1e-6, atol=1e-15)
+    return {"first": first, "derive": derive_s, "hand": hand_s,
+            "passed": bool(report.passed and hand.passed),
+            "same": bool(np.isclose(ours.max_abs_error, hand.max_abs_error, rtol=1e-6,
+                                    atol=1e-15)),
+            "max_abs_error": ours.max_abs_error}
+
+
+_PROBE = "import json, sys; from bench.numeric import measure; " \
+         "print(json.dumps(measure(sys.argv[1], *map(int, sys.argv[2:]))))"
+
+
+def _fresh(kind: str, n: int, points: int, directions: int, repeats: int) -> dict:
+    # A fresh process per measurement, as bench/symbolic.py does: the timings of the same
+    # arithmetic vary by up to 2x from one process to the next on a shared machine (the
+    # memory the chunks land in), and one process's earlier checks leave their mark.
+    root = Path(__file__).resolve().parents[1]
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(
+        filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", _PROBE, kind, str(n), str(points),
+                          str(directions), str(repeats)],
+                         check=True, capture_output=True, text=True, cwd=root, env=env)
+    return json.loads(out.stdout)
+
+
+def _row(name: str, kind: str, n: int, points: int, target: str, runs: int, quick: bool,
+         limit: float | None, directions: int = DIRECTIONS, judged: bool = True) -> dict:
+    if quick:   # one process, so that the smoke test takes a second
+        samples = [measure(kind, n, points, directions, repeats=runs)]
+    else:
+        samples = [_fresh(kind, n, points, directions, repeats=2) for _ in range(runs)]
+    # The median over processes of each process's median.
+    derive_s = statistics.median(statistics.median(s["derive"]) for s in samples)
+    hand_s = statistics.median(statistics.median(s["hand"]) for s in samples)
     ratio = derive_s / hand_s
     met = (ratio <= 2.0 and (limit is None or derive_s < limit)) if judged else None
-    return {"name": name, "size": size, "derive_s": derive_s, "numpy_s": hand_s,
-            "ratio": ratio, "target": target, "met": met if met is None else bool(met),
-            "derive_first_s": first, "passed": report.passed and hand.passed,
-            "same_errors": bool(same), "max_abs_error": ours.max_abs_error}
+    return {"name": name, "size": f"N={n:,} x {points:,} points", "derive_s": derive_s,
+            "numpy_s": hand_s, "ratio": ratio, "target": target,
+            "met": met if met is None else bool(met),
+            "derive_first_s": statistics.median(s["first"] for s in samples),
+            "passed": all(s["passed"] for s in samples),
+            "same_errors": all(s["same"] for s in samples),
+            "max_abs_error": max(s["max_abs_error"] for s in samples),
+            "processes": len(samples)}
 
 
 def main(quick: bool = False) -> list[dict]:
     """Time the checks (tiny sizes with ``quick``), print a table and return its rows."""
     sizes = QUICK_SIZES if quick else SIZES
     runs = 3 if quick else 5
-    rows = []
     n, points = sizes["cross-entropy"]
-    rows.append(_row(
-        "cross-entropy gradient check", f"N={n:,} x {points:,} points", "< 1 s and <= 2x",
-        lambda: check_at_scale("softmax-cross-entropy-grad", n, points),
-        lambda: hand_cross_entropy(n, points), runs, 1.0))
-    rows.append(_row(
-        "  the same, 2 directions per point", f"N={n:,} x {points:,} points", "for information",
-        lambda: check_at_scale("softmax-cross-entropy-grad", n, points, directions=2),
-        lambda: hand_cross_entropy(n, points, directions=2), runs, None, judged=False))
     m, jac_points = sizes["jacobian"]
-    rows.append(_row(
-        "softmax Jacobian check", f"N={m:,} x {jac_points:,} points", "<= 2x",
-        lambda: check_at_scale("softmax-jacobian", m, jac_points),
-        lambda: hand_jacobian(m, jac_points), runs, None))
+    rows = [
+        _row("cross-entropy gradient check", "cross-entropy", n, points, "< 1 s and <= 2x",
+             runs, quick, 1.0),
+        _row("  the same, 2 directions per point", "cross-entropy", n, points,
+             "for information", runs, quick, None, directions=2, judged=False),
+        _row("softmax Jacobian check", "jacobian", m, jac_points, "<= 2x", runs, quick, None),
+    ]
     rows.append(_torch_row(n, points, rows[0]["derive_s"], runs))
-    _print(rows, runs)
+    _print(rows, runs, quick)
     return rows
 
 
@@ -198,8 +246,10 @@ def _torch_row(n: int, points: int, derive_s: float, runs: int) -> dict:
     return row | {"torch_s": seconds, "ratio": derive_s / seconds, "passed": passed}
 
 
-def _print(rows: list[dict], runs: int) -> None:
-    print(f"numeric checks: wall-clock seconds, median of {runs} runs (interleaved)")
+def _print(rows: list[dict], runs: int, quick: bool) -> None:
+    how = (f"median of {runs} interleaved runs" if quick else
+           f"median over {runs} fresh processes of 2 interleaved runs each")
+    print(f"numeric checks: wall-clock seconds, {how}")
     print(f"{'check':40s} {'size':>24s} {'derive':>8s} {'NumPy':>8s} {'ratio':>6s}  target")
     for row in rows:
         other = row["numpy_s"] if row["numpy_s"] is not None else row.get("torch_s")
