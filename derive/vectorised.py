@@ -55,7 +55,7 @@ EXTREME_POINTS = 4
 CHUNK_ENTRIES = 1 << 18
 
 # Functions a result may apply.  Only these names reach generated code, and every symbol
-# is replaced by a Dummy first (a crafted name must never execute; sympy issue #24990).
+# is replaced by a Dummy first: lambdify writes code from names, and a crafted one would run.
 _FUNCTIONS = (sp.exp, sp.log, sigmoid)
 
 _PRINTER = NumPyPrinter({"fully_qualified_modules": True})
