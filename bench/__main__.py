@@ -1,21 +1,91 @@
-"""``python -m bench [--runs R] [--out DIR]``: run every benchmark, print tables, write plots."""
+"""``python -m bench [--quick] [--runs R] [--out DIR]``: run every benchmark, print the
+tables, and write ``results.md``, ``results.json``, ``scaling.png`` and ``symbolic.png``.
+
+The parts (each also runs alone, ``python -m bench.exact``):
+
+* :mod:`bench.exact`    — exact concrete-N verification: naive SymPy against derive.exact;
+* :mod:`bench.cli`      — the CLI commands as whole processes;
+* :mod:`bench.numeric`  — the vectorised numeric checks against hand-written NumPy;
+* :mod:`bench.symbolic` — the symbolic-N derivations.
+
+``--quick`` runs every part at tiny sizes (the CI smoke test); its figures say nothing
+about speed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import platform
 from pathlib import Path
 
-from . import symbolic
+from . import exact, symbolic
+
+
+def machine() -> dict:
+    """The facts a figure depends on."""
+    import numpy
+    import sympy
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(int(line.split()[1]) // 1024 // 1024
+                      for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        memory = None
+    try:
+        import flint   # noqa: F401  (not used: recorded because it would change nothing)
+        flint_version = flint.__version__
+    except ImportError:
+        flint_version = None
+    return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
+            "memory_gib": memory, "python": platform.python_version(),
+            "platform": platform.platform(), "sympy": sympy.__version__,
+            "numpy": numpy.__version__, "gmpy2": _version("gmpy2"),
+            "python-flint": flint_version}
+
+
+def _version(module: str) -> str | None:
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, one run each: a smoke test, not a measurement")
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per figure")
-    parser.add_argument("--out", type=Path, default=Path("bench/results"),
-                        help="directory for the JSON figures and the plots")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent,
+                        help="directory for results.md, results.json and the plots")
     args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
     args.out.mkdir(parents=True, exist_ok=True)
-    symbolic.main(args.runs, args.out)
+    figures = {"machine": machine(), "quick": args.quick, "runs": runs}
+    print("machine:", ", ".join(f"{k} {v}" for k, v in figures["machine"].items()))
+    print("\n== exact verification at a concrete N ==")
+    figures["exact"] = exact.main(args.quick)
+    print("\n== the CLI as whole processes ==")
+    from . import cli
+    figures["cli"] = cli.main(runs)
+    print("\n== numeric checks ==")
+    from . import numeric
+    figures["numeric"] = numeric.main(args.quick)
+    print("\n== symbolic N ==")
+    figures["symbolic"] = symbolic.main(runs, args.out, quick=args.quick)
+    (args.out / "results.json").write_text(json.dumps(figures, indent=2, default=str))
+    from .report import plot, report
+    (args.out / "results.md").write_text(report(figures))
+    plot(figures, args.out / "scaling.png")
+    print(f"\nwrote {args.out / 'results.md'}, {args.out / 'results.json'}")
 
 
 if __name__ == "__main__":

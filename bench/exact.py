@@ -88,8 +88,8 @@ def growth_exponent(sizes, seconds) -> float | None:
 
 def main(quick: bool = False) -> dict:
     """Time both sides; return ``{"side_by_side": rows, "scaling": rows, "exponent": …}``."""
-    compared = (4, 8) if quick else (4, 8, 16, 32)
-    alone = (16,) if quick else (64, 128, 256)
+    compared = (4,) if quick else (4, 8, 16, 32)
+    alone = (8,) if quick else (64, 128, 256)
     limit = 20.0 if quick else 120.0
     side_by_side, scaling = [], []
     for name in TARGETS:

@@ -39,10 +39,8 @@ def report(figures: dict) -> str:
              f"gmpy2 {m['gmpy2'] or 'not installed'}, python-flint "
              f"{m['python-flint'] or 'not installed'}.", ""]
     lines += _exact(figures["exact"])
-    lines += _generic("CLI start-up (whole process, median of "
-                      f"{figures['runs']} runs)", figures.get("cli"))
-    lines += _generic("Numeric cross-checks (vectorised) against hand-written NumPy",
-                      figures.get("numeric"))
+    lines += _cli(figures.get("cli"), figures["runs"])
+    lines += _numeric(figures.get("numeric"))
     lines += _symbolic(figures["symbolic"])
     return "\n".join(lines) + "\n"
 
@@ -85,20 +83,39 @@ def _exact(e: dict) -> list[str]:
     return lines
 
 
-def _generic(title: str, rows) -> list[str]:
-    if not rows:
-        return [f"## {title}", "", "(not run)", ""]
-    header = list(rows[0])
-    body = [[_cell(row.get(key)) for key in header] for row in rows]
-    return [f"## {title}", ""] + _table(header, body) + [""]
+def _cli(rows, runs: int) -> list[str]:
+    lines = ["## CLI start-up", "",
+             f"Whole processes, wall clock, median of {runs} runs (min – max), the installed "
+             "`derive` script, with Python's bytecode cache written (as after `pip install .`; "
+             "one warm-up run first).", ""]
+    body = [[f"`{r['command']}`", _seconds(r["median"]),
+             f"{r['min']:.2f} – {r['max']:.2f} s",
+             "" if r["target"] is None else f"< {r['target']} s {_mark(r['met'])}"]
+            for r in rows or []]
+    return lines + _table(["command", "median", "range", "target"], body) + [""]
 
 
-def _cell(value) -> str:
-    if isinstance(value, bool):
-        return _mark(value)
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "—" if value is None else str(value)
+def _numeric(rows) -> list[str]:
+    lines = ["## Numeric cross-checks, vectorised, against hand-written NumPy", "",
+             "The derived result (lambdified with `cse=True`, cached per target and N) at "
+             "random points against central differences of the stable float64 function "
+             "along a random direction per point (`derive.vectorised.check_at_scale`), and "
+             "the same arithmetic written by hand in NumPy; wall clock in the process, median "
+             "over fresh processes. *first call* includes deriving and compiling.", ""]
+    body = []
+    for r in rows or []:
+        if r.get("numpy_s") is None:   # torch.autograd.gradcheck, for comparison
+            torch = r.get("note") or (f"torch {_seconds(r['torch_s'])}"
+                                      + ("" if r["passed"] else ", gradcheck failed"))
+            body.append([r["name"].strip(), r["size"], _seconds(r["derive_s"]), torch,
+                         f"{r['ratio']:.2f}" if r.get("ratio") else "—", r["target"], "—"])
+            continue
+        goal = r["target"] + (f" {_mark(r['met'])}" if r.get("met") is not None else "")
+        body.append([r["name"].strip(), r["size"], _seconds(r["derive_s"]),
+                     _seconds(r["numpy_s"]), f"{r['ratio']:.2f}", goal,
+                     _seconds(r.get("derive_first_s"))])
+    return lines + _table(["check", "size", "derive", "hand NumPy", "ratio", "target",
+                           "first call"], body) + [""]
 
 
 def _symbolic(s: dict) -> list[str]:

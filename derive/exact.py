@@ -42,7 +42,7 @@ import sympy as sp
 from .catalog import get_target
 from .errors import InputError, RewriteError
 
-__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options",
+__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options", "is_zero",
            "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
 
 # The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
@@ -150,8 +150,10 @@ class Evaluator:
     """
 
     def __init__(self, problem, n: int):
-        self.problem, self.n = problem, n
-        self.parameters = {symbol: sp.Integer(v) for symbol, v in problem.parameters}
+        self.problem, self.n = problem, n   # problem None: expressions without indices
+        self.parameters = {symbol: sp.Integer(v) for symbol, v in problem.parameters} \
+            if problem is not None else {}
+        self._index_set = set(problem.indices) if problem is not None else set()
         self.atoms: dict[tuple, int] = {}        # key → atom number
         self.names: list[str] = []               # atom number → a readable name
         self.definitions: dict[int, dict] = {}   # sum atom → its polynomial
@@ -186,10 +188,6 @@ class Evaluator:
             found = self._indices[node] = tuple(sorted(free, key=str))
             self._names[node] = frozenset(names)
         return found
-
-    @property
-    def _index_set(self) -> set:
-        return self.__dict__.setdefault("_index_symbols", set(self.problem.indices))
 
     def _memo_key(self, node, env):
         free = self._indices.get(node)
@@ -476,6 +474,26 @@ class Evaluator:
                 return p
             atom = max(present)   # the latest first: its definition may use earlier ones
             p = self._substitute(p, atom, self.definitions[atom])
+
+
+def is_zero(expr: sp.Expr) -> bool:
+    """True when ``expr`` (no free indices) is zero as a rational function of its atoms,
+    by the test of :func:`check_exactly` without assumptions; False when that test does
+    not show it (the caller then asks SymPy: a False is not a proof of nonzero).
+
+    Much cheaper than ``cancel(together(expr)) == 0`` on the rational functions of
+    ``e_m = exp(z_m)`` that the step checks compare.
+
+    >>> e1, e2 = sp.symbols("e_1 e_2", positive=True)
+    >>> is_zero(e1/(e1 + e2) * (1 - e1/(e1 + e2)) - e1*e2/(e1 + e2)**2)
+    True
+    """
+    evaluator = Evaluator(None, 0)
+    try:
+        value = evaluator.value(expr, {})
+    except Unsupported:
+        return False
+    return not value or not evaluator.expand(value)
 
 
 # --- the check -------------------------------------------------------------------------

@@ -458,7 +458,6 @@ def directional(f: IndexFunction, reference: Callable,
     batches = [(start, min(chunk, ordinary - start), False)
                for start in range(0, ordinary, chunk)] + [(ordinary, 0, True)]
     drawn = []
-    _keep_heap()
     with np.errstate(all="ignore"):   # non-finite values are caught by compare()
         for start, count, extreme in batches:   # a loop over chunks, not over points
             part = draw(count, extreme)
@@ -491,19 +490,6 @@ def _signs(rng: np.random.Generator, shape: tuple[int, ...], scale: float) -> np
     """Random ±scale of ``shape``, eight signs per random byte."""
     bits = rng.integers(0, 256, size=(*shape[:-1], -(-shape[-1] // 8)), dtype=np.uint8)
     return np.where(np.unpackbits(bits, axis=-1, count=shape[-1]), scale, -scale)
-
-
-def _keep_heap() -> None:
-    """Let the chunks' temporaries be recycled by the C heap instead of fresh pages.
-
-    glibc serves blocks above its mmap threshold (128 kB at first) with new pages, a page
-    fault per 4 kB, and gives freed memory at the top of the heap back past a trim
-    threshold; both thresholds rise when an mmapped block is freed.  Freeing one 24 MB
-    block raises them above the chunks' 2 MB temporaries: at N = 10⁴ over 1,000 points
-    that saves about 15,000 page faults, 5–10 % of the check's time (measured).  Elsewhere
-    this allocates and frees a block, no more.
-    """
-    np.empty(3 << 20)
 
 
 def check_at_scale(target: str, n: int, points: int = 100, seed: int = 0,

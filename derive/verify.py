@@ -225,7 +225,9 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
             "SymPy decides",))
     check = comparison.check
     if check.passed:
-        return _replace(base, verdict="holds", methods=(check.describe(),),
+        return _replace(base, verdict="holds",
+                        methods=(check.describe(), *_numeric_at_scale(understood.expr.subs(sizes),
+                                                                      d, problem, n, seed)),
                         assumptions=problem.assumptions if check.by_assumptions else ())
     counterexample = _counterexample_at_scale(comparison, problem, n, seed)
     if counterexample is None:
@@ -245,6 +247,22 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
         more = (f"at N = {DIAGNOSIS_SIZE} the claim holds: the mistake shows only at larger N",)
     return _replace(base, methods=(check.describe(),), counterexample=counterexample,
                     diagnosis=diagnosis, notes=base.notes + more)
+
+
+def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
+    """The numeric witness beside the exact check: the claim, vectorised over points,
+    against directional central differences of the stable float64 implementation."""
+    from .errors import DeriveError
+    from .vectorised import check_expression
+    try:
+        report = check_expression(expr, d.target.name, n, points=NUMERIC_POINTS, seed=seed,
+                                  **dict(problem.options))
+    except DeriveError as error:   # a form the vectorised evaluation does not take
+        return (f"numeric: not run ({error})",)
+    return (f"numeric: {report.points} points (seed {seed}, {report.extreme_points} with "
+            f"extreme logits), the claim along a random direction against central "
+            f"differences of the stable float64 function, max rel error "
+            f"{report.max_rel_error:.1e}" + ("" if report.passed else " — over tolerance"),)
 
 
 def _counterexample_at_scale(comparison, problem, n: int, seed: int):

@@ -164,6 +164,8 @@ def test_verdicts_at_scale(claim, target, n, verdict, detail):
     assert any(m.startswith(f"exact at N = {n}") or m.startswith("shape") for m in v.methods)
     if verdict == "holds":
         assert [a.name for a in v.assumptions] == ([detail] if detail else [])
+        numeric = [m for m in v.methods if m.startswith("numeric: 200 points")]
+        assert numeric and "over tolerance" not in numeric[0]
     else:
         assert detail in (v.diagnosis or "")
         if v.counterexample is not None:

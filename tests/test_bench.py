@@ -1,0 +1,36 @@
+"""The benchmark suite runs (at tiny sizes) and writes its report, so that it cannot rot.
+
+Speed itself is measured by ``python -m bench``, never asserted here: timed asserts are
+flaky on shared machines."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_quick_run_writes_every_table(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = (tmp_path / "results.md").read_text()
+    for heading in ("## Exact verification at a concrete N", "## CLI start-up",
+                    "## Numeric cross-checks", "## Symbolic N"):
+        assert heading in report
+    assert "Quick run: tiny sizes, not a measurement" in report
+    figures = json.loads((tmp_path / "results.json").read_text())
+    rows = figures["exact"]["side_by_side"]
+    assert {r["target"] for r in rows} == {"softmax-jacobian", "softmax-cross-entropy-grad"}
+    # Both sides decided every entry, and derive said the canonical forms hold.
+    assert all(r["derive"]["proved"] and r["baseline"]["proved"] for r in rows)
+    assert all(r["derive"]["proved"] for r in figures["exact"]["scaling"])
+    assert [r["command"] for r in figures["cli"]][:2] == ["derive --help",
+                                                         "derive show softmax-jacobian"]
+    assert all(r["passed"] for r in figures["numeric"] if r.get("numpy_s") is not None)
+    try:
+        import matplotlib  # noqa: F401  (the bench extra)
+    except ImportError:
+        return
+    assert (tmp_path / "scaling.png").stat().st_size > 1000
