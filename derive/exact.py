@@ -239,6 +239,8 @@ class Evaluator:
             for _ in range(exponent):
                 out = _mul(out, base)
             return out
+        if not base:
+            raise Unsupported("a division by zero (a denominator that is 0 at this entry)")
         inverse = _monomial_inverse(base)
         if inverse is None:   # a sum in a denominator: an atom of its own
             inverse = _monomial_inverse(self.atom(("sum", _key(base)), f"s{len(self.names)}",

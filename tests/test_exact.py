@@ -197,3 +197,10 @@ def test_cli_at_scale(args, code, text):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == code, result.output
     assert re.search(text, " ".join(result.output.split()))
+
+
+def test_a_division_by_zero_at_an_entry_is_not_an_atom():
+    """1/δ_ij at i ≠ j is 1/0: refused, not treated as a free atom."""
+    from derive.exact import Unsupported
+    with pytest.raises(Unsupported, match="division by zero"):
+        check_exactly("softmax-jacobian", 10, S[i] / sp.KroneckerDelta(i, j))
