@@ -436,29 +436,29 @@ def sizes_of(problem: Problem, n: int) -> dict:
 
 def _check_at_sizes(chains, target: Target, symbolic: Problem,
                     seed: int) -> list[tuple[Step, ...]]:
-    """Check the chains of symbolic steps, instantiated, at each of
-    :data:`SYMBOLIC_SIZES`, against ``sp.diff`` of the concrete construction
-    (numerically: the rules proved them).  All chains and sizes are one numeric evaluation."""
-    instances = []
+    """Check the chains of symbolic steps, instantiated, exactly at each of
+    :data:`SYMBOLIC_SIZES`, on every entry: against the chain-rule derivative of the
+    concrete construction (:func:`derive.exact.check_steps_exactly`), independently of the
+    rules that proved them for every N.  ``seed`` is unused (no random points)."""
+    from .exact import check_steps_exactly
+    totals = [[0] * len(steps) for steps in chains]
     for size in SYMBOLIC_SIZES:
         problem = target.build(size, **concrete_options(symbolic))
         values = sizes_of(symbolic, size)
-        mechanical = mechanical_matrix(problem, size)
-        instances += [([replace(s, rhs=s.rhs.subs(values)) for s in steps], problem, size,
-                       mechanical) for steps in chains]
-    checked = check_steps_at(instances, seed, exact=False)
-    out = []
-    for number, steps in enumerate(chains):
-        checks = [[s.check for s in checked[at]]
-                  for at in range(number, len(checked), len(chains))]
-        out.append(tuple(replace(step, check=StepCheck(
-            exact_entries=0, entries=sum(c.entries for c in per_size),
-            points=sum(c.points for c in per_size),
-            max_abs_error=max(c.max_abs_error for c in per_size),
-            numeric_entries=sum(c.numeric_entries for c in per_size),
-            proved=True, sizes=SYMBOLIC_SIZES))
-            for step, per_size in zip(steps, zip(*checks))))
-    return out
+        for number, steps in enumerate(chains):
+            instantiated = [replace(s, rhs=s.rhs.subs(values)) for s in steps]
+            for position, (count, differing) in enumerate(
+                    check_steps_exactly(problem, size, instantiated)):
+                if differing:
+                    step = steps[position]
+                    raise StepError(f"step {position + 1} ({step.reason}) does not follow at "
+                                    f"N = {size}: at entry {differing[0]} it differs from "
+                                    "the derivative")
+                totals[number][position] += count
+    return [tuple(replace(step, check=StepCheck(
+        exact_entries=total, entries=total, points=0, max_abs_error=0.0,
+        proved=True, sizes=SYMBOLIC_SIZES)) for step, total in zip(steps, counts))
+        for steps, counts in zip(chains, totals)]
 
 
 def instantiate_derivation(d: Derivation, n: int) -> Derivation:

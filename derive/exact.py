@@ -43,7 +43,7 @@ from .catalog import get_target
 from .errors import InputError, RewriteError
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options", "is_zero",
-           "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
+           "check_steps_exactly", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
 
 # The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
 MAX_EXACT_CLASSES = 512
@@ -682,6 +682,45 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
                        by_atoms, by_assumptions, by_expansion, tuple(differing),
                        tuple(a.text.split(" (")[0] for a in assumptions))
     return Comparison(check, evaluator, construction, claimed)
+
+
+def check_steps_exactly(problem, n: int, steps) -> list[tuple[int, tuple]]:
+    """Each step's right side (index notation, sizes concrete) against the chain-rule
+    derivative, on every entry of its case, under its own assumptions only.
+
+    Returns, per step, ``(entries compared, the entries where it differs)``.  Used for
+    the steps of a symbolic-N derivation at N = 1, 2, 3, which the rules have proved for
+    every N: this confirms them exactly at concrete N, independently of the rules.
+    """
+    from .steps import Concrete
+    evaluator = Evaluator(problem, n)
+    construction = _written_out(problem.function, problem, n)
+    concrete = Concrete(problem, n)
+    claims = [concrete.written_out(step.rhs) for step in steps]
+    rows = problem.output_keys()
+    counts = [0] * len(steps)
+    differing: list[list] = [[] for _ in steps]
+    family = str(problem.wrt)
+    for column in problem.keys(problem.wrt_indices):   # one variable at a time (memo)
+        variable = evaluator.leaf(family, column)
+        for row in rows:
+            key = row + column
+            env = dict(zip(problem.indices, key))
+            derivative = evaluator.derivative(construction, env, variable)
+            for number, (step, claimed) in enumerate(zip(steps, claims)):
+                if step.case is not None:
+                    p, q, equal = step.case
+                    if (env[p] == env[q]) != equal:
+                        continue
+                counts[number] += 1
+                difference = _add(derivative, evaluator.value(claimed, env), -1)
+                if difference and evaluator.expand(difference) \
+                        and not (step.assumes and (
+                            not evaluator.assume(difference, step.assumes)
+                            or not evaluator.assume(evaluator.expand(difference),
+                                                    step.assumes))):
+                    differing[number].append(key)
+    return [(count, tuple(sorted(keys))) for count, keys in zip(counts, differing)]
 
 
 @lru_cache(maxsize=16)

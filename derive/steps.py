@@ -40,7 +40,8 @@ class StepCheck:
 
     For a symbolic N, ``proved`` says the step was reduced by the rules to the mechanical
     derivative for every N, and ``sizes`` lists the concrete N at which its entries were
-    also compared numerically (the counts are totals over those N).
+    also compared exactly with the chain-rule derivative (:mod:`derive.exact`; the counts
+    are totals over those N).
     """
 
     exact_entries: int
@@ -54,8 +55,8 @@ class StepCheck:
     @property
     def complete(self) -> bool:
         """Every entry was compared: exactly for a concrete N, numerically for a proved step."""
-        if self.proved:
-            return self.numeric_entries == self.entries
+        if self.proved:   # checked at concrete N: exactly (or, before, numerically)
+            return self.entries in (self.exact_entries, self.numeric_entries)
         return self.exact_entries == self.entries
 
 

@@ -204,3 +204,21 @@ def test_a_division_by_zero_at_an_entry_is_not_an_atom():
     from derive.exact import Unsupported
     with pytest.raises(Unsupported, match="division by zero"):
         check_exactly("softmax-jacobian", 10, S[i] / sp.KroneckerDelta(i, j))
+
+
+def test_the_steps_of_a_symbolic_derivation_are_checked_exactly_at_concrete_n():
+    from dataclasses import replace
+
+    from derive.derivation import derivation
+    from derive.exact import check_steps_exactly
+    d = derivation("softmax-jacobian", "N", check=False)
+    problem = get_target("softmax-jacobian").problem(3)
+    steps = [replace(s, rhs=s.rhs.subs(d.classes, 3)) for s in d.steps]
+    results = check_steps_exactly(problem, 3, steps)
+    assert all(not differing for _count, differing in results)
+    # The case steps compare only their entries: 3 with i = j, 6 with i ≠ j.
+    assert sorted({count for count, _ in results}) == [3, 6, 9]
+    broken = steps[:-1] + [replace(steps[-1], rhs=S[i] * (sp.KroneckerDelta(i, j) - S[i]))]
+    assert check_steps_exactly(problem, 3, broken)[-1][1] == ((1, 2), (1, 3), (2, 1), (2, 3),
+                                                             (3, 1), (3, 2))
+    assert all(s.check.complete and s.check.exact_entries == s.check.entries for s in d.steps)

@@ -461,7 +461,7 @@ def _preface(derivations, steps: bool = True) -> str:
                 "The definition was\ndifferentiated by SymPy in index notation and every "
                 f"step is proved for every ${n}$:\nit reduces by the program's rewriting rules "
                 "to the same normal form as that\nderivative. Each step is also compared "
-                f"numerically with the derivative at several\nconcrete ${n}$.")
+                f"exactly, entry by entry, with the derivative\nat several concrete ${n}$.")
     if not steps:
         symbolic = (rf"\noindent Each result below holds for every number of classes ${n}$: "
                     "SymPy's derivative of the\ndefinition in index notation reduces to it by "

@@ -79,7 +79,7 @@ def document_markdown(derivations, title: str = "Derivations of softmax and cros
     n = ", ".join(letters)
     if steps:
         preface = (f"Every step below was proved for every {n} by the program's rules and "
-                   f"checked numerically at several concrete {n}." if letters else
+                   f"checked exactly, entry by entry, at several concrete {n}." if letters else
                    "Every step below was checked by the program against the mechanical "
                    "derivative.")
     else:
