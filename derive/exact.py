@@ -166,6 +166,7 @@ class Evaluator:
         self._reciprocals: dict = {}
         self._families: dict = {}
         self._names: dict = {}
+        self.logs: dict[int, dict] = {}          # log atom → its argument
 
     # Which free indices a node contains (cached: SymPy recomputes free_symbols).
     def _free(self, node: sp.Basic) -> tuple:
@@ -295,7 +296,11 @@ class Evaluator:
             if isinstance(argument, sp.exp):   # every variable is real
                 return self.value(argument.args[0], env)
             inside = self.value(argument, env)
-            return self.atom(("log", _key(inside)), f"log{len(self.names)}", None)
+            if not self.expand(_add(inside, _constant(1), -1)):   # log 1 = 0, e.g. log Σ_k S_k
+                return {}
+            log = self.atom(("log", _key(inside)), f"log{len(self.names)}", None)
+            self.logs[next(iter(log))[0][0]] = inside
+            return log
         raise Unsupported(f"the function {type(node).__name__} has no exact rule here")
 
     def _exponential(self, argument: dict) -> dict:
@@ -410,6 +415,13 @@ class Evaluator:
             elif assumption.name == "rows-sum-to-one":
                 for row in range(1, self.problem.extent("m") + 1):
                     p = self._eliminate(p, [("Y", (row, k)) for k in range(1, self.n + 1)])
+        # A logarithm whose argument is 1 under the assumptions is 0 (log Σ_k y_k).
+        for atom in {a for mono in p for a, _ in mono if a in self.logs}:
+            if any(a == atom and power < 0 for mono in p for a, power in mono):
+                continue
+            argument = _add(self.logs[atom], _constant(1), -1)
+            if not self.assume(self.expand(argument), assumptions):
+                p = self._substitute(p, atom, {})
         return p
 
     def _eliminate(self, p: dict, labels) -> dict:

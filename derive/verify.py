@@ -204,6 +204,8 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
 
     ``None`` when the claim has a node that module has no rule for (a root) and N is small
     enough for SymPy (:data:`~derive.derivation.MAX_CLASSES`): the caller decides then."""
+    from dataclasses import replace
+
     from .derivation import MAX_CLASSES
     from .exact import Unsupported, general_options, compare, instance
     symbolic, problem, sizes = instance(against, n, **options)
@@ -237,6 +239,13 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     # The usual mistakes are recognised from values at a small N, where SymPy is quick,
     # and stand for this N only if the next N gives the same one (a factor 1/4 at N = 4
     # that is 1/5 at N = 5 is 1/N).
+    # With the user's D and m (a symbolic derivation would try D = 2, m = 2).
+    fixed = {k: v for k, v in problem.options if k in ("inputs", "batch")}
+    if fixed:
+        d = derivation(against, "N", check=False, steps=False,
+                       **general_options(symbolic), **fixed)
+        understood = replace(understood, expr=understood.expr.xreplace(
+            {symbol: value for symbol, value in sizes.items() if symbol != symbolic.classes}))
     small = _concrete(base, d, understood, DIAGNOSIS_SIZE, seed)
     diagnosis, more = None, ()
     if small.verdict == "fails" and small.diagnosis is not None:
@@ -278,6 +287,7 @@ def _counterexample_at_scale(comparison, problem, n: int, seed: int):
                 value = arrays[family][tuple(a - 1 for a in indices)] if indices \
                     else arrays[family]
                 leaves[(family, indices)] = mpmath.mpf(str(float(value)))
+            _labels_sum_to_one(leaves, problem, n)
             expected, claimed = comparison.values(key, leaves)
             if not (mpmath.isfinite(expected) and mpmath.isfinite(claimed)):
                 continue
@@ -289,6 +299,19 @@ def _counterexample_at_scale(comparison, problem, n: int, seed: int):
         indices = tuple(str(x) for x in problem.indices)
         return Counterexample(key, indices, shown, float(expected), float(claimed), n)
     return None
+
+
+def _labels_sum_to_one(leaves: dict, problem, n: int) -> None:
+    """Under Σ_k y_k = 1 the last label is one minus the others in the 30-digit values
+    too (its float64 value is off by a rounding, enough for a false counterexample)."""
+    names = {a.name for a in problem.assumptions}
+    rows = [("y", ())] if "labels-sum-to-one" in names else []
+    if "rows-sum-to-one" in names:
+        rows += [("Y", (row,)) for row in range(1, problem.extent("m") + 1)]
+    for family, row in rows:
+        keys = [(family, row + (k,)) for k in range(1, n + 1)]
+        if all(key in leaves for key in keys):
+            leaves[keys[-1]] = 1 - mpmath.fsum(leaves[key] for key in keys[:-1])
 
 
 def _point_at_scale(evaluator, problem, rng) -> dict:

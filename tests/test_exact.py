@@ -153,6 +153,11 @@ VERDICTS = [
     ("sigmoid(z) - y", "sigmoid-binary-cross-entropy-grad", 50, "holds", None),
     ("(S - y) xᵀ", "linear-softmax-cross-entropy-grad", 10, "holds", "labels-sum-to-one"),
     ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", 12, "fails", "transposed"),
+    # log 1 = 0: for every entry (Σ_k S_k = 1), and under the assumption (Σ_k y_k = 1),
+    # where the 30-digit counterexample must not see the float rounding of the last label
+    ("S_i*(δ_ij - S_j) + log(Σ_k S_k)", "softmax-jacobian", 9, "holds", None),
+    ("S_j - y_j + log(Σ_k y_k)", "softmax-cross-entropy-grad", 9, "holds", "labels-sum-to-one"),
+    ("S_j - y_j + log(Σ_k y_k) + 1/1000", "softmax-cross-entropy-grad", 9, "fails", "no common"),
 ]
 
 
@@ -222,3 +227,11 @@ def test_the_steps_of_a_symbolic_derivation_are_checked_exactly_at_concrete_n():
     assert check_steps_exactly(problem, 3, broken)[-1][1] == ((1, 2), (1, 3), (2, 1), (2, 3),
                                                              (3, 1), (3, 2))
     assert all(s.check.complete and s.check.exact_entries == s.check.entries for s in d.steps)
+
+
+def test_the_diagnosis_at_scale_uses_the_given_batch_size():
+    """(S − Y)/2 with m = 3 is 3/2 × the mean's gradient; at the symbolic trial size m = 2
+    it would hold, and the diagnosis would be lost."""
+    v = verify("(S_ij − Y_ij)/2", against="batch-softmax-cross-entropy-grad", classes=9,
+               batch=3)
+    assert v.verdict == "fails" and "3/2" in v.diagnosis
