@@ -33,6 +33,8 @@ and labels — the formula is wrong at that entry.
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -43,7 +45,8 @@ from .catalog import get_target
 from .errors import InputError, RewriteError
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options", "is_zero",
-           "check_steps_exactly", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Unsupported"]
+           "check_steps_exactly", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Undefined",
+           "Unsupported"]
 
 # The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
 MAX_EXACT_CLASSES = 512
@@ -51,8 +54,22 @@ MAX_EXACT_CLASSES = 512
 MAX_EXACT_ENTRIES = 512 * 512
 
 
+# The most terms a polynomial may reach (a power of an N-term sum written out grows as
+# N^k): beyond it the check stops with Unsupported instead of eating the memory.
+MAX_TERMS = 200_000
+
+# The prime of the modular evaluation that shows a difference nonzero without writing
+# its sums out (a Mersenne prime: Python's integers do the arithmetic).
+_PRIME = 2**61 - 1
+
+
 class Unsupported(RewriteError):
     """The expression has a node the evaluator has no rule for (a root, an ``Abs``)."""
+
+
+class Undefined(Unsupported):
+    """The expression divides by 0 or takes the logarithm of 0 — at an entry, for every
+    input, or under the target's assumptions: no value to compare, whatever the method."""
 
 
 # --- Laurent polynomials in atoms -----------------------------------------------------
@@ -118,6 +135,9 @@ def _mul(p: dict, q: dict) -> dict:
                 out[mono] = _coefficient(total)
             else:
                 out.pop(mono, None)
+        if len(out) > MAX_TERMS:
+            raise Unsupported(f"a polynomial of more than {MAX_TERMS} terms (sums raised to "
+                              "high powers, written out): too large to decide exactly")
     return out
 
 
@@ -167,6 +187,10 @@ class Evaluator:
         self._families: dict = {}
         self._names: dict = {}
         self.logs: dict[int, dict] = {}          # log atom → its argument
+        self._points: dict = {}                  # assumptions → {atom: value mod prime}
+        self._draws: dict = {}
+        self._rng = random.Random(0)
+        self._nonzero: set = set()               # sums shown not to be 0 (denominators)
 
     # Which free indices a node contains (cached: SymPy recomputes free_symbols).
     def _free(self, node: sp.Basic) -> tuple:
@@ -235,18 +259,39 @@ class Evaluator:
         return int(value)
 
     def _power(self, base: dict, exponent: int, node, env) -> dict:
+        if exponent > 1 and len(base) > 1 and \
+                math.comb(len(base) + exponent - 1, exponent) > MAX_TERMS:
+            # (Σ_k S_k)^6 at N = 30 has 1.6 million terms written out: the sum becomes an
+            # atom, which the modular residue of decide() evaluates without writing out.
+            base = self.atom(("sum", _key(base)), f"s{len(self.names)}", base)
         if exponent >= 0:
             out = _constant(1)
             for _ in range(exponent):
                 out = _mul(out, base)
             return out
         if not base:
-            raise Unsupported("a division by zero (a denominator that is 0 at this entry)")
+            raise Undefined("a division by zero (a denominator that is 0 at this entry)")
         inverse = _monomial_inverse(base)
         if inverse is None:   # a sum in a denominator: an atom of its own
-            inverse = _monomial_inverse(self.atom(("sum", _key(base)), f"s{len(self.names)}",
-                                                  base))
+            key = ("sum", _key(base))
+            if key not in self._nonzero:
+                self._never_zero(base, "a division by zero: a denominator")
+                self._nonzero.add(key)
+            inverse = _monomial_inverse(self.atom(key, f"s{len(self.names)}", base))
         return self._power(inverse, -exponent, node, env)
+
+    def _never_zero(self, p: dict, what: str) -> None:
+        """Refuse a sum that is 0 — identically once the sums in it are written out, or
+        under the target's assumptions (``1 − Σ_k y_k``): treated as an atom, it would
+        make a formula that is undefined everywhere hold (``(1 − Σ_k S_k)/(1 − Σ_k S_k)``
+        is 0/0, not 1)."""
+        expanded = self.expand(p)
+        if not expanded:
+            raise Undefined(f"{what} that is 0 identically")
+        assumptions = self.problem.assumptions if self.problem is not None else ()
+        if assumptions and not self.assume(expanded, assumptions):
+            raise Undefined(f"{what} that is 0 under the assumption "
+                              f"{', '.join(a.text for a in assumptions)}")
 
     def value(self, node: sp.Basic, env: dict) -> dict:
         """The Laurent polynomial of ``node`` at the index values ``env``."""
@@ -298,6 +343,8 @@ class Evaluator:
             inside = self.value(argument, env)
             if not self.expand(_add(inside, _constant(1), -1)):   # log 1 = 0, e.g. log Σ_k S_k
                 return {}
+            if ("log", _key(inside)) not in self.atoms:
+                self._never_zero(inside, "the logarithm of 0: an argument")
             log = self.atom(("log", _key(inside)), f"log{len(self.names)}", None)
             self.logs[next(iter(log))[0][0]] = inside
             return log
@@ -409,18 +456,15 @@ class Evaluator:
     def assume(self, p: dict, assumptions) -> dict:
         """``p`` with the last label written as one minus the others (Σ_k y_k = 1), or the
         last label of every row (Σ_k Y_pk = 1)."""
-        for assumption in assumptions:
-            if assumption.name == "labels-sum-to-one":
-                p = self._eliminate(p, [("y", (k,)) for k in range(1, self.n + 1)])
-            elif assumption.name == "rows-sum-to-one":
-                for row in range(1, self.problem.extent("m") + 1):
-                    p = self._eliminate(p, [("Y", (row, k)) for k in range(1, self.n + 1)])
+        for labels in self._label_rows(assumptions):
+            p = self._eliminate(p, labels)
         # A logarithm whose argument is 1 under the assumptions is 0 (log Σ_k y_k).
         for atom in {a for mono in p for a, _ in mono if a in self.logs}:
-            if any(a == atom and power < 0 for mono in p for a, power in mono):
-                continue
             argument = _add(self.logs[atom], _constant(1), -1)
             if not self.assume(self.expand(argument), assumptions):
+                if any(a == atom and power < 0 for mono in p for a, power in mono):
+                    raise Undefined("a division by zero: a logarithm that is 0 under "
+                                      "the assumption " + ", ".join(a.text for a in assumptions))
                 p = self._substitute(p, atom, {})
         return p
 
@@ -438,15 +482,105 @@ class Evaluator:
         lowest = min((power for mono in p for a, power in mono if a == atom), default=0)
         if lowest < 0:
             p = _mul(p, {((atom, -lowest),): 1})
-        out: dict = {}
+        by_power: dict[int, dict] = {}   # p = Σ_k rest_k · atomᵏ
         for mono, c in p.items():
-            power = dict(mono).pop(atom, 0)
+            power = dict(mono).get(atom, 0)
             rest = tuple((a, e) for a, e in mono if a != atom)
-            term = {rest: c}
-            for _ in range(power):
-                term = _mul(term, replacement)
-            out = _add(out, term)
+            by_power.setdefault(power, {})[rest] = c
+        out: dict = {}
+        replaced = _constant(1)
+        for power in range(max(by_power) + 1):
+            if power in by_power:
+                for mono, c in _mul(by_power[power], replaced).items():
+                    total = out.get(mono, 0) + c   # in place: no copy per term
+                    if total:
+                        out[mono] = _coefficient(total)
+                    else:
+                        del out[mono]
+            if power < max(by_power):
+                replaced = _mul(replaced, replacement)
+        if len(out) > MAX_TERMS:
+            raise Unsupported(f"a polynomial of more than {MAX_TERMS} terms (sums raised to "
+                              "high powers, written out): too large to decide exactly")
         return out
+
+    def decide(self, difference: dict, assumptions=()) -> str:
+        """Whether ``difference`` is zero: ``"atoms"`` (the zero polynomial in the atoms),
+        ``"expansion"`` (zero once the sums are written out), ``"assumptions"`` (zero under
+        them only) or ``"differs"``.
+
+        A difference that is not zero is usually shown so by its value modulo a large
+        prime at a random point (sums computed from their terms, the last label as one
+        minus the others under Σ_k y_k = 1) — a nonzero value proves the polynomial
+        nonzero, without writing out sums whose powers have N^k terms.  Zero there, the
+        symbolic expansion decides."""
+        if not difference:
+            return "atoms"
+        expanded = None
+        if self._residue(difference, ()) in (0, None):
+            expanded = self.expand(difference)
+            if not expanded:
+                return "expansion"
+        if not assumptions or self._residue(difference, assumptions) not in (0, None):
+            return "differs"
+        if not self.assume(difference, assumptions):
+            return "assumptions"
+        if expanded is None:
+            expanded = self.expand(difference)
+        return "assumptions" if not self.assume(expanded, assumptions) else "differs"
+
+    def _residue(self, p: dict, assumptions) -> int | None:
+        """``p`` modulo :data:`_PRIME` at a seeded random point; ``None`` when the point
+        does not serve (a sum or a divisor that is 0 there)."""
+        point = self._points.setdefault(tuple(a.name for a in assumptions), {})
+        total = 0
+        try:
+            for mono, c in p.items():
+                term = c % _PRIME if isinstance(c, int) else \
+                    c.numerator * pow(c.denominator, -1, _PRIME)
+                for atom, power in mono:
+                    value = point.get(atom)
+                    if value is None:
+                        value = point[atom] = self._atom_residue(atom, assumptions, point)
+                    if value is False:
+                        return None
+                    term = term * pow(value, power, _PRIME) % _PRIME
+                total += term
+        except ValueError:   # the inverse of 0 modulo the prime
+            return None
+        return total % _PRIME
+
+    def _atom_residue(self, atom: int, assumptions, point):
+        kind = self.kinds[atom]
+        if kind[0] == "sum":
+            value = self._residue(self.definitions[atom], assumptions)
+            return False if not value else value
+        if kind[0] == "log" and assumptions and \
+                not self.assume(self.expand(_add(self.logs[atom], _constant(1), -1)),
+                                assumptions):
+            return 0   # log Σ_k y_k under Σ_k y_k = 1
+        if kind[0] == "leaf":
+            for others in self._label_rows(assumptions):
+                if (kind[1], kind[2]) == others[-1]:   # the last label: one minus the rest
+                    return (1 - sum(self._random(("leaf", *key)) for key in others[:-1])) % _PRIME
+        return self._random(kind)
+
+    def _random(self, key) -> int:
+        value = self._draws.get(key)
+        if value is None:
+            value = self._draws[key] = self._rng.randrange(1, _PRIME)
+        return value
+
+    def _label_rows(self, assumptions) -> list[list[tuple]]:
+        """The labels that sum to one, row by row, as (family, indices)."""
+        rows = []
+        for assumption in assumptions:
+            if assumption.name == "labels-sum-to-one":
+                rows.append([("y", (k,)) for k in range(1, self.n + 1)])
+            elif assumption.name == "rows-sum-to-one":
+                rows += [[("Y", (row, k)) for k in range(1, self.n + 1)]
+                         for row in range(1, self.problem.extent("m") + 1)]
+        return rows
 
     def numeric(self, p: dict, leaves: dict):
         """The value of ``p`` when each leaf ``(family, indices)`` has the value in
@@ -507,7 +641,7 @@ def is_zero(expr: sp.Expr) -> bool:
         value = evaluator.value(expr, {})
     except Unsupported:
         return False
-    return not value or not evaluator.expand(value)
+    return evaluator.decide(value) != "differs"
 
 
 # --- the check -------------------------------------------------------------------------
@@ -677,15 +811,13 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
         for row in rows:
             env = dict(zip(problem.indices, row + column))
             derivative = evaluator.derivative(construction, env, variable)
-            difference = _add(derivative, evaluator.value(claimed, env), -1)
-            if not difference:
+            how = evaluator.decide(_add(derivative, evaluator.value(claimed, env), -1),
+                                   assumptions)
+            if how == "atoms":
                 by_atoms += 1
-                continue
-            expanded = evaluator.expand(difference)
-            if not expanded:
+            elif how == "expansion":
                 by_expansion += 1
-            elif assumptions and (not evaluator.assume(difference, assumptions)
-                                  or not evaluator.assume(expanded, assumptions)):
+            elif how == "assumptions":
                 by_assumptions += 1
             else:
                 differing.append(row + column)
@@ -726,11 +858,7 @@ def check_steps_exactly(problem, n: int, steps) -> list[tuple[int, tuple]]:
                         continue
                 counts[number] += 1
                 difference = _add(derivative, evaluator.value(claimed, env), -1)
-                if difference and evaluator.expand(difference) \
-                        and not (step.assumes and (
-                            not evaluator.assume(difference, step.assumes)
-                            or not evaluator.assume(evaluator.expand(difference),
-                                                    step.assumes))):
+                if evaluator.decide(difference, step.assumes or ()) == "differs":
                     differing[number].append(key)
     return [(count, tuple(sorted(keys))) for count, keys in zip(counts, differing)]
 

@@ -207,7 +207,7 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     from dataclasses import replace
 
     from .derivation import MAX_CLASSES
-    from .exact import Unsupported, general_options, compare, instance
+    from .exact import Undefined, Unsupported, general_options, compare, instance
     symbolic, problem, sizes = instance(against, n, **options)
     d = derivation(against, "N", check=False, steps=False, **general_options(symbolic))
     base = Verdict("fails", d.target.name, n, None, d.result.subs(sizes),
@@ -217,8 +217,12 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
         return _replace(base, diagnosis=understood,
                         methods=("shape: the claim cannot have the target's shape",))
     base = _replace(base, claim=understood)
+    from .claims import _check_entry   # S_200 at N = 100: not an entry (read for every N)
+    _check_entry(replace(understood, expr=understood.expr.subs(sizes)), problem)
     try:
         comparison = compare(problem, n, understood.expr.subs(sizes), d.target.name)
+    except Undefined as error:
+        raise InputError(f"the claim is undefined at N = {n}: {error}") from None
     except Unsupported as error:
         if n <= MAX_CLASSES:
             return None
@@ -246,6 +250,13 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
                        **general_options(symbolic), **fixed)
         understood = replace(understood, expr=understood.expr.xreplace(
             {symbol: value for symbol, value in sizes.items() if symbol != symbolic.classes}))
+    named = max((int(i) for a in understood.expr.atoms(sp.Indexed) for i in a.indices
+                 if i.is_Integer), default=0)
+    if named > DIAGNOSIS_SIZE:   # S_7 is no entry at N = 4, where the diagnoses are made
+        return _replace(base, methods=(check.describe(),), counterexample=counterexample,
+                        notes=base.notes + (f"no diagnosis: the claim names index {named}, "
+                                            f"beyond N = {DIAGNOSIS_SIZE} where diagnoses "
+                                            "are made",))
     small = _concrete(base, d, understood, DIAGNOSIS_SIZE, seed)
     diagnosis, more = None, ()
     if small.verdict == "fails" and small.diagnosis is not None:
@@ -268,6 +279,8 @@ def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
                                   **dict(problem.options))
     except DeriveError as error:   # a form the vectorised evaluation does not take
         return (f"numeric: not run ({error})",)
+    except RecursionError:
+        return ("numeric: not run (the claim is nested too deeply to evaluate)",)
     return (f"numeric: {report.points} points (seed {seed}, {report.extreme_points} with "
             f"extreme logits), the claim along a random direction against central "
             f"differences of the stable float64 function, max rel error "
@@ -289,7 +302,8 @@ def _counterexample_at_scale(comparison, problem, n: int, seed: int):
                 leaves[(family, indices)] = mpmath.mpf(str(float(value)))
             _labels_sum_to_one(leaves, problem, n)
             expected, claimed = comparison.values(key, leaves)
-            if not (mpmath.isfinite(expected) and mpmath.isfinite(claimed)):
+            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v)
+                       for v in (expected, claimed)):   # log(−S_j): complex, no verdict
                 continue
             if abs(expected - claimed) <= mpmath.mpf(10) ** -20 * max(1, abs(expected),
                                                                          abs(claimed)):
@@ -436,9 +450,10 @@ def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
     mechanical = mechanical_matrix(problem, n)
     concrete = Concrete(problem, n)
     keys = _keys(problem, n)
+    assumes = problem.assumptions
+    _check_defined_at(concrete, expr, keys, n, assumes)
     differing = [k for k in keys if not _same(concrete(mechanical[_row(k, problem)], k),
                                                concrete(expr, k))]
-    assumes = problem.assumptions
     exact = f"exact: {len(keys)} entries, rational-function zero test" + (
         " in the exponentials of Z" if problem.batch else
         " in e_m = exp(z_m), z = W x + b" if problem.convention == "Wx" else
@@ -455,6 +470,40 @@ def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
                                                                for a in assumes),
                                  _numeric(problem, n, mechanical, expr, seed, assumes)))
     return _failure(base, problem, n, mechanical, expr, claim, differing, seed)
+
+
+def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
+    """Refuse a claim that divides by 0 or takes log 0 at an entry, for every input
+    (``1/(Σ_k S_k − 1)``) or under the target's assumptions (``1/(Σ_k y_k − 1)``): it has
+    no value to compare, and a cancelled 0/0 must not make it hold."""
+    checked: set = set()
+
+    def zero_inside(entry: sp.Expr) -> str | None:
+        if entry.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return "a division by zero"
+        for node in sp.preorder_traversal(entry):
+            if node.is_Pow and node.exp.is_negative:
+                inside, what = node.base, "a division by zero"
+            elif isinstance(node, sp.log):
+                inside, what = node.args[0], "the logarithm of 0"
+            else:
+                continue
+            if inside not in checked:
+                checked.add(inside)
+                if sp.cancel(sp.together(inside)) == 0:
+                    return what
+        return None
+
+    labels = assumes and any(s.name.lower().startswith("y") for s in expr.free_symbols | {
+        a.base.label for a in expr.atoms(sp.Indexed)})
+    for key in keys:
+        for under in ((), assumes) if labels else ((),):
+            what = zero_inside(concrete(expr, key, under))
+            if what is not None:
+                where = f" under {'; '.join(a.text.split(' (')[0] for a in under)}" \
+                    if under else ""
+                at = f" at the entry ({', '.join(map(str, key))})" if key else ""
+                raise InputError(f"the claim is undefined at N = {n}{at}{where}: {what}")
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:

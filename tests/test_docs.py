@@ -55,7 +55,17 @@ def test_every_sample_is_the_real_output(page, count):
     assert len(pairs) >= count
     for command, sample in pairs:
         result = CliRunner().invoke(main, shlex.split(command)[1:])
-        assert result.output == sample, command
+        assert _rounding_free(result.output) == _rounding_free(sample), command
+
+
+def _rounding_free(output: str) -> str:
+    """Output with the leading digits of finite-difference error figures masked.
+
+    The figure comes from float64 arithmetic in NumPy's exp and log, whose last bits
+    differ between CPUs and builds (1.4e-08 here, 1.5e-08 there); its order of
+    magnitude is what the sample documents, and that is still compared.
+    """
+    return re.sub(r"(error )\d\.\de(-\d+)", r"\1#.#e\2", output)
 
 
 def _example_rows(page: str) -> list[tuple[str, str, str]]:

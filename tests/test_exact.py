@@ -235,3 +235,76 @@ def test_the_diagnosis_at_scale_uses_the_given_batch_size():
     v = verify("(S_ij − Y_ij)/2", against="batch-softmax-cross-entropy-grad", classes=9,
                batch=3)
     assert v.verdict == "fails" and "3/2" in v.diagnosis
+
+
+# ---- what cannot be decided, or has no value -------------------------------------------
+
+# (claim, N, the message): undefined claims are input errors at every size, by SymPy's
+# zero test below EXACT_FROM and by derive.exact from there on.
+UNDEFINED = [
+    ("S_j - y_j + 1/(Σ_k S_k - 1)", 4, "N = 4 at the entry (1): a division by zero"),
+    ("S_j - y_j + 1/(Σ_k S_k - 1)", 10, "a denominator that is 0 identically"),
+    ("S_j - y_j + 1/(Σ_k y_k - 1)", 4, "under Σ_k y_k = 1: a division by zero"),
+    ("S_j - y_j + 1/(Σ_k y_k - 1)", 10, "a denominator that is 0 under the assumption"),
+    # 2(x − 1)/(x − 1) is not cancelled by SymPy on construction: 0/0, not 2
+    ("S_j - y_j + (2*Σ_k y_k - 2)/(Σ_k y_k - 1)", 4, "under Σ_k y_k = 1"),
+    ("S_j - y_j + (2*Σ_k y_k - 2)/(Σ_k y_k - 1)", 10, "0 under the assumption"),
+    ("S_j - y_j + log(Σ_k S_k - 1)", 3, "the logarithm of 0"),
+    ("S_j - y_j + log(Σ_k S_k - 1)", 10, "the logarithm of 0: an argument that is 0"),
+    ("S_j - y_j + 1/log(Σ_k y_k)", 3, "a division by zero"),
+    ("S_j - y_j + 1/log(Σ_k y_k)", 10, "a logarithm that is 0 under the assumption"),
+]
+
+
+@pytest.mark.parametrize("claim, n, message", UNDEFINED)
+def test_an_undefined_claim_is_an_input_error(claim, n, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        verify(claim, against="softmax-cross-entropy-grad", classes=n)
+
+
+def test_a_wrong_claim_with_a_huge_power_is_refuted_by_its_residue():
+    """(Σ_k S_k)^6 at N = 30 has C(35, 6) = 1.6 million terms written out: it stays an atom,
+    and the value modulo a prime at a random point shows the difference nonzero."""
+    v = verify("S_j - y_j + (Σ_k S_k)^6", against="softmax-cross-entropy-grad", classes=30)
+    assert v.verdict == "fails" and v.methods[0].startswith("exact at N = 30: 0 of 30")
+    assert v.counterexample is not None
+
+
+def test_an_identity_too_large_to_write_out_is_undetermined_not_a_hang():
+    v = verify("S_j - y_j + (Σ_k S_k)^6 - 1", against="softmax-cross-entropy-grad",
+               classes=70)
+    assert v.verdict == "undetermined" and "more than 200000 terms" in v.methods[0]
+
+
+def test_decide_tells_the_four_outcomes():
+    from derive.exact import _constant
+    from derive.steps import Concrete
+    _, problem, _ = instance("softmax-cross-entropy-grad", 12)
+    evaluator = Evaluator(problem, 12)
+    written = Concrete(problem, 12).written_out      # S_k as e_k / s, sums expanded
+    total = evaluator.value(written(sp.Sum(S[k], (k, 1, 12))), {})
+    labels = evaluator.value(written(sp.Sum(y[k], (k, 1, 12))), {})
+    one = _constant(1)
+    assert evaluator.decide({}) == "atoms"
+    assert evaluator.decide(_add(total, one, -1)) == "expansion"
+    assert evaluator.decide(_add(labels, one, -1), problem.assumptions) == "assumptions"
+    assert evaluator.decide(_add(labels, one, -1)) == "differs"
+    assert evaluator.decide(_add(total, _constant(2), -1), problem.assumptions) == "differs"
+
+
+def test_the_check_names_an_index_beyond_the_diagnosis_size():
+    """S_7 exists at N = 30 but not at N = 4, where diagnoses are tried."""
+    v = verify("S_j - y_j + S_7", against="softmax-cross-entropy-grad", classes=30)
+    assert v.verdict == "fails" and v.diagnosis is None
+    assert "no diagnosis: the claim names index 7, beyond N = 4" in v.notes[-1]
+    result = CliRunner().invoke(main, ["check", "S_j - y_j + S_7", "--against",
+                                       "softmax-cross-entropy-grad", "-n", "30"])
+    assert result.exit_code == 1
+    assert "no known mistake matches" in result.output
+
+
+def test_an_entry_beyond_n_at_scale_is_an_input_error():
+    result = CliRunner().invoke(main, ["check", "S_i*(δ_ij - S_j) + S_200", "--against",
+                                       "softmax-jacobian", "-n", "100"])
+    assert result.exit_code == 2
+    assert "S_200 is not an entry: the classes are 1..100" in result.output

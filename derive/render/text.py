@@ -255,7 +255,8 @@ def verdict_text(v, width: int = 80) -> str:
             head += " assuming " + "; ".join(a.text.split(" (")[0] for a in v.assumptions) + \
                 " (the target's stated assumption)"
     elif v.verdict == "fails":
-        head = f"fails: {v.diagnosis}"
+        head = f"fails: {v.diagnosis}" if v.diagnosis else \
+            "fails: the claim differs from the derivative (no known mistake matches)"
     else:
         head = "undetermined: neither proved nor refuted"
     lines = [head + ("." if not head.endswith(".") else "")]
