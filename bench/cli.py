@@ -2,8 +2,9 @@
 
 Each figure is the wall-clock time of a fresh process, import and all, the way a user
 waits for it.  ``python -c "import sympy"`` is timed as the floor that every command
-but ``--help`` pays.  The command is the ``derive`` script when it is on PATH, and
-otherwise ``python -c "import cli; cli.main()"`` from the repository root.
+but ``--help`` pays.  The command is the ``derive`` script installed beside this Python
+(else the one on PATH, else ``python -c "import cli; cli.main()"`` from the repository
+root); the table says which.
 Targets from issue 7.
 
     python -m bench.cli [--runs R]
@@ -31,8 +32,15 @@ COMMANDS = (
 )
 
 
-def _derive() -> list[str]:
-    """How to run the command line: the installed script, or cli.py from the repository."""
+def derive_script() -> list[str]:
+    """How to run the command line: the ``derive`` script installed next to this Python,
+    else the one on PATH, else ``cli.py`` from the repository.
+
+    Next to the interpreter first: a version manager's shim on PATH (pyenv's is a bash
+    script that looks the version up, about 0.35 s here) would be timed, not derive."""
+    beside = Path(sys.executable).parent / "derive"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
     script = shutil.which("derive")
     if script is not None:
         return [script]
@@ -61,9 +69,14 @@ def _time(args: list[str], runs: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
+def time_command(args: list[str], runs: int) -> tuple[float, list[float]]:
+    """``derive ARGS`` as a whole process: the median and every time of ``runs`` runs."""
+    return _time(derive_script() + args, runs)
+
+
 def main(runs: int) -> list[dict]:
     """Time every command ``runs`` times; print a table; return one row per command."""
-    derive = _derive()
+    derive = derive_script()
     rows = []
     for label, args, target in COMMANDS:
         median, times = _time(derive + args, runs)

@@ -122,8 +122,8 @@ def _symbolic(s: dict) -> list[str]:
     lines = ["## Symbolic N", "",
              "Seconds after `import derive`, median of fresh processes: *proof* = the rules "
              "reduce the derivative; *steps* = the textbook route proved step by step; "
-             "*full* = `derivation(t, \"N\")`, also every step and the result checked "
-             "numerically at N = 1, 2, 3.", ""]
+             "*full* = `derivation(t, \"N\")`, also every step checked exactly at N = 1, 2, 3 "
+             "and the result against finite differences there.", ""]
     rows = [[name, _seconds(r["proof"]), _seconds(r["steps"]), _seconds(r["full"]),
              _mark(r["full"] < SYMBOLIC_SECONDS)]
             for name, r in s["targets"].items()]

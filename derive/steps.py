@@ -125,7 +125,7 @@ class Concrete:
             else family_symbols("z", n)
         self.e = sp.symbols(f"e_1:{len(self.z) + 1}", positive=True)
         self.y = family_symbols("y", n)
-        self._prepared: dict[sp.Expr, sp.Expr] = {}
+        self._prepared: dict[tuple, sp.Expr] = {}   # (expr, derivatives evaluated) →
         self._layer = {}
         if problem.convention is not None:
             # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
@@ -140,10 +140,11 @@ class Concrete:
         e = instantiate(e, self.n).xreplace(dict(self.problem.parameters))   # m = the batch size
         return self._assume(self.exponentials(e), assumes)
 
-    def written_out(self, expr: sp.Expr) -> sp.Expr:
+    def written_out(self, expr: sp.Expr, derivatives: bool = True) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,
-        derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value)."""
-        if expr not in self._prepared:
+        derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value) —
+        or, ``derivatives=False``, left for :class:`derive.exact.Evaluator`."""
+        if (expr, derivatives) not in self._prepared:
             e = expr
             if self.problem.batch:   # S_pk stands for the softmax of row p of Z
                 from .catalog import row_softmax
@@ -160,8 +161,9 @@ class Concrete:
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
                 e = smoothed_labels_defined(e, self.problem)
-            self._prepared[expr] = evaluate_derivatives(expand_sums(e))
-        return self._prepared[expr]
+            e = expand_sums(e)
+            self._prepared[expr, derivatives] = evaluate_derivatives(e) if derivatives else e
+        return self._prepared[expr, derivatives]
 
     def exponentials(self, e: sp.Expr) -> sp.Expr:
         """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable.

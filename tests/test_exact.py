@@ -308,3 +308,28 @@ def test_an_entry_beyond_n_at_scale_is_an_input_error():
                                        "softmax-jacobian", "-n", "100"])
     assert result.exit_code == 2
     assert "S_200 is not an entry: the classes are 1..100" in result.output
+
+
+def test_the_derivatives_inside_a_step_are_taken_by_the_evaluator():
+    """∂L/∂W_ij of the definition, and ∂z_i/∂W_ij of the chain rule, as steps write them:
+    the evaluator's chain rule gives the derivative, and a wrong variable or factor is
+    caught at the entries where it is wrong (N = 3, D = 2: six entries W_ij)."""
+    from derive.exact import check_steps_exactly
+    from derive.functions import W, b, x
+    from derive.steps import Step
+    _, problem, _ = instance("linear-softmax-cross-entropy-grad", 3, inputs=2)
+    r = sp.Symbol("r", integer=True)
+    loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, 3))
+    layer = b[i] + sp.Sum(W[i, r] * x[r], (r, 1, 2))
+    rows = [   # (the step's right side, the entries (i, j) where it differs)
+        (sp.Derivative(loss, W[i, j]), ()),
+        (sp.Sum(-y[k] * (sp.KroneckerDelta(k, i) - S[i]), (k, 1, 3))
+         * sp.Derivative(layer, W[i, j]), ()),
+        (2 * sp.Derivative(loss, W[i, j]), ((1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2))),
+        # W_ji: the same entry on the diagonal; W_j3 is no weight at D = 2
+        (sp.Derivative(loss, W[j, i]), ((1, 2), (2, 1), (3, 1), (3, 2))),
+    ]
+    steps = [Step(rhs, "a step", "test") for rhs, _ in rows]
+    results = check_steps_exactly(problem, 3, steps)
+    assert [differing for _, differing in results] == [where for _, where in rows]
+    assert all(count == 6 for count, _ in results)
