@@ -453,7 +453,7 @@ def _check_at_sizes(chains, target: Target, symbolic: Problem,
         problem = target.build(size, **concrete_options(symbolic))
         values = sizes_of(symbolic, size)
         for number, steps in enumerate(chains):
-            instantiated = [replace(s, rhs=s.rhs.subs(values)) for s in steps]
+            instantiated = [replace(s, rhs=s.rhs.xreplace(values)) for s in steps]
             for position, (count, differing) in enumerate(
                     check_steps_exactly(problem, size, instantiated)):
                 if differing:
