@@ -85,8 +85,10 @@ def _exact(e: dict) -> list[str]:
 
 def _cli(rows, runs: int) -> list[str]:
     lines = ["## CLI start-up", "",
-             f"Whole processes, wall clock, median of {runs} runs (min – max), the installed "
-             "`derive` script, with Python's bytecode cache written (as after `pip install .`; "
+             f"Whole processes, wall clock, median of {runs} runs (min – max), the `derive` "
+             "script installed beside the Python that runs the bench (not a version "
+             "manager's shim on PATH, which adds its own start-up), with Python's bytecode "
+             "cache written (as after `pip install .`; "
              "one warm-up run first).", ""]
     body = [[f"`{r['command']}`", _seconds(r["median"]),
              f"{r['min']:.2f} – {r['max']:.2f} s",

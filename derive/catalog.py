@@ -22,8 +22,8 @@ from .errors import UnknownTargetError
 import itertools
 
 from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
-                        eps, family_symbols, i, j, k, l, linear, log_softmax, n_example, q,
-                        smoothed, softmax, t, x, y, z)
+                        define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
+                        n_example, q, smoothed, softmax, t, x, y, z)
 from .rewrite import Assumption
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the
@@ -289,8 +289,7 @@ def _layer_shapes(convention: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def _layer_logits(expr: sp.Expr, d, convention: str) -> sp.Expr:
     """``expr`` with every logit z_m written as the layer's ``Σ_r W x_r + b_m``."""
-    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == z,
-                        lambda e: linear(e.indices[0], d, convention))
+    return define_family(expr, z, lambda e: linear(e.indices[0], d, convention))
 
 
 # The variable of a layer target and its indices: (family, indices, their extents).

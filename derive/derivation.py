@@ -449,19 +449,21 @@ def _check_at_sizes(chains, target: Target, symbolic: Problem,
     rules that proved them for every N.  ``seed`` is unused (no random points)."""
     from .exact import check_steps_exactly
     totals = [[0] * len(steps) for steps in chains]
+    # Every chain's steps in one call per size: one evaluator, so the derivative of the
+    # construction at each entry is computed once for all of them.
+    numbered = [(number, position, step) for number, steps in enumerate(chains)
+                for position, step in enumerate(steps)]
     for size in SYMBOLIC_SIZES:
         problem = target.build(size, **concrete_options(symbolic))
         values = sizes_of(symbolic, size)
-        for number, steps in enumerate(chains):
-            instantiated = [replace(s, rhs=s.rhs.xreplace(values)) for s in steps]
-            for position, (count, differing) in enumerate(
-                    check_steps_exactly(problem, size, instantiated)):
-                if differing:
-                    step = steps[position]
-                    raise StepError(f"step {position + 1} ({step.reason}) does not follow at "
-                                    f"N = {size}: at entry {differing[0]} it differs from "
-                                    "the derivative")
-                totals[number][position] += count
+        instantiated = [replace(s, rhs=s.rhs.xreplace(values)) for _, _, s in numbered]
+        for (number, position, step), (count, differing) in zip(
+                numbered, check_steps_exactly(problem, size, instantiated)):
+            if differing:
+                raise StepError(f"step {position + 1} ({step.reason}) does not follow at "
+                                f"N = {size}: at entry {differing[0]} it differs from "
+                                "the derivative")
+            totals[number][position] += count
     return [tuple(replace(step, check=StepCheck(
         exact_entries=total, entries=total, points=0, max_abs_error=0.0,
         proved=True, sizes=SYMBOLIC_SIZES)) for step, total in zip(steps, counts))

@@ -22,7 +22,7 @@ __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
     "sigmoid", "binary_cross_entropy",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
-    "to_indexed", "expand_sums", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
+    "to_indexed", "expand_sums", "define_family", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
     "CONVENTIONS",
 ]
 
@@ -195,6 +195,19 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
                 raise ValueError(f"index {index} of {atom} is outside 1..{n}")
         mapping[atom] = sp.Symbol(entry_name(name, atom.indices))
     return expanded.xreplace(mapping)
+
+
+def define_family(expr: sp.Expr, base: sp.IndexedBase, definition) -> sp.Expr:
+    """``expr`` with every entry ``base[a]`` replaced by ``definition(base[a])``.
+
+    ``xreplace`` on the entries found, not ``replace``: the same result (an entry is a
+    leaf), without calling Python predicates on every node of a written-out layer.
+
+    >>> define_family(S[j] * y[j] + S[k], S, lambda a: 2 * z[a.indices[0]])
+    2*y[j]*z[j] + 2*z[k]
+    """
+    entries = {a for a in expr.atoms(sp.Indexed) if a.base == base}
+    return expr.xreplace({a: definition(a) for a in entries}) if entries else expr
 
 
 def expand_sums(expr: sp.Expr) -> sp.Expr:

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import StepError
-from .functions import S, expand_sums, family_symbols, instantiate, sigmoid, softmax
+from .functions import S, define_family, expand_sums, family_symbols, instantiate, sigmoid, softmax
 from .indexed import Condition, evaluate_derivatives, smoothed_labels_defined
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 from .rewrite import Assumption, exponentials_as_products
@@ -149,12 +149,11 @@ class Concrete:
             if self.problem.batch:   # S_pk stands for the softmax of row p of Z
                 from .catalog import row_softmax
                 from .functions import Z
-                e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
-                              lambda a: row_softmax(Z, *a.indices, self.n))
+                e = define_family(e, S, lambda a: row_softmax(Z, *a.indices, self.n))
             elif self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
-                e = e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == S,
-                              lambda a: softmax(self.problem.softmax_of, a.indices[0], self.n,
-                                                self.problem.temperature))
+                e = define_family(e, S, lambda a: softmax(self.problem.softmax_of,
+                                                          a.indices[0], self.n,
+                                                          self.problem.temperature))
             if self.problem.convention is not None:   # z_m stands for the layer's Σ_r W x_r + b_m
                 from .catalog import _layer_logits
                 e = _layer_logits(e, self.problem.extent("D"), self.problem.convention)

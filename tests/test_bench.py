@@ -34,3 +34,23 @@ def test_the_quick_run_writes_every_table(tmp_path):
     except ImportError:
         return
     assert (tmp_path / "scaling.png").stat().st_size > 1000
+
+
+def test_the_cli_is_timed_with_the_script_beside_the_interpreter(tmp_path, monkeypatch):
+    """Not a shim on PATH first (pyenv's bash shim adds about 0.35 s to every process)."""
+    from bench.cli import derive_script
+    python, script = tmp_path / "bin" / "python", tmp_path / "bin" / "derive"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "derive").write_text("#!/bin/sh\n")
+    (shims / "derive").chmod(0o755)
+    monkeypatch.setenv("PATH", str(shims))
+    monkeypatch.setattr(sys, "executable", str(python))
+    assert derive_script() == [str(script)]
+    script.unlink()
+    assert derive_script() == [str(shims / "derive")]
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert derive_script()[1:] == ["-c", "import cli; cli.main()"]
