@@ -48,6 +48,7 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     # The mechanical derivative, at ordinary points only: in raw exp(z) form it
     # overflows at extreme logits, which is why the textbook form exists.  (None: an
     # instance of a symbolic result whose steps were checked exactly at this N.)
+    # (Drawn in either case: the later points stay those of the same seed.)
     plain = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=False, labels="free",
                           problem=problem)
     if d.mechanical is not None:

@@ -278,20 +278,42 @@ class Evaluator:
                 self._never_zero(base, "a division by zero: a denominator")
                 self._nonzero.add(key)
             inverse = _monomial_inverse(self.atom(key, f"s{len(self.names)}", base))
+        else:   # one term: each of its atoms must be nonzero, (Σ_k S_k − 1)^6 kept whole
+            (mono, _c), = base.items()
+            for atom, _e in mono:
+                self._atom_never_zero(atom)
         return self._power(inverse, -exponent, node, env)
+
+    def _atom_never_zero(self, atom: int) -> None:
+        """A sum atom (a large power's base) or a log atom (``log Σ_k y_k``) in a
+        denominator must not be 0; leaves and exponentials never are (a leaf that is 0
+        is the user's point, not an identity)."""
+        kind = self.kinds[atom]
+        if kind[0] not in ("sum", "log") or ("atom", atom) in self._nonzero:
+            return
+        if kind[0] == "sum":
+            self._never_zero(self.definitions[atom], "a division by zero: a denominator")
+        else:
+            argument = _add(self.logs[atom], _constant(1), -1)   # log u = 0 where u = 1
+            self._never_zero(argument, "a division by zero: a logarithm")   # "… is 0"
+        self._nonzero.add(("atom", atom))
 
     def _never_zero(self, p: dict, what: str) -> None:
         """Refuse a sum that is 0 — identically once the sums in it are written out, or
         under the target's assumptions (``1 − Σ_k y_k``): treated as an atom, it would
         make a formula that is undefined everywhere hold (``(1 − Σ_k S_k)/(1 − Σ_k S_k)``
-        is 0/0, not 1)."""
+        is 0/0, not 1).  A nonzero residue at a random point proves it nonzero without
+        writing its sums out (``(Σ_k e_k)^6 + 1`` at N = 30)."""
+        assumptions = self.problem.assumptions if self.problem is not None else ()
+        if self._residue(p, ()) not in (0, None) and (
+                not assumptions or self._residue(p, assumptions) not in (0, None)):
+            return
         expanded = self.expand(p)
         if not expanded:
             raise Undefined(f"{what} that is 0 identically")
-        assumptions = self.problem.assumptions if self.problem is not None else ()
         if assumptions and not self.assume(expanded, assumptions):
             raise Undefined(f"{what} that is 0 under the assumption "
-                              f"{', '.join(a.text for a in assumptions)}")
+                            f"{', '.join(a.text for a in assumptions)}")
 
     def value(self, node: sp.Basic, env: dict) -> dict:
         """The Laurent polynomial of ``node`` at the index values ``env``."""
@@ -337,18 +359,25 @@ class Evaluator:
         if isinstance(node, sp.exp):
             return self._exponential(self.value(node.args[0], env))
         if isinstance(node, sp.Derivative):   # ∂L/∂W_ij of a step, by the chain rule here
-            (variable, order), = node.variable_count
-            if order != 1 or not isinstance(variable, (sp.Indexed, sp.Symbol)):
+            counts = node.variable_count
+            variable = counts[0][0]
+            if len(counts) != 1 or counts[0][1] != 1 or \
+                    not isinstance(variable, (sp.Indexed, sp.Symbol)) or \
+                    variable in self.parameters or variable in self._index_set:
                 raise Unsupported("a derivative that is not first order in one variable")
-            leaf = self.value(variable, env)
-            (((number, _power),), _c), = leaf.items()
-            return self.derivative(node.expr, env, number)
+            if isinstance(variable, sp.Indexed):
+                indices = tuple(self._index(a, env) for a in variable.indices)
+                leaf = self.leaf(self._family(variable), indices)
+            else:
+                leaf = self.leaf(variable.name, ())
+            return self.derivative(node.expr, env, leaf)
         if isinstance(node, sp.log):
             argument = node.args[0]
             if isinstance(argument, sp.exp):   # every variable is real
                 return self.value(argument.args[0], env)
             inside = self.value(argument, env)
-            if not self.expand(_add(inside, _constant(1), -1)):   # log 1 = 0, e.g. log Σ_k S_k
+            minus_one = _add(inside, _constant(1), -1)   # log 1 = 0, e.g. log Σ_k S_k
+            if self._residue(minus_one, ()) in (0, None) and not self.expand(minus_one):
                 return {}
             if ("log", _key(inside)) not in self.atoms:
                 self._never_zero(inside, "the logarithm of 0: an argument")
@@ -386,9 +415,10 @@ class Evaluator:
         key = self._memo_key(node, env)
         if self._variable_name not in self._names[node]:   # no leaf of its family: 0
             return {}
-        found = self._derivatives.get(key)
+        memo = self._derivatives   # this variable's: a Derivative inside may switch it
+        found = memo.get(key)
         if found is None:
-            found = self._derivatives[key] = self._derivative(node, env, variable)
+            found = memo[key] = self._derivative(node, env, variable)
         return found
 
     def _derivative(self, node, env, v) -> dict:
@@ -486,6 +516,8 @@ class Evaluator:
 
     def _substitute(self, p: dict, atom: int, replacement: dict) -> dict:
         """``p`` with the atom replaced (after clearing its negative powers)."""
+        if not p:
+            return p
         lowest = min((power for mono in p for a, power in mono if a == atom), default=0)
         if lowest < 0:
             p = _mul(p, {((atom, -lowest),): 1})
@@ -496,7 +528,8 @@ class Evaluator:
             by_power.setdefault(power, {})[rest] = c
         out: dict = {}
         replaced = _constant(1)
-        for power in range(max(by_power) + 1):
+        highest = max(by_power)
+        for power in range(highest + 1):
             if power in by_power:
                 for mono, c in _mul(by_power[power], replaced).items():
                     total = out.get(mono, 0) + c   # in place: no copy per term
@@ -504,7 +537,7 @@ class Evaluator:
                         out[mono] = _coefficient(total)
                     else:
                         del out[mono]
-            if power < max(by_power):
+            if power < highest:
                 replaced = _mul(replaced, replacement)
         if len(out) > MAX_TERMS:
             raise Unsupported(f"a polynomial of more than {MAX_TERMS} terms (sums raised to "
@@ -645,10 +678,9 @@ def is_zero(expr: sp.Expr) -> bool:
     """
     evaluator = Evaluator(None, 0)
     try:
-        value = evaluator.value(expr, {})
-    except Unsupported:
+        return evaluator.decide(evaluator.value(expr, {})) != "differs"
+    except Unsupported:   # no rule, or too many terms to write out: SymPy decides
         return False
-    return evaluator.decide(value) != "differs"
 
 
 # --- the check -------------------------------------------------------------------------
