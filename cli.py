@@ -38,6 +38,35 @@ def _library_call(function, *args, **kwargs):
         raise _Failure(str(error), 2) from None
 
 
+class _AsciiInt(click.ParamType):
+    """An integer in plain ASCII digits within [low, high]: click's INT calls int(), which
+    takes '١٢' (Arabic-Indic digits) and '1_000' — not what a user means by a seed."""
+    name = "integer"
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"[0-9]{1,10}", text) or not self.low <= int(text) <= self.high:
+            self.fail(f"{value!r} is not an integer from {self.low} to {self.high} "
+                      "(plain digits 0-9)", param, ctx)
+        return int(text)
+
+
+_ASCII_SEED = _AsciiInt(0, 2**32 - 1)
+
+
+def _seconds(value: str) -> float:
+    """``--timeout``: a plain decimal number of seconds, 1 to 600."""
+    text = value.strip()
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3})?", text) or not 1 <= float(text) <= 600:
+        raise _Failure(f"--timeout {value!r} is not a number of seconds from 1 to 600", 2)
+    return float(text)
+
+
 def _classes(value: str | None) -> int | str | None:
     """``--classes``: plain ASCII digits (click's int() would take '١٢' and '1_000'), or a
     letter / the word ``symbolic`` for a symbolic N, which the library validates."""
@@ -52,7 +81,32 @@ def _classes(value: str | None) -> int | str | None:
                    "or N for a symbolic number of classes", 2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """Usage errors on one line too (click prints a usage block and a blank line):
+    what was wrong, and which --help to read."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False,
+                                **extra)
+        except click.UsageError as error:
+            # The command's path as the user types it (`derive check`), whatever the
+            # program was started as (python cli.py, a shim).
+            path = " ".join(["derive", *error.ctx.command_path.split()[1:]]) if error.ctx \
+                else "derive"
+            where = f" (see `{path} --help`)"
+            click.echo(f"derive: error: {error.format_message()}{where}", err=True)
+            sys.exit(2)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("derive: aborted", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="derive")
 def main() -> None:
     """Mechanical, checked derivations of softmax and cross-entropy calculus.
@@ -147,7 +201,7 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
 @click.option("--cross-validate", is_flag=True,
               help="with a symbolic N: also compare the result with the concrete "
                    "derivatives for N = 2..8, entry by entry")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+@click.option("--seed", type=_ASCII_SEED, default="0", show_default=True,
               help="seed of the random points of the numeric check")
 @_layer_options
 def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
@@ -239,7 +293,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
 @click.argument("identity", required=False)
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
               show_default=True)
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+@click.option("--seed", type=_ASCII_SEED, default="0", show_default=True,
               help="seed of the random points of the numeric check")
 def prove(identity: str | None, fmt: str, seed: int) -> None:
     """Prove IDENTITY step by step (without one, list the identities).
@@ -272,12 +326,15 @@ def prove(identity: str | None, fmt: str, seed: int) -> None:
                    "letter (N) to decide for every N  [default: 3]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
-              help="seed of the random points")
+@click.option("--seed", type=_ASCII_SEED, default="0", show_default=True,
+              help="seed of the random points, 0..4294967295")
+@click.option("--timeout", "seconds", metavar="SECONDS", default="20", show_default=True,
+              help="wall-clock limit of the check, 1..600 s: past it (or past 4 GiB of "
+                   "memory) the work is stopped and the claim is too large to decide")
 @_layer_options
 def check(claim: str | None, target: str | None, latex: bool | None,
           python_function: str | None, classes: str | None, fmt: str,
-          seed: int, inputs, batch, wrt, convention, reduction) -> None:
+          seed: int, seconds: str, inputs, batch, wrt, convention, reduction) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -313,7 +370,7 @@ def check(claim: str | None, target: str | None, latex: bool | None,
         claim = _load_function(python_function)
     options = {key: value for key, value in options.items() if value is not None}
     v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,
-                      **options)
+                      time_limit=_seconds(seconds), **options)
     click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 

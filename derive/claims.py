@@ -23,6 +23,9 @@ KroneckerDelta(i, j)*S[i] - S[i]*S[j]
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from dataclasses import dataclass
 
 import sympy as sp
@@ -42,6 +45,7 @@ _FAMILIES = {"S": S, "y": y, "z": z, "W": W, "x": x, "b": b, "Y": Y, "Z": Z}
 _R = sp.Symbol("_R", integer=True, positive=True)
 _C = sp.Symbol("_C", integer=True, positive=True)
 _MAX_EXPONENT = 64
+_PLAIN_NAME = re.compile(r"[A-Za-zεσ][A-Za-z0-9_]{0,15}")
 _MAX_SYMBOLIC_EXPONENT = 8   # (S_1 + … + y_3)^64 would expand to millions of terms
 
 
@@ -116,6 +120,14 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
     if isinstance(expr, sp.MatrixBase) or not isinstance(expr, sp.Expr):
         raise InputError("a SymPy claim is a scalar expression in index notation, e.g. "
                          "S[i]*(KroneckerDelta(i, j) - S[j])")
+    # Names first: a Symbol may be called anything, and a name that is not a plain
+    # identifier would reach error messages, index arithmetic and generated code.
+    for symbol in expr.free_symbols | expr.atoms(sp.IndexedBase):
+        name = str(symbol.label if isinstance(symbol, sp.IndexedBase) else
+                   symbol.base.label if isinstance(symbol, sp.Indexed) else symbol)
+        if not _PLAIN_NAME.fullmatch(name) or "__" in name:
+            raise InputError(f"a SymPy claim's names are letters, digits and single "
+                             f"underscores (such as S, y, k, eps); got {name[:40]!r}")
     known = {sp.exp, sp.log, sigmoid, sp.KroneckerDelta}
     unknown = [f for f in expr.atoms(sp.Function) if f.func not in known]
     if unknown:
@@ -234,7 +246,16 @@ class _Reader:
             return _Value(self.index(name), "scalar")   # an index used as a value, i == j
         extra = (", T" if self.problem.temperature is not None else
                  ", q, ε (eps)" if self.problem.smoothing is not None else "")
-        raise InputError(f"unknown symbol {node.name}; known: S (also p, yhat, ŷ, "
+        known = [*ALIASES, *_FAMILIES, "delta", "N", "I", "softmax", "exp", "log", "ln",
+                 "sigmoid", "diag", "outer", "sum", "dot", "matmul"]
+        if self.problem.temperature is not None:
+            known.append("T")
+        if self.problem.smoothing is not None:
+            known += ["q", "eps"]
+        close = difflib.get_close_matches(node.name, known, n=1, cutoff=0.6)
+        guess = (f"{node.name} is a function: write {node.name}(…); " if node.name in
+                 p.FUNCTIONS else f"did you mean {close[0]}? " if close else "")
+        raise InputError(f"unknown symbol {node.name}; {guess}known: S (also p, yhat, ŷ, "
                          f"softmax(z)), y, z{extra}, δ or delta(i, j), N, I, e_c, index letters "
                          "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
                          "sum (see docs/notation.md)")
@@ -712,7 +733,8 @@ def _short(number: sp.Expr) -> str:
 def _check_defined(expr: sp.Expr) -> None:
     """Before any shape question: ``1/0`` is undefined whatever the target."""
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise InputError("the claim is undefined (a division by zero)")
+        raise InputError("the claim is undefined (a division by zero, or the logarithm "
+                         "of 0)")
     if expr.has(sp.I):
         raise InputError("the claim is not real (it contains the imaginary unit)")
 

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.printing.numpy import NumPyPrinter
+
+from .errors import InputError
 
 __all__ = [
     "softmax", "log_softmax", "sigmoid", "REFERENCES", "Comparison", "CheckReport",
@@ -203,6 +206,14 @@ def lambdify_entries(entries: Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> C
     """
     dummies = [sp.Dummy() for _ in args]
     swapped = [sp.sympify(e).xreplace(dict(zip(args, dummies))) for e in entries]
+    # Any other name would be printed into the generated source as it is (a Symbol or a
+    # Function named "__import__('os')…" from a SymPy claim, sympy issue #24990): refuse.
+    for e in swapped:
+        strays = (e.free_symbols - set(dummies)) | {f.func for f in e.atoms(AppliedUndef)}
+        if strays:
+            names = ", ".join(sorted(repr(str(x))[:40] for x in strays))
+            raise InputError(f"cannot evaluate the names {names}: they are not variables "
+                             "of the target")
     # Generated code says numpy.exp, numpy.log …; giving lambdify just {"numpy": np}
     # spares it `from numpy import *`, which loads all of NumPy's lazy submodules
     # (about 0.2 s on the first call in a process).

@@ -9,7 +9,8 @@ The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)
 
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
 nesting; a number has at most 30 digits.  Any other character than ASCII letters, digits,
-the operators and the documented mathematical characters (``− · × δ Σ ŷ ᵀ ε σ``) is an error.
+the operators, superscript powers (``²``, ``⁻¹``) and the documented mathematical characters
+(``− · × δ Σ ŷ ᵀ ε σ``) is an error.
 
 >>> parse("S_i (δ_ij − S_j)")  # doctest: +NORMALIZE_WHITESPACE
 Mul(left=Name(name='S', sub=('i',), pos=0),
@@ -147,6 +148,8 @@ class _Token:
 
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# Superscript powers: x², y⁻¹ (what derive's text output writes).
+_SUPERSCRIPTS = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")), "⁻": "-"}
 _SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
 # Decimal numbers, with an optional exponent: 2.5e-1 (an "e" followed by digits).
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -169,6 +172,20 @@ def _tokens(text: str) -> list[_Token]:
             else:
                 out.append(_Token("op", word, pos))
                 pos += 1
+            continue
+        if ch in _SUPERSCRIPTS:   # S_i² (as derive prints it): a power, S_i^2
+            end = pos + (text[pos] == "⁻")
+            while end < len(text) and text[end] in _SUPERSCRIPTS and text[end] != "⁻":
+                end += 1
+            digits = "".join(_SUPERSCRIPTS[c] for c in text[pos:end] if c != "⁻")
+            if not digits or end - pos > 3:
+                raise ParseError(f"unreadable superscript at column {pos + 1}; write a "
+                                 "power as ^2 or ² (at most two digits)")
+            out.append(_Token("op", "^", pos))
+            if text[pos] == "⁻":
+                out.append(_Token("op", "-", pos))
+            out.append(_Token("num", digits, pos))
+            pos = end
             continue
         number = _NUMBER.match(text, pos)
         if number:
@@ -343,6 +360,11 @@ class _Parser:
             self.expect(")")
             self.nest(-1)
             return Call(name, tuple(args), token.pos, token.sub)
+        if name in ("log", "ln", "exp") and not token.sub and self.token.kind == "name":
+            # log S_i, as derive prints it and notes write it: the one name that follows
+            # (log S_i y_i is (log S_i) y_i).
+            argument = self.take()
+            return Call(name, (self.postfix(self.name(argument)),), token.pos)
         return Name(name, token.sub, token.pos)
 
     def nest(self, step: int) -> None:

@@ -121,7 +121,8 @@ class Verdict:
 
 
 def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
-           latex: bool | None = None, **options) -> Verdict:
+           latex: bool | None = None, time_limit: float | None = None,
+           **options) -> Verdict:
     """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
 
     Args:
@@ -136,13 +137,27 @@ def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
         seed: the seed of the random points.
         latex: read ``claim`` as LaTeX (``None``: when it looks like LaTeX).
+        time_limit: seconds of wall-clock time: the check runs in a forked worker with
+            this limit and 4 GiB of memory (:func:`derive.bounded.run_bounded`), for
+            claims from strangers. ``None`` (the default): in this process, unbounded.
         options: for the layer and batch targets, ``inputs``, ``wrt``, ``convention``,
             ``batch``, ``reduction``, as for :func:`derive.derivation.derivation`.
 
     Raises:
         ParseError, InputError: a claim that cannot be read or has unknown symbols, or a
             left side that is not the target's derivative.
+        TooLarge: with a ``time_limit``, work that passed it or the memory limit.
     """
+    if time_limit is not None:
+        from .bounded import TooLarge, run_bounded
+        try:
+            return run_bounded(verify, claim, against, classes, seed=seed, latex=latex,
+                               seconds=time_limit, **options)
+        except TooLarge as error:
+            if callable(claim) and not isinstance(claim, sp.Basic):   # a user's function
+                raise TooLarge(str(error).replace(
+                    "too large to decide exactly", "your function did not return")) from None
+            raise
     notes: tuple[str, ...] = ()
     source = claim
     lhs_letters = None
@@ -494,10 +509,8 @@ def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
                     return what
         return None
 
-    labels = assumes and any(s.name.lower().startswith("y") for s in expr.free_symbols | {
-        a.base.label for a in expr.atoms(sp.Indexed)})
     for key in keys:
-        for under in ((), assumes) if labels else ((),):
+        for under in ((), assumes) if assumes else ((),):
             what = zero_inside(concrete(expr, key, under))
             if what is not None:
                 where = f" under {'; '.join(a.text.split(' (')[0] for a in under)}" \

@@ -97,15 +97,21 @@ class DerivePrinter(LatexPrinter):
     def _print_log(self, expr, exp=None):
         (arg,) = expr.args
         if isinstance(arg, (sp.Indexed, sp.Symbol, sigmoid)):
-            return rf"\log {self._print(arg)}"
-        return rf"\log\left({self._print(arg)}\right)"
+            body = rf"\log {self._print(arg)}"
+        else:
+            body = rf"\log\left({self._print(arg)}\right)"
+        # SymPy passes the exponent of log(…)ⁿ here: \left(\log S_i\right)^{2}, never lost.
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def _print_exp(self, expr, exp=None):
         # e^{z_i/T}, not e^{\frac{z_i}{T}}: a fraction in an exponent is written inline.
         top, bottom = sp.fraction(expr.args[0])
         if bottom == 1 or not isinstance(bottom, (sp.Symbol, sp.Indexed)):
             return self._print_ExpBase(expr, exp)
-        shown = rf"e^{{{self._print(top)}/{self._print(bottom)}}}"
+        numerator = self._print(top)
+        if isinstance(top, sp.Add):   # e^{(1 + S_i)/S_i}, not e^{1 + S_i/S_i}
+            numerator = rf"\left({numerator}\right)"
+        shown = rf"e^{{{numerator}/{self._print(bottom)}}}"
         return shown if exp is None else rf"\left({shown}\right)^{{{exp}}}"
 
     def _print_Mul(self, expr):

@@ -84,6 +84,9 @@ class TextPrinter(StrPrinter):
             body = f"({body})"
         return f"∂/∂{self._print(variable)} {body}"
 
+    def _print_Exp1(self, expr):   # Euler's number as people write it (and derive reads it)
+        return "e"
+
     def _print_log(self, expr):
         (arg,) = expr.args
         if isinstance(arg, _ATOMS):   # log S_k, log σ(z_k)
@@ -99,8 +102,10 @@ class TextPrinter(StrPrinter):
             return f"1/{self._factor(base ** -power)}"
         shown = self._factor(base)
         if isinstance(base, (sp.Mul, sp.Pow)) or (base.is_Rational and not base.is_Integer) \
-                or (base.is_Number and base.is_negative):
-            shown = f"({self._print(base)})"   # (S_i S_j)^(1/2), not S_i S_j^(1/2)
+                or (base.is_Number and base.is_negative) \
+                or (isinstance(base, sp.log) and shown.startswith("log ")):
+            # (S_i S_j)^(1/2), not S_i S_j^(1/2); (log S_i)², not log S_i²
+            shown = f"({self._print(base)})"
         if power.is_Integer:
             return f"{shown}{str(int(power)).translate(SUPERSCRIPTS)}"
         return f"{shown}^({self._print(power)})"

@@ -1,0 +1,149 @@
+"""Bounded work: a call that may blow up runs in a forked worker with limits on its time
+and memory, and is killed when it passes them.
+
+Symbolic work on a stranger's formula can take minutes or gigabytes (SymPy expanding a
+power of a 60-term sum), and nothing inside the process can stop it reliably:
+``signal.alarm`` is not delivered while GMP multiplies big integers, works only in the
+main thread, and SymPy's broad ``except`` clauses can swallow the exception it raises.
+So the call runs in a child process, forked from this one — SymPy and the target's
+construction are already imported and built, so nothing is paid twice — with
+
+* ``RLIMIT_AS`` (address space, :data:`MEMORY`): an allocation past it raises
+  ``MemoryError`` in the child, which reports it;
+* ``RLIMIT_CPU`` (CPU seconds, the time limit plus one): the kernel stops a child that
+  computes past it;
+* a wall-clock deadline in the parent (:data:`SECONDS`), after which the child gets
+  ``SIGKILL``, whatever it is doing.
+
+The result (or the library's exception) comes back pickled through a pipe.  On a system
+without ``fork`` (Windows) the call runs in this process, unbounded.
+
+>>> run_bounded(sum, [1, 2, 3], seconds=10)
+6
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+
+from .errors import DeriveError, InputError
+
+__all__ = ["run_bounded", "TooLarge", "SECONDS", "MEMORY", "MAX_SECONDS"]
+
+SECONDS = 20.0               # the default wall-clock limit of `derive check`
+MAX_SECONDS = 600.0          # the largest limit accepted (--timeout)
+MEMORY = 4 * 2**30           # address space of the worker: 4 GiB
+
+
+class TooLarge(InputError):
+    """The work passed its time or memory limit: too large to decide exactly."""
+
+
+def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY, **kwargs):
+    """``function(*args, **kwargs)`` in a forked worker, within ``seconds`` of wall-clock
+    time and ``memory`` bytes of address space.
+
+    Raises:
+        TooLarge: the worker passed a limit (it is killed); the message says which.
+        DeriveError: whatever the library raised in the worker, re-raised here.
+    """
+    if not hasattr(os, "fork"):   # pragma: no cover - Windows: no worker, no bound
+        return function(*args, **kwargs)
+    if not 0 < seconds <= MAX_SECONDS:
+        raise InputError(f"the time limit must be from 0 to {MAX_SECONDS:g} seconds, "
+                         f"got {seconds:g}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the worker: never returns into the caller's code
+        os.close(read)
+        _work(write, function, args, kwargs, seconds, memory)
+    os.close(write)
+    try:
+        data, finished = _collect(read, time.monotonic() + seconds)
+    finally:
+        os.close(read)
+    if not finished:
+        _kill(pid)
+        raise TooLarge(f"too large to decide exactly: not done within {seconds:g} s (the "
+                       "work was stopped); try a smaller N, a simpler claim, or a longer "
+                       "--timeout")
+    _, status = os.waitpid(pid, 0)
+    if not data:   # the worker died without a word: the kernel stopped it
+        cause = ("it used more than its CPU time" if os.WIFSIGNALED(status)
+                 and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
+                 else f"it ended with status {status}")
+        raise TooLarge(f"too large to decide exactly: {cause} (limit {seconds:g} s)")
+    kind, value = pickle.loads(data)
+    if kind == "result":
+        return value
+    if kind == "memory":
+        raise TooLarge(f"too large to decide exactly: more than {memory / 2**30:g} GiB of "
+                       "memory needed (the work was stopped); try a smaller N or a "
+                       "simpler claim")
+    if kind == "recursion":
+        raise InputError("the formula is nested too deeply to work with")
+    if kind == "library":
+        raise value
+    raise DeriveError(f"internal error in the worker: {value}")
+
+
+def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> None:
+    """In the child: set the limits, call, send ``(kind, value)``, and exit at once."""
+    import resource
+    status = 0
+    try:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            cpu = int(seconds) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            message = ("result", function(*args, **kwargs))
+        except MemoryError:
+            message = ("memory", None)
+        except RecursionError:
+            message = ("recursion", None)
+        except DeriveError as error:
+            message = ("library", error)
+        except BaseException as error:   # a bug: reported, never a traceback here
+            message = ("bug", f"{type(error).__name__}: {error}")
+        try:
+            data = pickle.dumps(message)
+        except Exception as error:   # a result that cannot travel back
+            data = pickle.dumps(("bug", f"the result cannot be sent back: {error}"))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view):]
+    except BaseException:
+        status = 70
+    finally:
+        os._exit(status)   # no atexit handlers, no flushing of the parent's buffers
+
+
+def _collect(read: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything the worker writes until it closes the pipe, or the deadline."""
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"", False
+        ready, _, _ = select.select([read], [], [], left)
+        if not ready:
+            return b"", False
+        chunk = os.read(read, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)

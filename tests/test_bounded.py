@@ -1,0 +1,45 @@
+"""derive.bounded: work past its time or memory limit is killed in its worker, and the
+library's own errors and results come back unchanged."""
+
+import math
+import time
+
+import pytest
+
+from derive.bounded import TooLarge, run_bounded
+from derive.errors import InputError
+from derive.parse import ParseError
+from derive.verify import verify
+
+
+def test_big_integer_arithmetic_is_stopped_at_the_wall_clock_limit():
+    """GMP ignores signals: factorial(10^9) would run for minutes; the worker is killed."""
+    start = time.monotonic()
+    with pytest.raises(TooLarge, match="not done within 1 s"):
+        run_bounded(math.factorial, 10**9, seconds=1)
+    assert time.monotonic() - start < 15   # a hang is the failure, not slowness
+
+
+def test_memory_past_the_limit_is_refused():
+    with pytest.raises(TooLarge, match="more than 0.5 GiB of memory"):
+        run_bounded(bytearray, 2**31, seconds=10, memory=2**29)
+
+
+def test_results_and_library_errors_come_back():
+    assert run_bounded(sum, range(10), seconds=10) == 45
+    with pytest.raises(ParseError, match="column 8"):
+        run_bounded(verify, "S_j - (", against="softmax-cross-entropy-grad", seconds=10)
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 601])
+def test_the_limit_itself_is_checked(seconds):
+    with pytest.raises(InputError, match="time limit"):
+        run_bounded(sum, [], seconds=seconds)
+
+
+def test_verify_with_a_time_limit():
+    v = verify("S - y", against="softmax-cross-entropy-grad", time_limit=20)
+    assert v.holds and v.assumptions
+    with pytest.raises(TooLarge, match="too large to decide exactly"):
+        verify("S_j - y_j + (Σ_k S_k)^6 - 1", against="softmax-cross-entropy-grad",
+               classes=40, time_limit=1)

@@ -1,0 +1,205 @@
+"""Hostile and malformed input: nothing runs that shouldn't, nothing hangs, every error is
+one clear line.
+
+Each row runs ``derive`` as a whole process in an empty directory, the way a web form or
+a student's shell would: exit status 2, exactly one line on stderr that starts with
+``derive: error:`` and says what was wrong, nothing on stdout, no traceback, done within
+a generous bound (a hang is the failure, not slowness), and no canary file created by an
+injected command.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOUND = 30          # seconds: generous; the bounded worker stops symbolic work at --timeout
+CANARY = "canary"   # what an injected `touch canary` would create
+
+CE = ["--against", "softmax-cross-entropy-grad"]
+JAC = ["--against", "softmax-jacobian"]
+LAYER = ["--against", "linear-softmax-cross-entropy-grad"]
+
+
+def check(claim, *options):
+    return ["check", claim, *(options or CE)]
+
+
+# (id, arguments after `derive`, a fragment of the one-line message)
+ROWS = [
+    # --- code injection: Python -------------------------------------------------------
+    ("import", check("__import__('os').system('touch canary')"), "unexpected character '_'"),
+    ("dunder-mro", check("S.__class__.__mro__"), "unexpected character '_'"),
+    ("getattr", check('getattr(S, "x")'), "unexpected character '\"'"),
+    ("lambda", check("(lambda: 1)()"), "unexpected character ':'"),
+    ("comprehension", check("[x for x in ()]"), "expected a number, a name or '('"),
+    ("exec", check('exec("import os")'), "unexpected character '\"'"),
+    ("statement", check("S_j; import os"), "unexpected character ';'"),
+    ("open", check("open('canary', 'w')"), "unexpected character"),
+    ("conditional", check("S_j if 1 else 0"), "unknown symbol if"),
+    ("builtins", check("__builtins__"), "unexpected character '_'"),
+    ("dunder-subscript", check("S___class__"), "unexpected character '_'"),
+    # --- code injection: LaTeX --------------------------------------------------------
+    ("tex-input", check(r"\input{/etc/passwd}"), r"unsupported LaTeX command \input"),
+    ("tex-include", check(r"\include{x}"), r"unsupported LaTeX command \include"),
+    ("tex-write18", check(r"\write18{touch canary}"), r"unsupported LaTeX command \write"),
+    ("tex-immediate", check(r"\immediate\write18{touch canary}"), r"\immediate"),
+    ("tex-def", check(r"\def\x{S_j}\x"), r"unsupported LaTeX command \def"),
+    ("tex-csname", check(r"\csname S\endcsname"), r"unsupported LaTeX command \csname"),
+    ("tex-catcode", check(r"\catcode`\^=7 S_j"), r"unsupported LaTeX command \catcode"),
+    # --- huge numbers -----------------------------------------------------------------
+    ("tower", check("9**9**9**9"), "is too large (at most 64"),
+    ("ten-tower", check("S_j - y_j + 10**10**10"), "is too large (at most 64"),
+    ("factorial", check("factorial(10**9)"), "unknown symbol factorial"),
+    ("big-power", check("S_j^(10^6)"), "is too large (at most 64"),
+    ("power-tower", check("2^64^64"), "is too large"),
+    ("long-number", check("1234567890123456789012345678901234567890 * S_j"), "too long"),
+    ("huge-float", check("S_j*1e400"), "too long or too large"),
+    ("symbolic-exponent", check("S_i^S_j", *JAC), "too large for a power"),
+    # --- size and nesting -------------------------------------------------------------
+    ("deep-parens", check("(" * 200 + "S_j" + ")" * 200), "nested more than 60 levels"),
+    ("deep-minus", check("-" * 1500 + "S_j"), "nested more than 60 levels"),
+    ("too-long", check("S_j+" * 1500 + "1"), "at most 2000 are read"),
+    ("timeout", check("S_j - y_j + (Σ_k S_k)^6 - 1", *CE, "-n", "40", "--timeout", "1"),
+     "too large to decide exactly: not done within 1 s"),
+    ("exp-tower", check("exp(exp(exp(exp(3)))) + S_j", *CE, "--timeout", "2"),
+     "too large to decide exactly: not done within 2 s"),
+    # --- empty, whitespace, brackets --------------------------------------------------
+    ("empty", check(""), "the formula is empty"),
+    ("blank", check("   "), "the formula is empty"),
+    ("tab-newline", check("\t\n"), "the formula is empty"),
+    ("open-paren", check("(S_j - y_j"), "expected ')' at column 11"),
+    ("close-paren", check("S_j - y_j)"), "at column 10, found ')'"),
+    ("parens-only", check("(((("), "found the end"),
+    ("bad-subscript", check("S_[j"), "unexpected character '_' at column 2"),
+    # --- unknown names (with the closest known one) -----------------------------------
+    ("unknown-function", check("foo(S_j)"), "unknown symbol foo"),
+    ("typo-function", check("S_j - exq(y_j)"), "did you mean exp?"),
+    ("typo-family", check("S_j - yy_j"), "did you mean y?"),
+    ("typo-target", check("S - y", "--against", "softmax-jacobain"),
+     "did you mean softmax-jacobian?"),
+    ("unknown-target", check("S - y", "--against", "nosuchtarget"), "unknown target"),
+    # --- Unicode ----------------------------------------------------------------------
+    ("full-width", check("ｅｘｐ(z_j)"), "unexpected character 'ｅ' at column 1"),
+    ("zero-width", check("S_j − y_j\u200b"), "unexpected character '\\u200b'"),
+    ("em-dash", check("S_j — y_j"), "unexpected character '—'"),
+    ("rtl-override", check("\u202eS_j - y_j"), "unexpected character '\\u202e'"),
+    ("imaginary", check("S_j - y_j + sqrt(-1)"), "not real"),
+    ("log-zero", check("log(0)"), "the logarithm of 0"),
+    ("undefined-at-scale", check("S_j - y_j + 1/(Σ_k y_k - 1)", *CE, "-n", "10"),
+     "undefined at N = 10"),
+    # --- option values ----------------------------------------------------------------
+    ("arabic-digits", check("S - y", *CE, "--classes", "١٢"), "not a number of classes"),
+    ("underscore-digits", check("S - y", *CE, "--classes", "1_000"), "not a number of"),
+    ("too-many-classes", check("S - y", *CE, "--classes", "100000"), "from 2 to 512"),
+    ("negative-classes", check("S - y", *CE, "--classes", "-3"), "not a number of classes"),
+    ("seed-underscore", check("S - y", *CE, "--seed", "1_000"), "plain digits 0-9"),
+    ("seed-negative", check("S - y", *CE, "--seed", "-1"), "plain digits 0-9"),
+    ("inputs-too-large", check("(S - y) xᵀ", *LAYER, "--inputs", "1000"), "at most 32"),
+    ("batch-zero", check("S - Y", "--against", "batch-softmax-cross-entropy-grad",
+                         "--batch", "0"), "at least 1"),
+    ("timeout-zero", check("S - y", *CE, "--timeout", "0"), "from 1 to 600"),
+    ("timeout-huge", check("S - y", *CE, "--timeout", "1e9"), "from 1 to 600"),
+    ("bad-format", check("S - y", *CE, "--format", "xml"), "'xml' is not one of"),
+    ("no-command", ["nosuch"], "No such command 'nosuch'"),
+    ("extra-argument", check("S - y", *CE, "--bogus"), "unexpected extra argument"),
+    # --- --at points ------------------------------------------------------------------
+    ("at-nan", ["show", "softmax-cross-entropy-grad", "--at", "z=[nan,1,2]; y=[0,1,0]"],
+     "nan and inf are not accepted"),
+    ("at-inf", ["show", "softmax-cross-entropy-grad", "--at", "z=[inf,1,2]; y=[0,1,0]"],
+     "nan and inf are not accepted"),
+    ("at-overflow", ["show", "softmax-cross-entropy-grad", "--at", "z=[1e999,0,0]; y=[0,1,0]"],
+     "overflows float64"),
+    ("at-shape", ["show", "softmax-cross-entropy-grad", "--at", "z=[1,2]; y=[0,1,0]"],
+     "z has 2 entries"),
+    ("at-letters", ["show", "softmax-cross-entropy-grad", "--at", "z=[a,b,c]"],
+     "'a' is not a decimal number"),
+    ("at-code", ["show", "softmax-cross-entropy-grad", "--at", "__import__('os')"],
+     "write name=[numbers]"),
+    ("at-unknown", ["show", "softmax-cross-entropy-grad", "--at", "z=[1,2,3]; q=[1,2,3]"],
+     "unknown variable q"),
+    ("at-log-zero", ["show", "cross-entropy-grad", "--at", "S=[0,0.5,0.5]; y=[1,0,0]"],
+     "the probabilities must be positive"),
+    # --- files ------------------------------------------------------------------------
+    ("python-missing", ["check", "--python", "missing.py:f", *CE], "is not a Python file"),
+    ("python-not-py", ["check", "--python", "exists.md:f", *CE], "is not a Python file"),
+    ("python-bad-name", ["check", "--python", "x.py:1abc", *CE], "give FILE.py:FUNC"),
+    ("export-exists", ["export", "exists.md", "softmax-jacobian"], "pass --force"),
+    ("export-directory", ["export", ".", "softmax-jacobian"], "is a directory"),
+    ("export-no-dir", ["export", "nodir/x.md", "softmax-jacobian"], "cannot write"),
+    ("export-extension", ["export", "x.exe", "softmax-jacobian"], "cannot tell the format"),
+    ("show-exists", ["show", "softmax-jacobian", "-o", "exists.md"], "pass --force"),
+]
+
+
+@pytest.mark.parametrize("args, message", [row[1:] for row in ROWS], ids=[r[0] for r in ROWS])
+def test_hostile_input_is_one_clear_line(args, message, tmp_path):
+    (tmp_path / "exists.md").write_text("keep me\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=BOUND)
+    elapsed = time.monotonic() - start
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2, (done.returncode, done.stdout[-500:], done.stderr[-500:])
+    assert len(lines) == 1 and lines[0].startswith("derive: error: "), done.stderr
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in done.stderr + done.stdout and done.stdout == ""
+    assert not (tmp_path / CANARY).exists()
+    assert (tmp_path / "exists.md").read_text() == "keep me\n"
+    assert elapsed < BOUND
+
+
+def test_the_table_is_large_enough():
+    assert len(ROWS) >= 40 and len({r[0] for r in ROWS}) == len(ROWS)
+
+
+# --- user NumPy functions (--python): a verdict or one clear line, never a crash --------
+
+USER_FUNCTIONS = '''
+import numpy as np
+def raises(z, y): raise ValueError("boom")
+def shape(z, y): return np.zeros(7)
+def text(z, y): return np.array(["a"] * len(z))
+def nan(z, y): return np.full(len(z), np.nan)
+def extra(z, y, w): return z
+def hangs(z, y):
+    while True:
+        pass
+def complex_(z, y): return z + 1j
+def none(z, y): return None
+def good(z, y):
+    e = np.exp(z - z.max())
+    return e / e.sum() - y
+'''
+
+# (function, exit status, a fragment of the first line of output)
+FUNCTIONS = [
+    ("raises", 2, "your function raised ValueError: boom"),
+    ("shape", 1, "expected an array of shape (3,), got (7,)"),
+    ("text", 2, "returned <U1 values, not real numbers"),
+    ("nan", 1, "returns inf or NaN"),
+    ("extra", 2, "parameter 'w' is not a variable of the target"),
+    ("hangs", 2, "your function did not return: not done within 2 s"),
+    ("complex_", 2, "returned complex128 values"),
+    ("none", 2, "returned object values"),
+    ("good", 0, "holds for N = 3"),
+]
+
+
+@pytest.mark.parametrize("function, status, message", FUNCTIONS)
+def test_user_functions_get_a_verdict_or_one_clear_line(function, status, message, tmp_path):
+    (tmp_path / "mine.py").write_text(USER_FUNCTIONS)
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--python",
+                           f"mine.py:{function}", *CE, "--timeout", "2"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=BOUND)
+    assert done.returncode == status, done.stderr
+    first = (done.stderr if status == 2 else done.stdout).splitlines()
+    assert message in first[0] and "Traceback" not in done.stderr
+    if status == 2:
+        assert len(first) == 1 and done.stdout == ""
