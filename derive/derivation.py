@@ -205,8 +205,8 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
         check: run the numeric cross-check (``Derivation.check``).
         steps: derive the textbook route and check every step (``Derivation.steps``).
         seed: the seed of the random points of the check.
-        inputs, batch: the input size D of a layer (1..MAX_INPUTS, default 3) and the
-            batch size m (1..MAX_BATCH, default 2), for the targets that have them.
+        inputs: the input size D of a layer target (1..MAX_INPUTS, default 3).
+        batch: the batch size m of a batch target (1..MAX_BATCH, default 2).
         wrt: the variable of a layer target: ``"W"`` (default), ``"x"`` or ``"b"``.
         convention: ``"Wx"`` (z = W x + b, W of shape N × D; the default) or ``"WTx"``
             (z = Wᵀ x + b, W of shape D × N).

@@ -734,7 +734,7 @@ def _describe_keys(keys) -> str:
 
 
 def check_exactly(target: str, classes: int, claim: sp.Expr | None = None,
-                  **options) -> ExactCheck:
+                  **options: str | int | None) -> ExactCheck:
     """Compare ``claim`` (default: the target's derived result) with the derivative of the
     concrete construction for ``classes`` classes, every entry, exactly.
 

@@ -150,7 +150,7 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         what = (f"unknown variable {', '.join(unknown)}" if unknown
                 else f"missing {', '.join(missing)}")
         raise InputError(f"{what} in the point; {d.target.name} needs "
-                         f"{', '.join(needed)}, e.g. {_example(needed, problem)!r}")
+                         f"{', '.join(needed)}, e.g. {example_point(needed, problem)!r}")
     for name in needed:
         if name in _INTEGER_NAMES:
             if not 1 <= point[name] <= n:
@@ -311,7 +311,9 @@ def _instantiated_for(d, point):
     return instantiate_derivation(d, n)
 
 
-def _example(names, problem) -> str:
+def example_point(names, problem) -> str:
+    """A point to evaluate ``problem`` at, for the variables ``names``, as ``--at`` takes
+    it: one-hot labels, uniform probabilities, logits 0.5."""
     n = problem.classes
 
     def row(values) -> str:

@@ -25,6 +25,7 @@ wrong shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mpmath
@@ -120,9 +121,10 @@ class Verdict:
         return self.verdict == "holds"
 
 
-def verify(claim, against: str | None = None, classes=3, *, seed: int = 0,
+def verify(claim: str | sp.Basic | Callable, against: str | None = None,
+           classes: int | str | sp.Symbol = 3, *, seed: int = 0,
            latex: bool | None = None, time_limit: float | None = None,
-           **options) -> Verdict:
+           **options: str | int | None) -> Verdict:
     """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
 
     Args:
