@@ -24,7 +24,16 @@ class _Failure(click.ClickException):
         self.exit_code = status
 
     def show(self, file=None) -> None:
-        click.echo(f"derive: error: {self.format_message()}", err=True)
+        click.echo(f"derive: error: {_one_line(self.format_message())}", err=True)
+
+
+def _one_line(message: str) -> str:
+    """The message with line breaks, terminal escapes and other control characters written
+    as escapes (\\n, \\x1b): an option value or a user's exception message must not
+    turn one error into several lines, or into commands to the terminal."""
+    import unicodedata
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch)[0] == "C" else ch
+                   for ch in message)
 
 
 def _library_call(function, *args, **kwargs):
@@ -96,7 +105,7 @@ class _OneLineErrors(click.Group):
             path = " ".join(["derive", *error.ctx.command_path.split()[1:]]) if error.ctx \
                 else "derive"
             where = f" (see `{path} --help`)"
-            click.echo(f"derive: error: {error.format_message()}{where}", err=True)
+            click.echo(f"derive: error: {_one_line(error.format_message())}{where}", err=True)
             sys.exit(2)
         except click.ClickException as error:
             error.show()
@@ -104,6 +113,14 @@ class _OneLineErrors(click.Group):
         except click.Abort:
             click.echo("derive: aborted", err=True)
             sys.exit(1)
+        except Exception as error:   # a bug in derive: one line too, the traceback on request
+            import os
+            if os.environ.get("DERIVE_DEBUG"):
+                raise
+            click.echo(f"derive: internal error: {type(error).__name__}: "
+                       f"{_one_line(str(error))[:300]} (a bug: please report it; "
+                       "DERIVE_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(70)
 
 
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -274,13 +291,21 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     n = _number_of_classes(classes, None)
     names = targets or tuple(TARGETS)
     given = _options(inputs, batch, wrt, convention, reduction)
-    derivations = []
+    from pathlib import Path
+    for output in (Path(file), Path(file).with_suffix(".pdf")) if pdf else (Path(file),):
+        if output.exists() and not force:   # before minutes of work, not after
+            raise _Failure(f"{str(output)!r} exists; pass --force to overwrite it", 2)
+    from derive.derivation import check_request
+    requests = []
     for name in names:
         # Named targets take the options given; with all targets each takes those it has.
         options = given if targets else {
             key: value for key, value in given.items()
             if key in _library_call(get_target, name).options}
-        derivations.append(_library_call(derivation, name, n, steps=not result_only, **options))
+        _library_call(check_request, name, n, **options)   # every size refused up front
+        requests.append((name, options))
+    derivations = [_library_call(derivation, name, n, steps=not result_only, **options)
+                   for name, options in requests]
     written = _library_call(write, file, render_document(derivations, fmt, not result_only), force)
     click.echo(f"wrote {written}")
     if pdf:

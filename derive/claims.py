@@ -24,11 +24,13 @@ KroneckerDelta(i, j)*S[i] - S[i]*S[j]
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import parse as p
 from .errors import InputError
@@ -101,7 +103,9 @@ def claim_for(text: str, problem, lhs: tuple[str, ...] | None = None) -> Claim:
         InputError: an unknown symbol (with the known ones), or indices that do not fit.
         ShapeError: a value of the wrong shape for the target.
     """
-    value = _Reader(problem).read(p.parse(text))
+    reader = _Reader(problem)
+    value = reader.read(p.parse(text))
+    _check_divisors(reader)
     return _in_target_indices(text, value, problem, lhs)
 
 
@@ -128,6 +132,7 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
         if not _PLAIN_NAME.fullmatch(name) or "__" in name:
             raise InputError(f"a SymPy claim's names are letters, digits and single "
                              f"underscores (such as S, y, k, eps); got {name[:40]!r}")
+    _check_sympy_nodes(expr)
     known = {sp.exp, sp.log, sigmoid, sp.KroneckerDelta}
     unknown = [f for f in expr.atoms(sp.Function) if f.func not in known]
     if unknown:
@@ -167,8 +172,8 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
                                 or name == "N"})
     labels = {base.label for base in renamed.atoms(sp.IndexedBase)}
     for symbol in renamed.free_symbols - labels:
-        if (isinstance(symbol, (sp.Indexed, sp.IndexedBase)) or symbol.is_integer
-                or symbol in scalars.values()):
+        if (isinstance(symbol, (sp.Indexed, sp.IndexedBase)) or symbol in scalars.values()
+                or (symbol.is_integer and len(symbol.name) == 1)):   # an index letter, N
             continue
         raise InputError(f"unknown symbol {symbol}; known: the families S (p, yhat), y, z, "
                          f"index letters, N{', ' + ', '.join(scalars) if scalars else ''}")
@@ -181,6 +186,10 @@ class _Reader:
         self.n = problem.classes
         self.bound: list[sp.Symbol] = []
         self.indices: set[sp.Symbol] = set()   # the user's free index letters
+        # What is divided by and what a logarithm is taken of, as written: SymPy cancels
+        # (S_j − S_1)/(S_j − S_1) to 1 on construction, which is undefined at j = 1.
+        self.divisors: list[sp.Expr] = []
+        self.log_arguments: list[sp.Expr] = []
         self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
         self.families = {"S", "y", "z"} & (set(problem.inputs)
                                             | ({"S", "z"} if problem.softmax_of is not None
@@ -293,6 +302,7 @@ class _Reader:
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
+            self.divisors.append(b.expr)
             shape = _same_shape(a, b, "/", self.numbers())
             return _Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols)
         if isinstance(node, p.MatMul):
@@ -411,6 +421,8 @@ class _Reader:
             return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix",
                           _length(a), _length(b))
         (v,) = self.values(node, 1)
+        if f in ("log", "ln"):
+            self.log_arguments.append(v.expr)
         function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
                     "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
         return _Value(function(v.expr), v.shape, v.rows, v.cols)
@@ -728,6 +740,53 @@ def _bound_away_from(expr: sp.Expr, names: set) -> sp.Expr:
 def _short(number: sp.Expr) -> str:
     text = sp.sstr(number)
     return text if len(text) <= 24 else f"(a number of {len(text)} digits)"
+
+
+_SYMPY_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Indexed, sp.IndexedBase, sp.Rational,
+                sp.exp, sp.log, sigmoid, sp.KroneckerDelta, sp.Sum, sp.Tuple, AppliedUndef,
+                type(sp.E), type(sp.pi), type(sp.I), type(sp.zoo), type(sp.nan),
+                type(sp.oo), type(-sp.oo))
+
+
+def _check_sympy_nodes(expr: sp.Basic) -> None:
+    """Only the nodes of the notation: arithmetic, integer powers and rationals of at most
+    30 digits, exp, log, σ, δ, sums; entries indexed by letters or integers.  Anything
+    else (Min, Derivative, Integral, a Float) is refused before it reaches code that was
+    not written for it.  (Unknown functions, I and 1/0 get their own messages later.)"""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Float) or not isinstance(node, _SYMPY_NODES):
+            raise InputError(f"a SymPy claim may use + − × /, powers, rationals, exp, log, "
+                             f"sigmoid, KroneckerDelta and Sum; got {type(node).__name__}")
+        if isinstance(node, sp.Rational) and max(abs(node.p), node.q) > 10**30:
+            raise InputError("a number in the SymPy claim has more than 30 digits")
+        if isinstance(node, sp.Indexed) and not all(
+                a.is_Integer or (isinstance(a, sp.Symbol) and len(a.name) == 1)
+                for a in node.indices):
+            raise InputError(f"the entry {sp.sstr(node)[:40]} is indexed by something other "
+                             "than an index letter or an integer")
+
+
+def _check_divisors(reader: _Reader) -> None:
+    """Refuse a claim with a divisor that is 0, or a logarithm of 0, at some entry — at the
+    index values that can make it so: those written in it (S_1) and 1, 2, 3 (i = j and
+    i ≠ j), within 1..N.  A divisor that is 0 everywhere or inside a sum is left to the
+    zero tests of the check (``derive.verify``, ``derive.exact``)."""
+    checks = [(e, "a division by zero") for e in reader.divisors] + \
+        [(e, "the logarithm of 0") for e in reader.log_arguments]
+    n = reader.n if isinstance(reader.n, int) else None
+    for expr, what in checks:
+        letters = sorted((s for s in expr.free_symbols
+                          if isinstance(s, sp.Symbol) and s in reader.indices), key=str)
+        if not letters or len(letters) > 3:
+            continue
+        written = {int(a) for x in expr.atoms(sp.Indexed) for a in x.indices if a.is_Integer}
+        values = sorted(v for v in written | {1, 2, 3} if n is None or v <= n)
+        for assignment in itertools.product(values, repeat=len(letters)):
+            at = dict(zip(letters, map(sp.Integer, assignment)))
+            if expr.xreplace(at) == 0:
+                where = ", ".join(f"{a} = {v}" for a, v in zip(letters, assignment))
+                raise InputError(f"the claim is undefined at {where}: {what} "
+                                 f"({sp.sstr(expr)[:60]} is 0 there)")
 
 
 def _check_defined(expr: sp.Expr) -> None:

@@ -36,7 +36,7 @@ from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, re
                       recognise_sums, tidy)
 
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
-           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "MAX_INPUTS", "MAX_BATCH",
+           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "check_request", "MAX_INPUTS", "MAX_BATCH",
            "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS",
            "MAX_MATRIX_ENTRIES"]
 
@@ -224,6 +224,27 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     >>> derivation("softmax-cross-entropy-grad", classes=4).result
     S[j] - y[j]
     """
+    found, n, given = _request(target, classes, inputs, batch, wrt, convention, reduction)
+    if isinstance(n, sp.Symbol):
+        return _symbolic_derivation(found.name, n, check, steps, seed, given)
+    return _derivation(found.name, n, check, steps, seed, given)
+
+
+def check_request(target: str, classes: int | str | sp.Symbol = 3, **options) -> None:
+    """Raise what :func:`derivation` would raise for these arguments, without deriving:
+    to refuse a batch of derivations (``derive export``) before the first one starts.
+
+    >>> check_request("linear-softmax-jacobian", 64)
+    Traceback (most recent call last):
+    ...
+    derive.errors.InputError: W of N = 64 classes and D = 3 inputs has 192 entries; ...
+    """
+    _request(target, classes, options.get("inputs"), options.get("batch"),
+             options.get("wrt"), options.get("convention"), options.get("reduction"))
+
+
+def _request(target, classes, inputs, batch, wrt, convention, reduction):
+    """The target, N and the options of a derivation, validated (the problem built)."""
     found = get_target(target)
     name, n = found.name, validate_classes(classes, found.min_classes)
     if isinstance(inputs, str) and inputs.strip().isdigit():
@@ -252,9 +273,7 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     # built here is the one the derivation uses.
     found.build(n, **dict(given))
     _within_size_limit(found, n, options)
-    if isinstance(n, sp.Symbol):
-        return _symbolic_derivation(name, n, check, steps, seed, given)
-    return _derivation(name, n, check, steps, seed, given)
+    return found, n, given
 
 
 def _within_size_limit(target: Target, n, options: dict) -> None:

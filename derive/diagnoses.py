@@ -63,9 +63,12 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                 return f"off by a factor of {shown}: your formula is {shown} × the derivative{why}"
     scale = np.abs(E) > 1e-6
     if scale.any():
-        factor = float(np.median(C[scale] / E[scale]))
-        # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake.
-        if close(C, factor * E) and abs(factor) > 1e-12 and abs(factor - 1) > 1e-6:
+        with np.errstate(all="ignore"):
+            factor = float(np.median(C[scale] / E[scale]))
+        # A factor within 1e-6 of 1 is rounding (float32 arithmetic), not a mistake; an
+        # infinite or huge one (1e308 ×) is no factor a derivation loses.
+        if np.isfinite(factor) and 1e-12 < abs(factor) < 1e12 and abs(factor - 1) > 1e-6 \
+                and close(C, factor * E):
             exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
             batch = _batch_mean(problem)
             if batch is not None and exact == batch:

@@ -81,12 +81,12 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
         return replace(base, diagnosis=notes[0], notes=tuple(notes[1:]),
                        methods=("shape: the output cannot be compared",))
     finite = np.isfinite(claimed).all(axis=tuple(range(1, claimed.ndim)))
-    scale = np.maximum(np.abs(expected), np.abs(claimed))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):   # inf and NaN from the user's function: reported below
+        scale = np.maximum(np.abs(expected), np.abs(claimed))
         bad = ~(np.abs(expected - claimed) <= CALLABLE_ATOL + CALLABLE_RTOL * scale)
-    bad_points = bad.reshape(count, -1).any(axis=1) | ~finite
-    rel = float(np.max(np.where(bad | ~np.isfinite(claimed), 0.0,
-                                np.abs(expected - claimed) / np.maximum(scale, 1.0))))
+        bad_points = bad.reshape(count, -1).any(axis=1) | ~finite
+        rel = float(np.max(np.where(bad | ~np.isfinite(claimed), 0.0,
+                                    np.abs(expected - claimed) / np.maximum(scale, 1.0))))
     extreme = count - (CALLABLE_POINTS - 4)
     method = (f"numeric: {count} points ({extreme} with extreme logits, seed {seed}), "
               f"rtol {CALLABLE_RTOL:g}")

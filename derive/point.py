@@ -185,13 +185,15 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     notes, matrix, general = [], d.matrix, False
     for assumption in d.assumptions:
         if assumption.name == "labels-sum-to-one":
-            total = float(point["y"].sum())
+            with np.errstate(over="ignore"):   # y = [1e308, 1e308]: inf, refused below
+                total = float(point["y"].sum())
             if abs(total - 1.0) > 1e-9:
                 notes.append(f"Σ_k y_k = {total:.6g} ≠ 1 here: the assumption of the textbook "
                              "form does not hold, so the value is that of the general form")
                 matrix, general = d.general_matrix, True
         if assumption.name == "rows-sum-to-one":
-            totals = point["Y"].sum(axis=1)
+            with np.errstate(over="ignore"):
+                totals = point["Y"].sum(axis=1)
             bad = np.flatnonzero(np.abs(totals - 1.0) > 1e-9)
             if bad.size:
                 notes.append(f"row {bad[0] + 1} of Y sums to {totals[bad[0]]:.6g} ≠ 1 here: the "
@@ -210,6 +212,10 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
         value = f(*arrays).reshape(matrix.rows, matrix.cols)
         fd = finite_differences(reference_for(d.target, problem), values, str(problem.wrt),
                                 relative=str(problem.wrt) == "S")[0]
+    if not np.isfinite(value).all():   # a finite point whose derivative overflows float64
+        raise InputError("at this point the derivative is not finite in float64 (labels or "
+                         "inputs near 1e308, or a probability near 0 under a logarithm); "
+                         "give smaller values")
     if problem.output_index is None and len(problem.wrt_indices) == 2:
         # ∂L/∂W has the shape of W (∂L/∂Z of Z): entries are row by row.
         value, fd = value.reshape(problem.size_of(str(problem.wrt))), \

@@ -9,6 +9,7 @@ injected command.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -92,7 +93,13 @@ ROWS = [
     ("log-zero", check("log(0)"), "the logarithm of 0"),
     ("undefined-at-scale", check("S_j - y_j + 1/(Σ_k y_k - 1)", *CE, "-n", "10"),
      "undefined at N = 10"),
+    ("cancelled-divisor", check("(S_j - y_j)*(S_j-S_1)/(S_j-S_1)"),
+     "undefined at j = 1: a division by zero"),
+    ("log-of-zero-at-entry", check("S_j - y_j + 0*log(S_j - S_1)", *CE, "-n", "N"),
+     "undefined at j = 1: the logarithm of 0"),
     # --- option values ----------------------------------------------------------------
+    ("newline-in-option", check("S - y", *CE, "--wrt", "x\ny"), "--wrt x\\ny is not"),
+    ("escape-in-option", check("S - y", *CE, "--format", "\x1b[31mred"), "'\\x1b[31mred'"),
     ("arabic-digits", check("S - y", *CE, "--classes", "١٢"), "not a number of classes"),
     ("underscore-digits", check("S - y", *CE, "--classes", "1_000"), "not a number of"),
     ("too-many-classes", check("S - y", *CE, "--classes", "100000"), "from 2 to 512"),
@@ -122,6 +129,8 @@ ROWS = [
      "write name=[numbers]"),
     ("at-unknown", ["show", "softmax-cross-entropy-grad", "--at", "z=[1,2,3]; q=[1,2,3]"],
      "unknown variable q"),
+    ("at-overflowing-labels", ["show", "softmax-cross-entropy-grad", "--at",
+                               "z=[1,2,3]; y=[1e308,1e308,1e308]"], "not finite in float64"),
     ("at-log-zero", ["show", "cross-entropy-grad", "--at", "S=[0,0.5,0.5]; y=[1,0,0]"],
      "the probabilities must be positive"),
     # --- files ------------------------------------------------------------------------
@@ -129,6 +138,10 @@ ROWS = [
     ("python-not-py", ["check", "--python", "exists.md:f", *CE], "is not a Python file"),
     ("python-bad-name", ["check", "--python", "x.py:1abc", *CE], "give FILE.py:FUNC"),
     ("export-exists", ["export", "exists.md", "softmax-jacobian"], "pass --force"),
+    ("export-pdf-exists", ["export", "exists.tex", "softmax-jacobian", "--pdf"],
+     "'exists.pdf' exists"),
+    ("export-all-too-large", ["export", "all.md", "-n", "64", "--result-only"],
+     "has 192 entries"),
     ("export-directory", ["export", ".", "softmax-jacobian"], "is a directory"),
     ("export-no-dir", ["export", "nodir/x.md", "softmax-jacobian"], "cannot write"),
     ("export-extension", ["export", "x.exe", "softmax-jacobian"], "cannot tell the format"),
@@ -139,6 +152,7 @@ ROWS = [
 @pytest.mark.parametrize("args, message", [row[1:] for row in ROWS], ids=[r[0] for r in ROWS])
 def test_hostile_input_is_one_clear_line(args, message, tmp_path):
     (tmp_path / "exists.md").write_text("keep me\n")
+    (tmp_path / "exists.pdf").write_text("keep me\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.monotonic()
     done = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=tmp_path,
@@ -151,6 +165,7 @@ def test_hostile_input_is_one_clear_line(args, message, tmp_path):
     assert "Traceback" not in done.stderr + done.stdout and done.stdout == ""
     assert not (tmp_path / CANARY).exists()
     assert (tmp_path / "exists.md").read_text() == "keep me\n"
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["exists.md", "exists.pdf"]
     assert elapsed < BOUND
 
 
@@ -163,6 +178,7 @@ def test_the_table_is_large_enough():
 USER_FUNCTIONS = '''
 import numpy as np
 def raises(z, y): raise ValueError("boom")
+def multiline(z, y): raise ValueError("two\\nlines")
 def shape(z, y): return np.zeros(7)
 def text(z, y): return np.array(["a"] * len(z))
 def nan(z, y): return np.full(len(z), np.nan)
@@ -180,6 +196,7 @@ def good(z, y):
 # (function, exit status, a fragment of the first line of output)
 FUNCTIONS = [
     ("raises", 2, "your function raised ValueError: boom"),
+    ("multiline", 2, "your function raised ValueError: two\\nlines"),
     ("shape", 1, "expected an array of shape (3,), got (7,)"),
     ("text", 2, "returned <U1 values, not real numbers"),
     ("nan", 1, "returns inf or NaN"),
@@ -203,3 +220,39 @@ def test_user_functions_get_a_verdict_or_one_clear_line(function, status, messag
     assert message in first[0] and "Traceback" not in done.stderr
     if status == 2:
         assert len(first) == 1 and done.stdout == ""
+
+
+# --- the library: SymPy claims with odd nodes and names ---------------------------------
+
+def _sympy_claims():
+    import sympy as sp
+
+    from derive.functions import S, j, k, y
+    evil = "__import__('os').system('touch canary')"
+    return [
+        ("evil-symbol", S[j] - y[j] + sp.Symbol(evil), "names are letters"),
+        ("evil-index", S[j] - y[j] + sp.Symbol(evil, integer=True), "names are letters"),
+        ("evil-function", S[j] - y[j] + sp.Function(evil)(S[j]), "unknown function"),
+        ("evil-family", S[j] - sp.IndexedBase(evil)[j], "names are letters"),
+        ("integer-name", S[j] - y[j] + sp.Symbol("foo", integer=True), "unknown symbol foo"),
+        ("float-index", S[sp.Float(1.5)] - y[j], "indexed by something other"),
+        ("arithmetic-index", S[j + 1] - y[j], "indexed by something other"),
+        ("min", sp.Min(S[j], 1) - y[j], "got Min"),
+        ("derivative", sp.Derivative(S[j], S[j]), "got Derivative"),
+        ("integral", sp.Integral(S[j], (k, 0, 1)), "got Integral"),
+        ("huge-rational", S[j] - y[j] + sp.Rational(1, 10**5000), "more than 30 digits"),
+        ("float", S[j] - y[j] + sp.Float(0.5), "got Float"),
+    ]
+
+
+@pytest.mark.parametrize("name, claim, message", _sympy_claims(),
+                         ids=[c[0] for c in _sympy_claims()])
+def test_sympy_claims_with_odd_nodes_are_input_errors(name, claim, message, tmp_path,
+                                                       monkeypatch):
+    from derive.errors import InputError
+    from derive.verify import verify
+    monkeypatch.chdir(tmp_path)
+    for classes in (3, 12):
+        with pytest.raises(InputError, match=re.escape(message)):
+            verify(claim, against="softmax-cross-entropy-grad", classes=classes)
+    assert not (tmp_path / CANARY).exists()

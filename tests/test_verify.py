@@ -389,3 +389,16 @@ def test_a_tiny_constant_difference_is_a_confirmed_failure():
     ce = v.counterexample
     assert abs(ce.claimed - ce.expected - 1e-14) < 1e-15
     assert repr(ce.expected) in ce.describe()   # digits enough to see the difference
+
+
+@pytest.mark.parametrize("claim, target", [
+    ("z_j - y_j", "softmax-cross-entropy-grad"),
+    ("exp(z_j) - y_j", "softmax-cross-entropy-grad"),
+    ("z_i*delta(i,j)", "softmax-jacobian"),
+])
+def test_a_claim_the_rules_cannot_write_in_s_is_decided_at_concrete_n(claim, target):
+    """For every N, a claim in the logits that the rules cannot reduce is refuted by a
+    counterexample at a concrete N — a verdict, not an error about the derivation."""
+    v = verify(claim, against=target, classes="N")
+    assert v.verdict == "fails" and v.counterexample is not None
+    assert any("decided at N =" in note for note in v.notes)
