@@ -208,8 +208,11 @@ def lambdify_entries(entries: Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> C
     swapped = [sp.sympify(e).xreplace(dict(zip(args, dummies))) for e in entries]
     # Any other name would be printed into the generated source as it is (a Symbol or a
     # Function named "__import__('os')…" from a SymPy claim, sympy issue #24990): refuse.
+    allowed = set(dummies)
     for e in swapped:
-        strays = (e.free_symbols - set(dummies)) | {f.func for f in e.atoms(AppliedUndef)}
+        strays = [s for s in e.free_symbols if s not in allowed]
+        if e.has(AppliedUndef):
+            strays += [f.func for f in e.atoms(AppliedUndef)]
         if strays:
             names = ", ".join(sorted(repr(str(x))[:40] for x in strays))
             raise InputError(f"cannot evaluate the names {names}: they are not variables "
