@@ -45,7 +45,7 @@ from .catalog import get_target
 from .errors import InputError, RewriteError
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options", "is_zero",
-           "check_steps_exactly", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Undefined",
+           "check_steps_exactly", "zero_test", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Undefined",
            "Unsupported"]
 
 # The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
@@ -324,6 +324,8 @@ class Evaluator:
         return found
 
     def _value(self, node, env) -> dict:
+        if node is sp.E:
+            return self._euler()
         if node.is_Number:
             if node.is_Rational:
                 return _constant(Fraction(int(node.p), int(node.q)))
@@ -386,14 +388,22 @@ class Evaluator:
             return log
         raise Unsupported(f"the function {type(node).__name__} has no exact rule here")
 
+    def _euler(self) -> dict:
+        """Euler's number as an atom of its own: e is transcendental, and the e_m =
+        exp(z_m) are algebraically independent over the reals, so a polynomial in e and
+        the e_m is zero as a function exactly when it is the zero polynomial."""
+        return self.atom(("const", "E"), "e")
+
     def _exponential(self, argument: dict) -> dict:
         """``exp(Σ c_t u_t) = Π exp(u_t)^{c_t}`` for integer ``c_t``: one atom per monomial,
         so that ``exp(−z_3)`` is ``e_3⁻¹`` and ``exp(z_1 + z_2)`` is ``e_1 e_2``."""
         out = _constant(1)
         for mono, c in argument.items():
-            if mono == _ONE:
+            if mono == _ONE:   # exp(z_j + 2) = e_j · e²: a power of Euler's number
+                if c and not isinstance(c, int):
+                    raise Unsupported("exp of a constant that is not an integer")
                 if c:
-                    raise Unsupported("exp of a nonzero constant")
+                    out = _mul(out, self._power(self._euler(), c, None, None))
                 continue
             if isinstance(c, int):
                 e = self.atom(("exp", mono), "exp(" + "·".join(
@@ -422,7 +432,7 @@ class Evaluator:
         return found
 
     def _derivative(self, node, env, v) -> dict:
-        if node.is_Number or isinstance(node, sp.KroneckerDelta):
+        if node.is_Number or node is sp.E or isinstance(node, sp.KroneckerDelta):
             return {}
         if isinstance(node, sp.Indexed):
             indices = tuple(self._index(a, env) for a in node.indices)
@@ -638,6 +648,8 @@ class Evaluator:
                     values[number] = mpmath.exp(evaluate({kind[1]: scale}))
                 elif kind[0] == "sum":
                     values[number] = evaluate(self.definitions[number])
+                elif kind[0] == "const":   # Euler's number
+                    values[number] = mpmath.e
                 else:   # log of a polynomial, stored as its frozen terms
                     values[number] = mpmath.log(evaluate(dict(kind[1])))
             return values[number]
@@ -662,6 +674,30 @@ class Evaluator:
                 return p
             atom = max(present)   # the latest first: its definition may use earlier ones
             p = self._substitute(p, atom, self.definitions[atom])
+
+
+def zero_test(expr: sp.Expr) -> bool | None:
+    """Whether ``expr`` (no free indices; variables as leaves) is zero: ``True`` and
+    ``False`` are proofs, ``None`` means undecided here (the caller asks SymPy).
+
+    A nonzero difference is reported only without logarithms: the atoms ``log u`` are
+    taken as independent, which the logarithms of related arguments are not
+    (``log(e_1 e_2) = log e_1 + log e_2``).
+
+    >>> e1, e2 = sp.symbols("e_1 e_2", positive=True)
+    >>> zero_test(e1/(e1 + e2) - 1 + e2/(e1 + e2)), zero_test((e1/(e1 + e2))**8 + sp.E)
+    (True, False)
+    """
+    evaluator = Evaluator(None, 0)
+    try:
+        how = evaluator.decide(evaluator.value(expr, {}))
+    except Unsupported:
+        return None
+    if how != "differs":
+        return True
+    if any(kind[0] == "log" for kind in evaluator.kinds):
+        return None
+    return False
 
 
 def is_zero(expr: sp.Expr) -> bool:
