@@ -417,9 +417,12 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # Stage 5 — the textbook route: every step proved equal to the mechanical derivative
     # by the rules, and checked at concrete N against concrete differentiation.
     if with_steps:
-        chains = [prove_steps(route(target.route or name, problem, n), problem, mechanical)]
+        truths = {(None, ()): reduction}   # the derivative's normal forms, shared
+        chains = [prove_steps(route(target.route or name, problem, n), problem, mechanical,
+                              truths)]
         if name in SHORTCUTS:
-            chains.append(prove_steps(SHORTCUTS[name](problem, n), problem, mechanical))
+            chains.append(prove_steps(SHORTCUTS[name](problem, n), problem, mechanical,
+                                      truths))
         steps, shortcut = (*_check_at_sizes(chains, target, problem, seed), ())[:2]
         for chain in (steps, shortcut):
             if chain and sp.expand(chain[-1].rhs - result) != 0:
@@ -472,12 +475,16 @@ def _check_at_sizes(chains, target: Target, symbolic: Problem,
     # construction at each entry is computed once for all of them.
     numbered = [(number, position, step) for number, steps in enumerate(chains)
                 for position, step in enumerate(steps)]
+    # A step the chains share (the same right side, case and assumptions) once.
+    unique = list(dict.fromkeys((s.rhs, s.case, s.assumes) for _, _, s in numbered))
     for size in SYMBOLIC_SIZES:
         problem = target.build(size, **concrete_options(symbolic))
         values = sizes_of(symbolic, size)
-        instantiated = [replace(s, rhs=s.rhs.xreplace(values)) for _, _, s in numbered]
-        for (number, position, step), (count, differing) in zip(
-                numbered, check_steps_exactly(problem, size, instantiated)):
+        checked = dict(zip(unique, check_steps_exactly(problem, size, [
+            Step(rhs.xreplace(values), "", "", assumes=assumes, case=case)
+            for rhs, case, assumes in unique])))
+        for number, position, step in numbered:
+            count, differing = checked[step.rhs, step.case, step.assumes]
             if differing:
                 raise StepError(f"step {position + 1} ({step.reason}) does not follow at "
                                 f"N = {size}: at entry {differing[0]} it differs from "

@@ -247,16 +247,18 @@ def closed_form_problem(expr: sp.Expr, problem) -> str | None:
 
 
 
-def prove_steps(steps, problem, mechanical: sp.Expr) -> list:
+def prove_steps(steps, problem, mechanical: sp.Expr, truths: dict | None = None) -> list:
     """Prove each step equal to the mechanical derivative: equal normal forms.
 
     A case step is compared with the derivative in that case, a step with assumptions
-    under them.  Returns the steps unchanged.
+    under them.  ``truths`` keeps the derivative's normal forms by (case, assumptions)
+    across calls (the route and the shortcut of one target).  Returns the steps
+    unchanged.
 
     Raises:
         StepError: naming the first step whose normal form differs, with both forms.
     """
-    out, truths = [], {}
+    out, truths = [], {} if truths is None else truths
     for number, step in enumerate(steps, start=1):
         claim = reduce(step.rhs, problem, step.case, step.assumes)
         key = (step.case, step.assumes)  # the derivative's normal form, once per case
