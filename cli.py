@@ -415,6 +415,9 @@ def _load_function(spec: str):
     module = importlib.util.module_from_spec(module_spec)
     try:
         module_spec.loader.exec_module(module)  # the user's own file, by their explicit flag
+    except SystemExit as error:   # exit(0) at import must not read as "holds"
+        raise _Failure(f"importing {path} called sys.exit({error.code!r}); a module "
+                       "given to --python must define its function, not run", 2) from None
     except Exception as error:
         raise _Failure(f"importing {path} failed: {type(error).__name__}: {error}", 2) from None
     function = getattr(module, name, None)

@@ -70,6 +70,10 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
         if np.isfinite(factor) and 1e-12 < abs(factor) < 1e12 and abs(factor - 1) > 1e-6 \
                 and close(C, factor * E):
             exact = sp.nsimplify(factor, rational=True, tolerance=1e-9)
+            if max(abs(exact.p), exact.q) > 1000:   # not a small fraction: e, π, e²?
+                named = sp.nsimplify(factor, [sp.E, sp.pi], tolerance=1e-12)
+                if named.has(sp.E, sp.pi) and len(sp.sstr(named)) <= 12:
+                    exact = named
             batch = _batch_mean(problem)
             if batch is not None and exact == batch:
                 return (f"off by a factor of m = {batch}: your formula is the gradient of the "
@@ -80,8 +84,11 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                 return (f"off by a factor of 1/m = {sp.sstr(exact)}: your formula is the "
                         "gradient of the mean loss; the summed loss has no 1/m (for the mean, "
                         "leave out --reduction sum)")
-            return (f"off by a constant factor: your formula is {sp.sstr(exact)} × the "
-                    "derivative")
+            shown = sp.sstr(exact)
+            if exact.has(sp.E, sp.pi):   # e and π as people write them
+                from .render.unicode import text
+                shown = text(exact)
+            return f"off by a constant factor: your formula is {shown} × the derivative"
     if problem is not None and len(problem.wrt_indices) == 2:
         return _layout(problem, E, C, close)
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)

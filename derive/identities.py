@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import difflib
+
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -159,5 +161,8 @@ def get_identity(name: str, seed: int = 0) -> Identity:
         UnknownTargetError: for an unknown name, listing the known ones.
     """
     if name not in IDENTITIES:
-        raise UnknownTargetError(f"unknown identity {name!r}; known: {', '.join(IDENTITIES)}")
+        close = difflib.get_close_matches(name, list(IDENTITIES), n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]}? " if close else ""
+        raise UnknownTargetError(f"unknown identity {name!r}; {guess}known: "
+                                 f"{', '.join(IDENTITIES)}")
     return IDENTITIES[name](seed)

@@ -84,6 +84,7 @@ ROWS = [
     ("typo-target", check("S - y", "--against", "softmax-jacobain"),
      "did you mean softmax-jacobian?"),
     ("unknown-target", check("S - y", "--against", "nosuchtarget"), "unknown target"),
+    ("typo-identity", ["prove", "two-class-sofmax"], "did you mean two-class-softmax?"),
     # --- Unicode ----------------------------------------------------------------------
     ("full-width", check("ｅｘｐ(z_j)"), "unexpected character 'ｅ' at column 1"),
     ("zero-width", check("S_j − y_j\u200b"), "unexpected character '\\u200b'"),
@@ -192,6 +193,7 @@ def good(z, y):
     e = np.exp(z - z.max())
     return e / e.sum() - y
 '''
+EXITS = "import sys\nsys.exit(0)\n"   # a module that runs instead of defining
 
 # (function, exit status, a fragment of the first line of output)
 FUNCTIONS = [
@@ -206,6 +208,14 @@ FUNCTIONS = [
     ("none", 2, "returned object values"),
     ("good", 0, "holds for N = 3"),
 ]
+
+
+def test_a_module_that_exits_at_import_is_an_error_not_a_verdict(tmp_path):
+    (tmp_path / "exits.py").write_text(EXITS)
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--python",
+                           "exits.py:f", *CE], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=BOUND)
+    assert done.returncode == 2 and "called sys.exit(0)" in done.stderr
 
 
 @pytest.mark.parametrize("function, status, message", FUNCTIONS)

@@ -402,3 +402,9 @@ def test_a_claim_the_rules_cannot_write_in_s_is_decided_at_concrete_n(claim, tar
     v = verify(claim, against=target, classes="N")
     assert v.verdict == "fails" and v.counterexample is not None
     assert any("decided at N =" in note for note in v.notes)
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_a_factor_of_e_is_named_e(n):
+    v = verify("e*S_i*(delta(i,j) - S_j)", against="softmax-jacobian", classes=n)
+    assert v.verdict == "fails" and "your formula is e × the derivative" in v.diagnosis
