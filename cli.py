@@ -1,7 +1,8 @@
 """The ``derive`` command line: each command a few lines that call the library.
 
 Exit status: 0 success, 1 a derivation or check that failed, 2 bad usage or input (one
-line on stderr, never a traceback).  The library is imported inside the commands, so that
+line on stderr, never a traceback), 70 a bug in derive (one line too; DERIVE_DEBUG=1 shows
+the traceback).  The library is imported inside the commands, so that
 ``derive --help`` does not pay for SymPy.
 """
 

@@ -712,11 +712,7 @@ def is_zero(expr: sp.Expr) -> bool:
     >>> is_zero(e1/(e1 + e2) * (1 - e1/(e1 + e2)) - e1*e2/(e1 + e2)**2)
     True
     """
-    evaluator = Evaluator(None, 0)
-    try:
-        return evaluator.decide(evaluator.value(expr, {})) != "differs"
-    except Unsupported:   # no rule, or too many terms to write out: SymPy decides
-        return False
+    return zero_test(expr) is True   # False: nonzero, or undecided here (SymPy decides)
 
 
 # --- the check -------------------------------------------------------------------------

@@ -30,6 +30,17 @@ def check(claim, *options):
     return ["check", claim, *(options or CE)]
 
 
+def at(point, target="softmax-cross-entropy-grad"):
+    return ["show", target, "--at", point]
+
+
+def derive(args, cwd: Path) -> subprocess.CompletedProcess:
+    """``derive ARGS`` as a whole process in ``cwd``, bounded by BOUND seconds."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=BOUND)
+
+
 # (id, arguments after `derive`, a fragment of the one-line message)
 ROWS = [
     # --- code injection: Python -------------------------------------------------------
@@ -116,23 +127,22 @@ ROWS = [
     ("no-command", ["nosuch"], "No such command 'nosuch'"),
     ("extra-argument", check("S - y", *CE, "--bogus"), "unexpected extra argument"),
     # --- --at points ------------------------------------------------------------------
-    ("at-nan", ["show", "softmax-cross-entropy-grad", "--at", "z=[nan,1,2]; y=[0,1,0]"],
+    ("at-nan", at("z=[nan,1,2]; y=[0,1,0]"),
      "nan and inf are not accepted"),
-    ("at-inf", ["show", "softmax-cross-entropy-grad", "--at", "z=[inf,1,2]; y=[0,1,0]"],
+    ("at-inf", at("z=[inf,1,2]; y=[0,1,0]"),
      "nan and inf are not accepted"),
-    ("at-overflow", ["show", "softmax-cross-entropy-grad", "--at", "z=[1e999,0,0]; y=[0,1,0]"],
+    ("at-overflow", at("z=[1e999,0,0]; y=[0,1,0]"),
      "overflows float64"),
-    ("at-shape", ["show", "softmax-cross-entropy-grad", "--at", "z=[1,2]; y=[0,1,0]"],
+    ("at-shape", at("z=[1,2]; y=[0,1,0]"),
      "z has 2 entries"),
-    ("at-letters", ["show", "softmax-cross-entropy-grad", "--at", "z=[a,b,c]"],
+    ("at-letters", at("z=[a,b,c]"),
      "'a' is not a decimal number"),
-    ("at-code", ["show", "softmax-cross-entropy-grad", "--at", "__import__('os')"],
+    ("at-code", at("__import__('os')"),
      "write name=[numbers]"),
-    ("at-unknown", ["show", "softmax-cross-entropy-grad", "--at", "z=[1,2,3]; q=[1,2,3]"],
+    ("at-unknown", at("z=[1,2,3]; q=[1,2,3]"),
      "unknown variable q"),
-    ("at-overflowing-labels", ["show", "softmax-cross-entropy-grad", "--at",
-                               "z=[1,2,3]; y=[1e308,1e308,1e308]"], "not finite in float64"),
-    ("at-log-zero", ["show", "cross-entropy-grad", "--at", "S=[0,0.5,0.5]; y=[1,0,0]"],
+    ("at-overflowing-labels", at("z=[1,2,3]; y=[1e308,1e308,1e308]"), "not finite in float64"),
+    ("at-log-zero", at("S=[0,0.5,0.5]; y=[1,0,0]", "cross-entropy-grad"),
      "the probabilities must be positive"),
     # --- files ------------------------------------------------------------------------
     ("python-missing", ["check", "--python", "missing.py:f", *CE], "is not a Python file"),
@@ -154,10 +164,8 @@ ROWS = [
 def test_hostile_input_is_one_clear_line(args, message, tmp_path):
     (tmp_path / "exists.md").write_text("keep me\n")
     (tmp_path / "exists.pdf").write_text("keep me\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.monotonic()
-    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=BOUND)
+    done = derive(args, tmp_path)
     elapsed = time.monotonic() - start
     lines = done.stderr.splitlines()
     assert done.returncode == 2, (done.returncode, done.stdout[-500:], done.stderr[-500:])
@@ -212,19 +220,15 @@ FUNCTIONS = [
 
 def test_a_module_that_exits_at_import_is_an_error_not_a_verdict(tmp_path):
     (tmp_path / "exits.py").write_text(EXITS)
-    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--python",
-                           "exits.py:f", *CE], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=BOUND)
+    done = derive(["check", "--python", "exits.py:f", *CE], tmp_path)
     assert done.returncode == 2 and "called sys.exit(0)" in done.stderr
 
 
 @pytest.mark.parametrize("function, status, message", FUNCTIONS)
 def test_user_functions_get_a_verdict_or_one_clear_line(function, status, message, tmp_path):
     (tmp_path / "mine.py").write_text(USER_FUNCTIONS)
-    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--python",
-                           f"mine.py:{function}", *CE, "--timeout", "2"], cwd=tmp_path,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                          text=True, timeout=BOUND)
+    done = derive(["check", "--python", f"mine.py:{function}", *CE, "--timeout", "2"],
+                  tmp_path)
     assert done.returncode == status, done.stderr
     first = (done.stderr if status == 2 else done.stdout).splitlines()
     assert message in first[0] and "Traceback" not in done.stderr
