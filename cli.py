@@ -1,8 +1,9 @@
 """The ``derive`` command line: each command a few lines that call the library.
 
-Exit status: 0 success, 1 a derivation or check that failed, 2 bad usage or input (one
-line on stderr, never a traceback), 70 a bug in derive (one line too; DERIVE_DEBUG=1 shows
-the traceback).  The library is imported inside the commands, so that
+Exit status: 0 success (a claim that holds), 1 a derivation or check that failed (a claim
+that fails), 2 bad usage or input (one line on stderr, never a traceback), 3 undetermined (a
+claim neither proved nor refuted, or work too large to decide within the limits), 70 a bug
+in derive (one line too; DERIVE_DEBUG=1 shows the traceback).  The library is imported inside the commands, so that
 ``derive --help`` does not pay for SymPy.
 """
 
@@ -20,12 +21,13 @@ SHOW_FORMATS = ("text", "latex", "markdown", "json")
 class _Failure(click.ClickException):
     """A one-line error on stderr with the given exit status."""
 
-    def __init__(self, message: str, status: int):
+    def __init__(self, message: str, status: int, kind: str = "error"):
         super().__init__(message)
         self.exit_code = status
+        self.kind = kind
 
     def show(self, file=None) -> None:
-        click.echo(f"derive: error: {_one_line(self.format_message())}", err=True)
+        click.echo(f"derive: {self.kind}: {_one_line(self.format_message())}", err=True)
 
 
 def _one_line(message: str) -> str:
@@ -39,11 +41,15 @@ def _one_line(message: str) -> str:
 
 def _library_call(function, *args, **kwargs):
     """Call into the library, turning its errors into one-line CLI errors."""
-    from derive.errors import DeriveError, RewriteError
+    from derive.errors import DeriveError, InternalError, RewriteError, TooLarge
     try:
         return function(*args, **kwargs)
     except RewriteError as error:
         raise _Failure(f"the derivation did not reach textbook form: {error}", 1) from None
+    except TooLarge as error:   # no verdict either way, and not the input's fault
+        raise _Failure(str(error), 3, "undetermined") from None
+    except InternalError as error:
+        raise _Failure(f"{error} (a bug: please report it)", 70, "internal error") from None
     except DeriveError as error:
         raise _Failure(str(error), 2) from None
 
@@ -337,7 +343,50 @@ def prove(identity: str | None, fmt: str, seed: int) -> None:
     click.echo(render_identity(_library_call(get_identity, identity, seed), fmt))
 
 
-@main.command(context_settings={"ignore_unknown_options": True})  # a claim may start with −
+class _ClaimCommand(click.Command):
+    """``derive check``: an argument is an option only when it is exactly one of the
+    command's option names (``-n``, ``--classes``), or ``--option=value``; anything else is
+    the claim, so that a claim may start with a minus sign.  click on its own would read
+    ``-\\hat{y}_j + y_j`` as bundled short flags (``-h`` shows the help and exits 0) and
+    ``-(p_n - y_n)`` as ``-n`` with a value."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options, claims = [], []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":   # the rest is the claim, whatever it looks like
+                claims.extend(rest)
+                break
+            name, equals, _ = arg.partition("=")
+            if arg in takes_value or (equals and name.startswith("--") and name in takes_value):
+                options.append(arg)
+                if takes_value.get(arg):   # its value is the next argument, as click reads it
+                    value = next(rest, None)
+                    if value is not None:
+                        options.append(value)
+            else:
+                claims.append(arg)
+        if len(claims) > 1:
+            import difflib
+            for arg in claims:
+                if re.fullmatch(r"--[a-z][a-z-]*(=.*)?", arg):   # a misspelt option
+                    name = arg.partition("=")[0]
+                    close = difflib.get_close_matches(name, list(takes_value), n=1)
+                    raise click.UsageError(f"no such option {name}" + (
+                        f"; did you mean {close[0]}?" if close else ""), ctx)
+            quoted = ", ".join(repr(c) for c in claims[:3])
+            raise click.UsageError(f"more than one claim: {quoted}; quote the claim as one "
+                                   "argument, and give options exactly as -n 5 or "
+                                   "--classes=5", ctx)
+        return super().parse_args(ctx, options + (["--", *claims] if claims else []))
+
+
+@main.command(cls=_ClaimCommand)
 @click.argument("claim", required=False)
 @click.option("--against", "target", metavar="TARGET",
               help="the derivative to compare with (see `derive list`); may be left out "
@@ -364,7 +413,10 @@ def check(claim: str | None, target: str | None, latex: bool | None,
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
-    Exit status: 0 holds, 1 fails, 2 the input could not be understood, 3 undetermined.
+    Exit status: 0 holds, 1 fails, 2 the input could not be understood or the claim
+    is undefined, 3 undetermined (also: too large to decide within --timeout), 70 a bug
+    in derive.  Any argument that is not exactly an option is the claim, so a claim may
+    start with a minus sign; after -- everything is the claim.
     Examples:
       derive check "S_i*(delta(i,j) - S_j)" --against softmax-jacobian
       derive check "S - y" --against softmax-cross-entropy-grad --classes N
@@ -372,6 +424,7 @@ def check(claim: str | None, target: str | None, latex: bool | None,
       derive check '\\frac{\\partial L}{\\partial z_j} = \\hat{y}_j - y_j'
       derive check --python mygrad.py:grad --against softmax-cross-entropy-grad -n 10
       derive check "W.T @ (S - y)" --against linear-softmax-cross-entropy-grad --wrt x
+      derive check --against softmax-cross-entropy-grad -- "-(y - S)"
     """
     from derive.render.json import verdict_json
     from derive.render.text import verdict_text

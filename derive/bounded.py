@@ -31,17 +31,13 @@ import signal
 import sys
 import time
 
-from .errors import DeriveError, InputError
+from .errors import DeriveError, InputError, InternalError, TooLarge
 
 __all__ = ["run_bounded", "TooLarge", "SECONDS", "MEMORY", "MAX_SECONDS"]
 
 SECONDS = 20.0               # the default wall-clock limit of `derive check`
 MAX_SECONDS = 600.0          # the largest limit accepted (--timeout)
 MEMORY = 4 * 2**30           # address space of the worker: 4 GiB
-
-
-class TooLarge(InputError):
-    """The work passed its time or memory limit: too large to decide exactly."""
 
 
 def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY, **kwargs):
@@ -51,6 +47,7 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
     Raises:
         TooLarge: the worker passed a limit (it is killed); the message says which.
         DeriveError: whatever the library raised in the worker, re-raised here.
+        InternalError: anything else the worker raised (a bug), with its type and message.
     """
     if not hasattr(os, "fork"):   # pragma: no cover - Windows: no worker, no bound
         return function(*args, **kwargs)
@@ -87,11 +84,13 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
         raise TooLarge(f"too large to decide exactly: more than {memory / 2**30:g} GiB of "
                        "memory needed (the work was stopped); try a smaller N or a "
                        "simpler claim")
+    if kind == "overflow":
+        raise TooLarge(f"too large to decide exactly: a number overflowed ({value})")
     if kind == "recursion":
         raise InputError("the formula is nested too deeply to work with")
     if kind == "library":
         raise value
-    raise DeriveError(f"internal error in the worker: {value}")
+    raise InternalError(f"internal error in the worker: {value}")
 
 
 def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> None:
@@ -106,6 +105,8 @@ def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> No
             message = ("result", function(*args, **kwargs))
         except MemoryError:
             message = ("memory", None)
+        except OverflowError as error:   # a number past what float or mpmath can hold
+            message = ("overflow", str(error))
         except RecursionError:
             message = ("recursion", None)
         except DeriveError as error:

@@ -1,8 +1,14 @@
-"""The error hierarchy: every failure the library reports is a ``DeriveError``."""
+"""The error hierarchy: every failure the library reports is a ``DeriveError``.
+
+Each kind has its own exit status on the command line: :class:`InputError` (the user's
+input cannot be used, or is undefined) 2, :class:`TooLarge` (the work passed its time or
+memory limit: undetermined) 3, :class:`InternalError` (a bug in derive) 70.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DeriveError", "UnknownTargetError", "InputError", "RewriteError", "StepError"]
+__all__ = ["DeriveError", "UnknownTargetError", "InputError", "RewriteError", "StepError",
+           "TooLarge", "InternalError"]
 
 
 class DeriveError(Exception):
@@ -31,3 +37,13 @@ class RewriteError(DeriveError):
 
 class StepError(DeriveError):
     """A step of a derivation that does not follow; the message names the step."""
+
+
+class TooLarge(DeriveError):
+    """The work passed its time or memory limit: too large to decide, which is not a
+    verdict on the claim (``derive check`` exits 3, *undetermined*) nor a fault of the
+    input (that is exit 2)."""
+
+
+class InternalError(DeriveError):
+    """A bug in derive (an exception it did not expect, in a worker): exit status 70."""

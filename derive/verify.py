@@ -157,7 +157,7 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
                                seconds=time_limit, **options)
         except TooLarge as error:
             if callable(claim) and not isinstance(claim, sp.Basic):   # a user's function
-                raise TooLarge(str(error).replace(
+                raise InputError(str(error).replace(
                     "too large to decide exactly", "your function did not return")) from None
             raise
     notes: tuple[str, ...] = ()

@@ -76,10 +76,6 @@ ROWS = [
     ("deep-parens", check("(" * 200 + "S_j" + ")" * 200), "nested more than 60 levels"),
     ("deep-minus", check("-" * 1500 + "S_j"), "nested more than 60 levels"),
     ("too-long", check("S_j+" * 1500 + "1"), "at most 2000 are read"),
-    ("timeout", check("S_j - y_j + (Σ_k S_k)^6 - 1", *CE, "-n", "40", "--timeout", "1"),
-     "too large to decide exactly: not done within 1 s"),
-    ("exp-tower", check("exp(exp(exp(exp(3)))) + S_j", *CE, "--timeout", "2"),
-     "too large to decide exactly: not done within 2 s"),
     # --- empty, whitespace, brackets --------------------------------------------------
     ("empty", check(""), "the formula is empty"),
     ("blank", check("   "), "the formula is empty"),
@@ -125,7 +121,9 @@ ROWS = [
     ("timeout-huge", check("S - y", *CE, "--timeout", "1e9"), "from 1 to 600"),
     ("bad-format", check("S - y", *CE, "--format", "xml"), "'xml' is not one of"),
     ("no-command", ["nosuch"], "No such command 'nosuch'"),
-    ("extra-argument", check("S - y", *CE, "--bogus"), "unexpected extra argument"),
+    ("unknown-option", check("S - y", *CE, "--bogus"), "no such option --bogus"),
+    ("misspelt-option", check("S - y", *CE, "--clases", "4"), "did you mean --classes?"),
+    ("two-claims", check("S - y", *CE, "y - S"), "more than one claim: 'S - y', 'y - S'"),
     # --- --at points ------------------------------------------------------------------
     ("at-nan", at("z=[nan,1,2]; y=[0,1,0]"),
      "nan and inf are not accepted"),
@@ -176,6 +174,25 @@ def test_hostile_input_is_one_clear_line(args, message, tmp_path):
     assert (tmp_path / "exists.md").read_text() == "keep me\n"
     assert sorted(f.name for f in tmp_path.iterdir()) == ["exists.md", "exists.pdf"]
     assert elapsed < BOUND
+
+
+# Work past the limits is not the input's fault and no verdict: exit 3, one line.
+TOO_LARGE = [
+    ("timeout", check("S_j - y_j + (Σ_k S_k)^6 - 1", *CE, "-n", "40", "--timeout", "1"),
+     "too large to decide exactly: not done within 1 s"),
+    ("exp-tower", check("exp(exp(exp(exp(3)))) + S_j", *CE, "--timeout", "2"),
+     "too large to decide exactly: not done within 2 s"),
+]
+
+
+@pytest.mark.parametrize("args, message", [row[1:] for row in TOO_LARGE],
+                         ids=[r[0] for r in TOO_LARGE])
+def test_work_past_the_limits_is_undetermined_in_one_line(args, message, tmp_path):
+    done = derive(args, tmp_path)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 3, (done.returncode, done.stdout[-500:], done.stderr[-500:])
+    assert len(lines) == 1 and lines[0].startswith("derive: undetermined: "), done.stderr
+    assert message in lines[0] and done.stdout == ""
 
 
 def test_the_table_is_large_enough():
