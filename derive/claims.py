@@ -24,7 +24,6 @@ KroneckerDelta(i, j)*S[i] - S[i]*S[j]
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import parse as p
+from .conditions import bind, conditions_of, nonnegative, nonzero, positive
 from .errors import InputError
 from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
                         y, z)
@@ -65,12 +65,16 @@ class Claim:
         shape: ``"scalar"`` (index form), ``"column"``, ``"row"`` or ``"matrix"``, as
             written; the expression is entry-wise in any case.
         letters: the user's free index letters, in the target's order (for messages).
+        conditions: what the claim needs to have a value, as written (its divisors,
+            logarithms and roots, :mod:`derive.conditions`), in the target's indices:
+            SymPy has cancelled ``x/x`` in ``expr`` already, not here.
     """
 
     text: str
     expr: sp.Expr
     shape: str
     letters: tuple[str, ...]
+    conditions: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,17 @@ class _Value:
     shape: str  # scalar | column | row | matrix
     rows: str = "N"   # the extent of the rows (a column's entries): N classes, D inputs, m
     cols: str = "N"   # the extent of the columns (a row's entries)
+    conditions: tuple = ()   # divisors, logarithms and roots as written (derive.conditions)
+
+
+def _needs(*values: _Value, extra=()) -> tuple:
+    """The conditions of the operands, and ``extra``: the value they make needs them all."""
+    return tuple(dict.fromkeys(c for v in values for c in v.conditions)) + tuple(extra)
+
+
+def _mapped(conditions, mapping: dict) -> tuple:
+    """Conditions with the placeholders renamed as their value's expression is."""
+    return tuple(c.xreplace(mapping) for c in conditions)
 
 
 def _dims(v: _Value) -> str:
@@ -105,7 +120,6 @@ def claim_for(text: str, problem, lhs: tuple[str, ...] | None = None) -> Claim:
     """
     reader = _Reader(problem)
     value = reader.read(p.parse(text))
-    _check_divisors(reader)
     return _in_target_indices(text, value, problem, lhs)
 
 
@@ -177,7 +191,8 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
             continue
         raise InputError(f"unknown symbol {symbol}; known: the families S (p, yhat), y, z, "
                          f"index letters, N{', ' + ', '.join(scalars) if scalars else ''}")
-    return _in_target_indices(sp.sstr(expr), _Value(renamed, "scalar"), problem)
+    return _in_target_indices(sp.sstr(expr), _Value(renamed, "scalar",
+                                                    conditions=conditions_of(renamed)), problem)
 
 
 class _Reader:
@@ -186,10 +201,6 @@ class _Reader:
         self.n = problem.classes
         self.bound: list[sp.Symbol] = []
         self.indices: set[sp.Symbol] = set()   # the user's free index letters
-        # What is divided by and what a logarithm is taken of, as written: SymPy cancels
-        # (S_j − S_1)/(S_j − S_1) to 1 on construction, which is undefined at j = 1.
-        self.divisors: list[sp.Expr] = []
-        self.log_arguments: list[sp.Expr] = []
         self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
         self.families = {"S", "y", "z"} & (set(problem.inputs)
                                             | ({"S", "z"} if problem.softmax_of is not None
@@ -289,7 +300,7 @@ class _Reader:
             return self.name(node)
         if isinstance(node, p.Neg):
             v = self.read(node.operand)
-            return _Value(-v.expr, v.shape, v.rows, v.cols)
+            return _Value(-v.expr, v.shape, v.rows, v.cols, v.conditions)
         if isinstance(node, p.Transpose):
             v = self.read(node.operand)
             return _transpose(v)
@@ -297,14 +308,14 @@ class _Reader:
             a, b = self.read(node.left), self.read(node.right)
             shape = _same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
             return _Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
-                          shape.shape, shape.rows, shape.cols)
+                          shape.shape, shape.rows, shape.cols, _needs(a, b))
         if isinstance(node, p.Mul):
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
-            self.divisors.append(b.expr)
             shape = _same_shape(a, b, "/", self.numbers())
-            return _Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols)
+            return _Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols,
+                          _needs(a, b, extra=[nonzero(b.expr)]))
         if isinstance(node, p.MatMul):
             return _matmul(self, self.read(node.left), self.read(node.right))
         if isinstance(node, p.Pow):
@@ -343,16 +354,20 @@ class _Reader:
     def summed(self, sub: tuple[str, ...], body, low=1, high=None) -> _Value:
         if len(sub) != 1:
             raise InputError("a sum runs over one index: Σ_k, sum_k(…)")
+        k = sp.Symbol(sub[0], integer=True, positive=True)
+        was_free = k in self.indices
         k = self.index(sub[0])
-        self.indices.discard(k)
         self.bound.append(k)
         inner = self.read(body)
         self.bound.pop()
+        if not was_free:   # a letter used free before the sum stays free after it
+            self.indices.discard(k)
         high = self.n if high is None else high
         if not (sp.sympify(low - 1).is_nonnegative and sp.sympify(self.n - high).is_nonnegative):
             raise InputError(f"a sum over the classes runs within 1..{self.n}; got "
                              f"{sp.sstr(low)}..{sp.sstr(high)}")
-        return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape, inner.rows, inner.cols)
+        return _Value(sp.Sum(inner.expr, (k, low, high)), inner.shape, inner.rows, inner.cols,
+                      bind(inner.conditions, k, low, high))
 
     def power(self, node: p.Pow) -> _Value:
         if (isinstance(node.exponent, p.Name) and node.exponent.name == "T"
@@ -366,7 +381,7 @@ class _Reader:
             raise InputError(f"the exponent {exponent.expr} is too large (at most "
                              f"{_MAX_EXPONENT} in size)")
         if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
-            return _Value(sp.exp(exponent.expr), "scalar")
+            return _Value(sp.exp(exponent.expr), "scalar", conditions=exponent.conditions)
         base = self.read(node.base)
         if not exponent.expr.is_Number or abs(exponent.expr) > _MAX_SYMBOLIC_EXPONENT:
             if not (base.expr.is_Number and exponent.expr.is_Number):
@@ -377,7 +392,13 @@ class _Reader:
             if digits > 300:
                 raise InputError(f"{_short(base.expr)}^{_short(exponent.expr)} is too large "
                                  "a number (at most 300 digits)")
-        return _Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols)
+        needs = []   # the exponent is a number here (anything else was refused above)
+        if not exponent.expr.is_Integer:   # a root: x^(1/2) needs x ≥ 0, x^(−1/2) x > 0
+            needs.append(positive(base.expr) if exponent.expr < 0 else nonnegative(base.expr))
+        elif exponent.expr < 0:            # x^(−2) = 1/x²: a divisor
+            needs.append(nonzero(base.expr))
+        return _Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols,
+                      _needs(base, exponent, extra=needs))
 
     def call(self, node: p.Call) -> _Value:
         f, args = node.func, node.args
@@ -393,8 +414,9 @@ class _Reader:
                 raise InputError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
             k = self.bound_letter()
             extent = v.rows if v.shape == "column" else v.cols
-            return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}),
-                                 (k, 1, self.problem.extent(extent))), "scalar")
+            high = self.problem.extent(extent)
+            return _Value(sp.Sum(v.expr.xreplace({_R: k, _C: k}), (k, 1, high)), "scalar",
+                          conditions=bind(_mapped(v.conditions, {_R: k, _C: k}), k, 1, high))
         if f in ("dot", "matmul"):   # np.dot(W.T, S - y): the matrix product
             a, b = self.values(node, 2)
             return _matmul(self, a, b)
@@ -406,26 +428,27 @@ class _Reader:
             written = "z/T" if self.problem.temperature is not None else "z"
             if sp.expand(v.expr - logit(z, _R, self.problem.temperature)) != 0:
                 raise InputError(f"softmax(…) is read for this target's S only: softmax({written})")
-            return _Value(S[_R], "column")
+            return _Value(S[_R], "column", conditions=v.conditions)
         if f == "diag":
             (v,) = self.values(node, 1)
             if v.shape not in ("column", "row"):
                 raise InputError("diag(…) takes a vector")
             extent = v.rows if v.shape == "column" else v.cols
             return _Value(sp.KroneckerDelta(_R, _C) * v.expr.xreplace({_C: _R}), "matrix",
-                          extent, extent)
+                          extent, extent, _mapped(v.conditions, {_C: _R}))
         if f == "outer":
             a, b = self.values(node, 2)
             if {a.shape, b.shape} - {"column", "row"}:
                 raise InputError("outer(a, b) takes two vectors")
             return _Value(a.expr.xreplace({_C: _R}) * b.expr.xreplace({_R: _C}), "matrix",
-                          _length(a), _length(b))
+                          _length(a), _length(b),
+                          _mapped(a.conditions, {_C: _R}) + _mapped(b.conditions, {_R: _C}))
         (v,) = self.values(node, 1)
-        if f in ("log", "ln"):
-            self.log_arguments.append(v.expr)
+        needs = [positive(v.expr)] if f in ("log", "ln") else \
+            [nonnegative(v.expr)] if f == "sqrt" else []
         function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
                     "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
-        return _Value(function(v.expr), v.shape, v.rows, v.cols)
+        return _Value(function(v.expr), v.shape, v.rows, v.cols, _needs(v, extra=needs))
 
     def values(self, node: p.Call, count: int) -> list[_Value]:
         if len(node.args) != count:
@@ -446,7 +469,7 @@ class _Reader:
 def _transpose(v: _Value) -> _Value:
     swapped = v.expr.xreplace({_R: _C, _C: _R})
     shape = {"column": "row", "row": "column"}.get(v.shape, v.shape)
-    return _Value(swapped, shape, v.cols, v.rows)
+    return _Value(swapped, shape, v.cols, v.rows, _mapped(v.conditions, {_R: _C, _C: _R}))
 
 
 def _length(v: _Value) -> str:
@@ -497,9 +520,9 @@ def _multiply(reader, a: _Value, b: _Value) -> _Value:
     _no_mixing(a, b, reader.numbers())
     if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
         shape = _same_shape(a, b, "⊙", reader.numbers())
-        return _Value(a.expr * b.expr, shape.shape, shape.rows, shape.cols)
+        return _Value(a.expr * b.expr, shape.shape, shape.rows, shape.cols, _needs(a, b))
     if a.shape == "column" and b.shape == "row":
-        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols)
+        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols, _needs(a, b))
     return _matmul(reader, a, b)
 
 
@@ -507,7 +530,7 @@ def _matmul(reader, a: _Value, b: _Value) -> _Value:
     if a.shape == "scalar" or b.shape == "scalar":
         return _multiply(reader, a, b)
     if a.shape == "column" and b.shape == "row":   # S @ Sᵀ: the outer product
-        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols)
+        return _Value(a.expr * b.expr, "matrix", a.rows, b.cols, _needs(a, b))
     if a.shape == "column" or b.shape == "row":
         raise InputError(f"cannot take the matrix product of a {a.shape} and a {b.shape}")
     if a.cols != b.rows:
@@ -523,16 +546,26 @@ def _matmul(reader, a: _Value, b: _Value) -> _Value:
     term = a.expr.xreplace({left: k}) * b.expr.xreplace({right: k})
     shape = {("row", "column"): "scalar", ("matrix", "column"): "column",
              ("row", "matrix"): "row", ("matrix", "matrix"): "matrix"}[(a.shape, b.shape)]
-    return _Value(sp.Sum(term, (k, 1, reader.problem.extent(a.cols))), shape, a.rows, b.cols)
+    high = reader.problem.extent(a.cols)
+    needs = bind(_mapped(a.conditions, {left: k}) + _mapped(b.conditions, {right: k}),
+                 k, 1, high)
+    return _Value(sp.Sum(term, (k, 1, high)), shape, a.rows, b.cols, needs)
 
 
 def _in_target_indices(text: str, value: _Value, problem, lhs=None) -> Claim:
     """Rename the placeholders or the user's letters to the target's indices, and check
-    that what remains is a well-formed entry of the target."""
+    that what remains is a well-formed entry of the target.
+
+    The conditions travel with the expression, as one tuple, through every renaming: a
+    divisor's letters are the claim's letters (a letter only in a cancelled divisor is
+    still a free index of what was written)."""
+    from dataclasses import replace
     _check_defined(value.expr)
-    claim = _renamed(text, value, problem, lhs)
+    packed = replace(value, expr=sp.Tuple(value.expr, *value.conditions), conditions=())
+    claim = _renamed(text, packed, problem, lhs)
     _check_entry(claim, problem)
-    return claim
+    expr, *conditions = claim.expr.args
+    return replace(claim, expr=expr, conditions=tuple(conditions))
 
 
 def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
@@ -720,14 +753,18 @@ def _simultaneous(expr: sp.Expr, mapping: dict) -> sp.Expr:
 
 def _bound_away_from(expr: sp.Expr, names: set) -> sp.Expr:
     """Rename summation indices that are also target indices (Σ_j y_j in a claim about
-    S_k), so that renaming the free letters cannot capture them."""
+    S_k) or free letters of the claim (``S_k Σ_k y_k − y_k``), so that renaming the free
+    letters cannot capture them and what is printed never sums over a free letter."""
+    avoid = set(names) | _index_letters(expr)
+    used = {x.name for x in expr.atoms(sp.Symbol)} | {x.name for x in avoid}
+
     def rename(s: sp.Sum) -> sp.Expr:
         limits = []
         body = s.function
         for bound, low, high in s.limits:
-            if bound in names:
-                used = {x.name for x in s.free_symbols | s.atoms(sp.Symbol)}
-                letter = next(c for c in "klmnqrstuvw" if c not in used)
+            if bound in avoid:
+                letter = next(c for c in "klmnqrstuvwabcdfgh" if c not in used)
+                used.add(letter)
                 fresh = sp.Symbol(letter, integer=True, positive=True)
                 body = body.xreplace({bound: fresh})
                 bound = fresh
@@ -764,29 +801,6 @@ def _check_sympy_nodes(expr: sp.Basic) -> None:
                 for a in node.indices):
             raise InputError(f"the entry {sp.sstr(node)[:40]} is indexed by something other "
                              "than an index letter or an integer")
-
-
-def _check_divisors(reader: _Reader) -> None:
-    """Refuse a claim with a divisor that is 0, or a logarithm of 0, at some entry — at the
-    index values that can make it so: those written in it (S_1) and 1, 2, 3 (i = j and
-    i ≠ j), within 1..N.  A divisor that is 0 everywhere or inside a sum is left to the
-    zero tests of the check (``derive.verify``, ``derive.exact``)."""
-    checks = [(e, "a division by zero") for e in reader.divisors] + \
-        [(e, "the logarithm of 0") for e in reader.log_arguments]
-    n = reader.n if isinstance(reader.n, int) else None
-    for expr, what in checks:
-        letters = sorted((s for s in expr.free_symbols
-                          if isinstance(s, sp.Symbol) and s in reader.indices), key=str)
-        if not letters or len(letters) > 3:
-            continue
-        written = {int(a) for x in expr.atoms(sp.Indexed) for a in x.indices if a.is_Integer}
-        values = sorted(v for v in written | {1, 2, 3} if n is None or v <= n)
-        for assignment in itertools.product(values, repeat=len(letters)):
-            at = dict(zip(letters, map(sp.Integer, assignment)))
-            if expr.xreplace(at) == 0:
-                where = ", ".join(f"{a} = {v}" for a, v in zip(letters, assignment))
-                raise InputError(f"the claim is undefined at {where}: {what} "
-                                 f"({sp.sstr(expr)[:60]} is 0 there)")
 
 
 def _check_defined(expr: sp.Expr) -> None:

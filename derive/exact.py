@@ -632,39 +632,75 @@ class Evaluator:
                          for row in range(1, self.problem.extent("m") + 1)]
         return rows
 
-    def numeric(self, p: dict, leaves: dict):
-        """The value of ``p`` when each leaf ``(family, indices)`` has the value in
-        ``leaves`` (mpmath numbers, for a counterexample in 30 digits)."""
-        import mpmath
+    def enclosure(self, p: dict, leaves: dict, prec: int):
+        """An interval (``mpmath.iv``, ``prec`` bits) containing the value of ``p`` when
+        each leaf ``(family, indices)`` has the exact value in ``leaves`` (a rational):
+        a counterexample that no rounding can make up (:mod:`derive.intervals`).
+
+        Raises:
+            derive.intervals.TooBig: an exponential past any representable value.
+            ArithmeticError: a logarithm or a divisor whose interval straddles 0.
+        """
+        from mpmath import iv
+
+        from .intervals import MAX_EXPONENT, TooBig
+        saved, iv.prec = iv.prec, prec
         values: dict[int, object] = {}
 
         def atom(number: int):
             if number not in values:
                 kind = self.kinds[number]
                 if kind[0] == "leaf":
-                    values[number] = leaves[(kind[1], kind[2])]
+                    exact = Fraction(leaves[(kind[1], kind[2])])
+                    values[number] = iv.mpf(exact.numerator) / exact.denominator
                 elif kind[0] == "exp":   # exp(monomial) or exp(c · monomial)
                     scale = kind[2] if len(kind) > 2 else 1
-                    values[number] = mpmath.exp(evaluate({kind[1]: scale}))
+                    argument = evaluate({kind[1]: scale})
+                    if argument.b > MAX_EXPONENT:
+                        raise TooBig(f"exp of more than {MAX_EXPONENT}")
+                    values[number] = iv.exp(argument)
                 elif kind[0] == "sum":
                     values[number] = evaluate(self.definitions[number])
                 elif kind[0] == "const":   # Euler's number
-                    values[number] = mpmath.e
+                    values[number] = iv.e
                 else:   # log of a polynomial, stored as its frozen terms
-                    values[number] = mpmath.log(evaluate(dict(kind[1])))
+                    argument = evaluate(dict(kind[1]))
+                    if argument.a <= 0:
+                        raise ArithmeticError("a logarithm of an interval that reaches 0")
+                    values[number] = iv.log(argument)
             return values[number]
 
         def evaluate(q: dict):
-            total = mpmath.mpf(0)
+            total = iv.mpf(0)
             for mono, c in q.items():
-                term = mpmath.mpf(c.numerator) / c.denominator if isinstance(c, Fraction) \
-                    else mpmath.mpf(c)
+                term = iv.mpf(c.numerator) / c.denominator if isinstance(c, Fraction) \
+                    else iv.mpf(c)
                 for number, power in mono:
-                    term *= atom(number) ** power
+                    value = atom(number)
+                    if power < 0 and value.a <= 0 <= value.b:
+                        raise ArithmeticError("a divisor whose interval reaches 0")
+                    term *= value ** power
                 total += term
             return total
 
-        return evaluate(p)
+        try:
+            return evaluate(p)
+        finally:
+            iv.prec = saved
+
+    def independent(self) -> bool:
+        """Whether the atoms so far are algebraically independent, so that a polynomial in
+        them that is not zero is a function that is not zero: no logarithm
+        (``log(e_1 e_2) = log e_1 + log e_2``), no exponential of a fraction of a
+        monomial (``exp(z/2)² = exp(z)``), no exponential of a sum kept as an atom
+        (``exp(s) = exp(e_1) exp(e_2)``).  Exponentials of distinct monomials, Euler's
+        number and the leaves are independent (Lindemann–Weierstrass, Ax)."""
+        sums = {number for number, kind in enumerate(self.kinds) if kind[0] == "sum"}
+        for kind in self.kinds:
+            if kind[0] == "log" or (kind[0] == "exp" and (
+                    len(kind) > 2 or any(a in sums for a, _ in kind[1]))):
+                return False
+        return True
 
     def expand(self, p: dict) -> dict:
         """``p`` with every sum atom replaced by its definition, until none is left."""
@@ -680,9 +716,9 @@ def zero_test(expr: sp.Expr) -> bool | None:
     """Whether ``expr`` (no free indices; variables as leaves) is zero: ``True`` and
     ``False`` are proofs, ``None`` means undecided here (the caller asks SymPy).
 
-    A nonzero difference is reported only without logarithms: the atoms ``log u`` are
-    taken as independent, which the logarithms of related arguments are not
-    (``log(e_1 e_2) = log e_1 + log e_2``).
+    A nonzero difference is reported only when the atoms are independent
+    (:meth:`Evaluator.independent`): the atoms ``log u`` are taken as independent, which
+    the logarithms of related arguments are not (``log(e_1 e_2) = log e_1 + log e_2``).
 
     >>> e1, e2 = sp.symbols("e_1 e_2", positive=True)
     >>> zero_test(e1/(e1 + e2) - 1 + e2/(e1 + e2)), zero_test((e1/(e1 + e2))**8 + sp.E)
@@ -695,9 +731,7 @@ def zero_test(expr: sp.Expr) -> bool | None:
         return None
     if how != "differs":
         return True
-    if any(kind[0] == "log" for kind in evaluator.kinds):
-        return None
-    return False
+    return False if evaluator.independent() else None
 
 
 def is_zero(expr: sp.Expr) -> bool:
@@ -852,15 +886,16 @@ class Comparison:
     derivative: sp.Expr
     claim: sp.Expr
 
-    def values(self, key: tuple[int, ...], leaves: dict) -> tuple:
-        """The derivative and the claim at the entry ``key``, at a point (mpmath)."""
+    def enclosures(self, key: tuple[int, ...], leaves: dict, prec: int) -> tuple:
+        """The derivative and the claim at the entry ``key``, each an interval that
+        contains its exact value at the point ``leaves`` (exact rationals)."""
         problem = self.evaluator.problem
         env = dict(zip(problem.indices, key))
         variable = self.evaluator.leaf(str(problem.wrt), key[len(key) -
                                                             len(problem.wrt_indices):])
-        return (self.evaluator.numeric(self.evaluator.derivative(self.derivative, env,
-                                                                  variable), leaves),
-                self.evaluator.numeric(self.evaluator.value(self.claim, env), leaves))
+        derivative = self.evaluator.derivative(self.derivative, env, variable)
+        return (self.evaluator.enclosure(derivative, leaves, prec),
+                self.evaluator.enclosure(self.evaluator.value(self.claim, env), leaves, prec))
 
 
 def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:

@@ -28,17 +28,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 import sympy as sp
 
 from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
-from .derivation import concrete_options, derivation, mechanical_matrix, sizes_of
+from .derivation import (MAX_CLASSES, concrete_options, derivation, mechanical_matrix,
+                         sizes_of)
 from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError, RewriteError
 from .parse_latex import looks_like_latex, read_latex
 from .numeric import SCALARS, lambdify_entries, softmax
+from .definedness import UndefinedClaim, check_defined, check_defined_for_every_n
+from .intervals import NoValue, TooBig, separated
 from .proof import reduce, same_normal_form
+from .sampling import Sampler
 from .rewrite import Assumption
 from .steps import Concrete
 
@@ -53,13 +56,15 @@ SYMBOLIC_TRIAL_SIZES = (2, 3, 4, 5)  # where a symbolic claim the rules cannot p
 # failure is then diagnosed at DIAGNOSIS_SIZE.
 EXACT_FROM = 9
 DIAGNOSIS_SIZE = 4
-_DIGITS = 30
+_SCALE_POINTS = 10   # points tried for a counterexample at scale (half with small logits)
 _SHOWN = 10   # values of a vector written out in a counterexample (the JSON has them all)
 
 
 @dataclass(frozen=True)
 class Counterexample:
-    """A point where the claim and the derivative differ, recomputed in 30 digits."""
+    """A point where the claim and the derivative differ: the two values at the point
+    (the inputs as given, exactly), proved different by interval arithmetic; ``difference``
+    is claimed − expected, computed as such (it can be far below the values' rounding)."""
 
     entry: tuple[int, ...]
     indices: tuple[str, ...]
@@ -67,6 +72,7 @@ class Counterexample:
     expected: float
     claimed: float
     classes: int
+    difference: float | None = None
 
     def describe(self) -> str:
         """``i=1, j=2, z=[0.31, -1.20, 0.05]: expected −0.0216, claimed 0.0411``."""
@@ -83,7 +89,13 @@ class Counterexample:
         expected, claimed = f"{self.expected:.6g}", f"{self.claimed:.6g}"
         if expected == claimed:   # a tiny difference: show all the digits
             expected, claimed = repr(self.expected), repr(self.claimed)
-        return f"{where}, {values}: expected {expected}, claimed {claimed}"
+        tail = ""
+        if expected == claimed or (self.difference is not None and
+                                   abs(self.difference) < 1e-6 * max(1.0, abs(self.expected))):
+            # Equal in print: the difference, which the intervals proved nonzero.
+            shown = f"{self.difference:.3g}" if self.difference is not None else "nonzero"
+            tail = f" (claimed − expected = {shown}, proved by interval arithmetic)"
+        return f"{where}, {values}: expected {expected}, claimed {claimed}{tail}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,14 @@ class Verdict:
     diagnosis: str | None = None
     notes: tuple[str, ...] = field(default=())
     sizes: tuple[tuple[str, object], ...] = ()   # the other sizes: (("D", 3),), (("m", 2),)
+    minimum: int = 1   # for a symbolic N: the smallest N the verdict is about
+
+    @property
+    def scope(self) -> str:
+        """``for N = 4``, ``for all N ≥ 2``: which sizes the verdict is about."""
+        if isinstance(self.classes, int):
+            return f"for N = {self.classes}"
+        return f"for all {self.classes} ≥ {self.minimum}"
 
     @property
     def holds(self) -> bool:
@@ -188,7 +208,7 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
             return found
     d = derivation(against, classes, check=False, steps=False, **options)
     base = Verdict("fails", d.target.name, d.classes, None, d.result, d.general, d.lhs,
-                   notes=notes, sizes=_sizes(d))
+                   notes=notes, sizes=_sizes(d), minimum=d.target.min_classes)
     understood = _understood(claim, source, d.problem, lhs_letters)
     if isinstance(understood, str):
         return _replace(base, diagnosis=understood,
@@ -236,10 +256,12 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     base = _replace(base, claim=understood)
     from .claims import _check_entry   # S_200 at N = 100: not an entry (read for every N)
     _check_entry(replace(understood, expr=understood.expr.subs(sizes)), problem)
+    defined = check_defined([c.subs(sizes) for c in understood.conditions], problem, n,
+                            seed=seed)
     try:
         comparison = compare(problem, n, understood.expr.subs(sizes), d.target.name)
     except Undefined as error:
-        raise InputError(f"the claim is undefined at N = {n}: {error}") from None
+        raise UndefinedClaim(f"the claim is undefined at N = {n}: {error}") from None
     except Unsupported as error:
         if n <= MAX_CLASSES:
             return None
@@ -248,15 +270,19 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
             "SymPy decides",))
     check = comparison.check
     if check.passed:
-        return _replace(base, verdict="holds",
-                        methods=(check.describe(), *_numeric_at_scale(understood.expr.subs(sizes),
-                                                                      d, problem, n, seed)),
-                        assumptions=problem.assumptions if check.by_assumptions else ())
+        return _held(_replace(
+            base, verdict="holds",
+            methods=(check.describe(), *_numeric_at_scale(understood.expr.subs(sizes),
+                                                          d, problem, n, seed)),
+            assumptions=problem.assumptions if check.by_assumptions else ()), defined,
+            problem.assumptions)
     counterexample = _counterexample_at_scale(comparison, problem, n, seed)
-    if counterexample is None:
+    if counterexample is None and not comparison.evaluator.independent():
         return _replace(base, verdict="undetermined", methods=(
-            check.describe(), "numeric: no point among 5 where the two differ in 30-digit "
-            "arithmetic"))
+            check.describe() + " — not a proof here: the difference has logarithms (or "
+            "exponentials of fractions), whose atoms may be related",
+            f"intervals: no point among {_SCALE_POINTS} where the two values are proved "
+            "different"))
     # The usual mistakes are recognised from values at a small N, where SymPy is quick,
     # and stand for this N only if the next N gives the same one (a factor 1/4 at N = 4
     # that is 1/5 at N = 5 is 1/N).
@@ -267,10 +293,15 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
                        **general_options(symbolic), **fixed)
         understood = replace(understood, expr=understood.expr.xreplace(
             {symbol: value for symbol, value in sizes.items() if symbol != symbolic.classes}))
+    proof = () if counterexample is not None else (
+        "the difference is a nonzero polynomial in independent quantities (exponentials "
+        "of the logits, labels): a proof that it is not 0 for every input; no sample "
+        f"point among {_SCALE_POINTS} gave both values within reach",)
     named = max((int(i) for a in understood.expr.atoms(sp.Indexed) for i in a.indices
                  if i.is_Integer), default=0)
     if named > DIAGNOSIS_SIZE:   # S_7 is no entry at N = 4, where the diagnoses are made
-        return _replace(base, methods=(check.describe(),), counterexample=counterexample,
+        return _replace(base, methods=(check.describe(), *proof),
+                        counterexample=counterexample,
                         notes=base.notes + (f"no diagnosis: the claim names index {named}, "
                                             f"beyond N = {DIAGNOSIS_SIZE} where diagnoses "
                                             "are made",))
@@ -282,7 +313,7 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
                 f"{DIAGNOSIS_SIZE + 1}, where the claim fails too",)
     elif small.verdict == "holds":
         more = (f"at N = {DIAGNOSIS_SIZE} the claim holds: the mistake shows only at larger N",)
-    return _replace(base, methods=(check.describe(),), counterexample=counterexample,
+    return _replace(base, methods=(check.describe(), *proof), counterexample=counterexample,
                     diagnosis=diagnosis, notes=base.notes + more)
 
 
@@ -305,36 +336,45 @@ def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
 
 
 def _counterexample_at_scale(comparison, problem, n: int, seed: int):
-    """A differing entry's two values at a seeded random point, in 30 digits."""
+    """A differing entry's two values at a seeded random point, proved different: each
+    enclosed in an interval from the exact decimal inputs (:mod:`derive.intervals`), the
+    intervals disjoint.  Points whose values pass any representable size are skipped."""
+    from .intervals import PRECISIONS, TooBig
     rng = np.random.default_rng(seed)
     keys = comparison.check.differing
     key = min(keys, key=lambda k: (len(set(k)) < len(k), k))   # off-diagonal first
-    for _ in range(5):
-        arrays = _point_at_scale(comparison.evaluator, problem, rng)
+    for attempt in range(_SCALE_POINTS):
+        arrays = _point_at_scale(comparison.evaluator, problem, rng,
+                                 scale=1.0 if attempt < _SCALE_POINTS // 2 else 0.1)
         leaves = {}
-        with mpmath.workdps(_DIGITS):
-            for (family, indices) in comparison.evaluator.leaves:
-                value = arrays[family][tuple(a - 1 for a in indices)] if indices \
-                    else arrays[family]
-                leaves[(family, indices)] = mpmath.mpf(str(float(value)))
-            _labels_sum_to_one(leaves, problem, n)
-            expected, claimed = comparison.values(key, leaves)
-            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v)
-                       for v in (expected, claimed)):   # log(−S_j): complex, no verdict
+        for (family, indices) in comparison.evaluator.leaves:
+            value = arrays[family][tuple(a - 1 for a in indices)] if indices \
+                else arrays[family]
+            leaves[(family, indices)] = sp.Rational(repr(float(value)))
+        _labels_sum_to_one(leaves, problem, n)
+        for prec in PRECISIONS:
+            try:
+                expected, claimed = comparison.enclosures(key, leaves, prec)
+            except TooBig:
+                break
+            except ArithmeticError:   # a divisor or logarithm near 0: more precision
                 continue
-            if abs(expected - claimed) <= mpmath.mpf(10) ** -20 * max(1, abs(expected),
-                                                                         abs(claimed)):
-                continue
-        shown = {name: (value.tolist() if isinstance(value, np.ndarray) else float(value))
-                 for name, value in arrays.items() if name in problem.inputs}
-        indices = tuple(str(x) for x in problem.indices)
-        return Counterexample(key, indices, shown, float(expected), float(claimed), n)
+            if expected.b < claimed.a or claimed.b < expected.a:
+                values = (float(expected.mid), float(claimed.mid),
+                          float((claimed - expected).mid))
+                if not all(np.isfinite(values)):
+                    break
+                shown = {name: (value.tolist() if isinstance(value, np.ndarray)
+                                else float(value))
+                         for name, value in arrays.items() if name in problem.inputs}
+                indices = tuple(str(x) for x in problem.indices)
+                return Counterexample(key, indices, shown, values[0], values[1], n, values[2])
     return None
 
 
 def _labels_sum_to_one(leaves: dict, problem, n: int) -> None:
-    """Under Σ_k y_k = 1 the last label is one minus the others in the 30-digit values
-    too (its float64 value is off by a rounding, enough for a false counterexample)."""
+    """Under Σ_k y_k = 1 the last label is one minus the others, exactly (its float64
+    value is off by a rounding, enough for a false counterexample)."""
     names = {a.name for a in problem.assumptions}
     rows = [("y", ())] if "labels-sum-to-one" in names else []
     if "rows-sum-to-one" in names:
@@ -342,13 +382,15 @@ def _labels_sum_to_one(leaves: dict, problem, n: int) -> None:
     for family, row in rows:
         keys = [(family, row + (k,)) for k in range(1, n + 1)]
         if all(key in leaves for key in keys):
-            leaves[keys[-1]] = 1 - mpmath.fsum(leaves[key] for key in keys[:-1])
+            leaves[keys[-1]] = 1 - sum(leaves[key] for key in keys[:-1])
 
 
-def _point_at_scale(evaluator, problem, rng) -> dict:
+def _point_at_scale(evaluator, problem, rng, scale: float = 1.0) -> dict:
     """Values for every leaf family: logits normal (σ = 2), labels on the simplex (rows of
     Y too) under the target's assumption, probabilities a softmax, T and ε uniform in
-    their ranges (``SCALARS``), a layer's W, x, b normal; rounded to two decimals."""
+    their ranges (``SCALARS``), a layer's W, x, b normal; rounded to two decimals.  A
+    ``scale`` below 1 shrinks the normal draws: where exp(exp(z)) overflows at ordinary
+    logits, small ones give values within reach."""
     found = {family for family, _ in evaluator.leaves}
     # In the order of the target's inputs, so that the seed gives the same point each run.
     families = [f for f in problem.inputs if f in found] + sorted(found - set(problem.inputs))
@@ -366,8 +408,8 @@ def _point_at_scale(evaluator, problem, rng) -> dict:
             low, high = SCALARS[family]
             arrays[family] = np.float64(rng.uniform(low, high)).round(2)
         else:
-            scale = 2.0 if family in ("z", "Z") else 1.0
-            arrays[family] = rng.normal(0.0, scale, size=shape).round(2)
+            sigma = (2.0 if family in ("z", "Z") else 1.0) * scale
+            arrays[family] = rng.normal(0.0, sigma, size=shape).round(2)
     return arrays
 
 
@@ -460,17 +502,22 @@ def _row(key, problem) -> tuple[int, int]:
 
 def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
     if n == d.classes:
-        problem, expr = d.problem, claim.expr
+        problem, expr, conditions = d.problem, claim.expr, claim.conditions
     else:   # a symbolic claim tried at a concrete N (and D)
+        sizes = sizes_of(d.problem, n)
         problem = d.target.build(n, **concrete_options(d.problem))
-        expr = claim.expr.subs(sizes_of(d.problem, n))
+        expr = claim.expr.subs(sizes)
+        conditions = tuple(c.subs(sizes) for c in claim.conditions)
+    # As written, before SymPy's cancellations could hide a divisor: undefined is exit 2.
+    defined = check_defined(conditions, problem, n, seed=seed)
     mechanical = mechanical_matrix(problem, n)
     concrete = Concrete(problem, n)
     keys = _keys(problem, n)
     assumes = problem.assumptions
     _check_defined_at(concrete, expr, keys, n, assumes)
-    differing = [k for k in keys if not _same(concrete(mechanical[_row(k, problem)], k),
-                                               concrete(expr, k))]
+    equal = {k: _same(concrete(mechanical[_row(k, problem)], k), concrete(expr, k))
+             for k in keys}
+    differing = [k for k in keys if equal[k] is not True]
     exact = f"exact: {len(keys)} entries, rational-function zero test" + (
         " in the exponentials of Z" if problem.batch else
         " in e_m = exp(z_m), z = W x + b" if problem.convention == "Wx" else
@@ -478,15 +525,38 @@ def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
         (" in e_m = exp(z_m/T)" if problem.temperature is not None else " in e_m = exp(z_m)")
         if problem.softmax_of is not None else "")
     if not differing:
-        return _replace(base, verdict="holds", methods=(exact, _numeric(problem, n, mechanical,
-                                                                     expr, seed, ())))
-    if assumes and all(_same(concrete(mechanical[_row(k, problem)], k, assumes),
-                             concrete(expr, k, assumes)) for k in differing):
-        return _replace(base, verdict="holds", assumptions=assumes,
-                        methods=(exact + ", under " + "; ".join(a.text.split(" (")[0]
-                                                               for a in assumes),
-                                 _numeric(problem, n, mechanical, expr, seed, assumes)))
-    return _failure(base, problem, n, mechanical, expr, claim, differing, seed)
+        return _held(_replace(base, verdict="holds", methods=(
+            exact, _numeric(problem, n, mechanical, expr, seed, ()))), defined, assumes)
+    if assumes:
+        equal = {k: _same(concrete(mechanical[_row(k, problem)], k, assumes),
+                          concrete(expr, k, assumes)) for k in differing}
+        if all(equal[k] is True for k in differing):
+            return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
+                exact + ", under " + "; ".join(a.text.split(" (")[0] for a in assumes),
+                _numeric(problem, n, mechanical, expr, seed, assumes))), defined, assumes)
+    proved = [k for k in differing if equal[k] is False]
+    return _failure(base, problem, n, mechanical, expr, claim, differing, proved, seed)
+
+
+def _held(verdict: Verdict, defined, assumptions=()) -> Verdict:
+    """A claim equal to the derivative wherever it has a value holds — where it is proved
+    to have one.  Undefined for some input that the target's ``assumptions`` exclude, it
+    holds under them only; not proved to have a value everywhere, it is undetermined."""
+    assumed = bool(verdict.assumptions)
+    notes = verdict.notes
+    if defined.undefined and not assumed and assumptions:
+        verdict = _replace(verdict, assumptions=assumptions)
+        assumed = True
+        notes += (f"without the assumption the claim is undefined {defined.undefined}",)
+    line = defined.describe(assumed)
+    methods = verdict.methods + ((line,) if line else ())
+    open_ = defined.open_assumed if assumed else defined.open
+    if not open_:
+        return _replace(verdict, methods=methods, notes=notes)
+    return _replace(verdict, verdict="undetermined", methods=methods, notes=notes + (
+        "it equals the derivative wherever it has a value, but that it has one for every "
+        "input is not proved (" + "; ".join(open_[:2]) + "): no point tried showed "
+        "otherwise",))
 
 
 def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
@@ -521,114 +591,21 @@ def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
                 raise InputError(f"the claim is undefined at N = {n}{at}{where}: {what}")
 
 
-def _same(a: sp.Expr, b: sp.Expr) -> bool:
-    """Equal as functions: by derive.exact's zero test where it decides (microseconds;
-    SymPy's cancel takes seconds on (e_1/s)^8 at N = 4), else by SymPy."""
+def _same(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """Equal as functions: ``True`` and ``False`` are proofs, ``None`` is neither.
+
+    derive.exact's zero test decides where it can (microseconds; SymPy's cancel takes
+    seconds on (e_1/s)^8 at N = 4) — a ``False`` from it is a nonzero polynomial in
+    independent atoms; else SymPy's ``cancel``, whose 0 is a proof and whose nonzero
+    result is not (``log(e_1/s) − log e_1 + log s`` does not cancel)."""
     from .exact import zero_test
     decided = zero_test(a - b)
-    return decided if decided is not None else sp.cancel(sp.together(a - b)) == 0
+    if decided is not None:
+        return decided
+    return True if sp.cancel(sp.together(a - b)) == 0 else None
 
 
-class _Sampler:
-    """Seeded random points: logits normal (σ = 2), labels on the simplex under the
-    target's assumption (else normal), probabilities a softmax of random logits."""
-
-    def __init__(self, problem, n: int, seed: int, assumes=()):
-        rng = np.random.default_rng(seed)
-        self.n = n
-        self.z = rng.normal(0.0, 2.0, size=(NUMERIC_POINTS, n)).round(2)
-        self.S = softmax(rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n)).round(2))
-        self.y = (rng.dirichlet(np.ones(n), size=NUMERIC_POINTS) if assumes
-                  else rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, n))).round(2)
-        if assumes:   # the rounded labels must still sum to one
-            self.y[:, -1] = 1.0 - self.y[:, :-1].sum(axis=1)
-        self.scalars = {name: rng.uniform(low, high, size=NUMERIC_POINTS).round(2)
-                        for name, (low, high) in SCALARS.items()}
-        self.T = self.scalars["T"]
-        self.uses_z = problem.softmax_of is not None or problem.sigmoid_of is not None
-        if problem.sigmoid_of is not None and not assumes:   # binary labels live in [0, 1]
-            self.y = rng.uniform(0.0, 1.0, size=(NUMERIC_POINTS, n)).round(2)
-        self.scaled = problem.temperature is not None   # e_m = exp(z_m/T), u_m = z_m/T
-        # A layer: W and x are free, and b = z − W x, so e_m = exp(z_m) stays the softmax's
-        # exponential.  A batch: e_1 … e_mN are the exponentials of Z row by row.
-        self.matrices: dict[str, np.ndarray] = {}
-        if problem.convention is not None:
-            shape = problem.size_of("W")
-            self.matrices["W"] = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, *shape)).round(2)
-            self.matrices["x"] = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, shape[1 if problem.convention == "Wx" else 0])).round(2)
-            pattern = "pkd,pd->pk" if problem.convention == "Wx" else "pdk,pd->pk"
-            self.matrices["b"] = self.z - np.einsum(pattern, self.matrices["W"], self.matrices["x"])
-        if problem.batch:
-            rows = problem.extent("m")
-            self.matrices["Z"] = rng.normal(0.0, 2.0, size=(NUMERIC_POINTS, rows, n)).round(2)
-            if assumes:
-                labels = rng.dirichlet(np.ones(n), size=(NUMERIC_POINTS, rows)).round(2)
-                labels[..., -1] = 1.0 - labels[..., :-1].sum(axis=-1)
-            else:
-                labels = rng.normal(0.0, 1.0, size=(NUMERIC_POINTS, rows, n)).round(2)
-            self.matrices["Y"] = labels
-
-    def arrays(self, symbols) -> list[np.ndarray]:
-        return [self.column(s) for s in symbols]
-
-    def column(self, symbol: sp.Symbol) -> np.ndarray:
-        """The values of one concrete symbol (``e_2``, ``S_1``, ``y_3``, ``T``) at every point."""
-        if symbol.name in self.scalars:
-            return self.scalars[symbol.name]
-        name, *tails = symbol.name.split("_")
-        if name in self.matrices:   # W_2_3, x_1, Z_1_2, Y_2_1
-            return self.matrices[name][(slice(None), *(int(a) - 1 for a in tails))]
-        if name == "e" and "Z" in self.matrices:   # e_k = exp of the k-th entry of Z
-            return np.exp(self.matrices["Z"].reshape(NUMERIC_POINTS, -1)[:, int(tails[0]) - 1])
-        column = int(tails[0]) - 1
-        u = self.z[:, column] / self.T if self.scaled else self.z[:, column]
-        return {"e": lambda: np.exp(u), "u": lambda: u, "S": lambda: self.S[:, column],
-                "z": lambda: self.z[:, column], "y": lambda: self.y[:, column]}[name]()
-
-    def exact(self, symbol: sp.Symbol, row: int) -> sp.Float:
-        """The value of one symbol at one point, from the decimal inputs, to _DIGITS digits
-        (call inside ``mpmath.workdps``)."""
-        def decimal(x: float) -> mpmath.mpf:
-            return mpmath.mpf(str(float(x)))
-
-        if symbol.name in self.scalars:
-            return sp.Float(decimal(self.scalars[symbol.name][row]), _DIGITS)
-        name, *tails = symbol.name.split("_")
-        if name in self.matrices and name != "b":
-            return sp.Float(decimal(self.matrices[name][(row, *(int(a) - 1 for a in tails))]),
-                            _DIGITS)
-        if name == "e" and "Z" in self.matrices:
-            flat = self.matrices["Z"][row].reshape(-1)[int(tails[0]) - 1]
-            return sp.Float(mpmath.exp(decimal(flat)), _DIGITS)
-        column = int(tails[0]) - 1
-        u = decimal(self.z[row, column])
-        if self.scaled:
-            u = u / decimal(self.T[row])
-        value = {"e": lambda: mpmath.exp(u), "u": lambda: u,
-                 "S": lambda: decimal(self.S[row, column]),
-                 "z": lambda: decimal(self.z[row, column]),
-                 "y": lambda: decimal(self.y[row, column])}[name]()
-        return sp.Float(value, _DIGITS)
-
-    def point(self, row: int, inputs) -> dict:
-        shown = {}
-        if self.matrices:
-            for name in inputs:
-                shown[name] = (self.matrices[name][row].tolist() if name in self.matrices
-                               else self.y[row].tolist())
-            return shown
-        if self.uses_z:
-            shown["z"] = self.z[row].tolist()
-        elif "S" in inputs:
-            shown["S"] = self.S[row].tolist()
-        if "y" in inputs:
-            shown["y"] = self.y[row].tolist()
-        for name in self.scalars.keys() & set(inputs):
-            shown[name] = float(self.scalars[name][row])
-        return shown
-
-
-def _evaluate(problem, n, entries_by_key, sampler: _Sampler, assumes) -> np.ndarray:
+def _evaluate(problem, n, entries_by_key, sampler: Sampler, assumes) -> np.ndarray:
     """Both sides' entries at the sample points: shape (points, entries)."""
     concrete = Concrete(problem, n)
     entries = [concrete(e, k, assumes) for k, e in entries_by_key]
@@ -640,7 +617,7 @@ def _evaluate(problem, n, entries_by_key, sampler: _Sampler, assumes) -> np.ndar
 
 def _numeric(problem, n, mechanical, expr, seed, assumes) -> str:
     keys = _keys(problem, n)
-    sampler = _Sampler(problem, n, seed, assumes)
+    sampler = Sampler(problem, n, seed, assumes)
     truth = _evaluate(problem, n, [(k, mechanical[_row(k, problem)]) for k in keys], sampler, assumes)
     claim = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
     ok = np.isfinite(truth) & np.isfinite(claim)
@@ -650,63 +627,74 @@ def _numeric(problem, n, mechanical, expr, seed, assumes) -> str:
             f"{float(rel.max(initial=0.0)):.1e}")
 
 
-def _failure(base, problem, n, mechanical, expr, claim, differing, seed) -> Verdict:
+def _failure(base, problem, n, mechanical, expr, claim, differing, proved, seed) -> Verdict:
+    """Not shown equal at ``differing`` entries (``proved``: shown different exactly): a
+    counterexample proved by intervals makes it fail, and so does an exact proof; with
+    neither, the verdict is undetermined."""
     assumes = problem.assumptions
-    sampler = _Sampler(problem, n, seed, assumes)
+    sampler = Sampler(problem, n, seed, assumes)
     keys = _keys(problem, n)
     truth = _evaluate(problem, n, [(k, mechanical[_row(k, problem)]) for k in keys], sampler, assumes)
     claimed = _evaluate(problem, n, [(k, expr) for k in keys], sampler, assumes)
     counterexample = _counterexample(problem, n, mechanical, expr, differing, sampler, truth,
                                      claimed, keys)
-    methods = (f"exact: {len(differing)} of {len(keys)} entries differ "
-               "(rational-function zero test)",)
-    if counterexample is None:
-        # The difference does not cancel as a rational function (log, sqrt, … of the
-        # inputs), yet no point shows a difference in 30 digits: no proof either way.
+    if counterexample is None and not proved:
+        # The difference does not cancel (log, sqrt, … of the inputs), yet no point shows
+        # a difference that intervals prove: no proof either way.
         return _replace(base, verdict="undetermined", methods=(
-            f"exact: the difference of {len(differing)} of {len(keys)} entries does not "
-            "cancel as a rational function", f"numeric: no point among {NUMERIC_POINTS} "
-            "where the two differ in 30-digit arithmetic"))
+            f"exact: the difference at {len(differing)} of {len(keys)} entries is not shown "
+            "to be 0 (it has logarithms or roots, which the zero test does not decide)",
+            f"intervals: no point among {sampler.points} where the two values are proved "
+            "different"))
+    if proved:
+        methods = (f"exact: {len(proved)} of {len(keys)} entries differ (rational-function "
+                   "zero test: a proof)",)
+    else:
+        methods = (f"intervals: the two values proved different at the point shown "
+                   f"(exact inputs, interval arithmetic); {len(differing)} of {len(keys)} "
+                   "entries not shown equal exactly",)
+    if counterexample is None:
+        methods += (f"no sample point among {sampler.points} gave both values within reach "
+                    "of interval arithmetic, so no counterexample is shown",)
     diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     return _replace(base, verdict="fails", methods=methods, counterexample=counterexample,
                     diagnosis=diagnosis)
 
 
 def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, claimed, keys):
-    """The first differing entry at the first point where the two clearly differ,
-    recomputed in 30-digit arithmetic so that rounding cannot make a false "fails"."""
+    """The first differing entry at the first point where the two values are proved
+    different: their exact values at the point (the decimal inputs, exponentials as
+    ``exp`` of them) enclosed in intervals that do not meet (:mod:`derive.intervals`), so
+    that rounding can never make a false "fails".  Points with the largest finite gap
+    first, then the others (a gap that overflows float64 may still be finite exactly)."""
     assumes = problem.assumptions
     concrete = Concrete(problem, n)
     # Prefer an off-diagonal entry of a Jacobian: the usual mistakes show there.
     ordered = sorted(differing, key=lambda k: (len(set(k)) < len(k), k))
-    for key in ordered:
+    tries = 0
+    for key in ordered[:8]:
         column = keys.index(key)
-        gap = np.abs(truth[:, column] - claimed[:, column])
-        for row in np.argsort(-gap)[:5]:
-            # Any gap is worth a 30-digit look: the exact test already said the two
-            # differ, and _precise decides from exact arithmetic, not from float noise.
-            if not np.isfinite(gap[row]):
+        with np.errstate(all="ignore"):
+            gap = np.abs(truth[:, column] - claimed[:, column])
+        finite = np.isfinite(gap)
+        by_gap = [int(r) for r in np.argsort(-np.where(finite, gap, -1.0))[:int(finite.sum())]]
+        rows = by_gap[:6] + [int(r) for r in np.flatnonzero(~finite)[:4]]
+        left = concrete(mechanical[_row(key, problem)], key, assumes)
+        right = concrete(expr, key, assumes)
+        for row in rows:
+            tries += 1
+            if tries > 40:
+                return None
+            values = {s: sampler.closed(s, row) for s in left.free_symbols | right.free_symbols}
+            try:
+                found = separated(left, right, values)
+            except (TooBig, NoValue):   # past any representable value, or no value here
                 continue
-            exact = _precise(concrete(mechanical[_row(key, problem)], key, assumes),
-                             concrete(expr, key, assumes), sampler, row)
-            if exact is not None:
+            if found is not None and all(np.isfinite(found)):
                 indices = [str(x) for x in problem.indices]
                 return Counterexample(key, tuple(indices), sampler.point(row, problem.inputs),
-                                      exact[0], exact[1], n)
+                                      found[0], found[1], n, found[2])
     return None
-
-
-def _precise(truth: sp.Expr, claim: sp.Expr, sampler: _Sampler, row: int):
-    """Both values at a sample point with 30 significant digits; None if they agree."""
-    with mpmath.workdps(_DIGITS):
-        values = {s: sampler.exact(s, row) for s in truth.free_symbols | claim.free_symbols}
-        a = sp.N(truth.xreplace(values), _DIGITS)
-        b = sp.N(claim.xreplace(values), _DIGITS)
-    if not (a.is_finite and b.is_finite):
-        return None
-    if abs(a - b) <= 1e-20 * max(1, abs(a), abs(b)):
-        return None
-    return float(a), float(b)
 
 
 def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler) -> str:
@@ -766,6 +754,9 @@ def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) ->
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     problem = d.problem
     mechanical = d.mechanical[0, 0]
+    lowest = d.target.min_classes
+    # As written, at the sizes where a zero divisor can show: undefined is exit 2.
+    defined = check_defined_for_every_n(claim.conditions, d.target, problem, seed=seed)
     for assumes in ((), problem.assumptions):
         if assumes == () or problem.assumptions:
             try:
@@ -774,22 +765,39 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
                 break
             right = reduce(mechanical, problem, assumptions=assumes).expr
             if same_normal_form(left, right):
-                return _replace(base, verdict="holds", assumptions=assumes, methods=(
-                    f"proof for all {d.classes} ≥ 1: the claim and SymPy's derivative reduce "
-                    "to the same normal form by the rules of derive.proof",))
-    # Not proved: try concrete N; a difference there is a real counterexample.
-    for n in SYMBOLIC_TRIAL_SIZES:
-        try:
-            concrete = _concrete(base, d, claim, n, seed)
-        except ValueError:   # an entry such as S_4 that does not exist at this N
-            continue
-        if concrete.verdict != "holds":
+                return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
+                    f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
+                    "reduce to the same normal form by the rules of derive.proof",)), defined,
+                    problem.assumptions)
+    # Not proved: try concrete N; a difference there is a real counterexample.  An entry
+    # the claim names (S_6) exists from that N on: the sizes tried reach it.
+    named = max((int(a) for x in claim.expr.atoms(sp.Indexed) for a, extent in
+                 zip(x.indices, problem.shape(str(x.base))) if a.is_Integer and extent == "N"),
+                default=0)
+    sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((named, named + 1) if named else ())})
+    sizes = [n for n in sizes if max(lowest, named) <= n <= MAX_CLASSES]
+    tried, undecided = [], []
+    for n in sizes:
+        concrete = _concrete(base, d, claim, n, seed)
+        tried.append(n)
+        if concrete.verdict == "fails":
+            since = (f"; the claim names the entry {named}, which exists from "
+                     f"{d.classes} = {named} on" if named > lowest else "")
             return _replace(concrete, classes=d.classes,
                             diagnosis=_diagnosis_for_every_n(base, d, claim, n, concrete, seed),
                             notes=(f"decided at {d.classes} = {n}: the rules do not reduce the "
-                                   f"claim for every {d.classes}",))
+                                   f"claim for every {d.classes}{since}",))
+        if concrete.verdict == "undetermined":
+            undecided.append(n)
+    held = [n for n in tried if n not in undecided]
+    said = []
+    if held:
+        said.append(f"it holds exactly at {d.classes} = {', '.join(map(str, held))}")
+    if undecided:
+        said.append(f"it is undetermined at {d.classes} = {', '.join(map(str, undecided))}")
+    if not tried:
+        said.append(f"no size up to {MAX_CLASSES} was tried (the claim names the entry "
+                    f"{named})")
     return _replace(base, verdict="undetermined", methods=(
         f"the rules do not reduce the claim to the derivative's normal form for every "
-        f"{d.classes}; it holds exactly at {d.classes} = "
-        f"{', '.join(map(str, SYMBOLIC_TRIAL_SIZES))}",))
-
+        f"{d.classes}; " + "; ".join(said),))

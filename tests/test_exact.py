@@ -116,15 +116,16 @@ def test_an_identity_that_needs_the_sum_written_out():
     assert check.passed and check.by_expansion == 12
 
 
-def test_the_value_of_a_softmax_entry_in_30_digits():
+def test_the_value_of_a_softmax_entry_is_enclosed_exactly():
     _, problem, sizes = instance("softmax-jacobian", 4)
     comparison = compare(problem, 4, S[i] * (sp.KroneckerDelta(i, j) - S[j]))
     z = np.array([0.5, -1.0, 2.0, 0.25])
-    leaves = {("z", (m,)): mpmath.mpf(str(z[m - 1])) for m in range(1, 5)}
-    derivative, claimed = comparison.values((2, 3), leaves)
+    leaves = {("z", (m,)): sp.Rational(str(z[m - 1])) for m in range(1, 5)}
+    derivative, claimed = comparison.enclosures((2, 3), leaves, 80)
     p = softmax(z[None])[0]
-    assert float(derivative) == pytest.approx(-p[1] * p[2], rel=1e-14)
-    assert float(claimed) == pytest.approx(-p[1] * p[2], rel=1e-14)
+    for box in (derivative, claimed):   # tight intervals around the float64 value
+        assert float(box.a) <= -p[1] * p[2] * (1 - 1e-14) and float(box.b) >= -p[1] * p[2] * (1 + 1e-14)
+        assert float(box.delta) < 1e-20
 
 
 @pytest.mark.parametrize("classes", [0, 1, MAX_EXACT_CLASSES + 1, "8", 2.0, True])
@@ -242,17 +243,19 @@ def test_the_diagnosis_at_scale_uses_the_given_batch_size():
 # (claim, N, the message): undefined claims are input errors at every size, by SymPy's
 # zero test below EXACT_FROM and by derive.exact from there on.
 UNDEFINED = [
-    ("S_j - y_j + 1/(Σ_k S_k - 1)", 4, "N = 4 at the entry (1): a division by zero"),
-    ("S_j - y_j + 1/(Σ_k S_k - 1)", 10, "a denominator that is 0 identically"),
-    ("S_j - y_j + 1/(Σ_k y_k - 1)", 4, "under Σ_k y_k = 1: a division by zero"),
-    ("S_j - y_j + 1/(Σ_k y_k - 1)", 10, "a denominator that is 0 under the assumption"),
+    ("S_j - y_j + 1/(Σ_k S_k - 1)", 4,
+     "undefined at N = 4: a division by zero (the divisor Σ_k S_k − 1 is 0 for every input)"),
+    ("S_j - y_j + 1/(Σ_k S_k - 1)", 10, "undefined at N = 10: a division by zero"),
+    ("S_j - y_j + 1/(Σ_k y_k - 1)", 4, "undefined at N = 4 under Σ_k y_k = 1: a division by zero"),
+    ("S_j - y_j + 1/(Σ_k y_k - 1)", 10, "undefined at N = 10 under Σ_k y_k = 1"),
     # 2(x − 1)/(x − 1) is not cancelled by SymPy on construction: 0/0, not 2
     ("S_j - y_j + (2*Σ_k y_k - 2)/(Σ_k y_k - 1)", 4, "under Σ_k y_k = 1"),
-    ("S_j - y_j + (2*Σ_k y_k - 2)/(Σ_k y_k - 1)", 10, "0 under the assumption"),
+    ("S_j - y_j + (2*Σ_k y_k - 2)/(Σ_k y_k - 1)", 10, "the divisor Σ_k y_k − 1 is 0"),
     ("S_j - y_j + log(Σ_k S_k - 1)", 3, "the logarithm of 0"),
-    ("S_j - y_j + log(Σ_k S_k - 1)", 10, "the logarithm of 0: an argument that is 0"),
+    ("S_j - y_j + log(Σ_k S_k - 1)", 10, "the logarithm of 0 (the argument of the logarithm"),
     ("S_j - y_j + 1/log(Σ_k y_k)", 3, "a division by zero"),
-    ("S_j - y_j + 1/log(Σ_k y_k)", 10, "a logarithm that is 0 under the assumption"),
+    ("S_j - y_j + 1/log(Σ_k y_k)", 10, "under Σ_k y_k = 1: a division by zero (the divisor "
+     "log(Σ_k y_k) is 0"),
 ]
 
 

@@ -102,9 +102,9 @@ ROWS = [
     ("undefined-at-scale", check("S_j - y_j + 1/(Σ_k y_k - 1)", *CE, "-n", "10"),
      "undefined at N = 10"),
     ("cancelled-divisor", check("(S_j - y_j)*(S_j-S_1)/(S_j-S_1)"),
-     "undefined at j = 1: a division by zero"),
+     "undefined at N = 3, j = 1: a division by zero"),
     ("log-of-zero-at-entry", check("S_j - y_j + 0*log(S_j - S_1)", *CE, "-n", "N"),
-     "undefined at j = 1: the logarithm of 0"),
+     "undefined at N = 2, j = 1: the logarithm of 0"),
     # --- option values ----------------------------------------------------------------
     ("newline-in-option", check("S - y", *CE, "--wrt", "x\ny"), "--wrt x\\ny is not"),
     ("escape-in-option", check("S - y", *CE, "--format", "\x1b[31mred"), "'\\x1b[31mred'"),

@@ -219,7 +219,7 @@ def test_holds_reports_both_methods():
 
 def test_symbolic_proof_method():
     v = verify("S_i*(δ_ij - S_j)", against=J, classes="N")
-    assert v.methods[0].startswith("proof for all N ≥ 1")
+    assert v.methods[0].startswith("proof for all N ≥ 2")
 
 
 @pytest.mark.parametrize("claim, message", [
@@ -256,7 +256,7 @@ def run(*args):
      ["fails: your formula matches the diagonal (i = j) but not the off-diagonal entries.",
       "expected  ∂S_i/∂z_j = S_i(δ_ij − S_j)", "read as S_i(1 − S_j)", "i=1, j=2, z=["]),
     (["S - y", "--against", SCE], 0, ["holds for N = 3 assuming Σ_k y_k = 1"]),
-    (["S - y", "--against", SCE, "-n", "N"], 0, ["holds for all N ≥ 1 assuming Σ_k y_k = 1"]),
+    (["S - y", "--against", SCE, "-n", "N"], 0, ["holds for all N ≥ 2 assuming Σ_k y_k = 1"]),
     (["S_j - Q_j", "--against", SCE], 2, ["unknown symbol Q"]),
     (["S - y", "--against", "softmax-jacobain"], 2, ["did you mean softmax-jacobian?"]),
     (["S - y", "--against", SCE, "--wrt", "S"], 2, ["with respect to z; --wrt S"]),
@@ -282,11 +282,15 @@ def test_check_json_contract():
 
 
 def test_no_confirmed_counterexample_means_undetermined(monkeypatch):
-    # If the exact test cannot cancel the difference but no 30-digit evaluation shows one,
-    # the verdict must not be "fails" (and never "holds").
+    # A "fails" rests on an exact proof of a difference or on a counterexample proved by
+    # intervals: with neither, the verdict is undetermined (never "holds").
     import sys
     module = sys.modules["derive.verify"]   # derive.verify is also the function
-    monkeypatch.setattr(module, "_precise", lambda *args: None)
+    monkeypatch.setattr(module, "separated", lambda *args: None)
+    v = verify("S_i*(1 - S_j)", against=J, classes=3)   # the exact test proves it wrong
+    assert v.verdict == "fails" and v.counterexample is None
+    assert "no counterexample is shown" in " ".join(v.methods)
+    monkeypatch.setattr(module, "_same", lambda a, b: None)   # … and now nothing is proved
     v = verify("S_i*(1 - S_j)", against=J, classes=3)
     assert v.verdict == "undetermined" and v.counterexample is None
     result = run("check", "S_i*(1 - S_j)", "--against", J)

@@ -121,6 +121,7 @@ def verdict_json(v) -> str:
         "verdict": v.verdict,
         "target": v.target,
         "classes": v.classes if isinstance(v.classes, int) else str(v.classes),
+        "scope": v.scope,
         "sizes": {name: size if isinstance(size, int) else str(size) for name, size in v.sizes},
         "assumptions": [{"name": a.name, "text": a.text, "latex": a.latex}
                         for a in v.assumptions],
@@ -132,7 +133,7 @@ def verdict_json(v) -> str:
                                                  "shape": v.claim.shape},
         "counterexample": None if ce is None else {
             "entry": dict(zip(ce.indices, ce.entry)), "point": ce.point, "classes": ce.classes,
-            "expected": ce.expected, "claimed": ce.claimed},
+            "expected": ce.expected, "claimed": ce.claimed, "difference": ce.difference},
         "diagnosis": v.diagnosis,
         "notes": list(v.notes),
     }, indent=2, ensure_ascii=False)

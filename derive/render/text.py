@@ -248,7 +248,7 @@ def verdict_text(v, width: int = 80) -> str:
         if isinstance(v.classes, int):
             scope = ", ".join([f"for N = {v.classes}"] + [f"{a} = {b}" for a, b in concrete])
         else:
-            scope = f"for all {v.classes} ≥ 1" + "".join(f" and {a} ≥ 1" for a in symbolic) + \
+            scope = v.scope + "".join(f" and {a} ≥ 1" for a in symbolic) + \
                 "".join(f", {a} = {b}" for a, b in concrete)
         head = f"holds {scope}"
         if v.assumptions:

@@ -1,0 +1,134 @@
+"""What a formula needs in order to have a value, as written: its divisors, logarithms and
+roots.
+
+SymPy evaluates while it builds: ``(1 − Σ_k S_k)/(1 − Σ_k S_k)`` is ``1``, ``x − x`` is
+``0`` and ``log a − log a`` is ``0`` before any check can see the divisor or the
+logarithm.  So the readers (:mod:`derive.claims`) record a condition for every division,
+logarithm and root they build, on the operand as written, and carry it through the same
+renaming of indices as the claim itself; :mod:`derive.definedness` then decides it.
+
+A condition is a SymPy object, so that renaming and substitution treat it exactly like
+the claim: :class:`Nonzero` (a divisor), :class:`Positive` (the argument of a logarithm)
+or :class:`Nonnegative` (the argument of a square root), wrapped in a ``Sum`` for every
+sum that binds an index it contains — the ``Sum`` here is only a binder ("for every k in
+1..N"), never added up.
+
+>>> from derive.functions import S, y, j, k
+>>> written = nonzero(1 - sp.Sum(S[k], (k, 1, 3)))
+>>> unpack(written)
+('nonzero', 1 - Sum(S[k], (k, 1, 3)), ())
+>>> unpack(bind((positive(S[k] - y[j]),), k, 1, 3)[0])
+('positive', S[k] - y[j], ((k, 1, 3),))
+>>> written_form(S[k] - sp.Sum(y[k], (k, 1, 3)))
+'S_k − Σ_k y_k'
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+__all__ = ["Nonzero", "Positive", "Nonnegative", "nonzero", "positive", "nonnegative",
+           "bind", "unpack", "conditions_of", "written_form", "KINDS"]
+
+
+class Nonzero(sp.Function):
+    """A divisor as written: must not be 0."""
+    nargs = 1
+
+
+class Positive(sp.Function):
+    """The argument of a logarithm (or of a power with a negative fractional exponent):
+    must be > 0."""
+    nargs = 1
+
+
+class Nonnegative(sp.Function):
+    """The argument of a square root (a fractional power): must be ≥ 0."""
+    nargs = 1
+
+
+KINDS = {Nonzero: "nonzero", Positive: "positive", Nonnegative: "nonnegative"}
+
+
+def nonzero(expr: sp.Expr) -> sp.Basic:
+    return Nonzero(expr)
+
+
+def positive(expr: sp.Expr) -> sp.Basic:
+    return Positive(expr)
+
+
+def nonnegative(expr: sp.Expr) -> sp.Basic:
+    return Nonnegative(expr)
+
+
+def bind(conditions, index: sp.Symbol, low, high) -> tuple:
+    """The conditions of a sum's body, for every value of the index it binds."""
+    return tuple(sp.Sum(c, (index, low, high)) if index in c.free_symbols else c
+                 for c in conditions)
+
+
+def unpack(condition: sp.Basic) -> tuple[str, sp.Expr, tuple]:
+    """``(kind, expression, binders)``; binders ``((k, low, high), …)``, outermost first."""
+    binders = []
+    while isinstance(condition, sp.Sum):
+        binders.extend(tuple(limit) for limit in condition.limits)
+        condition = condition.function
+    return KINDS[type(condition)], condition.args[0], tuple(binders)
+
+
+def conditions_of(expr: sp.Basic) -> tuple:
+    """The conditions of an expression given as a SymPy tree (a SymPy claim): every
+    negative power's base, every logarithm's argument, every fractional power's base.
+    What the user's own SymPy already cancelled is gone before it gets here."""
+    found: list = []
+
+    def walk(node) -> None:
+        if isinstance(node, sp.Sum):
+            inner = conditions_of(node.function)
+            for index, low, high in reversed(node.limits):
+                inner = bind(inner, index, low, high)
+            found.extend(inner)
+            return
+        if node.is_Pow and node.exp.is_Number:
+            if node.exp.is_Integer and node.exp < 0:
+                found.append(nonzero(node.base))
+            elif not node.exp.is_Integer:
+                found.append(nonnegative(node.base) if node.exp > 0 else positive(node.base))
+        elif isinstance(node, sp.log):
+            found.append(positive(node.args[0]))
+        for arg in node.args:
+            walk(arg)
+
+    walk(expr)
+    return tuple(dict.fromkeys(found))
+
+
+class _Written(StrPrinter):
+    """A condition's operand in the notation people type: ``S_j − Σ_k y_k``."""
+
+    printmethod = "_derive_written"   # not SymPy's own _sympystr: S_j, not S[j]
+
+    def _print_Indexed(self, expr):
+        indices = [self._print(a) for a in expr.indices]
+        joined = "".join(indices) if all(len(a) == 1 for a in indices) else ",".join(indices)
+        return f"{expr.base.label}_{joined}"
+
+    def _print_KroneckerDelta(self, expr):
+        return "δ_" + "".join(self._print(a) for a in expr.args)
+
+    def _print_Sum(self, expr):
+        body = self._print(expr.function)
+        if expr.function.is_Add:
+            body = f"({body})"
+        for index, low, high in reversed(expr.limits):
+            limits = "" if low == 1 else f"[{self._print(low)}..{self._print(high)}]"
+            body = f"Σ_{self._print(index)}{limits} {body}"
+        return body
+
+
+def written_form(expr: sp.Expr, limit: int = 80) -> str:
+    """``expr`` as a person writes it, for a message; long forms are cut with ``…``."""
+    text = _Written().doprint(expr).replace("-", "−")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
