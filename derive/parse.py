@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
+__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS", "PREFIX_FUNCTIONS",
            "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
            "Transpose", "Eq", "Tuple"]
 
@@ -35,6 +35,9 @@ MAX_DEPTH = 60
 # Names that are called, not multiplied: ``exp(z_i)`` is a call, ``S_i(1 − S_j)`` a product.
 FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
                        "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"})
+# Functions that may also be applied without parentheses, in both readers: ``log S_i``,
+# ``exp z_j``, ``σ z_j``, ``diag S`` (LaTeX: ``\log S_i``, ``\operatorname{diag} S``).
+PREFIX_FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "diag", "softmax"})
 
 # The documented mathematical characters, and what they stand for.
 _UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",
@@ -326,11 +329,7 @@ class _Parser:
             inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
             return self.postfix(inner)
         if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
-            # Σ_k as a prefix: it sums the product that follows, up to the next + or −.
-            self.nest(1)
-            body = self.expression(19)
-            self.nest(-1)
-            return Call("sum", (body,), token.pos, token.sub)
+            return self.sum(token)
         if token.kind == "name":
             return self.postfix(self.name(token))
         self.at -= 1
@@ -360,12 +359,36 @@ class _Parser:
             self.expect(")")
             self.nest(-1)
             return Call(name, tuple(args), token.pos, token.sub)
-        if name in ("log", "ln", "exp") and not token.sub and self.token.kind == "name":
-            # log S_i, as derive prints it and notes write it: the one name that follows
-            # (log S_i y_i is (log S_i) y_i).
-            argument = self.take()
-            return Call(name, (self.postfix(self.name(argument)),), token.pos)
+        if name in PREFIX_FUNCTIONS and not token.sub and self.token.kind in ("name", "num"):
+            # log S_i, as derive prints it and notes write it: the one operand that follows
+            # (log S_i y_i is (log S_i) y_i), with its powers: log S_i² is log(S_i²), as in
+            # print and as the LaTeX reader reads \log S_i^2.  With parentheses the call is
+            # the base instead: log(S_i)² is (log S_i)².
+            self.nest(1)
+            argument = self.argument()
+            self.nest(-1)
+            return Call(name, (argument,), token.pos)
         return Name(name, token.sub, token.pos)
+
+    def argument(self):
+        """The argument of a function applied without parentheses: a name, a number, a
+        call or another such function, with the powers applied to it; or a whole Σ_k."""
+        token = self.take()
+        if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
+            return self.sum(token)   # log Σ_k e^(z_k): the sum takes the product after it
+        node = self.postfix(Num(token.text, token.pos) if token.kind == "num"
+                            else self.name(token))
+        while self.token.kind == "op" and self.token.text in ("^", "**"):
+            power = self.take()
+            node = Pow(node, self.expression(29), power.pos)   # right-associative, as below
+        return node
+
+    def sum(self, token: _Token):
+        """Σ_k as a prefix: it sums the product that follows, up to the next + or −."""
+        self.nest(1)
+        body = self.expression(19)
+        self.nest(-1)
+        return Call("sum", (body,), token.pos, token.sub)
 
     def nest(self, step: int) -> None:
         self.brackets += step
