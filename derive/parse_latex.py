@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .parse import MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
+from .parse import CHARACTERS, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
 
 __all__ = ["LatexClaim", "looks_like_latex", "read_latex"]
 
@@ -38,6 +38,10 @@ _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot"
 _WORDS = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "softmax": "softmax",
           "sigmoid": "sigmoid", "outer": "outer"}
 _UNICODE = {"−": "-", "·": "*", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
+# Characters only the text notation reads (δ, Σ, σ, ², …, which LaTeX writes as commands):
+# a formula with one of them and no backslash is text, braces or not (Σ_{k=2}^N y_k, as
+# derive prints a sum with limits).
+_TEXT_ONLY = CHARACTERS - set(_UNICODE)
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([A-Za-z]+)|([0-9]+(?:\.[0-9]+)?)|(\s+|~)|(.)",
                     re.DOTALL)
 _BRACKET = re.compile(r"\s*[][()]")
@@ -94,8 +98,11 @@ class _Piece:
 
 
 def looks_like_latex(source: str) -> bool:
-    """True for a backslash command, ``$…$``, or braces after ``^``/``_`` (``e^{z_i}``)."""
-    return bool(re.search(r"\\|[_^]\s*\{|^\s*\$", source))
+    """True for a backslash command, ``$…$``, or braces after ``^``/``_`` (``e^{z_i}``) in
+    a formula without the text notation's own characters (``Σ_{k=2}^N y_k`` is text)."""
+    if re.search(r"\\|^\s*\$", source):
+        return True
+    return bool(re.search(r"[_^]\s*\{", source)) and not _TEXT_ONLY.intersection(source)
 
 
 def read_latex(source: str) -> LatexClaim:

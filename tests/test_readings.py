@@ -172,3 +172,133 @@ def test_refused_in_both_notations(source, problem, message):
     with pytest.raises(InputError) as caught:
         read(source, problem)
     assert message in str(caught.value)
+
+
+# (text, LaTeX): the same written claim in the two notations; each must read to the same
+# SymPy expression for the target (structurally: the same tree, not only the same value).
+GRADIENT_PAIRS = [
+    ("log S_j^2 - y_j", r"\log S_j^2 - y_j"),
+    ("log S_j² - y_j", r"\log S_j^{2} - y_j"),
+    ("exp z_j^2 - y_j", r"\exp z_j^2 - y_j"),
+    ("log(S_j)^2 - y_j", r"\log(S_j)^2 - y_j"),
+    ("log(S_j)^2 - y_j", r"\log\left(S_j\right)^2 - y_j"),
+    ("σ z_j^2 - y_j", r"\sigma z_j^2 - y_j"),
+    ("σ(z_j)^2 - y_j", r"\sigma(z_j)^2 - y_j"),
+    ("log 2 S_j", r"\log 2 S_j"),
+    ("log S_j y_j", r"\log S_j y_j"),
+    ("exp z_j (1 - y_j)", r"\exp z_j (1 - y_j)"),
+    ("exp(z_j) (1 - y_j)", r"\exp(z_j)(1 - y_j)"),
+    ("e^(z_j)/Σ_k e^(z_k) - y_j", r"e^{z_j}/\sum_k e^{z_k} - y_j"),
+    ("e^(z_j)/Σ_k e^(z_k) - y_j", r"\frac{e^{z_j}}{\sum_k e^{z_k}} - y_j"),
+    ("exp(z_j)/Σ_k exp(z_k) - y_j", r"\exp(z_j)/\sum_{k=1}^{N} \exp(z_k) - y_j"),
+    ("e^(z_j^2) - y_j", r"e^{z_j^2} - y_j"),
+    ("e^2 z_j - y_j", r"e^2 z_j - y_j"),
+    ("-S_j^2 + S_j - y_j", r"-S_j^2 + S_j - y_j"),
+    ("-2^2 S_j", r"-2^2 S_j"),
+    ("(-2)^2 S_j", r"(-2)^2 S_j"),
+    ("2^(-1) S_j", r"2^{-1} S_j"),
+    ("S_j^(-1) y_j", r"S_j^{-1} y_j"),
+    ("S_j/y_j S_j", r"S_j/y_j S_j"),
+    ("S_j/2 y_j", r"\frac{S_j}{2} y_j"),
+    ("S_j/2 y_j", r"S_j/2 y_j"),
+    ("S_j * -y_j", r"S_j \cdot -y_j"),
+    ("S_j / -y_j^2", r"S_j / -y_j^2"),
+    ("S_j^2 y_j", r"S_j^2 y_j"),
+    ("e S_j", r"e S_j"),
+    ("2e S_j - y_j", r"2e S_j - y_j"),
+    ("2e^(z_j) - y_j", r"2e^{z_j} - y_j"),
+    ("ŷ_j - y_j", r"\hat{y}_j - y_j"),
+    ("softmax(z) - y", r"\operatorname{softmax}(z) - y"),
+    ("softmax z - y", r"\operatorname{softmax} z - y"),
+    ("S - y", r"\mathbf{S} - \mathbf{y}"),
+    ("S_j Σ_k y_k - y_j", r"S_j \sum_k y_k - y_j"),
+    ("Σ_k y_k S_j - y_j", r"\sum_{k=1}^{N} y_k S_j - y_j"),
+    ("S_j Σ_{k=2}^N y_k - y_j", r"S_j \sum_{k=2}^{N} y_k - y_j"),
+    ("S_j Σ_{k=1}^{N−1} y_k - y_j", r"S_j \sum_{k=1}^{N-1} y_k - y_j"),
+    ("S_j Sum(y_k, (k, 2, N)) - y_j", r"S_j \sum_{k=2}^{N} y_k - y_j"),
+    ("S_j Σ_k^N y_k - y_j", r"S_j \sum_k^N y_k - y_j"),
+    ("-Σ_k y_k log S_k + S_j", r"-\sum_k y_k \log S_k + S_j"),
+    ("log Σ_k exp(z_k) + z_j", r"\log \sum_k \exp(z_k) + z_j"),
+]
+
+JACOBIAN_PAIRS = [
+    ("S_i (δ_ij - S_j)", r"S_i (\delta_{ij} - S_j)"),
+    ("S_i δ_ij - S_i S_j", r"S_i \delta_{ij} - S_i S_j"),
+    ("diag(S) - S Sᵀ", r"\operatorname{diag}(S) - S S^\top"),
+    ("diag S - S Sᵀ", r"\operatorname{diag} S - S S^T"),
+    ("diag(S) - outer(S, S)", r"\operatorname{diag}(S) - \operatorname{outer}(S, S)"),
+    ("exp(z_i) (δ_ij Σ_k exp(z_k) - exp(z_j))/(Σ_k exp(z_k))^2",
+     r"\frac{e^{z_i}(\delta_{ij} \sum_k e^{z_k} - e^{z_j})}{(\sum_k e^{z_k})^2}"),
+    ("S_i^2 (δ_ij - S_j)/S_i", r"\frac{S_i^2 (\delta_{ij} - S_j)}{S_i}"),
+    ("(S_i - S_i S_j)^2", r"(S_i - S_i S_j)^2"),
+    ("log S_i^2 δ_ij - S_j", r"\log S_i^2 \delta_{ij} - S_j"),
+    ("σ z_i^2 δ_ij - S_j", r"\sigma z_i^2 \delta_{ij} - S_j"),
+    ("exp z_i^2 - S_j", r"\exp z_i^2 - S_j"),
+    ("S_i(δ_ij - S_j) Σ_{k=2}^N S_k", r"S_i(\delta_{ij} - S_j) \sum_{k=2}^{N} S_k"),
+]
+
+
+@pytest.mark.parametrize("problem, text, latex",
+                         [(GRADIENT, t, l) for t, l in GRADIENT_PAIRS]
+                         + [(JACOBIAN, t, l) for t, l in JACOBIAN_PAIRS],
+                         ids=[l for _, l in GRADIENT_PAIRS + JACOBIAN_PAIRS])
+def test_text_and_latex_read_the_same_claim(problem, text, latex):
+    assert claim_for(text, problem).expr == claim_for(read_latex(latex).text, problem).expr
+
+
+@pytest.mark.parametrize("text, latex", GRADIENT_PAIRS[-8:])
+def test_text_and_latex_agree_for_every_n(text, latex):
+    problem = get_target("softmax-cross-entropy-grad").problem(
+        sp.Symbol("N", integer=True, positive=True))
+    assert claim_for(text, problem).expr == claim_for(read_latex(latex).text, problem).expr
+
+
+# (text, a fragment of the message): the text notation's own forms with two readings.
+# 1e-2 with an ASCII minus is the number 0.01 (Python, NumPy); with a Unicode minus, as
+# derive prints minus signs, it could as well be 1·e − 2.
+AMBIGUOUS_TEXT = [
+    ("S_j - 1e−2", "'1e−2' at column 7 is ambiguous: the number 0.01, or 1·e − 2; write 1e-2 "
+                   "(with the ASCII minus) or 0.01 for the number, or 1·e − 2 for the product"),
+    ("S_j - 2E–5", "'2E–5' at column 7 is ambiguous: the number 0.00002, or 2·E − 5"),
+    ("S_j - 2.5e−1 y_j", "'2.5e−1' at column 7 is ambiguous: the number 0.25"),
+    ("S_j Σ_{k=}^N y_k", "the sum at column 5 has an empty limit"),
+]
+
+
+@pytest.mark.parametrize("text, message", AMBIGUOUS_TEXT)
+def test_a_text_form_with_two_readings_is_refused(text, message):
+    with pytest.raises(ParseError) as caught:
+        claim_for(text, GRADIENT)
+    assert message in str(caught.value)
+
+
+# (text, what it means): glued forms with one reading only.
+UNAMBIGUOUS_TEXT = [
+    ("S_j - 1e-2", S[j] - sp.Rational(1, 100)),     # the number, as in Python
+    ("S_j - 2.5e+1", S[j] - 25),
+    ("S_j - 1 e − 2", S[j] - sp.E - 2),
+    ("S_j - 1·e−2", S[j] - sp.E - 2),
+    ("2e S_j", 2 * sp.E * S[j]),                     # 2e is no number: 2·e
+    ("2e^(z_j)", 2 * sp.exp(z[j])),
+    ("2 e^z_j", 2 * sp.exp(z[j])),
+    ("e^z_j - y_j", sp.exp(z[j]) - y[j]),           # in text the subscript is z's
+    ("S_j Σ_{k=2}^N y_k", S[j] * sp.Sum(y[sp.Symbol("k", integer=True, positive=True)],
+                                       (sp.Symbol("k", integer=True, positive=True), 2, 3))),
+]
+
+
+@pytest.mark.parametrize("text, meaning", UNAMBIGUOUS_TEXT)
+def test_a_glued_text_form_with_one_reading_is_read(text, meaning):
+    assert claim_for(text, GRADIENT).expr == meaning
+
+
+@pytest.mark.parametrize("source, latex", [
+    ("Σ_{k=2}^N y_k S_j - y_j", False),    # derive's own text output, braces and all
+    ("S_{j} y_j²", False),
+    ("δ_{ij} - S_j", False),
+    ("S_{j} - y_j", True),
+    (r"\log S_j", True),
+    ("e^{z_j}", True),
+])
+def test_text_characters_mark_text(source, latex):
+    assert looks_like_latex(source) is latex
