@@ -302,3 +302,49 @@ def test_a_glued_text_form_with_one_reading_is_read(text, meaning):
 ])
 def test_text_characters_mark_text(source, latex):
     assert looks_like_latex(source) is latex
+
+
+# (text, LaTeX, target, verdict): the same written claim gets the same verdict, and is
+# shown as read the same way, in both notations.
+VERDICTS = [
+    ("log S_j^2 - y_j", r"\log S_j^2 - y_j", "softmax-cross-entropy-grad", "fails",
+     "log(S_j²) − y_j"),
+    ("exp(z_j)/Σ_k exp(z_k) - y_j", r"\frac{e^{z_j}}{\sum_k e^{z_k}} - y_j",
+     "softmax-cross-entropy-grad", "holds", "exp(z_j)/Σ_k exp(z_k) − y_j"),
+    ("S_j Σ_{k=2}^N y_k - y_j", r"S_j \sum_{k=2}^{N} y_k - y_j", "softmax-cross-entropy-grad",
+     "fails", "Σ_{k=2}^N y_k"),
+    ("δ_ij - exp z_j/Σ_k exp z_k", r"\delta_{ij} - \exp z_j / \sum_k \exp z_k",
+     "log-softmax-jacobian", "holds", "δ_ij − exp(z_j)/Σ_k exp(z_k)"),
+    ("S_i (δ_ij - S_j^2)", r"S_i(\delta_{ij} - S_j^2)", "softmax-jacobian", "fails",
+     "S_i(δ_ij − S_j²)"),
+]
+
+
+@pytest.mark.parametrize("text, latex, target, verdict, shown", VERDICTS)
+def test_the_same_claim_gets_the_same_verdict(text, latex, target, verdict, shown):
+    from derive.render.text import verdict_text
+    from derive.verify import verify
+    typed, written = verify(text, against=target, classes=3), verify(latex, against=target,
+                                                                      classes=3)
+    assert typed.verdict == written.verdict == verdict
+    assert typed.claim.expr == written.claim.expr
+    read_as = [line for line in verdict_text(written).splitlines() if "claimed" in line][0]
+    assert shown in read_as.split("(read as ")[1], read_as
+
+
+@pytest.mark.parametrize("source, shown", [
+    ("S_j Σ_{k=2}^N y_k - y_j", "S_j Σ_{k=2}^N y_k − y_j"),
+    (r"S_j \sum_{k=1}^{N-1} y_k - y_j", "S_j Σ_{k=1}^2 y_k − y_j"),
+    ("S_j Sum(y_k, (k, 1, N)) - y_j", "S_j Σ_k y_k − y_j"),
+    ("log S_j^2 - y_j", "log(S_j²) − y_j"),
+    ("log(S_j)^2 - y_j", "(log S_j)² − y_j"),
+    ("exp z_j^2 - y_j", "exp(z_j²) − y_j"),
+    ("exp(z_j)^2 - y_j", "exp(2 z_j) − y_j"),
+    ("σ z_j^2 - y_j", "1/(1 + exp(−z_j²)) − y_j"),
+    ("S_j - 1e-2", "S_j − 1/100"),
+])
+def test_read_as_shows_what_was_understood_and_reads_back(source, shown):
+    from derive.render.unicode import text
+    expr = read(source)
+    assert text(expr, classes=3) == shown
+    assert claim_for(shown, GRADIENT).expr == expr
