@@ -373,7 +373,7 @@ class _Parser:
             self.nest(-1)
             inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
             return self.postfix(inner)
-        if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
+        if self.is_sigma(token):
             return self.sum(token)
         if token.kind == "name":
             return self.postfix(self.name(token))
@@ -424,7 +424,7 @@ class _Parser:
         """The argument of a function applied without parentheses: a name, a number, a
         call or another such function, with the powers applied to it; or a whole Σ_k."""
         token = self.take()
-        if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
+        if self.is_sigma(token):
             return self.sum(token)   # log Σ_k e^(z_k): the sum takes the product after it
         node = self.postfix(Num(token.text, token.pos) if token.kind == "num"
                             else self.name(token))
@@ -432,6 +432,13 @@ class _Parser:
             power = self.take()
             node = Pow(node, self.expression(29), power.pos)   # right-associative, as below
         return node
+
+    def is_sigma(self, token: _Token) -> bool:
+        """Σ_k as a prefix: the sign Σ always (Σ_k (1 − y_k) S_k sums the whole product, as
+        \\sum_k does in LaTeX and as print shows it), sum_k unless a bracket follows (then
+        sum_k(y_k) is a call)."""
+        return token.kind == "name" and token.text == "sum" and bool(token.sub) and (
+            self.text[token.pos] in "Σ∑" or self.token.text != "(")
 
     def sum(self, token: _Token):
         """Σ_k as a prefix: it sums the product that follows, up to the next + or −."""

@@ -33,7 +33,8 @@ _FONTS = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathrm", "\\mathit", "\\mathsf"
 _CALLS = {"\\exp": "exp", "\\log": "log", "\\ln": "log", "\\sigma": "sigmoid"}
 _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\top",
            "\\intercal", "\\epsilon", "\\varepsilon"}
-_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times"}
+_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times",
+                                                                     "\\sqrt"}
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
 _WORDS = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "softmax": "softmax",
           "sigmoid": "sigmoid", "outer": "outer"}
@@ -506,6 +507,8 @@ class _Translator:
             return _Piece(f"(({top})/({bottom}))")
         if t.text in _CALLS:
             return self.call(_CALLS[t.text])
+        if t.text == "\\sqrt":   # \sqrt{x}, as derive's LaTeX writes x^(1/2): sqrt(x)
+            return _Piece(f"sqrt({self.argument(t.text)})")
         if t.text == "\\delta":
             return self.call("delta") if self.is_("(") else _Piece("δ", "δ")
         if t.text in ("\\epsilon", "\\varepsilon"):   # the label smoothing ε

@@ -14,6 +14,7 @@ from derive.parse import ParseError
 from derive.parse_latex import looks_like_latex, read_latex
 
 GRADIENT = get_target("softmax-cross-entropy-grad").problem(3)
+K = sp.Symbol("k", integer=True, positive=True)
 JACOBIAN = get_target("softmax-jacobian").problem(3)
 
 
@@ -218,6 +219,9 @@ GRADIENT_PAIRS = [
     ("S_j Sum(y_k, (k, 2, N)) - y_j", r"S_j \sum_{k=2}^{N} y_k - y_j"),
     ("S_j Σ_k^N y_k - y_j", r"S_j \sum_k^N y_k - y_j"),
     ("-Σ_k y_k log S_k + S_j", r"-\sum_k y_k \log S_k + S_j"),
+    ("Σ_k (1 - y_k) S_k - y_j", r"\sum_k (1 - y_k) S_k - y_j"),   # Σ takes the product
+    ("Σ_k(y_k) S_k - y_j", r"\sum_k(y_k) S_k - y_j"),
+    ("sqrt(S_j) - y_j", r"\sqrt{S_j} - y_j"),
     ("log Σ_k exp(z_k) + z_j", r"\log \sum_k \exp(z_k) + z_j"),
 ]
 
@@ -282,8 +286,8 @@ UNAMBIGUOUS_TEXT = [
     ("2e^(z_j)", 2 * sp.exp(z[j])),
     ("2 e^z_j", 2 * sp.exp(z[j])),
     ("e^z_j - y_j", sp.exp(z[j]) - y[j]),           # in text the subscript is z's
-    ("S_j Σ_{k=2}^N y_k", S[j] * sp.Sum(y[sp.Symbol("k", integer=True, positive=True)],
-                                       (sp.Symbol("k", integer=True, positive=True), 2, 3))),
+    ("sum_k(y_k) S_j - y_j", S[j] * sp.Sum(y[K], (K, 1, 3)) - y[j]),   # a call: sum_k(…)
+    ("S_j Σ_{k=2}^N y_k", S[j] * sp.Sum(y[K], (K, 2, 3))),
 ]
 
 
