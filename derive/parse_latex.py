@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .parse import CHARACTERS, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
+from .parse import CHARACTERS, FUNCTIONS, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
 
 __all__ = ["LatexClaim", "looks_like_latex", "read_latex"]
 
@@ -36,8 +36,8 @@ _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\
 _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times",
                                                                      "\\sqrt"}
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
-_WORDS = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "softmax": "softmax",
-          "sigmoid": "sigmoid", "outer": "outer"}
+# They are the text notation's functions, so that sum(y) or sqrt(x) is a call in both readers.
+_WORDS = {**{name: name for name in FUNCTIONS}, "ln": "log", "KroneckerDelta": "delta"}
 _UNICODE = {"−": "-", "·": "*", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
 # Characters only the text notation reads (δ, Σ, σ, ², …, which LaTeX writes as commands):
 # a formula with one of them and no backslash is text, braces or not (Σ_{k=2}^N y_k, as
@@ -510,7 +510,7 @@ class _Translator:
         if t.text == "\\sqrt":   # \sqrt{x}, as derive's LaTeX writes x^(1/2): sqrt(x)
             return _Piece(f"sqrt({self.argument(t.text)})")
         if t.text == "\\delta":
-            return self.call("delta") if self.is_("(") else _Piece("δ", "δ")
+            return self.call("delta")
         if t.text in ("\\epsilon", "\\varepsilon"):   # the label smoothing ε
             return _Piece("eps", "eps")
         if t.text in ("\\hat", "\\widehat"):
@@ -544,6 +544,8 @@ class _Translator:
 
     def call(self, function: str) -> _Piece:
         """``\\exp(z_i)``, ``\\exp z_i``, ``\\log \\sum_k …``, ``outer(S, S)``."""
+        if function == "delta" and not self.is_("("):   # \delta_{ij}, delta_{ij}: a name
+            return _Piece("δ", "δ")
         if self.is_("("):
             self.take()
             args = [self.expression()]

@@ -222,12 +222,17 @@ GRADIENT_PAIRS = [
     ("Σ_k (1 - y_k) S_k - y_j", r"\sum_k (1 - y_k) S_k - y_j"),   # Σ takes the product
     ("Σ_k(y_k) S_k - y_j", r"\sum_k(y_k) S_k - y_j"),
     ("sqrt(S_j) - y_j", r"\sqrt{S_j} - y_j"),
+    ("sqrt(S_j) - y_j", r"sqrt(S_j) - y_j"),          # a function's name is a call in both
+    ("S sum(y) - y", r"S sum(y) - y"),
     ("log Σ_k exp(z_k) + z_j", r"\log \sum_k \exp(z_k) + z_j"),
 ]
 
 JACOBIAN_PAIRS = [
     ("S_i (δ_ij - S_j)", r"S_i (\delta_{ij} - S_j)"),
     ("S_i δ_ij - S_i S_j", r"S_i \delta_{ij} - S_i S_j"),
+    ("S_i (delta(i, j) - S_j)", r"S_i (delta(i, j) - S_j)"),
+    ("S_i (delta_ij - S_j)", r"S_i (delta_{ij} - S_j)"),
+    ("S_i (KroneckerDelta(i, j) - S_j)", r"S_i (KroneckerDelta(i, j) - S_j)"),
     ("diag(S) - S Sᵀ", r"\operatorname{diag}(S) - S S^\top"),
     ("diag S - S Sᵀ", r"\operatorname{diag} S - S S^T"),
     ("diag(S) - outer(S, S)", r"\operatorname{diag}(S) - \operatorname{outer}(S, S)"),
