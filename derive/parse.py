@@ -3,8 +3,10 @@
 The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)``,
 ``S_i (δ_ij − S_j)`` (implicit products, Unicode minus), ``S[i]*((i==j) - S[j])``,
 ``diag(S) - outer(S, S)``, ``np.diag(S) - np.outer(S, S)``, ``Σ_k y_k``,
-``Sum(y_k, (k, 1, N))``.  The parser builds a small syntax tree of frozen dataclasses;
-:mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
+``Sum(y_k, (k, 1, N))``, ``Σ_{k=2}^N y_k``, ``log S_i``, ``exp z_j`` (a function without
+parentheses takes the one operand that follows, with its powers: ``log S_i²`` is log(S_i²),
+as the LaTeX reader reads ``\\log S_i^2``).  The parser builds a small syntax tree of frozen
+dataclasses; :mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
 ``exec``, ``sympify`` or ``parse_expr``: names are data, never looked up in a namespace.
 
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of

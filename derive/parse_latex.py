@@ -10,6 +10,11 @@ its column.  Nothing here calls ``eval``, ``exec``, ``sympify``, ``parse_expr`` 
 characters and :data:`~derive.parse.MAX_DEPTH` levels of nesting, and each token is read
 once.  An optional left side names the derivative: ``\\frac{\\partial L}{\\partial z_j} = …``
 or ``\\nabla_z L = …``.
+
+The grammar is the text notation's (a power binds to its base before ``\\log`` applies: ``\\log
+S_j^2`` is log(S_j²)); a form that TeX and the text notation would read differently
+(``1e-2``, ``S_ij``, ``x^23``, ``x^-1``, ``e^z_j``, ``S_i^T``) is refused, with both readings
+named and what to write for each.
 """
 
 from __future__ import annotations

@@ -159,8 +159,10 @@ def test_an_unambiguous_neighbour_is_read(latex, text):
 # (written form, target, a fragment of the message): refused by the claim reader, in
 # whichever notation (limits are the claim reader's to check, in both).
 REFUSED_CLAIMS = [
-    (r"\sum_{k=0}^{N} y_k S_j - y_j", GRADIENT, "a sum over the classes runs within 1..3; got 0..3"),
-    ("Sum(y_k S_j, (k, 0, N)) - y_j", GRADIENT, "a sum over the classes runs within 1..3; got 0..3"),
+    (r"\sum_{k=0}^{N} y_k S_j - y_j", GRADIENT, "a sum over the classes runs within 1..3; "
+                                                "got 0..3"),
+    ("Sum(y_k S_j, (k, 0, N)) - y_j", GRADIENT, "a sum over the classes runs within 1..3; "
+                                                "got 0..3"),
     (r"\sum_{k=1}^{M} y_k S_j - y_j", GRADIENT, "unknown symbol M"),
     (r"\sum_{k=1}^{N+1} y_k S_j - y_j", GRADIENT, "got 1..4"),
     (r"\operatorname{outer} S", JACOBIAN, "expected '(' after outer"),
@@ -266,8 +268,9 @@ def test_text_and_latex_agree_for_every_n(text, latex):
 # 1e-2 with an ASCII minus is the number 0.01 (Python, NumPy); with a Unicode minus, as
 # derive prints minus signs, it could as well be 1·e − 2.
 AMBIGUOUS_TEXT = [
-    ("S_j - 1e−2", "'1e−2' at column 7 is ambiguous: the number 0.01, or 1·e − 2; write 1e-2 "
-                   "(with the ASCII minus) or 0.01 for the number, or 1·e − 2 for the product"),
+    ("S_j - 1e−2", "'1e−2' at column 7 is ambiguous: the number 0.01, or 1·e − 2; write "
+                   "1e-2 (with the ASCII minus) or 0.01 for the number, or 1·e − 2 for the "
+                   "product"),
     ("S_j - 2E–5", "'2E–5' at column 7 is ambiguous: the number 0.00002, or 2·E − 5"),
     ("S_j - 2.5e−1 y_j", "'2.5e−1' at column 7 is ambiguous: the number 0.25"),
     ("S_j Σ_{k=}^N y_k", "the sum at column 5 has an empty limit"),
