@@ -43,6 +43,8 @@ _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot"
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
 # They are the text notation's functions, so that sum(y) or sqrt(x) is a call in both readers.
 _WORDS = {**{name: name for name in FUNCTIONS}, "ln": "log", "KroneckerDelta": "delta"}
+# Letter runs that are one name in the text notation: eps is ε, not e·p·s.
+_NAMES = {"eps": "eps", "epsilon": "eps", "yhat": "yhat"}
 _UNICODE = {"−": "-", "·": "*", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
 # Characters only the text notation reads (δ, Σ, σ, ², …, which LaTeX writes as commands):
 # a formula with one of them and no backslash is text, braces or not (Σ_{k=2}^N y_k, as
@@ -172,7 +174,7 @@ def _tokens(body: str, offset: int) -> list[_Tok]:
             elif text not in _IGNORED and text not in _SIZES:
                 out.append(_Tok("cmd", text, pos))
         elif match.group(2):   # TeX letters are separate symbols, except function words
-            if text in _WORDS:
+            if text in _WORDS or text in _NAMES:
                 out.append(_Tok("word", text, pos))
             else:
                 out.extend(_Tok("letter", ch, pos + n) for n, ch in enumerate(text))
@@ -497,7 +499,7 @@ class _Translator:
             return _Piece(t.text, t.text if t.kind == "letter" else None)
         if t.kind == "word":
             self.take()
-            return self.call(_WORDS[t.text])
+            return self.word(t.text)
         if self.is_("(") or self.is_("{"):
             close = ")" if self.take().text == "(" else "}"
             text = self.expression()
@@ -542,10 +544,16 @@ class _Translator:
         if self.tok.kind == "word" and self.tokens[self.at + 1].text == "}":
             word = self.take().text    # \operatorname{diag}(S): the call follows the braces
             self.take()
-            return self.call(_WORDS[word])
+            return self.word(word)
         piece = self.factor()
         self.expect("}")
         return piece
+
+    def word(self, word: str) -> _Piece:
+        """A function word (a call follows) or a name of the text notation (``eps``)."""
+        if word in _NAMES:
+            return _Piece(_NAMES[word], _NAMES[word])
+        return self.call(_WORDS[word])
 
     def call(self, function: str) -> _Piece:
         """``\\exp(z_i)``, ``\\exp z_i``, ``\\log \\sum_k …``, ``outer(S, S)``."""

@@ -226,6 +226,8 @@ GRADIENT_PAIRS = [
     ("sqrt(S_j) - y_j", r"\sqrt{S_j} - y_j"),
     ("sqrt(S_j) - y_j", r"sqrt(S_j) - y_j"),          # a function's name is a call in both
     ("S sum(y) - y", r"S sum(y) - y"),
+    ("yhat - y", r"yhat - y"),                        # a name of the text notation, not y·h·a·t
+    ("yhat_j - y_j", r"\operatorname{yhat}_j - y_j"),
     ("log Σ_k exp(z_k) + z_j", r"\log \sum_k \exp(z_k) + z_j"),
 ]
 
@@ -249,10 +251,24 @@ JACOBIAN_PAIRS = [
 ]
 
 
+SMOOTHING = get_target("label-smoothing-cross-entropy-grad").problem(3)
+LAYER = get_target("linear-softmax-cross-entropy-grad").build(3, inputs=2)
+OTHER_PAIRS = [
+    (SMOOTHING, "S - (1 - eps) y - eps/N", r"S - (1 - eps) y - eps/N"),
+    (SMOOTHING, "S - (1 - ε) y - ε/N", r"S - (1 - \varepsilon) y - \varepsilon/N"),
+    (SMOOTHING, "S_j - (1 - epsilon) y_j - epsilon/N", r"S_j - (1 - epsilon) y_j - epsilon/N"),
+    (LAYER, "(S - y) xᵀ", r"(S - y) x^\top"),
+    (LAYER, "(S - y) xᵀ", r"(S - y) x^T"),
+    (LAYER, "(S_i - y_i) x_j", r"(S_i - y_i) x_j"),
+    (LAYER, "(S_i - y_i) x_j", r"(S_{i} - y_{i}) x_{j}"),
+]
+
+
 @pytest.mark.parametrize("problem, text, latex",
                          [(GRADIENT, t, l) for t, l in GRADIENT_PAIRS]
-                         + [(JACOBIAN, t, l) for t, l in JACOBIAN_PAIRS],
-                         ids=[l for _, l in GRADIENT_PAIRS + JACOBIAN_PAIRS])
+                         + [(JACOBIAN, t, l) for t, l in JACOBIAN_PAIRS] + OTHER_PAIRS,
+                         ids=[l for _, l in GRADIENT_PAIRS + JACOBIAN_PAIRS]
+                         + [l for _, _, l in OTHER_PAIRS])
 def test_text_and_latex_read_the_same_claim(problem, text, latex):
     assert claim_for(text, problem).expr == claim_for(read_latex(latex).text, problem).expr
 
