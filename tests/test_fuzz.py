@@ -160,6 +160,14 @@ def _product(a, b, explicit):
     return (f"{left[0]} {right[0]}", f"{left[1]} {right[1]}", "product")
 
 
+def _signed(a, b, operator):
+    """``a * -b``, ``a / -b``: after an operator the sign belongs to the factor."""
+    left = _bracket(a, ("atom", "power", "prefix", "product"))
+    right = _bracket(b, ("atom", "power", "prefix"))
+    tex = r"\cdot" if operator == "*" else "/"
+    return (f"{left[0]} {operator} -{right[0]}", f"{left[1]} {tex} -{right[1]}", "product")
+
+
 def _quotient(a, b, fraction):
     if fraction:
         return (f"({a[0]})/({b[0]})", rf"\frac{{{a[1]}}}{{{b[1]}}}", "product")
@@ -208,6 +216,7 @@ def _claims(names):
             children.map(lambda c: (f"e^({c[0]})", f"e^{{{c[1]}}}", "power")),
             st.tuples(children, children, st.booleans()).map(lambda abx: _product(*abx)),
             st.tuples(children, children, st.booleans()).map(lambda abf: _quotient(*abf)),
+            st.tuples(children, children, st.sampled_from("*/")).map(lambda abo: _signed(*abo)),
             st.tuples(children, children, st.sampled_from("+-")).map(lambda abs_: _sum(*abs_)),
             children.map(lambda c: (f"-{_bracket(c, ('atom', 'power', 'prefix', 'product'))[0]}",
                                     f"-{_bracket(c, ('atom', 'power', 'prefix', 'product'))[1]}",
