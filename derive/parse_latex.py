@@ -58,7 +58,8 @@ _STOPS = {"+", "-", "=", ",", ")", "}"}
 _T = [("T",), ("\\top",), ("\\intercal",)] + [(f, "{", "T", "}") for f in sorted(_FONTS)]
 _TRANSPOSES = sorted(_T + [("{", *t, "}") for t in _T], key=len, reverse=True)
 # ^T and ^{T} are also the power T in the text notation (the temperature): on an entry,
-# on e or on a number they are refused, not silently read as a transpose.
+# on e or on a number they are refused, not silently read as a transpose (e_c^T, of the
+# one-hot vector, is its transpose).
 _LETTER_T = {("T",), ("{", "T", "}")}
 # A number glued to e and digits is a number in the text notation (1e-2 = 0.01, as in
 # Python) and a product in TeX (1·e − 2): refused, with both readings named.
@@ -409,8 +410,9 @@ class _Translator:
             elif mark.text == "ᵀ":
                 sup = "ᵀ"
             elif (pattern := self.transpose()):
-                if pattern in _LETTER_T and (sub or piece.sub or piece.name == "e"
-                                             or piece.text[:1].isdigit()):
+                # an entry (S_i), e or a number: a power T or a transpose (not e_c, a vector)
+                entry = bool(sub or piece.sub) != (piece.name == "e")
+                if pattern in _LETTER_T and (entry or piece.text[:1].isdigit()):
                     self.power_or_transpose(start, mark)
                 sup = "ᵀ"
             else:

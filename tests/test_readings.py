@@ -145,6 +145,7 @@ UNAMBIGUOUS_LATEX = [
     (r"(S - y)^T", "(S - y)ᵀ"),
     (r"S_i^\top", "S_iᵀ"),
     (r"S_i^{(T)}", "S_i^((T))"),
+    (r"e_c^T", "e_cᵀ"),                     # the one-hot vector, transposed
     # a sign after an explicit operator belongs to the factor, as in the text notation
     (r"S_j \cdot -y_j", "S_j*(-y_j)"),
     (r"S_j / -y_j^2", "S_j/(-y_j^(2))"),
