@@ -325,7 +325,7 @@ class _Translator:
         return "".join(parts)
 
     def product(self) -> str:
-        parts, op = [], None
+        parts, op, last = [], None, None   # last: the previous factor and where it starts
         while True:
             # a \cdot -b, a / -b: after an operator a sign belongs to the factor, as in text
             signed = op is not None and (self.is_("-") or self.is_("+"))
@@ -337,12 +337,16 @@ class _Translator:
                     self.fail("expected a factor")
                 op = self.take().text
                 continue
+            if last and last[0].name is not None and not last[0].sub and op is None \
+                    and self.is_("("):
+                self.indexing(*last)
             if parts:   # juxtaposition is written as *, so that no name is read as a call
                 parts.append(op or "*")
             sign = self.take().text if signed else "+"
-            factor = self.sum() if self.is_("\\sum") else self.factor().text
-            parts.append(f"(-{factor})" if sign == "-" else factor)
-            op = None
+            start = self.tok.pos
+            piece = _Piece(self.sum()) if self.is_("\\sum") else self.factor()
+            parts.append(f"(-{piece.text})" if sign == "-" else piece.text)
+            op, last = None, (piece, start)
         if op or not parts:
             self.fail("expected a factor")
         return "".join(parts)
@@ -458,6 +462,19 @@ class _Translator:
         script = "subscript" if mark.text == "_" else "superscript"
         raise ParseError(f"'{written}' at column {start + 1} is ambiguous: {whole}, or {tex} as "
                          f"TeX sets it (one character per {script}); write {whole} or {tex}")
+
+    def indexing(self, piece: _Piece, start: int):
+        """``S[i]`` is the entry S_i in the text notation and S times a bracket in TeX:
+        refused when the bracket is a bare [ after a name without subscript
+        (``S \\left[ … \\right]`` and ``S_i [ … ]`` are products)."""
+        bracket = self.tok.pos
+        if self.source[bracket] != "[" or self.source[:bracket].rstrip().endswith(tuple(_SIZES)):
+            return
+        name = self.source[start:bracket].strip()
+        raise ParseError(f"'{self.source[start:bracket + 1]}' at column {start + 1} is "
+                         f"ambiguous: an entry of {name} (the text notation's {name}[i]), or "
+                         f"{name} times a bracket; write {name}_{{i}} for an entry, or "
+                         f"{name} \\left[ … \\right] for the product")
 
     def power_or_transpose(self, start: int, mark: _Tok):
         """``S_i^T``: the power T (the temperature) in the text notation, a transpose in

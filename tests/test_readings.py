@@ -113,6 +113,11 @@ AMBIGUOUS_LATEX = [
                r"write S_i^{(T)} for the power or S_i^\top for the transpose"),
     (r"S_{i}^{T} - y_i", "'S_{i}^{T}' at column 1 is ambiguous"),
     (r"e^T", "'e^T' at column 1 is ambiguous: e to the power T"),
+    # a bracket after a name: an entry (text: S[1] is S_1) or a product (TeX)
+    (r"S[1] - y", r"'S[' at column 1 is ambiguous: an entry of S (the text notation's S[i]), "
+                  r"or S times a bracket; write S_{i} for an entry, or S \left[ … \right] for "
+                  "the product"),
+    (r"\hat{y}[j] - y_j", r"'\hat{y}[' at column 1 is ambiguous"),
 ]
 
 
@@ -146,6 +151,9 @@ UNAMBIGUOUS_LATEX = [
     (r"S_i^\top", "S_iᵀ"),
     (r"S_i^{(T)}", "S_i^((T))"),
     (r"e_c^T", "e_cᵀ"),                     # the one-hot vector, transposed
+    (r"S \left[ S - y \right]", "S*(S - y)"),
+    (r"S_i [\delta_{ij} - S_j]", "S_i*(δ_ij - S_j)"),
+    (r"2 [S - y]", "2*(S - y)"),
     # a sign after an explicit operator belongs to the factor, as in the text notation
     (r"S_j \cdot -y_j", "S_j*(-y_j)"),
     (r"S_j / -y_j^2", "S_j/(-y_j^(2))"),
