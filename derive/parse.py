@@ -3,8 +3,10 @@
 The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)``,
 ``S_i (δ_ij − S_j)`` (implicit products, Unicode minus), ``S[i]*((i==j) - S[j])``,
 ``diag(S) - outer(S, S)``, ``np.diag(S) - np.outer(S, S)``, ``Σ_k y_k``,
-``Sum(y_k, (k, 1, N))``.  The parser builds a small syntax tree of frozen dataclasses;
-:mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
+``Sum(y_k, (k, 1, N))``, ``Σ_{k=2}^N y_k``, ``log S_i``, ``exp z_j`` (a function without
+parentheses takes the one operand that follows, with its powers: ``log S_i²`` is log(S_i²),
+as the LaTeX reader reads ``\\log S_i^2``).  The parser builds a small syntax tree of frozen
+dataclasses; :mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
 ``exec``, ``sympify`` or ``parse_expr``: names are data, never looked up in a namespace.
 
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
@@ -22,10 +24,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .errors import InputError
 
-__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
+__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS", "PREFIX_FUNCTIONS",
+           "CHARACTERS",
            "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
            "Transpose", "Eq", "Tuple"]
 
@@ -35,6 +39,9 @@ MAX_DEPTH = 60
 # Names that are called, not multiplied: ``exp(z_i)`` is a call, ``S_i(1 − S_j)`` a product.
 FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
                        "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"})
+# Functions that may also be applied without parentheses, in both readers: ``log S_i``,
+# ``exp z_j``, ``σ z_j``, ``diag S`` (LaTeX: ``\log S_i``, ``\operatorname{diag} S``).
+PREFIX_FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "diag", "softmax"})
 
 # The documented mathematical characters, and what they stand for.
 _UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",
@@ -145,28 +152,41 @@ class _Token:
     text: str
     pos: int
     sub: tuple[str, ...] = ()
+    # Σ_{k=2}^{N}: where the lower and upper limits are written, (start, end) or None.
+    limits: tuple | None = None
 
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Superscript powers: x², y⁻¹ (what derive's text output writes).
 _SUPERSCRIPTS = {**dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")), "⁻": "-"}
+# Every character outside ASCII that the notation reads.
+CHARACTERS = frozenset(_UNICODE) | frozenset(_SUPERSCRIPTS)
 _SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
 # Decimal numbers, with an optional exponent: 2.5e-1 (an "e" followed by digits).
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _OPERATORS = ("**", "==", "+", "-", "*", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
+# The limits of a sum, as derive prints them: Σ_{k=2}^N, Σ_{k=1}^{N−1}, Σ_k^N.
+_LIMITS = re.compile(r"_(?:\{\s*([A-Za-z])\s*(?:=([^{}]*))?\}|([A-Za-z]))"
+                     r"(\^(?:\{([^{}]*)\}|([A-Za-z]|[0-9]+)))?")
+# 1e−2 with a Unicode minus (as derive prints minus signs): 0.01 or 1·e − 2.
+_DASHED_EXPONENT = re.compile(r"([eE])([−–])([0-9]+)")
 
 
-def _tokens(text: str) -> list[_Token]:
-    out, pos = [], 0
-    while pos < len(text):
+def _tokens(text: str, pos: int = 0, stop: int | None = None) -> list[_Token]:
+    """The tokens of ``text[pos:stop]``, with their columns in the whole of ``text``."""
+    out, stop = [], len(text) if stop is None else stop
+    while pos < stop:
         ch = text[pos]
         if ch.isspace():
             pos += 1
             continue
         if ch in _UNICODE and _UNICODE[ch] != ch:
             word = _UNICODE[ch]
-            if word.isalpha():   # δ_ij, Σ_k, ŷ_j: a name, maybe with a subscript
-                sub, end = _subscript(text, pos + 1)
+            if word == "sum" and (limits := _limits(text, pos + 1, stop)):
+                out.append(_Token("name", "sum", pos, limits[0], limits[1]))
+                pos = limits[2]
+            elif word.isalpha():   # δ_ij, Σ_k, ŷ_j: a name, maybe with a subscript
+                sub, end = _subscript(text, pos + 1, stop)
                 out.append(_Token("name", word, pos, sub))
                 pos = end
             else:
@@ -175,7 +195,7 @@ def _tokens(text: str) -> list[_Token]:
             continue
         if ch in _SUPERSCRIPTS:   # S_i² (as derive prints it): a power, S_i^2
             end = pos + (text[pos] == "⁻")
-            while end < len(text) and text[end] in _SUPERSCRIPTS and text[end] != "⁻":
+            while end < stop and text[end] in _SUPERSCRIPTS and text[end] != "⁻":
                 end += 1
             digits = "".join(_SUPERSCRIPTS[c] for c in text[pos:end] if c != "⁻")
             if not digits or end - pos > 3:
@@ -187,8 +207,11 @@ def _tokens(text: str) -> list[_Token]:
             out.append(_Token("num", digits, pos))
             pos = end
             continue
-        number = _NUMBER.match(text, pos)
+        number = _NUMBER.match(text, pos, stop)
         if number:
+            dashed = None if number.group(3) else _DASHED_EXPONENT.match(text, number.end(), stop)
+            if dashed:
+                raise ParseError(_dashed_exponent(number.group(), dashed, pos))
             if len(number.group()) > 30 or (number.group(3)
                                              and abs(int(number.group(3)[1:])) > 30):
                 raise ParseError(f"the number at column {pos + 1} is too long or too large "
@@ -196,13 +219,17 @@ def _tokens(text: str) -> list[_Token]:
             out.append(_Token("num", number.group(), pos))
             pos = number.end()
             continue
-        name = _NAME.match(text, pos) if ch.isascii() else None
+        name = _NAME.match(text, pos, stop) if ch.isascii() else None
+        if name and name.group() == "sum" and (limits := _limits(text, name.end(), stop)):
+            out.append(_Token("name", "sum", pos, limits[0], limits[1]))
+            pos = limits[2]
+            continue
         if name:
-            sub, end = _subscript(text, name.end())
+            sub, end = _subscript(text, name.end(), stop)
             out.append(_Token("name", name.group(), pos, sub))
             pos = end
             continue
-        operator = next((op for op in _OPERATORS if text.startswith(op, pos)), None)
+        operator = next((op for op in _OPERATORS if text.startswith(op, pos, stop)), None)
         if operator:
             out.append(_Token("op", operator, pos))
             pos += len(operator)
@@ -210,13 +237,36 @@ def _tokens(text: str) -> list[_Token]:
         raise ParseError(f"unexpected character {ch!r} at column {pos + 1}; formulas use ASCII "
                          "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε σ · × (see "
                          "docs/notation.md)")
-    out.append(_Token("end", "", len(text)))
+    out.append(_Token("end", "", stop))
     return out
 
 
-def _subscript(text: str, pos: int) -> tuple[tuple[str, ...], int]:
+def _limits(text: str, pos: int, stop: int) -> tuple | None:
+    """After Σ: ``_{k=2}^{N}`` → (("k",), ((low start, end), (high start, end)), end);
+    None when no limit is written (``Σ_k``, read as a subscript: 1..N)."""
+    match = _LIMITS.match(text, pos, stop)
+    if not match or (match.group(2) is None and match.group(4) is None):
+        return None
+    low = match.span(2) if match.group(2) is not None else None
+    high = (match.span(5) if match.group(5) is not None else match.span(6)) \
+        if match.group(4) else None
+    return (match.group(1) or match.group(3),), (low, high), match.end()
+
+
+def _dashed_exponent(number: str, dashed: re.Match, pos: int) -> str:
+    """``1e−2``: the number (with ``-``) or 1·e − 2 (with ``−``, as derive prints minus)."""
+    e, dash, digits = dashed.groups()
+    written = f"{number}{e}{dash}{digits}"
+    value = format(Decimal(f"{number}e-{digits}"), "f") if int(digits) <= 12 else \
+        f"{number}e-{digits}"
+    return (f"'{written}' at column {pos + 1} is ambiguous: the number {value}, or "
+            f"{number}·{e} − {digits}; write {number}{e}-{digits} (with the ASCII minus) or "
+            f"{value} for the number, or {number}·{e} − {digits} for the product")
+
+
+def _subscript(text: str, pos: int, stop: int | None = None) -> tuple[tuple[str, ...], int]:
     """``_ij`` → ("i", "j"); ``_{12}`` → ("12",); ``_k`` → ("k",); none → ()."""
-    match = _SUB.match(text, pos)
+    match = _SUB.match(text, pos, len(text) if stop is None else stop)
     if not match:
         return (), pos
     body = match.group(1)
@@ -240,9 +290,9 @@ def _split_sub(body: str) -> tuple[str, ...]:
 class _Parser:
     """Precedence climbing: + − < * / @ (and juxtaposition) < unary − < ^ < postfix."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, tokens: list[_Token] | None = None):
         self.text = text
-        self.tokens = _tokens(text)
+        self.tokens = _tokens(text) if tokens is None else tokens
         self.at = 0
         self.depth = 0
         self.brackets = 0
@@ -325,12 +375,8 @@ class _Parser:
             self.nest(-1)
             inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
             return self.postfix(inner)
-        if token.kind == "name" and token.text == "sum" and token.sub and self.token.text != "(":
-            # Σ_k as a prefix: it sums the product that follows, up to the next + or −.
-            self.nest(1)
-            body = self.expression(19)
-            self.nest(-1)
-            return Call("sum", (body,), token.pos, token.sub)
+        if self.is_sigma(token):
+            return self.sum(token)
         if token.kind == "name":
             return self.postfix(self.name(token))
         self.at -= 1
@@ -359,13 +405,69 @@ class _Parser:
                     args.append(self.expression())
             self.expect(")")
             self.nest(-1)
+            if token.limits is not None:   # sum_{k=2}^{N}(y_k)
+                if len(args) != 1:
+                    raise ParseError(f"a sum with limits takes one argument (column "
+                                     f"{token.pos + 1}): sum_{{k=2}}^{{N}}(y_k)")
+                return self.summed(token, args[0])
             return Call(name, tuple(args), token.pos, token.sub)
-        if name in ("log", "ln", "exp") and not token.sub and self.token.kind == "name":
-            # log S_i, as derive prints it and notes write it: the one name that follows
-            # (log S_i y_i is (log S_i) y_i).
-            argument = self.take()
-            return Call(name, (self.postfix(self.name(argument)),), token.pos)
+        if name in PREFIX_FUNCTIONS and not token.sub and self.token.kind in ("name", "num"):
+            # log S_i, as derive prints it and notes write it: the one operand that follows
+            # (log S_i y_i is (log S_i) y_i), with its powers: log S_i² is log(S_i²), as in
+            # print and as the LaTeX reader reads \log S_i^2.  With parentheses the call is
+            # the base instead: log(S_i)² is (log S_i)².
+            self.nest(1)
+            argument = self.argument()
+            self.nest(-1)
+            return Call(name, (argument,), token.pos)
         return Name(name, token.sub, token.pos)
+
+    def argument(self):
+        """The argument of a function applied without parentheses: a name, a number, a
+        call or another such function, with the powers applied to it; or a whole Σ_k."""
+        token = self.take()
+        if self.is_sigma(token):
+            return self.sum(token)   # log Σ_k e^(z_k): the sum takes the product after it
+        node = self.postfix(Num(token.text, token.pos) if token.kind == "num"
+                            else self.name(token))
+        while self.token.kind == "op" and self.token.text in ("^", "**"):
+            power = self.take()
+            node = Pow(node, self.expression(29), power.pos)   # right-associative, as below
+        return node
+
+    def is_sigma(self, token: _Token) -> bool:
+        """Σ_k as a prefix: the sign Σ always (Σ_k (1 − y_k) S_k sums the whole product, as
+        \\sum_k does in LaTeX and as print shows it), sum_k unless a bracket follows (then
+        sum_k(y_k) is a call)."""
+        return token.kind == "name" and token.text == "sum" and bool(token.sub) and (
+            self.text[token.pos] in "Σ∑" or self.token.text != "(")
+
+    def sum(self, token: _Token):
+        """Σ_k as a prefix: it sums the product that follows, up to the next + or −."""
+        self.nest(1)
+        body = self.expression(19)
+        self.nest(-1)
+        return self.summed(token, body)
+
+    def summed(self, token: _Token, body):
+        """Σ_k BODY, or with written limits Σ_{k=2}^{N} BODY as Sum(BODY, (k, 2, N))."""
+        if token.limits is None:
+            return Call("sum", (body,), token.pos, token.sub)
+        low, high = (self.limit(span, token) if span is not None else default
+                     for span, default in zip(token.limits, (Num("1", token.pos),
+                                                             Name("N", (), token.pos))))
+        bound = Name(token.sub[0], (), token.pos)
+        return Call("Sum", (body, Tuple((bound, low, high), token.pos)), token.pos)
+
+    def limit(self, span: tuple[int, int], token: _Token):
+        """One limit of Σ_{k=…}^{…}, read as a formula of its own (columns in the whole)."""
+        tokens = _tokens(self.text, *span)
+        if tokens[0].kind == "end":
+            raise ParseError(f"the sum at column {token.pos + 1} has an empty limit")
+        self.nest(1)
+        tree = _Parser(self.text, tokens).parse()
+        self.nest(-1)
+        return tree
 
     def nest(self, step: int) -> None:
         self.brackets += step

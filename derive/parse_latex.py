@@ -10,14 +10,20 @@ its column.  Nothing here calls ``eval``, ``exec``, ``sympify``, ``parse_expr`` 
 characters and :data:`~derive.parse.MAX_DEPTH` levels of nesting, and each token is read
 once.  An optional left side names the derivative: ``\\frac{\\partial L}{\\partial z_j} = …``
 or ``\\nabla_z L = …``.
+
+The grammar is the text notation's (a power binds to its base before ``\\log`` applies: ``\\log
+S_j^2`` is log(S_j²)); a form that TeX and the text notation would read differently
+(``1e-2``, ``S_ij``, ``x^23``, ``x^-1``, ``e^z_j``, ``S_i^T``) is refused, with both readings
+named and what to write for each.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
-from .parse import MAX_DEPTH, MAX_LENGTH, ParseError
+from .parse import CHARACTERS, FUNCTIONS, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
 
 __all__ = ["LatexClaim", "looks_like_latex", "read_latex"]
 
@@ -32,11 +38,18 @@ _FONTS = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathrm", "\\mathit", "\\mathsf"
 _CALLS = {"\\exp": "exp", "\\log": "log", "\\ln": "log", "\\sigma": "sigmoid"}
 _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\top",
            "\\intercal", "\\epsilon", "\\varepsilon"}
-_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times"}
+_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times",
+                                                                     "\\sqrt"}
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
-_WORDS = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "softmax": "softmax",
-          "sigmoid": "sigmoid", "outer": "outer"}
+# They are the text notation's functions, so that sum(y) or sqrt(x) is a call in both readers.
+_WORDS = {**{name: name for name in FUNCTIONS}, "ln": "log", "KroneckerDelta": "delta"}
+# Letter runs that are one name in the text notation: eps is ε, not e·p·s.
+_NAMES = {"eps": "eps", "epsilon": "eps", "yhat": "yhat"}
 _UNICODE = {"−": "-", "·": "*", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
+# Characters only the text notation reads (δ, Σ, σ, ², …, which LaTeX writes as commands):
+# a formula with one of them and no backslash is text, braces or not (Σ_{k=2}^N y_k, as
+# derive prints a sum with limits).
+_TEXT_ONLY = CHARACTERS - set(_UNICODE)
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([A-Za-z]+)|([0-9]+(?:\.[0-9]+)?)|(\s+|~)|(.)",
                     re.DOTALL)
 _BRACKET = re.compile(r"\s*[][()]")
@@ -44,6 +57,21 @@ _STOPS = {"+", "-", "=", ",", ")", "}"}
 # What may follow ^ to mean a transpose: T, \top, \intercal, \mathsf{T}, each maybe braced.
 _T = [("T",), ("\\top",), ("\\intercal",)] + [(f, "{", "T", "}") for f in sorted(_FONTS)]
 _TRANSPOSES = sorted(_T + [("{", *t, "}") for t in _T], key=len, reverse=True)
+# ^T and ^{T} are also the power T in the text notation (the temperature): on an entry,
+# on e or on a number they are refused, not silently read as a transpose (e_c^T, of the
+# one-hot vector, is its transpose).
+_LETTER_T = {("T",), ("{", "T", "}")}
+# A number glued to e and digits is a number in the text notation (1e-2 = 0.01, as in
+# Python) and a product in TeX (1·e − 2): refused, with both readings named.
+_SCIENTIFIC = re.compile(r"([eE])([-+−–]?)([0-9]+)")
+# What the text notation reads as a script where TeX takes one character: S_ij, S_12,
+# \delta_ij (TeX: S_i j), x^23, x^2.5 (TeX: x^2 3), x^-1 (TeX: x^- 1), e^z_j (TeX: e_j^z).
+_SCRIPT_NAME = r"[A-Za-z](?:_(?:[A-Za-z0-9]+|\{[^{}]*\}))?"   # z, z_j, z_{jk}
+_GLUED = {"_": re.compile(r"[a-z]{2,}|[0-9]{2,}"),
+          "^": re.compile(r"\s*(?:"
+                          rf"[-+−–]\s*(?:[0-9]+(?:\.[0-9]*)?|{_SCRIPT_NAME})"   # x^-1, e^-z_j
+                          r"|[0-9]+\.[0-9]*|[0-9]{2,}"                         # x^2.5, x^23
+                          r"|[A-Za-z]_(?:[A-Za-z0-9]+|\{[^{}]*\}))")}          # e^z_j
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,7 @@ class _Tok:
     kind: str   # "cmd", "letter", "word", "num", "op", "end"
     text: str
     pos: int
+    glued: str = ""   # after an unbraced ^ or _: the longer script the text notation reads
 
 
 @dataclass(frozen=True)
@@ -78,8 +107,11 @@ class _Piece:
 
 
 def looks_like_latex(source: str) -> bool:
-    """True for a backslash command, ``$…$``, or braces after ``^``/``_`` (``e^{z_i}``)."""
-    return bool(re.search(r"\\|[_^]\s*\{|^\s*\$", source))
+    """True for a backslash command, ``$…$``, or braces after ``^``/``_`` (``e^{z_i}``) in
+    a formula without the text notation's own characters (``Σ_{k=2}^N y_k`` is text)."""
+    if re.search(r"\\|^\s*\$", source):
+        return True
+    return bool(re.search(r"[_^]\s*\{", source)) and not _TEXT_ONLY.intersection(source)
 
 
 def read_latex(source: str) -> LatexClaim:
@@ -108,11 +140,11 @@ def read_latex(source: str) -> LatexClaim:
     lhs = None
     if equals:
         at = equals[0]
-        lhs = _Translator(tokens[:at], tokens[at].pos).left_side()
+        lhs = _Translator(tokens[:at], tokens[at].pos, source).left_side()
         tokens = tokens[at + 1:]
     if not tokens:
         raise ParseError(f"the formula is empty (column {end + 1})")
-    text = _Translator(tokens, end).whole()
+    text = _Translator(tokens, end, source).whole()
     if len(text) > MAX_LENGTH:
         raise ParseError(f"the translated formula has {len(text)} characters; at most "
                          f"{MAX_LENGTH} are read")
@@ -143,11 +175,14 @@ def _tokens(body: str, offset: int) -> list[_Tok]:
             elif text not in _IGNORED and text not in _SIZES:
                 out.append(_Tok("cmd", text, pos))
         elif match.group(2):   # TeX letters are separate symbols, except function words
-            if text in _WORDS:
+            if text in _WORDS or text in _NAMES:
                 out.append(_Tok("word", text, pos))
             else:
                 out.extend(_Tok("letter", ch, pos + n) for n, ch in enumerate(text))
         elif match.group(3):
+            scientific = _SCIENTIFIC.match(body, match.end())
+            if scientific:
+                raise ParseError(_scientific(text, scientific, pos))
             out.append(_Tok("num", text, pos))
         elif match.group(5) is not None:
             if text in "{}":
@@ -162,10 +197,30 @@ def _tokens(body: str, offset: int) -> list[_Tok]:
                     opened.pop()
             elif text not in "+-*/=(),^_" and text not in _UNICODE:
                 raise ParseError(f"unexpected character {text!r} at column {pos + 1}")
-            out.append(_Tok("op", _UNICODE.get(text, text), pos))
+            glued = _GLUED[text].match(body, match.end()) if text in _GLUED else None
+            out.append(_Tok("op", _UNICODE.get(text, text), pos, glued.group() if glued else ""))
     if opened:
         raise ParseError(f"the '{{' at column {opened[-1] + 1} is never closed")
     return out
+
+
+def _scientific(number: str, glued: re.Match, pos: int) -> str:
+    """The message for ``1e-2``: both readings, and what to write for each."""
+    e, sign, digits = glued.groups()
+    plain = "-" if sign in "−–" and sign else sign
+    written = f"{number}{e}{sign}{digits}"
+    value = Decimal(f"{number}e{plain}{digits}")
+    decimal = format(value, "f") if abs(int(digits)) <= 12 else None
+    power = f"10^{{{plain.lstrip('+')}{int(digits)}}}"
+    power = power if Decimal(number) == 1 else f"{number} \\cdot {power}"
+    product = f"{number}·{e} {'−' if plain == '-' else '+'} {digits}" if sign else \
+        f"{number}·{e}·{digits}"
+    product_latex = (f"{number} \\cdot {e} {plain} {digits}" if sign
+                     else f"{number} \\cdot {e} \\cdot {digits}")
+    return (f"'{written}' at column {pos + 1} is ambiguous: the number "
+            f"{decimal or written.replace(sign, plain)}, or {product}; write {power}"
+            f"{f' (or {decimal})' if decimal else ''} for the number, or {product_latex} for "
+            "the product")
 
 
 def _top_level_equals(tokens: list[_Tok]) -> list[int]:
@@ -197,8 +252,9 @@ class _Translator:
     """Recursive descent: expression = ±product …; product = factor (*|/|juxtaposed) …;
     factor = primary with _sub and ^sup; \\sum_k takes the rest of its product."""
 
-    def __init__(self, tokens: list[_Tok], end: int):
+    def __init__(self, tokens: list[_Tok], end: int, source: str):
         self.tokens = tokens + [_Tok("end", "", end)]
+        self.source = source   # for messages that quote what was written
         self.at = 0
         self.depth = 0
 
@@ -269,37 +325,61 @@ class _Translator:
         return "".join(parts)
 
     def product(self) -> str:
-        parts, op = [], None
-        while not (self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.text in _STOPS)):
+        parts, op, last = [], None, None   # last: the previous factor and where it starts
+        while True:
+            # a \cdot -b, a / -b: after an operator a sign belongs to the factor, as in text
+            signed = op is not None and (self.is_("-") or self.is_("+"))
+            if not signed and (self.tok.kind == "end"
+                               or (self.tok.kind == "op" and self.tok.text in _STOPS)):
+                break
             if self.is_("*") or self.is_("/"):
                 if op or not parts:
                     self.fail("expected a factor")
                 op = self.take().text
                 continue
+            if last and last[0].name is not None and not last[0].sub and op is None \
+                    and self.is_("("):
+                self.indexing(*last)
             if parts:   # juxtaposition is written as *, so that no name is read as a call
                 parts.append(op or "*")
-            parts.append(self.sum() if self.is_("\\sum") else self.factor().text)
-            op = None
+            sign = self.take().text if signed else "+"
+            start = self.tok.pos
+            piece = _Piece(self.sum()) if self.is_("\\sum") else self.factor()
+            parts.append(f"(-{piece.text})" if sign == "-" else piece.text)
+            op, last = None, (piece, start)
         if op or not parts:
             self.fail("expected a factor")
         return "".join(parts)
 
     @_nested
     def sum(self) -> str:
-        """``\\sum_{k=1}^{N} BODY`` → ``sum_k(BODY)``, BODY the rest of the product."""
+        """``\\sum_{k=1}^{N} BODY`` → ``sum_k(BODY)``, BODY the rest of the product; other
+        limits, ``\\sum_{k=2}^{N-1} BODY`` → ``Sum(BODY, (k, 2, N - 1))`` (the claim
+        reader checks that they lie within 1..N)."""
         start = self.take()
         lower = upper = None
         while self.is_("_") or self.is_("^"):
-            script = self.take().text
-            if (lower if script == "_" else upper) is not None:
-                self.fail(f"a second {script} on \\sum")
-            limit = tuple(t.text for t in self.raw_argument())
-            lower, upper = (limit, upper) if script == "_" else (lower, limit)
-        if (not lower or len(lower[0]) != 1 or not lower[0].isalpha()
-                or lower[1:] not in ((), ("=", "1")) or upper not in (None, ("N",))):
-            raise ParseError(f"only sums over one index from 1 to N are supported, as "
-                             f"\\sum_{{k=1}}^{{N}} or \\sum_k (column {start.pos + 1})")
-        return f"sum_{lower[0]}({self.product()})"
+            mark = self.take()
+            if mark.glued:
+                self.ambiguous_script(start.pos, mark)
+            if (lower if mark.text == "_" else upper) is not None:
+                self.fail(f"a second {mark.text} on \\sum")
+            limit = self.raw_argument()
+            lower, upper = (limit, upper) if mark.text == "_" else (lower, limit)
+        if (not lower or lower[0].kind != "letter"
+                or (len(lower) > 1 and (lower[1].text != "=" or len(lower) < 3))):
+            raise ParseError(f"a sum runs over one index letter, as \\sum_{{k=1}}^{{N}}, "
+                             f"\\sum_{{k=2}}^{{N}} or \\sum_k (column {start.pos + 1})")
+        low = self.limit(lower[2:]) if len(lower) > 1 else "1"
+        high = self.limit(upper) if upper else "N"
+        body = self.product()
+        if (low, high) == ("1", "N"):
+            return f"sum_{lower[0].text}({body})"
+        return f"Sum({body}, ({lower[0].text}, {low}, {high}))"
+
+    def limit(self, tokens: list[_Tok]) -> str:
+        """A sum's limit (``2``, ``N-1``) as text, read like any formula."""
+        return _Translator(tokens, tokens[-1].pos + len(tokens[-1].text), self.source).whole()
 
     def raw_argument(self) -> list[_Tok]:
         if not self.is_("{"):
@@ -316,6 +396,7 @@ class _Translator:
         return tokens
 
     def factor(self) -> _Piece:
+        start = self.tok.pos
         piece = self.primary()
         sub, sup = None, None
         while self.is_("_") or self.is_("^") or self.is_("ᵀ"):
@@ -323,12 +404,20 @@ class _Translator:
             if (sub if mark.text == "_" else sup) is not None:
                 self.at -= 1
                 self.fail(f"a second {mark.text}")
+            if mark.glued:
+                self.ambiguous_script(start, mark)
             if mark.text == "_":
                 if piece.name is None or piece.sub:
                     self.at -= 1
                     self.fail("a subscript belongs on a name")
                 sub = self.indices()
-            elif mark.text == "ᵀ" or self.transpose():
+            elif mark.text == "ᵀ":
+                sup = "ᵀ"
+            elif (pattern := self.transpose()):
+                # an entry (S_i), e or a number: a power T or a transpose (not e_c, a vector)
+                entry = bool(sub or piece.sub) != (piece.name == "e")
+                if pattern in _LETTER_T and (entry or piece.text[:1].isdigit()):
+                    self.power_or_transpose(start, mark)
                 sup = "ᵀ"
             else:
                 sup = f"^({self.argument('^')})"
@@ -339,13 +428,62 @@ class _Translator:
             piece = _Piece(text + sup)
         return piece
 
-    def transpose(self) -> bool:
+    def transpose(self) -> tuple[str, ...] | None:
+        """The transpose that follows ^ (T, \\top, {\\intercal}, …), consumed; or None."""
         texts = tuple(t.text for t in self.tokens[self.at:self.at + 6])
         for pattern in _TRANSPOSES:
             if texts[:len(pattern)] == pattern:
                 self.at += len(pattern)
-                return True
-        return False
+                return pattern
+        return None
+
+    def ambiguous_script(self, start: int, mark: _Tok):
+        """``S_ij``, ``x^23``, ``x^-1``, ``e^z_j``: the text notation reads the whole run as
+        the script, TeX only its first character; refused, with both readings named."""
+        base = self.source[start:mark.pos].strip()
+        glued = mark.glued.strip()
+        written = f"{self.source[start:mark.pos + 1]}{mark.glued}"
+        if mark.text == "_":
+            whole, tex = f"{base}_{{{glued}}}", f"{base}_{{{glued[0]}}} {glued[1:]}"
+        elif glued[0] in "-+−–":
+            sign = "-" if glued[0] in "-−–" else "+"
+            rest = glued[1:].strip()
+            raise ParseError(f"'{written}' at column {start + 1} is ambiguous: {base}^{{{sign}"
+                             f"{rest}}}, or {base}^{{{sign}}} {rest} as TeX sets it (one "
+                             f"character per superscript); write {base}^{{{sign}{rest}}}")
+        elif "_" in glued:
+            letter, subscript = glued.split("_", 1)
+            subscript = subscript if subscript.startswith("{") else f"{{{subscript}}}"
+            whole, tex = f"{base}^{{{glued}}}", f"{base}_{subscript}^{{{letter}}}"
+            raise ParseError(f"'{written}' at column {start + 1} is ambiguous: {whole}, or {tex} "
+                             f"as TeX sets it (both scripts on {base}); write {whole} or {tex}")
+        else:
+            whole, tex = f"{base}^{{{glued}}}", f"{base}^{{{glued[0]}}} {glued[1:]}"
+        script = "subscript" if mark.text == "_" else "superscript"
+        raise ParseError(f"'{written}' at column {start + 1} is ambiguous: {whole}, or {tex} as "
+                         f"TeX sets it (one character per {script}); write {whole} or {tex}")
+
+    def indexing(self, piece: _Piece, start: int):
+        """``S[i]`` is the entry S_i in the text notation and S times a bracket in TeX:
+        refused when the bracket is a bare [ after a name without subscript
+        (``S \\left[ … \\right]`` and ``S_i [ … ]`` are products)."""
+        bracket = self.tok.pos
+        if self.source[bracket] != "[" or self.source[:bracket].rstrip().endswith(tuple(_SIZES)):
+            return
+        name = self.source[start:bracket].strip()
+        raise ParseError(f"'{self.source[start:bracket + 1]}' at column {start + 1} is "
+                         f"ambiguous: an entry of {name} (the text notation's {name}[i]), or "
+                         f"{name} times a bracket; write {name}_{{i}} for an entry, or "
+                         f"{name} \\left[ … \\right] for the product")
+
+    def power_or_transpose(self, start: int, mark: _Tok):
+        """``S_i^T``: the power T (the temperature) in the text notation, a transpose in
+        LaTeX; of an entry, of e or of a number both are possible, so neither is guessed."""
+        base = self.source[start:mark.pos].strip()
+        end = self.tokens[self.at - 1].pos + 1
+        raise ParseError(f"'{self.source[start:end]}' at column {start + 1} is ambiguous: "
+                         f"{base} to the power T, or {base} transposed; write {base}^{{(T)}} "
+                         f"for the power or {base}^\\top for the transpose")
 
     def indices(self) -> tuple[str, ...]:
         """``_i``, ``_{ij}``, ``_{i j}``, ``_{i,j}``, ``_{12}``: letters and numbers only."""
@@ -380,7 +518,7 @@ class _Translator:
             return _Piece(t.text, t.text if t.kind == "letter" else None)
         if t.kind == "word":
             self.take()
-            return self.call(_WORDS[t.text])
+            return self.word(t.text)
         if self.is_("(") or self.is_("{"):
             close = ")" if self.take().text == "(" else "}"
             text = self.expression()
@@ -395,8 +533,10 @@ class _Translator:
             return _Piece(f"(({top})/({bottom}))")
         if t.text in _CALLS:
             return self.call(_CALLS[t.text])
+        if t.text == "\\sqrt":   # \sqrt{x}, as derive's LaTeX writes x^(1/2): sqrt(x)
+            return _Piece(f"sqrt({self.argument(t.text)})")
         if t.text == "\\delta":
-            return self.call("delta") if self.is_("(") else _Piece("δ", "δ")
+            return self.call("delta")
         if t.text in ("\\epsilon", "\\varepsilon"):   # the label smoothing ε
             return _Piece("eps", "eps")
         if t.text in ("\\hat", "\\widehat"):
@@ -423,13 +563,21 @@ class _Translator:
         if self.tok.kind == "word" and self.tokens[self.at + 1].text == "}":
             word = self.take().text    # \operatorname{diag}(S): the call follows the braces
             self.take()
-            return self.call(_WORDS[word])
+            return self.word(word)
         piece = self.factor()
         self.expect("}")
         return piece
 
+    def word(self, word: str) -> _Piece:
+        """A function word (a call follows) or a name of the text notation (``eps``)."""
+        if word in _NAMES:
+            return _Piece(_NAMES[word], _NAMES[word])
+        return self.call(_WORDS[word])
+
     def call(self, function: str) -> _Piece:
         """``\\exp(z_i)``, ``\\exp z_i``, ``\\log \\sum_k …``, ``outer(S, S)``."""
+        if function == "delta" and not self.is_("("):   # \delta_{ij}, delta_{ij}: a name
+            return _Piece("δ", "δ")
         if self.is_("("):
             self.take()
             args = [self.expression()]
@@ -438,6 +586,8 @@ class _Translator:
                 args.append(self.expression())
             self.expect(")")
             return _Piece(f"{function}({', '.join(args)})")
+        if function not in PREFIX_FUNCTIONS:   # outer(S, S): two arguments need brackets
+            self.fail(f"expected '(' after {function} (it takes its arguments in parentheses)")
         argument = self.sum() if self.is_("\\sum") else self.factor().text
         return _Piece(f"{function}({argument})")
 

@@ -57,7 +57,7 @@ TRANSLATIONS = [
     (r"x^{2}", "x^(2)"),
     (r"x^2", "x^(2)"),
     (r"x^{-1}", "x^(-1)"),
-    (r"x^23", "x^(2)*3"),
+    (r"x^{2}3", "x^(2)*3"),                 # x^23 has two readings: see test_readings.py
     (r"\frac{a}{b}^{2}", "((a)/(b))^(2)"),
     (r"\frac{a}{b} / \frac{c}{d}", "((a)/(b))/((c)/(d))"),   # a fraction is one value
     (r"S_i^2", "S_i^(2)"),
@@ -69,6 +69,10 @@ TRANSLATIONS = [
     (r"\sum\limits_{k=1}^N y_k", "sum_k(y_k)"),
     (r"-\sum_k y_k \log S_k + 1", "-sum_k(y_k*log(S_k)) + 1"),
     (r"\sum_k \sum_{l} y_k y_l", "sum_k(sum_l(y_k*y_l))"),
+    (r"\sum_k^N y_k", "sum_k(y_k)"),
+    (r"\sum_{k=2}^{N} y_k S_j - y_j", "Sum(y_k*S_j, (k, 2, N)) - y_j"),   # other limits
+    (r"\sum_{k=1}^{N-1} y_k", "Sum(y_k, (k, 1, N - 1))"),
+    (r"\sum_{k=2} y_k", "Sum(y_k, (k, 2, N))"),
     # ---- delimiters ---------------------------------------------------------------------
     (r"$S - y$", "S - y"),
     (r"$$ S - y $$", "S - y"),
@@ -121,9 +125,9 @@ ERRORS = [
     (r"S_j - y_j }", "unmatched '}' at column 11"),
     (r"\mathbb{1} - S", "not supported yet"),
     (r"\mathbf{1}", "not supported yet"),
-    (r"\sum_{k=0}^{N} y_k", "from 1 to N are supported"),
-    (r"\sum_{k=1}^{M} y_k", "from 1 to N are supported"),
-    (r"\sum y_k", "from 1 to N are supported"),
+    (r"\sum y_k", "a sum runs over one index letter"),   # limits 0..N: test_readings.py
+    (r"\sum_{k=}^{N} y_k", "a sum runs over one index letter"),
+    (r"\sum_{kl} y_k", "a sum runs over one index letter"),
     (r"\sum_k", "expected a factor at column 7"),
     (r"a = b = c", "second '=' at column 7"),
     (r"S = y", "expected a derivative"),

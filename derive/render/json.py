@@ -12,8 +12,8 @@ __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json"
            "verdict_json"]
 
 
-def _formula(expr) -> dict[str, str]:
-    return {"text": text(expr), "latex": latex(expr)}
+def _formula(expr, classes=None) -> dict[str, str]:
+    return {"text": text(expr, classes), "latex": latex(expr, classes)}
 
 
 def derivation_dict(d, evaluation=None) -> dict:
@@ -129,7 +129,8 @@ def verdict_json(v) -> str:
         "lhs": _formula(v.lhs),
         "expected": _formula(v.expected),
         "general": _formula(v.general),
-        "claimed": None if v.claim is None else {**_formula(v.claim.expr), "input": v.claim.text,
+        "claimed": None if v.claim is None else {**_formula(v.claim.expr, v.classes),
+                                                 "input": v.claim.text,
                                                  "shape": v.claim.shape},
         "counterexample": None if ce is None else {
             "entry": dict(zip(ce.indices, ce.entry)), "point": ce.point, "classes": ce.classes,

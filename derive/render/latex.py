@@ -47,6 +47,8 @@ class DerivePrinter(LatexPrinter):
 
     # Bypass the classes' own ``_latex`` methods so that the overrides below apply.
     printmethod = "_derive_latex"
+    # classes: the N of a claim being shown; any sum's range other than 1..N is written out.
+    _default_settings = {**LatexPrinter._default_settings, "classes": None}
 
     def __init__(self, settings=None):
         super().__init__({"mat_str": "pmatrix", "mat_delim": "", **(settings or {})})
@@ -74,12 +76,19 @@ class DerivePrinter(LatexPrinter):
         body = self._print(expr.function)
         if isinstance(expr.function, sp.Add):
             body = rf"\left({body}\right)"
-        if any(not high.is_Integer for _bound, _low, high in expr.limits):
-            # Symbolic N: the ranges are part of the statement (outermost sum first).
-            signs = [rf"\sum_{{{bound}={self._print(low)}}}^{{{self._print(high)}}}"
-                     for bound, low, high in reversed(expr.limits)]
-            return f"{' '.join(signs)} {body}"
-        return rf"\sum_{{{indices}}} {body}"
+        classes = self._settings["classes"]
+        if all(low == 1 and high.is_Integer and (classes is None or high == classes)
+               for _bound, low, high in expr.limits):
+            if classes is None:
+                return rf"\sum_{{{indices}}} {body}"
+            return " ".join(rf"\sum_{{{limit[0]}}}" for limit in reversed(expr.limits)) + \
+                f" {body}"
+        # Symbolic N, or a range other than 1..N: the ranges are part of the statement
+        # (outermost sum first).
+        signs = [rf"\sum_{{{bound}={self._print(low)}}}^{{"
+                 rf"{'N' if isinstance(classes, int) and high == classes else self._print(high)}}}"
+                 for bound, low, high in reversed(expr.limits)]
+        return f"{' '.join(signs)} {body}"
 
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
@@ -151,14 +160,17 @@ class DerivePrinter(LatexPrinter):
 _PRINTER = DerivePrinter()
 
 
-def latex(expr: sp.Basic) -> str:
-    """``expr`` as a LaTeX maths fragment.
+def latex(expr: sp.Basic, classes=None) -> str:
+    """``expr`` as a LaTeX maths fragment; with ``classes`` (N), a claim as it was
+    understood, every sum's range shown unless it is 1..N.
 
-    >>> from derive.functions import S, y, j
+    >>> from derive.functions import S, y, j, k
     >>> latex(-y[j] / S[j])
     '- \\\\frac{y_j}{S_j}'
+    >>> latex(sp.Sum(y[k], (k, 2, 3)), classes=3)
+    '\\\\sum_{k=2}^{N} y_k'
     """
-    return _PRINTER.doprint(expr)
+    return (_PRINTER if classes is None else DerivePrinter({"classes": classes})).doprint(expr)
 
 
 def _vector(element) -> str:

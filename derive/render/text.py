@@ -269,7 +269,9 @@ def verdict_text(v, width: int = 80) -> str:
         lines.append(f"            in general {lhs} = {text(v.general)} (assuming "
                      "nothing about y)")
     if v.claim is not None:
-        shown = text(v.claim.expr)
+        # What was understood, written so that it reads back to the same claim: a sum
+        # over another range than 1..N shows its range.
+        shown = text(v.claim.expr, classes=v.classes)
         lines.append(f"  claimed   {v.claim.text}" + (f"   (read as {shown})"
                                                       if shown != v.claim.text else ""))
     if v.counterexample is not None:

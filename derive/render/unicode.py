@@ -36,6 +36,9 @@ class TextPrinter(StrPrinter):
     # SymPy's classes carry their own ``_sympystr``; a private method name makes every
     # class go through the ``_print_<Class>`` methods below instead.
     printmethod = "_derive_text"
+    # classes: the N of a claim being shown ("read as"): a sum over 1..N is Σ_k, any
+    # other range is written out (Σ_{k=2}^N), so that the text reads back to the claim.
+    _default_settings = {**StrPrinter._default_settings, "classes": None}
 
     def _print_Indexed(self, expr):
         return f"{self._print(expr.base)}_{''.join(self._print(x) for x in expr.indices)}"
@@ -58,19 +61,23 @@ class TextPrinter(StrPrinter):
 
     def _print_Sum(self, expr):
         body = expr.function
-        indices = "".join(str(limit[0]) for limit in expr.limits)
         inner = self._print(body)
         if isinstance(body, sp.Add):
             inner = f"({inner})"
-        if any(not high.is_Integer for _bound, _low, high in expr.limits):
-            # Symbolic N: the ranges are part of the statement (outermost sum first).
-            signs = []
-            for bound, low, high in reversed(expr.limits):
-                top = self._print(high)
-                top = top if len(top) == 1 else f"{{{top}}}"
-                signs.append(f"Σ_{{{bound}={self._print(low)}}}^{top}")
-            return f"{' '.join(signs)} {inner}"
-        return f"Σ_{indices} {inner}"
+        classes = self._settings["classes"]
+        if all(low == 1 and high.is_Integer and (classes is None or high == classes)
+               for _bound, low, high in expr.limits):
+            if classes is None:   # derive's own results: Σ_lk
+                return f"Σ_{''.join(str(limit[0]) for limit in expr.limits)} {inner}"
+            return " ".join(f"Σ_{limit[0]}" for limit in reversed(expr.limits)) + f" {inner}"
+        # Symbolic N, or a range other than 1..N: the ranges are part of the statement
+        # (outermost sum first).
+        signs = []
+        for bound, low, high in reversed(expr.limits):
+            top = "N" if isinstance(classes, int) and high == classes else self._print(high)
+            top = top if len(top) == 1 else f"{{{top}}}"
+            signs.append(f"Σ_{{{bound}={self._print(low)}}}^{top}")
+        return f"{' '.join(signs)} {inner}"
 
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
@@ -203,14 +210,17 @@ def is_negative(term: sp.Expr) -> bool:
 _PRINTER = TextPrinter()
 
 
-def text(expr: sp.Basic) -> str:
-    """``expr`` as Unicode maths.
+def text(expr: sp.Basic, classes=None) -> str:
+    """``expr`` as Unicode maths; with ``classes`` (N), a claim as it was understood, every
+    sum's range shown unless it is 1..N.
 
-    >>> from derive.functions import S, y, j
+    >>> from derive.functions import S, y, j, k
     >>> text(-y[j] / S[j])
     '−y_j/S_j'
+    >>> text(S[j] * sp.Sum(y[k], (k, 2, 3)) - y[j], classes=3)
+    'S_j Σ_{k=2}^N y_k − y_j'
     """
-    return _PRINTER.doprint(expr)
+    return (_PRINTER if classes is None else TextPrinter({"classes": classes})).doprint(expr)
 
 
 def matrix_text(matrix: sp.MatrixBase, indent: str = "  ") -> str:
