@@ -447,6 +447,8 @@ def check(claim: str | None, target: str | None, latex: bool | None,
             options["wrt"] = None
     n = _number_of_classes(classes, None)
     if python_function is not None:
+        from derive.bounded import undumpable
+        undumpable()   # the user's code, in its worker, cannot reach this process via /proc
         claim = _python_function(python_function)
     options = {key: value for key, value in options.items() if value is not None}
     v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,

@@ -16,8 +16,11 @@ construction are already imported and built, so nothing is paid twice — with
 * a wall-clock deadline in the parent (:data:`SECONDS`), after which the child gets
   ``SIGKILL``, whatever it is doing.
 
-The result (or the library's exception) comes back pickled through a pipe.  On a system
-without ``fork`` (Windows) the call runs in this process, unbounded.
+The result (or the library's exception) comes back pickled through a socket pair (a
+pipe could be reopened through ``/proc`` by another process of the user's — the user's
+function in a worker of this worker — and written to; a socket cannot), and the worker
+is :func:`undumpable`.  On a system without ``fork`` (Windows) the call runs in this
+process, unbounded.
 
 >>> run_bounded(sum, [1, 2, 3], seconds=10)
 6
@@ -29,13 +32,14 @@ import os
 import pickle
 import select
 import signal
+import socket
 import sys
 import time
 
 from .errors import DeriveError, InputError, InternalError, TooLarge
 
-__all__ = ["run_bounded", "checked_seconds", "address_space", "TooLarge", "SECONDS", "MEMORY",
-           "MAX_SECONDS"]
+__all__ = ["run_bounded", "checked_seconds", "address_space", "undumpable", "TooLarge",
+           "SECONDS", "MEMORY", "MAX_SECONDS"]
 
 SECONDS = 20.0               # the default wall-clock limit of `derive check`
 MAX_SECONDS = 600.0          # the largest limit accepted (--timeout)
@@ -77,7 +81,7 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
         return function(*args, **kwargs)
     sys.stdout.flush()
     sys.stderr.flush()
-    read, write = os.pipe()
+    read, write = (end.detach() for end in socket.socketpair())
     pid = os.fork()
     if pid == 0:   # the worker: never returns into the caller's code
         os.close(read)
@@ -123,6 +127,7 @@ def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> No
     status = 0
     try:
         try:
+            undumpable()
             space = address_space() + memory
             resource.setrlimit(resource.RLIMIT_AS, (space, space))
             cpu = int(seconds) + 1
@@ -162,6 +167,18 @@ def address_space() -> int:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):   # pragma: no cover - not Linux
         return 0
+
+
+def undumpable() -> None:
+    """This process (Linux): no core dump, and other processes of the same user cannot
+    trace it or open its files and memory through ``/proc`` (``PR_SET_DUMPABLE`` 0).
+    What a user's function does in its worker cannot reach derive's process that way
+    (unless it runs as root); elsewhere this does nothing."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0)   # PR_SET_DUMPABLE
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        pass
 
 
 def _collect(read: int, deadline: float) -> tuple[bytes, bool]:

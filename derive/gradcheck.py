@@ -107,12 +107,14 @@ def _check(function, against: str, classes, seed: int, seconds: float | None,
     # function may get is prepared before its worker is forked.
     general = (sample_points(problem.inputs, n, rng, 50, extreme=False, labels="free",
                              problem=problem) if d.assumptions else None)
-    expected = _expected(d, d.matrix, points, n)
     batches = {"points": _arguments(points, problem)}
     if general is not None:
         batches["general"] = _arguments(general, problem)
-    with Worker(function, batches, expected.shape[1:], seconds=seconds,
-                deadline=deadline) as worker:
+    shape = _expected(d, d.matrix, {k: v[:1] for k, v in points.items()}, n).shape[1:]
+    with Worker(function, batches, shape, seconds=seconds, deadline=deadline) as worker:
+        # Computed after the fork: the answers are not in the worker's memory, and they
+        # are computed here while the worker imports the file.
+        expected = _expected(d, d.matrix, points, n)
         names = _parameters(worker.parameters(), problem)
         return _compare(d, worker, names, points, expected, seed, general)
 

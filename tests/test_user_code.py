@@ -402,6 +402,40 @@ def test_functions_that_exit_or_hang_are_input_errors(function, message):
         assert_derivative(function, against=SCE, time_limit=SECONDS)
 
 
+# A pickle that runs a command where it is loaded, written into every pipe and socket of
+# the worker's parent (the derive.bounded worker, whose result derive's process unpickles).
+FORGES_A_PICKLE = '''
+import os, pickle
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch canary",))
+
+def f(z, y):
+    data = pickle.dumps(("result", Boom()))
+    parent = os.getppid()
+    for fd in os.listdir(f"/proc/{parent}/fd"):
+        try:
+            if os.readlink(f"/proc/{parent}/fd/{fd}").startswith(("pipe:", "socket:")):
+                with open(f"/proc/{parent}/fd/{fd}", "wb", buffering=0) as out:
+                    out.write(data)
+        except OSError:
+            pass
+    return -y
+'''
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux /proc")
+def test_the_channel_of_the_bounded_worker_cannot_be_forged(tmp_path):
+    (tmp_path / "mine.py").write_text(FORGES_A_PICKLE)
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--python",
+                           "mine.py:f", *CE, "--timeout", str(SECONDS)], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          stdin=subprocess.DEVNULL, timeout=BOUND)
+    assert done.returncode in (1, 2), done
+    assert not (tmp_path / "canary").exists()
+
+
 # --- time limits ---------------------------------------------------------------------------
 
 def good(z, y):
