@@ -47,7 +47,7 @@ CALLABLE_POINTS = 200
 CALLABLE_RTOL, CALLABLE_ATOL = 1e-7, 1e-9
 # Seconds past the time limit for the worker that compares to report that the user's
 # function (stopped at the limit) did not return, before that worker is stopped too.
-_GRACE = 5.0
+_GRACE = 2.0
 
 
 def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,

@@ -97,7 +97,8 @@ class PythonFunction:
 
 def is_user_code(claim) -> bool:
     """Is ``claim`` code of the user's (a function, or a :class:`PythonFunction`) rather
-    than a formula?  SymPy expressions are callable, and are formulas."""
+    than a formula?  Some SymPy objects are callable (an undefined function ``f``); they
+    are formulas."""
     import sympy as sp
     return isinstance(claim, PythonFunction) or (callable(claim)
                                                   and not isinstance(claim, sp.Basic))
@@ -181,6 +182,7 @@ class Worker:
         self._pid = None
         self._exited = None   # the child's waitid result once it has ended
         self._started = time.monotonic()
+        self._calls = (0, 0)   # calls answered, and asked for, in the batch being read
         self._forked = hasattr(os, "fork")
         if self._forked:
             self._start()
@@ -278,8 +280,11 @@ class Worker:
         # The limit is the whole check's: the derivation before may have used much of it.
         share = (f", of which it had {had:.1f} s after the derivation"
                  if had < 0.8 * self.seconds else "")
+        answered, asked = self._calls
+        done = (f"; {answered} of {asked} calls had returned" if answered else "")
         return (f"your function did not return: not done within {self.seconds:g} s{share} "
-                "(it was stopped); if it is only slow, give a longer time limit (--timeout)")
+                f"(it was stopped{done}); if it is only slow, give a longer time limit "
+                "(--timeout)")
 
     def _ended(self, phase: str, cause: str, names: str) -> str:
         subject = self._subject(phase)
@@ -371,7 +376,9 @@ class Worker:
         out = np.empty((count, *self.shape))
         float32 = nondeterministic = False
         for row in range(count):
+            self._calls = (2 * row, 2 * count)
             first = self._result(names)
+            self._calls = (2 * row + 1, 2 * count)
             second = self._result(names)
             if isinstance(first, tuple):   # another shape: the caller says what it means
                 return Calls(None, shape=first)
