@@ -38,8 +38,8 @@ import time
 
 from .errors import DeriveError, InputError, InternalError, TooLarge
 
-__all__ = ["run_bounded", "checked_seconds", "address_space", "undumpable", "TooLarge",
-           "SECONDS", "MEMORY", "MAX_SECONDS"]
+__all__ = ["run_bounded", "checked_seconds", "address_space", "undumpable", "fork",
+           "TooLarge", "SECONDS", "MEMORY", "MAX_SECONDS"]
 
 SECONDS = 20.0               # the default wall-clock limit of `derive check`
 MAX_SECONDS = 600.0          # the largest limit accepted (--timeout)
@@ -82,7 +82,7 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
     sys.stdout.flush()
     sys.stderr.flush()
     read, write = (end.detach() for end in socket.socketpair())
-    pid = os.fork()
+    pid = fork()
     if pid == 0:   # the worker: never returns into the caller's code
         os.close(read)
         _work(write, function, args, kwargs, seconds + grace, memory)
@@ -167,6 +167,18 @@ def address_space() -> int:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):   # pragma: no cover - not Linux
         return 0
+
+
+def fork() -> int:
+    """``os.fork()``, without Python 3.12's DeprecationWarning about a multi-threaded
+    process (a test suite with ``-W error`` and a thread somewhere would fail on it): the
+    worker calls nothing that waits on another thread's lock, and never returns into the
+    caller's code."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                DeprecationWarning)
+        return os.fork()
 
 
 def undumpable() -> None:

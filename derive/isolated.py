@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bounded import MEMORY, address_space
+from .bounded import MEMORY, address_space, fork
 from .errors import InputError
 
 __all__ = ["PythonFunction", "Parameter", "Calls", "Worker", "is_user_code"]
@@ -230,7 +230,7 @@ class Worker:
         sys.stderr.flush()
         commands_read, commands_write = os.pipe()
         results_read, results_write = os.pipe()
-        pid = os.fork()
+        pid = fork()
         if pid == 0:   # the child: never returns into the caller's code
             status = 0
             try:
