@@ -394,8 +394,9 @@ class _ClaimCommand(click.Command):
 @click.option("--latex/--no-latex", default=None,
               help="read CLAIM as LaTeX  [default: when it looks like LaTeX]")
 @click.option("--python", "python_function", metavar="FILE.py:FUNC",
-              help="check a NumPy function instead of a formula (imports FILE.py: its "
-                   "code runs)")
+              help="check a NumPy function instead of a formula; FILE.py is imported and "
+                   "its function called only in a separate worker process, within "
+                   "--timeout and 4 GiB of memory (its code runs there, as you)")
 @click.option("--classes", "-n", metavar="N",
               help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
                    "letter (N) to decide for every N  [default: 3]")
@@ -446,7 +447,9 @@ def check(claim: str | None, target: str | None, latex: bool | None,
             options["wrt"] = None
     n = _number_of_classes(classes, None)
     if python_function is not None:
-        claim = _load_function(python_function)
+        from derive.bounded import undumpable
+        undumpable()   # the user's code, in its worker, cannot reach this process via /proc
+        claim = _python_function(python_function)
     options = {key: value for key, value in options.items() if value is not None}
     v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,
                       time_limit=_seconds(seconds), **options)
@@ -454,30 +457,19 @@ def check(claim: str | None, target: str | None, latex: bool | None,
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 
 
-def _load_function(spec: str):
-    """Import FILE.py (only that file) and return its function FUNC."""
-    import importlib.util
-    from pathlib import Path
+def _python_function(spec: str):
+    """FILE.py:FUNC as a reference: the file is imported only in the worker that calls
+    the function (derive.isolated), never in this process, whose verdict it could change."""
+    from derive.errors import InputError
+    from derive.isolated import PythonFunction
 
     path, _, name = spec.rpartition(":")
     if not path or not name.isidentifier():
         raise _Failure(f"--python {spec!r}: give FILE.py:FUNC", 2)
-    file = Path(path)
-    if file.suffix != ".py" or not file.is_file():
-        raise _Failure(f"--python {spec!r}: {path} is not a Python file", 2)
-    module_spec = importlib.util.spec_from_file_location("_derive_user_module", file)
-    module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)  # the user's own file, by their explicit flag
-    except SystemExit as error:   # exit(0) at import must not read as "holds"
-        raise _Failure(f"importing {path} called sys.exit({error.code!r}); a module "
-                       "given to --python must define its function, not run", 2) from None
-    except Exception as error:
-        raise _Failure(f"importing {path} failed: {type(error).__name__}: {error}", 2) from None
-    function = getattr(module, name, None)
-    if not callable(function):
-        raise _Failure(f"{path} has no function {name!r}", 2)
-    return function
+        return PythonFunction(path, name)
+    except InputError as error:
+        raise _Failure(f"--python {spec!r}: {error}", 2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,15 +8,19 @@ main thread, and SymPy's broad ``except`` clauses can swallow the exception it r
 So the call runs in a child process, forked from this one — SymPy and the target's
 construction are already imported and built, so nothing is paid twice — with
 
-* ``RLIMIT_AS`` (address space, :data:`MEMORY`): an allocation past it raises
-  ``MemoryError`` in the child, which reports it;
+* ``RLIMIT_AS`` (address space: :data:`MEMORY` more than the child inherits, so that a
+  caller that has mapped much already, CUDA libraries say, is not refused at once): an
+  allocation past it raises ``MemoryError`` in the child, which reports it;
 * ``RLIMIT_CPU`` (CPU seconds, the time limit plus one): the kernel stops a child that
   computes past it;
 * a wall-clock deadline in the parent (:data:`SECONDS`), after which the child gets
   ``SIGKILL``, whatever it is doing.
 
-The result (or the library's exception) comes back pickled through a pipe.  On a system
-without ``fork`` (Windows) the call runs in this process, unbounded.
+The result (or the library's exception) comes back pickled through a socket pair (a
+pipe could be reopened through ``/proc`` by another process of the user's — the user's
+function in a worker of this worker — and written to; a socket cannot), and the worker
+is :func:`undumpable`.  On a system without ``fork`` (Windows) the call runs in this
+process, unbounded.
 
 >>> run_bounded(sum, [1, 2, 3], seconds=10)
 6
@@ -28,42 +32,66 @@ import os
 import pickle
 import select
 import signal
+import socket
 import sys
 import time
 
 from .errors import DeriveError, InputError, InternalError, TooLarge
 
-__all__ = ["run_bounded", "TooLarge", "SECONDS", "MEMORY", "MAX_SECONDS"]
+__all__ = ["run_bounded", "checked_seconds", "address_space", "undumpable", "fork",
+           "TooLarge", "SECONDS", "MEMORY", "MAX_SECONDS"]
 
 SECONDS = 20.0               # the default wall-clock limit of `derive check`
 MAX_SECONDS = 600.0          # the largest limit accepted (--timeout)
-MEMORY = 4 * 2**30           # address space of the worker: 4 GiB
+MEMORY = 4 * 2**30           # address space a worker may add to what it inherits: 4 GiB
 
 
-def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY, **kwargs):
+def checked_seconds(value) -> float:
+    """A time limit as given (``time_limit=``): a real number of seconds, more than 0 and
+    at most :data:`MAX_SECONDS`; anything else (a bool, a string, NaN) is an InputError.
+
+    >>> checked_seconds(20)
+    20.0
+    """
+    import numbers
+    # numpy's bool_ is no numbers.Real; Python's bool is one, and no number of seconds.
+    if (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and 0 < float(value) <= MAX_SECONDS):
+        return float(value)   # NaN fails the comparison
+    raise InputError(f"the time limit must be a number of seconds from 0 to "
+                     f"{MAX_SECONDS:g} (e.g. time_limit=20), got {value!r}"[:300])
+
+
+def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
+                grace: float = 0.0, **kwargs):
     """``function(*args, **kwargs)`` in a forked worker, within ``seconds`` of wall-clock
     time and ``memory`` bytes of address space.
+
+    ``grace`` seconds more are given to a function that watches a deadline of its own
+    (:func:`derive.gradcheck.check_callable` stops the user's function at ``seconds``) to
+    report it; the message of a worker stopped here still says ``seconds``.
 
     Raises:
         TooLarge: the worker passed a limit (it is killed); the message says which.
         DeriveError: whatever the library raised in the worker, re-raised here.
         InternalError: anything else the worker raised (a bug), with its type and message.
     """
+    seconds = checked_seconds(seconds)
     if not hasattr(os, "fork"):   # pragma: no cover - Windows: no worker, no bound
         return function(*args, **kwargs)
-    if not 0 < seconds <= MAX_SECONDS:
-        raise InputError(f"the time limit must be from 0 to {MAX_SECONDS:g} seconds, "
-                         f"got {seconds:g}")
     sys.stdout.flush()
     sys.stderr.flush()
-    read, write = os.pipe()
-    pid = os.fork()
+    read, write = (end.detach() for end in socket.socketpair())
+    pid = fork()
     if pid == 0:   # the worker: never returns into the caller's code
         os.close(read)
-        _work(write, function, args, kwargs, seconds, memory)
+        _work(write, function, args, kwargs, seconds + grace, memory)
     os.close(write)
     try:
-        data, finished = _collect(read, time.monotonic() + seconds)
+        data, finished = _collect(read, time.monotonic() + seconds + grace)
+    except BaseException:   # Ctrl-C while waiting: the worker must not outlive the call
+        _kill(pid)
+        raise
     finally:
         os.close(read)
     if not finished:
@@ -99,7 +127,9 @@ def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> No
     status = 0
     try:
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            undumpable()
+            space = address_space() + memory
+            resource.setrlimit(resource.RLIMIT_AS, (space, space))
             cpu = int(seconds) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             message = ("result", function(*args, **kwargs))
@@ -124,6 +154,43 @@ def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> No
         status = 70
     finally:
         os._exit(status)   # no atexit handlers, no flushing of the parent's buffers
+
+
+def address_space() -> int:
+    """Bytes of address space this process has mapped now (0 where ``/proc`` is not).
+
+    >>> address_space() > 0
+    True
+    """
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):   # pragma: no cover - not Linux
+        return 0
+
+
+def fork() -> int:
+    """``os.fork()``, without Python 3.12's DeprecationWarning about a multi-threaded
+    process (a test suite with ``-W error`` and a thread somewhere would fail on it): the
+    worker calls nothing that waits on another thread's lock, and never returns into the
+    caller's code."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                DeprecationWarning)
+        return os.fork()
+
+
+def undumpable() -> None:
+    """This process (Linux): no core dump, and other processes of the same user cannot
+    trace it or open its files and memory through ``/proc`` (``PR_SET_DUMPABLE`` 0).
+    What a user's function does in its worker cannot reach derive's process that way
+    (unless it runs as root); elsewhere this does nothing."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0)   # PR_SET_DUMPABLE
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        pass
 
 
 def _collect(read: int, deadline: float) -> tuple[bytes, bool]:

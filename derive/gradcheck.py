@@ -9,7 +9,9 @@ counterexample whose expected value was recomputed with 30-digit arithmetic.
 The function's parameters are bound by name to the target's variables (``z``, ``S``,
 ``y``, ``c``); it gets float64 copies (an in-place ``z -= z.max()`` cannot corrupt the
 comparison), is called twice at every point (a different answer is nondeterminism), and
-float32 output is reported.
+float32 output is reported.  It runs only in a worker process of its own
+(:mod:`derive.isolated`), which hands back plain arrays: the comparison here cannot be
+changed by the code it judges.
 
 >>> import numpy as np
 >>> def grad(z, y):
@@ -21,8 +23,7 @@ float32 output is reported.
 
 from __future__ import annotations
 
-import inspect
-import warnings
+import time
 from dataclasses import replace
 
 import mpmath
@@ -32,6 +33,7 @@ import sympy as sp
 from .crosscheck import evaluate_matrix
 from .derivation import derivation
 from .errors import InputError
+from .isolated import Worker
 from .numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid, smoothed_labels,
                       softmax)
 from .diagnoses import diagnose_values
@@ -43,26 +45,54 @@ CALLABLE_POINTS = 200
 # A float64 implementation of the same formula agrees to rounding; finite differences would
 # need 1e-5.  Entries below ATOL in size are compared absolutely.
 CALLABLE_RTOL, CALLABLE_ATOL = 1e-7, 1e-9
+# Seconds past the time limit for the worker that compares to report that the user's
+# function (stopped at the limit) did not return, before that worker is stopped too.
+_GRACE = 2.0
 
 
 def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
-                   **options) -> Verdict:
+                   time_limit: float | None = None, **options) -> Verdict:
     """Compare ``function`` with the derivative ``against`` at seeded random points.
 
     ``options`` are those of a layer or batch target (``inputs``, ``wrt``, ``convention``,
     ``batch``, ``reduction``): the function then gets ``W``, ``x``, ``b``, ``y`` (or
     ``Z``, ``Y``) by name and returns the derivative in the shape of the variable.
 
+    Args:
+        function: a function, or a :class:`~derive.isolated.PythonFunction` (a file's
+            function, imported only in the worker).  It is called only in a worker
+            process (:class:`~derive.isolated.Worker`) with 4 GiB of memory to allocate.
+        time_limit: seconds of wall-clock time for the whole check: the derivation and
+            the comparison run in a worker of :mod:`derive.bounded`, the function in a
+            worker of its own, stopped at the same deadline.  ``None``: no time limit
+            (still isolated, still within the memory limit).
+
     Raises:
         InputError: parameters that are not variables of the target, a concrete number of
-            classes missing, or a function that raises (with the point).
+            classes missing, a function that raises, exits, does not return in time or
+            returns something that is not real numbers, a file that cannot be imported.
+        TooLarge: with a ``time_limit``, a derivation or comparison that passed it.
     """
+    if time_limit is None:
+        return _check(function, against, classes, seed, None, None, options)
+    from .bounded import checked_seconds, run_bounded
+    seconds = checked_seconds(time_limit)
+    deadline = time.monotonic() + seconds
+    # The derivation can take long at a large N: it is bounded in a worker of
+    # derive.bounded, which never runs the user's code (so its pickled verdict can be
+    # trusted); the user's function runs in a worker of that worker, stopped at the
+    # deadline, and the grace lets that be reported before the outer worker is stopped.
+    return run_bounded(_check, function, against, classes, seed, seconds, deadline,
+                       options, seconds=seconds, grace=_GRACE)
+
+
+def _check(function, against: str, classes, seed: int, seconds: float | None,
+           deadline: float | None, options: dict) -> Verdict:
     if not isinstance(classes, int):
         raise InputError("a NumPy function is checked at a concrete number of classes; "
                          "give e.g. --classes 5")
     d = derivation(against, classes, check=False, steps=False, **options)
     problem, n = d.problem, classes
-    names = _parameters(function, problem)
     rng = np.random.default_rng(seed)
     labels = "simplex" if d.assumptions else "free"
     points = sample_points(problem.inputs, n, rng, CALLABLE_POINTS - 4, extreme=True,
@@ -73,8 +103,28 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
     count = points[problem.inputs[0]].shape[0]
     if "c" in problem.inputs:
         points["c"] = rng.integers(1, n + 1, size=count)
-    expected = _expected(d, d.matrix, points, n)
-    claimed, notes = _call_all(function, names, points, expected.shape[1:], problem)
+    # Drawn now (the same numbers as drawn after the comparison): every argument the
+    # function may get is prepared before its worker is forked.
+    general = (sample_points(problem.inputs, n, rng, 50, extreme=False, labels="free",
+                             problem=problem) if d.assumptions else None)
+    batches = {"points": _arguments(points, problem)}
+    if general is not None:
+        batches["general"] = _arguments(general, problem)
+    shape = _expected(d, d.matrix, {k: v[:1] for k, v in points.items()}, n).shape[1:]
+    with Worker(function, batches, shape, seconds=seconds, deadline=deadline) as worker:
+        # Computed after the fork: the answers are not in the worker's memory, and they
+        # are computed here while the worker imports the file.
+        expected = _expected(d, d.matrix, points, n)
+        names = _parameters(worker.parameters(), problem)
+        return _compare(d, worker, names, points, expected, seed, general)
+
+
+def _compare(d, worker: Worker, names, points, expected, seed: int,
+             general: dict | None) -> Verdict:
+    """The function's values (from its worker) against the derivative's, here."""
+    problem, n = d.problem, d.classes
+    count = expected.shape[0]
+    claimed, notes = _call_all(worker, "points", expected.shape[1:], names, problem)
     base = Verdict("fails", d.target.name, n, None, d.result, d.general, d.lhs,
                    assumptions=d.assumptions, sizes=tuple(d.problem.sizes))
     if claimed is None:
@@ -94,7 +144,7 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
     if not bad_points.any():
         held = replace(base, verdict="holds", notes=tuple(notes),
                        methods=(f"{method}, max rel error {rel:.1e}; {evidence}",))
-        if d.assumptions and _holds_in_general(function, names, d, n, rng):
+        if general is not None and _holds_in_general(worker, names, d, general):
             return replace(held, assumptions=(), methods=held.methods + (
                 "also equal to the general form with labels that do not sum to one",))
         return held
@@ -124,40 +174,41 @@ _PARAMETER_ALIASES = {"p": "S", "yhat": "S", "y_hat": "S", "epsilon": "eps",
                       "temperature": "T"}
 
 
-def _parameters(function, problem) -> list[tuple[str, str]]:
-    """``(parameter, variable)`` pairs: every parameter named after a variable of the
-    target (or an alias), with or without a default; a required parameter with another
-    name is an error, an optional one keeps its default."""
-    try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        raise InputError("cannot read the parameters of the function") from None
-    known = (set(problem.inputs)
-             | ({"S"} if problem.softmax_of is not None or problem.sigmoid_of is not None
-                or problem.convention is not None or problem.batch else set())
-             | ({"q"} if problem.smoothing is not None else set()))
+def _known(problem) -> set[str]:
+    """The variables a parameter may be bound to."""
+    return (set(problem.inputs)
+            | ({"S"} if problem.softmax_of is not None or problem.sigmoid_of is not None
+               or problem.convention is not None or problem.batch else set())
+            | ({"q"} if problem.smoothing is not None else set()))
+
+
+def _parameters(parameters, problem) -> list[tuple[str, str]]:
+    """``(parameter, variable)`` pairs for the function's parameters (as its worker read
+    them): every parameter named after a variable of the target (or an alias), with or
+    without a default; a required parameter with another name is an error, an optional
+    one keeps its default."""
+    known = _known(problem)
     pairs = []
-    for p in parameters.values():
-        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+    for p in parameters:
+        if not p.named:
             continue
         variable = _PARAMETER_ALIASES.get(p.name, p.name)
         if variable in known:
             # For independent sigmoid outputs the output S (ŷ, p) is σ(z).
             pairs.append((p.name, "σ" if variable == "S" and problem.sigmoid_of is not None
                           else variable))
-        elif p.default is inspect.Parameter.empty:
+        elif p.required:
             raise InputError(f"the function's parameter {p.name!r} is not a variable of the "
                              f"target; its parameters are bound by name to "
                              f"{', '.join(sorted(known))}")
     return pairs
 
 
-def _holds_in_general(function, names, d, n, rng) -> bool:
-    """Does the function also give the general form (labels not summing to one)?"""
-    points = sample_points(d.problem.inputs, n, rng, 50, extreme=False, labels="free",
-                           problem=d.problem)
-    expected = _expected(d, d.general_matrix, points, n)
-    claimed, _notes = _call_all(function, names, points, expected.shape[1:], d.problem)
+def _holds_in_general(worker: Worker, names, d, points) -> bool:
+    """Does the function also give the general form (labels not summing to one), at
+    ``points``, the worker's batch "general"?"""
+    expected = _expected(d, d.general_matrix, points, d.classes)
+    claimed, _notes = _call_all(worker, "general", expected.shape[1:], names, d.problem)
     if claimed is None:
         return False
     scale = np.maximum(np.abs(expected), np.abs(claimed))
@@ -176,70 +227,59 @@ def _expected(d, matrix, points: dict, n: int) -> np.ndarray:
     return matrix[:, 0, :] if matrix.shape[1] == 1 else matrix
 
 
-def _call_all(function, names, points, shape, problem) -> tuple[np.ndarray | None, list[str]]:
+def _call_all(worker: Worker, batch: str, shape, names,
+              problem) -> tuple[np.ndarray | None, list[str]]:
+    """The function's values at the points of ``batch`` (from its worker), or ``None``
+    and the shape mismatch in words; the notes on float32 and nondeterminism."""
+    calls = worker.call(batch, names)
+    if calls.values is None:
+        got = calls.shape
+        if (len(shape) == 2 and got == shape[::-1] and problem.output_index is None
+                and len(problem.wrt_indices) == 2):
+            from .diagnoses import transposed_message
+            return None, [transposed_message(problem)]
+        hint = (" (the same entries: reshape or flatten it)"
+                if int(np.prod(got)) == int(np.prod(shape)) else "")
+        return None, [f"shape mismatch: expected an array of shape {shape}, got "
+                      f"{got}{hint}"]
+    notes = []
+    if calls.float32:
+        notes.append("your function returns float32: compare in float64 for a meaningful "
+                     "check")
+    if calls.nondeterministic:
+        notes.append("nondeterministic: two calls at the same point gave different results")
+    return calls.values, notes
+
+
+def _arguments(points: dict, problem) -> dict[str, list]:
+    """What the function may be given at each point, by variable: the points' own values,
+    and S = softmax(z) (or σ(z), softmax(W x + b), …) and q computed stably here."""
     count = next(iter(points.values())).shape[0]
-    out, notes = np.empty((count, *shape)), []
-    for row in range(count):
-        first = _call(function, names, points, row, problem)
-        second = _call(function, names, points, row, problem)
-        if first.shape != shape:
-            if (len(shape) == 2 and first.shape == shape[::-1] and problem.output_index is None
-                    and len(problem.wrt_indices) == 2):
-                from .diagnoses import transposed_message
-                return None, [transposed_message(problem)]
-            hint = (" (the same entries: reshape or flatten it)"
-                    if first.size == int(np.prod(shape)) else "")
-            return None, [f"shape mismatch: expected an array of shape {shape}, got "
-                          f"{first.shape}{hint}"]
-        if first.dtype == np.float32 and "float32" not in " ".join(notes):
-            notes.append("your function returns float32: compare in float64 for a "
-                         "meaningful check")
-        same = np.array_equal(first, second, equal_nan=True)
-        if not same and "nondeterministic" not in " ".join(notes):
-            notes.append("nondeterministic: two calls at the same point gave different "
-                         "results")
-        out[row] = first
-    return out, notes
+    variables = {"σ" if v == "S" and problem.sigmoid_of is not None else v
+                 for v in _known(problem)}
+    return {variable: [_argument(variable, points, row, problem) for row in range(count)]
+            for variable in sorted(variables) if variable != "c" or "c" in points}
 
 
-def _call(function, names, points, row, problem) -> np.ndarray:
-    arguments = {}
-    for name, variable in names:
-        if variable == "σ":                            # σ(z), computed stably
-            arguments[name] = sigmoid(points["z"][row]).copy()
-        elif variable == "S" and problem.convention is not None:   # softmax(W x + b)
-            at = {k: points[k][row:row + 1] for k in ("W", "x", "b")}
-            arguments[name] = softmax(layer_logits(at, problem.convention))[0].copy()
-        elif variable == "S" and problem.batch:                    # softmax of each row
-            arguments[name] = softmax(points["Z"][row]).copy()
-        elif variable == "S" and "S" not in points:   # softmax(z) (or z/T), stably
-            at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
-            arguments[name] = softmax(logits(at))[0].copy()
-        elif variable == "q":                          # q = (1 − ε) y + ε/N
-            at = {k: points[k][row:row + 1] for k in ("y", "eps")}
-            arguments[name] = smoothed_labels(at)[0].copy()
-        elif variable == "c":
-            arguments[name] = int(points["c"][row])
-        elif variable in SCALARS:
-            arguments[name] = float(points[variable][row])
-        else:
-            arguments[name] = np.array(points[variable][row], dtype=np.float64, copy=True)
-    try:
-        # The user's overflow warnings are not ours to raise: a non-finite result is
-        # reported as such, with the point.
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = function(**arguments)
-    except Exception as error:  # the user's code: report it, with the point
-        raise InputError(f"your function raised {type(error).__name__}: {error} "
-                         f"(called with {', '.join(name for name, _ in names)})") from None
-    try:
-        array = np.asarray(result)
-    except (TypeError, ValueError):
-        array = np.asarray(None, dtype=object)
-    if array.dtype.kind not in "biuf":
-        raise InputError(f"your function returned {array.dtype} values, not real numbers")
-    return array
+def _argument(variable: str, points: dict, row: int, problem):
+    if variable == "σ":                            # σ(z), computed stably
+        return sigmoid(points["z"][row]).copy()
+    if variable == "S" and problem.convention is not None:   # softmax(W x + b)
+        at = {k: points[k][row:row + 1] for k in ("W", "x", "b")}
+        return softmax(layer_logits(at, problem.convention))[0].copy()
+    if variable == "S" and problem.batch:                    # softmax of each row
+        return softmax(points["Z"][row]).copy()
+    if variable == "S" and "S" not in points:   # softmax(z) (or z/T), stably
+        at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
+        return softmax(logits(at))[0].copy()
+    if variable == "q":                          # q = (1 − ε) y + ε/N
+        at = {k: points[k][row:row + 1] for k in ("y", "eps")}
+        return smoothed_labels(at)[0].copy()
+    if variable == "c":
+        return int(points["c"][row])
+    if variable in SCALARS:
+        return float(points[variable][row])
+    return np.array(points[variable][row], dtype=np.float64, copy=True)
 
 
 def _describe_point(points, row, problem) -> str:

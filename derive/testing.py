@@ -13,21 +13,31 @@ from __future__ import annotations
 
 from .verify import Verdict, verify
 
-__all__ = ["assert_derivative"]
+__all__ = ["assert_derivative", "TIME_LIMIT"]
+
+# Seconds: a gradient that sleeps or loops must fail a test suite, not hang it.
+TIME_LIMIT = 60.0
 
 
 def assert_derivative(claim, against: str, classes=3, *, seed: int = 0,
-                      allow_assumptions: bool = True) -> Verdict:
+                      allow_assumptions: bool = True,
+                      time_limit: float | None = TIME_LIMIT) -> Verdict:
     """Raise ``AssertionError`` with the verdict, the diagnosis and the counterexample
     unless ``claim`` (a NumPy function, a formula as text, or a SymPy expression) is the
     derivative ``against``.
 
     ``allow_assumptions=False`` also refuses a claim that holds only under the target's
     stated assumption (``Σ_k y_k = 1``).  Returns the verdict when it holds.
+
+    A function is called only in a worker process of its own (:mod:`derive.isolated`),
+    and the whole check is stopped after ``time_limit`` seconds (:data:`TIME_LIMIT` by
+    default; ``None``: no limit): a function that does not return by then raises
+    :class:`~derive.errors.InputError`, and so does one that raises, exits or returns
+    what is not real numbers.
     """
     from .render.text import verdict_text
 
-    v = verify(claim, against=against, classes=classes, seed=seed)
+    v = verify(claim, against=against, classes=classes, seed=seed, time_limit=time_limit)
     if not v.holds or (v.assumptions and not allow_assumptions):
         raise AssertionError("\n" + verdict_text(v))
     return v

@@ -36,6 +36,7 @@ from .derivation import (MAX_CLASSES, concrete_options, derivation, mechanical_m
                          sizes_of)
 from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError, RewriteError
+from .isolated import PythonFunction, is_user_code
 from .parse_latex import looks_like_latex, read_latex
 from .numeric import SCALARS, lambdify_entries, softmax
 from .definedness import UndefinedClaim, check_defined, check_defined_for_every_n
@@ -141,7 +142,7 @@ class Verdict:
         return self.verdict == "holds"
 
 
-def verify(claim: str | sp.Basic | Callable, against: str | None = None,
+def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | None = None,
            classes: int | str | sp.Symbol = 3, *, seed: int = 0,
            latex: bool | None = None, time_limit: float | None = None,
            **options: str | int | None) -> Verdict:
@@ -153,7 +154,11 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
             left side ``\\frac{\\partial L}{\\partial z_j} = …``), a SymPy expression in
             index notation (``S[i]``, ``KroneckerDelta(i, j)``, with ``IndexedBase`` families
             named S, p, y, z), or a NumPy function of the target's variables (checked
-            numerically, see :mod:`derive.gradcheck`).
+            numerically, see :mod:`derive.gradcheck`), given as a function or as a
+            :class:`~derive.isolated.PythonFunction` (a file's function, imported only
+            where it is called).  A function is only ever called in a worker process of
+            its own, 4 GiB of memory, its results handed back as plain arrays and
+            compared here (:mod:`derive.isolated`).
         against: a target name (``derive list``); may be left out for LaTeX with a left
             side that names the derivative.
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
@@ -161,7 +166,9 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
         latex: read ``claim`` as LaTeX (``None``: when it looks like LaTeX).
         time_limit: seconds of wall-clock time: the check runs in a forked worker with
             this limit and 4 GiB of memory (:func:`derive.bounded.run_bounded`), for
-            claims from strangers. ``None`` (the default): in this process, unbounded.
+            claims from strangers; a function that does not return within it is an
+            InputError. ``None`` (the default): a formula is checked in this process,
+            unbounded; a function has no time limit (it still runs in its worker).
         options: for the layer and batch targets, ``inputs``, ``wrt``, ``convention``,
             ``batch``, ``reduction``, as for :func:`derive.derivation.derivation`.
 
@@ -169,17 +176,13 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
         ParseError, InputError: a claim that cannot be read or has unknown symbols, or a
             left side that is not the target's derivative.
         TooLarge: with a ``time_limit``, work that passed it or the memory limit.
+        InputError: also, for a function: one that raises, exits, hangs past the time
+            limit, or returns what is not real numbers; a file that cannot be imported.
     """
-    if time_limit is not None:
-        from .bounded import TooLarge, run_bounded
-        try:
-            return run_bounded(verify, claim, against, classes, seed=seed, latex=latex,
-                               seconds=time_limit, **options)
-        except TooLarge as error:
-            if callable(claim) and not isinstance(claim, sp.Basic):   # a user's function
-                raise InputError(str(error).replace(
-                    "too large to decide exactly", "your function did not return")) from None
-            raise
+    if time_limit is not None and not is_user_code(claim):   # code: bounded in gradcheck
+        from .bounded import run_bounded
+        return run_bounded(verify, claim, against, classes, seed=seed, latex=latex,
+                           seconds=time_limit, **options)
     notes: tuple[str, ...] = ()
     source = claim
     lhs_letters = None
@@ -199,9 +202,10 @@ def verify(claim: str | sp.Basic | Callable, against: str | None = None,
         raise InputError("say which derivative the claim is: --against TARGET (see "
                          "`derive list`), or a LaTeX left side such as "
                          "\\frac{\\partial L}{\\partial z_j} = …")
-    if callable(claim) and not isinstance(claim, sp.Basic):
+    if is_user_code(claim):   # called only in a worker process of its own
         from .gradcheck import check_callable
-        return check_callable(claim, against, classes, seed=seed, **options)
+        return check_callable(claim, against, classes, seed=seed, time_limit=time_limit,
+                              **options)
     if isinstance(classes, int) and not isinstance(classes, bool) and classes >= EXACT_FROM:
         found = _at_scale(claim, source, against, classes, seed, notes, lhs_letters, options)
         if found is not None:
