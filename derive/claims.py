@@ -33,7 +33,7 @@ from sympy.core.function import AppliedUndef
 
 from . import parse as p
 from .conditions import bind, conditions_of, nonnegative, nonzero, positive
-from .errors import InputError
+from .errors import InputError, UndefinedClaim
 from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
                         y, z)
 
@@ -88,7 +88,8 @@ class _Value:
 
 def _needs(*values: _Value, extra=()) -> tuple:
     """The conditions of the operands, and ``extra``: the value they make needs them all."""
-    return tuple(dict.fromkeys(c for v in values for c in v.conditions)) + tuple(extra)
+    return tuple(dict.fromkeys([*(c for v in values for c in v.conditions),
+                                *(c for c in extra if c is not None)]))
 
 
 def _mapped(conditions, mapping: dict) -> tuple:
@@ -164,7 +165,10 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
                if isinstance(s, sp.Symbol) and not isinstance(s, sp.Indexed)
                and len(s.name) == 1 and s.name.isascii() and s.name.islower()
                and s.name not in scalars and s.name != classes}
-    renamed = expr.xreplace(letters).xreplace(
+    # The conditions of the tree as given (an unevaluated Mul keeps its divisor), renamed
+    # with it: xreplace rebuilds, and would cancel x/x.
+    packed = sp.Tuple(expr, *conditions_of(expr))
+    renamed = packed.xreplace(letters).xreplace(
         {s: scalars[s.name] for s in expr.free_symbols
          if isinstance(s, sp.Symbol) and s.name in scalars})
     families = dict(_FAMILIES)
@@ -191,8 +195,9 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
             continue
         raise InputError(f"unknown symbol {symbol}; known: the families S (p, yhat), y, z, "
                          f"index letters, N{', ' + ', '.join(scalars) if scalars else ''}")
+    renamed, *conditions = renamed.args
     return _in_target_indices(sp.sstr(expr), _Value(renamed, "scalar",
-                                                    conditions=conditions_of(renamed)), problem)
+                                                    conditions=tuple(conditions)), problem)
 
 
 class _Reader:
@@ -383,10 +388,13 @@ class _Reader:
         if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
             return _Value(sp.exp(exponent.expr), "scalar", conditions=exponent.conditions)
         base = self.read(node.base)
-        if not exponent.expr.is_Number or abs(exponent.expr) > _MAX_SYMBOLIC_EXPONENT:
-            if not (base.expr.is_Number and exponent.expr.is_Number):
-                raise InputError(f"the exponent {sp.sstr(exponent.expr)} is too large for a "
-                                 f"power of an expression (at most {_MAX_SYMBOLIC_EXPONENT})")
+        if not exponent.expr.is_Number:
+            raise InputError(f"the exponent {sp.sstr(exponent.expr)} of a power must be a "
+                             "number (e^x and exp(x) take any exponent)")
+        if abs(exponent.expr) > _MAX_SYMBOLIC_EXPONENT and base.expr.has(sp.Add, sp.Sum):
+            # (S_1 + … + S_N)^64 would expand to millions of terms; S_j^64 is one.
+            raise InputError(f"the exponent {sp.sstr(exponent.expr)} is too large for a "
+                             f"power of a sum (at most {_MAX_SYMBOLIC_EXPONENT})")
         if base.expr.is_Number and exponent.expr.is_Number and base.expr != 0:
             digits = float(abs(exponent.expr)) * abs(float(sp.log(abs(base.expr), 10)))
             if digits > 300:
@@ -560,7 +568,7 @@ def _in_target_indices(text: str, value: _Value, problem, lhs=None) -> Claim:
     divisor's letters are the claim's letters (a letter only in a cancelled divisor is
     still a free index of what was written)."""
     from dataclasses import replace
-    _check_defined(value.expr)
+    _check_defined(value.expr, value.conditions)
     packed = replace(value, expr=sp.Tuple(value.expr, *value.conditions), conditions=())
     claim = _renamed(text, packed, problem, lhs)
     _check_entry(claim, problem)
@@ -803,11 +811,14 @@ def _check_sympy_nodes(expr: sp.Basic) -> None:
                              "than an index letter or an integer")
 
 
-def _check_defined(expr: sp.Expr) -> None:
+def _check_defined(expr: sp.Expr, conditions=()) -> None:
     """Before any shape question: ``1/0`` is undefined whatever the target."""
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise InputError("the claim is undefined (a division by zero, or the logarithm "
-                         "of 0)")
+        what = ("the logarithm of 0" if positive(sp.Integer(0)) in conditions else
+                "a division by zero" if nonzero(sp.Integer(0)) in conditions else
+                "a division by zero, or the logarithm of 0")
+        raise UndefinedClaim(f"the claim is undefined for every input: {what} (an operand "
+                             "that is 0 as written)")
     if expr.has(sp.I):
         raise InputError("the claim is not real (it contains the imaginary unit)")
 

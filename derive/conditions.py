@@ -21,6 +21,8 @@ sum that binds an index it contains — the ``Sum`` here is only a binder ("for 
 ('positive', S[k] - y[j], ((k, 1, 3),))
 >>> written_form(S[k] - sp.Sum(y[k], (k, 1, 3)))
 'S_k − Σ_k y_k'
+>>> statement(bind((nonzero(S[j] - S[k]),), k, 1, 3)[0])
+'S_j − S_k ≠ 0 for every k'
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 __all__ = ["Nonzero", "Positive", "Nonnegative", "nonzero", "positive", "nonnegative",
-           "bind", "unpack", "conditions_of", "written_form", "KINDS"]
+           "bind", "unpack", "conditions_of", "hidden", "statement", "written_form", "KINDS"]
 
 
 class Nonzero(sp.Function):
@@ -51,19 +53,22 @@ class Nonnegative(sp.Function):
 KINDS = {Nonzero: "nonzero", Positive: "positive", Nonnegative: "nonnegative"}
 
 
-def nonzero(expr: sp.Expr) -> sp.Basic:
-    return Nonzero(expr)
+def nonzero(expr: sp.Expr) -> sp.Basic | None:
+    """The condition on a divisor; ``None`` for a number that is not 0 (nothing to ask)."""
+    return None if expr.is_Number and expr != 0 else Nonzero(expr)
 
 
-def positive(expr: sp.Expr) -> sp.Basic:
-    return Positive(expr)
+def positive(expr: sp.Expr) -> sp.Basic | None:
+    """The condition on a logarithm's argument; ``None`` for a positive number."""
+    return None if expr.is_Number and expr > 0 else Positive(expr)
 
 
-def nonnegative(expr: sp.Expr) -> sp.Basic:
-    return Nonnegative(expr)
+def nonnegative(expr: sp.Expr) -> sp.Basic | None:
+    """The condition on a root's argument; ``None`` for a number ≥ 0."""
+    return None if expr.is_Number and expr >= 0 else Nonnegative(expr)
 
 
-def bind(conditions, index: sp.Symbol, low, high) -> tuple:
+def bind(conditions: tuple, index: sp.Symbol, low: sp.Expr, high: sp.Expr) -> tuple:
     """The conditions of a sum's body, for every value of the index it binds."""
     return tuple(sp.Sum(c, (index, low, high)) if index in c.free_symbols else c
                  for c in conditions)
@@ -102,7 +107,26 @@ def conditions_of(expr: sp.Basic) -> tuple:
             walk(arg)
 
     walk(expr)
-    return tuple(dict.fromkeys(found))
+    return tuple(c for c in dict.fromkeys(found) if c is not None)
+
+
+def hidden(conditions, expr: sp.Expr) -> tuple:
+    """The conditions that the built expression no longer shows: what SymPy cancelled
+    (``y_j/y_j`` is 1, but was written with the divisor ``y_j``)."""
+    shown = set(conditions_of(expr))
+    return tuple(c for c in conditions if c not in shown)
+
+
+_RELATIONS = {"nonzero": "≠ 0", "positive": "> 0", "nonnegative": "≥ 0"}
+
+
+def statement(condition: sp.Basic) -> str:
+    """A condition in words: ``y_j > 0``, ``S_j − S_k ≠ 0 for every k``."""
+    kind, expr, binders = unpack(condition)
+    every = "".join(f" for every {written_form(index)}" + (
+        "" if low == 1 else f" from {written_form(low)} to {written_form(high)}")
+        for index, low, high in binders)
+    return f"{written_form(expr)} {_RELATIONS[kind]}{every}"
 
 
 class _Written(StrPrinter):

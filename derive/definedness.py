@@ -43,14 +43,19 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 
 from .conditions import unpack, written_form
-from .errors import InputError, TooLarge
+from .errors import TooLarge, UndefinedClaim
 from .intervals import NoValue, TooBig, sign
+
+if TYPE_CHECKING:   # annotations only: the catalog is imported where it is used
+    from .catalog import Problem, Target
 
 __all__ = ["Definedness", "UndefinedClaim", "check_defined", "check_defined_for_every_n",
            "trial_sizes", "MAX_ASSIGNMENTS", "POINTS"]
@@ -68,17 +73,13 @@ _OPERAND = {"nonzero": "the divisor", "positive": "the argument of the logarithm
 _NEEDS = {"nonzero": "≠ 0", "positive": "> 0", "nonnegative": "≥ 0"}
 
 
-class UndefinedClaim(InputError):
-    """The claim as written has no value somewhere it is asked about: a divisor that is
-    0, a logarithm of 0 or of a negative number, a square root of a negative number."""
-
-
 @dataclass(frozen=True)
 class Definedness:
     """What :func:`check_defined` established.
 
     Attributes:
-        decided: how many (condition, index values) pairs were proved defined.
+        decided: how many (condition, index values) pairs were proved defined for every
+            input; ``decided_assumed`` under the target's assumptions.
         open: the conditions not proved to have a value for every input, in words
             (``"the divisor y_j + 2 ≠ 0 at N = 4, j = 1"``): no point tried showed
             otherwise, but that is not a proof.
@@ -90,6 +91,7 @@ class Definedness:
     """
 
     decided: int = 0
+    decided_assumed: int = 0
     open: tuple[str, ...] = ()
     open_assumed: tuple[str, ...] = ()
     undefined: str | None = None
@@ -99,20 +101,18 @@ class Definedness:
         """One line for the verdict's methods (``assumed``: for a verdict under the
         target's assumptions)."""
         open_ = self.open_assumed if assumed else self.open
-        if not self.decided and not open_:
+        if not (self.decided_assumed if assumed else self.decided) and not open_:
             return ""
         at = f" at N = {', '.join(map(str, self.sizes))}" if self.sizes else ""
         text = f"defined: every divisor, logarithm and root as written, checked{at}"
         if open_:
             text += (f"; not proved for every input: {'; '.join(open_[:3])}"
                      + (f" and {len(open_) - 3} more" if len(open_) > 3 else ""))
-        if self.undefined and not assumed:
-            text += f"; without the assumptions, undefined {self.undefined}"
         return text
 
 
-def check_defined(conditions, problem, n: int, *, seed: int = 0,
-                  label: str | None = None) -> Definedness:
+def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
+                  seed: int = 0, label: str | None = None) -> Definedness:
     """Decide every condition of a claim for ``problem`` at ``n`` classes (sizes concrete).
 
     Args:
@@ -127,7 +127,7 @@ def check_defined(conditions, problem, n: int, *, seed: int = 0,
     from .steps import Concrete
     concrete = Concrete(problem, n)
     label = label or f"N = {n}"
-    decided, open_, open_assumed, undefined = 0, [], [], None
+    decided, decided_assumed, open_, open_assumed, undefined = 0, 0, [], [], None
     under = "; ".join(a.text.split(" (")[0] for a in problem.assumptions)
     for condition in dict.fromkeys(conditions):
         kind, expr, binders = unpack(condition)
@@ -152,11 +152,13 @@ def check_defined(conditions, problem, n: int, *, seed: int = 0,
             if not assumed and "assumed" not in said:
                 said.add("assumed")
                 open_assumed.append(text)
-            decided += bool(general is True and assumed is True)
-    return Definedness(decided, tuple(open_), tuple(open_assumed), undefined, (n,))
+            decided += general is True
+            decided_assumed += assumed is True
+    return Definedness(decided, decided_assumed, tuple(open_), tuple(open_assumed), undefined,
+                       (n,))
 
 
-def trial_sizes(conditions, target, symbolic) -> list[dict]:
+def trial_sizes(conditions: Sequence[sp.Basic], target: Target, symbolic: Problem) -> list[dict]:
     """The sizes at which a claim for every N is decided: N from the target's minimum
     up three more, and every number the claim names (``S_6`` exists from N = 6); a
     symbolic input size D and batch size m from 1 to 3 and the numbers named.  Each as the
@@ -174,7 +176,8 @@ def trial_sizes(conditions, target, symbolic) -> list[dict]:
     return [dict(zip(symbols, values)) for values in itertools.product(*sizes.values())]
 
 
-def check_defined_for_every_n(conditions, target, symbolic, *, seed: int = 0) -> Definedness:
+def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
+                              symbolic: Problem, *, seed: int = 0) -> Definedness:
     """:func:`check_defined` for a claim about every N: at each of :func:`trial_sizes`
     (a claim undefined at one N is undefined as a claim for every N).
 
@@ -193,7 +196,7 @@ def check_defined_for_every_n(conditions, target, symbolic, *, seed: int = 0) ->
         label = ", ".join(f"{symbol} = {value}" for symbol, value in values.items())
         found.append(check_defined([c.subs(values) for c in conditions], problem, n,
                                    seed=seed, label=label))
-    return Definedness(sum(f.decided for f in found),
+    return Definedness(sum(f.decided for f in found), sum(f.decided_assumed for f in found),
                        tuple(dict.fromkeys(o for f in found for o in f.open)),
                        tuple(dict.fromkeys(o for f in found for o in f.open_assumed)),
                        next((f.undefined for f in found if f.undefined), None),

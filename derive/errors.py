@@ -7,8 +7,8 @@ memory limit: undetermined) 3, :class:`InternalError` (a bug in derive) 70.
 
 from __future__ import annotations
 
-__all__ = ["DeriveError", "UnknownTargetError", "InputError", "RewriteError", "StepError",
-           "TooLarge", "InternalError"]
+__all__ = ["DeriveError", "UnknownTargetError", "InputError", "UndefinedClaim",
+           "RewriteError", "StepError", "TooLarge", "InternalError"]
 
 
 class DeriveError(Exception):
@@ -24,6 +24,12 @@ class UnknownTargetError(DeriveError, KeyError):
 
 class InputError(DeriveError, ValueError):
     """A user-supplied value (``classes``, an ``--at`` point, …) that cannot be used."""
+
+
+class UndefinedClaim(InputError):
+    """The claim as written has no value somewhere it is asked about: a divisor that is
+    0, a logarithm of 0 or of a negative number, a square root of a negative number.  The
+    message says where (exit status 2: the input is not a formula that has a value)."""
 
 
 class RewriteError(DeriveError):

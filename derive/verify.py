@@ -10,10 +10,12 @@
    :mod:`derive.proof`; equal normal forms prove the claim for every N;
 2. **numerically**, always, as a second witness: both sides at seeded random points.
 
-Three verdicts, never a guess: ``holds`` (proved), ``fails`` (with a counterexample whose
-two values were recomputed with 30-digit arithmetic and differ), ``undetermined``
-(neither, e.g. a symbolic claim that the rules cannot reduce but that holds at every
-concrete N tried).  A failing claim gets a diagnosis of the usual mistakes: a flipped
+Three verdicts, never a guess: ``holds`` (proved, the claim defined as written:
+:mod:`derive.definedness`), ``fails`` (an exact proof of a nonzero difference, or a
+counterexample whose two values interval arithmetic proves different:
+:mod:`derive.intervals`), ``undetermined`` (neither, e.g. a symbolic claim that the rules
+cannot reduce but that holds at every concrete N tried).  An undefined claim is an
+:class:`~derive.errors.UndefinedClaim`.  A failing claim gets a diagnosis of the usual mistakes: a flipped
 sign, a constant factor, a transposition, the right entries in the wrong places, only the
 diagonal or only the off-diagonal right, only the entry of the target class right, the
 wrong shape.
@@ -179,6 +181,9 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
         InputError: also, for a function: one that raises, exits, hangs past the time
             limit, or returns what is not real numbers; a file that cannot be imported.
     """
+    classes, seed, latex, time_limit = _arguments(classes, seed, latex, time_limit, against)
+    options = {key: int(value) if isinstance(value, np.integer) else value
+               for key, value in options.items()}   # inputs=np.int64(3) is 3
     if time_limit is not None and not is_user_code(claim):   # code: bounded in gradcheck
         from .bounded import run_bounded
         return run_bounded(verify, claim, against, classes, seed=seed, latex=latex,
@@ -221,6 +226,35 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
     if d.symbolic:
         return _symbolic(base, d, understood, seed)
     return _concrete(base, d, understood, d.classes, seed)
+
+
+def _arguments(classes, seed, latex, time_limit, against):
+    """The arguments of :func:`verify` as it uses them, or an InputError that names the
+    one of the wrong type: NumPy's integers are integers (``np.int64(4)`` classes), a
+    bool is not a number, a seed is 0 … 2⁶⁴ − 1."""
+    import numbers
+    if against is not None and not isinstance(against, str):
+        raise InputError(f"against must be a target name (see `derive list`), got "
+                         f"{type(against).__name__}")
+
+    def integer(value):
+        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+            return int(value)
+        return None
+
+    if integer(classes) is not None:
+        classes = integer(classes)
+    elif not isinstance(classes, (str, sp.Symbol)):
+        raise InputError(f"classes must be a number of classes (an integer) or a letter "
+                         f"such as 'N' for every N, got {classes!r}"[:200])
+    if integer(seed) is None or not 0 <= integer(seed) < 2**64:
+        raise InputError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}"[:200])
+    if latex is not None and not isinstance(latex, (bool, np.bool_)):
+        raise InputError(f"latex must be True, False or None, got {latex!r}"[:200])
+    if time_limit is not None:
+        from .bounded import checked_seconds
+        time_limit = checked_seconds(time_limit)
+    return classes, integer(seed), None if latex is None else bool(latex), time_limit
 
 
 def _understood(claim, source, problem, lhs_letters) -> Claim | str:
@@ -548,7 +582,7 @@ def _held(verdict: Verdict, defined, assumptions=()) -> Verdict:
     holds under them only; not proved to have a value everywhere, it is undetermined."""
     assumed = bool(verdict.assumptions)
     notes = verdict.notes
-    if defined.undefined and not assumed and assumptions:
+    if defined.undefined:   # the assumptions exclude where it has no value
         verdict = _replace(verdict, assumptions=assumptions)
         assumed = True
         notes += (f"without the assumption the claim is undefined {defined.undefined}",)
@@ -592,7 +626,7 @@ def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
                 where = f" under {'; '.join(a.text.split(' (')[0] for a in under)}" \
                     if under else ""
                 at = f" at the entry ({', '.join(map(str, key))})" if key else ""
-                raise InputError(f"the claim is undefined at N = {n}{at}{where}: {what}")
+                raise UndefinedClaim(f"the claim is undefined at N = {n}{at}{where}: {what}")
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool | None:

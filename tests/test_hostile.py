@@ -71,7 +71,8 @@ ROWS = [
     ("power-tower", check("2^64^64"), "is too large"),
     ("long-number", check("1234567890123456789012345678901234567890 * S_j"), "too long"),
     ("huge-float", check("S_j*1e400"), "too long or too large"),
-    ("symbolic-exponent", check("S_i^S_j", *JAC), "too large for a power"),
+    ("symbolic-exponent", check("S_i^S_j", *JAC), "of a power must be a number"),
+    ("power-of-a-sum", check("(S_j + y_j)^20"), "too large for a power of a sum"),
     # --- size and nesting -------------------------------------------------------------
     ("deep-parens", check("(" * 200 + "S_j" + ")" * 200), "nested more than 60 levels"),
     ("deep-minus", check("-" * 1500 + "S_j"), "nested more than 60 levels"),

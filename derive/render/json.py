@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as _json
 
+from ..conditions import hidden, statement
 from .latex import conditions_latex, form_latex, latex
 from .notation import conventions
 from .text import conditions_text, form_text, text
@@ -131,7 +132,10 @@ def verdict_json(v) -> str:
         "general": _formula(v.general),
         "claimed": None if v.claim is None else {**_formula(v.claim.expr, v.classes),
                                                  "input": v.claim.text,
-                                                 "shape": v.claim.shape},
+                                                 "shape": v.claim.shape,
+                                                 # cancelled while built, still required
+                                                 "where": [statement(c) for c in hidden(
+                                                     v.claim.conditions, v.claim.expr)]},
         "counterexample": None if ce is None else {
             "entry": dict(zip(ce.indices, ce.entry)), "point": ce.point, "classes": ce.classes,
             "expected": ce.expected, "claimed": ce.claimed, "difference": ce.difference},

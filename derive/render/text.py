@@ -10,8 +10,9 @@ steps, the result, the matrix, the value at a point and the numeric check.
 
 from __future__ import annotations
 
-from ..steps import STEP_POINTS
+from ..conditions import hidden, statement
 from ..derivation import layout
+from ..steps import STEP_POINTS
 from .notation import conventions, grouped_conditions, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
@@ -272,6 +273,11 @@ def verdict_text(v, width: int = 80) -> str:
         # What was understood, written so that it reads back to the same claim: a sum
         # over another range than 1..N shows its range.
         shown = text(v.claim.expr, classes=v.classes)
+        # What SymPy cancelled while building is still part of what was understood.
+        lost = hidden(v.claim.conditions, v.claim.expr)
+        if lost:
+            shown += ", where " + "; ".join(statement(c) for c in lost[:3]) + \
+                (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
         lines.append(f"  claimed   {v.claim.text}" + (f"   (read as {shown})"
                                                       if shown != v.claim.text else ""))
     if v.counterexample is not None:

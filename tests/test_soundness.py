@@ -1,0 +1,365 @@
+"""Verdicts that never lie (issue 20): no "holds" for a wrong or undefined claim, no "fails"
+for a right one, no exit 0 that is not a verdict.
+
+One table per class of the issue (the readings of class 2 are in tests/test_readings.py,
+the user's code of class 3 in tests/test_user_code.py), then properties: a true result
+plus a term that is zero by an identity never fails; plus a nonzero term never holds.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive.bounded import run_bounded
+from derive.definedness import UndefinedClaim
+from derive.errors import InputError, InternalError, TooLarge
+from derive.functions import S, j, k, y
+from derive.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+CE, J, X = "softmax-cross-entropy-grad", "softmax-jacobian", "cross-entropy-grad"
+
+
+def derive(*args: str) -> subprocess.CompletedProcess:
+    """``derive ARGS`` as a whole process, as a shell would run it."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+
+
+# --- 1. undefined as written: exit 2, "undefined", with where -----------------------------
+
+# (claim, target, N, where and what): each is undefined somewhere it is asked about, though
+# SymPy cancels the culprit while building it.
+UNDEFINED = [
+    ("(S_j - y_j)(1 - Σ_k S_k)/(1 - Σ_k S_k)", CE, 3, "a division by zero (the divisor 1 − Σ_k S_k"),
+    ("(S_j - y_j)(1 - Σ_k S_k)/(1 - Σ_k S_k)", CE, 12, "at N = 12: a division by zero"),
+    ("(S_j - y_j)(1 - Σ_k S_k)/(1 - Σ_k S_k)", CE, "N", "at N = 2: a division by zero"),
+    ("S_j - y_j + (Σ_k y_k - 1)/(Σ_k y_k - 1) - 1", CE, 4, "under Σ_k y_k = 1: a division by zero"),
+    ("S_j - y_j + (Σ_k y_k - 1)/(Σ_k y_k - 1) - 1", CE, 10, "under Σ_k y_k = 1"),
+    ("S_j - y_j + log(S_j - S_j) - log(S_j - S_j)", CE, 3, "for every input: the logarithm of 0"),
+    ("S_j - y_j + log(0*y_j) - log(0*y_j)", CE, 3, "undefined"),
+    ("S_j - y_j + (j - 4)/(j - 4) - 1", CE, 5, "at N = 5, j = 4: a division by zero"),
+    ("S_j - y_j + (j - 4)/(j - 4) - 1", CE, "N", "at N = 4, j = 4"),
+    ("S_j - y_j + (j - 11)/(j - 11) - 1", CE, 12, "j = 11"),
+    # a letter free before a sum rebinds it: the divisor's k is the free one
+    ("S_k - y_k + (k - 2)/(k - 2) - 1 + Σ_k 0", CE, 4, "j = 2: a division by zero"),
+    # a divisor inside a sum, at every value of the summation index
+    ("S_j - y_j + Σ_k ((S_j - S_k)/(S_j - S_k)) - N", CE, 3, "k = 1"),
+    ("S_j - y_j + log(-S_j) - log(-S_j)", CE, 3, "the logarithm of a negative number"),
+    ("S_j - y_j + sqrt(-S_j) - sqrt(-S_j)", CE, 3, "the square root of a negative number"),
+    ("S_j - y_j + log(-1) - log(-1)", CE, 3, "the logarithm of a negative number"),
+    ("(S_j - y_j)^2/(S_j - y_j)", CE, 3, "takes both signs"),
+    ("(S_j - y_j)^2/(S_j - y_j)", CE, 12, "takes both signs"),
+    ("S_j - y_j + y_j/y_j - 1", CE, 3, "y=[0, 1, 0]"),          # one-hot labels
+    ("S_j - y_j + log(y_j) - log(y_j)", CE, 3, "the logarithm of 0"),
+    ("S_j - y_j + z_j/z_j - 1", CE, 3, "the divisor z_j is 0 at z=[0, 0, 0]"),
+    ("S_j - y_j + (S_j - y_j)^(-1) - (S_j - y_j)^(-1)", CE, 3, "a division by zero"),
+    ("(S - y)/(S - y) * (S - y)", CE, 3, "the divisor S_j − y_j"),
+    ("S_i(δ_ij - S_j) δ_ij/δ_ij", J, 3, "i = 1, j = 2: a division by zero"),
+    ("S_i(δ_ij - S_j) (i - j)/(i - j)", J, 3, "i = 1, j = 1"),
+    ("S_i(δ_ij - S_j) (i - j)/(i - j)", J, 12, "i = 1, j = 1"),
+    ("diag(S) - S Sᵀ + diag(S - S)/diag(S - S) - I", J, 3, "a division by zero"),
+    ("-y/S + (S_1 - S_2)/(S_1 - S_2) - 1", X, 3, "a division by zero"),
+]
+
+
+@pytest.mark.parametrize("claim, target, n, message", UNDEFINED)
+def test_a_claim_undefined_as_written_is_an_input_error(claim, target, n, message):
+    with pytest.raises(UndefinedClaim) as error:
+        verify(claim, against=target, classes=n)
+    assert str(error.value).startswith("the claim is undefined") and message in str(error.value)
+
+
+def test_the_table_of_undefined_claims_is_large_enough():
+    assert len(UNDEFINED) >= 25
+
+
+@pytest.mark.parametrize("claim, target, n", [
+    ("(S_j - y_j)(1 - Σ_k S_k)/(1 - Σ_k S_k)", CE, "N"),
+    ("S_j - y_j + (j - 4)/(j - 4) - 1", CE, "5"),
+    ("S_j - y_j + log(-S_j) - log(-S_j)", CE, "3"),
+])
+def test_undefined_is_exit_2_on_one_line(claim, target, n):
+    done = derive("check", claim, "--against", target, "-n", n)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("derive: error: the claim is undefined")
+
+
+def test_a_sympy_claim_keeps_the_divisors_it_was_built_with():
+    unevaluated = sp.Mul(S[j] - y[j], sp.Pow(1 - sp.Sum(S[k], (k, 1, 3)), -1),
+                         1 - sp.Sum(S[k], (k, 1, 3)), evaluate=False)
+    with pytest.raises(UndefinedClaim, match="the divisor 1 − Σ_k S_k"):
+        verify(unevaluated, against=CE, classes=3)
+
+
+# Defined claims stay decided: what the definedness check proves, it does not refuse.
+DEFINED = [
+    ("-y/S", X, 3, "holds"),
+    ("-y_j/S_j", X, "N", "holds"),
+    ("S_j - y_j + log(1 - S_j) - log(1 - S_j)", CE, 3, "holds"),   # 1 − S_j > 0 for N ≥ 2
+    ("(S_j - y_j) exp(z_j)/exp(z_j)", CE, 12, "holds"),
+    ("S_j (1 - S_j)/(1 - S_j) - y_j", CE, "N", "holds"),
+    ("e^(log(S_j)) - y_j", CE, 3, "holds"),
+    # log Σ_k y_k is 0 on the labels' hyperplane and undefined off it: it holds there only
+    ("S_j - y_j + log(Σ_k y_k)", CE, 4, "holds"),
+    ("S_j - y_j + log(Σ_k y_k)", CE, 10, "holds"),
+]
+
+
+@pytest.mark.parametrize("claim, target, n, verdict", DEFINED)
+def test_defined_claims_are_decided(claim, target, n, verdict):
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict == verdict, v
+    assert any(m.startswith("defined") for m in v.methods) or "/" not in claim
+
+
+def test_what_was_cancelled_is_shown_as_read():
+    from derive.render.text import verdict_text
+    shown = verdict_text(verify("e^(log(S_j)) - y_j", against=CE, classes=3))
+    assert "(read as S_j − y_j, where S_j > 0)" in shown
+
+
+def test_a_claim_defined_only_under_the_assumption_says_so():
+    v = verify("S_j - y_j + log(Σ_k y_k)", against=CE, classes=4)
+    assert v.holds and v.assumptions
+    assert any("without the assumption the claim is undefined" in note for note in v.notes)
+
+
+# --- 4. a claim that starts with a minus sign is the claim -------------------------------
+
+MINUS = [
+    (["check", r"-\hat{y}_j + y_j", "--against", CE], 1, "fails: the sign is flipped"),
+    (["check", "-(p_n - y_n)", "--against", CE], 1, "fails: the sign is flipped"),
+    (["check", "--against", CE, "-(p_n - y_n)", "-n", "4"], 1, "fails"),
+    (["check", "-y/S", "--against", X], 0, "holds"),
+    (["check", "--against", X, "--", "-y/S"], 0, "holds"),
+    (["check", "-S_i S_j + δ_ij S_i", "--against", J], 0, "holds"),
+    (["check", "-help", "--against", CE], 2, "unknown symbol help"),
+    (["check", "--against", CE, "--", "-h"], 1, "fails"),   # the claim −h, read
+]
+
+
+@pytest.mark.parametrize("args, status, fragment", MINUS)
+def test_a_leading_minus_is_part_of_the_claim(args, status, fragment):
+    done = derive(*args)
+    assert done.returncode == status, (done.stdout, done.stderr)
+    assert fragment in (done.stdout if status != 2 else done.stderr)
+    assert "Usage:" not in done.stdout
+
+
+def test_the_help_option_alone_is_still_the_help():
+    done = derive("check", "-h")
+    assert done.returncode == 0 and "check [OPTIONS] [CLAIM]" in done.stdout
+
+
+# --- 5. rounding never makes a right claim fail ------------------------------------------
+
+RIGHT_BUT_ROUNDED = [
+    ("S_j - y_j + 1e20*(log S_j - z_j + log(Σ_k exp(z_k)))", CE, 3),
+    ("S_j - y_j + 1e20*(log S_j - z_j + log(Σ_k exp(z_k)))", CE, 12),
+    ("S_j - y_j + 1e25*(log(1 + exp(z_j)) - z_j - log(1 + exp(-z_j)))", CE, 3),
+    ("S_j - y_j + 1e30*(log(exp(z_j)) - z_j)", CE, 4),
+    ("S_i(δ_ij - S_j) + 1e20*(log S_i - z_i + log(Σ_k exp(z_k)))", J, 3),
+    ("-y_j/S_j + 1e28*(exp(log(S_j)) - S_j)", X, 3),
+]
+
+
+@pytest.mark.parametrize("claim, target, n", RIGHT_BUT_ROUNDED)
+def test_rounding_never_makes_a_right_claim_fail(claim, target, n):
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict in ("holds", "undetermined"), v
+
+
+# --- 6. a verdict where one is due, every sentence true -----------------------------------
+
+DUE = [
+    ("S_j - y_j + 1000 S_6", CE, "N", "fails", "decided at N = 6"),
+    ("S_j - y_j + S_9 - S_9 + S_7", CE, "N", "fails", "decided at N = 7"),
+    ("S - y + 1e-25", CE, 3, "fails", "claimed − expected = 1e-25"),
+    ("S - y + 1e-25", CE, 12, "fails", "claimed − expected = 1e-25"),
+    ("S_j - y_j + exp(exp(exp(z_j)))", CE, 4, "fails", "expected"),
+    ("S_j - y_j + exp(exp(exp(z_j)))", CE, 12, "fails", "expected"),
+    ("S_i(δ_ij - S_j) + e^(e^(e^(e^(z_i + 5))))", J, 12, "fails", "expected"),
+    ("S_i(δ_ij - S_j) + 1e-30 delta(i, 1) delta(j, 2)", J, 3, "fails", "i=1, j=2"),
+]
+
+
+@pytest.mark.parametrize("claim, target, n, verdict, fragment", DUE)
+def test_a_verdict_where_one_is_due(claim, target, n, verdict, fragment):
+    from derive.render.text import verdict_text
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict == verdict, v
+    assert fragment in verdict_text(v)
+    if verdict == "fails" and v.counterexample is not None:
+        ce = v.counterexample
+        assert ce.expected != ce.claimed or ce.difference   # never "x, claimed x" alone
+
+
+def test_the_sizes_an_undetermined_verdict_names_are_the_sizes_decided():
+    # The rules do not reduce log(exp(S_j)) − S_j; every size tried holds exactly.
+    v = verify("S_j - y_j + log(exp(S_j)) - S_j", against=CE, classes="N")
+    assert v.verdict in ("holds", "undetermined")
+    if v.verdict == "undetermined":
+        assert "it holds exactly at N = 2, 3, 4, 5" in v.methods[0]
+
+
+def test_a_verdict_for_every_n_states_the_targets_smallest_n():
+    assert verify("S - y", against=CE, classes="N").scope == "for all N ≥ 2"
+    assert verify("σ(z) - y", against="sigmoid-binary-cross-entropy-grad",
+                  classes="N").scope == "for all N ≥ 1"
+
+
+# --- 7. exit statuses: 2 only for the input, 3 too large, 70 a bug ------------------------
+
+def test_a_bug_in_the_worker_is_an_internal_error_not_an_input_error():
+    def bug():
+        raise KeyError("a bug")
+    with pytest.raises(InternalError, match="KeyError"):
+        run_bounded(bug, seconds=10)
+
+
+def test_an_overflow_in_the_worker_is_too_large():
+    def overflow():
+        raise OverflowError("too many digits in integer")
+    with pytest.raises(TooLarge, match="overflowed"):
+        run_bounded(overflow, seconds=10)
+
+
+@pytest.mark.parametrize("error, status, start", [
+    (InternalError("internal error in the worker: KeyError: 1"), 70, "derive: internal error"),
+    (RuntimeError("a bug"), 70, "derive: internal error"),
+    (TooLarge("too large to decide exactly: not done within 1 s"), 3, "derive: undetermined"),
+    (InputError("the claim is undefined at N = 3"), 2, "derive: error"),
+])
+def test_each_kind_of_failure_has_its_exit_status(error, status, start, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli import main
+    module = sys.modules["derive.verify"]
+
+    def raises(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(module, "verify", raises)
+    result = CliRunner().invoke(main, ["check", "S - y", "--against", CE])
+    assert result.exit_code == status and result.output.startswith(start), result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_the_tower_of_exponentials_is_a_verdict_not_an_error():
+    done = derive("check", "S_i(δ_ij - S_j) + e^(e^(e^(e^(z_i + 5))))", "--against", J,
+                  "-n", "12")
+    assert done.returncode == 1 and done.stdout.startswith("fails"), done.stderr
+
+
+# --- 8. the Python API's arguments -------------------------------------------------------
+
+BAD_ARGUMENTS = [
+    ({"seed": "x"}, "seed must be an integer"),
+    ({"seed": -1}, "seed must be an integer"),
+    ({"seed": True}, "seed must be an integer"),
+    ({"seed": 1.5}, "seed must be an integer"),
+    ({"seed": 2**64}, "seed must be an integer"),
+    ({"time_limit": "20"}, "the time limit must be a number of seconds"),
+    ({"time_limit": float("nan")}, "the time limit must be a number of seconds"),
+    ({"time_limit": 0}, "the time limit must be a number of seconds"),
+    ({"time_limit": True}, "the time limit must be a number of seconds"),
+    ({"classes": 4.0}, "classes must be a number of classes"),
+    ({"classes": True}, "classes must be a number of classes"),
+    ({"classes": None}, "classes must be a number of classes"),
+    ({"classes": np.float64(4)}, "classes must be a number of classes"),
+    ({"latex": "yes"}, "latex must be True, False or None"),
+    ({"against": 3}, "against must be a target name"),
+]
+
+
+@pytest.mark.parametrize("arguments, message", BAD_ARGUMENTS)
+def test_arguments_of_the_wrong_type_are_input_errors(arguments, message):
+    from derive.testing import assert_derivative
+    with pytest.raises(InputError, match=message):
+        verify("S - y", **{"against": CE, **arguments})
+    if "latex" not in arguments:
+        with pytest.raises(InputError, match=message):
+            assert_derivative("S - y", **{"against": CE, **arguments})
+
+
+@pytest.mark.parametrize("arguments", [
+    {"classes": np.int64(4)}, {"classes": np.int32(12)}, {"seed": np.int64(3)},
+    {"seed": np.uint64(2**63)}, {"time_limit": np.float64(30)}, {"latex": np.bool_(False)},
+])
+def test_numpy_numbers_are_numbers(arguments):
+    assert verify("S - y", against=CE, **arguments).holds
+
+
+def test_numpy_sizes_of_a_layer_are_sizes():
+    v = verify("(S - y) xᵀ", against="linear-softmax-cross-entropy-grad",
+               inputs=np.int64(2), classes=np.int64(3))
+    assert v.holds and dict(v.sizes)["D"] == 2
+
+
+# --- properties: identities never fail, nonzero terms never hold --------------------------
+
+EXAMPLES = int(os.environ.get("DERIVE_FUZZ_EXAMPLES", "60")) // 3 or 1
+PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+# (target, its true result, terms that are 0 by an identity, terms that are not 0)
+TRUE = {
+    CE: ("S_j - y_j",
+         ["c*(log(exp(U)) - U)", "c*(Σ_k S_k - 1)", "c*(Σ_k δ_jk - 1)", "c*(S_j^2/S_j - S_j)",
+          "c*(Σ_k y_k - 1)", "c*(exp(z_j)/Σ_k exp(z_k) - S_j)", "c*((1 - S_j) S_j/(1 - S_j) - S_j)"],
+         ["c*S_j", "c*y_j", "c", "c*delta(j, 1)", "c*exp(z_j)", "c*(log(exp(S_j)) - S_j + 1)",
+          "c*S_1 S_2", "c*(Σ_k S_k)"]),
+    J: ("S_i(δ_ij - S_j)",
+        ["c*(log(exp(U)) - U)", "c*(Σ_k S_k - 1)", "c*(δ_ij δ_ij - δ_ij)", "c*(δ_ij S_i - δ_ij S_j)"],
+        ["c*S_i", "c*delta(i, 1) delta(j, 2)", "c*(1 - δ_ij)", "c", "c*S_i S_j S_j"]),
+    X: ("-y_j/S_j",
+        ["c*(log(exp(U)) - U)", "c*(S_j/S_j - 1)", "c*(Σ_k δ_jk - 1)"],
+        ["c*y_j", "c/S_j", "c*delta(j, 2)", "c"]),
+}
+INSIDE = {CE: ["S_j", "y_j", "z_j", "S_j y_j", "1 - S_j"], J: ["S_i", "S_j", "z_i", "S_i S_j"],
+          X: ["S_j", "y_j", "S_j y_j"]}
+COEFFICIENTS = ["1", "3", "1e20", "(1/7)", "1e-20", "(-2)"]
+SIZES = [3, 4, 10, "N"]   # 10: the exact path at scale
+
+
+@st.composite
+def _claims(draw, zero: bool):
+    """The true result, a term that is 0 by an identity, and (``zero=False``) a term
+    that is not 0: each term a template with a coefficient c and an operand U."""
+    target = draw(st.sampled_from(sorted(TRUE)))
+    result, zeros, nonzeros = TRUE[target]
+
+    def term(templates) -> str:
+        chosen = draw(st.sampled_from(templates))
+        chosen = chosen.replace("U", f"({draw(st.sampled_from(INSIDE[target]))})")
+        return chosen.replace("c", draw(st.sampled_from(COEFFICIENTS)), 1)
+
+    terms = [term(zeros)] if zero or draw(st.booleans()) else []
+    if not zero:
+        terms.append(term(nonzeros))
+    return target, " + ".join([result, *terms]), draw(st.sampled_from(SIZES))
+
+
+@PROPERTY
+@given(_claims(zero=True))
+def test_a_true_result_plus_a_zero_never_fails(case):
+    target, claim, n = case
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict in ("holds", "undetermined"), (claim, n, v)
+
+
+@PROPERTY
+@given(_claims(zero=False))
+def test_a_true_result_plus_a_nonzero_term_never_holds(case):
+    target, claim, n = case
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict in ("fails", "undetermined"), (claim, n, v)
