@@ -101,9 +101,11 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
                        "--timeout")
     _, status = os.waitpid(pid, 0)
     if not data:   # the worker died without a word: the kernel stopped it
-        cause = ("it used more than its CPU time" if os.WIFSIGNALED(status)
-                 and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
-                 else f"it ended with status {status}")
+        signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        cause = ("it used more than its CPU time" if signalled == signal.SIGXCPU else
+                 # the hard CPU limit, or the system's out-of-memory killer: both SIGKILL
+                 "it was killed (past its CPU time, or by the system for its memory)"
+                 if signalled == signal.SIGKILL else f"it ended with status {status}")
         raise TooLarge(f"too large to decide exactly: {cause} (limit {seconds:g} s)")
     kind, value = pickle.loads(data)
     if kind == "result":

@@ -37,7 +37,7 @@ from .isolated import Worker
 from .numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid, smoothed_labels,
                       softmax)
 from .diagnoses import diagnose_values
-from .verify import Counterexample, Verdict
+from .verdict import Counterexample, Verdict
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
 
