@@ -154,5 +154,5 @@ class _Written(StrPrinter):
 
 def written_form(expr: sp.Expr, limit: int = 80) -> str:
     """``expr`` as a person writes it, for a message; long forms are cut with ``…``."""
-    text = _Written().doprint(expr).replace("-", "−")
+    text = _Written().doprint(expr).replace("**", "^").replace("-", "−")
     return text if len(text) <= limit else text[:limit - 1] + "…"

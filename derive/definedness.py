@@ -112,13 +112,16 @@ class Definedness:
 
 
 def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
-                  seed: int = 0, label: str | None = None) -> Definedness:
+                  seed: int = 0, label: str | None = None,
+                  written: Sequence[sp.Basic] | None = None) -> Definedness:
     """Decide every condition of a claim for ``problem`` at ``n`` classes (sizes concrete).
 
     Args:
         conditions: :attr:`derive.claims.Claim.conditions`, sizes substituted.
         problem: the concrete problem (the target built for ``n``).
         label: how the size is named in messages (``"N = 5"``); default ``N = n``.
+        written: the conditions as the claim wrote them (sizes still symbols), for the
+            messages; default ``conditions``.
 
     Raises:
         UndefinedClaim: where the claim has no value (under the target's assumptions, if
@@ -129,8 +132,9 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
     label = label or f"N = {n}"
     decided, decided_assumed, open_, open_assumed, undefined = 0, 0, [], [], None
     under = "; ".join(a.text.split(" (")[0] for a in problem.assumptions)
-    for condition in dict.fromkeys(conditions):
+    for condition, shown in dict.fromkeys(zip(conditions, written or conditions)):
         kind, expr, binders = unpack(condition)
+        form = written_form(unpack(shown)[1])
         said: set = set()
         for env in _assignments(expr, binders, problem, n):
             entry = sp.sympify(expr.xreplace({s: sp.Integer(v) for s, v in env.items()}))
@@ -140,12 +144,12 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
                 # Said under the assumptions when that is where it was established.
                 scope = f" under {under}" if assumed is not general else ""
                 raise UndefinedClaim(f"the claim is undefined at {where}{scope}: "
-                                     f"{assumed.what} ({_OPERAND[kind]} {written_form(expr)} "
+                                     f"{assumed.what} ({_OPERAND[kind]} {form} "
                                      f"{assumed.detail})")
-            text = f"{_OPERAND[kind]} {written_form(expr)} {_NEEDS[kind]} at {where}"
+            text = f"{_OPERAND[kind]} {form} {_NEEDS[kind]} at {where}"
             if isinstance(general, _Undefined):
                 undefined = undefined or (f"at {where}: {general.what} ({_OPERAND[kind]} "
-                                          f"{written_form(expr)} {general.detail})")
+                                          f"{form} {general.detail})")
             elif not general and "general" not in said:   # said once per condition
                 said.add("general")
                 open_.append(text)
@@ -160,20 +164,53 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
 
 def trial_sizes(conditions: Sequence[sp.Basic], target: Target, symbolic: Problem) -> list[dict]:
     """The sizes at which a claim for every N is decided: N from the target's minimum
-    up three more, and every number the claim names (``S_6`` exists from N = 6); a
-    symbolic input size D and batch size m from 1 to 3 and the numbers named.  Each as the
-    substitution ``{N: 5, D: 2}``."""
+    up three more, every number the claim names (``S_6`` exists from N = 6), and every
+    size at which a divisor or argument in the sizes and indices vanishes (``N² − 144``
+    at N = 12, ``N − j − 10`` at N = 11); a symbolic input size D and batch size m from 1
+    to 3 and the same.  Each as the substitution ``{N: 5, D: 2}``."""
     from .exact import MAX_EXACT_CLASSES
     numbers = sorted({int(a) for c in conditions for a in c.atoms(sp.Integer)
                       if 1 <= a <= MAX_EXACT_CLASSES})
-    sizes = {symbolic.classes: sorted({*range(target.min_classes, target.min_classes + 4),
-                                       *(a for a in numbers if a >= target.min_classes)})}
-    for option in ("inputs", "batch"):
-        size = dict(symbolic.options).get(option)
-        if isinstance(size, sp.Symbol):
-            sizes[size] = sorted({1, 2, 3, *(a for a in numbers if a <= 32)})
-    symbols = list(sizes)
+    symbols = [symbolic.classes] + [size for option in ("inputs", "batch")
+                                    if isinstance(size := dict(symbolic.options).get(option),
+                                                  sp.Symbol)]
+    sizes = {}
+    for symbol in symbols:
+        low, high = ((target.min_classes, MAX_EXACT_CLASSES) if symbol == symbolic.classes
+                     else (1, 32))
+        named = {a for a in numbers if low <= a <= high}
+        zeros = {r for c in conditions for r in _zeros_in(c, symbol, numbers)
+                 if low <= r <= high}
+        sizes[symbol] = sorted({*range(low, low + (4 if symbol == symbolic.classes else 3)),
+                                *named, *zeros})
     return [dict(zip(symbols, values)) for values in itertools.product(*sizes.values())]
+
+
+def _zeros_in(condition: sp.Basic, size: sp.Symbol, numbers) -> set[int]:
+    """The integer sizes at which a factor of the condition's operand that involves only
+    the size and index letters vanishes, with the letters at 1, 2, 3 or a number the claim
+    names (a zero at a larger index needs a larger size, which its equation gives)."""
+    _, expr, _ = unpack(condition)
+    if size not in expr.free_symbols:
+        return set()
+    try:
+        factors = [f for f, _ in sp.factor_list(sp.together(expr))[1]]
+    except (sp.PolynomialError, ValueError):
+        return set()
+    found: set[int] = set()
+    for factor in factors:
+        if size not in factor.free_symbols or factor.atoms(sp.Indexed, sp.Function):
+            continue
+        letters = sorted(factor.free_symbols - {size}, key=str)
+        values = sorted({1, 2, 3, *numbers})[:8]
+        for assignment in itertools.islice(itertools.product(values, repeat=len(letters)), 64):
+            equation = factor.xreplace(dict(zip(letters, map(sp.Integer, assignment))))
+            try:
+                roots = sp.Poly(equation, size).ground_roots()
+            except (sp.PolynomialError, sp.polys.polyerrors.GeneratorsNeeded):
+                continue
+            found |= {int(r) for r in roots if r.is_Integer}
+    return found
 
 
 def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
@@ -195,7 +232,7 @@ def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
         problem = target.build(n, **concrete_options)
         label = ", ".join(f"{symbol} = {value}" for symbol, value in values.items())
         found.append(check_defined([c.subs(values) for c in conditions], problem, n,
-                                   seed=seed, label=label))
+                                   seed=seed, label=label, written=conditions))
     return Definedness(sum(f.decided for f in found), sum(f.decided_assumed for f in found),
                        tuple(dict.fromkeys(o for f in found for o in f.open)),
                        tuple(dict.fromkeys(o for f in found for o in f.open_assumed)),

@@ -49,6 +49,10 @@ UNDEFINED = [
     ("S_j - y_j + (j - 4)/(j - 4) - 1", CE, 5, "at N = 5, j = 4: a division by zero"),
     ("S_j - y_j + (j - 4)/(j - 4) - 1", CE, "N", "at N = 4, j = 4"),
     ("S_j - y_j + (j - 11)/(j - 11) - 1", CE, 12, "j = 11"),
+    # zeros in the size: at the N its equation gives, whatever N the claim names
+    ("S_j - y_j + (N^2 - 144)/(N^2 - 144) - 1", CE, "N", "at N = 12: a division by zero "
+     "(the divisor N^2 − 144"),
+    ("S_j - y_j + (N - 2 j - 10)/(N - 2 j - 10) - 1", CE, "N", "at N = 12, j = 1"),
     # a letter free before a sum rebinds it: the divisor's k is the free one
     ("S_k - y_k + (k - 2)/(k - 2) - 1 + Σ_k 0", CE, 4, "j = 2: a division by zero"),
     # a divisor inside a sum, at every value of the summation index
@@ -108,6 +112,7 @@ DEFINED = [
     ("S_j - y_j + log(1 - S_j) - log(1 - S_j)", CE, 3, "holds"),   # 1 − S_j > 0 for N ≥ 2
     ("(S_j - y_j) exp(z_j)/exp(z_j)", CE, 12, "holds"),
     ("S_j (1 - S_j)/(1 - S_j) - y_j", CE, "N", "holds"),
+    ("S_j - y_j + (N - 1)/(N - 1) - 1", CE, "N", "holds"),   # N = 1 is not asked about
     ("e^(log(S_j)) - y_j", CE, 3, "holds"),
     # log Σ_k y_k is 0 on the labels' hyperplane and undefined off it: it holds there only
     ("S_j - y_j + log(Σ_k y_k)", CE, 4, "holds"),
@@ -363,3 +368,11 @@ def test_a_true_result_plus_a_nonzero_term_never_holds(case):
     target, claim, n = case
     v = verify(claim, against=target, classes=n)
     assert v.verdict in ("fails", "undetermined"), (claim, n, v)
+
+
+def test_a_diagnosis_is_a_fact_not_a_sample():
+    # |z_j| − z_j is 0 for positive logits only: at sample points with z_c > 0 it could
+    # look "right at the target class"; decided exactly, it is no such thing.
+    v = verify("sqrt(z_j^2) - z_j + S_j - y_j", against=CE, classes=3)
+    assert v.verdict == "fails" and "target class" not in (v.diagnosis or "")
+    assert "target class" in verify("S_j - 1", against=CE, classes=3).diagnosis
