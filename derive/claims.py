@@ -32,7 +32,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import parse as p
-from .conditions import bind, conditions_of, nonnegative, nonzero, positive
+from .conditions import bind, conditions_of, entry, nonnegative, nonzero, positive
 from .errors import InputError, UndefinedClaim
 from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
                         y, z)
@@ -295,7 +295,9 @@ class _Reader:
             what = "a matrix, give two" if len(extents) == 2 else "a vector, give one"
             raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
                              f"indices; {node.name} is {what}")
-        return _Value(family[tuple(self.index(a) for a in node.sub)], "scalar")
+        value = family[tuple(self.index(a) for a in node.sub)]
+        written = entry(value)   # S_7 must exist even where S_7 − S_7 cancels
+        return _Value(value, "scalar", conditions=(written,) if written is not None else ())
 
     # ---- the tree ------------------------------------------------------------------
     def read(self, node) -> _Value:

@@ -30,7 +30,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-__all__ = ["Nonzero", "Positive", "Nonnegative", "nonzero", "positive", "nonnegative",
+__all__ = ["Nonzero", "Positive", "Nonnegative", "Entry", "nonzero", "positive", "nonnegative",
+           "entry",
            "bind", "unpack", "conditions_of", "hidden", "statement", "written_form", "KINDS"]
 
 
@@ -50,7 +51,13 @@ class Nonnegative(sp.Function):
     nargs = 1
 
 
-KINDS = {Nonzero: "nonzero", Positive: "positive", Nonnegative: "nonnegative"}
+class Entry(sp.Function):
+    """An entry written with a number (``S_7``): it must exist, at the N asked about, even
+    where SymPy cancelled it (``S_7 − S_7``)."""
+    nargs = 1
+
+
+KINDS = {Nonzero: "nonzero", Positive: "positive", Nonnegative: "nonnegative", Entry: "entry"}
 
 
 def nonzero(expr: sp.Expr) -> sp.Basic | None:
@@ -66,6 +73,13 @@ def positive(expr: sp.Expr) -> sp.Basic | None:
 def nonnegative(expr: sp.Expr) -> sp.Basic | None:
     """The condition on a root's argument; ``None`` for a number ≥ 0."""
     return None if expr.is_Number and expr >= 0 else Nonnegative(expr)
+
+
+def entry(indexed: sp.Expr) -> sp.Basic | None:
+    """The condition that a written entry exists; ``None`` for one indexed by letters
+    only (which runs within its range by construction)."""
+    numbered = isinstance(indexed, sp.Indexed) and any(a.is_Integer for a in indexed.indices)
+    return Entry(indexed) if numbered else None
 
 
 def bind(conditions: tuple, index: sp.Symbol, low: sp.Expr, high: sp.Expr) -> tuple:
@@ -103,6 +117,8 @@ def conditions_of(expr: sp.Basic) -> tuple:
                 found.append(nonnegative(node.base) if node.exp > 0 else positive(node.base))
         elif isinstance(node, sp.log):
             found.append(positive(node.args[0]))
+        elif isinstance(node, sp.Indexed):
+            found.append(entry(node))
         for arg in node.args:
             walk(arg)
 
@@ -114,7 +130,7 @@ def hidden(conditions, expr: sp.Expr) -> tuple:
     """The conditions that the built expression no longer shows: what SymPy cancelled
     (``y_j/y_j`` is 1, but was written with the divisor ``y_j``)."""
     shown = set(conditions_of(expr))
-    return tuple(c for c in conditions if c not in shown)
+    return tuple(c for c in conditions if c not in shown and unpack(c)[0] != "entry")
 
 
 _RELATIONS = {"nonzero": "≠ 0", "positive": "> 0", "nonnegative": "≥ 0"}

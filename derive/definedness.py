@@ -134,6 +134,8 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
     under = "; ".join(a.text.split(" (")[0] for a in problem.assumptions)
     for condition, shown in dict.fromkeys(zip(conditions, written or conditions)):
         kind, expr, binders = unpack(condition)
+        if kind == "entry":   # decided where the claim was read (claims._check_entry)
+            continue
         form = written_form(unpack(shown)[1])
         said: set = set()
         for env in _assignments(expr, binders, problem, n):
@@ -171,46 +173,72 @@ def trial_sizes(conditions: Sequence[sp.Basic], target: Target, symbolic: Proble
     from .exact import MAX_EXACT_CLASSES
     numbers = sorted({int(a) for c in conditions for a in c.atoms(sp.Integer)
                       if 1 <= a <= MAX_EXACT_CLASSES})
-    symbols = [symbolic.classes] + [size for option in ("inputs", "batch")
-                                    if isinstance(size := dict(symbolic.options).get(option),
-                                                  sp.Symbol)]
+    extents = {"N": symbolic.classes}
+    for option, extent in (("inputs", "D"), ("batch", "m")):
+        if isinstance(size := dict(symbolic.options).get(option), sp.Symbol):
+            extents[extent] = size
     sizes = {}
-    for symbol in symbols:
-        low, high = ((target.min_classes, MAX_EXACT_CLASSES) if symbol == symbolic.classes
-                     else (1, 32))
+    for extent, symbol in extents.items():
+        low, high = ((target.min_classes, MAX_EXACT_CLASSES) if extent == "N" else (1, 32))
+        low = max(low, smallest_size(conditions, symbolic, extent))   # S_7: N ≥ 7
         named = {a for a in numbers if low <= a <= high}
-        zeros = {r for c in conditions for r in _zeros_in(c, symbol, numbers)
+        zeros = {r for c in conditions for r in _zeros_in(c, symbol, extent, symbolic, numbers)
                  if low <= r <= high}
-        sizes[symbol] = sorted({*range(low, low + (4 if symbol == symbolic.classes else 3)),
-                                *named, *zeros})
+        sizes[symbol] = sorted({*range(low, low + (4 if extent == "N" else 3)), *named,
+                                *(a + 1 for a in named if a < high), *zeros})
+    symbols = list(sizes)
     return [dict(zip(symbols, values)) for values in itertools.product(*sizes.values())]
 
 
-def _zeros_in(condition: sp.Basic, size: sp.Symbol, numbers) -> set[int]:
-    """The integer sizes at which a factor of the condition's operand that involves only
-    the size and index letters vanishes, with the letters at 1, 2, 3 or a number the claim
-    names (a zero at a larger index needs a larger size, which its equation gives)."""
+def smallest_size(expressions, problem, extent: str = "N") -> int:
+    """The smallest size of ``extent`` at which every entry the expressions write with a
+    number exists (``S_7``: N ≥ 7; ``Y_{3,j}``: m ≥ 3); 1 when they write none."""
+    return max((int(a) for e in expressions for x in e.atoms(sp.Indexed)
+                for a, where in zip(x.indices, problem.shape(str(x.base)))
+                if a.is_Integer and where == extent), default=1)
+
+
+def _zeros_in(condition: sp.Basic, size: sp.Symbol, extent: str, problem,
+              numbers) -> set[int]:
+    """Sizes near which a factor of the condition's operand that involves only sizes and
+    index letters changes sign or vanishes: its real roots in the size (``N² − 144``: 12;
+    ``21/2 − N``: 10 and 11), and in an index letter of this extent, which needs a size at
+    least as large (``j² − j − 110``: j = 11, so N = 11); the other letters at 1, 2, 3 or
+    a number the claim names."""
     _, expr, _ = unpack(condition)
-    if size not in expr.free_symbols:
-        return set()
     try:
         factors = [f for f, _ in sp.factor_list(sp.together(expr))[1]]
     except (sp.PolynomialError, ValueError):
         return set()
     found: set[int] = set()
     for factor in factors:
-        if size not in factor.free_symbols or factor.atoms(sp.Indexed, sp.Function):
+        if factor.atoms(sp.Indexed, sp.Function, sp.Sum) or not factor.free_symbols:
             continue
-        letters = sorted(factor.free_symbols - {size}, key=str)
-        values = sorted({1, 2, 3, *numbers})[:8]
-        for assignment in itertools.islice(itertools.product(values, repeat=len(letters)), 64):
-            equation = factor.xreplace(dict(zip(letters, map(sp.Integer, assignment))))
-            try:
-                roots = sp.Poly(equation, size).ground_roots()
-            except (sp.PolynomialError, sp.polys.polyerrors.GeneratorsNeeded):
-                continue
-            found |= {int(r) for r in roots if r.is_Integer}
+        unknowns = [s for s in factor.free_symbols
+                    if s == size or (s.is_integer and _extent_of(s, expr, problem) == extent
+                                     and s != problem.classes)]
+        for unknown in unknowns:
+            others = sorted(factor.free_symbols - {unknown}, key=str)
+            values = sorted({1, 2, 3, *numbers})[:8]
+            for assignment in itertools.islice(itertools.product(values, repeat=len(others)),
+                                               64):
+                equation = factor.xreplace(dict(zip(others, map(sp.Integer, assignment))))
+                found |= _around_roots(equation, unknown)
     return found
+
+
+def _around_roots(equation: sp.Expr, unknown: sp.Symbol) -> set[int]:
+    """The integers at and beside the real roots of a polynomial equation in one unknown."""
+    try:
+        roots = sp.Poly(equation, unknown).real_roots()
+    except (sp.PolynomialError, sp.polys.polyerrors.GeneratorsNeeded, NotImplementedError):
+        return set()
+    out: set[int] = set()
+    for root in roots:
+        value = float(root)
+        if abs(value) < 10**6:
+            out |= {math.floor(value), math.ceil(value), math.ceil(value) + 1}
+    return out
 
 
 def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
@@ -253,6 +281,8 @@ def _assignments(expr: sp.Expr, binders, problem, n: int):
         return   # an empty sum binds nothing
     letters = [*free, *bound]
     arithmetic = _used_as_numbers(expr, letters)
+    if _partial_sums(expr, problem):   # Σ_{k=1}^{N−1} tells class N from the others
+        arithmetic = letters
     extents = {s: _extent_of(s, expr, problem) for s in letters}
     written = _written_numbers(expr, problem)
     count = math.prod(len(ranges[s]) for s in arithmetic) if arithmetic else 1
@@ -278,6 +308,14 @@ def _representatives(letters, env: dict, ranges, extents, written):
     fresh = next((v for v in ranges[first] if v not in taken), None)
     for value in choices + ([fresh] if fresh is not None else []):
         yield from _representatives(rest, {**env, first: value}, ranges, extents, written)
+
+
+def _partial_sums(expr: sp.Expr, problem) -> bool:
+    """Whether a sum inside runs over less than its whole extent: then the classes are
+    not interchangeable, and every index takes every value."""
+    extents = {problem.extent(e) for e in ("N", *(name for name, _ in problem.sizes))}
+    return any(not (low == 1 and high in extents)
+               for s in expr.atoms(sp.Sum) for _, low, high in s.limits)
 
 
 def _used_as_numbers(expr: sp.Expr, letters) -> list:
@@ -332,13 +370,13 @@ def _decide(kind: str, entry: sp.Expr, problem, n: int, concrete, seed: int) -> 
     same decision."""
     entry = sp.sympify(entry.xreplace({s: sp.Integer(v) for s, v in problem.parameters}))
     key = (1,) * len(problem.indices)   # the entry has no free index left
-    value = concrete(entry, key, ()) if entry.free_symbols else entry
+    value = sp.sympify(concrete(entry, key, ()))   # sums written out, S as the softmax
     general = _decide_in(kind, value, problem, n, seed, ())
     if not problem.assumptions:
         return general, general
     if isinstance(general, _Undefined) and general.detail.endswith("for every input"):
         return general, general   # 0 (or < 0) identically is so under the assumptions too
-    assumed_value = concrete(entry, key, problem.assumptions) if entry.free_symbols else entry
+    assumed_value = sp.sympify(concrete(entry, key, problem.assumptions))
     assumed = True if general is True else \
         _decide_in(kind, assumed_value, problem, n, seed, problem.assumptions)
     return general, assumed

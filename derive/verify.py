@@ -33,7 +33,8 @@ import numpy as np
 import sympy as sp
 
 from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
-from .definedness import UndefinedClaim, check_defined, check_defined_for_every_n
+from .definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
+                          smallest_size)
 from .derivation import (MAX_CLASSES, concrete_options, derivation, mechanical_matrix,
                          sizes_of)
 from .diagnoses import across_sizes, diagnose_values
@@ -210,7 +211,8 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
                         methods=("shape: the claim cannot have the target's shape",))
     base = _replace(base, claim=understood)
     from .claims import _check_entry   # S_200 at N = 100: not an entry (read for every N)
-    _check_entry(replace(understood, expr=understood.expr.subs(sizes)), problem)
+    _check_entry(replace(understood, expr=sp.Tuple(understood.expr,
+                                                   *understood.conditions).subs(sizes)), problem)
     defined = check_defined([c.subs(sizes) for c in understood.conditions], problem, n,
                             seed=seed)
     try:
@@ -493,6 +495,18 @@ def _concrete(base: Verdict, d, claim: Claim, n: int, seed: int) -> Verdict:
     return _failure(base, problem, n, mechanical, expr, claim, differing, proved, seed)
 
 
+def _reversed_sums(claim: Claim, problem, lowest: int) -> list[int]:
+    """The sizes N (from ``lowest``, the next 64) at which a sum of the claim runs over
+    an empty range written backwards (``Σ_{k=4}^N`` at N = 2)."""
+    limits = [(low, high) for e in (claim.expr, *claim.conditions)
+              for s in e.atoms(sp.Sum) for _, low, high in s.limits]
+    others = {size: value for size, value in sizes_of(problem, lowest).items()
+              if size != problem.classes}
+    return [n for n in range(lowest, lowest + 64)
+            if any((high - low + 1).subs({**others, problem.classes: n}) < 0
+                   for low, high in limits)]
+
+
 def _held(verdict: Verdict, defined, assumptions=()) -> Verdict:
     """A claim equal to the derivative wherever it has a value holds — where it is proved
     to have one.  Undefined for some input that the target's ``assumptions`` exclude, it
@@ -705,9 +719,22 @@ def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) ->
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     problem = d.problem
     mechanical = d.mechanical[0, 0]
-    lowest = d.target.min_classes
+    # An entry the claim names (S_6) exists from that N on: the claim is about those N.
+    named = smallest_size((claim.expr, *claim.conditions), problem)
+    lowest = max(d.target.min_classes, named)
+    if lowest > d.target.min_classes:
+        base = _replace(base, minimum=lowest, notes=base.notes + (
+            f"the claim names the entry {named}, which exists from {d.classes} = {named} "
+            "on: it is decided for those sizes",))
     # As written, at the sizes where a zero divisor can show: undefined is exit 2.
     defined = check_defined_for_every_n(claim.conditions, d.target, problem, seed=seed)
+    # Where a sum's range is empty the rules would follow SymPy's convention for
+    # reversed limits (Σ_{k=4}^{2} 1 = −1); the claim as written sums nothing there.
+    for n in _reversed_sums(claim, problem, lowest)[:3]:
+        found = _concrete(base, d, claim, n, seed)
+        if found.verdict != "holds":
+            return _replace(found, classes=d.classes, notes=found.notes + (
+                f"decided at {d.classes} = {n}, where a sum of the claim has an empty range",))
     for assumes in ((), problem.assumptions):
         if assumes == () or problem.assumptions:
             try:
@@ -720,24 +747,18 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
                     f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
                     "reduce to the same normal form by the rules of derive.proof",)), defined,
                     problem.assumptions)
-    # Not proved: try concrete N; a difference there is a real counterexample.  An entry
-    # the claim names (S_6) exists from that N on: the sizes tried reach it.
-    named = max((int(a) for x in claim.expr.atoms(sp.Indexed) for a, extent in
-                 zip(x.indices, problem.shape(str(x.base))) if a.is_Integer and extent == "N"),
-                default=0)
-    sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((named, named + 1) if named else ())})
-    sizes = [n for n in sizes if max(lowest, named) <= n <= MAX_CLASSES]
+    # Not proved: try concrete N; a difference there is a real counterexample.
+    sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((lowest, lowest + 1) if named > 1 else ())})
+    sizes = [n for n in sizes if lowest <= n <= MAX_CLASSES]
     tried, undecided = [], []
     for n in sizes:
         concrete = _concrete(base, d, claim, n, seed)
         tried.append(n)
         if concrete.verdict == "fails":
-            since = (f"; the claim names the entry {named}, which exists from "
-                     f"{d.classes} = {named} on" if named > lowest else "")
             return _replace(concrete, classes=d.classes,
                             diagnosis=_diagnosis_for_every_n(base, d, claim, n, concrete, seed),
-                            notes=(f"decided at {d.classes} = {n}: the rules do not reduce the "
-                                   f"claim for every {d.classes}{since}",))
+                            notes=base.notes + (f"decided at {d.classes} = {n}: the rules do "
+                                                f"not reduce the claim for every {d.classes}",))
         if concrete.verdict == "undetermined":
             undecided.append(n)
     held = [n for n in tried if n not in undecided]

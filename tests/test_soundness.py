@@ -72,6 +72,23 @@ UNDEFINED = [
     ("S_i(δ_ij - S_j) (i - j)/(i - j)", J, 12, "i = 1, j = 1"),
     ("diag(S) - S Sᵀ + diag(S - S)/diag(S - S) - I", J, 3, "a division by zero"),
     ("-y/S + (S_1 - S_2)/(S_1 - S_2) - 1", X, 3, "a division by zero"),
+    # found by review: a sum with a part of the range tells the classes apart
+    ("S_j - y_j + 0/(Σ_{k=1}^{N-1} δ_jk)", CE, 4, "j = 4: a division by zero"),
+    ("S_j - y_j + 0/(Σ_k δ_jk - 1)", CE, 4, "a division by zero"),
+    # zeros in an index or a size that only an equation gives, or past the numbers named
+    ("S_j - y_j + 0/(delta(j,1)+delta(j,2)+delta(j,3)+delta(j,4)+delta(j,5)+delta(j,6))", CE,
+     "N", "at N = 7, j = 7"),
+    ("S_j - y_j + 0*log(10.5 - N)", CE, "N", "at N = 11: the logarithm of a negative number"),
+    ("S_j - y_j + 0*sqrt(7.5 - j)", CE, "N", "j = 8: the square root of a negative number"),
+    ("S_j - y_j + 0/(j^2 - j - 110)", CE, "N", "at N = 11, j = 11"),
+    ("S_j - delta(j, c) + 0/(c^2 - c - 110)", "sparse-softmax-cross-entropy-grad", "N",
+     "c = 11"),
+    ("(S_i - y_i) x_j + 0/(j^2 - j - 110)", "linear-softmax-cross-entropy-grad", "N",
+     "D = 11, j = 11"),
+    ("(S_ij - Y_ij)/m + 0*log(3.5 - m)", "batch-softmax-cross-entropy-grad", "N", "m = 4"),
+    # a class named in a divisor exists from its N on: tried there, not at a smaller N
+    ("S_j - y_j + 0/(S_j - S_3)", CE, "N", "at N = 3, j = 3"),
+    ("S_i(δ_ij - S_j) + 0/(S_i - S_4)", J, "N", "at N = 4, i = 4"),
 ]
 
 
@@ -188,7 +205,7 @@ def test_rounding_never_makes_a_right_claim_fail(claim, target, n):
 
 DUE = [
     ("S_j - y_j + 1000 S_6", CE, "N", "fails", "decided at N = 6"),
-    ("S_j - y_j + S_9 - S_9 + S_7", CE, "N", "fails", "decided at N = 7"),
+    ("S_j - y_j + S_9 - S_9 + S_7", CE, "N", "fails", "decided at N = 9"),   # S_9 is named
     ("S - y + 1e-25", CE, 3, "fails", "claimed − expected = 1e-25"),
     ("S - y + 1e-25", CE, 12, "fails", "claimed − expected = 1e-25"),
     ("S_j - y_j + exp(exp(exp(z_j)))", CE, 4, "fails", "expected"),
@@ -207,6 +224,31 @@ def test_a_verdict_where_one_is_due(claim, target, n, verdict, fragment):
     if verdict == "fails" and v.counterexample is not None:
         ce = v.counterexample
         assert ce.expected != ce.claimed or ce.difference   # never "x, claimed x" alone
+
+
+@pytest.mark.parametrize("claim, n, message", [
+    ("S_j - y_j + S_7 - S_7", 3, "S_7 is not an entry: the classes are 1..3"),
+    ("S_j - y_j + 0*y_4", 2, "y_4 is not an entry"),
+    ("S_j - y_j + S_7 - S_7", 5, "S_7 is not an entry"),
+])
+def test_an_entry_cancelled_while_built_must_still_exist(claim, n, message):
+    with pytest.raises(InputError, match=message):
+        verify(claim, against=CE, classes=n)
+
+
+def test_a_claim_that_names_an_entry_is_about_the_sizes_where_it_exists():
+    v = verify("S_j - y_j + S_7 - S_7", against=CE, classes="N")
+    assert v.holds and v.scope == "for all N ≥ 7"
+
+
+@pytest.mark.parametrize("claim", [
+    "S_j Σ_k y_k - y_j + Σ_{k=4}^N 1 - N + 3",   # Σ_{k=4}^{2} is empty, not −1
+    "S_j Σ_k y_k - y_j + Σ_{k=5}^N 1 - N + 4",
+])
+def test_a_sum_over_an_empty_range_sums_nothing(claim):
+    v = verify(claim, against=CE, classes="N")
+    assert v.verdict == "fails" and v.counterexample.classes == 2
+    assert verify(claim, against=CE, classes=2).verdict == "fails"
 
 
 def test_the_sizes_an_undetermined_verdict_names_are_the_sizes_decided():
