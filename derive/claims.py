@@ -32,7 +32,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import parse as p
-from .conditions import bind, conditions_of, entry, nonnegative, nonzero, positive
+from .conditions import (bind, conditions_of, entry, nonnegative, nonzero, positive,
+                         power_base)
 from .errors import InputError, UndefinedClaim
 from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
                         y, z)
@@ -403,8 +404,8 @@ class _Reader:
                 raise InputError(f"{_short(base.expr)}^{_short(exponent.expr)} is too large "
                                  "a number (at most 300 digits)")
         needs = []   # the exponent is a number here (anything else was refused above)
-        if not exponent.expr.is_Integer:   # a root: x^(1/2) needs x ≥ 0, x^(−1/2) x > 0
-            needs.append(positive(base.expr) if exponent.expr < 0 else nonnegative(base.expr))
+        if not exponent.expr.is_Integer:   # a root: x^(1/3) needs x ≥ 0, x^(−1/2) x > 0
+            needs.append(power_base(base.expr, exponent.expr))
         elif exponent.expr < 0:            # x^(−2) = 1/x²: a divisor
             needs.append(nonzero(base.expr))
         return _Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols,
@@ -602,6 +603,8 @@ def _renamed(text: str, value: _Value, problem, lhs) -> Claim:
                                  f"and j (the input, column); {text!r} has "
                                  f"{', '.join(names) or 'none'}")
             return Claim(text, expr, "scalar", ("i", "j"))
+        if not letters and problem.classes == 1:   # one output: σ(z_1) − y_1 is its entry
+            return Claim(text, expr, "scalar", ())
         if len(letters) != 1:
             raise ShapeError(f"a gradient entry has one free index (any letter: S_j − y_j); "
                              f"{text!r} has {', '.join(names) or 'none'}")

@@ -66,11 +66,20 @@ MAX_ASSIGNMENTS = 300_000
 POINTS = 24           # random sample points per condition, besides the corners
 _EXPANDED_TERMS = 20_000   # the largest expansion the sign proof writes out
 
-_WHAT = {"nonzero": "a division by zero", "positive": "the logarithm of 0",
-         "nonnegative": "the square root of a negative number"}
+# Each kind of condition: what it needs, what its operand is called, and what it is when
+# the operand is 0 or negative (None: allowed).
+_NEEDS = {"nonzero": "≠ 0", "positive": "> 0", "nonnegative": "≥ 0", "power+": "≥ 0",
+          "power-": "> 0"}
 _OPERAND = {"nonzero": "the divisor", "positive": "the argument of the logarithm",
-            "nonnegative": "the argument of the square root"}
-_NEEDS = {"nonzero": "≠ 0", "positive": "> 0", "nonnegative": "≥ 0"}
+            "nonnegative": "the argument of the square root", "power+": "the base of the power",
+            "power-": "the base of the power"}
+_AT_ZERO = {"nonzero": "a division by zero", "positive": "the logarithm of 0",
+            "nonnegative": None, "power+": None,
+            "power-": "a negative fractional power of 0 (a division by zero)"}
+_NEGATIVE = {"nonzero": None, "positive": "the logarithm of a negative number",
+             "nonnegative": "the square root of a negative number",
+             "power+": "a fractional power of a negative number",
+             "power-": "a fractional power of a negative number"}
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,8 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
         kind, expr, binders = unpack(condition)
         if kind == "entry":   # decided where the claim was read (claims._check_entry)
             continue
-        form = written_form(unpack(shown)[1])
+        form = written_form(unpack(shown)[1], classes=(
+            problem.classes if written is None else None))   # None: the symbol N
         said: set = set()
         for env in _assignments(expr, binders, problem, n):
             entry = sp.sympify(expr.xreplace({s: sp.Integer(v) for s, v in env.items()}))
@@ -384,19 +394,14 @@ def _decide(kind: str, entry: sp.Expr, problem, n: int, concrete, seed: int) -> 
 
 def _decide_in(kind: str, value: sp.Expr, problem, n: int, seed: int, assumptions):
     """One domain: every input (no ``assumptions``), or the inputs they allow."""
-    if kind != "nonnegative" and _identically_zero(value):
-        return _Undefined(_WHAT[kind], "is 0 for every input")
+    if _AT_ZERO[kind] and _identically_zero(value):
+        return _Undefined(_AT_ZERO[kind], "is 0 for every input")
     everywhere = _sign_everywhere(value)
-    if everywhere == 1 or (everywhere == -1 and kind == "nonzero"):
+    if everywhere == 1 or (everywhere == -1 and not _NEGATIVE[kind]):
         return True
     if everywhere == -1:
-        return _Undefined(_negative(kind), "is negative for every input")
+        return _Undefined(_NEGATIVE[kind], "is negative for every input")
     return _at_points(kind, value, problem, n, seed, assumptions)
-
-
-def _negative(kind: str) -> str:
-    return ("the logarithm of a negative number" if kind == "positive"
-            else "the square root of a negative number")
 
 
 def _identically_zero(value: sp.Expr) -> bool:
@@ -478,17 +483,18 @@ def _at_points(kind: str, value: sp.Expr, problem, n: int, seed: int, assumption
         except (TooBig, NoValue):   # past any representable value, or its own operand
             continue                # undefined (a condition of its own says so)
         if found is None:   # maybe exactly 0 (a one-hot label): decided in rationals
-            exact = value.xreplace(values) if kind != "nonnegative" else None
+            exact = value.xreplace(values) if _AT_ZERO[kind] else None
             if exact is not None and exact.is_Number and exact == 0:
-                return _Undefined(_WHAT[kind], _at("is 0", sampler, row, problem))
+                return _Undefined(_AT_ZERO[kind], _at("is 0", sampler, row, problem))
             continue
         seen.setdefault(found, row)
-    if kind == "nonzero" and len(seen) == 2:
-        return _Undefined(_WHAT[kind], "takes both signs: " + _at("positive", sampler, seen[1],
-                          problem) + "; " + _at("negative", sampler, seen[-1], problem)
-                          + " — so the claim has no value somewhere between them")
-    if kind != "nonzero" and -1 in seen:
-        return _Undefined(_negative(kind), _at("is negative", sampler, seen[-1], problem))
+    if not _NEGATIVE[kind] and len(seen) == 2:   # a divisor of both signs: 0 between
+        return _Undefined(_AT_ZERO[kind], "takes both signs: " + _at(
+            "positive", sampler, seen[1], problem) + "; " + _at(
+            "negative", sampler, seen[-1], problem) + " — so the claim has no value "
+            "somewhere between them")
+    if _NEGATIVE[kind] and -1 in seen:
+        return _Undefined(_NEGATIVE[kind], _at("is negative", sampler, seen[-1], problem))
     return False
 
 

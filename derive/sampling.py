@@ -38,7 +38,10 @@ class Sampler:
         self.points = count = points
         self.n = n
         self.z = rng.normal(0.0, 2.0, size=(count, n)).round(2)
-        self.S = softmax(rng.normal(0.0, 1.0, size=(count, n)).round(2))
+        # Probabilities to four decimals (at least 0.0001): the point shown is the point
+        # computed, exactly (a float softmax printed to six digits is not).
+        self.S = np.maximum(softmax(rng.normal(0.0, 1.0, size=(count, n)).round(2)).round(4),
+                            1e-4)
         self.y = (rng.dirichlet(np.ones(n), size=count) if assumes and not spread
                   else rng.normal(0.0, 1.0, size=(count, n))).round(2)
         if assumes:   # the rounded labels must still sum to one
