@@ -22,7 +22,27 @@ import re
 import numpy as np
 import sympy as sp
 
-__all__ = ["diagnose_values", "across_sizes"]
+__all__ = ["diagnose_values", "across_sizes", "Finding"]
+
+
+class Finding(str):
+    """A diagnosis in words that names an exact relation between the claim C and the
+    derivative E, so that a caller can confirm it exactly before saying it:
+    ``("factor", c)`` for C = c·E (a flipped sign is c = −1), ``("transpose",)`` for
+    C_ij = E_ji, ``("matches", True)`` for C = E on the diagonal only (``False``: off it).
+    Read from values at points, it is a hypothesis until confirmed.
+
+    >>> f = Finding("the sign is flipped", ("factor", -1))
+    >>> f, f.relation
+    ('the sign is flipped', ('factor', -1))
+    """
+
+    relation: tuple = ()
+
+    def __new__(cls, text: str, relation: tuple = ()):
+        found = super().__new__(cls, text)
+        found.relation = relation
+        return found
 
 
 def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
@@ -39,7 +59,8 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
         return bool(np.all(np.abs(a - b) <= 1e-7 + 1e-7 * np.maximum(np.abs(a), np.abs(b))))
 
     if close(C, -E):
-        return "the sign is flipped: your formula is the negative of the derivative"
+        return Finding("the sign is flipped: your formula is the negative of the derivative",
+                       ("factor", sp.Integer(-1)))
     scalars = dict(scalars or {})
     labels = scalars.pop("y", None)
     if labels is not None and "eps" in scalars:   # label smoothing: which part of q is off?
@@ -60,7 +81,8 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                 shown = {1: name, -1: f"1/{name}", 2: f"{name}²", -2: f"1/{name}²"}[power]
                 why = {1: f" (the factor 1/{name} of the chain rule is missing)",
                        -1: f" (the factor 1/{name} is applied twice)"}.get(power, "")
-                return f"off by a factor of {shown}: your formula is {shown} × the derivative{why}"
+                return Finding(f"off by a factor of {shown}: your formula is {shown} × the "
+                               f"derivative{why}", ("factor", problem.temperature ** power))
     scale = np.abs(E) > 1e-6
     if scale.any():
         with np.errstate(all="ignore"):
@@ -76,19 +98,20 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                     exact = named
             batch = _batch_mean(problem)
             if batch is not None and exact == batch:
-                return (f"off by a factor of m = {batch}: your formula is the gradient of the "
-                        "summed loss; the mean over the m examples divides it by m (for the "
-                        "sum, give --reduction sum)")
+                return Finding(f"off by a factor of m = {batch}: your formula is the gradient "
+                               "of the summed loss; the mean over the m examples divides it by "
+                               "m (for the sum, give --reduction sum)", ("factor", exact))
             if (problem is not None and problem.batch and problem.option("reduction") == "sum"
                     and exact == sp.Rational(1, problem.extent("m"))):
-                return (f"off by a factor of 1/m = {sp.sstr(exact)}: your formula is the "
-                        "gradient of the mean loss; the summed loss has no 1/m (for the mean, "
-                        "leave out --reduction sum)")
+                return Finding(f"off by a factor of 1/m = {sp.sstr(exact)}: your formula is "
+                               "the gradient of the mean loss; the summed loss has no 1/m (for "
+                               "the mean, leave out --reduction sum)", ("factor", exact))
             shown = sp.sstr(exact)
             if exact.has(sp.E, sp.pi):   # e and π as people write them
                 from .render.unicode import text
                 shown = text(exact)
-            return f"off by a constant factor: your formula is {shown} × the derivative"
+            return Finding(f"off by a constant factor: your formula is {shown} × the "
+                           "derivative", ("factor", exact))
     if problem is not None and len(problem.wrt_indices) == 2:
         return _layout(problem, E, C, close)
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
@@ -96,16 +119,19 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
         square = lambda a: a.reshape(-1, n, n)  # noqa: E731
         symmetric = close(square(E), np.transpose(square(E), (0, 2, 1)))
         if not symmetric and close(square(C), np.transpose(square(E), (0, 2, 1))):
-            return "transposed: your formula is the derivative with rows and columns swapped"
+            return Finding("transposed: your formula is the derivative with rows and columns "
+                           "swapped", ("transpose",))
         if not symmetric and close(np.sort(C, axis=1), np.sort(E, axis=1)):
             return ("the right entries in the wrong places (a reshape instead of a "
                     "transpose?)")
         diagonal = np.eye(n, dtype=bool).ravel()
         on, off = close(C[:, diagonal], E[:, diagonal]), close(C[:, ~diagonal], E[:, ~diagonal])
         if on and not off:
-            return "your formula matches the diagonal (i = j) but not the off-diagonal entries"
+            return Finding("your formula matches the diagonal (i = j) but not the "
+                           "off-diagonal entries", ("matches", True))
         if off and not on:
-            return "your formula matches the off-diagonal entries but not the diagonal (i = j)"
+            return Finding("your formula matches the off-diagonal entries but not the "
+                           "diagonal (i = j)", ("matches", False))
     return "no common mistake recognised; see the counterexample"
 
 
@@ -187,7 +213,10 @@ def across_sizes(found: str, other: str | None, n: int, letter: str) -> str:
         elif a * (n + 1) == b * n:      # c·N
             c = a / n
             factor = letter if c == 1 else f"{c}·{letter}"
-        if factor is not None:
-            return f"off by a factor of {factor}: your formula is {factor} × the derivative"
+        if factor is not None:   # a hypothesis from two sizes: the caller confirms it
+            size = sp.Symbol(letter)
+            value = c / size if a * n == b * (n + 1) else c * size
+            return Finding(f"off by a factor of {factor}: your formula is {factor} × the "
+                           "derivative", ("factor", value))
     return (f"no common mistake recognised that holds for every {letter} (at {letter} = {n}: "
             f"{found}); see the counterexample")

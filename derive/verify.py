@@ -265,9 +265,24 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     small = _concrete(base, d, understood, DIAGNOSIS_SIZE, seed)
     diagnosis, more = None, ()
     if small.verdict == "fails" and small.diagnosis is not None:
-        diagnosis = _diagnosis_for_every_n(base, d, understood, DIAGNOSIS_SIZE, small, seed)
+        claimed = understood.expr.subs(sizes)
+
+        def at_this_n(relation) -> bool:   # C = c·E at every entry at this N, exactly
+            if relation[0] != "factor":
+                return False
+            factor = relation[1].xreplace({s: n for s in relation[1].free_symbols
+                                           if s.name == str(d.classes)})
+            try:
+                return factor != 0 and compare(problem, n, claimed / factor).check.passed
+            except Unsupported:
+                return False
+
+        diagnosis = _diagnosis_for_every_n(base, d, understood, DIAGNOSIS_SIZE, small, seed,
+                                           at_this_n)
         more = (f"the diagnosis is made at N = {DIAGNOSIS_SIZE} and "
-                f"{DIAGNOSIS_SIZE + 1}, where the claim fails too",)
+                f"{DIAGNOSIS_SIZE + 1}, where the claim fails too"
+                + (f", and confirmed exactly at N = {n}" if not diagnosis.startswith(
+                    ("at ", "no common")) else ""),)
     elif small.verdict == "holds":
         more = (f"at N = {DIAGNOSIS_SIZE} the claim holds: the mistake shows only at larger N",)
     return _replace(base, methods=(check.describe(), *proof), counterexample=counterexample,
@@ -676,7 +691,33 @@ def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     if (diagnosis.startswith("no common") and "y" in problem.inputs and len(keys[0]) == 1
             and problem.convention is None):
         return _only_target_class(problem, n, mechanical, expr) or diagnosis
-    return diagnosis
+    return _exactly(diagnosis, problem, n, mechanical, expr, keys)
+
+
+def _exactly(diagnosis: str, problem, n, mechanical, expr, keys) -> str:
+    """The diagnosis if the relation it names holds exactly at every entry (it was read
+    off values at points: a claim 10⁻³⁰·z_1 away from half the derivative looks like
+    half of it there); else what was seen, said as such."""
+    relation = getattr(diagnosis, "relation", ())
+    if not relation:
+        return diagnosis
+    concrete, assumes = Concrete(problem, n), problem.assumptions   # where it is compared
+
+    def equal(key, truth_key, factor=1) -> bool:
+        return _same(concrete(expr, key, assumes), factor * concrete(
+            mechanical[_row(truth_key, problem)], truth_key, assumes)) is True
+
+    kind = relation[0]
+    if kind == "factor":
+        confirmed = all(equal(key, key, relation[1]) for key in keys)
+    elif kind == "transpose":
+        confirmed = all(equal(key, key[::-1]) for key in keys)
+    else:   # matches on the diagonal only (True) or off it only (False)
+        confirmed = all(equal(key, key) for key in keys if (key[0] == key[1]) == relation[1])
+    if confirmed:
+        return diagnosis
+    return ("no common mistake holds exactly: at the sample points it looks as if "
+            f"{diagnosis[0].lower()}{diagnosis[1:]}, but not at every input")
 
 
 def _only_target_class(problem, n, mechanical, expr) -> str | None:
@@ -704,16 +745,45 @@ def _only_target_class(problem, n, mechanical, expr) -> str | None:
     return None
 
 
-def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int) -> str | None:
-    """The diagnosis at one N stands for every N only if the next N gives the same one
-    (:func:`derive.diagnoses.across_sizes`)."""
+def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int,
+                           confirm=None) -> str | None:
+    """The diagnosis at one N, for the sizes the verdict is about: the next N must give
+    the same one (or a factor 1/2, 1/3 that reads 1/N: :func:`derive.diagnoses.
+    across_sizes`), and ``confirm`` (the relation it names → proved for those sizes) must
+    prove it; otherwise it is said for the two sizes where it was made."""
     if found.diagnosis is None or found.verdict != "fails":
         return found.diagnosis
     try:
         other = _concrete(base, d, claim, n + 1, seed)
     except ValueError:
         return found.diagnosis
-    return across_sizes(found.diagnosis, other.diagnosis, n, str(d.classes))
+    combined = across_sizes(found.diagnosis, other.diagnosis, n, str(d.classes))
+    if combined.startswith("no common"):
+        return combined
+    relation = getattr(combined, "relation", ())
+    if confirm is not None and relation and confirm(relation):
+        return combined
+    return f"at {d.classes} = {n} and {n + 1}: {combined} (not proved for the other sizes)"
+
+
+def _by_the_rules(d, claim):
+    """``confirm`` for a claim about every N: the claim reduces by the rules to the
+    derivative times the factor (the letter of N in it read as N)."""
+    def confirm(relation) -> bool:
+        if relation[0] != "factor":
+            return False
+        factor = relation[1].xreplace({s: d.problem.classes for s in relation[1].free_symbols
+                                       if s.name == str(d.classes)})
+        try:
+            for assumes in ((), d.problem.assumptions):
+                left = reduce(claim.expr, d.problem, assumptions=assumes).expr
+                right = reduce(factor * d.mechanical[0, 0], d.problem, assumptions=assumes).expr
+                if same_normal_form(left, right):
+                    return True
+        except RewriteError:
+            return False
+        return False
+    return confirm
 
 
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
@@ -756,7 +826,8 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
         tried.append(n)
         if concrete.verdict == "fails":
             return _replace(concrete, classes=d.classes,
-                            diagnosis=_diagnosis_for_every_n(base, d, claim, n, concrete, seed),
+                            diagnosis=_diagnosis_for_every_n(base, d, claim, n, concrete, seed,
+                                                             _by_the_rules(d, claim)),
                             notes=base.notes + (f"decided at {d.classes} = {n}: the rules do "
                                                 f"not reduce the claim for every {d.classes}",))
         if concrete.verdict == "undetermined":

@@ -418,3 +418,22 @@ def test_a_diagnosis_is_a_fact_not_a_sample():
     v = verify("sqrt(z_j^2) - z_j + S_j - y_j", against=CE, classes=3)
     assert v.verdict == "fails" and "target class" not in (v.diagnosis or "")
     assert "target class" in verify("S_j - 1", against=CE, classes=3).diagnosis
+
+
+@pytest.mark.parametrize("claim, target, n, said", [
+    # what the values at points suggest, but the claim is not
+    ("(S - y)*(0.5 + 1e-30*z_1)", CE, 3, "no common mistake holds exactly"),
+    ("(S - y)*(0.5 + 1e-30*z_1)", CE, 12, "no common mistake holds exactly"),
+    ("-(S_j - y_j) + 1e-30*z_j", CE, 3, "no common mistake holds exactly"),
+    ("δ_ij - S_i + 1e-30*z_i", "log-softmax-jacobian", 3, "no common mistake holds exactly"),
+    ("(σ(z) - y)*(1/N + (N-2)*(N-3)/100)", "sigmoid-binary-cross-entropy-grad", "N",
+     "at N = 2 and 3: off by a factor of 1/N"),
+    # and what it is, proved
+    ("(S - y)/2", CE, 3, "off by a constant factor: your formula is 1/2 × the derivative"),
+    ("(S - y)/2", CE, 12, "off by a constant factor: your formula is 1/2"),
+    ("(S - y)/2", CE, "N", "off by a constant factor: your formula is 1/2"),
+    ("(σ(z) - y)/N", "sigmoid-binary-cross-entropy-grad", "N", "off by a factor of 1/N"),
+])
+def test_a_diagnosis_is_said_only_as_far_as_it_is_proved(claim, target, n, said):
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict == "fails" and v.diagnosis.startswith(said), v.diagnosis
