@@ -278,11 +278,18 @@ class _Reader:
             known.append("T")
         if self.problem.smoothing is not None:
             known += ["q", "eps"]
+        if node.name in p.FUNCTIONS:   # a function with nothing it could apply to
+            shown = "σ" if node.name == "sigmoid" else node.name
+            raise InputError(f"{shown} is a function with no argument here: write "
+                             f"{shown}(…)" + (f"; without brackets it takes the one "
+                                              f"operand right after it ({shown} z_j), and a "
+                                              f"signed one needs them ({shown}(−z_j))"
+                                              if node.name in p.PREFIX_FUNCTIONS else ""))
         close = difflib.get_close_matches(node.name, known, n=1, cutoff=0.6)
-        guess = (f"{node.name} is a function: write {node.name}(…); " if node.name in
-                 p.FUNCTIONS else f"did you mean {close[0]}? " if close else "")
+        guess = f"did you mean {close[0]}? " if close else ""
+        others = ", ".join(sorted(self.families - {"S"}) + (["m"] if self.problem.batch else []))
         raise InputError(f"unknown symbol {node.name}; {guess}known: S (also p, yhat, ŷ, "
-                         f"softmax(z)), y, z{extra}, δ or delta(i, j), N, I, e_c, index letters "
+                         f"softmax(z)), {others}{extra}, δ or delta(i, j), N, I, e_c, index letters "
                          "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
                          "sum (see docs/notation.md)")
 

@@ -97,6 +97,7 @@ class Definedness:
             exclude (``log Σ_k y_k`` with Σ_k y_k ≤ 0): it can hold under the assumptions
             only.  (Undefined where the assumptions hold is :class:`UndefinedClaim`.)
         sizes: the sizes N it was decided at (one for a concrete N).
+        other_sizes: the other sizes it was decided at, by name (``(("D", (1, 2, 3)),)``).
     """
 
     decided: int = 0
@@ -105,6 +106,7 @@ class Definedness:
     open_assumed: tuple[str, ...] = ()
     undefined: str | None = None
     sizes: tuple[int, ...] = ()
+    other_sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def describe(self, assumed: bool = False) -> str:
         """One line for the verdict's methods (``assumed``: for a verdict under the
@@ -112,7 +114,9 @@ class Definedness:
         open_ = self.open_assumed if assumed else self.open
         if not (self.decided_assumed if assumed else self.decided) and not open_:
             return ""
-        at = f" at N = {', '.join(map(str, self.sizes))}" if self.sizes else ""
+        at = "".join(f"{'; ' if n else ' at '}{name} = {', '.join(map(str, values))}"
+                     for n, (name, values) in enumerate(
+                         [("N", self.sizes)] * bool(self.sizes) + list(self.other_sizes)))
         text = f"defined: every divisor, logarithm and root as written, checked{at}"
         if open_:
             text += (f"; not proved for every input: {'; '.join(open_[:3])}"
@@ -263,7 +267,8 @@ def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
         return Definedness()
     found: list[Definedness] = []
     options = dict(symbolic.options)
-    for values in trial_sizes(conditions, target, symbolic):
+    tried = trial_sizes(conditions, target, symbolic)
+    for values in tried:
         n = values[symbolic.classes]
         concrete_options = {**options, **{k: values[v] for k, v in options.items()
                                           if isinstance(v, sp.Symbol) and v in values}}
@@ -275,7 +280,10 @@ def check_defined_for_every_n(conditions: Sequence[sp.Basic], target: Target,
                        tuple(dict.fromkeys(o for f in found for o in f.open)),
                        tuple(dict.fromkeys(o for f in found for o in f.open_assumed)),
                        next((f.undefined for f in found if f.undefined), None),
-                       tuple(sorted({n for f in found for n in f.sizes})))
+                       tuple(sorted({n for f in found for n in f.sizes})),
+                       tuple((str(symbol), tuple(sorted({values[symbol] for values in tried})))
+                             for symbol in (tried[0] if tried else {})
+                             if symbol != symbolic.classes))
 
 
 # --- index values ------------------------------------------------------------------------

@@ -113,8 +113,9 @@ def separated(a: sp.Basic, b: sp.Basic, values: dict):
 
 
 def _midpoint(box) -> float:
-    """The interval's midpoint as a float (±inf past float64: shown, never compared)."""
-    return float(box.mid)
+    """The interval's value as a float to show (±inf past float64: shown, never compared);
+    0 when the interval contains 0 — its midpoint, 10⁻²⁶ say, would be noise."""
+    return 0.0 if box.a <= 0 <= box.b else float(box.mid)
 
 
 class _Enclosure:

@@ -332,8 +332,8 @@ def _counterexample_at_scale(comparison, problem, n: int, seed: int):
             except ArithmeticError:   # a divisor or logarithm near 0: more precision
                 continue
             if expected.b < claimed.a or claimed.b < expected.a:
-                values = (float(expected.mid), float(claimed.mid),
-                          float((claimed - expected).mid))
+                values = tuple(0.0 if box.a <= 0 <= box.b else float(box.mid)
+                               for box in (expected, claimed, claimed - expected))
                 if not all(np.isfinite(values)):
                     break
                 shown = {name: (value.tolist() if isinstance(value, np.ndarray)
@@ -415,7 +415,8 @@ _LEFT_SIDES = {
     ("S", "z"): ("softmax-jacobian",),
     ("log S", "z"): ("log-softmax-jacobian",),
     ("L", "S"): ("cross-entropy-grad",),
-    ("L", "z"): ("softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad"),
+    ("L", "z"): ("softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad",
+                 "sigmoid-binary-cross-entropy-grad"),
     ("S", "W"): ("linear-softmax-jacobian",),
     ("S", "b"): ("linear-softmax-jacobian",),
     ("L", "W"): ("linear-softmax-cross-entropy-grad",),
@@ -447,9 +448,10 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
             raise InputError(f"the left side ∂{top}/∂{variable} is not the derivative of "
                              f"{name}; leave out --against to choose the target from it")
         return name, ()
-    if len(candidates) > 1:   # ∂L/∂z: the labels tell dense from sparse
+    if len(candidates) > 1:   # ∂L/∂z: σ tells the binary loss, the labels dense from sparse
         sparse = ("e_c" in text or "c)" in text or "_jc" in text or "_cj" in text)
-        candidates = candidates[1:] if sparse else candidates[:1]
+        candidates = (candidates[2:] if "sigmoid" in text or "σ" in text else
+                      candidates[1:2] if sparse else candidates[:1])
     if not candidates:
         raise InputError(f"no target is the derivative ∂{top}/∂{variable}; give --against "
                          "TARGET (see `derive list`)")

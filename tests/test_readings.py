@@ -175,7 +175,7 @@ REFUSED_CLAIMS = [
     (r"\sum_{k=1}^{M} y_k S_j - y_j", GRADIENT, "unknown symbol M"),
     (r"\sum_{k=1}^{N+1} y_k S_j - y_j", GRADIENT, "got 1..4"),
     (r"\operatorname{outer} S", JACOBIAN, "expected '(' after outer"),
-    ("outer S", JACOBIAN, "outer is a function: write outer(…)"),
+    ("outer S", JACOBIAN, "outer is a function with no argument here: write outer(…)"),
 ]
 
 

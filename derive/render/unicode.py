@@ -182,7 +182,35 @@ class TextPrinter(StrPrinter):
         return shown
 
     def _print_Integer(self, expr):
-        return str(expr.p).replace("-", MINUS)
+        return _scientific(expr) or str(expr.p).replace("-", MINUS)
+
+    def _print_Rational(self, expr):
+        return _scientific(expr) or super()._print_Rational(expr).replace("-", MINUS)
+
+
+def _scientific(number: sp.Rational) -> str | None:
+    """``1e30``, ``3e-20``: a number of more than 15 digits that is a short mantissa times
+    a power of ten, as the text reader takes it (31 digits written out are not read back).
+
+    >>> _scientific(sp.Integer(10)**30), _scientific(sp.Rational(-3, 10**20))
+    ('1e30', '−3e-20')
+    """
+    p, q = int(number.p), int(number.q)
+    if max(abs(p), q) < 10**15:
+        return None
+    digits, power = (p, 0) if q == 1 else (p, None)
+    if q != 1:   # p / 10^k only
+        k = len(str(q)) - 1
+        if q != 10**k:
+            return None
+        digits, power = p, -k
+    while digits and digits % 10 == 0:
+        digits //= 10
+        power += 1
+    if abs(digits) >= 10**6 or not -30 <= power <= 30:
+        return None
+    # The exponent's sign stays ASCII: 1e−25 with a Unicode minus is refused as ambiguous.
+    return f"{digits}".replace("-", MINUS) + f"e{power}"
 
 
 def _entry_number(factor: sp.Expr) -> tuple[str, int] | None:
