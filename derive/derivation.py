@@ -38,11 +38,25 @@ from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, re
 __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
            "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "check_request", "MAX_INPUTS", "MAX_BATCH",
            "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS",
-           "MAX_MATRIX_ENTRIES"]
+           "MAX_DERIVATIVE_ENTRIES", "DIFF_CHECK_CLASSES", "MAX_DIFF_CLASSES",
+           "mechanical_derivation", "entry_matrix"]
 
-# The largest number of classes accepted for a concrete-N derivation.  The work grows as
-# N² entries (N³ operations); see bench/ for the measured times.
-MAX_CLASSES = 64
+# The largest number of classes accepted for a concrete-N derivation: the same as for
+# `derive check` (an instance of the proof, checked exactly at N; see bench/).
+MAX_CLASSES = 512
+
+# Up to this N the instance is also compared with SymPy's diff of every concrete entry
+# (an independent check; `diff_check=True` asks for it at any N up to MAX_DIFF_CLASSES).
+DIFF_CHECK_CLASSES = 8
+MAX_DIFF_CLASSES = 64
+# Up to this N the numeric cross-check lambdifies every entry; beyond, it evaluates the
+# index form vectorised, at this many points.
+LAMBDIFY_CLASSES = 16
+VECTORISED_POINTS = 100
+# Up to this much work (entries × the entries of the families in one) a concrete
+# derivation's matrices are SymPy matrices; beyond, entries built when read
+# (derive.entries): the Jacobian up to N = 64, a gradient with a written-out sum to 64.
+EAGER_WORK = 20_000
 
 # A symbolic-N derivation is proved by the rules for every N; in addition each step is
 # compared numerically with sp.diff of the concrete construction at these N, and the
@@ -59,7 +73,8 @@ RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smooth
 # checked on each.  bench/ has the times.
 MAX_INPUTS = 32
 MAX_BATCH = 32
-MAX_MATRIX_ENTRIES = 64
+# The most entries of a derivative derived and checked at a concrete N (N² at N = 512).
+MAX_DERIVATIVE_ENTRIES = 512 * 512
 
 # With a symbolic number of classes, a layer's input size is the symbol D as well; the
 # steps and the result are checked at concrete N with this many inputs.
@@ -96,10 +111,18 @@ class Derivation:
             conditions and the rules used; ``None`` for a concrete N.
         validation: for a symbolic N, the comparison with the concrete-N mechanical
             derivatives (:func:`derive.crosscheck.cross_validate`), when requested.
+        exact: for a concrete N derived as an instance of the proof for every N, the exact
+            check of every entry of the result at this N against the chain-rule derivative
+            (:class:`derive.exact.ExactCheck`); ``proof`` is then the proof it instantiates.
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and
     ``matrix`` are ``None``; :func:`instantiate_derivation` gives them for any N).
+
+    A concrete N is an instance of that proof (``proof`` set, ``exact`` its check at N);
+    ``mechanical`` is then SymPy's derivative of every concrete entry when it was computed
+    as an independent cross-check (at most :data:`DIFF_CHECK_CLASSES` classes, or on
+    request), else ``None``.
     """
 
     target: Target
@@ -118,6 +141,7 @@ class Derivation:
     check: object = None
     proof: Proof | None = None
     validation: object = None
+    exact: object = None
 
     @property
     def symbolic(self) -> bool:
@@ -170,9 +194,8 @@ def validate_classes(classes: object, minimum: int = 2) -> int | sp.Symbol:
     if classes < minimum:
         raise InputError(f"number of classes must be at least {minimum}, got {classes}")
     if classes > MAX_CLASSES:
-        raise InputError(f"number of classes must be at most {MAX_CLASSES} for a derivation "
-                         f"entry by entry, got {classes}; --classes N derives it for every N, "
-                         "and `derive check` decides a formula exactly up to N = 512")
+        raise InputError(f"number of classes must be at most {MAX_CLASSES}, got {classes}; "
+                         "--classes N derives it for every N at once")
     return classes
 
 
@@ -194,7 +217,8 @@ def _symbol_for_classes(name: str) -> sp.Symbol:
 def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool = True,
                steps: bool = True, seed: int = 0, inputs: int | None = None,
                batch: int | None = None, wrt: str | None = None,
-               convention: str | None = None, reduction: str | None = None) -> Derivation:
+               convention: str | None = None, reduction: str | None = None,
+               diff_check: bool | None = None) -> Derivation:
     """Derive ``target`` for ``classes`` classes, rewrite it, and cross-check it numerically.
 
     Args:
@@ -211,6 +235,14 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
         convention: ``"Wx"`` (z = W x + b, W of shape N × D; the default) or ``"WTx"``
             (z = Wᵀ x + b, W of shape D × N).
         reduction: ``"mean"`` (default) or ``"sum"`` over the examples of a batch.
+        diff_check: at a concrete N, also compare the result with SymPy's ``diff`` of
+            every entry of the construction (an independent check, slow at large N):
+            ``None`` (default) does it up to :data:`DIFF_CHECK_CLASSES` classes; ``True``
+            at any N up to :data:`MAX_DIFF_CLASSES`.
+
+    A concrete N is an instance of the derivation for every N (steps proved by the rules,
+    checked exactly at N = 1, 2, 3), its result checked at N on every entry, exactly,
+    against the chain-rule derivative (:mod:`derive.exact`), and numerically.
 
     Returns:
         The immutable :class:`Derivation`.
@@ -227,17 +259,20 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
     found, n, given = _request(target, classes, inputs, batch, wrt, convention, reduction)
     if isinstance(n, sp.Symbol):
         return _symbolic_derivation(found.name, n, check, steps, seed, given)
-    return _derivation(found.name, n, check, steps, seed, given)
+    if diff_check and n > MAX_DIFF_CLASSES:
+        raise InputError(f"SymPy's diff of every entry is compared up to {MAX_DIFF_CLASSES} "
+                         f"classes (it takes minutes beyond); got {n}")
+    return _derivation(found.name, n, check, steps, seed, given, diff_check)
 
 
 def check_request(target: str, classes: int | str | sp.Symbol = 3, **options) -> None:
     """Raise what :func:`derivation` would raise for these arguments, without deriving:
     to refuse a batch of derivations (``derive export``) before the first one starts.
 
-    >>> check_request("linear-softmax-jacobian", 64)
+    >>> check_request("linear-softmax-jacobian", 512, inputs=32)
     Traceback (most recent call last):
     ...
-    derive.errors.InputError: W of N = 64 classes and D = 3 inputs has 192 entries; ...
+    derive.errors.InputError: the derivative at N = 512, D = 32 has 8388608 entries; ...
     """
     _request(target, classes, options.get("inputs"), options.get("batch"),
              options.get("wrt"), options.get("convention"), options.get("reduction"))
@@ -277,22 +312,18 @@ def _request(target, classes, inputs, batch, wrt, convention, reduction):
 
 
 def _within_size_limit(target: Target, n, options: dict) -> None:
-    """A layer's W, or a batch's Z, of at most :data:`MAX_MATRIX_ENTRIES` entries: every
-    entry is derived and every step checked entry by entry (N = D = 8 takes about 11 s;
-    N = D = 16, over 2 minutes).  The symbolic derivation has no such limit."""
+    """At most :data:`MAX_DERIVATIVE_ENTRIES` entries of the derivative (the Jacobian at
+    N = 512), as for `derive check`: every one is checked exactly.  The symbolic
+    derivation has no such limit."""
     if isinstance(n, sp.Symbol):
         return
-    for option, letter in (("inputs", "D"), ("batch", "m")):
-        if option not in target.options:
-            continue
-        size = options.get(option) or OPTIONS_DEFAULTS[option]
-        if isinstance(size, int) and n * size > MAX_MATRIX_ENTRIES:
-            family = "W" if option == "inputs" else "Z"
-            words = "inputs" if option == "inputs" else "examples"
-            raise InputError(f"{family} of N = {n} classes and {letter} = {size} {words} has "
-                             f"{n * size} "
-                             f"entries; at most {MAX_MATRIX_ENTRIES} are derived entry by entry "
-                             "(for any size at once, use --classes N)")
+    problem = target.build(n, **{k: v for k, v in options.items() if v is not None})
+    entries = len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
+    if entries > MAX_DERIVATIVE_ENTRIES:
+        raise InputError(f"the derivative at N = {n}"
+                         + "".join(f", {name} = {size}" for name, size in problem.sizes)
+                         + f" has {entries} entries; at most {MAX_DERIVATIVE_ENTRIES} are "
+                         "derived and checked (for any size at once, use --classes N)")
 
 
 def validate_size(value: object, option: str, maximum: int) -> int | None:
@@ -316,7 +347,98 @@ def validate_size(value: object, option: str, maximum: int) -> int | None:
 
 @lru_cache(maxsize=64)
 def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
-                options: tuple = ()) -> Derivation:
+                options: tuple = (), diff_check: bool | None = None) -> Derivation:
+    """A concrete N as an instance of the proof for every N, checked at N."""
+    target = get_target(name)
+    # Stage 1 — the derivation for every N (cached): steps proved by the rules, checked
+    # exactly at N = 1, 2, 3.  The input and batch sizes stay those of this N.
+    given = dict(options)
+    for option in ("inputs", "batch"):
+        if option in target.options:
+            given.setdefault(option, OPTIONS_DEFAULTS[option])
+    classes = sp.Symbol("N", integer=True, positive=True)
+    proved = _symbolic_derivation(name, classes, False, with_steps, seed,
+                                  tuple(sorted(given.items())))
+
+    # Stage 2 — instantiate it at N: the result, its entries, the steps.
+    d = instantiate_derivation(proved, n, mechanical=False)
+    values = sizes_of(proved.problem, n)
+    d = replace(d, proof=proved.proof,
+                steps=tuple(_instance_step(step, values, d.problem) for step in proved.steps),
+                shortcut=tuple(_instance_step(step, values, d.problem)
+                               for step in proved.shortcut))
+
+    # Stage 3 — check the result at this N exactly, against the chain-rule derivative of
+    # the construction (derive.exact), independently of the rules: at one entry for each
+    # pattern of equal indices, which by the symmetry of the construction is every entry
+    # (every entry checked, at N ≤ 64, for the text to be plain about it).
+    from .exact import compare, representatives
+    exact = compare(d.problem, n, d.result, name,
+                    None if n <= MAX_DIFF_CLASSES else representatives(d.problem)).check
+    if not exact.passed:
+        raise StepError(f"the result proved for every N differs from the derivative at "
+                        f"N = {n}: {exact.describe()}")
+    d = replace(d, exact=exact)
+
+    # Stage 4 — SymPy's own derivative of every entry, as an independent cross-check
+    # where it is quick (small N) or asked for.
+    if diff_check if diff_check is not None else n <= DIFF_CHECK_CLASSES:
+        d = replace(d, mechanical=mechanical_matrix(d.problem, n))
+        _confirm_entries(d)
+
+    # Stage 5 — the numeric cross-check against finite differences: every entry
+    # lambdified at small N; beyond, the index form vectorised over points against
+    # directional differences (lambdifying N² entries takes longer than all the rest).
+    if check:
+        if n <= LAMBDIFY_CLASSES:
+            from .crosscheck import cross_check
+            d = replace(d, check=cross_check(d, seed))
+        else:
+            from .vectorised import check_at_scale
+            d = replace(d, check=check_at_scale(name, n, VECTORISED_POINTS, seed,
+                                                general=True, **dict(options)))
+    return d
+
+
+def _instance_step(step: Step, values: dict, problem: Problem) -> Step:
+    """A step proved for every N, at a concrete N: the sizes substituted everywhere it
+    mentions them, its assumptions those of the concrete problem."""
+    assumed = {a.name: a for a in problem.assumptions}
+    return replace(
+        step, rhs=step.rhs.xreplace(values),
+        facts=tuple((a.xreplace(values), b.xreplace(values)) for a, b in step.facts),
+        assumes=tuple(assumed.get(a.name, a) for a in step.assumes),
+        conditions=tuple(replace(c, low=sp.sympify(c.low).xreplace(values),
+                                 high=sp.sympify(c.high).xreplace(values))
+                         for c in step.conditions))
+
+
+def _confirm_entries(d: Derivation) -> None:
+    """Every entry of the instantiated result equals SymPy's derivative of that entry of
+    the construction, exactly (rational-function zero test, under the assumptions)."""
+    from .exact import zero_test
+    from .steps import Concrete, _row
+    concrete = Concrete(d.problem, d.classes)
+    for key in d.problem.keys(d.problem.indices):
+        for form, assumes in ((d.general, ()), (d.result, d.problem.assumptions)):
+            difference = concrete(d.mechanical[_row(key, d.problem)], key, assumes) - \
+                concrete(form, key, assumes)
+            if not (zero_test(difference) or sp.cancel(sp.together(difference)) == 0):
+                raise StepError(f"the result proved for every N differs from SymPy's "
+                                f"derivative at N = {d.classes}, entry {key}")
+
+
+@lru_cache(maxsize=64)
+def mechanical_derivation(name: str, n: int, check: bool = True, with_steps: bool = True,
+                          seed: int = 0, options: tuple = ()) -> Derivation:
+    """The derivation at a concrete N the direct way: SymPy's ``diff`` of every entry of
+    the construction, each entry rewritten, the steps checked entry by entry — kept as an
+    independent check of the instance path (tests compare the two), and for comparison
+    in bench/.  Seconds at N = 32 (bench/).
+
+    >>> mechanical_derivation("softmax-jacobian", 2, check=False).result
+    (KroneckerDelta(i, j) - S[j])*S[i]
+    """
     target = get_target(name)
     # Stage 1 — build: the construction for n classes, in index notation.
     problem = target.build(n, **dict(options))
@@ -514,20 +636,56 @@ def instantiate_derivation(d: Derivation, n: int, mechanical: bool = True) -> De
         return d
     problem = d.target.build(n, **concrete_options(d.problem))
     values = sizes_of(d.problem, n)
-    columns = problem.keys(problem.wrt_indices)
-
-    def entries(form: sp.Expr) -> sp.ImmutableMatrix:
-        form = form.subs(values)
-        return sp.ImmutableMatrix([
-            [tidy(instantiate(form.subs(dict(zip(problem.indices, a + b))), n))
-             for b in columns] for a in problem.output_keys()])
-
+    matrix = entry_matrix(d.result.subs(values), problem, n)
+    general = matrix if d.general == d.result else entry_matrix(d.general.subs(values),
+                                                                  problem, n)
     return Derivation(
         target=d.target, classes=n, problem=problem,
         mechanical=mechanical_matrix(problem, n) if mechanical else None,
         general=d.general.subs(values), result=d.result.subs(values),
-        general_matrix=entries(d.general), matrix=entries(d.result),
-        form=d.form, general_form=d.general_form, assumptions=problem.assumptions)
+        general_matrix=general, matrix=matrix,
+        form=_instance_form(d.form, values), general_form=_instance_form(d.general_form, values),
+        assumptions=problem.assumptions)
+
+
+def _instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:
+    """A matrix form proved for every N, at a concrete N (``Σ_{k=1}^N`` → ``Σ_{k=1}^3``)."""
+    if form is None:
+        return None
+
+    def at(value):
+        return value.xreplace(values) if isinstance(value, sp.Basic) else value
+
+    return replace(form, terms=tuple(
+        replace(term, coeff=at(term.coeff), left=at(term.left), right=at(term.right))
+        for term in form.terms), kron=None if form.kron is None else
+        (form.kron[0], at(form.kron[1])))
+
+
+def entry_matrix(form: sp.Expr, problem: Problem, n: int):
+    """Every entry of an index form at ``n`` classes (sizes concrete), in the layout of
+    :func:`mechanical_matrix`: ``S_1(1 − S_1)`` for ``S_i(δ_ij − S_j)`` at i = j = 1.
+
+    Up to :data:`EAGER_WORK` a SymPy matrix (tidied for display up to 16 rows
+    and columns: common factors pulled out); beyond, :class:`derive.entries.Entries`,
+    which builds an entry when it is read (the text shows the corners of a 512 × 512
+    Jacobian, not 262,144 entries).
+
+    >>> from derive.catalog import get_target
+    >>> from derive.functions import S, i, j
+    >>> problem = get_target("softmax-jacobian").problem(2)
+    >>> entry_matrix(S[i] * (sp.KroneckerDelta(i, j) - S[j]), problem, 2)
+    Matrix([
+    [S_1*(1 - S_1),      -S_1*S_2],
+    [     -S_1*S_2, S_2*(1 - S_2)]])
+    """
+    from .entries import Entries
+    rows, columns = len(problem.output_keys()), len(problem.keys(problem.wrt_indices))
+    entries = Entries(form, problem, tidy if rows <= 16 and columns <= 16 else None)
+    # The work of building them all: the entries times the size of one (a written-out
+    # sum of N terms in every entry of a gradient at N = 512 is a quarter-million nodes).
+    work = rows * columns * (1 + len(entries.written.atoms(sp.Indexed)))
+    return entries.as_matrix() if work <= EAGER_WORK else entries
 
 
 @lru_cache(maxsize=128)
@@ -622,9 +780,12 @@ def layout(matrix: sp.MatrixBase, problem: Problem) -> sp.Matrix:
     """The derivative as it is printed: a layer's gradient shaped like its variable (the
     N × D matrix of ∂L/∂W_ij, the column ∂L/∂x), the other gradients as one row of their
     entries, a Jacobian with rows = outputs."""
+    from .entries import Entries
     shape = problem.size_of(str(problem.wrt))
+    if not isinstance(matrix, Entries):   # a view of Entries builds nothing
+        matrix = sp.Matrix(matrix)
     if problem.output_index is None and len(shape) == 2:
-        return sp.Matrix(matrix).reshape(*shape)
+        return matrix.reshape(*shape)
     if problem.output_index is None and problem.sizes:
-        return sp.Matrix(matrix).T   # a layer's ∂L/∂x, ∂L/∂b: a column, like x and b
-    return sp.Matrix(matrix)   # the lone softmax's gradients: one row of N short entries
+        return matrix.T   # a layer's ∂L/∂x, ∂L/∂b: a column, like x and b
+    return matrix   # the lone softmax's gradients: one row of N short entries

@@ -44,7 +44,8 @@ import sympy as sp
 from .catalog import get_target
 from .errors import InputError, RewriteError
 
-__all__ = ["ExactCheck", "check_exactly", "compare", "instance", "general_options", "is_zero",
+__all__ = ["ExactCheck", "check_exactly", "compare", "representatives", "instance",
+           "general_options", "is_zero",
            "check_steps_exactly", "zero_test", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Undefined",
            "Unsupported"]
 
@@ -182,7 +183,8 @@ class Evaluator:
         self._values: dict = {}
         self._derivatives: dict = {}
         self._variable = None
-        self._indices: dict = {}
+        self._indices: dict = {}                 # id(node) → its free indices
+        self._kept: list = []                    # the nodes those ids belong to
         self._reciprocals: dict = {}
         self._families: dict = {}
         self._names: dict = {}
@@ -192,12 +194,16 @@ class Evaluator:
         self._rng = random.Random(0)
         self._nonzero: set = set()               # sums shown not to be 0 (denominators)
 
-    # Which free indices a node contains (cached: SymPy recomputes free_symbols).
+    # Which free indices a node contains (cached: SymPy recomputes free_symbols).  The
+    # memos are keyed by the node's identity, not its value: two equal N-term sums that
+    # are different objects (the claim's, built by SymPy; the construction's, written out
+    # unevaluated) would otherwise be compared term by term at every lookup.  The nodes
+    # are kept (``_kept``) so that an identity is never reused while the memo lives.
     def _free(self, node: sp.Basic) -> tuple:
         """The free indices of ``node``, sorted; with the leaf names it contains (in
         ``_names``), computed bottom-up once per node — SymPy's ``free_symbols`` is not
         cached, and a written-out cross-entropy shares one N-term sum among N terms."""
-        found = self._indices.get(node)
+        found = self._indices.get(id(node))
         if found is None:
             if node.is_Symbol:
                 free = {node} if node in self._index_set else set()
@@ -209,20 +215,21 @@ class Evaluator:
                 free, names = set(), set()
                 for arg in node.args:
                     free.update(self._free(arg))
-                    names |= self._names[arg]
-            found = self._indices[node] = tuple(sorted(free, key=str))
-            self._names[node] = frozenset(names)
+                    names |= self._names[id(arg)]
+            self._kept.append(node)
+            found = self._indices[id(node)] = tuple(sorted(free, key=str))
+            self._names[id(node)] = frozenset(names)
         return found
 
     def _memo_key(self, node, env):
-        free = self._indices.get(node)
+        free = self._indices.get(id(node))
         if free is None:
             free = self._free(node)
         if not free:
-            return node
+            return id(node)
         if len(free) == 1:   # the common case, without a generator
-            return (node, env[free[0]])
-        return (node, *(env[s] for s in free))
+            return (id(node), env[free[0]])
+        return (id(node), *(env[s] for s in free))
 
     def _family(self, node: sp.Indexed) -> str:
         name = self._families.get(node.base)
@@ -423,7 +430,7 @@ class Evaluator:
             self._variable, self._derivatives = variable, {}
             self._variable_name = self.kinds[variable][1]
         key = self._memo_key(node, env)
-        if self._variable_name not in self._names[node]:   # no leaf of its family: 0
+        if self._variable_name not in self._names[id(node)]:   # no leaf of its family: 0
             return {}
         memo = self._derivatives   # this variable's: a Derivative inside may switch it
         found = memo.get(key)
@@ -774,6 +781,7 @@ class ExactCheck:
     by_expansion: int
     differing: tuple[tuple[int, ...], ...] = ()
     assumptions: tuple[str, ...] = ()
+    covered: int = 0   # with representative entries: every entry, by symmetry
 
     @property
     def passed(self) -> bool:
@@ -789,6 +797,9 @@ class ExactCheck:
             how.append(f"{self.by_assumptions} under {', '.join(self.assumptions)}")
         text = (f"exact at N = {self.classes}: {equal} of {self.entries} entries equal "
                 f"to the chain-rule derivative ({'; '.join(how)})")
+        if self.covered and not self.differing:
+            text += (f"; one for each pattern of equal indices, so all {self.covered} by "
+                     "the symmetry of the construction under relabelling the classes")
         if self.differing:
             text += f"; differs at {_describe_keys(self.differing)}"
         return text
@@ -898,9 +909,41 @@ class Comparison:
                 self.evaluator.enclosure(self.evaluator.value(self.claim, env), leaves, prec))
 
 
-def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
+def representatives(problem) -> list[tuple[int, ...]]:
+    """One entry for every pattern of equal and unequal indices (per extent: classes,
+    inputs, examples): ``(1, 1)`` and ``(1, 2)`` for a Jacobian, ``(1,)`` for a gradient.
+
+    Every construction of the catalog is unchanged by relabelling the classes (and the
+    inputs, and the examples), and so is an index form that names no entry by number;
+    the difference of two such forms at any entry is then the difference at the entry
+    with its pattern, its inputs relabelled — zero there exactly when zero here.  So an
+    exact check at these entries is one at every entry.
+
+    >>> from derive.catalog import get_target
+    >>> representatives(get_target("softmax-jacobian").problem(512))
+    [(1, 1), (1, 2)]
+    """
+    keys: list[tuple[int, ...]] = [()]
+    for index in problem.indices:
+        extent = problem.range_of(index)
+        size = int(problem.extent(extent))
+        grown = []
+        for key in keys:
+            same = [v for v, other in zip(key, problem.indices)
+                    if problem.range_of(other) == extent]
+            fresh = next((v for v in range(1, size + 1) if v not in same), None)
+            grown += [key + (v,) for v in sorted(set(same))]
+            if fresh is not None:
+                grown.append(key + (fresh,))
+        keys = grown
+    return sorted(keys)
+
+
+def compare(problem, n: int, claim: sp.Expr, target: str = "",
+            keys: list[tuple[int, ...]] | None = None) -> Comparison:
     """Compare ``claim`` (index notation, sizes concrete) with the derivative of
-    ``problem``'s construction at every entry; see :func:`check_exactly`."""
+    ``problem``'s construction at every entry (or at ``keys`` only: see
+    :func:`representatives`); see :func:`check_exactly`."""
     from .steps import Concrete
     evaluator = Evaluator(problem, n)
     construction = _written_out(problem.function, problem, n)
@@ -908,6 +951,11 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
     assumptions = problem.assumptions
     rows = problem.output_keys()
     columns = problem.keys(problem.wrt_indices)
+    if keys is not None:   # the entries asked for, in the same order
+        width = len(rows[0])
+        rows = sorted({key[:width] for key in keys})
+        columns = sorted({key[width:] for key in keys})
+        wanted = set(keys)
     family = str(problem.wrt)
     by_atoms = by_assumptions = by_expansion = 0
     differing = []
@@ -915,6 +963,8 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
     for column in columns:
         variable = evaluator.leaf(family, column)
         for row in rows:
+            if keys is not None and row + column not in wanted:
+                continue
             env = dict(zip(problem.indices, row + column))
             derivative = evaluator.derivative(construction, env, variable)
             how = evaluator.decide(_add(derivative, evaluator.value(claimed, env), -1),
@@ -928,9 +978,12 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "") -> Comparison:
             else:
                 differing.append(row + column)
     differing.sort()   # in the order of the indices (output first), as everywhere else
-    check = ExactCheck(target, n, len(rows) * len(columns),
+    entries = len(rows) * len(columns) if keys is None else len(wanted)
+    covered = 0 if keys is None else \
+        len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
+    check = ExactCheck(target, n, entries,
                        by_atoms, by_assumptions, by_expansion, tuple(differing),
-                       tuple(a.text.split(" (")[0] for a in assumptions))
+                       tuple(a.text.split(" (")[0] for a in assumptions), covered)
     return Comparison(check, evaluator, construction, claimed)
 
 
@@ -976,4 +1029,10 @@ def _written_out(function: sp.Expr, problem, n: int) -> sp.Expr:
     """The construction with its sums written out for ``n`` classes; σ as exponentials."""
     from .functions import expand_sums, sigmoid
     e = function.rewrite(sigmoid, sp.exp) if function.has(sigmoid) else function
-    return expand_sums(e) if e.has(sp.Sum) else e
+    if not e.has(sp.Sum):
+        return e
+    # Unevaluated: the evaluator reads the tree node by node (Kronecker deltas included),
+    # and SymPy's own evaluation of log(exp(z_k)/Σ_m …) asks assumptions of every
+    # N-term sum it is built from — seconds at N = 512, for nothing used here.
+    with sp.evaluate(False):
+        return expand_sums(e)

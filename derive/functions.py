@@ -222,12 +222,37 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
     def write_out(s: sp.Sum) -> sp.Expr:
         body = s.function
         for bound, low, high in s.limits:   # the first limit is the innermost sum
-            body = sp.Add(*(body.xreplace({bound: sp.Integer(m)})
+            # What does not involve the index (a softmax's denominator, written out
+            # already) is set aside: each term would otherwise walk it again, N² work.
+            hidden, shared = _set_aside(body, bound)
+            body = sp.Add(*(hidden.xreplace({bound: sp.Integer(m)})
                             for m in range(int(low), int(high) + 1)))
+            if shared:
+                body = body.xreplace(shared)
         return body
 
     return expr.replace(lambda e: isinstance(e, sp.Sum)
                         and all(x.is_Integer for limit in e.limits for x in limit[1:]), write_out)
+
+
+def _set_aside(expr: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, dict]:
+    """``expr`` with its largest parts free of ``index`` replaced by placeholders, and the
+    placeholders' values: ``exp(z_k)/(e_1 + … + e_N)`` becomes ``exp(z_k)/a``."""
+    shared: dict = {}
+
+    def hide(node: sp.Expr) -> sp.Expr:
+        # Only inside arithmetic: a Derivative's variables, a Sum's limits, an Indexed
+        # entry keep their structure.
+        if not isinstance(node, (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log)):
+            return node
+        if not node.has(index):
+            placeholder = sp.Dummy("shared")
+            shared[placeholder] = node
+            return placeholder
+        return node.func(*(hide(a) for a in node.args))
+
+    hidden = hide(expr)
+    return (hidden, shared) if shared else (expr, {})
 
 
 def to_indexed(expr: sp.Expr, n: int, names: dict, ranges=None) -> sp.Expr:

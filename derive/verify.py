@@ -35,7 +35,7 @@ import sympy as sp
 from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
 from .definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
                           smallest_size)
-from .derivation import (MAX_CLASSES, concrete_options, derivation, mechanical_matrix,
+from .derivation import (MAX_DIFF_CLASSES, concrete_options, derivation, mechanical_matrix,
                          sizes_of)
 from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError, RewriteError
@@ -196,10 +196,9 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     :mod:`derive.exact` (microseconds per entry instead of SymPy's milliseconds).
 
     ``None`` when the claim has a node that module has no rule for (a root) and N is small
-    enough for SymPy (:data:`~derive.derivation.MAX_CLASSES`): the caller decides then."""
+    enough for SymPy (:data:`~derive.derivation.MAX_DIFF_CLASSES`): the caller decides then."""
     from dataclasses import replace
 
-    from .derivation import MAX_CLASSES
     from .exact import Undefined, Unsupported, general_options, compare, instance
     symbolic, problem, sizes = instance(against, n, **options)
     d = derivation(against, "N", check=False, steps=False, **general_options(symbolic))
@@ -220,10 +219,10 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     except Undefined as error:
         raise UndefinedClaim(f"the claim is undefined at N = {n}: {error}") from None
     except Unsupported as error:
-        if n <= MAX_CLASSES:
+        if n <= MAX_DIFF_CLASSES:
             return None
         return _replace(base, verdict="undetermined", methods=(
-            f"exact: not decided at N = {n}: {error}; try N ≤ {MAX_CLASSES}, where "
+            f"exact: not decided at N = {n}: {error}; try N ≤ {MAX_DIFF_CLASSES}, where "
             "SymPy decides",))
     check = comparison.check
     if check.passed:
@@ -821,7 +820,7 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
                     problem.assumptions)
     # Not proved: try concrete N; a difference there is a real counterexample.
     sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((lowest, lowest + 1) if named > 1 else ())})
-    sizes = [n for n in sizes if lowest <= n <= MAX_CLASSES]
+    sizes = [n for n in sizes if lowest <= n <= MAX_DIFF_CLASSES]
     tried, undecided = [], []
     for n in sizes:
         concrete = _concrete(base, d, claim, n, seed)
@@ -841,7 +840,7 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     if undecided:
         said.append(f"it is undetermined at {d.classes} = {', '.join(map(str, undecided))}")
     if not tried:
-        said.append(f"no size up to {MAX_CLASSES} was tried (the claim names the entry "
+        said.append(f"no size up to {MAX_DIFF_CLASSES} was tried (the claim names the entry "
                     f"{named})")
     return _replace(base, verdict="undetermined", methods=(
         f"the rules do not reduce the claim to the derivative's normal form for every "

@@ -60,7 +60,7 @@ def test_show_at_a_point_infers_the_number_of_classes():
 @pytest.mark.parametrize("args, message", [
     (["show", "softmax-jacobain"], "did you mean softmax-jacobian?"),
     (["show", "softmax-jacobian", "--classes", "1"], "at least 2"),
-    (["show", "softmax-jacobian", "--classes", "1000"], "at most 64"),
+    (["show", "softmax-jacobian", "--classes", "1000"], "at most 512"),
     (["show", "softmax-jacobian", "--classes", "k"], "k already names something"),
     (["show", "softmax-jacobian", "--classes", "NM"], "neither a number nor one letter"),
     (["show", "softmax-jacobian", "--classes", "Ｎ"], "is not a number of classes"),

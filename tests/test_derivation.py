@@ -8,8 +8,8 @@ import sympy as sp
 from derive import TARGETS, derivation
 from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
-from derive.derivation import MAX_CLASSES, validate_classes
-from derive.errors import InputError, RewriteError, StepError
+from derive.derivation import MAX_CLASSES, mechanical_derivation, validate_classes
+from derive.errors import DeriveError, InputError, RewriteError, StepError
 from derive.functions import S, T, c, q, sigmoid, cross_entropy, i, instantiate, j, k, softmax, y, z
 
 delta = sp.KroneckerDelta
@@ -114,8 +114,11 @@ def test_a_softmax_missing_a_term_does_not_rewrite(monkeypatch):
         return dataclasses.replace(p, function=wrong)
     monkeypatch.setitem(TARGETS, "broken", dataclasses.replace(
         get_target("softmax-jacobian"), name="broken", problem=broken, route="softmax-jacobian"))
-    # S_1/(S_1 + S_2) is a function of S, but not one index form for every entry.
+    # S_1/(S_1 + S_2) is a function of S, but not one index form for every entry: the
+    # direct path says so; the proof for every N does not follow either.
     with pytest.raises(RewriteError, match="no index form"):
+        mechanical_derivation("broken", 3)
+    with pytest.raises(DeriveError, match="does not follow for every N"):
         derivation("broken", 3)
 
 
@@ -124,7 +127,7 @@ def test_a_cross_entropy_with_a_wrong_sign_is_caught_by_the_numeric_check(monkey
         return Problem(name=sp.Symbol("L"), function=-cross_entropy(y, lambda m: softmax(z, m, n), n),
                        output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"))
     _variant(monkeypatch, "flipped", flipped)
-    d = derivation("flipped", 3, steps=False)
+    d = mechanical_derivation("flipped", 3, with_steps=False)
     assert same(d.general, y[j] - S[j] * sp.Sum(y[k], (k, 1, 3)))
     assert not d.check.passed  # differentiated L has the wrong sign vs the float reference
 

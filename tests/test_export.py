@@ -106,7 +106,7 @@ def test_json_steps_are_objects():
     step = data["steps"][3]
     assert step["case"] == {"indices": ["i", "j"], "equal": True}
     assert step["rhs"] == {"text": "S_i(1 − S_i)", "latex": r"S_i \left(1 - S_i\right)"}
-    assert step["checked"]["exact_entries"] == 3
+    assert step["checked"]["exact_entries"] == 6   # at N = 1, 2, 3: 1 + 2 + 3 with i = j
 
 
 @pytest.mark.parametrize("path, fmt", [("a.tex", "latex"), ("a.md", "markdown"),

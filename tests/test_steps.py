@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 from derive import TARGETS, derivation
+from derive.derivation import mechanical_derivation
 from derive.errors import StepError
 from derive.functions import S, i, j, k, y
 from derive.routes import ROUTES, route
@@ -49,9 +50,15 @@ def test_softmax_cross_entropy_route_passes_through_the_general_form():
 
 
 def test_case_steps_are_checked_on_their_case_only():
-    steps = derivation("softmax-jacobian", 4, check=False).steps
+    # The direct path checks each step at N itself; a concrete N derived as an instance of
+    # the proof has its steps checked at N = 1, 2, 3 (1 + 2 + 3 diagonal entries).
+    steps = mechanical_derivation("softmax-jacobian", 4, check=False).steps
     diagonal, off = steps[3], steps[4]
     assert (diagonal.check.entries, off.check.entries) == (4, 12)
+    steps = derivation("softmax-jacobian", 4, check=False).steps
+    diagonal, off = steps[3], steps[4]
+    assert (diagonal.check.entries, off.check.entries) == (6, 8)
+    assert diagonal.check.proved and diagonal.check.sizes == (1, 2, 3)
 
 
 def test_reasons_are_plain_words():
@@ -62,7 +69,7 @@ def test_reasons_are_plain_words():
 
 
 def _checked(name, n, broken):
-    d = derivation(name, n, check=False)
+    d = mechanical_derivation(name, n, check=False)
     steps = route(name, d.problem, n)
     steps[broken[0]] = dataclasses.replace(steps[broken[0]], rhs=broken[1](steps[broken[0]].rhs))
     return check_steps(steps, d.problem, n, d.mechanical)
@@ -85,7 +92,7 @@ def test_a_broken_step_is_caught_and_named(name, position, change, message):
 
 
 def test_a_step_that_needs_an_unstated_assumption_is_caught():
-    d = derivation("softmax-cross-entropy-grad", 3, check=False)
+    d = mechanical_derivation("softmax-cross-entropy-grad", 3, check=False)
     steps = route("softmax-cross-entropy-grad", d.problem, 3)
     steps[-1] = dataclasses.replace(steps[-1], assumes=())   # S_j − y_j without Σy = 1
     with pytest.raises(StepError, match="step 6 \\(apply the assumption\\) does not follow"):
@@ -93,7 +100,7 @@ def test_a_step_that_needs_an_unstated_assumption_is_caught():
 
 
 def test_large_n_checks_representative_entries_and_says_so():
-    d = derivation("softmax-jacobian", 9, check=False)
+    d = mechanical_derivation("softmax-jacobian", 9, check=False)
     first = d.steps[0].check
     assert first.entries == 81 > EXACT_ENTRY_LIMIT and first.exact_entries == 16
     assert not first.complete

@@ -52,6 +52,13 @@ def derivation_dict(d, evaluation=None) -> dict:
             "rules": list(d.proof.rules),
         },
     }
+    if d.exact is not None:   # a concrete N: the result checked exactly at that N
+        e = d.exact
+        out["exact"] = {"passed": e.passed, "entries_compared": e.entries,
+                        "entries_covered": e.covered or e.entries,
+                        "by_symmetry": bool(e.covered),
+                        "under_assumptions": e.by_assumptions,
+                        "sympy_diff_compared": d.mechanical is not None}
     if d.validation is not None:
         v = d.validation
         out["cross_validation"] = {"passed": v.passed, "sizes": list(v.sizes),

@@ -424,6 +424,9 @@ def derivation_latex(d, steps: bool = True) -> str:
     if d.symbolic:
         parts = [f"% derive: {d.target.name}, symbolic {d.classes} (for all {d.classes} >= "
                  f"{d.proof.minimum}); every step proved by the program's rules"]
+    elif d.proof is not None:
+        parts = [f"% derive: {d.target.name}, N = {d.classes}: an instance of the proof for "
+                 f"every {d.proof.classes}; the result checked exactly at N = {d.classes}"]
     else:
         parts = [f"% derive: {d.target.name}, N = {d.classes}; every step checked by the program"]
     if conventions(d):

@@ -60,6 +60,10 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
     else:
         out += [f"For {classes} ({d.target.layout}):", "", "$$",
                 matrix_latex(layout(d.matrix, d.problem)), "$$", ""]
+        if d.exact is not None:
+            from .text import result_check_words
+            sentence = " ".join(result_check_words(d)).replace("✓ ", "")
+            out += [sentence[:1].upper() + sentence[1:] + ".", ""]
     if d.check is not None:
         c = d.check
         sizes = (f", result instantiated at {d.classes} = {', '.join(map(str, c.sizes))}"

@@ -95,13 +95,15 @@ def steps_text(d, width: int = 80, chain=None) -> list[str]:
         if step.check is not None and not step.check.complete:
             mark, partial = "✓*", True
         lines += _fill(chunks, width, f"      {mark}", " " * 8)
-    if d.symbolic:
+    if d.proof is not None:   # proved for every N (and here an instance of that proof)
         sizes = d.steps[0].check.sizes if d.steps[0].check else ()
+        letter = str(d.proof.classes)
         lines += _fill(["✓ proved: each step reduces by the rules to the same normal form",
-                        f"as the mechanical derivative, for every {d.classes}"
-                        + "".join(f" and {size}" for size in d.proof.others) + ";",
+                        f"as the mechanical derivative, for every {letter}"
+                        + "".join(f" and {size}" for size in d.proof.others)
+                        + ("" if d.symbolic else f", so at {letter} = {d.classes}") + ";",
                         "also checked exactly at",
-                        f"{d.classes} = " + ", ".join(map(str, sizes)),
+                        f"{letter} = " + ", ".join(map(str, sizes)),
                         "on every entry, against the chain-rule derivative"],
                        width, "  ", "    ")
         return lines
@@ -112,6 +114,34 @@ def steps_text(d, width: int = 80, chain=None) -> list[str]:
         lines += _fill(["✓* exact on the entries with indices in {1, 2, N−1, N} only (N > 8);",
                         "the result itself is checked on every entry"], width, "  ", "     ")
     return lines
+
+
+def result_check_lines(d, width: int = 80) -> list[str]:
+    """How the result at a concrete N was checked: exactly at that N against the
+    chain-rule derivative (an instance of the proof for every N), and against SymPy's
+    diff of every entry where that was done."""
+    if d.exact is None:
+        return []
+    return _fill(result_check_words(d), width, "  ", "    ")
+
+
+def result_check_words(d) -> list[str]:
+    """The sentence of :func:`result_check_lines`, in chunks that do not break."""
+    exact, n = d.exact, d.classes
+    if exact.covered:
+        chunks = [f"✓ the result at N = {n}: equal to the chain-rule derivative,",
+                  "exactly, at one entry for each pattern of equal indices",
+                  f"({exact.entries}), so at all {exact.covered}", "by the symmetry of the",
+                  "construction under relabelling the classes"]
+    else:
+        chunks = [f"✓ the result at N = {n}: all {exact.entries} entries equal to the",
+                  "chain-rule derivative, exactly", "(rational-function zero test)"]
+    if exact.by_assumptions:
+        chunks += ["under " + "; ".join(exact.assumptions)]
+    if d.mechanical is not None:
+        chunks[-1] += ";"
+        chunks += ["also to SymPy's diff of every entry"]
+    return chunks
 
 
 def _fill(chunks: list[str], width: int, first: str, rest: str) -> list[str]:
@@ -174,6 +204,7 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
     else:
         lines += ["", f"  for {sizes_phrase(d).replace(' ' + d.target.unit, '')} "
                   f"({d.target.layout}):", matrix_text(layout(d.matrix, d.problem))]
+        lines += ["", *result_check_lines(d)]
     if evaluation is not None:
         lines += ["", *_evaluation_lines(d, evaluation)]
     if d.check is not None:
