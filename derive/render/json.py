@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as _json
 
 from ..conditions import hidden, statement
-from .latex import conditions_latex, form_latex, latex
+from .latex import conditions_latex, form_latex, latex, matrix_latex
 from .notation import conventions
 from .text import conditions_text, form_text, text
 
@@ -40,7 +40,8 @@ def derivation_dict(d, evaluation=None) -> dict:
         "layout": d.target.layout,
         "matrix": None if d.matrix is None else {
             "text": [[text(e) for e in _shaped(d).row(r)] for r in range(_shaped(d).rows)],
-            "latex": latex(_shaped(d))},
+            # The LaTeX export's own matrix, every entry (an array past 10 columns).
+            "latex": matrix_latex(_shaped(d), full=True)},
         "sizes": {name: size if isinstance(size, int) else str(size)
                   for name, size in (("N", d.classes), *d.problem.sizes)},
         "conventions": conventions(d),
@@ -106,13 +107,24 @@ def derivation_json(d, evaluation=None) -> str:
 
 
 def catalog_json(derivations) -> str:
-    """``derive list --format json``: name, title, summary and derived result per target."""
-    return _json.dumps([{
-        "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
-        "result": {"text": f"{text(d.lhs)} = {text(d.result)}",
-                   "latex": f"{latex(d.lhs)} = {latex(d.result)}"},
-        "assumptions": [a.text for a in d.assumptions],
-    } for d in derivations], indent=2, ensure_ascii=False)
+    """``derive list --format json``: per target its name, title and summary, and its
+    textbook result (index and matrix notation, with and without the assumptions), for
+    every N when the derivation is symbolic (``for``: the statement proved)."""
+    def both(expr) -> dict:
+        return {"text": f"{text(d.lhs)} = {text(expr)}", "latex": f"{latex(d.lhs)} = {latex(expr)}"}
+
+    out = []
+    for d in derivations:
+        out.append({
+            "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
+            "for": d.proof.statement if d.symbolic else f"for N = {d.classes}",
+            "result": both(d.result),
+            "form": None if d.form is None else {"text": form_text(d.form),
+                                                 "latex": form_latex(d.form)},
+            "assumptions": [a.text for a in d.assumptions],
+            "general": both(d.general) if d.assumptions else None,
+        })
+    return _json.dumps(out, indent=2, ensure_ascii=False)
 
 
 def verdict_json(v) -> str:
