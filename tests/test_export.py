@@ -230,3 +230,24 @@ def test_a_64_class_matrix_compiles(tmp_path, full):
     log = _pdflatex(tmp_path, document)
     if not full:   # by its corners, it fits the page; all of it cannot
         assert "Overfull" not in log
+
+
+@pytest.mark.parametrize("full, rows", [(False, 7), (True, 20)])
+def test_cli_full_in_every_format(tmp_path, monkeypatch, full, rows):
+    monkeypatch.chdir(tmp_path)
+    args = ["softmax-jacobian", "-n", "20", "--result-only"] + (["--full"] if full else [])
+    text = CliRunner().invoke(main, ["show", *args])
+    assert text.exit_code == 0, text.output
+    assert text.output.count("S_20(1 − S_20)") == 1
+    assert sum(line.startswith("  [ ") for line in text.output.splitlines()) == rows
+    for fmt, row_end in (("latex", " \\\\\n"), ("markdown", " \\\\\n")):
+        out = CliRunner().invoke(main, ["show", *args, "--format", fmt]).output
+        block = out[out.index(r"\begin"):out.index(r"\end{", out.index(r"\begin"))]
+        assert block.count(row_end) == rows - 1 and (r"\ddots" in block) != full
+    written = CliRunner().invoke(main, ["export", "m.json", "softmax-jacobian", "-n", "20",
+                                        "--result-only", *(["--full"] if full else [])])
+    assert written.exit_code == 0, written.output
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert len(data[0]["matrix"]["text"]) == 20   # all of it, with or without --full
+    exported = CliRunner().invoke(main, ["export", "m.md", *args])
+    assert exported.exit_code == 0 and ((r"\ddots" in (tmp_path / "m.md").read_text()) != full)
