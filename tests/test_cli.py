@@ -330,7 +330,7 @@ def test_help_states_the_size_limits():
     words = " ".join(run("show", "--help").output.split())
     assert f"1..{MAX_INPUTS}, with at most {MAX_MATRIX_ENTRIES} entries in W (N × D)" in words
     assert "--timeout SECONDS wall-clock limit of the derivation" in words
-    assert "[default: 120]" in words and "--full" in words and "--quiet" in words
+    assert "[default: 300]" in words and "--full" in words and "--quiet" in words
 
 
 @pytest.mark.parametrize("full, shown", [
