@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from contextlib import contextmanager
 
 import click
@@ -164,81 +163,6 @@ def _bounded(task: str, seconds: str, function, *args, tries=("a smaller N",), *
                          tries=tries, **kwargs)
 
 
-class _ProgressLine:
-    """A :class:`derive.progress.Reporter` for a terminal: click's progress bar on one
-    line of stderr, drawn over itself (``\\r``) and erased when its stage ends, so that
-    the terminal keeps only the output.  Plain characters only, the cursor never hidden:
-    a worker killed mid-bar leaves a line that :meth:`clear` overwrites, nothing else."""
-
-    REDRAW = 0.1   # seconds between two redraws of the same stage
-
-    def __init__(self, stream):
-        self.stream, self.stages, self.shown, self.drawn_at = stream, [], 0, 0.0
-
-    def start(self, name: str, total: int | None) -> None:
-        bar = None if total is None else click.progressbar(
-            length=max(int(total), 1), label=name, file=self.stream, show_pos=True, width=20)
-        self.stages.append((name, bar))
-        self._draw(force=True)
-
-    def advance(self, steps: int) -> None:
-        if self.stages and self.stages[-1][1] is not None:
-            self.stages[-1][1].make_step(steps)
-            self._draw()
-
-    def end(self) -> None:
-        if self.stages:
-            self.stages.pop()
-        self._erase(self.shown)
-        if self.stages:
-            self._draw(force=True)
-
-    def clear(self) -> None:
-        self._erase(self._columns() - 1)
-        if self.stages:
-            self._draw(force=True)
-
-    def _columns(self) -> int:
-        """The width of the terminal that stderr is (stdout may be a file)."""
-        import os
-        import shutil
-        try:
-            columns = os.get_terminal_size(self.stream.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-        return columns or shutil.get_terminal_size().columns   # 0: a terminal of no size
-
-    def _line(self) -> str:
-        """The open stages, outermost first: ``deriving 2/11 › softmax-jacobian …``."""
-        shown = [name if bar is None else f"{name} {bar.format_pos()}"
-                 for name, bar in self.stages[:-1]]
-        name, bar = self.stages[-1]
-        shown.append(f"{name} …" if bar is None else bar.format_progress_line())
-        return " › ".join(shown)
-
-    def _draw(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self.drawn_at < self.REDRAW:
-            return
-        self.drawn_at = time.monotonic()
-        width = self._columns() - 1   # a full line would wrap
-        line = self._line()
-        if len(line) > width:
-            line = line[:max(width - 1, 0)] + "…"
-        self._write("\r" + line.ljust(self.shown))
-        self.shown = len(line)
-
-    def _erase(self, width: int) -> None:
-        self._write("\r" + " " * width + "\r")
-        self.shown = 0
-
-    def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):   # stderr closed: nobody to show it to
-            pass
-
-
 def _is_terminal(stream) -> bool:
     try:
         return stream.isatty()
@@ -250,7 +174,8 @@ def _is_terminal(stream) -> bool:
 def _progress(quiet: bool):
     """Progress of the work inside, on stderr when it is a terminal and not ``--quiet``."""
     from derive import progress
-    reporter = None if quiet or not _is_terminal(sys.stderr) else _ProgressLine(sys.stderr)
+    from derive.render.progress import ProgressLine
+    reporter = None if quiet or not _is_terminal(sys.stderr) else ProgressLine(sys.stderr)
     with progress.reporting(reporter):
         yield
 

@@ -266,9 +266,10 @@ def test_a_stopped_worker_leaves_the_terminal_line_clean(tmp_path, monkeypatch):
     from derive import progress
     from derive.bounded import run_bounded
     from derive.errors import TooLarge
+    from derive.render.progress import ProgressLine
     monkeypatch.setenv("COLUMNS", "100")
     with open(tmp_path / "stderr", "a") as stream, \
-            progress.reporting(cli._ProgressLine(stream)), pytest.raises(TooLarge):
+            progress.reporting(ProgressLine(stream)), pytest.raises(TooLarge):
         run_bounded(_draws_and_hangs, seconds=1)
     drawn = (tmp_path / "stderr").read_bytes().decode()   # \r kept as written
     assert "hanging  [------" in drawn                   # drawn by the worker
