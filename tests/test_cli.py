@@ -140,9 +140,9 @@ def test_list_gives_each_result_for_every_n_in_both_notations():
 
 def test_list_json_says_for_which_n():
     rows = {row["target"]: row for row in json.loads(run("list", "--format", "json").output)}
-    assert rows["softmax-jacobian"]["for"] == "for all N ≥ 1"
+    assert rows["softmax-jacobian"]["statement"] == "for all N ≥ 1"
     assert rows["softmax-jacobian"]["form"]["text"] == "diag(S) − S Sᵀ"
-    assert rows["linear-softmax-jacobian"]["for"] == "for all N ≥ 1 and D ≥ 1"
+    assert rows["linear-softmax-jacobian"]["statement"] == "for all N ≥ 1 and D ≥ 1"
     assert rows["softmax-cross-entropy-grad"]["general"]["text"] == \
         "∂L/∂z_j = S_j Σ_{k=1}^N y_k − y_j"
     assert rows["cross-entropy-grad"]["general"] is None

@@ -109,22 +109,19 @@ def derivation_json(d, evaluation=None) -> str:
 def catalog_json(derivations) -> str:
     """``derive list --format json``: per target its name, title and summary, and its
     textbook result (index and matrix notation, with and without the assumptions), for
-    every N when the derivation is symbolic (``for``: the statement proved)."""
-    def both(expr) -> dict:
-        return {"text": f"{text(d.lhs)} = {text(expr)}", "latex": f"{latex(d.lhs)} = {latex(expr)}"}
+    every N when the derivation is symbolic (``statement``: for which N it holds)."""
+    def equation(d, rhs) -> dict:
+        return {"text": f"{text(d.lhs)} = {text(rhs)}", "latex": f"{latex(d.lhs)} = {latex(rhs)}"}
 
-    out = []
-    for d in derivations:
-        out.append({
-            "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
-            "for": d.proof.statement if d.symbolic else f"for N = {d.classes}",
-            "result": both(d.result),
-            "form": None if d.form is None else {"text": form_text(d.form),
-                                                 "latex": form_latex(d.form)},
-            "assumptions": [a.text for a in d.assumptions],
-            "general": both(d.general) if d.assumptions else None,
-        })
-    return _json.dumps(out, indent=2, ensure_ascii=False)
+    return _json.dumps([{
+        "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
+        "statement": d.proof.statement if d.symbolic else f"for N = {d.classes}",
+        "result": equation(d, d.result),
+        "form": None if d.form is None else {"text": form_text(d.form),
+                                             "latex": form_latex(d.form)},
+        "assumptions": [a.text for a in d.assumptions],
+        "general": equation(d, d.general) if d.assumptions else None,
+    } for d in derivations], indent=2, ensure_ascii=False)
 
 
 def verdict_json(v) -> str:
