@@ -3,14 +3,20 @@
 Exit status: 0 success (a claim that holds), 1 a derivation or check that failed (a claim
 that fails), 2 bad usage or input (one line on stderr, never a traceback), 3 undetermined (a
 claim neither proved nor refuted, or work too large to decide within the limits), 70 a bug
-in derive (one line too; DERIVE_DEBUG=1 shows the traceback).  The library is imported inside the commands, so that
-``derive --help`` does not pay for SymPy.
+in derive (one line too; DERIVE_DEBUG=1 shows the traceback).  The library is imported
+inside the commands, so that ``derive --help`` does not pay for SymPy.
+
+The work of ``list``, ``show``, ``export`` and ``check`` runs in a forked worker within
+``--timeout`` seconds and 4 GiB (:func:`derive.bounded.run_bounded`); past either it is
+stopped, with one line and exit status 3.  While it runs, its progress
+(:mod:`derive.progress`) is drawn on stderr when stderr is a terminal, unless ``--quiet``.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -76,11 +82,101 @@ _ASCII_SEED = _AsciiInt(0, 2**32 - 1)
 
 
 def _seconds(value: str) -> float:
-    """``--timeout``: a plain decimal number of seconds, 1 to 600."""
+    """``--timeout``: a plain decimal number of seconds, from 1 to the library's most."""
+    from derive.bounded import MAX_SECONDS
     text = value.strip()
-    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3})?", text) or not 1 <= float(text) <= 600:
-        raise _Failure(f"--timeout {value!r} is not a number of seconds from 1 to 600", 2)
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3})?", text) \
+            or not 1 <= float(text) <= MAX_SECONDS:
+        raise _Failure(f"--timeout {value!r} is not a number of seconds from 1 to "
+                       f"{MAX_SECONDS:g}", 2)
     return float(text)
+
+
+class _Option(click.Option):
+    """An option whose help may be a function, called when the help is shown: the limits
+    it states are the library's constants, imported then (``derive --help`` does not pay
+    for SymPy, and no number is written twice)."""
+
+    def __init__(self, *args, help=None, **kwargs):
+        super().__init__(*args, help=None if callable(help) else help, **kwargs)
+        if callable(help):
+            self._help = help
+
+    @property
+    def help(self) -> str | None:
+        return self._help() if callable(self._help) else self._help
+
+    @help.setter
+    def help(self, value) -> None:
+        self._help = value
+
+
+def _option(*names, help, **attributes):
+    """``click.option`` with a help that may be a function (:class:`_Option`)."""
+    return click.option(*names, cls=_Option, help=help, **attributes)
+
+
+def _limits() -> dict:
+    """The library's limits on sizes, named as the help texts use them."""
+    from derive.bounded import MAX_SECONDS, MEMORY
+    from derive.derivation import MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
+    return {"classes": MAX_CLASSES, "inputs": MAX_INPUTS, "batch": MAX_BATCH,
+            "entries": MAX_DERIVATIVE_ENTRIES, "seconds": f"{MAX_SECONDS:g}",
+            "memory": f"{MEMORY / 2**30:g} GiB"}
+
+
+# The default --timeout of each command, in seconds.  Entry by entry, a derivation at
+# N = 64 takes a minute or two today (temperature-softmax-jacobian: 111 s on a busy core):
+# the limit stops runaway work, not the largest derivation accepted.  Listing the targets
+# takes about a second.
+TIMEOUTS = {"list": 20, "show": 300, "export": 300, "check": 20}
+
+
+def _timeout_option(command: str, what: str, then: str = "exit status 3"):
+    return _option("--timeout", "seconds", metavar="SECONDS", default=str(TIMEOUTS[command]),
+                   show_default=True,
+                   help=lambda: "wall-clock limit of {what}, 1..{seconds} s: past it (or "
+                                "past {memory} of memory) the work is stopped, {then}".format(
+                                    what=what, then=then, **_limits()))
+
+
+_quiet_option = click.option("--quiet", "-q", is_flag=True,
+                             help="no progress on stderr (it is drawn only when stderr is a "
+                                  "terminal)")
+
+
+def _full_help() -> str:
+    from derive.render.notation import EDGE, SHOWN
+    return (f"every entry of a large matrix (past {SHOWN} rows or columns, or wider than the "
+            f"page, only the first and last {EDGE} are shown); JSON has every entry always")
+
+
+_full_option = _option("--full", is_flag=True, help=_full_help)
+
+
+def _bounded(task: str, seconds: str, function, *args, tries=("a smaller N",), **kwargs):
+    """``function(*args, **kwargs)`` in a bounded worker (:func:`derive.bounded.run_bounded`)
+    within ``--timeout``; past a limit, one line: ``too large to {task}: …``, exit 3."""
+    from derive.bounded import run_bounded
+    return _library_call(run_bounded, function, *args, seconds=_seconds(seconds), task=task,
+                         tries=tries, **kwargs)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress(quiet: bool):
+    """Progress of the work inside, on stderr when it is a terminal and not ``--quiet``."""
+    from derive import progress
+    from derive.render.progress import ProgressLine
+    reporter = None if quiet or not _is_terminal(sys.stderr) else ProgressLine(sys.stderr)
+    with progress.reporting(reporter):
+        yield
 
 
 def _classes(value: str | None) -> int | str | None:
@@ -148,16 +244,30 @@ def main() -> None:
 
 @main.command("list")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-def list_targets(fmt: str) -> None:
-    """List the targets, each with its textbook result (derived, N = 3)."""
-    from derive.catalog import TARGETS
-    from derive.derivation import derivation
+@_timeout_option("list", "deriving the results")
+@_quiet_option
+def list_targets(fmt: str, seconds: str, quiet: bool) -> None:
+    """List the targets, each with its textbook result for every number of classes N.
+
+    One line per target: its name, the result in index notation and in matrix
+    notation, and the assumption it needs, each proved for every N by the rules
+    (without the steps: `derive show TARGET` derives them).
+    """
     from derive.render.json import catalog_json
     from derive.render.text import catalog_text
 
-    derivations = [_library_call(derivation, name, 3, check=False, steps=False)
-                   for name in TARGETS]
+    with _progress(quiet):
+        derivations = _bounded("list the targets", seconds, _results, tries=())
     click.echo(catalog_json(derivations) if fmt == "json" else catalog_text(derivations))
+
+
+def _results() -> list:
+    """Every target's result for a symbolic N (without steps or checks: about half a
+    second for all), or at N = 3 for a target that has no symbolic form."""
+    from derive.catalog import TARGETS
+    from derive.derivation import derivation
+    return [derivation(name, "N" if target.symbolic else max(3, target.min_classes),
+                       check=False, steps=False) for name, target in TARGETS.items()]
 
 
 def _number_of_classes(classes: str | None, point) -> int | str:
@@ -169,25 +279,44 @@ def _number_of_classes(classes: str | None, point) -> int | str:
 
 
 def _layer_options(function):
-    """The options of the layer and batch targets, shared by show and export."""
-    for option in reversed((
-        # No short forms: `derive check "-delta(i,j) ..."` must stay a claim.
-        click.option("--inputs", type=str, metavar="D",
-                     help="input size D of a layer target, 1..32, or D for a symbolic "
-                          "one (with --classes N)  [default: 3; D with --classes N]"),
-        click.option("--batch", type=str, metavar="M",
-                     help="batch size m of a batch target, 1..32  [default: 2]"),
-        click.option("--wrt", metavar="VAR",
-                     help="the variable differentiated against: for a layer target W "
-                          "(default), x or b; for the others their own (z or S)"),
-        click.option("--convention", type=click.Choice(["Wx", "WTx"]),
-                     help="a layer's convention: Wx (z = W x + b, W of shape N × D; the "
-                          "default) or WTx (z = Wᵀ x + b, W of shape D × N)"),
-        click.option("--reduction", type=click.Choice(["mean", "sum"]),
-                     help="the reduction of a batch loss over its examples  [default: mean]"),
-    )):
-        function = option(function)
-    return function
+    """The options of the layer and batch targets, shared by show, export and check (the
+    same sizes for each: a concrete N is an instance of the proof, checked exactly)."""
+    def sizes(option: str) -> str:
+        limits = _limits()
+        return (f"1..{limits[option]}, with at most {limits['entries']} entries in the "
+                "derivative")
+
+    def decorate(function):
+        for option in reversed((
+            # No short forms: `derive check "-delta(i,j) ..."` must stay a claim.
+            _option("--inputs", type=str, metavar="D",
+                    help=lambda: f"input size D of a layer target, {sizes('inputs')}, or D "
+                                 "for a symbolic one (with --classes N)  "
+                                 "[default: 3; D with --classes N]"),
+            _option("--batch", type=str, metavar="M",
+                    help=lambda: f"batch size m of a batch target, {sizes('batch')}  "
+                                 "[default: 2]"),
+            click.option("--wrt", metavar="VAR",
+                         help="the variable differentiated against: for a layer target W "
+                              "(default), x or b; for the others their own (z or S)"),
+            click.option("--convention", type=click.Choice(["Wx", "WTx"]),
+                         help="a layer's convention: Wx (z = W x + b, W of shape N × D; the "
+                              "default) or WTx (z = Wᵀ x + b, W of shape D × N)"),
+            click.option("--reduction", type=click.Choice(["mean", "sum"]),
+                         help="the reduction of a batch loss over its examples  "
+                              "[default: mean]"),
+        )):
+            function = option(function)
+        return function
+    return decorate(function)
+
+
+def _classes_option(what: str):
+    """``--classes``: the limit stated is the library's, the same for every command."""
+    return _option("--classes", "-n", metavar="N",
+                   help=lambda: "number of classes, 2..{top} (1..{top} for independent sigmoid "
+                                "outputs), or a letter (N) {what}".format(
+                                    top=_limits()["classes"], what=what))
 
 
 def _size(value: str | None, option: str) -> int | str | None:
@@ -210,15 +339,14 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
 
 @main.command()
 @click.argument("target")
-@click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
-                   "letter (N) or 'symbolic' to prove the result for every N  "
-                   "[default: 3, or the length of z in --at]")
+@_classes_option("or 'symbolic' to prove the result for every N  "
+                         "[default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
               help="evaluate at a point, e.g. \"z=[1, 2, 3]; y=[0, 1, 0]\" (c is 1-based)")
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
               show_default=True)
 @click.option("--result-only", is_flag=True, help="leave out the steps")
+@_full_option
 @click.option("--standalone", is_flag=True, help="a whole LaTeX document (with --format latex)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to FILE")
 @click.option("--force", is_flag=True, help="overwrite an existing output file")
@@ -227,22 +355,22 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
                    "derivatives for N = 2..8, entry by entry")
 @click.option("--seed", type=_ASCII_SEED, default="0", show_default=True,
               help="seed of the random points of the numeric check")
+@_timeout_option("show", "the derivation and its checks")
+@_quiet_option
 @_layer_options
 def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
-         standalone: bool, output: str | None, force: bool, cross_validate: bool,
-         seed: int, inputs, batch, wrt, convention, reduction) -> None:
+         full: bool, standalone: bool, output: str | None, force: bool, cross_validate: bool,
+         seed: int, seconds: str, quiet: bool, inputs, batch, wrt, convention,
+         reduction) -> None:
     """Derive TARGET step by step, rewrite it to textbook form and check it.
 
     With --classes N (any letter, or 'symbolic') the result is proved for every
-    number of classes at once.
+    number of classes at once.  A large matrix is shown by its corners (--full: all
+    of it).
     """
-    from dataclasses import replace
-
-    from derive.derivation import derivation
-    from derive.export import render, write
-    from derive.point import evaluate, parse_point, sizes_from_point
-
     from derive.catalog import get_target
+    from derive.export import check_format, render, write
+    from derive.point import parse_point, sizes_from_point
 
     point = _library_call(parse_point, at) if at is not None else None
     options = _options(inputs, batch, wrt, convention, reduction)
@@ -253,16 +381,19 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
     n = _classes(classes)
     if n is None:
         n = implied.get("classes") or _number_of_classes(None, point)
-    d = _library_call(derivation, target, n, seed=seed, steps=not result_only, **options)
-    if cross_validate:
-        if not d.symbolic:
-            raise _Failure("--cross-validate needs a symbolic number of classes, "
-                           "e.g. --classes N", 2)
-        from derive.crosscheck import cross_validate as validate
-        d = replace(d, validation=_library_call(validate, d, seed=seed))
-    value = _library_call(evaluate, d, point) if point is not None else None
+    # Everything that can be refused before the work is.
+    if cross_validate and not isinstance(n, str):
+        raise _Failure("--cross-validate needs a symbolic number of classes, "
+                       "e.g. --classes N", 2)
+    _library_call(check_format, fmt, standalone=standalone, evaluation=point is not None)
+    if output:
+        _refuse_existing([output], force)
+    with _progress(quiet):
+        d, value = _bounded(f"derive {target}", seconds, _derive_and_evaluate, target, n,
+                            options, seed, not result_only, cross_validate, point,
+                            tries=() if isinstance(n, str) else ("a smaller N",))
     content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
-                            evaluation=value)
+                            evaluation=value, full=full)
     if output:
         _library_call(write, output, content, force)
     else:
@@ -272,24 +403,58 @@ def show(target: str, classes: str | None, at: str | None, fmt: str, result_only
         sys.exit(1)
 
 
+def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
+                         validate: bool, point):
+    """``derive show``'s work, in its worker: the derivation (cross-validated when asked),
+    and its value at the point when one is given."""
+    from dataclasses import replace
+
+    from derive import progress
+    from derive.derivation import derivation
+    from derive.point import evaluate
+
+    at = "for every N" if isinstance(n, str) else f"at N = {n}"
+    with progress.stage(f"deriving {target} {at}"):
+        d = derivation(target, n, seed=seed, steps=steps, **options)
+        if validate:
+            from derive.crosscheck import cross_validate
+            d = replace(d, validation=cross_validate(d, seed=seed))
+        return d, evaluate(d, point) if point is not None else None
+
+
+def _refuse_existing(paths, force: bool) -> None:
+    """Existing output files are refused before minutes of work, not after."""
+    from pathlib import Path
+    for path in map(Path, paths):
+        if path.exists() and not force:
+            raise _Failure(f"{str(path)!r} exists; pass --force to overwrite it", 2)
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("targets", nargs=-1)
-@click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
-                   "letter (N) or 'symbolic'  [default: 3]")
+@_classes_option("or 'symbolic'  [default: 3]")
 @click.option("--result-only", is_flag=True, help="leave out the steps")
+@_full_option
 @click.option("--pdf", is_flag=True, help="also compile the .tex file with pdflatex")
 @click.option("--force", is_flag=True, help="overwrite existing files")
+@_timeout_option("export", "the derivation of each target and its checks")
+@_quiet_option
 @_layer_options
 def export(file: str, targets: tuple[str, ...], classes: str | None, result_only: bool,
-           pdf: bool, force: bool, inputs, batch, wrt, convention, reduction) -> None:
+           full: bool, pdf: bool, force: bool, seconds: str, quiet: bool, inputs, batch, wrt,
+           convention, reduction) -> None:
     """Write a document with the derivations of TARGETS (all when none) to FILE.
 
     The format follows the extension: .tex (a standalone article), .md, .json, .txt.
+    A large matrix is shown by its corners (--full: all of it; the JSON has all of it
+    always).  --timeout applies to each target.
     """
+    from pathlib import Path
+
+    from derive import progress
     from derive.catalog import TARGETS, get_target
-    from derive.derivation import derivation
+    from derive.derivation import check_request
     from derive.export import compile_pdf, format_for, render_document, write
 
     fmt = _library_call(format_for, file)
@@ -298,11 +463,8 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     n = _number_of_classes(classes, None)
     names = targets or tuple(TARGETS)
     given = _options(inputs, batch, wrt, convention, reduction)
-    from pathlib import Path
-    for output in (Path(file), Path(file).with_suffix(".pdf")) if pdf else (Path(file),):
-        if output.exists() and not force:   # before minutes of work, not after
-            raise _Failure(f"{str(output)!r} exists; pass --force to overwrite it", 2)
-    from derive.derivation import check_request
+    _refuse_existing((Path(file), Path(file).with_suffix(".pdf")) if pdf else (file,), force)
+    _seconds(seconds)
     requests = []
     for name in names:
         # Named targets take the options given; with all targets each takes those it has.
@@ -311,14 +473,29 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
             if key in _library_call(get_target, name).options}
         _library_call(check_request, name, n, **options)   # every size refused up front
         requests.append((name, options))
-    derivations = [_library_call(derivation, name, n, steps=not result_only, **options)
-                   for name, options in requests]
-    written = _library_call(write, file, render_document(derivations, fmt, not result_only), force)
+    derivations = []
+    with _progress(quiet), progress.stage("deriving", total=len(requests)):
+        for name, options in requests:
+            # A worker per target: --timeout is each one's, and what was done is kept.
+            derivations.append(_bounded(
+                f"derive {name}", seconds, _derive_one, name, n, not result_only, options,
+                tries=() if isinstance(n, str) else ("a smaller N",)))
+            progress.advance()
+    written = _library_call(write, file, render_document(derivations, fmt, not result_only,
+                                                         full), force)
     click.echo(f"wrote {written}")
     if pdf:
         click.echo(f"wrote {_library_call(compile_pdf, written, force)}")
     if not all(d.check.passed for d in derivations):
         sys.exit(1)
+
+
+def _derive_one(name: str, n, steps: bool, options: dict):
+    """One target of ``derive export``, in its worker."""
+    from derive import progress
+    from derive.derivation import derivation
+    with progress.stage(name):
+        return derivation(name, n, steps=steps, **options)
 
 
 @main.command()
@@ -393,24 +570,23 @@ class _ClaimCommand(click.Command):
                    "for LaTeX with a left side such as \\frac{\\partial L}{\\partial z_j} =")
 @click.option("--latex/--no-latex", default=None,
               help="read CLAIM as LaTeX  [default: when it looks like LaTeX]")
-@click.option("--python", "python_function", metavar="FILE.py:FUNC",
-              help="check a NumPy function instead of a formula; FILE.py is imported and "
-                   "its function called only in a separate worker process, within "
-                   "--timeout and 4 GiB of memory (its code runs there, as you)")
-@click.option("--classes", "-n", metavar="N",
-              help="number of classes, 2..64 (1..64 for independent sigmoid outputs), or a "
-                   "letter (N) to decide for every N  [default: 3]")
+@_option("--python", "python_function", metavar="FILE.py:FUNC",
+         help=lambda: "check a NumPy function instead of a formula; FILE.py is imported and "
+                      "its function called only in a separate worker process, within "
+                      f"--timeout and {_limits()['memory']} of memory (its code runs there, "
+                      "as you)")
+@_classes_option("to decide for every N  [default: 3]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--seed", type=_ASCII_SEED, default="0", show_default=True,
               help="seed of the random points, 0..4294967295")
-@click.option("--timeout", "seconds", metavar="SECONDS", default="20", show_default=True,
-              help="wall-clock limit of the check, 1..600 s: past it (or past 4 GiB of "
-                   "memory) the work is stopped and the claim is too large to decide")
+@_timeout_option("check", "the check", "and the claim is too large to decide")
+@_quiet_option
 @_layer_options
 def check(claim: str | None, target: str | None, latex: bool | None,
           python_function: str | None, classes: str | None, fmt: str,
-          seed: int, seconds: str, inputs, batch, wrt, convention, reduction) -> None:
+          seed: int, seconds: str, quiet: bool, inputs, batch, wrt, convention,
+          reduction) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -451,8 +627,9 @@ def check(claim: str | None, target: str | None, latex: bool | None,
         undumpable()   # the user's code, in its worker, cannot reach this process via /proc
         claim = _python_function(python_function)
     options = {key: value for key, value in options.items() if value is not None}
-    v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,
-                      time_limit=_seconds(seconds), **options)
+    with _progress(quiet):
+        v = _library_call(verify, claim, against=target, classes=n, seed=seed, latex=latex,
+                          time_limit=_seconds(seconds), **options)
     click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
     sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 

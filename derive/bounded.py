@@ -36,6 +36,7 @@ import socket
 import sys
 import time
 
+from . import progress
 from .errors import DeriveError, InputError, InternalError, TooLarge
 
 __all__ = ["run_bounded", "checked_seconds", "address_space", "undumpable", "fork",
@@ -63,13 +64,19 @@ def checked_seconds(value) -> float:
 
 
 def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
-                grace: float = 0.0, **kwargs):
+                grace: float = 0.0, task: str = "decide exactly",
+                tries: tuple[str, ...] = ("a smaller N", "a simpler claim"), **kwargs):
     """``function(*args, **kwargs)`` in a forked worker, within ``seconds`` of wall-clock
     time and ``memory`` bytes of address space.
 
     ``grace`` seconds more are given to a function that watches a deadline of its own
     (:func:`derive.gradcheck.check_callable` stops the user's function at ``seconds``) to
     report it; the message of a worker stopped here still says ``seconds``.
+
+    ``task`` says what was not done when a limit is passed (``too large to derive: …``),
+    and ``tries`` what to try then (a longer ``--timeout`` is added when the time ran
+    out).  What the worker drew of its progress (:mod:`derive.progress`) is cleared when
+    it is stopped.
 
     Raises:
         TooLarge: the worker passed a limit (it is killed); the message says which.
@@ -91,36 +98,46 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
         data, finished = _collect(read, time.monotonic() + seconds + grace)
     except BaseException:   # Ctrl-C while waiting: the worker must not outlive the call
         _kill(pid)
+        progress.interrupted()
         raise
     finally:
         os.close(read)
     if not finished:
         _kill(pid)
-        raise TooLarge(f"too large to decide exactly: not done within {seconds:g} s (the "
-                       "work was stopped); try a smaller N, a simpler claim, or a longer "
-                       "--timeout")
+        progress.interrupted()
+        raise TooLarge(f"too large to {task}: not done within {seconds:g} s (the "
+                       f"work was stopped){_advice(*tries, 'a longer --timeout')}")
     _, status = os.waitpid(pid, 0)
     if not data:   # the worker died without a word: the kernel stopped it
+        progress.interrupted()
         signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         cause = ("it used more than its CPU time" if signalled == signal.SIGXCPU else
                  # the hard CPU limit, or the system's out-of-memory killer: both SIGKILL
                  "it was killed (past its CPU time, or by the system for its memory)"
                  if signalled == signal.SIGKILL else f"it ended with status {status}")
-        raise TooLarge(f"too large to decide exactly: {cause} (limit {seconds:g} s)")
+        raise TooLarge(f"too large to {task}: {cause} (limit {seconds:g} s)")
     kind, value = pickle.loads(data)
     if kind == "result":
         return value
     if kind == "memory":
-        raise TooLarge(f"too large to decide exactly: more than {memory / 2**30:g} GiB of "
-                       "memory needed (the work was stopped); try a smaller N or a "
-                       "simpler claim")
+        raise TooLarge(f"too large to {task}: more than {memory / 2**30:g} GiB of "
+                       f"memory needed (the work was stopped){_advice(*tries)}")
     if kind == "overflow":
-        raise TooLarge(f"too large to decide exactly: a number overflowed ({value})")
+        raise TooLarge(f"too large to {task}: a number overflowed ({value})")
     if kind == "recursion":
         raise InputError("the formula is nested too deeply to work with")
     if kind == "library":
         raise value
     raise InternalError(f"internal error in the worker: {value}")
+
+
+def _advice(*choices: str) -> str:
+    """``; try a``, ``; try a or b``, ``; try a, b, or c`` (nothing without a choice)."""
+    if not choices:
+        return ""
+    if len(choices) < 3:
+        return "; try " + " or ".join(choices)
+    return "; try " + ", ".join(choices[:-1]) + f", or {choices[-1]}"
 
 
 def _work(write: int, function, args, kwargs, seconds: float, memory: int) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import progress
 from .functions import instantiate
 from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, CheckReport, compare,
                       entry_arguments, finite_differences, lambdify_entries, reference_for,
@@ -36,6 +37,14 @@ VALIDATION_SIZES = tuple(range(2, 9))
 
 def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
     """Run the comparisons for ``d`` at seeded random points and report the errors."""
+    # Each comparison compiles a matrix of entries with lambdify: at N = 64, 4096 of them,
+    # some twenty seconds each.
+    count = (2 if d.mechanical is not None else 0) + 1 + (1 if d.assumptions else 0)
+    with progress.stage(f"numeric check at N = {d.classes}", total=count):
+        return _cross_check(d, seed)
+
+
+def _cross_check(d: Derivation, seed: int) -> CheckReport:
     rng = np.random.default_rng(seed)
     problem, n = d.problem, d.classes
     reference = reference_for(d.target, problem)
@@ -56,10 +65,12 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
         fd_plain = finite_differences(reference, plain, wrt, relative)
         comparisons.append(compare("mechanical derivative vs finite differences", raw,
                                    fd_plain, plain, FD_RTOL, FD_ATOL))
+        progress.advance()
         comparisons.append(compare("mechanical derivative vs general form", raw,
                                    evaluate_matrix(d.general_matrix, plain, n,
                                                    problem=problem, compiled=compiled),
                                    plain, EXACT_RTOL, EXACT_ATOL))
+        progress.advance()
 
     # The textbook form, at ordinary and extreme points (labels per its assumptions).
     wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels,
@@ -68,6 +79,7 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
                                evaluate_matrix(d.matrix, wide, n, problem=problem),
                                finite_differences(reference, wide, wrt, relative), wide,
                                FD_RTOL, FD_ATOL))
+    progress.advance()
     if d.assumptions:
         free = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels="free",
                              problem=problem)
@@ -76,6 +88,7 @@ def cross_check(d: Derivation, seed: int = 0) -> CheckReport:
                                                    compiled=compiled),
                                    finite_differences(reference, free, wrt, relative), free,
                                    FD_RTOL, FD_ATOL))
+        progress.advance()
     extreme = wide[problem.inputs[0]].shape[0] - ORDINARY_POINTS
     total = (ORDINARY_POINTS if d.mechanical is not None else 0) + \
         wide[problem.inputs[0]].shape[0] * (2 if d.assumptions else 1)
@@ -89,11 +102,14 @@ def cross_check_instances(instances, seed: int = 0) -> CheckReport:
     :func:`cross_check`; the comparisons are named after their N.
     """
     comparisons, points, extreme = [], 0, 0
-    for offset, d in enumerate(instances):
-        report = cross_check(d, seed + offset)
-        comparisons += [replace(c, name=f"N = {d.classes}: {c.name}") for c in report.comparisons]
-        points += report.points
-        extreme += report.extreme_points
+    with progress.stage("numeric check of the instances", total=len(instances)):
+        for offset, d in enumerate(instances):
+            report = cross_check(d, seed + offset)
+            comparisons += [replace(c, name=f"N = {d.classes}: {c.name}")
+                            for c in report.comparisons]
+            points += report.points
+            extreme += report.extreme_points
+            progress.advance()
     return CheckReport(tuple(comparisons), seed, points, extreme,
                        tuple(d.classes for d in instances))
 
@@ -129,6 +145,13 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
     >>> cross_validate(derivation("cross-entropy-grad", "N", check=False), sizes=(2, 3)).passed
     True
     """
+    sizes = tuple(sizes)
+    with progress.stage(f"cross-validating at N = {sizes[0]}..{sizes[-1]}" if sizes
+                        else "cross-validating", total=len(sizes)):
+        return _cross_validate(d, sizes, seed)
+
+
+def _cross_validate(d: Derivation, sizes, seed: int) -> CrossValidation:
     from .derivation import mechanical_matrix
     from .errors import StepError
     from .steps import Step, check_steps
@@ -148,6 +171,7 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
         entries += sum(s.check.exact_entries for s in checked)
         points = max(points, max(s.check.points for s in checked))
         error = max(error, max(s.check.max_abs_error for s in checked))
+        progress.advance()
     return CrossValidation(tuple(sizes), entries, points, error)
 
 

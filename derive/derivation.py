@@ -26,6 +26,7 @@ import sympy as sp
 
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target, m as batch_size
 from .errors import InputError, RewriteError, StepError
+from .exact import MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
 from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
 from .matrices import MatrixForm, matrix_form
@@ -43,7 +44,7 @@ __all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "insta
 
 # The largest number of classes accepted for a concrete-N derivation: the same as for
 # `derive check` (an instance of the proof, checked exactly at N; see bench/).
-MAX_CLASSES = 512
+MAX_CLASSES = MAX_EXACT_CLASSES
 
 # Up to this N the instance is also compared with SymPy's diff of every concrete entry
 # (an independent check; `diff_check=True` asks for it at any N up to MAX_DIFF_CLASSES).
@@ -73,8 +74,9 @@ RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smooth
 # checked on each.  bench/ has the times.
 MAX_INPUTS = 32
 MAX_BATCH = 32
-# The most entries of a derivative derived and checked at a concrete N (N² at N = 512).
-MAX_DERIVATIVE_ENTRIES = 512 * 512
+# The most entries of a derivative derived and checked at a concrete N (N² at N = 512),
+# as for `derive check`.
+MAX_DERIVATIVE_ENTRIES = MAX_EXACT_ENTRIES
 
 # With a symbolic number of classes, a layer's input size is the symbol D as well; the
 # steps and the result are checked at concrete N with this many inputs.

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .errors import DeriveError, InputError
 
-__all__ = ["EXTENSIONS", "format_for", "render", "render_document", "write", "compile_pdf",
-           "PDFLATEX_TIMEOUT"]
+__all__ = ["EXTENSIONS", "format_for", "check_format", "render", "render_document", "write",
+           "compile_pdf", "PDFLATEX_TIMEOUT"]
 
 EXTENSIONS = {".tex": "latex", ".md": "markdown", ".json": "json", ".txt": "text"}
 PDFLATEX_TIMEOUT = 120  # seconds; a document of every target compiles in about one
@@ -30,40 +30,56 @@ def format_for(path: str | os.PathLike) -> str:
     return EXTENSIONS[suffix]
 
 
-def render(d, fmt: str, *, steps: bool = True, standalone: bool = False, evaluation=None) -> str:
-    """One derivation in ``fmt`` (text, latex, markdown, json)."""
+def check_format(fmt: str, *, standalone: bool = False, evaluation: bool = False) -> None:
+    """Raise what :func:`render` would raise for these options, before any work.
+
+    >>> check_format("markdown", evaluation=True)
+    Traceback (most recent call last):
+    ...
+    derive.errors.InputError: --at is shown in the text and json formats only
+    """
+    if fmt not in ("text", "json", "latex", "markdown"):
+        raise InputError(f"unknown format {fmt!r}; use text, latex, markdown or json")
     if standalone and fmt != "latex":
         raise InputError("--standalone applies to --format latex only")
+    if evaluation and fmt not in ("text", "json"):
+        raise InputError("--at is shown in the text and json formats only")
+
+
+def render(d, fmt: str, *, steps: bool = True, standalone: bool = False, evaluation=None,
+           full: bool = False) -> str:
+    """One derivation in ``fmt`` (text, latex, markdown, json); a large matrix by its
+    corners unless ``full`` (JSON has every entry always)."""
+    check_format(fmt, standalone=standalone, evaluation=evaluation is not None)
     if fmt == "text":
         from .render.text import derivation_text
-        return derivation_text(d, evaluation, steps=steps)
+        return derivation_text(d, evaluation, steps=steps, full=full)
     if fmt == "json":
         from .render.json import derivation_json
         return derivation_json(d, evaluation)
-    if evaluation is not None:
-        raise InputError("--at is shown in the text and json formats only")
     if fmt == "latex":
         from .render.latex import derivation_latex, document_latex
-        return document_latex([d], steps=steps) if standalone else derivation_latex(d, steps)
+        return (document_latex([d], steps=steps, full=full) if standalone
+                else derivation_latex(d, steps, full))
     if fmt == "markdown":
         from .render.markdown import derivation_markdown
-        return derivation_markdown(d, steps)
-    raise InputError(f"unknown format {fmt!r}; use text, latex, markdown or json")
+        return derivation_markdown(d, steps, full=full)
 
 
-def render_document(derivations, fmt: str, steps: bool = True) -> str:
-    """Several derivations as one document (a standalone article for LaTeX)."""
+def render_document(derivations, fmt: str, steps: bool = True, full: bool = False) -> str:
+    """Several derivations as one document (a standalone article for LaTeX); large
+    matrices by their corners unless ``full`` (JSON has every entry always)."""
     if fmt == "latex":
         from .render.latex import document_latex
-        return document_latex(derivations, steps=steps)
+        return document_latex(derivations, steps=steps, full=full)
     if fmt == "markdown":
         from .render.markdown import document_markdown
-        return document_markdown(derivations, steps=steps)
+        return document_markdown(derivations, steps=steps, full=full)
     if fmt == "json":
         from .render.json import document_json
         return document_json(derivations)
     from .render.text import derivation_text
-    return "\n\n".join(derivation_text(d, steps=steps) for d in derivations)
+    return "\n\n".join(derivation_text(d, steps=steps, full=full) for d in derivations)
 
 
 def write(path: str | os.PathLike, content: str, force: bool = False) -> Path:

@@ -43,3 +43,46 @@ def test_verify_with_a_time_limit():
     with pytest.raises(TooLarge, match="too large to decide exactly"):
         verify("S_j - y_j + (Σ_k S_k)^6 - 1", against="softmax-cross-entropy-grad",
                classes=40, time_limit=1)
+
+
+def _sleeps():
+    time.sleep(60)
+
+
+@pytest.mark.parametrize("limits, message", [
+    ({}, "too large to decide exactly: not done within 1 s (the work was stopped); try a "
+         "smaller N, a simpler claim, or a longer --timeout"),
+    ({"task": "derive softmax-jacobian", "tries": ("a smaller N",)},
+     "too large to derive softmax-jacobian: not done within 1 s (the work was stopped); "
+     "try a smaller N or a longer --timeout"),
+    ({"task": "list the targets", "tries": ()},
+     "too large to list the targets: not done within 1 s (the work was stopped); try a "
+     "longer --timeout"),
+])
+def test_the_message_says_what_was_not_done_and_what_to_try(limits, message):
+    with pytest.raises(TooLarge) as raised:
+        run_bounded(_sleeps, seconds=1, **limits)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("tries, advice", [
+    (("a smaller N", "a simpler claim"), "; try a smaller N or a simpler claim"),
+    ((), ""),
+])
+def test_more_time_is_not_advised_for_memory(tries, advice):
+    with pytest.raises(TooLarge) as raised:
+        run_bounded(bytearray, 2**31, seconds=10, memory=2**29, task="derive", tries=tries)
+    assert str(raised.value) == ("too large to derive: more than 0.5 GiB of memory needed "
+                                 f"(the work was stopped){advice}")
+
+
+@pytest.mark.parametrize("name", ["softmax-jacobian", "softmax-cross-entropy-grad",
+                                  "linear-softmax-cross-entropy-grad",
+                                  "batch-softmax-cross-entropy-grad"])
+@pytest.mark.parametrize("classes", [3, "N"])
+def test_a_derivation_comes_back_from_the_worker(name, classes):
+    """The CLI derives in a worker: the Derivation, checks and steps included, pickles."""
+    from derive.derivation import derivation
+    here = derivation(name, classes)
+    there = run_bounded(derivation, name, classes, seconds=120)
+    assert there == here and there.check.passed and there.steps

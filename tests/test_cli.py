@@ -1,6 +1,8 @@
 """The command line: output, exit status, one-line errors."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -120,3 +122,229 @@ def test_export_symbolic_n(tmp_path, monkeypatch):
     text = (tmp_path / "proofs.md").read_text()
     symbolic = [t for t in TARGETS.values() if t.symbolic]
     assert text.count("(symbolic N)") == len(symbolic) and "proved for every N" in text
+
+
+# --- derive list: the results for every N ---------------------------------------------
+
+def test_list_gives_each_result_for_every_n_in_both_notations():
+    from derive import derivation
+    from derive.render.text import form_text, text
+    result = run("list")
+    assert result.exit_code == 0 and result.stderr == ""
+    for line, name in zip(result.output.splitlines(), TARGETS, strict=True):
+        d = derivation(name, "N", check=False, steps=False)
+        assert line.startswith(name + " ")
+        assert f"  {text(d.lhs)} = {text(d.result)}  " in line
+        assert f"  {form_text(d.form)}" in line
+
+
+def test_list_json_says_for_which_n():
+    rows = {row["target"]: row for row in json.loads(run("list", "--format", "json").output)}
+    assert rows["softmax-jacobian"]["statement"] == "for all N ≥ 1"
+    assert rows["softmax-jacobian"]["form"]["text"] == "diag(S) − S Sᵀ"
+    assert rows["linear-softmax-jacobian"]["statement"] == "for all N ≥ 1 and D ≥ 1"
+    assert rows["softmax-cross-entropy-grad"]["general"]["text"] == \
+        "∂L/∂z_j = S_j Σ_{k=1}^N y_k − y_j"
+    assert rows["cross-entropy-grad"]["general"] is None
+
+
+# --- --timeout: one line, exit 3, what was not done --------------------------------------
+
+def _sleeps(*args, **kwargs):
+    import time
+    time.sleep(60)
+
+
+@pytest.mark.parametrize("args, work, message", [
+    (["list", "--timeout", "1"], "_results",
+     "too large to list the targets: not done within 1 s (the work was stopped); try a "
+     "longer --timeout"),
+    (["show", "softmax-jacobian", "--timeout", "1"], "_derive_and_evaluate",
+     "too large to derive softmax-jacobian: not done within 1 s (the work was stopped); "
+     "try a smaller N or a longer --timeout"),
+    (["show", "softmax-jacobian", "-n", "N", "--timeout", "1.5"], "_derive_and_evaluate",
+     "too large to derive softmax-jacobian: not done within 1.5 s (the work was stopped); "
+     "try a longer --timeout"),
+    (["export", "x.md", "cross-entropy-grad", "--timeout", "1"], "_derive_one",
+     "too large to derive cross-entropy-grad: not done within 1 s (the work was stopped); "
+     "try a smaller N or a longer --timeout"),
+])
+def test_work_past_the_timeout_is_stopped_with_status_3(tmp_path, monkeypatch, args, work,
+                                                         message):
+    import cli
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, work, _sleeps)   # the worker, forked, runs this
+    result = run(*args)
+    assert result.exit_code == 3
+    assert (result.stdout, result.stderr) == ("", f"derive: undetermined: {message}\n")
+    assert not (tmp_path / "x.md").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--timeout", "0"], ["show", "softmax-jacobian", "--timeout", "601"],
+    ["export", "x.md", "--timeout", "2m"], ["check", "S - y", "--against",
+                                            "softmax-cross-entropy-grad", "--timeout", "-1"],
+])
+def test_a_bad_timeout_is_refused_before_any_work(args):
+    result = run(*args)
+    assert result.exit_code == 2 and "is not a number of seconds from 1 to 600" in result.output
+
+
+def _refuses(*args, **kwargs):
+    raise AssertionError("no work should start")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["show", "softmax-jacobian", "-o", "exists.txt"], "'exists.txt' exists; pass --force"),
+    (["show", "softmax-jacobian", "--format", "latex", "--at", "z=[1, 2, 3]"],
+     "--at is shown in the text and json formats only"),
+    (["show", "softmax-jacobian", "--format", "markdown", "--standalone"],
+     "--standalone applies to --format latex only"),
+    (["show", "softmax-jacobian", "--cross-validate"], "needs a symbolic number"),
+])
+def test_what_can_be_refused_is_refused_before_the_work(tmp_path, monkeypatch, args, message):
+    import cli
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exists.txt").write_text("mine")
+    monkeypatch.setattr(cli, "_derive_and_evaluate", _refuses)
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert (tmp_path / "exists.txt").read_text() == "mine"
+
+
+# --- progress: on a terminal's stderr only, never with --quiet, never on stdout -----------
+
+def _final_line(drawn: str) -> str:
+    """What a terminal shows on the progress line at the end: each \\r starts it again."""
+    line = ""
+    for segment in drawn.split("\r"):
+        line = segment + line[len(segment):]
+    return line
+
+
+@pytest.mark.parametrize("terminal, quiet, drawn", [
+    (True, False, True), (True, True, False), (False, False, False),
+])
+def test_progress_is_drawn_on_a_terminal_only_and_never_with_quiet(tmp_path, monkeypatch,
+                                                                    terminal, quiet, drawn):
+    import cli
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_is_terminal", lambda stream: terminal)
+    result = run("export", "x.md", "softmax-jacobian", "cross-entropy-grad",
+                 *(["--quiet"] if quiet else []))
+    assert result.exit_code == 0
+    assert result.stdout == "wrote x.md\n"   # stdout: the output only
+    if drawn:   # the export's own stage (what workers draw goes to their copy of stderr)
+        assert "deriving  [----------" in result.stderr and "1/2" in result.stderr
+        assert "\n" not in result.stderr and not _final_line(result.stderr).strip()
+    else:
+        assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "softmax-cross-entropy-grad", "--quiet"], ["list", "-q"],
+    ["check", "S - y", "--against", "softmax-cross-entropy-grad", "--quiet"],
+])
+def test_quiet_changes_nothing_else(monkeypatch, args):
+    import cli
+    loud = run(*[a for a in args if a not in ("--quiet", "-q")])
+    monkeypatch.setattr(cli, "_is_terminal", lambda stream: True)
+    quiet = run(*args)
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (loud.exit_code, loud.stdout, "")
+
+
+def _draws_and_hangs():
+    import time
+    from derive import progress
+    with progress.stage("hanging", total=10):
+        progress.advance(3)
+        time.sleep(60)
+
+
+def test_a_stopped_worker_leaves_the_terminal_line_clean(tmp_path, monkeypatch):
+    import cli
+    from derive import progress
+    from derive.bounded import run_bounded
+    from derive.errors import TooLarge
+    from derive.render.progress import ProgressLine
+    monkeypatch.setenv("COLUMNS", "100")
+    with open(tmp_path / "stderr", "a") as stream, \
+            progress.reporting(ProgressLine(stream)), pytest.raises(TooLarge):
+        run_bounded(_draws_and_hangs, seconds=1)
+    drawn = (tmp_path / "stderr").read_bytes().decode()   # \r kept as written
+    assert "hanging  [------" in drawn                   # drawn by the worker
+    assert "\x1b" not in drawn and "\n" not in drawn     # plain characters, one line
+    assert _final_line(drawn) == " " * 99                # cleared by the parent
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals here")
+def test_on_a_real_terminal_the_workers_draw_and_erase_their_progress(tmp_path):
+    import fcntl
+    import struct
+    import subprocess
+    import sys
+    import termios
+    root = Path(__file__).resolve().parent.parent
+    main_end, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen([sys.executable, str(root / "cli.py"), "export", "x.md",
+                             "softmax-jacobian", "cross-entropy-grad"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=terminal,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:   # EIO: every process has closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main_end)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and out == b"wrote x.md\n"
+    drawn = drawn.decode()
+    assert "deriving 0/2 › softmax-jacobian › numeric check at N = 3" in drawn   # the worker's
+    assert "\x1b" not in drawn and "\n" not in drawn
+    assert not _final_line(drawn).strip()
+
+
+# --- the limits in --help are the library's ---------------------------------------------
+
+@pytest.mark.parametrize("command, module, constant", [
+    ("show", "derive.derivation", "MAX_CLASSES"), ("export", "derive.derivation", "MAX_CLASSES"),
+    ("check", "derive.derivation", "MAX_CLASSES"),
+])
+def test_help_states_the_librarys_limit(monkeypatch, command, module, constant):
+    import importlib
+    library = importlib.import_module(module)
+    words = " ".join(run(command, "--help").output.split())
+    top = getattr(library, constant)
+    assert f"number of classes, 2..{top} (1..{top} for independent sigmoid outputs)" in words
+    monkeypatch.setattr(library, constant, 999)
+    assert "2..999 (1..999" in " ".join(run(command, "--help").output.split())
+
+
+def test_help_states_the_size_limits():
+    from derive.derivation import MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
+    words = " ".join(run("show", "--help").output.split())
+    assert f"1..{MAX_INPUTS}, with at most {MAX_DERIVATIVE_ENTRIES} entries in the derivative" \
+        in words
+    assert "--timeout SECONDS wall-clock limit of the derivation" in words
+    assert "[default: 300]" in words and "--full" in words and "--quiet" in words
+
+
+@pytest.mark.parametrize("full, shown", [
+    (False, "[0.015625, 0.015625, 0.015625, …, 0.015625, 0.015625, -0.984375]"),
+    (True, "[" + "0.015625, " * 63 + "-0.984375]"),
+])
+def test_a_value_at_64_logits_is_shown_by_its_ends(full, shown):
+    z, y = "[" + ", ".join(["0"] * 64) + "]", "[" + ", ".join(["0"] * 63 + ["1"]) + "]"
+    result = run("show", "softmax-cross-entropy-grad", "-n", "N", "--result-only",
+                 "--at", f"z={z}; y={y}", *(["--full"] if full else []))
+    assert result.exit_code == 0, result.output
+    assert f"    ∂L/∂z_j = {shown}\n" in result.output
+    data = json.loads(run("show", "softmax-cross-entropy-grad", "-n", "N", "--result-only",
+                          "--at", f"z={z}; y={y}", "--format", "json").output)
+    assert len(data["value"]["value"]) == 64

@@ -84,3 +84,16 @@ def test_every_notation_example_has_its_verdict():
         assert bool(verdict.assumptions) == ("under" in expected), (claim, target)
         if "every N" in expected:
             assert verify(claim, against=target, classes="N").holds, claim
+
+
+def test_the_large_matrix_sample_is_the_real_matrix():
+    """docs/derivations.md shows the 64-class Jacobian by its corners (derived entry by
+    entry in minutes; its instance of the symbolic result prints the same matrix)."""
+    from derive import derivation
+    from derive.derivation import instantiate_derivation
+    from derive.render.text import derivation_text
+    text = (ROOT / "docs" / "derivations.md").read_text()
+    sample = re.search(r"--result-only` ends:\n\n```\n(.*?)```", text, re.S).group(1)
+    d = instantiate_derivation(derivation("softmax-jacobian", "N", check=False, steps=False),
+                               64, mechanical=False)
+    assert sample in derivation_text(d, steps=False) + "\n"

@@ -201,3 +201,53 @@ def test_show_to_an_unwritable_path_is_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["show", "softmax-jacobian", "-o",
                                        str(tmp_path / "missing" / "x.txt")])
     assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def _instance(name, n):
+    """``name`` at ``n`` classes as an instance of its symbolic derivation (fast)."""
+    from derive.derivation import instantiate_derivation
+    return instantiate_derivation(derivation(name, "N", check=False, steps=False), n,
+                                  mechanical=False)
+
+
+def _pdflatex(tmp_path, document: str) -> str:
+    (tmp_path / "big.tex").write_text(document)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                          "-no-shell-escape", "big.tex"], cwd=tmp_path, capture_output=True,
+                         text=True, errors="replace", timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    return run.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@pytest.mark.parametrize("full", [False, True])
+def test_a_64_class_matrix_compiles(tmp_path, full):
+    derivations = [_instance("softmax-jacobian", 64), _instance("softmax-cross-entropy-grad", 64),
+                   _instance("linear-softmax-cross-entropy-grad", 20)]
+    document = render_document(derivations, "latex", steps=False, full=full)
+    assert (r"\ddots" in document) != full
+    assert (r"\begin{array}{" + "c" * 64 + "}" in document) == full
+    log = _pdflatex(tmp_path, document)
+    if not full:   # by its corners, it fits the page; all of it cannot
+        assert "Overfull" not in log
+
+
+@pytest.mark.parametrize("full, rows", [(False, 7), (True, 20)])
+def test_cli_full_in_every_format(tmp_path, monkeypatch, full, rows):
+    monkeypatch.chdir(tmp_path)
+    args = ["softmax-jacobian", "-n", "20", "--result-only"] + (["--full"] if full else [])
+    text = CliRunner().invoke(main, ["show", *args])
+    assert text.exit_code == 0, text.output
+    assert text.output.count("S_20(1 − S_20)") == 1
+    assert sum(line.startswith("  [ ") for line in text.output.splitlines()) == rows
+    for fmt, row_end in (("latex", " \\\\\n"), ("markdown", " \\\\\n")):
+        out = CliRunner().invoke(main, ["show", *args, "--format", fmt]).output
+        block = out[out.index(r"\begin"):out.index(r"\end{", out.index(r"\begin"))]
+        assert block.count(row_end) == rows - 1 and (r"\ddots" in block) != full
+    written = CliRunner().invoke(main, ["export", "m.json", "softmax-jacobian", "-n", "20",
+                                        "--result-only", *(["--full"] if full else [])])
+    assert written.exit_code == 0, written.output
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert len(data[0]["matrix"]["text"]) == 20   # all of it, with or without --full
+    exported = CliRunner().invoke(main, ["export", "m.md", *args])
+    assert exported.exit_code == 0 and ((r"\ddots" in (tmp_path / "m.md").read_text()) != full)

@@ -1,6 +1,8 @@
 """Text and LaTeX printing: exact strings, the way a person writes them."""
 
+import functools
 import json
+import re
 
 import pytest
 import sympy as sp
@@ -8,7 +10,7 @@ import sympy as sp
 from derive import TARGETS, derivation
 from derive.functions import S, c, i, j, k, y, z
 from derive.render.json import catalog_json, derivation_dict
-from derive.render.latex import form_latex, latex
+from derive.render.latex import form_latex, latex, matrix_latex
 from derive.render.text import derivation_text, form_text, matrix_text, text
 
 delta = sp.KroneckerDelta
@@ -57,9 +59,102 @@ def test_general_form_of_softmax_cross_entropy():
     assert form_text(d.general_form) == "(Σ_k y_k) S − y"
 
 
-def test_large_matrices_are_elided_in_the_middle():
-    shown = matrix_text(derivation("softmax-jacobian", 8, check=False).matrix)
-    assert shown.count("\n") == 3 and "⋯" in shown and "S_8(1 − S_8)" in shown
+@functools.lru_cache(maxsize=None)
+def instance(name: str, n: int):
+    """The derivation of ``name`` at ``n`` classes, as an instance of the symbolic one
+    (seconds at N = 64, where deriving entry by entry takes minutes)."""
+    from derive.derivation import instantiate_derivation
+    return instantiate_derivation(derivation(name, "N", check=False, steps=False), n,
+                                  mechanical=False)
+
+
+def _shown(name: str, n: int, full: bool = False) -> list[str]:
+    from derive.derivation import layout
+    d = instance(name, n)
+    return matrix_text(layout(d.matrix, d.problem), full=full).splitlines()
+
+
+# (target, N, full, rows shown, cells per row, the corner entries that must show)
+MATRICES = [
+    ("softmax-jacobian", 3, False, 3, 3, ["S_1(1 − S_1)", "S_3(1 − S_3)"]),
+    ("softmax-jacobian", 12, False, 12, 5, ["S_12(1 − S_12)", "−S_1 S_12"]),  # rows all; 80 wide
+    ("softmax-jacobian", 13, False, 7, 5, ["S_13(1 − S_13)", "−S_1 S_13"]),
+    ("softmax-jacobian", 20, False, 7, 5, ["S_1(1 − S_1)", "S_20(1 − S_20)", "−S_3 S_20"]),
+    ("softmax-jacobian", 64, False, 7, 5, ["S_1(1 − S_1)", "S_64(1 − S_64)", "−S_1 S_64",
+                                           "−S_62 S_64", "−S_2 S_63"]),
+    ("softmax-jacobian", 20, True, 20, 20, ["−S_10 S_11", "S_20(1 − S_20)"]),
+    ("softmax-cross-entropy-grad", 64, False, 1, 6, ["S_1 − y_1", "S_64 − y_64"]),
+    ("softmax-cross-entropy-grad", 64, True, 1, 64, ["S_32 − y_32"]),
+    ("linear-softmax-cross-entropy-grad", 20, False, 7, 2, ["x_2(S_20 − y_20)"]),  # N × D
+]
+
+
+@pytest.mark.parametrize("name, n, full, rows, cells, corners", MATRICES)
+def test_large_matrices_show_their_corners(name, n, full, rows, cells, corners):
+    lines = _shown(name, n, full)
+    assert len(lines) == rows
+    # Cells are 3 spaces apart at least; an entry has single spaces (−S_1 S_2).
+    assert all(len(re.split(" {3,}", line.strip()[1:-1].strip())) == cells for line in lines)
+    text_ = "\n".join(lines)
+    for entry in corners:
+        assert entry in text_, entry
+    # The middle row is ⋮ (⋱ where it crosses the column of ⋯): only past 12 rows.
+    assert ("⋮" in text_) == (rows == 7 and not full)
+    assert ("⋱" in text_) == ("⋮" in text_ and "⋯" in text_)
+    if not full:
+        assert max(map(len, lines)) <= 80
+
+
+def test_the_text_report_shows_the_corners_or_everything():
+    d = instance("softmax-jacobian", 64)
+    elided, full = derivation_text(d), derivation_text(d, full=True)
+    assert "⋱" in elided and "S_64(1 − S_64)" in elided and "−S_30 S_31" not in elided
+    assert "⋱" not in full and full.count("S_64(1 − S_64)") == 1 and "−S_30 S_31" in full
+
+
+@pytest.mark.parametrize("full, environment, rows", [
+    (False, r"\begin{pmatrix}", 7),
+    (True, r"\left(\begin{array}{" + "c" * 64 + "}", 64),
+])
+def test_markdown_and_latex_show_the_same_matrix(full, environment, rows):
+    from derive.render.latex import derivation_latex
+    from derive.render.markdown import derivation_markdown
+    d = instance("softmax-jacobian", 64)
+    for out in (derivation_latex(d, steps=False, full=full),
+                derivation_markdown(d, steps=False, full=full)):
+        block = out[out.index(environment):]
+        block = block[:block.index(r"\end{")]
+        assert block.count("\\\\") == rows - 1
+        assert (r"\ddots" in block) == (not full) and (r"\cdots" in block) == (not full)
+        assert r"S_{64} \left(1 - S_{64}\right)" in block
+
+
+def test_matrix_latex_elides_like_numpy():
+    assert matrix_latex(sp.Matrix(13, 13, lambda a, b: 13 * a + b + 1)) == r"""\begin{pmatrix}
+1 & 2 & 3 & \cdots & 11 & 12 & 13 \\
+14 & 15 & 16 & \cdots & 24 & 25 & 26 \\
+27 & 28 & 29 & \cdots & 37 & 38 & 39 \\
+\vdots & \vdots & \vdots & \ddots & \vdots & \vdots & \vdots \\
+131 & 132 & 133 & \cdots & 141 & 142 & 143 \\
+144 & 145 & 146 & \cdots & 154 & 155 & 156 \\
+157 & 158 & 159 & \cdots & 167 & 168 & 169
+\end{pmatrix}"""
+
+
+def test_wider_than_amsmath_takes_is_an_array():
+    """pmatrix stops at 10 columns (MaxMatrixCols); --full can have 64."""
+    assert matrix_latex(sp.Matrix(2, 11, lambda a, b: 11 * a + b + 1), full=True) == (
+        "\\left(\\begin{array}{ccccccccccc}\n"
+        "1 & 2 & 3 & 4 & 5 & 6 & 7 & 8 & 9 & 10 & 11 \\\\\n"
+        "12 & 13 & 14 & 15 & 16 & 17 & 18 & 19 & 20 & 21 & 22\n"
+        "\\end{array}\\right)")
+
+
+def test_json_has_every_entry():
+    data = derivation_dict(instance("softmax-jacobian", 64))
+    assert len(data["matrix"]["text"]) == 64 and {len(r) for r in data["matrix"]["text"]} == {64}
+    assert data["matrix"]["text"][29][30] == "−S_30 S_31"
+    assert data["matrix"]["latex"].count("\\\\") == 63 and "dots" not in data["matrix"]["latex"]
 
 
 def test_show_text_names_the_assumption_and_the_general_form():

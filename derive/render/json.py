@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as _json
 
 from ..conditions import hidden, statement
-from .latex import conditions_latex, form_latex, latex
+from .latex import conditions_latex, form_latex, latex, matrix_latex
 from .notation import conventions
 from .text import conditions_text, form_text, text
 
@@ -40,7 +40,8 @@ def derivation_dict(d, evaluation=None) -> dict:
         "layout": d.target.layout,
         "matrix": None if d.matrix is None else {
             "text": [[text(e) for e in _shaped(d).row(r)] for r in range(_shaped(d).rows)],
-            "latex": latex(_shaped(d))},
+            # The LaTeX export's own matrix, every entry (an array past 10 columns).
+            "latex": matrix_latex(_shaped(d), full=True)},
         "sizes": {name: size if isinstance(size, int) else str(size)
                   for name, size in (("N", d.classes), *d.problem.sizes)},
         "conventions": conventions(d),
@@ -113,12 +114,20 @@ def derivation_json(d, evaluation=None) -> str:
 
 
 def catalog_json(derivations) -> str:
-    """``derive list --format json``: name, title, summary and derived result per target."""
+    """``derive list --format json``: per target its name, title and summary, and its
+    textbook result (index and matrix notation, with and without the assumptions), for
+    every N when the derivation is symbolic (``statement``: for which N it holds)."""
+    def equation(d, rhs) -> dict:
+        return {"text": f"{text(d.lhs)} = {text(rhs)}", "latex": f"{latex(d.lhs)} = {latex(rhs)}"}
+
     return _json.dumps([{
         "target": d.target.name, "title": d.target.title, "summary": d.target.summary,
-        "result": {"text": f"{text(d.lhs)} = {text(d.result)}",
-                   "latex": f"{latex(d.lhs)} = {latex(d.result)}"},
+        "statement": d.proof.statement if d.symbolic else f"for N = {d.classes}",
+        "result": equation(d, d.result),
+        "form": None if d.form is None else {"text": form_text(d.form),
+                                             "latex": form_latex(d.form)},
         "assumptions": [a.text for a in d.assumptions],
+        "general": equation(d, d.general) if d.assumptions else None,
     } for d in derivations], indent=2, ensure_ascii=False)
 
 

@@ -23,7 +23,7 @@ from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
 from ..derivation import layout
 from .notation import (conventions, element_vectors, factor_rank, grouped_conditions, index_order,
-                       shown_indices, signed_terms)
+                       shown_columns, shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
            "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",
@@ -326,19 +326,48 @@ def facts_latex(d) -> list[str]:
     return out
 
 
-def matrix_latex(matrix) -> str:
-    """A ``pmatrix``, with the middle rows and columns elided as in the text output."""
+# The width of a displayed matrix on the page, measured as the plain text of its entries
+# (S_1(1 − S_1) is 12), with the gap between two columns: what fits the 11pt article of
+# document_latex between its margins.  Wider matrices show fewer columns (not with --full).
+_MATRIX_BUDGET = 96
+_MATRIX_GAP = 3
+# amsmath's pmatrix takes at most 10 columns (MaxMatrixCols); a wider matrix (with --full)
+# is an array between brackets, which takes any number and needs nothing in the preamble.
+_PMATRIX_COLUMNS = 10
+
+
+def matrix_latex(matrix, full: bool = False) -> str:
+    r"""A ``pmatrix``, shown like the text output: past
+    :data:`~derive.render.notation.SHOWN` rows or columns (or wider than the page), the
+    first and last ones around ``\vdots``, ``\cdots`` and ``\ddots``; ``full`` shows every
+    entry (an ``array`` in brackets past 10 columns).
+
+    >>> print(matrix_latex(sp.Matrix(20, 20, lambda a, b: a + b)).splitlines()[4])
+    \vdots & \vdots & \vdots & \ddots & \vdots & \vdots & \vdots \\
+    """
+    from .unicode import text
     rows, cols = matrix.shape
+    row_ids = shown_indices(rows, full)
+    present = [a for a in row_ids if a is not None]
+    widths = [0] * cols
+    for b in shown_indices(cols, full):
+        if b is not None:
+            widths[b] = max(len(text(matrix[a, b])) for a in present)
+    col_ids = shown_columns(widths, _MATRIX_BUDGET, _MATRIX_GAP, elided=2, full=full)
     lines = []
-    for a in shown_indices(rows):
+    for a in row_ids:
         cells = []
-        for b in shown_indices(cols):
+        for b in col_ids:
             if a is None:
                 cells.append(r"\ddots" if b is None else r"\vdots")
             else:
                 cells.append(r"\cdots" if b is None else latex(matrix[a, b]))
         lines.append(" & ".join(cells))
-    return "\\begin{pmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{pmatrix}"
+    body = " \\\\\n".join(lines)
+    if len(col_ids) <= _PMATRIX_COLUMNS:
+        return "\\begin{pmatrix}\n" + body + "\n\\end{pmatrix}"
+    return (f"\\left(\\begin{{array}}{{{'c' * len(col_ids)}}}\n" + body
+            + "\n\\end{array}\\right)")
 
 
 def number_latex(x: float) -> str:
@@ -348,9 +377,10 @@ def number_latex(x: float) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
-def result_latex(d) -> str:
+def result_latex(d, full: bool = False) -> str:
     """The result, its assumptions, the general form, the matrix form and the matrix
-    (for a symbolic N: the statement proved, its conditions and the rules instead)."""
+    (for a symbolic N: the statement proved, its conditions and the rules instead); a
+    large matrix by its corners unless ``full``."""
     lhs = latex(d.lhs)
     parts = []
     scope = ""
@@ -384,7 +414,7 @@ def result_latex(d) -> str:
     else:
         sizes = ", ".join([f"N = {d.classes}", *(f"{a} = {b}" for a, b in d.problem.sizes)])
         parts.append(rf"\noindent For ${sizes}$ ({escape(_ascii_layout(d))}):")
-        parts.append(rf"\[ {matrix_latex(layout(d.matrix, d.problem))} \]")
+        parts.append(rf"\[ {matrix_latex(layout(d.matrix, d.problem), full)} \]")
     if d.check is not None:
         c = d.check
         verdict = "passed" if c.passed else "FAILED"
@@ -419,8 +449,9 @@ def _convention_latex(sentence: str) -> str:
     return tex
 
 
-def derivation_latex(d, steps: bool = True) -> str:
-    """A LaTeX fragment to paste into a document (needs ``amsmath``)."""
+def derivation_latex(d, steps: bool = True, full: bool = False) -> str:
+    """A LaTeX fragment to paste into a document (needs ``amsmath``); ``full``: every
+    entry of a large matrix."""
     if d.symbolic:
         parts = [f"% derive: {d.target.name}, symbolic {d.classes} (for all {d.classes} >= "
                  f"{d.proof.minimum}); every step proved by the program's rules"]
@@ -443,7 +474,7 @@ def derivation_latex(d, steps: bool = True) -> str:
         facts = facts_latex(short)
         if facts:
             parts.append(r"\noindent where " + "; ".join(facts) + ".")
-    parts.append(result_latex(d))
+    parts.append(result_latex(d, full))
     return "\n\n".join(parts) + "\n"
 
 
@@ -493,13 +524,14 @@ def _preface(derivations, steps: bool = True) -> str:
 
 
 def document_latex(derivations, title: str = "Derivations of softmax and cross-entropy",
-                   steps: bool = True) -> str:
-    """A standalone ``article`` with one section per derivation; compiles with pdflatex."""
+                   steps: bool = True, full: bool = False) -> str:
+    """A standalone ``article`` with one section per derivation; compiles with pdflatex
+    (with ``full``, a matrix wider or taller than the page runs past its margins)."""
     from .. import __version__
     sections = []
     for d in derivations:
         sections.append(rf"\section{{{escape(d.target.title[:1].upper() + d.target.title[1:])}}}"
-                        + "\n\n" + _introduction(d) + "\n\n" + derivation_latex(d, steps))
+                        + "\n\n" + _introduction(d) + "\n\n" + derivation_latex(d, steps, full))
     body = "\n".join(sections)
     return rf"""\documentclass[11pt]{{article}}
 \usepackage[T1]{{fontenc}}

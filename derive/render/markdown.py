@@ -12,8 +12,9 @@ from .notation import conventions, sizes_phrase
 __all__ = ["derivation_markdown", "document_markdown"]
 
 
-def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
-    """One derivation: heading, steps (an ``aligned`` block), result, matrix, check.
+def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool = False) -> str:
+    """One derivation: heading, steps (an ``aligned`` block), result, matrix (by its
+    corners when large, unless ``full``), check.
 
     >>> from derive.derivation import derivation
     >>> derivation_markdown(derivation("softmax-cross-entropy-grad", 3)).splitlines()[0]
@@ -59,7 +60,7 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
             out += [sentence[:1].upper() + sentence[1:] + ".", ""]
     else:
         out += [f"For {classes} ({d.target.layout}):", "", "$$",
-                matrix_latex(layout(d.matrix, d.problem)), "$$", ""]
+                matrix_latex(layout(d.matrix, d.problem), full), "$$", ""]
         if d.exact is not None:
             from .text import result_check_words
             sentence = " ".join(result_check_words(d)).replace("✓ ", "")
@@ -77,7 +78,7 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##") -> str:
 
 
 def document_markdown(derivations, title: str = "Derivations of softmax and cross-entropy",
-                      steps: bool = True) -> str:
+                      steps: bool = True, full: bool = False) -> str:
     """Several derivations under one title."""
     letters = sorted({str(d.classes) for d in derivations if d.symbolic})
     n = ", ".join(letters)
@@ -91,5 +92,5 @@ def document_markdown(derivations, title: str = "Derivations of softmax and cros
                    letters else "Every result below was derived mechanically and checked "
                    "numerically against finite differences.")
     parts = [f"# {title}", "", preface, ""]
-    parts += [derivation_markdown(d, steps) for d in derivations]
+    parts += [derivation_markdown(d, steps, full=full) for d in derivations]
     return "\n".join(parts)

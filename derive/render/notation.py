@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["SHOWN", "index_order", "element_vectors", "factor_rank", "shown_indices",
-           "signed_terms", "sizes_phrase", "conventions",
+__all__ = ["SHOWN", "EDGE", "index_order", "element_vectors", "factor_rank", "shown_indices",
+           "shown_columns", "signed_terms", "sizes_phrase", "conventions",
            "grouped_conditions", "classes_phrase"]
 
-# Matrices larger than this are shown with their first and last rows and columns only.
-SHOWN = 6
+# A matrix is shown whole up to SHOWN rows; past that, as NumPy prints a large array, by
+# its first and last EDGE rows around a row of ⋮ (and ⋱ where an elided column crosses
+# it).  Columns follow the same rule, and as many as fit the width where one is given
+# (the terminal report's 80 columns, the LaTeX page): rows cost no width, columns do.
+# With full=True (`--full`) every entry is shown, whatever the width; JSON always has all.
+SHOWN = 12
+EDGE = 3
 
 
 def index_order(symbol: sp.Basic) -> tuple[bool, str]:
@@ -61,11 +66,50 @@ def factor_rank(factor: sp.Expr) -> int:
     return int(isinstance(factor, sp.Derivative))
 
 
-def shown_indices(size: int) -> list[int | None]:
-    """Rows (or columns) to show: all up to SHOWN, else 1, 2, ⋯ (None), N."""
-    if size <= SHOWN:
+def shown_indices(size: int, full: bool = False) -> list[int | None]:
+    """Rows (or columns) to show, 0-based: all up to :data:`SHOWN` (or with ``full``), else
+    the first and last :data:`EDGE` around ``None``, the elided middle.
+
+    >>> shown_indices(4), shown_indices(64)
+    ([0, 1, 2, 3], [0, 1, 2, None, 61, 62, 63])
+    """
+    if full or size <= SHOWN:
         return list(range(size))
-    return [0, 1, None, size - 1]
+    return [*range(EDGE), None, *range(size - EDGE, size)]
+
+
+def shown_columns(widths: list[int], budget: int | None, gap: int, elided: int,
+                  full: bool = False) -> list[int | None]:
+    """Columns to show, given each column's width: :func:`shown_indices`, narrowed while
+    the row is wider than ``budget`` (``None``: no limit) to the first and last columns
+    that fit, taken from the left and the right in turn (at least the first and the last).
+
+    ``gap`` is the width between two columns and ``elided`` the width of the ``⋯`` column.
+
+    >>> shown_columns([10] * 9, budget=70, gap=3, elided=1)
+    [0, 1, 2, None, 7, 8]
+    """
+    chosen = shown_indices(len(widths), full)
+    size = len(widths)
+    if full or budget is None or size <= 2 or _width(chosen, widths, gap, elided) <= budget:
+        return chosen
+    left, right = [0], [size - 1]
+    while len(left) + len(right) < size - 1:   # one column at least stays elided
+        if len(left) <= len(right) and len(left) < EDGE:
+            trial = (left + [len(left)], right)
+        elif len(right) < EDGE:
+            trial = (left, [size - 1 - len(right)] + right)
+        else:
+            break
+        if _width([*trial[0], None, *trial[1]], widths, gap, elided) > budget:
+            break
+        left, right = trial
+    return [*left, None, *right]
+
+
+def _width(columns: list[int | None], widths: list[int], gap: int, elided: int) -> int:
+    """The width of a row showing ``columns`` (``None``: the ⋯ column)."""
+    return sum(elided if c is None else widths[c] for c in columns) + gap * (len(columns) - 1)
 
 
 def grouped_conditions(conditions) -> list[tuple[list[str], sp.Expr, sp.Expr]]:

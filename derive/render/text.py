@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..conditions import hidden, statement
 from ..derivation import layout
 from ..steps import STEP_POINTS
-from .notation import conventions, grouped_conditions, sizes_phrase
+from .notation import conventions, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -157,8 +157,9 @@ def _fill(chunks: list[str], width: int, first: str, rest: str) -> list[str]:
     return lines
 
 
-def derivation_text(d, evaluation=None, steps: bool = True) -> str:
-    """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`."""
+def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) -> str:
+    """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`; a
+    large matrix (and value at a point) by its corners, unless ``full``."""
     lhs = text(d.lhs)
     if d.symbolic:
         title = f"{d.target.title}, for any number of {d.target.unit} {d.classes}"
@@ -203,19 +204,22 @@ def derivation_text(d, evaluation=None, steps: bool = True) -> str:
             lines += ["", *_fill(sentence.split(" "), 80, "  ", "    ")]
     else:
         lines += ["", f"  for {sizes_phrase(d).replace(' ' + d.target.unit, '')} "
-                  f"({d.target.layout}):", matrix_text(layout(d.matrix, d.problem))]
+                  f"({d.target.layout}):", matrix_text(layout(d.matrix, d.problem), full=full)]
         lines += ["", *result_check_lines(d)]
     if evaluation is not None:
-        lines += ["", *_evaluation_lines(d, evaluation)]
+        lines += ["", *_evaluation_lines(d, evaluation, full)]
     if d.check is not None:
         lines += ["", check_text(d.check, letter=str(d.classes) if d.symbolic else "N")]
     return "\n".join(lines)
 
 
-def _numbers(values) -> str:
-    """``[1, 0.5]``, or ``[[1, 2], [3, 4]]`` for a matrix."""
-    return "[" + ", ".join(_numbers(v) if getattr(v, "ndim", 0) else f"{v:.6g}"
-                           for v in values) + "]"
+def _numbers(values, full: bool = True) -> str:
+    """``[1, 0.5]``, or ``[[1, 2], [3, 4]]`` for a matrix; past
+    :data:`~derive.render.notation.SHOWN` values, the first and last three around ``…``
+    unless ``full``."""
+    shown = [("…" if m is None else _numbers(values[m], full) if getattr(values[m], "ndim", 0)
+              else f"{values[m]:.6g}") for m in shown_indices(len(values), full)]
+    return "[" + ", ".join(shown) + "]"
 
 
 def _scalar(v: float) -> str:
@@ -224,33 +228,34 @@ def _scalar(v: float) -> str:
     return short if float(short) == v else repr(float(v))
 
 
-def _evaluation_lines(d, e) -> list[str]:
+def _evaluation_lines(d, e, full: bool = False) -> list[str]:
     scalars = ("T", "eps")
     given = "; ".join(f"{k}={_scalar(v)}" if k in scalars
-                      else f"{k}={_numbers(v)}" if hasattr(v, "__len__") else f"{k}={v}"
+                      else f"{k}={_numbers(v, full)}" if hasattr(v, "__len__") else f"{k}={v}"
                       for k, v in e.point.items()
                       if (k != "S" or "S" in d.problem.inputs) and k not in ("q", "σ(z)"))
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),
              None)
     lines = [f"  at {given}" + (f" ({d.classes} = {n}):" if d.symbolic else ":")]
     if "σ(z)" in e.point:
-        lines.append(f"    σ(z) = {_numbers(e.point['σ(z)'])}")
+        lines.append(f"    σ(z) = {_numbers(e.point['σ(z)'], full)}")
     elif "z" in e.point:
         argument = "z/T" if d.problem.temperature is not None else "z"
-        lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
+        lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'], full)}")
     elif "S" in e.point and d.problem.convention is not None:
         argument = "W x + b" if d.problem.convention == "Wx" else "Wᵀ x + b"
-        lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'])}")
+        lines.append(f"    S = softmax({argument}) = {_numbers(e.point['S'], full)}")
     elif "S" in e.point and d.problem.batch:
-        lines.append(f"    S = softmax of each row of Z = {_numbers(e.point['S'])}")
+        lines.append(f"    S = softmax of each row of Z = {_numbers(e.point['S'], full)}")
     if "q" in e.point:
-        lines.append(f"    q = (1 − ε) y + ε/N = {_numbers(e.point['q'])}")
+        lines.append(f"    q = (1 − ε) y + ε/N = {_numbers(e.point['q'], full)}")
     lines += [f"    note: {note}" for note in e.notes]
     if e.value.ndim == 2:
         lines.append(f"    {text(d.lhs)} =")
-        lines += [f"      {_numbers(row)}" for row in e.value]
+        lines += [f"      {'⋮' if m is None else _numbers(e.value[m], full)}"
+                  for m in shown_indices(len(e.value), full)]
     else:
-        lines.append(f"    {text(d.lhs)} = {_numbers(e.value)}")
+        lines.append(f"    {text(d.lhs)} = {_numbers(e.value, full)}")
     verdict = "agree" if e.agrees else "DISAGREE"
     if not e.compared:
         lines.append("    finite differences not compared at this point (see the note)")
@@ -260,14 +265,21 @@ def _evaluation_lines(d, e) -> list[str]:
 
 
 def catalog_text(derivations) -> str:
-    """``derive list``: one line per target with its derived textbook result."""
-    width = max(len(d.target.name) for d in derivations)
+    """``derive list``: one line per target, in aligned columns: its name, its textbook
+    result in index notation and in matrix notation (for every N when the derivations
+    are symbolic), and the assumption the result needs.
+
+    >>> from derive.derivation import derivation
+    >>> print(catalog_text([derivation("cross-entropy-grad", "N", check=False, steps=False)]))
+    cross-entropy-grad  ∂L/∂S_j = −y_j/S_j  −y ⊘ S
+    """
+    rows = [(d.target.name, f"{text(d.lhs)} = {text(d.result)}", form_text(d.form) or "",
+             "; ".join(a.text.split(" (")[0] for a in d.assumptions)) for d in derivations]
+    widths = [max(len(row[m]) for row in rows) for m in range(3)]
     lines = []
-    for d in derivations:
-        line = f"{d.target.name.ljust(width)}  {text(d.lhs)} = {text(d.result)}"
-        if d.assumptions:
-            line += "   (" + "; ".join(a.text.split(" (")[0] for a in d.assumptions) + ")"
-        lines.append(line)
+    for *columns, assumed in rows:
+        line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+        lines.append((line + (f"  ({assumed})" if assumed else "")).rstrip())
     return "\n".join(lines)
 
 

@@ -18,7 +18,8 @@ from sympy.printing.str import StrPrinter
 
 from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
-from .notation import element_vectors, factor_rank, index_order, shown_indices, signed_terms
+from .notation import (element_vectors, factor_rank, index_order, shown_columns, shown_indices,
+                       signed_terms)
 
 __all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negative"]
 
@@ -251,24 +252,45 @@ def text(expr: sp.Basic, classes=None) -> str:
     return (_PRINTER if classes is None else TextPrinter({"classes": classes})).doprint(expr)
 
 
-def matrix_text(matrix: sp.MatrixBase, indent: str = "  ") -> str:
-    """A grid with aligned columns; large matrices show their corners around ``⋯``.
+def matrix_text(matrix: sp.MatrixBase, indent: str = "  ", width: int | None = 80,
+                full: bool = False) -> str:
+    """A grid with aligned columns.  Past :data:`~derive.render.notation.SHOWN` rows, the
+    first and last three around a row of ``⋮``; columns likewise, and as many as fit in
+    ``width`` characters (``None``: any width), around a column of ``⋯`` (``⋱`` where
+    the two cross).  ``full`` shows every entry.
 
     >>> S1, S2 = sp.symbols("S_1 S_2")
     >>> print(matrix_text(sp.Matrix([[S1, -S1*S2], [-S1*S2, S2]])))
       [ S_1        −S_1 S_2 ]
       [ −S_1 S_2   S_2      ]
+    >>> print(matrix_text(sp.Matrix(20, 20, lambda a, b: 10 * a + b), width=None))
+      [ 0     1     2     ⋯   17    18    19  ]
+      [ 10    11    12    ⋯   27    28    29  ]
+      [ 20    21    22    ⋯   37    38    39  ]
+      [ ⋮     ⋮     ⋮     ⋱   ⋮     ⋮     ⋮   ]
+      [ 170   171   172   ⋯   187   188   189 ]
+      [ 180   181   182   ⋯   197   198   199 ]
+      [ 190   191   192   ⋯   207   208   209 ]
     """
     rows, cols = matrix.shape
-    row_ids = shown_indices(rows)
-    col_ids = shown_indices(cols)
-    grid = [[("⋯" if b is None else ("⋮" if a is None else text(matrix[a, b])))
+    row_ids = shown_indices(rows, full)
+    # Each column's width over the rows shown, then the columns that fit.
+    present = [a for a in row_ids if a is not None]
+    candidates = [b for b in shown_indices(cols, full) if b is not None]
+    cells = {(a, b): text(matrix[a, b]) for a in present for b in candidates}
+    widths = [0] * cols
+    for b in candidates:
+        widths[b] = max(len(cells[a, b]) for a in present)
+    budget = None if width is None else width - len(indent) - len("[  ]")
+    col_ids = shown_columns(widths, budget, gap=3, elided=1, full=full)
+    grid = [[("⋱" if a is None else "⋯") if b is None else
+             ("⋮" if a is None else cells[a, b])
              for b in col_ids] for a in row_ids]
-    widths = [max(len(row[m]) for row in grid) for m in range(len(col_ids))]
+    column_widths = [max(len(row[m]) for row in grid) for m in range(len(col_ids))]
     lines = []
     for row in grid:
-        cells = "   ".join(cell.ljust(w) for cell, w in zip(row, widths))
-        lines.append(f"{indent}[ {cells} ]")
+        shown = "   ".join(cell.ljust(w) for cell, w in zip(row, column_widths))
+        lines.append(f"{indent}[ {shown} ]")
     return "\n".join(lines)
 
 
