@@ -18,6 +18,7 @@ behaves, for its readers, as the SymPy matrix would: ``shape``, ``[row, column]`
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -38,7 +39,7 @@ class Entries:
         self._tidy = tidy
         self._names = _entry_names(self.written, problem)
         self._cache: dict[tuple[int, int], sp.Expr] = {}
-        self._view = (len(self._rows), len(self._columns), lambda r, c: (r, c))
+        self._view = (len(self._rows), len(self._columns), _Same())
 
     # --- the matrix interface its readers use ---------------------------------------
     @property
@@ -87,14 +88,13 @@ class Entries:
     @property
     def T(self) -> Entries:
         rows, cols, where = self._view
-        return self._viewed(cols, rows, lambda r, c: where(c, r))
+        return self._viewed(cols, rows, _Transposed(where))
 
     def reshape(self, rows: int, cols: int) -> Entries:
         """The entries in row-major order, in another shape (as SymPy's reshape)."""
         if rows * cols != len(self):
             raise ValueError(f"cannot reshape {self.shape} to {(rows, cols)}")
-        old_cols, where = self.cols, self._view[2]
-        return self._viewed(rows, cols, lambda r, c: where(*divmod(r * cols + c, old_cols)))
+        return self._viewed(rows, cols, _Reshaped(self._view[2], cols, self.cols))
 
     def _viewed(self, rows: int, cols: int, where) -> Entries:
         view = object.__new__(Entries)
@@ -124,6 +124,32 @@ class Entries:
                 found = self._tidy(found)
             self._cache[(r, c)] = found
         return found
+
+
+# Where an entry of a view is in the matrix built: small classes rather than lambdas, so
+# that a derivation pickles (it comes back from the bounded worker of the command line).
+@dataclass(frozen=True)
+class _Same:
+    def __call__(self, r: int, c: int) -> tuple[int, int]:
+        return r, c
+
+
+@dataclass(frozen=True)
+class _Transposed:
+    inner: object
+
+    def __call__(self, r: int, c: int) -> tuple[int, int]:
+        return self.inner(c, r)
+
+
+@dataclass(frozen=True)
+class _Reshaped:
+    inner: object
+    cols: int
+    old_cols: int
+
+    def __call__(self, r: int, c: int) -> tuple[int, int]:
+        return self.inner(*divmod(r * self.cols + c, self.old_cols))
 
 
 def _entry_names(written: sp.Expr, problem) -> dict:

@@ -348,3 +348,12 @@ def test_a_value_at_64_logits_is_shown_by_its_ends(full, shown):
     data = json.loads(run("show", "softmax-cross-entropy-grad", "-n", "N", "--result-only",
                           "--at", f"z={z}; y={y}", "--format", "json").output)
     assert len(data["value"]["value"]) == 64
+
+
+def test_show_a_large_layer_jacobian_through_the_worker():
+    """64 × 192 entries, built lazily in the bounded worker and sent back to be shown."""
+    result = run("show", "linear-softmax-jacobian", "--classes", "64", "--result-only",
+                 "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "for N = 64, D = 3" in result.output and "⋯" in result.output
+    assert "all 12288 entries equal to the" in " ".join(result.output.split())
