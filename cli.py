@@ -125,11 +125,12 @@ def _limits() -> dict:
             "memory": f"{MEMORY / 2**30:g} GiB"}
 
 
-# The default --timeout of each command, in seconds.  Entry by entry, a derivation at
-# N = 64 takes a minute or two today (temperature-softmax-jacobian: 111 s on a busy core):
-# the limit stops runaway work, not the largest derivation accepted.  Listing the targets
-# takes about a second.
-TIMEOUTS = {"list": 20, "show": 300, "export": 300, "check": 20}
+# The default --timeout of each command, in seconds: it stops runaway work, not the
+# largest derivation accepted.  The slowest show at the size limits takes about 30 s here
+# (linear-softmax-cross-entropy-grad at N = 512, D = 32; a derivation at N = 64 one to
+# three seconds), so 120 s leaves room for a machine several times slower.  Listing the
+# targets takes about a second.
+TIMEOUTS = {"list": 20, "show": 120, "export": 120, "check": 20}
 
 
 def _timeout_option(command: str, what: str, then: str = "exit status 3"):

@@ -5,6 +5,7 @@ The parts (each also runs alone, ``python -m bench.exact``):
 
 * :mod:`bench.exact`    — exact concrete-N verification: naive SymPy against derive.exact;
 * :mod:`bench.cli`      — the CLI commands as whole processes;
+* :mod:`bench.show`     — ``derive show`` at a concrete N against diff + simplify;
 * :mod:`bench.numeric`  — the vectorised numeric checks against hand-written NumPy;
 * :mod:`bench.symbolic` — the symbolic-N derivations.
 
@@ -75,7 +76,10 @@ def main() -> None:
     figures["exact"] = exact.main(args.quick)
     print("\n== the CLI as whole processes ==")
     from . import cli
-    figures["cli"] = cli.main(runs)
+    figures["cli"] = cli.main(runs, args.quick)
+    print("\n== derive show against diff + simplify ==")
+    from . import show
+    figures["show"] = show.main(args.quick)
     print("\n== numeric checks ==")
     from . import numeric
     figures["numeric"] = numeric.main(args.quick)

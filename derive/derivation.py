@@ -25,6 +25,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target, m as batch_size
+from . import progress
 from .errors import InputError, RewriteError, StepError
 from .exact import MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
@@ -359,8 +360,9 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
         if option in target.options:
             given.setdefault(option, OPTIONS_DEFAULTS[option])
     classes = sp.Symbol("N", integer=True, positive=True)
-    proved = _symbolic_derivation(name, classes, False, with_steps, seed,
-                                  tuple(sorted(given.items())))
+    with progress.stage(f"proving {name} for every N"):
+        proved = _symbolic_derivation(name, classes, False, with_steps, seed,
+                                      tuple(sorted(given.items())))
 
     # Stage 2 — instantiate it at N: the result, its entries, the steps.
     d = instantiate_derivation(proved, n, mechanical=False)
@@ -385,8 +387,9 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
     # Stage 4 — SymPy's own derivative of every entry, as an independent cross-check
     # where it is quick (small N) or asked for.
     if diff_check if diff_check is not None else n <= DIFF_CHECK_CLASSES:
-        d = replace(d, mechanical=mechanical_matrix(d.problem, n))
-        _confirm_entries(d)
+        with progress.stage(f"SymPy's diff of every entry at N = {n}"):
+            d = replace(d, mechanical=mechanical_matrix(d.problem, n))
+            _confirm_entries(d)
 
     # Stage 5 — the numeric cross-check against finite differences: every entry
     # lambdified at small N; beyond, the index form vectorised over points against
@@ -397,8 +400,9 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
             d = replace(d, check=cross_check(d, seed))
         else:
             from .vectorised import check_at_scale
-            d = replace(d, check=check_at_scale(name, n, VECTORISED_POINTS, seed,
-                                                general=True, **dict(options)))
+            with progress.stage(f"numeric check at N = {n}"):
+                d = replace(d, check=check_at_scale(name, n, VECTORISED_POINTS, seed,
+                                                    general=True, **dict(options)))
     return d
 
 

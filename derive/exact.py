@@ -41,6 +41,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from . import progress
 from .catalog import get_target
 from .errors import InputError, RewriteError
 
@@ -62,6 +63,10 @@ MAX_TERMS = 200_000
 # The prime of the modular evaluation that shows a difference nonzero without writing
 # its sums out (a Mersenne prime: Python's integers do the arithmetic).
 _PRIME = 2**61 - 1
+
+# An adjoint of more terms than this, handed to a sum of more terms than this, becomes an
+# atom (Evaluator.gradient): N entries of N terms each would be N² work.
+_SHARED_TERMS = 4
 
 
 class Unsupported(RewriteError):
@@ -119,6 +124,16 @@ def _add(p: dict, q: dict, sign: int = 1) -> dict:
     return out
 
 
+def _add_into(p: dict, q: dict) -> None:
+    """``p += q`` in place (``p`` must be the caller's own dict)."""
+    for mono, c in q.items():
+        total = p.get(mono, 0) + c
+        if total:
+            p[mono] = _coefficient(total)
+        else:
+            del p[mono]
+
+
 def _mul(p: dict, q: dict) -> dict:
     if not p or not q:
         return {}
@@ -127,6 +142,10 @@ def _mul(p: dict, q: dict) -> dict:
         return p if c == 1 else {m: _coefficient(a * c) for m, a in p.items()}
     if len(p) == 1 and _ONE in p:
         return _mul(q, p)
+    if len(p) == 1 and len(q) == 1:   # a monomial times a monomial: most entries
+        (m1, a), = p.items()
+        (m2, b), = q.items()
+        return {_mono_mul(m1, m2): _coefficient(a * b)}
     out: dict = {}
     for m1, a in p.items():
         for m2, b in q.items():
@@ -175,6 +194,9 @@ class Evaluator:
         self.parameters = {symbol: sp.Integer(v) for symbol, v in problem.parameters} \
             if problem is not None else {}
         self._index_set = set(problem.indices) if problem is not None else set()
+        # A node with every index of an entry free has one value per entry (≥ 2 indices:
+        # a value with one is shared by a row or a column).
+        self._entry_width = len(self._index_set) if len(self._index_set) > 1 else -1
         self.atoms: dict[tuple, int] = {}        # key → atom number
         self.names: list[str] = []               # atom number → a readable name
         self.definitions: dict[int, dict] = {}   # sum atom → its polynomial
@@ -193,6 +215,8 @@ class Evaluator:
         self._draws: dict = {}
         self._rng = random.Random(0)
         self._nonzero: set = set()               # sums shown not to be 0 (denominators)
+        self._decided: dict = {}                 # decide_shared's memo
+        self._gradients: dict = {}               # shared node, family → its gradient
 
     # Which free indices a node contains (cached: SymPy recomputes free_symbols).  The
     # memos are keyed by the node's identity, not its value: two equal N-term sums that
@@ -324,13 +348,28 @@ class Evaluator:
 
     def value(self, node: sp.Basic, env: dict) -> dict:
         """The Laurent polynomial of ``node`` at the index values ``env``."""
-        key = self._memo_key(node, env)
+        free = self._indices.get(id(node))
+        if free is None:
+            free = self._free(node)
+        if len(free) == self._entry_width:   # one value per entry: memoising is waste
+            return self._value(node, env)
+        key = (id(node), *(env[s] for s in free)) if free else id(node)
         found = self._values.get(key)
         if found is None:
             found = self._values[key] = self._value(node, env)
         return found
 
     def _value(self, node, env) -> dict:
+        if node.is_Mul:   # the commonest nodes first
+            out = _constant(1)
+            for factor in node.args:
+                out = _mul(out, self.value(factor, env))
+            return out
+        if node.is_Add:
+            out = {}
+            for term in node.args:
+                out = _add(out, self.value(term, env))
+            return out
         if node is sp.E:
             return self._euler()
         if node.is_Number:
@@ -349,16 +388,6 @@ class Evaluator:
             if node in self._index_set:
                 raise Unsupported(f"the index {node} stands as a value")
             return {((self.leaf(node.name, ()), 1),): 1}
-        if node.is_Add:
-            out: dict = {}
-            for term in node.args:
-                out = _add(out, self.value(term, env))
-            return out
-        if node.is_Mul:
-            out = _constant(1)
-            for factor in node.args:
-                out = _mul(out, self.value(factor, env))
-            return out
         if node.is_Pow:
             exponent = node.exp
             if not exponent.is_Integer:
@@ -479,6 +508,129 @@ class Evaluator:
             return self._log_derivative(node.args[0], env, v)
         raise Unsupported(f"the function {type(node).__name__} has no exact rule here")
 
+    def gradient(self, node: sp.Basic, env: dict, family: str) -> dict[int, dict]:
+        """∂ node / ∂ (every leaf of ``family``) at once: leaf atom → Laurent polynomial,
+        leaves with a zero derivative left out.
+
+        One reverse sweep (backpropagation) over the nodes of ``node`` that contain the
+        family, each visited once: a gradient costs about the size of the expression, not
+        that size times the number of variables — the cross-entropy at N = 1024 is one
+        pass over its N terms, not N passes.  The rules are those of :meth:`derivative`
+        (``d log u`` through products, powers and exponentials term by term).  An adjoint
+        of many terms that is handed to the many terms of a sum (the softmax's
+        denominator receives ``Σ_k y_k / s``) becomes an atom with that definition, as a
+        divided sum does, so that every entry stays a few terms long; the zero test
+        writes it out when it must (:meth:`expand`).
+
+        Raises Unsupported for a node it has no rule for (a ``Derivative``): the caller
+        differentiates forward instead.
+        """
+        self._free(node)
+        order: list = []
+        seen: set = set()
+        stack = [(node, False)]
+        while stack:   # depth first, each node after the nodes below it
+            current, done = stack.pop()
+            if done:
+                order.append(current)
+                continue
+            if id(current) in seen or family not in self._names[id(current)]:
+                continue
+            seen.add(id(current))
+            stack.append((current, True))
+            # Below a leaf are its indices; below a node shared by every entry (no free
+            # index: the softmax's denominator), its own gradient, computed once.
+            if not isinstance(current, sp.Indexed) and not (
+                    current is not node and not self._indices[id(current)]
+                    and len(current.args) > _SHARED_TERMS):
+                stack.extend((arg, False) for arg in current.args)
+        adjoints: dict[int, dict] = {id(node): {_ONE: 1}}
+        gradient: dict[int, dict] = {}
+
+        def push(child, p: dict) -> None:
+            if not p or family not in self._names[id(child)]:
+                return
+            held = adjoints.get(id(child))
+            if held is None:
+                adjoints[id(child)] = dict(p)   # a copy: p may be a memoised value
+            else:
+                _add_into(held, p)
+
+        def push_log(argument, p: dict) -> None:   # d log u, as in _log_derivative
+            if family not in self._names[id(argument)]:
+                return
+            if isinstance(argument, sp.exp):
+                push(argument.args[0], p)
+            elif argument.is_Mul:
+                for factor in argument.args:
+                    push_log(factor, p)
+            elif argument.is_Pow and argument.exp.is_Integer:
+                push_log(argument.base, _mul(_constant(int(argument.exp)), p))
+            else:
+                push(argument, _mul(p, self.reciprocal(argument, env)))
+
+        for current in reversed(order):   # every node before the nodes below it
+            a = adjoints.pop(id(current), None)
+            if not a:
+                continue
+            if len(a) > _SHARED_TERMS and len(current.args) > _SHARED_TERMS and \
+                    not isinstance(current, sp.Indexed):   # handed to many: an atom
+                a = self.atom(("sum", _key(a)), f"s{len(self.names)}", a)
+            if current is not node and not self._indices[id(current)] \
+                    and len(current.args) > _SHARED_TERMS and \
+                    not isinstance(current, sp.Indexed):   # by its own gradient
+                shared = self._gradients.get((id(current), family))
+                if shared is None:
+                    shared = self._gradients[(id(current), family)] = \
+                        self.gradient(current, {}, family)
+                for leaf, g in shared.items():
+                    held = gradient.get(leaf)
+                    if held is None:
+                        gradient[leaf] = _mul(a, g)
+                    else:
+                        _add_into(held, _mul(a, g))
+                continue
+            if isinstance(current, sp.Indexed) or current.is_Symbol:
+                if current.is_Symbol and (current in self.parameters
+                                          or current in self._index_set):
+                    continue
+                leaf = (self.leaf(self._family(current), tuple(
+                    self._index(x, env) for x in current.indices))
+                    if isinstance(current, sp.Indexed) else self.leaf(current.name, ()))
+                if self.kinds[leaf][1] == family:
+                    held = gradient.get(leaf)
+                    if held is None:
+                        gradient[leaf] = a
+                    else:
+                        _add_into(held, a)
+            elif current.is_Add:
+                for term in current.args:
+                    push(term, a)
+            elif current.is_Mul:
+                factors = current.args
+                for m, factor in enumerate(factors):
+                    if family not in self._names[id(factor)]:
+                        continue
+                    p = a
+                    for other in factors[:m] + factors[m + 1:]:
+                        p = _mul(p, self.value(other, env))
+                    push(factor, p)
+            elif current.is_Pow and current.exp.is_Integer:
+                k = int(current.exp)
+                below = (self._power(self.reciprocal(current.base, env), 1 - k, current, env)
+                         if k < 0 else self._power(self.value(current.base, env), k - 1,
+                                                   current, env))
+                push(current.base, _mul(_constant(k), _mul(below, a)))
+            elif isinstance(current, sp.exp):
+                push(current.args[0], _mul(self.value(current, env), a))
+            elif isinstance(current, sp.log):
+                push_log(current.args[0], a)
+            elif current.is_Number or isinstance(current, sp.KroneckerDelta):
+                continue
+            else:
+                raise Unsupported(f"no reverse rule for {type(current).__name__}")
+        return gradient
+
     def _log_derivative(self, node, env, v) -> dict:
         """``d log(node)``: through products and powers term by term, ``d log exp(u) = du``,
         so that ``log(e_k/s)`` gives ``δ_kj − e_j/s`` without a quotient by ``e_k/s``."""
@@ -560,6 +712,41 @@ class Evaluator:
             raise Unsupported(f"a polynomial of more than {MAX_TERMS} terms (sums raised to "
                               "high powers, written out): too large to decide exactly")
         return out
+
+    def decide_shared(self, difference: dict, assumptions=()) -> str:
+        """:meth:`decide`, once for all differences that are the same up to a monomial
+        and a constant factor: ``e_j (A − 1/s)`` at every entry j of a gradient is decided
+        once.  Sound: the atoms are nonzero functions (leaves as polynomials), so a
+        product with a monomial is the zero polynomial — before or after the sums are
+        written out and the assumption applied, both ring homomorphisms into an integral
+        domain — exactly when the quotient is."""
+        if not difference:
+            return "atoms"
+        monos = list(difference)
+        lowest: dict = dict(monos[0])
+        for mono in monos[1:]:
+            present = dict(mono)
+            for atom in list(lowest):
+                power = min(lowest[atom], present.get(atom, 0))
+                if power:
+                    lowest[atom] = power
+                else:
+                    del lowest[atom]
+            for atom, power in mono:
+                if atom not in lowest and power < 0:
+                    lowest[atom] = power
+        # Only atoms that no step of the test maps to 0: leaves, exponentials, e (a sum
+        # or a logarithm may be 0 once written out or under the assumption).
+        divisor = tuple((atom, -power) for atom, power in sorted(lowest.items())
+                        if self.kinds[atom][0] in ("leaf", "exp", "const"))
+        divided = {_mono_mul(mono, divisor): c for mono, c in difference.items()}
+        scale = Fraction(divided[min(divided)])
+        key = (frozenset((mono, c / scale) for mono, c in divided.items()),
+               tuple(a.name for a in assumptions))
+        found = self._decided.get(key)
+        if found is None:
+            found = self._decided[key] = self.decide(difference, assumptions)
+        return found
 
     def decide(self, difference: dict, assumptions=()) -> str:
         """Whether ``difference`` is zero: ``"atoms"`` (the zero polynomial in the atoms),
@@ -959,24 +1146,52 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "",
     family = str(problem.wrt)
     by_atoms = by_assumptions = by_expansion = 0
     differing = []
-    # Column by column: the derivative of every shared node is computed once per variable.
-    for column in columns:
-        variable = evaluator.leaf(family, column)
-        for row in rows:
-            if keys is not None and row + column not in wanted:
-                continue
-            env = dict(zip(problem.indices, row + column))
-            derivative = evaluator.derivative(construction, env, variable)
-            how = evaluator.decide(_add(derivative, evaluator.value(claimed, env), -1),
-                                   assumptions)
-            if how == "atoms":
-                by_atoms += 1
-            elif how == "expansion":
-                by_expansion += 1
-            elif how == "assumptions":
-                by_assumptions += 1
-            else:
-                differing.append(row + column)
+    # Row by row: one reverse sweep gives the derivative of the row's output with respect
+    # to every entry of the variable (Evaluator.gradient); a construction it has no rule
+    # for is differentiated forward, column by column, where the derivative of every
+    # shared node is computed once per variable.
+    width = len(problem.indices) - len(problem.wrt_indices)
+    outputs, indices = problem.indices[:width], problem.indices
+    variables = {column: evaluator.leaf(family, column) for column in columns}
+
+    def backward(row):   # the row's derivatives, or None: forward for every row
+        try:
+            return evaluator.gradient(construction, dict(zip(outputs, row)), family)
+        except (Unsupported, KeyError):
+            return None
+
+    def tally(how: str, key: tuple) -> None:
+        nonlocal by_atoms, by_expansion, by_assumptions
+        if how == "atoms":
+            by_atoms += 1
+        elif how == "expansion":
+            by_expansion += 1
+        elif how == "assumptions":
+            by_assumptions += 1
+        else:
+            differing.append(key)
+
+    first = backward(rows[0]) if rows else None
+    if first is not None:
+        for row in progress.counted(rows, f"exact check at N = {n}, row by row"):
+            gradient = first if row == rows[0] else backward(row)   # one row held at a time
+            for column in columns:
+                if keys is not None and row + column not in wanted:
+                    continue
+                env = dict(zip(indices, row + column))
+                derivative = gradient.get(variables[column], {}) if gradient is not None \
+                    else evaluator.derivative(construction, env, variables[column])
+                tally(evaluator.decide_shared(_add(derivative, evaluator.value(claimed, env),
+                                                   -1), assumptions), row + column)
+    else:
+        for column in progress.counted(columns, f"exact check at N = {n}, column by column"):
+            for row in rows:
+                if keys is not None and row + column not in wanted:
+                    continue
+                env = dict(zip(indices, row + column))
+                derivative = evaluator.derivative(construction, env, variables[column])
+                tally(evaluator.decide_shared(_add(derivative, evaluator.value(claimed, env),
+                                                   -1), assumptions), row + column)
     differing.sort()   # in the order of the indices (output first), as everywhere else
     entries = len(rows) * len(columns) if keys is None else len(wanted)
     covered = 0 if keys is None else \

@@ -225,7 +225,7 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
             # What does not involve the index (a softmax's denominator, written out
             # already) is set aside: each term would otherwise walk it again, N² work.
             hidden, shared = _set_aside(body, bound)
-            body = sp.Add(*(hidden.xreplace({bound: sp.Integer(m)})
+            body = sp.Add(*(_with_value(hidden, bound, sp.Integer(m))
                             for m in range(int(low), int(high) + 1)))
             if shared:
                 body = body.xreplace(shared)
@@ -233,6 +233,36 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
 
     return expr.replace(lambda e: isinstance(e, sp.Sum)
                         and all(x.is_Integer for limit in e.limits for x in limit[1:]), write_out)
+
+
+def _with_value(expr: sp.Expr, index: sp.Symbol, value: sp.Integer) -> sp.Expr:
+    """``expr.xreplace({index: value})``, each shared subtree rebuilt once.
+
+    ``xreplace`` rebuilds a subtree at every place it occurs: the row's denominator
+    ``Σ_l exp(Z_pl)`` inside each of the N terms of ``Σ_k Y_pk log(exp(Z_pk)/Σ_l …)``
+    would be rebuilt N times for every example p — N² work per row instead of N.
+
+    >>> e = y[k] * sp.exp(z[k]) + y[k]
+    >>> _with_value(e, k, sp.Integer(2)) == e.xreplace({k: 2})
+    True
+    """
+    done: dict[int, sp.Basic] = {}
+
+    def rebuilt(node: sp.Basic) -> sp.Basic:
+        found = done.get(id(node))
+        if found is None:
+            if node.is_Symbol:
+                found = value if node == index else node
+            elif not node.args:
+                found = node
+            else:
+                args = tuple(rebuilt(a) for a in node.args)
+                found = node if all(a is b for a, b in zip(args, node.args)) \
+                    else node.func(*args)
+            done[id(node)] = found
+        return found
+
+    return rebuilt(expr)
 
 
 def _set_aside(expr: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, dict]:

@@ -31,9 +31,11 @@ end
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence, TypeVar
 
-__all__ = ["Reporter", "stage", "advance", "reporting", "interrupted"]
+T = TypeVar("T")
+
+__all__ = ["Reporter", "stage", "advance", "counted", "reporting", "interrupted"]
 
 
 class Reporter(Protocol):
@@ -80,6 +82,18 @@ def advance(steps: int = 1) -> None:
     """``steps`` more steps of the innermost open :func:`stage` are done."""
     if _reporter is not None:
         _reporter.advance(steps)
+
+
+def counted(items: Sequence[T], name: str) -> Iterator[T]:
+    """The items, as one :func:`stage` named ``name`` that advances by one per item.
+
+    >>> [row for row in counted([1, 2, 3], "checking rows")]
+    [1, 2, 3]
+    """
+    with stage(name, total=len(items)):
+        for item in items:
+            yield item
+            advance()
 
 
 def interrupted() -> None:

@@ -214,6 +214,13 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
                                                    *understood.conditions).subs(sizes)), problem)
     defined = check_defined([c.subs(sizes) for c in understood.conditions], problem, n,
                             seed=seed)
+    proved = _proved_for_every_n(d, understood, sizes)
+    if proved is not None:   # an instance of the proof: no entry needs writing out
+        assumes, method = proved
+        return _held(_replace(
+            base, verdict="holds", assumptions=assumes,
+            methods=(method, *_numeric_at_scale(understood.expr.subs(sizes), d, problem, n,
+                                                seed))), defined, problem.assumptions)
     try:
         comparison = compare(problem, n, understood.expr.subs(sizes), d.target.name)
     except Undefined as error:
@@ -286,6 +293,47 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
         more = (f"at N = {DIAGNOSIS_SIZE} the claim holds: the mistake shows only at larger N",)
     return _replace(base, methods=(check.describe(), *proof), counterexample=counterexample,
                     diagnosis=diagnosis, notes=base.notes + more)
+
+
+def _proved_for_every_n(d, claim: Claim, sizes: dict) -> tuple[tuple, str] | None:
+    """The rules' proof that ``claim`` equals the derivative for every N (and D, m), when
+    they find one and it speaks for the sizes given: ``(assumptions used, method)``.
+
+    The proof is an identity in the letters N, D, m, so it holds at ``sizes`` — provided
+    every sum of the claim runs over a range there (SymPy's convention for a reversed
+    range, Σ_{k=4}^{2} = −Σ_{k=3}^{3}, is not what the claim wrote) and the claim names
+    no entry past them (checked by the caller).  ``None``: no such proof; the claim is
+    then compared entry by entry.
+    """
+    lengths = [(high - low + 1).subs(sizes) for e in (claim.expr, *claim.conditions)
+               for s in e.atoms(sp.Sum) for _, low, high in s.limits]
+    if any(not (length.is_Integer and length >= 0) for length in lengths):
+        return None
+    assumes = _by_the_rules_alike(d, claim)
+    if assumes is None:
+        return None
+    lowest = max(d.target.min_classes, smallest_size((claim.expr, *claim.conditions),
+                                                     d.problem))
+    at = ", ".join(f"{symbol} = {value}" for symbol, value in sizes.items())
+    return assumes, (f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
+                     f"reduce to the same normal form by the rules of derive.proof — so at "
+                     f"{at}, without writing out its entries")
+
+
+def _by_the_rules_alike(d, claim: Claim) -> tuple | None:
+    """The assumptions under which the claim and the derivative of ``d`` (symbolic N)
+    reduce to the same normal form by the rules — none first, then the target's — or
+    ``None`` when they do not (or the claim is not in the softmax outputs)."""
+    problem = d.problem
+    for assumes in ((), problem.assumptions) if problem.assumptions else ((),):
+        try:
+            left = reduce(claim.expr, problem, assumptions=assumes).expr
+        except RewriteError:   # z_j − y_j: not in the softmax outputs; concrete N decides
+            return None
+        right = reduce(d.mechanical[0, 0], problem, assumptions=assumes).expr
+        if same_normal_form(left, right):
+            return assumes
+    return None
 
 
 def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
@@ -789,7 +837,6 @@ def _by_the_rules(d, claim):
 
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     problem = d.problem
-    mechanical = d.mechanical[0, 0]
     # An entry the claim names (S_6) exists from that N on: the claim is about those N.
     named = smallest_size((claim.expr, *claim.conditions), problem)
     lowest = max(d.target.min_classes, named)
@@ -806,18 +853,12 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
         if found.verdict != "holds":
             return _replace(found, classes=d.classes, notes=found.notes + (
                 f"decided at {d.classes} = {n}, where a sum of the claim has an empty range",))
-    for assumes in ((), problem.assumptions):
-        if assumes == () or problem.assumptions:
-            try:
-                left = reduce(claim.expr, problem, assumptions=assumes).expr
-            except RewriteError:   # z_j − y_j: not in the softmax outputs; concrete N decides
-                break
-            right = reduce(mechanical, problem, assumptions=assumes).expr
-            if same_normal_form(left, right):
-                return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
-                    f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
-                    "reduce to the same normal form by the rules of derive.proof",)), defined,
-                    problem.assumptions)
+    assumes = _by_the_rules_alike(d, claim)
+    if assumes is not None:
+        return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
+            f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
+            "reduce to the same normal form by the rules of derive.proof",)), defined,
+            problem.assumptions)
     # Not proved: try concrete N; a difference there is a real counterexample.
     sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((lowest, lowest + 1) if named > 1 else ())})
     sizes = [n for n in sizes if lowest <= n <= MAX_DIFF_CLASSES]

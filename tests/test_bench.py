@@ -16,8 +16,9 @@ def test_the_quick_run_writes_every_table(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "results.md").read_text()
-    for heading in ("## Exact verification at a concrete N", "## CLI start-up",
-                    "## Numeric cross-checks", "## Symbolic N"):
+    for heading in ("## Exact verification at a concrete N", "## The CLI as whole processes",
+                    "## derive show against diff + simplify", "## Numeric cross-checks",
+                    "## Symbolic N"):
         assert heading in report
     assert "Quick run: tiny sizes, not a measurement" in report
     figures = json.loads((tmp_path / "results.json").read_text())
@@ -28,6 +29,10 @@ def test_the_quick_run_writes_every_table(tmp_path):
     assert all(r["derive"]["proved"] for r in figures["exact"]["scaling"])
     assert [r["command"] for r in figures["cli"]][:2] == ["derive --help",
                                                          "derive show softmax-jacobian"]
+    assert figures["cli"][-1]["units"] == 1.0   # the unit: import sympy, same run
+    shows = figures["show"]["rows"]
+    assert {r["target"] for r in shows} == {"softmax-jacobian", "softmax-cross-entropy-grad"}
+    assert all(r["derive"]["passed"] for r in shows)
     assert all(r["passed"] for r in figures["numeric"] if r.get("numpy_s") is not None)
     try:
         import matplotlib  # noqa: F401  (the bench extra)

@@ -14,9 +14,9 @@ from cli import main
 from derive.catalog import TARGETS, get_target
 from derive.derivation import mechanical_matrix
 from derive.errors import InputError
-from derive.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _written_out, check_exactly,
+from derive.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _mul, _written_out, check_exactly,
                           compare, instance)
-from derive.functions import S, i, j, k, y
+from derive.functions import S, i, j, k, y, z
 from derive.numeric import softmax
 from derive.verify import EXACT_FROM, verify
 
@@ -167,7 +167,10 @@ def test_verdicts_at_scale(claim, target, n, verdict, detail):
     assert n >= EXACT_FROM
     v = verify(claim, against=target, classes=n)
     assert v.verdict == verdict, v
-    assert any(m.startswith(f"exact at N = {n}") or m.startswith("shape") for m in v.methods)
+    assert any(m.startswith(f"exact at N = {n}") or m.startswith("shape")
+               or (verdict == "holds" and m.startswith("proof for all N") and
+                   f"so at N = {n}" in m and m.endswith("without writing out its entries"))
+               for m in v.methods)
     if verdict == "holds":
         assert [a.name for a in v.assumptions] == ([detail] if detail else [])
         numeric = [m for m in v.methods if m.startswith("numeric: 200 points")]
@@ -192,10 +195,12 @@ def test_a_long_counterexample_shows_the_ends_of_each_vector():
 
 
 @pytest.mark.parametrize("args, code, text", [
-    (["check", "S_i*(delta(i,j) - S_j)", "--against", "softmax-jacobian", "-n", "64"], 0,
-     r"exact at N = 64: 4096 of 4096 entries"),
-    (["check", "S - y", "--against", "softmax-cross-entropy-grad", "-n", "200"], 0,
-     r"200 under Σ_k y_k = 1"),
+    (["check", "S_i*(delta(i,j) - S_j)*(N - 63)", "--against", "softmax-jacobian", "-n",
+      "64"], 0, r"exact at N = 64: 4096 of 4096 entries"),
+    (["check", "(S - y)*(N - 199)", "--against", "softmax-cross-entropy-grad", "-n", "200"],
+     0, r"200 under Σ_k y_k = 1"),
+    (["check", "S - y", "--against", "softmax-cross-entropy-grad", "-n", "512"], 0,
+     r"proof for all N ≥ 2: .* so at N = 512, without writing out its entries"),
     (["check", "S - y", "--against", "softmax-cross-entropy-grad", "-n", "513"], 2,
      r"from 2 to 512, got 513"),
 ])
@@ -274,7 +279,12 @@ def test_a_wrong_claim_with_a_huge_power_is_refuted_by_its_residue():
 
 
 def test_an_identity_too_large_to_write_out_is_undetermined_not_a_hang():
+    """The rules prove it for every N; true at N = 70 only (the factor N − 69), it must be
+    written out, which is too large."""
     v = verify("S_j - y_j + (Σ_k S_k)^6 - 1", against="softmax-cross-entropy-grad",
+               classes=70)
+    assert v.verdict == "holds" and v.methods[0].startswith("proof for all N ≥ 2")
+    v = verify("(S_j - y_j)*(N - 69) + (Σ_k S_k)^6 - 1", against="softmax-cross-entropy-grad",
                classes=70)
     assert v.verdict == "undetermined" and "more than 200000 terms" in v.methods[0]
 
@@ -407,3 +417,67 @@ def test_a_wrong_claim_with_a_high_power_fails_at_every_size(claim):
     for n in (4, 9):
         v = verify(claim, against="softmax-cross-entropy-grad", classes=n)
         assert v.verdict == "fails" and v.counterexample is not None
+
+
+# A claim the rules prove for every N holds at every N without writing out its entries;
+# one they do not (true at this N only, or with a sum whose range is reversed here, where
+# the rules' convention for reversed ranges is not what the claim wrote) is compared
+# entry by entry.
+BY_WHICH_METHOD = [
+    ("S - y", "softmax-cross-entropy-grad", 512, "holds", "proof for all N ≥ 2"),
+    ("S_i(δ_ij − S_j)", "softmax-jacobian", 512, "holds", "proof for all N ≥ 2"),
+    ("S_j Σ_k y_k - y_j", "softmax-cross-entropy-grad", 300, "holds", "proof for all N ≥ 2"),
+    ("(S_j - y_j)*(N - 39)", "softmax-cross-entropy-grad", 40, "holds", "exact at N = 40"),
+    ("S_j - y_j + 1 + Σ_{k=N+2}^{N} 1", "softmax-cross-entropy-grad", 40, "fails",
+     "exact at N = 40"),
+    ("S_j - y_j + 1 + Σ_{k=N+2}^{N} 1", "softmax-cross-entropy-grad", "N", "fails", None),
+]
+
+
+@pytest.mark.parametrize("claim, target, n, verdict, method", BY_WHICH_METHOD)
+def test_a_claim_proved_for_every_n_is_proved_at_every_n(claim, target, n, verdict, method):
+    v = verify(claim, against=target, classes=n)
+    assert v.verdict == verdict, v
+    if method is not None:
+        assert v.methods[0].startswith(method), v.methods
+
+
+# ---- one reverse sweep per output, and one zero test per shape of difference -----------
+
+@pytest.mark.parametrize("target", [name for name, t in TARGETS.items() if t.symbolic])
+def test_the_reverse_sweep_is_the_forward_derivative(target):
+    """Evaluator.gradient (backpropagation, with shared nodes and atoms for long
+    adjoints) gives, at every entry, what the forward rules give."""
+    from derive.exact import _written_out
+    _, problem, _ = instance(target, 5, **{k: 2 for k in ("inputs", "batch")
+                                            if k in TARGETS[target].options})
+    evaluator = Evaluator(problem, 5)
+    construction = _written_out(problem.function, problem, 5)
+    width = len(problem.indices) - len(problem.wrt_indices)
+    family = str(problem.wrt)
+    for row in problem.output_keys():
+        gradient = evaluator.gradient(construction, dict(zip(problem.indices[:width], row)),
+                                      family)
+        for column in problem.keys(problem.wrt_indices):
+            variable = evaluator.leaf(family, column)
+            env = dict(zip(problem.indices, row + column))
+            forward = evaluator.derivative(construction, env, variable)
+            assert evaluator.decide(_add(gradient.get(variable, {}), forward, -1)) in \
+                ("atoms", "expansion"), (row, column)
+
+
+def test_a_shared_zero_test_keeps_what_may_vanish_apart():
+    """e_1·q and q are decided once; a factor log Σ_k y_k, which is 0 under the
+    assumption, is not divided out."""
+    _, problem, _ = instance("softmax-cross-entropy-grad", 4)
+    evaluator = Evaluator(problem, 4)
+    from derive.steps import Concrete
+    written = Concrete(problem, 4).written_out
+    q = evaluator.value(written(S[1] - y[1] + 1), {})
+    e1 = evaluator.value(sp.exp(z[1]), {})
+    log_labels = evaluator.value(written(sp.log(sp.Sum(y[k], (k, 1, 4)))), {})
+    assumptions = problem.assumptions
+    assert evaluator.decide_shared(q, assumptions) == "differs"
+    assert evaluator.decide_shared(_mul(e1, q), assumptions) == "differs"
+    assert evaluator.decide_shared(_mul(log_labels, q), assumptions) == "assumptions"
+    assert len(evaluator._decided) == 2

@@ -180,7 +180,8 @@ def test_hostile_input_is_one_clear_line(args, message, tmp_path):
 
 # Work past the limits is not the input's fault and no verdict: exit 3, one line.
 TOO_LARGE = [
-    ("timeout", check("S_j - y_j + (Σ_k S_k)^6 - 1", *CE, "-n", "40", "--timeout", "1"),
+    ("timeout", check("(S_j - y_j)*(N - 39) + (Σ_k S_k)^6 - 1", *CE, "-n", "40",
+                      "--timeout", "1"),
      "too large to decide exactly: not done within 1 s"),
     ("exp-tower", check("exp(exp(exp(exp(3)))) + S_j", *CE, "--timeout", "2"),
      "too large to decide exactly: not done within 2 s"),

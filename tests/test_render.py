@@ -188,3 +188,17 @@ def test_sums_with_a_symbolic_range_print_their_limits():
     assert text(sp.Sum(y[k], (k, 1, N))) == "Σ_{k=1}^N y_k"
     assert text(double) == "Σ_{k=1}^N Σ_{l=1}^{N − 1} y_k y_l"
     assert latex(double) == r"\sum_{k=1}^{N} \sum_{l=1}^{N - 1} y_k y_l"
+
+
+@pytest.mark.parametrize("fmt, said", [
+    ("text", "1 comparison at 100 points"),
+    ("latex", "instantiated at $N = 20$"),
+    ("markdown", "result instantiated at N = 20"),
+])
+def test_the_numeric_check_of_an_instance_names_its_n(fmt, said):
+    """Past N = 16 the numeric check is vectorised (one comparison); its size is N = 20,
+    not '20 = 20'."""
+    from derive.derivation import derivation
+    from derive.export import render
+    shown = " ".join(render(derivation("softmax-jacobian", 20), fmt).split())
+    assert said in shown and "20 = 20" not in shown and "1 comparisons" not in shown

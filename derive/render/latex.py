@@ -22,7 +22,7 @@ from sympy.printing.precedence import PRECEDENCE
 from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
 from ..derivation import layout
-from .notation import (conventions, element_vectors, factor_rank, grouped_conditions, index_order,
+from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions, index_order,
                        shown_columns, shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
@@ -418,13 +418,14 @@ def result_latex(d, full: bool = False) -> str:
     if d.check is not None:
         c = d.check
         verdict = "passed" if c.passed else "FAILED"
-        sizes = (rf", with the result instantiated at ${d.classes} = {', '.join(map(str, c.sizes))}$"
+        letter = d.classes if d.symbolic else "N"
+        sizes = (rf", with the result instantiated at ${letter} = {', '.join(map(str, c.sizes))}$"
                  if c.sizes else "")
         parts.append(
             rf"\noindent Numeric cross-check {verdict}: largest relative error "
             rf"${number_latex(c.max_rel_error)}$, largest absolute error ${number_latex(c.max_abs_error)}$ "
             rf"(entries up to ${number_latex(c.max_magnitude)}$ in size), "
-            rf"{len(c.comparisons)} comparisons at {c.points} points "
+            rf"{counted(len(c.comparisons), 'comparison')} at {c.points} points "
             rf"({c.extreme_points} with extreme logits){sizes}, seed {c.seed}.")
     return "\n\n".join(parts)
 

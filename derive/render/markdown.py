@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..derivation import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
-from .notation import conventions, sizes_phrase
+from .notation import conventions, counted, sizes_phrase
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -67,10 +67,12 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool =
             out += [sentence[:1].upper() + sentence[1:] + ".", ""]
     if d.check is not None:
         c = d.check
-        sizes = (f", result instantiated at {d.classes} = {', '.join(map(str, c.sizes))}"
+        letter = d.classes if d.symbolic else "N"
+        sizes = (f", result instantiated at {letter} = {', '.join(map(str, c.sizes))}"
                  if c.sizes else "")
         out.append(f"Numeric cross-check {'passed' if c.passed else 'FAILED'}: largest relative "
-                   f"error ${number_latex(c.max_rel_error)}$, {len(c.comparisons)} comparisons at "
+                   f"error ${number_latex(c.max_rel_error)}$, "
+                   f"{counted(len(c.comparisons), 'comparison')} at "
                    f"{c.points} points ({c.extreme_points} with extreme logits){sizes}, "
                    f"seed {c.seed}.")
         out.append("")

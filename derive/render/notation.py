@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["SHOWN", "EDGE", "index_order", "element_vectors", "factor_rank", "shown_indices",
+__all__ = ["SHOWN", "EDGE", "counted", "index_order", "element_vectors", "factor_rank", "shown_indices",
            "shown_columns", "signed_terms", "sizes_phrase", "conventions",
            "grouped_conditions", "classes_phrase"]
 
@@ -15,6 +15,15 @@ __all__ = ["SHOWN", "EDGE", "index_order", "element_vectors", "factor_rank", "sh
 # With full=True (`--full`) every entry is shown, whatever the width; JSON always has all.
 SHOWN = 12
 EDGE = 3
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 comparison``, ``2 comparisons``.
+
+    >>> counted(1, "comparison"), counted(2, "comparison")
+    ('1 comparison', '2 comparisons')
+    """
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def index_order(symbol: sp.Basic) -> tuple[bool, str]:

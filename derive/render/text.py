@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..conditions import hidden, statement
 from ..derivation import layout
 from ..steps import STEP_POINTS
-from .notation import conventions, grouped_conditions, shown_indices, sizes_phrase
+from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -27,7 +27,7 @@ def check_text(report, width: int = 80, letter: str = "N") -> str:
     chunks = [f"numeric check {verdict}:", f"max rel error {report.max_rel_error:.1e},",
               f"max abs error {report.max_abs_error:.1e}",
               f"(entries up to {report.max_magnitude:.1e}),",
-              f"{len(report.comparisons)} comparisons at {report.points} points",
+              f"{counted(len(report.comparisons), 'comparison')} at {report.points} points",
               f"({report.extreme_points} with extreme logits),", f"seed {report.seed}"]
     if report.sizes:
         chunks[-1] += ","
