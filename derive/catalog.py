@@ -23,7 +23,7 @@ import itertools
 
 from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
                         define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
-                        n_example, q, smoothed, softmax, t, x, y, z)
+                        n_example, q, r, smoothed, softmax, t, x, y, z)
 from .rewrite import Assumption
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the
@@ -324,8 +324,16 @@ def _linear_softmax_cross_entropy_grad(n, inputs=3, wrt="W", convention="Wx"):
 
 
 def row_softmax(logits: sp.IndexedBase, row: sp.Expr, index: sp.Expr, n) -> sp.Expr:
-    """``S_row,index = exp(Z_row,index) / Σ_l exp(Z_row,l)``: the softmax of one row."""
-    bound = l if index == k else k
+    """``S_row,index = exp(Z_row,index) / Σ_l exp(Z_row,l)``: the softmax of one row.
+
+    The sum's letter is one that neither the row nor the column uses: ``S_kj`` (row k,
+    inside a sum over k of the claim) must not become ``e^{Z_kj}/Σ_k e^{Z_kk}``.
+
+    >>> row_softmax(Z, k, j, 3)
+    exp(Z[k, j])/Sum(exp(Z[k, l]), (l, 1, 3))
+    """
+    bound = next(s for s in (k, l, t, r) if not (sp.sympify(row).has(s)
+                                                  or sp.sympify(index).has(s)))
     return sp.exp(logits[row, index]) / sp.Sum(sp.exp(logits[row, bound]), (bound, 1, n))
 
 

@@ -851,3 +851,32 @@ def _check_entry(claim: Claim, problem) -> None:
                 what = {"N": "the classes", "D": "the inputs", "m": "the examples"}[extent]
                 raise InputError(f"{atom.base}_{''.join(map(str, atom.indices))} is not an "
                                  f"entry: {what} are 1..{size}")
+    check_summed_entries((claim.expr, *claim.conditions), problem)
+
+
+_EXTENTS = {"N": "the classes", "D": "the inputs", "m": "the examples"}
+
+
+def check_summed_entries(expressions, problem, every_size: bool = False) -> None:
+    """A letter a sum binds must not run past the entries it indexes: ``Σ_k S_kj`` for a
+    batch sums k over the classes 1..N, but k is the row (an example), 1..m — at N > m
+    it names rows that do not exist.  With ``every_size`` (a claim decided for every N
+    and m), a range that may run past (``N`` against ``m``) is refused as well."""
+    sizes = {x for x in (problem.classes, *(v for _, v in problem.sizes))
+             if isinstance(x, sp.Symbol)}
+    for expr in expressions:
+        for total in expr.atoms(sp.Sum):
+            for bound, low, high in total.limits:
+                for atom in total.function.atoms(sp.Indexed):
+                    for index, extent in zip(atom.indices, problem.shape(str(atom.base))):
+                        if index != bound:
+                            continue
+                        size = problem.extent(extent)
+                        past = sp.sympify(high) - size
+                        if past.is_positive or (every_size and past.free_symbols
+                                                and past.free_symbols <= sizes
+                                                and not past.is_nonpositive):
+                            raise InputError(
+                                f"the sum over {bound} runs over {low}..{high}, but {bound} "
+                                f"indexes {_EXTENTS[extent]} of {atom.base} (1..{size}): "
+                                f"{atom.base} has no entry there for every size")

@@ -220,19 +220,21 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
     S[1]*y[1] + S[2]*y[2] + S[3]*y[3]
     """
     def write_out(s: sp.Sum) -> sp.Expr:
-        body = s.function
-        for bound, low, high in s.limits:   # the first limit is the innermost sum
-            # What does not involve the index (a softmax's denominator, written out
-            # already) is set aside: each term would otherwise walk it again, N² work.
-            hidden, shared = _set_aside(body, bound)
-            body = sp.Add(*(_with_value(hidden, bound, sp.Integer(m))
-                            for m in range(int(low), int(high) + 1)))
-            if shared:
-                body = body.xreplace(shared)
-        return body
+        # The outermost limit first (SymPy lists it last): an inner limit may name its
+        # index (Σ_l Σ_{k=l}^N), and is concrete once that index has its value.
+        *inner, (bound, low, high) = s.limits
+        body = sp.Sum(s.function, *inner) if inner else s.function
+        # What does not involve the index (a softmax's denominator, written out already)
+        # is set aside: each term would otherwise walk it again, N² work.
+        hidden, shared = _set_aside(body, bound)
+        body = sp.Add(*(_with_value(hidden, bound, sp.Integer(m))
+                        for m in range(int(low), int(high) + 1)))
+        if shared:
+            body = body.xreplace(shared)
+        return expand_sums(body) if body.has(sp.Sum) else body
 
     return expr.replace(lambda e: isinstance(e, sp.Sum)
-                        and all(x.is_Integer for limit in e.limits for x in limit[1:]), write_out)
+                        and all(x.is_Integer for x in e.limits[-1][1:]), write_out)
 
 
 def _with_value(expr: sp.Expr, index: sp.Symbol, value: sp.Integer) -> sp.Expr:

@@ -32,7 +32,8 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .claims import ALIASES, Claim, ShapeError, claim_for, claim_from_sympy
+from .claims import (ALIASES, Claim, ShapeError, check_summed_entries, claim_for,
+                     claim_from_sympy)
 from .definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
                           smallest_size)
 from .derivation import (MAX_DIFF_CLASSES, concrete_options, derivation, mechanical_matrix,
@@ -566,9 +567,15 @@ def _reversed_sums(claim: Claim, problem, lowest: int) -> list[int]:
               for s in e.atoms(sp.Sum) for _, low, high in s.limits]
     others = {size: value for size, value in sizes_of(problem, lowest).items()
               if size != problem.classes}
+
+    def reversed_at(n: int, low, high) -> bool:
+        length = (high - low + 1).subs({**others, problem.classes: n})
+        # A limit that names another index (Σ_l Σ_{k=l}^N) has no single length here;
+        # the concrete sizes write it out index by index.
+        return bool(length.is_number and length < 0)
+
     return [n for n in range(lowest, lowest + 64)
-            if any((high - low + 1).subs({**others, problem.classes: n}) < 0
-                   for low, high in limits)]
+            if any(reversed_at(n, low, high) for low, high in limits)]
 
 
 def _held(verdict: Verdict, defined, assumptions=()) -> Verdict:
@@ -837,6 +844,7 @@ def _by_the_rules(d, claim):
 
 def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     problem = d.problem
+    check_summed_entries((claim.expr, *claim.conditions), problem, every_size=True)
     # An entry the claim names (S_6) exists from that N on: the claim is about those N.
     named = smallest_size((claim.expr, *claim.conditions), problem)
     lowest = max(d.target.min_classes, named)

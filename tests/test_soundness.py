@@ -437,3 +437,38 @@ def test_a_diagnosis_is_a_fact_not_a_sample():
 def test_a_diagnosis_is_said_only_as_far_as_it_is_proved(claim, target, n, said):
     v = verify(claim, against=target, classes=n)
     assert v.verdict == "fails" and v.diagnosis.startswith(said), v.diagnosis
+
+
+# ---- sums that bind an index of a batch row, or a limit of another sum ----------------
+
+BATCH = "batch-softmax-cross-entropy-grad"
+BOUND_LETTERS = [
+    # S_kj in a sum over k is row k's softmax, not e^{Z_kj}/Σ_k e^{Z_kk} (the row's own
+    # sum must not capture the claim's letter): false, so never "holds" …
+    ("(S_{ij} - Y_{ij})/m + Σ_k S_{kj} - Σ_l exp(Z_{lj}) / Σ_l exp(Z_{ll})", 3, 3, "fails"),
+    # … and every row of S sums to 1, so with N = m rows this is the gradient
+    ("(S_{ij} - Y_{ij})/m + Σ_k Σ_l S_{kl} - N", 3, 3, "holds"),
+    ("(S_{ij} - Y_{ij})/m + Σ_k Σ_l S_{kl} - N", 9, 9, "holds"),
+]
+
+
+@pytest.mark.parametrize("claim, n, batch, verdict", BOUND_LETTERS)
+def test_a_row_of_the_batch_named_by_a_summed_letter_is_that_row(claim, n, batch, verdict):
+    assert verify(claim, against=BATCH, classes=n, batch=batch).verdict == verdict
+
+
+@pytest.mark.parametrize("classes, batch", [(9, 2), (4, 2), ("N", None)])
+def test_a_sum_over_the_classes_cannot_index_the_examples(classes, batch):
+    """Σ_k S_kj sums k over 1..N, but k is a row of S (1..m): no entry past m."""
+    with pytest.raises(InputError, match="k indexes the examples of S"):
+        verify("(S_{ij} - Y_{ij})/m + Σ_k S_{kj} - 1", against=BATCH, classes=classes,
+               **({"batch": batch} if batch else {}))
+
+
+@pytest.mark.parametrize("classes, verdict", [(4, "holds"), (9, "holds"),
+                                              ("N", "undetermined")])
+def test_a_limit_that_names_an_outer_index_is_written_out_in_turn(classes, verdict):
+    """Σ_l Σ_{k=l}^N δ_kl y_k = Σ_l y_l: at a concrete N written out, outer sum first."""
+    v = verify("S_j Σ_l Σ_{k=l}^{N} δ_kl y_k - y_j", against="softmax-cross-entropy-grad",
+               classes=classes)
+    assert v.verdict == verdict
