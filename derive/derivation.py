@@ -57,8 +57,10 @@ LAMBDIFY_CLASSES = 16
 VECTORISED_POINTS = 100
 # Up to this much work (entries × the entries of the families in one) a concrete
 # derivation's matrices are SymPy matrices; beyond, entries built when read
-# (derive.entries): the Jacobian up to N = 64, a gradient with a written-out sum to 64.
-EAGER_WORK = 20_000
+# (derive.entries): the Jacobian up to N = 25, a gradient with a written-out sum to 44.
+# Building an entry costs most of a millisecond, and the text shows a large matrix by its
+# corners: at N = 64 building all 4096 Jacobian entries was half of `derive show`.
+EAGER_WORK = 2_000
 
 # A symbolic-N derivation is proved by the rules for every N; in addition each step is
 # compared numerically with sp.diff of the concrete construction at these N, and the

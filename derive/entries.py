@@ -78,6 +78,14 @@ class Entries:
             for c in range(self.cols):
                 yield self[r, c]
 
+    def row(self, r: int) -> list[sp.Expr]:
+        """The entries of row ``r`` (a list; SymPy's ``row`` is a 1 × n matrix)."""
+        return [self[r, c] for c in range(self.cols)]
+
+    def col(self, c: int) -> list[sp.Expr]:
+        """The entries of column ``c``."""
+        return [self[r, c] for r in range(self.rows)]
+
     def tolist(self) -> list[list[sp.Expr]]:
         return [[self[r, c] for c in range(self.cols)] for r in range(self.rows)]
 

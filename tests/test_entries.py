@@ -29,6 +29,8 @@ def test_views_read_as_the_sympy_matrix(view):
     assert view(lazy).shape == view(eager).shape
     assert view(lazy).tolist() == view(eager).tolist()
     assert list(view(lazy)) == list(view(eager))
+    assert view(lazy).row(1) == list(view(eager).row(1))
+    assert view(lazy).col(1) == list(view(eager).col(1))
     assert view(lazy) == view(eager)
 
 
