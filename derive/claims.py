@@ -835,6 +835,9 @@ def _check_defined(expr: sp.Expr, conditions=()) -> None:
         raise InputError("the claim is not real (it contains the imaginary unit)")
 
 
+_EXTENTS = {"N": "the classes", "D": "the inputs", "m": "the examples"}
+
+
 def _check_entry(claim: Claim, problem) -> None:
     """No stray index letter, no entry outside 1..N, nothing undefined or complex."""
     allowed = set(problem.indices) | {symbol for symbol, _ in problem.parameters}
@@ -848,13 +851,11 @@ def _check_entry(claim: Claim, problem) -> None:
         for index, extent in zip(atom.indices, extents):
             size = problem.extent(extent)
             if index.is_Integer and (index < 1 or (isinstance(size, int) and index > size)):
-                what = {"N": "the classes", "D": "the inputs", "m": "the examples"}[extent]
+                what = _EXTENTS[extent]
                 raise InputError(f"{atom.base}_{''.join(map(str, atom.indices))} is not an "
                                  f"entry: {what} are 1..{size}")
     check_summed_entries((claim.expr, *claim.conditions), problem)
 
-
-_EXTENTS = {"N": "the classes", "D": "the inputs", "m": "the examples"}
 
 
 def check_summed_entries(expressions, problem, every_size: bool = False) -> None:
