@@ -17,6 +17,7 @@ import itertools
 from functools import lru_cache
 
 import sympy as sp
+from sympy.core.parameters import global_parameters
 
 __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
@@ -229,9 +230,12 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
         hidden, shared = _set_aside(body, bound)
         body = sp.Add(*(_with_value(hidden, bound, sp.Integer(m))
                         for m in range(int(low), int(high) + 1)))
+        # Asked before the shared parts are put back: has() walks a shared subtree at
+        # each place it occurs, N times the N-term denominator.
+        inner_sums = body.has(sp.Sum) or any(v.has(sp.Sum) for v in shared.values())
         if shared:
             body = body.xreplace(shared)
-        return expand_sums(body) if body.has(sp.Sum) else body
+        return expand_sums(body) if inner_sums else body
 
     return expr.replace(lambda e: isinstance(e, sp.Sum)
                         and all(x.is_Integer for x in e.limits[-1][1:]), write_out)
@@ -260,11 +264,21 @@ def _with_value(expr: sp.Expr, index: sp.Symbol, value: sp.Integer) -> sp.Expr:
             else:
                 args = tuple(rebuilt(a) for a in node.args)
                 found = node if all(a is b for a, b in zip(args, node.args)) \
-                    else node.func(*args)
+                    else _rebuild(node, args)
             done[id(node)] = found
         return found
 
     return rebuilt(expr)
+
+
+def _rebuild(node: sp.Basic, args: tuple) -> sp.Basic:
+    """``node.func(*args)``.  Unevaluated (``sp.evaluate(False)``), a function such as
+    ``exp`` is built as ``Function.__new__`` would build it, without the set of its
+    argument counts that SymPy makes for each new node — most of the cost of writing out
+    the 2N exponentials and logarithms of a cross-entropy at N = 1024."""
+    if isinstance(node, sp.Function) and not global_parameters.evaluate:
+        return sp.Basic.__new__(node.func, *args)   # as many arguments as node: valid
+    return node.func(*args)
 
 
 def _set_aside(expr: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, dict]:

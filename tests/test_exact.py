@@ -81,6 +81,13 @@ WRONG = [
     ("softmax-jacobian", -S[i] * S[j], 12, "diagonal"),
     ("softmax-jacobian", S[j] * (sp.KroneckerDelta(i, j) - S[i]), 9, "none"),   # symmetric
     ("softmax-jacobian", S[i] * sp.KroneckerDelta(i, j) - S[i] * S[j], 16, "none"),
+    # The claim's spine (evaluated anew at each entry) around factors and terms that have
+    # one value per row, a constant factor, and a δ with index arithmetic.
+    ("softmax-jacobian", 2 * S[i] * (sp.KroneckerDelta(i, j) - S[j]), 10, "every"),
+    ("softmax-jacobian", S[i] * (sp.KroneckerDelta(i, j) - S[j]) + S[i] ** 2
+     - S[i] * (S[i] + 1) + S[i], 10, "none"),
+    ("softmax-jacobian", S[i] * (sp.KroneckerDelta(i, j) - S[j])
+     + sp.KroneckerDelta(i, j + 1) / 1000, 10, "below the diagonal"),
     ("softmax-cross-entropy-grad", S[j] + y[j], 20, "all"),
     ("softmax-cross-entropy-grad", (S[j] - y[j]) / 2, 20, "all"),
     ("softmax-cross-entropy-grad", (S[j] - y[j]) / N, 20, "all"),
@@ -96,6 +103,8 @@ def test_a_wrong_formula_differs_exactly_where_it_is_wrong(target, claim, n, whe
         "diagonal": {(a, a) for a in range(1, n + 1)},
         "all": {(a,) for a in range(1, n + 1)},
         "none": set(),
+        "every": {(a, b) for a in range(1, n + 1) for b in range(1, n + 1)},
+        "below the diagonal": {(b + 1, b) for b in range(1, n)},
         "j=7": {(7,)},
     }[where]
     assert set(check.differing) == expected
