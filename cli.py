@@ -254,21 +254,29 @@ def list_targets(fmt: str, seconds: str, quiet: bool) -> None:
     notation, and the assumption it needs, each proved for every N by the rules
     (without the steps: `derive show TARGET` derives them).
     """
+    from derive.bounded import map_bounded
+    from derive.catalog import TARGETS
     from derive.render.json import catalog_json
     from derive.render.text import catalog_text
+    # SymPy's Add imports sympy.tensor.tensor at its first use (a twentieth of a second);
+    # this process reads the results back with it anyway: imported once here, before
+    # the workers fork, rather than once in each.
+    import sympy.tensor.tensor  # noqa: F401
 
     with _progress(quiet):
-        derivations = _bounded("list the targets", seconds, _results, tries=())
+        derivations = _library_call(map_bounded, _result, list(TARGETS),
+                                    seconds=_seconds(seconds), task="list the targets")
     click.echo(catalog_json(derivations) if fmt == "json" else catalog_text(derivations))
 
 
-def _results() -> list:
-    """Every target's result for a symbolic N (without steps or checks: about half a
-    second for all), or at N = 3 for a target that has no symbolic form."""
-    from derive.catalog import TARGETS
+def _result(name: str):
+    """A target's result for a symbolic N (without steps or checks: about a twentieth of
+    a second), or at N = 3 for a target that has no symbolic form."""
+    from derive.catalog import get_target
     from derive.derivation import derivation
-    return [derivation(name, "N" if target.symbolic else max(3, target.min_classes),
-                       check=False, steps=False) for name, target in TARGETS.items()]
+    target = get_target(name)
+    return derivation(name, "N" if target.symbolic else max(3, target.min_classes),
+                      check=False, steps=False)
 
 
 def _number_of_classes(classes: str | None, point) -> int | str:

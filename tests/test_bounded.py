@@ -6,7 +6,10 @@ import time
 
 import pytest
 
-from derive.bounded import TooLarge, run_bounded
+import os
+
+from derive import progress
+from derive.bounded import TooLarge, map_bounded, run_bounded
 from derive.errors import InputError
 from derive.parse import ParseError
 from derive.verify import verify
@@ -87,3 +90,69 @@ def test_a_derivation_comes_back_from_the_worker(name, classes):
     here = derivation(name, classes)
     there = run_bounded(derivation, name, classes, seconds=120)
     assert there == here and there.check.passed and there.steps
+
+
+# --- map_bounded: a list of independent pieces on several processors ----------------------
+
+@pytest.mark.parametrize("items", [[], [5], list(range(-7, 6))])
+@pytest.mark.parametrize("workers", [1, 2, 3, None])
+def test_map_returns_every_result_in_order(items, workers):
+    assert map_bounded(abs, items, workers=workers, seconds=20) == [abs(x) for x in items]
+
+
+def _pid(_item):
+    return os.getpid()
+
+
+def test_map_shares_the_items_among_workers():
+    pids = map_bounded(_pid, range(6), workers=2, seconds=20)
+    assert os.getpid() not in pids
+    assert pids[0::2] == [pids[0]] * 3 and pids[1::2] == [pids[1]] * 3 and pids[0] != pids[1]
+
+
+def _fails_on_three(item):
+    if item == 3:
+        raise InputError("three is refused")
+    if item > 3:
+        time.sleep(60)   # a worker still busy when another fails: stopped
+    return item
+
+
+def test_a_failing_worker_stops_the_others_and_its_error_comes_back():
+    start = time.monotonic()
+    with pytest.raises(InputError, match="three is refused"):
+        map_bounded(_fails_on_three, [3, 4], workers=2, seconds=30)
+    assert time.monotonic() - start < 15
+
+
+def test_the_map_has_one_deadline():
+    with pytest.raises(TooLarge, match="too large to list the targets: not done within 1 s"):
+        map_bounded(time.sleep, [0, 60], workers=2, seconds=1, task="list the targets")
+
+
+class _Counting:
+    def __init__(self):
+        self.started = []
+
+    def start(self, name, total):
+        self.started.append(name)
+
+    def advance(self, steps):
+        pass
+
+    def end(self):
+        pass
+
+    def clear(self):
+        pass
+
+
+def _reports(item):
+    with progress.stage(f"item {item}"):
+        return progress._reporter is not None
+
+
+def test_only_the_first_worker_reports_progress():
+    with progress.reporting(_Counting()):
+        assert map_bounded(_reports, range(4), workers=2, seconds=20) == \
+            [True, False, True, False]

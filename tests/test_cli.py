@@ -156,7 +156,7 @@ def _sleeps(*args, **kwargs):
 
 
 @pytest.mark.parametrize("args, work, message", [
-    (["list", "--timeout", "1"], "_results",
+    (["list", "--timeout", "1"], "_result",
      "too large to list the targets: not done within 1 s (the work was stopped); try a "
      "longer --timeout"),
     (["show", "softmax-jacobian", "--timeout", "1"], "_derive_and_evaluate",
