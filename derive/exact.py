@@ -1196,7 +1196,7 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "",
     from .steps import Concrete
     evaluator = Evaluator(problem, n)
     construction = _written_out(problem.function, problem, n)
-    claimed = Concrete(problem, n).written_out(claim)
+    claimed = Concrete(problem, n).written_out(claim, evaluated=False)
     assumptions = problem.assumptions
     rows = problem.output_keys()
     columns = problem.keys(problem.wrt_indices)
@@ -1287,7 +1287,8 @@ def check_steps_exactly(problem, n: int, steps) -> list[tuple[int, tuple]]:
     concrete = Concrete(problem, n)
     # A step's own derivatives (∂L/∂W_ij of the definition, ∂z_k/∂W_ij of the chain rule)
     # by the evaluator's chain rule: SymPy's diff of the written-out layer is far slower.
-    claims = [concrete.written_out(step.rhs, derivatives=False) for step in steps]
+    claims = [concrete.written_out(step.rhs, derivatives=False, evaluated=False)
+              for step in steps]
     rows = problem.output_keys()
     counts = [0] * len(steps)
     differing: list[list] = [[] for _ in steps]

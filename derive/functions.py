@@ -228,28 +228,28 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
         # What does not involve the index (a softmax's denominator, written out already)
         # is set aside: each term would otherwise walk it again, N² work.
         hidden, shared = _set_aside(body, bound)
-        body = sp.Add(*(_with_value(hidden, bound, sp.Integer(m))
+        body = sp.Add(*(_substituted(hidden, {bound: sp.Integer(m)})
                         for m in range(int(low), int(high) + 1)))
         # Asked before the shared parts are put back: has() walks a shared subtree at
         # each place it occurs, N times the N-term denominator.
         inner_sums = body.has(sp.Sum) or any(v.has(sp.Sum) for v in shared.values())
         if shared:
-            body = body.xreplace(shared)
+            body = _substituted(body, shared)
         return expand_sums(body) if inner_sums else body
 
     return expr.replace(lambda e: isinstance(e, sp.Sum)
                         and all(x.is_Integer for x in e.limits[-1][1:]), write_out)
 
 
-def _with_value(expr: sp.Expr, index: sp.Symbol, value: sp.Integer) -> sp.Expr:
-    """``expr.xreplace({index: value})``, each shared subtree rebuilt once.
+def _substituted(expr: sp.Expr, values: dict) -> sp.Expr:
+    """``expr.xreplace(values)`` for symbols ``values``, each shared subtree rebuilt once.
 
     ``xreplace`` rebuilds a subtree at every place it occurs: the row's denominator
     ``Σ_l exp(Z_pl)`` inside each of the N terms of ``Σ_k Y_pk log(exp(Z_pk)/Σ_l …)``
     would be rebuilt N times for every example p — N² work per row instead of N.
 
     >>> e = y[k] * sp.exp(z[k]) + y[k]
-    >>> _with_value(e, k, sp.Integer(2)) == e.xreplace({k: 2})
+    >>> _substituted(e, {k: sp.Integer(2)}) == e.xreplace({k: 2})
     True
     """
     done: dict[int, sp.Basic] = {}
@@ -258,7 +258,7 @@ def _with_value(expr: sp.Expr, index: sp.Symbol, value: sp.Integer) -> sp.Expr:
         found = done.get(id(node))
         if found is None:
             if node.is_Symbol:
-                found = value if node == index else node
+                found = values.get(node, node)
             elif not node.args:
                 found = node
             else:
@@ -275,9 +275,14 @@ def _rebuild(node: sp.Basic, args: tuple) -> sp.Basic:
     """``node.func(*args)``.  Unevaluated (``sp.evaluate(False)``), a function such as
     ``exp`` is built as ``Function.__new__`` would build it, without the set of its
     argument counts that SymPy makes for each new node — most of the cost of writing out
-    the 2N exponentials and logarithms of a cross-entropy at N = 1024."""
-    if isinstance(node, sp.Function) and not global_parameters.evaluate:
-        return sp.Basic.__new__(node.func, *args)   # as many arguments as node: valid
+    the 2N exponentials and logarithms of a cross-entropy at N = 1024; a sum or product
+    keeps whether it commutes (substituting values for symbols does not change it)
+    instead of asking each argument again."""
+    if not global_parameters.evaluate:
+        if isinstance(node, sp.Function):
+            return sp.Basic.__new__(node.func, *args)   # as many arguments as node: valid
+        if isinstance(node, (sp.Add, sp.Mul)):   # nor asked again whether it commutes
+            return node.func._from_args(args, node.is_commutative)
     return node.func(*args)
 
 

@@ -13,6 +13,7 @@ points).  A step that does not follow raises :class:`~derive.errors.StepError` n
 from __future__ import annotations
 
 import itertools
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -125,7 +126,7 @@ class Concrete:
             else family_symbols("z", n)
         self.e = sp.symbols(f"e_1:{len(self.z) + 1}", positive=True)
         self.y = family_symbols("y", n)
-        self._prepared: dict[tuple, sp.Expr] = {}   # (expr, derivatives evaluated) →
+        self._prepared: dict[tuple, sp.Expr] = {}   # (expr, derivatives, evaluated) →
         self._layer = {}
         if problem.convention is not None:
             # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
@@ -140,11 +141,18 @@ class Concrete:
         e = instantiate(e, self.n).xreplace(dict(self.problem.parameters))   # m = the batch size
         return self._assume(self.exponentials(e), assumes)
 
-    def written_out(self, expr: sp.Expr, derivatives: bool = True) -> sp.Expr:
+    def written_out(self, expr: sp.Expr, derivatives: bool = True,
+                    evaluated: bool = True) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,
         derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value) —
-        or, ``derivatives=False``, left for :class:`derive.exact.Evaluator`."""
-        if (expr, derivatives) not in self._prepared:
+        or, ``derivatives=False``, left for :class:`derive.exact.Evaluator`.
+
+        ``evaluated=False`` writes the sums out without SymPy's evaluation of each new
+        term, for :class:`derive.exact.Evaluator`, which reads the tree as it stands: the
+        N exponentials of a softmax's denominator each cost an ``exp.eval`` otherwise
+        (most of the exact check of ``S_j − y_j`` at N = 1024)."""
+        key = (expr, derivatives, evaluated)
+        if key not in self._prepared:
             e = expr
             if self.problem.batch:   # S_pk stands for the softmax of row p of Z
                 from .catalog import row_softmax
@@ -160,9 +168,10 @@ class Concrete:
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
                 e = smoothed_labels_defined(e, self.problem)
-            e = expand_sums(e)
-            self._prepared[expr, derivatives] = evaluate_derivatives(e) if derivatives else e
-        return self._prepared[expr, derivatives]
+            with nullcontext() if evaluated else sp.evaluate(False):
+                e = expand_sums(e)
+            self._prepared[key] = evaluate_derivatives(e) if derivatives else e
+        return self._prepared[key]
 
     def exponentials(self, e: sp.Expr) -> sp.Expr:
         """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable.
