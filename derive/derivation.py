@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .calculus import derivative
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target, m as batch_size
 from . import progress
 from .errors import InputError, RewriteError, StepError
@@ -98,8 +99,10 @@ class Derivation:
         target: the catalog entry.
         classes: N.
         problem: the construction that was differentiated.
-        mechanical: the raw derivatives from ``sp.diff``, rows = outputs (one row for a
-            scalar), columns = the variables differentiated against.
+        mechanical: the raw derivatives, rows = outputs (one row for a scalar), columns
+            = the variables differentiated against: for a symbolic N the derivative in
+            index notation (:func:`derive.calculus.derivative`); at a concrete N, when
+            it is kept, ``sp.diff`` of every entry (the independent cross-check).
         general: the index form before any assumption, e.g. ``S_j Σ_k y_k − y_j``.
         result: the textbook index form, with ``assumptions`` applied.
         general_matrix, matrix: the concrete entries (in S_k, y_k) before and after the
@@ -512,9 +515,9 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # Stage 1 — build: the construction for N classes, N a symbol (sums Σ_{k=1}^{N}).
     problem = target.build(n, **dict(options))
 
-    # Stage 2 — differentiate the definition in index notation: SymPy's Indexed
-    # calculus turns ∂z_k/∂z_j into δ_jk and keeps the sums symbolic.
-    mechanical = sp.diff(problem.function, problem.variable)
+    # Stage 2 — differentiate the definition in index notation, node by node
+    # (derive.calculus): ∂z_k/∂z_j is δ_jk, and the sums stay symbolic.
+    mechanical = derivative(problem.function, problem.variable)
 
     # Stage 3 — reduce by the rules of derive.indexed (no generic simplify): a proof.
     reduction = reduce(mechanical, problem)

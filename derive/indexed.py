@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .calculus import derivative
 from .errors import RewriteError
 from .functions import logit, q, sigmoid, smoothed, y, z
 from .rewrite import exponentials_as_products
@@ -68,8 +69,15 @@ def evaluate_derivatives(expr: sp.Expr) -> sp.Expr:
 
     (``Derivative.doit`` is deep and would expand a sum with concrete limits.)
     """
-    return expr.replace(lambda e: isinstance(e, sp.Derivative),
-                        lambda e: sp.diff(e.expr, *e.variables))
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), _evaluated)
+
+
+def _evaluated(d: sp.Derivative) -> sp.Expr:
+    out = d.expr
+    for variable, count in d.variable_count:
+        for _ in range(count):
+            out = derivative(out, variable)
+    return out
 
 
 def split_sums(expr: sp.Expr) -> sp.Expr:
