@@ -119,7 +119,7 @@ def _option(*names, help, **attributes):
 def _limits() -> dict:
     """The library's limits on sizes, named as the help texts use them."""
     from derive.bounded import MAX_SECONDS, MEMORY
-    from derive.derivation import MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
+    from derive.sizes import MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
     return {"classes": MAX_CLASSES, "inputs": MAX_INPUTS, "batch": MAX_BATCH,
             "entries": MAX_DERIVATIVE_ENTRIES, "seconds": f"{MAX_SECONDS:g}",
             "memory": f"{MEMORY / 2**30:g} GiB"}

@@ -40,7 +40,8 @@ import numpy as np
 
 from derive.catalog import get_target
 from derive.numeric import FD_ATOL, FD_RTOL, FD_STEP, compare, sample_points
-from derive.vectorised import CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS, check_at_scale
+from derive.at_scale import check_at_scale
+from derive.vectorised import CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS
 
 __all__ = ["main", "SIZES", "QUICK_SIZES"]
 

@@ -145,7 +145,7 @@ def _numeric(rows) -> list[str]:
     lines = ["## Numeric cross-checks, vectorised, against hand-written NumPy", "",
              "The derived result (lambdified with `cse=True`, cached per target and N) at "
              "random points against central differences of the stable float64 function "
-             "along a random direction per point (`derive.vectorised.check_at_scale`), and "
+             "along a random direction per point (`derive.at_scale.check_at_scale`), and "
              "the same arithmetic written by hand in NumPy; wall clock in the process, median "
              "over fresh processes. *first call* includes deriving and compiling.", ""]
     body = []

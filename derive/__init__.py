@@ -1,12 +1,20 @@
 """derive: mechanical derivations of the calculus of machine learning, checked."""
 __version__ = "0.1.0"
 
+import sys as _sys
+
 from .catalog import TARGETS, Target, get_target
-from .derivation import MAX_CLASSES, Derivation, derivation
+from .derivation import derivation
 from .errors import (DeriveError, InputError, InternalError, RewriteError, TooLarge,
                      UndefinedClaim, UnknownTargetError)
 from .isolated import PythonFunction
+from .record import Derivation
+from .sizes import MAX_CLASSES
 from .verify import Verdict, verify
+
+if "IPython" in _sys.modules:   # Jupyter: a Derivation is shown as maths
+    from .render.notebook import register as _register
+    _register()
 
 __all__ = ["TARGETS", "Target", "get_target", "MAX_CLASSES", "Derivation", "derivation",
            "Verdict", "verify", "PythonFunction", "DeriveError", "InputError", "RewriteError",

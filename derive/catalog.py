@@ -25,10 +25,11 @@ from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, 
                         define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
                         n_example, q, r, smoothed, softmax, t, x, y, z)
 from .rewrite import Assumption
+from .sizes import BATCH
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the
 # problem's parameters.
-m = sp.Symbol("m", integer=True, positive=True)
+m = BATCH
 
 __all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one", "OPTIONS",
            "rows_sum_to_one"]

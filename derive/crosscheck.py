@@ -23,7 +23,7 @@ from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, CheckReport, com
                       sample_points)
 
 if TYPE_CHECKING:
-    from .derivation import Derivation
+    from .record import Derivation
 
 __all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation", "evaluate_matrix",
            "ORDINARY_POINTS", "VALIDATION_SIZES"]
@@ -152,7 +152,7 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
 
 
 def _cross_validate(d: Derivation, sizes, seed: int) -> CrossValidation:
-    from .derivation import mechanical_matrix
+    from .calculus import mechanical_matrix
     from .errors import StepError
     from .steps import Step, check_steps
 

@@ -140,7 +140,7 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
         UndefinedClaim: where the claim has no value (under the target's assumptions, if
             it has any: what only the assumptions exclude is :attr:`Definedness.undefined`).
     """
-    from .steps import Concrete
+    from .concrete import Concrete
     concrete = Concrete(problem, n)
     label = label or f"N = {n}"
     decided, decided_assumed, open_, open_assumed, undefined = 0, 0, [], [], None

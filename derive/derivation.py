@@ -18,209 +18,31 @@ With a symbolic number of classes the same pipeline proves the result for every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
-from .calculus import derivative
-from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target, m as batch_size
+from .calculus import derivative, mechanical_matrix
+from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from . import progress
 from .errors import InputError, RewriteError, StepError
-from .exact import MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
 from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
-from .matrices import MatrixForm, matrix_form
+from .matrices import MatrixForm, layout, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
+from .record import Derivation
 from .routes import SHORTCUTS, route
 from .steps import Step, StepCheck, check_steps_at
-from .rewrite import (Assumption, apply_assumption, combine_sums, index_form, recognise_softmax,
+from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
+                    MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS,
+                    SYMBOLIC_BATCH, SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS,
+                    validate_classes, validate_size)
+from .rewrite import (apply_assumption, combine_sums, index_form, recognise_softmax,
                       recognise_sums, tidy)
 
-__all__ = ["Derivation", "derivation", "MAX_CLASSES", "validate_classes", "instantiate_derivation",
-           "SYMBOLIC_SIZES", "RESERVED_NAMES", "mechanical_matrix", "check_request", "MAX_INPUTS", "MAX_BATCH",
-           "validate_size", "layout", "concrete_options", "sizes_of", "INPUTS",
-           "MAX_DERIVATIVE_ENTRIES", "DIFF_CHECK_CLASSES", "MAX_DIFF_CLASSES",
-           "mechanical_derivation", "entry_matrix"]
-
-# The largest number of classes accepted for a concrete-N derivation: the same as for
-# `derive check` (an instance of the proof, checked exactly at N; see bench/).
-MAX_CLASSES = MAX_EXACT_CLASSES
-
-# Up to this N the instance is also compared with SymPy's diff of every concrete entry
-# (an independent check; `diff_check=True` asks for it at any N up to MAX_DIFF_CLASSES).
-DIFF_CHECK_CLASSES = 8
-MAX_DIFF_CLASSES = 64
-# Up to this N the numeric cross-check lambdifies every entry; beyond, it evaluates the
-# index form vectorised, at this many points.
-LAMBDIFY_CLASSES = 16
-VECTORISED_POINTS = 100
-# Up to this much work (entries × the entries of the families in one) a concrete
-# derivation's matrices are SymPy matrices; beyond, entries built when read
-# (derive.entries): the Jacobian up to N = 25, a gradient with a written-out sum to 44.
-# Building an entry costs most of a millisecond, and the text shows a large matrix by its
-# corners: at N = 64 building all 4096 Jacobian entries was half of `derive show`.
-EAGER_WORK = 2_000
-
-# A symbolic-N derivation is proved by the rules for every N; in addition each step is
-# compared numerically with sp.diff of the concrete construction at these N, and the
-# result with finite differences.  N = 1 is the edge case; at N = 3 the indices i, j and
-# a third class are all distinct, so every pattern of equal and unequal indices occurs.
-# (`cross_validate` compares exactly at N = 2..8.)
-SYMBOLIC_SIZES = (1, 2, 3)
-
-# Letters that already mean something in a derivation, so cannot name the number of classes.
-RESERVED_NAMES = frozenset("ijklcmzySLDeTqutrWxbZY")   # T temperature, q smoothed labels
-
-# The largest input size D and batch size m, and the most entries of W (N × D) or Z
-# (m × N) for a concrete derivation: a layer's Jacobian has N × N·D entries, each step is
-# checked on each.  bench/ has the times.
-MAX_INPUTS = 32
-MAX_BATCH = 32
-# The most entries of a derivative derived and checked at a concrete N (N² at N = 512),
-# as for `derive check`.
-MAX_DERIVATIVE_ENTRIES = MAX_EXACT_ENTRIES
-
-# With a symbolic number of classes, a layer's input size is the symbol D as well; the
-# steps and the result are checked at concrete N with this many inputs.
-INPUTS = sp.Symbol("D", integer=True, positive=True)
-SYMBOLIC_INPUTS = 2
-# A batch's size is the symbol m (the one its mean divides by), checked with m = 2.
-BATCH = batch_size
-SYMBOLIC_BATCH = 2
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """A derived result for one target and a concrete number of classes.
-
-    Attributes:
-        target: the catalog entry.
-        classes: N.
-        problem: the construction that was differentiated.
-        mechanical: the raw derivatives, rows = outputs (one row for a scalar), columns
-            = the variables differentiated against: for a symbolic N the derivative in
-            index notation (:func:`derive.calculus.derivative`); at a concrete N, when
-            it is kept, ``sp.diff`` of every entry (the independent cross-check).
-        general: the index form before any assumption, e.g. ``S_j Σ_k y_k − y_j``.
-        result: the textbook index form, with ``assumptions`` applied.
-        general_matrix, matrix: the concrete entries (in S_k, y_k) before and after the
-            assumptions, same layout as ``mechanical``.
-        form: the matrix / vector notation of ``result`` (``diag(S) − S Sᵀ``).
-        general_form: the same for ``general``.
-        assumptions: the hypotheses ``result`` uses (empty when it holds unconditionally).
-        steps: the textbook route from the definition to ``result``, every step checked
-            against ``mechanical`` (exactly and numerically).
-        shortcut: a second route to the same result, checked the same way (a layer's
-            gradient through ∂L/∂z = S − y instead of the full chain); empty for most.
-        check: the numeric cross-check report (``None`` when not requested).
-        proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
-            conditions and the rules used; ``None`` for a concrete N.
-        validation: for a symbolic N, the comparison with the concrete-N mechanical
-            derivatives (:func:`derive.crosscheck.cross_validate`), when requested.
-        exact: for a concrete N derived as an instance of the proof for every N, the exact
-            check of every entry of the result at this N against the chain-rule derivative
-            (:class:`derive.exact.ExactCheck`); ``proof`` is then the proof it instantiates.
-
-    For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
-    index-notation derivative, and there are no concrete entries (``general_matrix`` and
-    ``matrix`` are ``None``; :func:`instantiate_derivation` gives them for any N).
-
-    A concrete N is an instance of that proof (``proof`` set, ``exact`` its check at N);
-    ``mechanical`` is then SymPy's derivative of every concrete entry when it was computed
-    as an independent cross-check (at most :data:`DIFF_CHECK_CLASSES` classes, or on
-    request), else ``None``.
-    """
-
-    target: Target
-    classes: int | sp.Symbol
-    problem: Problem
-    mechanical: sp.ImmutableMatrix
-    general: sp.Expr
-    result: sp.Expr
-    general_matrix: sp.ImmutableMatrix | None
-    matrix: sp.ImmutableMatrix | None
-    form: MatrixForm
-    general_form: MatrixForm
-    assumptions: tuple[Assumption, ...]
-    steps: tuple[Step, ...] = ()
-    shortcut: tuple[Step, ...] = ()
-    check: object = None
-    proof: Proof | None = None
-    validation: object = None
-    exact: object = None
-
-    @property
-    def symbolic(self) -> bool:
-        """True when the number of classes is a symbol: the result holds for every N."""
-        return isinstance(self.classes, sp.Symbol)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter: the steps and the result as display maths (rendering lives in render/)."""
-        from .render.latex import latex, steps_latex
-        if self.steps:
-            return "$$" + steps_latex(self, environment="aligned") + "$$"
-        return f"$${latex(self.lhs)} = {latex(self.result)}$$"
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import derivation_markdown
-        return derivation_markdown(self)
-
-    @property
-    def lhs(self) -> sp.Derivative:
-        """The derivative written on the left, e.g. ``Derivative(S[i], z[j])``."""
-        return sp.Derivative(self.problem.name, self.problem.variable)
-
-
-def validate_classes(classes: object, minimum: int = 2) -> int | sp.Symbol:
-    """``classes`` as an int in ``minimum``..MAX_CLASSES or as a symbol, or an
-    :class:`InputError` (``minimum`` is 1 for targets with independent outputs).
-
-    A symbolic number of classes is one ASCII letter (``"N"``, ``"M"``), the word
-    ``"symbolic"`` (meaning ``N``) or a SymPy symbol; it becomes the symbol of that name
-    with ``integer=True, positive=True`` (use ``Derivation.classes`` to substitute a value).
-    Letters that already name something in a derivation (indices ``i j k l c m``, the
-    families ``z y S``, ``L``, ``D``, ``e``) are refused.
-
-    >>> validate_classes(4), validate_classes("symbolic")
-    (4, N)
-    >>> validate_classes(1)
-    Traceback (most recent call last):
-    ...
-    derive.errors.InputError: number of classes must be at least 2, got 1
-    """
-    if isinstance(classes, sp.Symbol):
-        if classes.is_integer is False or classes.is_positive is False:
-            raise InputError(f"the symbol {classes} for the number of classes must be able to "
-                             "be a positive integer")
-        classes = classes.name  # d.classes is the positive integer symbol of this name
-    if isinstance(classes, str):
-        return _symbol_for_classes(classes)
-    if isinstance(classes, bool) or not isinstance(classes, int):
-        raise InputError(f"number of classes must be an integer, got {classes!r}")
-    if classes < minimum:
-        raise InputError(f"number of classes must be at least {minimum}, got {classes}")
-    if classes > MAX_CLASSES:
-        raise InputError(f"number of classes must be at most {MAX_CLASSES}, got {classes}; "
-                         "--classes N derives it for every N at once")
-    return classes
-
-
-def _symbol_for_classes(name: str) -> sp.Symbol:
-    name = "N" if name == "symbolic" else name
-    if name.isascii() and name.isdigit():
-        raise InputError(f"number of classes {name!r} is a string; pass the integer {int(name)}, "
-                         "or a letter such as 'N' for a symbolic number of classes")
-    if not (len(name) == 1 and name.isascii() and name.isalpha()):
-        raise InputError(f"number of classes {name!r} is neither a number nor one letter; "
-                         "give e.g. 3, N or symbolic")
-    if name in RESERVED_NAMES:
-        raise InputError(f"{name} already names something in the derivations "
-                         f"(reserved: {' '.join(sorted(RESERVED_NAMES))}); "
-                         "use another letter for the number of classes, such as N")
-    return sp.Symbol(name, integer=True, positive=True)
-
+__all__ = ["derivation", "instantiate_derivation", "check_request",
+           "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
 
 def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool = True,
                steps: bool = True, seed: int = 0, inputs: int | None = None,
@@ -334,25 +156,6 @@ def _within_size_limit(target: Target, n, options: dict) -> None:
                          "derived and checked (for any size at once, use --classes N)")
 
 
-def validate_size(value: object, option: str, maximum: int) -> int | None:
-    """An input size D or batch size m: an int in 1..maximum (``None`` for the default).
-
-    >>> validate_size(0, "inputs", 32)
-    Traceback (most recent call last):
-    ...
-    derive.errors.InputError: --inputs must be at least 1, got 0
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"the {'input' if option == 'inputs' else 'batch'} size must be an "
-                         f"integer, got {value!r}")
-    if not 1 <= value <= maximum:
-        bound = "at least 1" if value < 1 else f"at most {maximum}"
-        raise InputError(f"--{option} must be {bound}, got {value}")
-    return value
-
-
 @lru_cache(maxsize=64)
 def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
                 options: tuple = (), diff_check: bool | None = None) -> Derivation:
@@ -404,10 +207,12 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
             from .crosscheck import cross_check
             d = replace(d, check=cross_check(d, seed))
         else:
-            from .vectorised import check_at_scale
+            from .vectorised import check_forms
+            fixed = dict(d.problem.parameters)   # a batch mean's m
+            general = d.general.xreplace(fixed) if d.assumptions else None
             with progress.stage(f"numeric check at N = {n}"):
-                d = replace(d, check=check_at_scale(name, n, VECTORISED_POINTS, seed,
-                                                    general=True, **dict(options)))
+                d = replace(d, check=check_forms(d.result.xreplace(fixed), general, name, n,
+                                                 VECTORISED_POINTS, seed, **dict(options)))
     return d
 
 
@@ -428,7 +233,8 @@ def _confirm_entries(d: Derivation) -> None:
     """Every entry of the instantiated result equals SymPy's derivative of that entry of
     the construction, exactly (rational-function zero test, under the assumptions)."""
     from .exact import zero_test
-    from .steps import Concrete, _row
+    from .concrete import Concrete
+    from .steps import _row
     concrete = Concrete(d.problem, d.classes)
     for key in d.problem.keys(d.problem.indices):
         for form, assumes in ((d.general, ()), (d.result, d.problem.assumptions)):
@@ -699,21 +505,6 @@ def entry_matrix(form: sp.Expr, problem: Problem, n: int):
     return entries.as_matrix() if work <= EAGER_WORK else entries
 
 
-@lru_cache(maxsize=128)
-def mechanical_matrix(problem: Problem, n: int) -> sp.ImmutableMatrix:
-    """``sp.diff`` of every entry of the construction, expanded for ``n`` classes
-    (rows = outputs, one row for a scalar; columns = the variable's entries, row by row)."""
-    variables = problem.variables()
-    out = []
-    for key in problem.output_keys():
-        # xreplace, not subs: the output index is free, and subs re-evaluates every node.
-        f = (problem.function.xreplace({problem.output_index: sp.Integer(key[0])}) if key
-             else problem.function)
-        f = instantiate(f, n)
-        out.append([sp.diff(f, v) for v in variables])
-    return sp.ImmutableMatrix(out)
-
-
 def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
     if problem.convention is not None:
         # Change of variables b_m = z_m − Σ_r W x_r: each logit of the layer appears as z_m.
@@ -785,18 +576,3 @@ def _confirm_matrix_form(form: MatrixForm | None, concrete, problem: Problem) ->
         if shown.shape != entries.shape or any(
                 sp.expand(instantiate(a - b, n)) != 0 for a, b in zip(shown, entries)):
             raise RewriteError("the matrix notation does not reproduce the derived entries")
-
-
-def layout(matrix: sp.MatrixBase, problem: Problem) -> sp.Matrix:
-    """The derivative as it is printed: a layer's gradient shaped like its variable (the
-    N × D matrix of ∂L/∂W_ij, the column ∂L/∂x), the other gradients as one row of their
-    entries, a Jacobian with rows = outputs."""
-    from .entries import Entries
-    shape = problem.size_of(str(problem.wrt))
-    if not isinstance(matrix, Entries):   # a view of Entries builds nothing
-        matrix = sp.Matrix(matrix)
-    if problem.output_index is None and len(shape) == 2:
-        return matrix.reshape(*shape)
-    if problem.output_index is None and problem.sizes:
-        return matrix.T   # a layer's ∂L/∂x, ∂L/∂b: a column, like x and b
-    return matrix   # the lone softmax's gradients: one row of N short entries

@@ -1,8 +1,8 @@
 """Exact verification at a concrete N, every entry, fast enough for N in the hundreds.
 
-The concrete-N pipeline (:mod:`derive.derivation`) differentiates with ``sp.diff`` and
-zero-tests SymPy expressions entry by entry; each entry costs milliseconds, so N = 64 is
-its limit.  This module decides the same question — does a formula in index notation
+SymPy's own way — ``sp.diff`` of every entry and SymPy's zero test — costs milliseconds
+per entry (:mod:`derive.derivation` keeps it as an independent cross-check at small N).
+This module decides the same question — does a formula in index notation
 equal the derivative of the concrete construction, entry by entry, exactly? — with two
 ideas that make each entry cost microseconds:
 
@@ -24,10 +24,11 @@ atom is replaced by its definition (``s = Σ_k e_k``, denominators cleared) and 
 repeated: a difference that survives is a nonzero polynomial in independent exponentials
 and labels — the formula is wrong at that entry.
 
->>> check = check_exactly("softmax-jacobian", 40)
+>>> from derive.functions import S, i, j, y
+>>> check = check_exactly("softmax-jacobian", 40, S[i] * (sp.KroneckerDelta(i, j) - S[j]))
 >>> check.passed, check.entries, check.by_atoms
 (True, 1600, 1600)
->>> check_exactly("softmax-cross-entropy-grad", 40).by_assumptions
+>>> check_exactly("softmax-cross-entropy-grad", 40, S[j] - y[j]).by_assumptions
 40
 """
 
@@ -46,16 +47,14 @@ import sympy as sp
 from . import progress
 from .catalog import get_target
 from .errors import InputError, RewriteError
+from .sizes import (BATCH, INPUTS, MAX_BATCH, MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES, MAX_INPUTS,
+                    validate_size)
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "representatives", "instance",
            "general_options", "is_zero",
            "check_steps_exactly", "zero_test", "Comparison", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "Evaluator", "Undefined",
            "Unsupported"]
 
-# The largest N accepted here: a Jacobian has N² entries; N = 256 takes seconds (bench/).
-MAX_EXACT_CLASSES = 512
-# The most entries of one derivative checked here (the Jacobian at N = 512).
-MAX_EXACT_ENTRIES = 512 * 512
 
 
 # The most terms a polynomial may reach (a power of an N-term sum written out grows as
@@ -1047,18 +1046,20 @@ def _describe_keys(keys) -> str:
     return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
-def check_exactly(target: str, classes: int, claim: sp.Expr | None = None,
+def check_exactly(target: str, classes: int, claim: sp.Expr,
                   **options: str | int | None) -> ExactCheck:
-    """Compare ``claim`` (default: the target's derived result) with the derivative of the
-    concrete construction for ``classes`` classes, every entry, exactly.
+    """Compare ``claim`` with the derivative of the concrete construction for ``classes``
+    classes, every entry, exactly.
+
+    (The derived result itself is confirmed this way by every concrete-N derivation:
+    ``derivation(target, N).exact``.)
 
     Args:
         target: a catalog name.
         classes: N, from the target's minimum to :data:`MAX_EXACT_CLASSES`.
         claim: a formula in the target's index notation (``S[i]*(KroneckerDelta(i, j) -
             S[j])``), with ``N`` (and a layer's ``D``, a batch's ``m``) as symbols or
-            numbers.  ``None`` checks the result of the symbolic-N derivation, which is
-            itself derived (never stored) — so this confirms it at a concrete N.
+            numbers.
         options: the layer and batch options, as for :func:`derive.derivation.derivation`
             (``inputs`` and ``batch`` default to 3 and 2 here too).
 
@@ -1074,11 +1075,7 @@ def check_exactly(target: str, classes: int, claim: sp.Expr | None = None,
     >>> check_exactly("softmax-jacobian", 50, S[i] * (1 - S[j])).differing[:2]
     ((1, 2), (1, 3))
     """
-    symbolic, problem, sizes = instance(target, classes, **options)
-    if claim is None:   # the result, derived for every N (never stored)
-        from .derivation import derivation
-        claim = derivation(target, "N", check=False, steps=False,
-                           **general_options(symbolic)).result
+    _symbolic, problem, sizes = instance(target, classes, **options)
     return compare(problem, classes, claim.subs(sizes), get_target(target).name).check
 
 
@@ -1092,7 +1089,6 @@ def instance(target: str, n: int, **options):
     N, D, m by those values, so a formula read for ``symbolic`` applies to ``problem``.
     """
     from .catalog import OPTIONS
-    from .derivation import INPUTS, BATCH, MAX_INPUTS, MAX_BATCH, validate_size
     found = get_target(target)
     if isinstance(n, bool) or not isinstance(n, int) \
             or not found.min_classes <= n <= MAX_EXACT_CLASSES:
@@ -1193,7 +1189,7 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "",
     """Compare ``claim`` (index notation, sizes concrete) with the derivative of
     ``problem``'s construction at every entry (or at ``keys`` only: see
     :func:`representatives`); see :func:`check_exactly`."""
-    from .steps import Concrete
+    from .concrete import Concrete
     evaluator = Evaluator(problem, n)
     construction = _written_out(problem.function, problem, n)
     claimed = Concrete(problem, n).written_out(claim, evaluated=False)
@@ -1281,7 +1277,7 @@ def check_steps_exactly(problem, n: int, steps) -> list[tuple[int, tuple]]:
     the steps of a symbolic-N derivation at N = 1, 2, 3, which the rules have proved for
     every N: this confirms them exactly at concrete N, independently of the rules.
     """
-    from .steps import Concrete
+    from .concrete import Concrete
     evaluator = Evaluator(problem, n)
     construction = _written_out(problem.function, problem, n)
     concrete = Concrete(problem, n)

@@ -28,7 +28,8 @@ from .functions import S, sigmoid, y, z
 from .indexed import recognise_sigmoid
 from .numeric import lambdify_entries
 from .rewrite import Assumption
-from .steps import Concrete, Step
+from .concrete import Concrete
+from .steps import Step
 
 __all__ = ["Identity", "Chain", "IdentityCheck", "IDENTITIES", "get_identity", "two_class_softmax"]
 

@@ -24,10 +24,11 @@ from functools import reduce
 import sympy as sp
 
 from .catalog import Problem
+from .entries import Entries
 from .functions import family_symbols, instantiate
 from .indexed import factors_by_index
 
-__all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor"]
+__all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor", "layout"]
 
 
 @dataclass(frozen=True)
@@ -271,3 +272,17 @@ def common_factor(form: MatrixForm) -> tuple[sp.Expr, MatrixForm]:
         return sp.Integer(1), form
     terms = tuple(replace(t, coeff=sp.cancel(sp.sympify(t.coeff) / shared)) for t in form.terms)
     return shared, replace(form, terms=terms)
+
+
+def layout(matrix: sp.MatrixBase, problem: Problem) -> sp.Matrix:
+    """The derivative as it is printed: a layer's gradient shaped like its variable (the
+    N × D matrix of ∂L/∂W_ij, the column ∂L/∂x), the other gradients as one row of their
+    entries, a Jacobian with rows = outputs."""
+    shape = problem.size_of(str(problem.wrt))
+    if not isinstance(matrix, Entries):   # a view of Entries builds nothing
+        matrix = sp.Matrix(matrix)
+    if problem.output_index is None and len(shape) == 2:
+        return matrix.reshape(*shape)
+    if problem.output_index is None and problem.sizes:
+        return matrix.T   # a layer's ∂L/∂x, ∂L/∂b: a column, like x and b
+    return matrix   # the lone softmax's gradients: one row of N short entries

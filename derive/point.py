@@ -134,7 +134,7 @@ class Evaluation:
 
 
 def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
-    """The derivative of ``d`` (a :class:`~derive.derivation.Derivation`) at ``point``.
+    """The derivative of ``d`` (a :class:`~derive.record.Derivation`) at ``point``.
 
     Raises:
         InputError: a missing, unknown or wrongly sized variable, a class out of range,
@@ -306,7 +306,8 @@ def sizes_from_point(target, point: dict, convention: str | None = None) -> dict
 
 
 def _instantiated_for(d, point):
-    from .derivation import MAX_CLASSES, instantiate_derivation
+    from .derivation import instantiate_derivation
+    from .sizes import MAX_CLASSES
     sizes = {v.size for name, v in point.items() if hasattr(v, "size") and name not in SCALARS}
     if len(sizes) != 1:
         raise InputError("the vectors in the point have different lengths"

@@ -13,19 +13,18 @@ points).  A step that does not follow raises :class:`~derive.errors.StepError` n
 from __future__ import annotations
 
 import itertools
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
 
+from .concrete import Concrete
 from .errors import StepError
-from .functions import S, define_family, expand_sums, family_symbols, instantiate, sigmoid, softmax
-from .indexed import Condition, evaluate_derivatives, smoothed_labels_defined
+from .indexed import Condition
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
-from .rewrite import Assumption, exponentials_as_products
+from .rewrite import Assumption
 
-__all__ = ["Step", "StepCheck", "check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT", "Concrete"]
+__all__ = ["Step", "StepCheck", "check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT"]
 
 # Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
 # checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
@@ -107,103 +106,6 @@ def _representative(keys, n: int, problem=None) -> list[tuple[int, ...]]:
     sizes = [problem.extent(problem.range_of(a)) for a in problem.indices]
     return [key for key in keys
             if all(v in {1, 2, size - 1, size} for v, size in zip(key, sizes))]
-
-
-class Concrete:
-    """Turns index-notation expressions into concrete rational functions for one N.
-
-    ``Concrete(problem, n)(expr, key, assumes)`` puts the index values ``key`` into
-    ``expr``, writes ``S_m`` as the softmax of the logits (when the problem says so),
-    expands sums, evaluates derivatives and names each entry, then writes
-    ``exp(z_m) = e_m``: a rational function of ``e_m``, labels and probabilities, whose
-    zero test is exact.  Under ``labels-sum-to-one`` the last label is ``1 − Σ`` the others.
-    """
-
-    def __init__(self, problem, n: int):
-        self.problem, self.n = problem, n
-        # The logits: z_1 … z_N, or every entry Z_p_k of a batch.
-        self.z = family_symbols("Z", problem.size_of("Z")) if problem.batch \
-            else family_symbols("z", n)
-        self.e = sp.symbols(f"e_1:{len(self.z) + 1}", positive=True)
-        self.y = family_symbols("y", n)
-        self._prepared: dict[tuple, sp.Expr] = {}   # (expr, derivatives, evaluated) →
-        self._layer = {}
-        if problem.convention is not None:
-            # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
-            from .functions import b, linear
-            self._layer = {
-                symbol: self.z[m] - instantiate(linear(m + 1, problem.extent("D"),
-                                                       problem.convention) - b[m + 1], n)
-                for m, symbol in enumerate(family_symbols("b", n))}
-
-    def __call__(self, expr: sp.Expr, key: tuple[int, ...], assumes=()) -> sp.Expr:
-        e = self.written_out(expr).xreplace(dict(zip(self.problem.indices, map(sp.Integer, key))))
-        e = instantiate(e, self.n).xreplace(dict(self.problem.parameters))   # m = the batch size
-        return self._assume(self.exponentials(e), assumes)
-
-    def written_out(self, expr: sp.Expr, derivatives: bool = True,
-                    evaluated: bool = True) -> sp.Expr:
-        """Once per expression, indices still free: softmax written out, sums expanded,
-        derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value) —
-        or, ``derivatives=False``, left for :class:`derive.exact.Evaluator`.
-
-        ``evaluated=False`` writes the sums out without SymPy's evaluation of each new
-        term, for :class:`derive.exact.Evaluator`, which reads the tree as it stands: the
-        N exponentials of a softmax's denominator each cost an ``exp.eval`` otherwise
-        (most of the exact check of ``S_j − y_j`` at N = 1024)."""
-        key = (expr, derivatives, evaluated)
-        if key not in self._prepared:
-            e = expr
-            if self.problem.batch:   # S_pk stands for the softmax of row p of Z
-                from .catalog import row_softmax
-                from .functions import Z
-                e = define_family(e, S, lambda a: row_softmax(Z, *a.indices, self.n))
-            elif self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
-                e = define_family(e, S, lambda a: softmax(self.problem.softmax_of,
-                                                          a.indices[0], self.n,
-                                                          self.problem.temperature))
-            if self.problem.convention is not None:   # z_m stands for the layer's Σ_r W x_r + b_m
-                from .catalog import _layer_logits
-                e = _layer_logits(e, self.problem.extent("D"), self.problem.convention)
-            e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
-            if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
-                e = smoothed_labels_defined(e, self.problem)
-            with nullcontext() if evaluated else sp.evaluate(False):
-                e = expand_sums(e)
-            self._prepared[key] = evaluate_derivatives(e) if derivatives else e
-        return self._prepared[key]
-
-    def exponentials(self, e: sp.Expr) -> sp.Expr:
-        """``exp(Σ a_m z_m)`` ↦ ``Π e_m^{a_m}``: a rational function, zero-testable.
-
-        With a temperature, ``e_m = exp(z_m/T)``.  ``log(exp(u))`` is ``u`` first: every variable here is real, and SymPy keeps the
-        pair only because its symbols carry no assumptions (a ``u`` with a root in it
-        might not be real, and keeps it).
-        """
-        e = e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], sp.exp)
-                      and not _has_root(a.args[0].args[0]),
-                      lambda a: a.args[0].args[0])
-        logits = self.z
-        if self._layer:
-            e = e.xreplace(self._layer)
-        if self.problem.temperature is not None:   # z_m = T·u_m, and e_m = exp(u_m)
-            logits = family_symbols("u", self.n)
-            e = e.xreplace({a: self.problem.temperature * b for a, b in zip(self.z, logits)})
-        return exponentials_as_products(e, dict(zip(logits, self.e)).get)
-
-    def _assume(self, e: sp.Expr, assumes) -> sp.Expr:
-        for assumption in assumes:
-            if assumption.name == "labels-sum-to-one":
-                e = e.xreplace({self.y[-1]: 1 - sum(self.y[:-1])})
-            if assumption.name == "rows-sum-to-one":   # the last label of every row
-                for row in range(1, self.problem.extent("m") + 1):
-                    labels = family_symbols(f"Y_{row}", self.n)
-                    e = e.xreplace({labels[-1]: 1 - sum(labels[:-1])})
-        return e
-
-
-def _has_root(u: sp.Expr) -> bool:
-    return any(not power.exp.is_integer for power in u.atoms(sp.Pow))
 
 
 def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0,

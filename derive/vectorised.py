@@ -11,7 +11,11 @@ a random direction v at each point (:data:`DIRECTIONS` per point, a different on
 point), all points at once: no Python loop per point or per entry, only over chunks of
 about :data:`CHUNK_ENTRIES` entries that fit a cache.
 
->>> report = check_at_scale("softmax-cross-entropy-grad", 1000, points=20)
+The derived result of a target at any N is compiled and checked this way by
+:mod:`derive.at_scale`:
+
+>>> from derive.functions import S, j, y
+>>> report = check_forms(S[j] - y[j], None, "softmax-cross-entropy-grad", 1000, points=20)
 >>> report.passed, report.points, report.extreme_points, report.sizes
 (True, 20, 4, (1000,))
 """
@@ -33,8 +37,7 @@ from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, CheckReport, Comparison, compar
                       layer_logits, logits, reference_for, sample_points, smoothed_labels,
                       softmax)
 
-__all__ = ["IndexFunction", "index_function", "instance", "compiled", "check_expression",
-           "check_at_scale", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
+__all__ = ["IndexFunction", "index_function", "check_expression", "check_forms", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
            "CHUNK_ENTRIES"]
 
 # Random unit directions per point, a different one at every point: a wrong formula passes
@@ -297,64 +300,11 @@ def _family(name: str, values: Mapping[str, np.ndarray], problem) -> np.ndarray:
     return values[name]
 
 
-@lru_cache(maxsize=64)  # derived once per (target, N, form, options)
-def _instance(target: str, n: int, form: str, options: tuple) -> tuple[sp.Expr, object]:
-    from .catalog import get_target
-    from .derivation import derivation
-    found = get_target(target)
-    if not found.symbolic:
-        raise InputError(f"{target} is derived for a concrete number of classes only; check "
-                         "it with derive.crosscheck instead")
-    _check_classes(found, n)
-    if form not in ("result", "general"):
-        raise InputError(f"unknown form {form!r}; give result or general")
-    chosen = dict(options)
-    problem = found.build(n, **chosen)
-    # The symbolic derivation with symbolic sizes (D, m) too, so that one proof serves
-    # every size; the sizes are then given their values.
-    d = derivation(found.name, "N", check=False, steps=False,
-                   **{k: v for k, v in chosen.items() if k not in ("inputs", "batch")})
-    sizes = {d.classes: n}
-    for option in ("inputs", "batch"):
-        size = dict(d.problem.options).get(option)
-        if isinstance(size, sp.Symbol):
-            sizes[size] = problem.option(option)
-    expr = (d.result if form == "result" else d.general).subs(sizes)
-    return expr.xreplace(dict(problem.parameters)), problem
-
-
-def _check_classes(target, n) -> None:
+def check_classes(target, n) -> None:
     # No upper bound: the arrays, not the derivation, grow with N (chunks bound them).
     if isinstance(n, bool) or not isinstance(n, int) or n < target.min_classes:
         raise InputError(f"number of classes must be an integer of at least "
                          f"{target.min_classes}, got {n!r}")
-
-
-def instance(target: str, n: int, form: str = "result", **options) -> tuple[sp.Expr, object]:
-    """The derived symbolic-N result of ``target`` at ``n`` classes, with its problem.
-
-    The result is derived (``derivation(target, "N")``, the proof by rules), never stored;
-    its sizes N (and D, m) are then given their values.  ``form`` is ``"result"`` (the
-    textbook form, under the target's assumptions) or ``"general"`` (before them).
-
-    >>> instance("softmax-cross-entropy-grad", 10, form="general")[0]
-    S[j]*Sum(y[k], (k, 1, 10)) - y[j]
-    """
-    return _instance(target, n, form, _key(options))
-
-
-def compiled(target: str, n: int, form: str = "result", **options) -> IndexFunction:
-    """The NumPy function of ``target``'s derived result at ``n`` classes (cached per
-    target, N, form and options: the same object on every call).
-
-    >>> compiled("softmax-jacobian", 512) is compiled("softmax-jacobian", 512)
-    True
-    """
-    return index_function(*instance(target, n, form, **options))
-
-
-def _key(options: Mapping) -> tuple:
-    return tuple(sorted((k, v) for k, v in options.items() if v is not None))
 
 
 def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed: int = 0,
@@ -389,7 +339,7 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
     """
     from .catalog import get_target
     found = get_target(target)
-    _check_classes(found, n)
+    check_classes(found, n)
     if labels not in (None, "simplex", "free"):
         raise InputError(f"labels are 'simplex' or 'free', got {labels!r}")
     problem = found.build(n, **{k: v for k, v in options.items() if v is not None})
@@ -424,9 +374,13 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
 def chunk_size(f: IndexFunction) -> int:
     """Points per chunk: about :data:`CHUNK_ENTRIES` grid entries, at least one point.
 
-    >>> chunk_size(compiled("softmax-cross-entropy-grad", 10_000))
+    >>> from derive.catalog import get_target
+    >>> from derive.functions import S, i, j, y
+    >>> gradient = get_target("softmax-cross-entropy-grad").problem(10_000)
+    >>> chunk_size(index_function(S[j] - y[j], gradient))
     26
-    >>> chunk_size(compiled("softmax-jacobian", 512))
+    >>> jacobian = get_target("softmax-jacobian").problem(512)
+    >>> chunk_size(index_function(S[i] * (sp.KroneckerDelta(i, j) - S[j]), jacobian))
     1
     """
     return max(1, CHUNK_ENTRIES // max(f.entries_per_point, 1))
@@ -499,42 +453,33 @@ def _signs(rng: np.random.Generator, shape: tuple[int, ...], scale: float) -> np
     return np.where(np.unpackbits(bits, axis=-1, count=shape[-1]), scale, -scale)
 
 
-def check_at_scale(target: str, n: int, points: int = 100, seed: int = 0,
-                   directions: int = DIRECTIONS, general: bool = False,
-                   **options) -> CheckReport:
-    """The numeric cross-check of ``target``'s derived result at ``n`` classes, vectorised.
-
-    The symbolic-N result is derived, instantiated at ``n`` (:func:`compiled`), evaluated
-    at ``points`` seeded random points (the last :data:`EXTREME_POINTS` with extreme
-    logits; labels on the simplex when the result assumes ``Σ y = 1``) and compared with
-    directional central differences of the stable float64 reference
-    (:func:`check_expression`).  With ``general`` the form before the assumptions is
-    also compared, at unrestricted labels.
+def check_forms(result: sp.Expr, general: sp.Expr | None, target: str, n: int,
+                points: int = 100, seed: int = 0, directions: int = DIRECTIONS,
+                **options) -> CheckReport:
+    """The numeric cross-check of a derived ``result`` (and its ``general`` form, before
+    the target's assumptions, when it has one) at ``n`` classes, vectorised: each form at
+    ``points`` seeded random points (the last :data:`EXTREME_POINTS` with extreme logits;
+    labels on the simplex for the result when it assumes ``Σ y = 1``, anywhere for the
+    general form) against directional central differences of the stable float64
+    reference (:func:`check_expression`).
 
     Args:
-        target: a symbolic target, e.g. ``"softmax-jacobian"``.
-        n: the number of classes.
+        result, general: the index forms with their sizes as numbers.
+        target, n, options: the target, its number of classes and options.
         points, seed, directions: as in :func:`check_expression`.
-        general: also check the general form (targets with assumptions only).
-        options: the target's options (``inputs``, ``batch``, ``wrt``, ``convention``,
-            ``reduction``).
 
     Returns:
         A :class:`derive.numeric.CheckReport` at N = n.
 
-    Raises:
-        InputError: a target without a symbolic derivation, or bad sizes or options.
-
-    >>> check_at_scale("softmax-jacobian", 64, points=10).passed
+    >>> from derive.functions import S, j, y
+    >>> check_forms(S[j] - y[j], None, "softmax-cross-entropy-grad", 1000, points=20).passed
     True
     """
-    expr, problem = instance(target, n, **options)
-    report = check_expression(expr, target, n, points, seed, directions, name="result",
+    report = check_expression(result, target, n, points, seed, directions, name="result",
                               **options)
-    if not (general and problem.assumptions):
+    if general is None:
         return report
-    other = check_expression(instance(target, n, "general", **options)[0], target, n, points,
-                             seed + 1, directions, labels="free", name="general form",
-                             **options)
+    other = check_expression(general, target, n, points, seed + 1, directions, labels="free",
+                             name="general form", **options)
     both: tuple[Comparison, ...] = report.comparisons + other.comparisons
     return CheckReport(both, seed, 2 * points, 2 * EXTREME_POINTS, (n,))

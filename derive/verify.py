@@ -32,12 +32,13 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
+from .calculus import mechanical_matrix
 from .claims import (ALIASES, Claim, ShapeError, check_summed_entries, claim_for,
                      claim_from_sympy)
+from .concrete import Concrete
 from .definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
                           smallest_size)
-from .derivation import (MAX_DIFF_CLASSES, concrete_options, derivation, mechanical_matrix,
-                         sizes_of)
+from .derivation import concrete_options, derivation, sizes_of
 from .diagnoses import across_sizes, diagnose_values
 from .errors import InputError, RewriteError
 from .intervals import NoValue, TooBig, separated
@@ -46,7 +47,7 @@ from .numeric import SCALARS, lambdify_entries, softmax
 from .parse_latex import looks_like_latex, read_latex
 from .proof import reduce, same_normal_form
 from .sampling import Sampler
-from .steps import Concrete
+from .sizes import MAX_DIFF_CLASSES
 from .verdict import Counterexample, Verdict
 
 __all__ = ["Verdict", "Counterexample", "verify", "diagnose_values", "NUMERIC_POINTS",
@@ -197,7 +198,7 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     :mod:`derive.exact` (microseconds per entry instead of SymPy's milliseconds).
 
     ``None`` when the claim has a node that module has no rule for (a root) and N is small
-    enough for SymPy (:data:`~derive.derivation.MAX_DIFF_CLASSES`): the caller decides then."""
+    enough for SymPy (:data:`~derive.sizes.MAX_DIFF_CLASSES`): the caller decides then."""
     from dataclasses import replace
 
     from .exact import Undefined, Unsupported, general_options, compare, instance

@@ -5,7 +5,7 @@ import sympy as sp
 
 from derive.calculus import derivative
 from derive.catalog import TARGETS
-from derive.derivation import BATCH, INPUTS
+from derive.sizes import BATCH, INPUTS
 from derive.errors import RewriteError
 from derive.functions import S, T, W, b, i, j, k, l, r, t, x, y, z
 from derive.proof import reduce

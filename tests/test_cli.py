@@ -329,7 +329,7 @@ def test_help_states_the_librarys_limit(monkeypatch, command, module, constant):
 
 
 def test_help_states_the_size_limits():
-    from derive.derivation import MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
+    from derive.sizes import MAX_DERIVATIVE_ENTRIES, MAX_INPUTS
     words = " ".join(run("show", "--help").output.split())
     assert f"1..{MAX_INPUTS}, with at most {MAX_DERIVATIVE_ENTRIES} entries in the derivative" \
         in words

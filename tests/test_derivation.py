@@ -8,7 +8,8 @@ import sympy as sp
 from derive import TARGETS, derivation
 from derive.catalog import Problem, get_target
 from derive.crosscheck import cross_check
-from derive.derivation import MAX_CLASSES, mechanical_derivation, validate_classes
+from derive.derivation import mechanical_derivation
+from derive.sizes import MAX_CLASSES, validate_classes
 from derive.errors import DeriveError, InputError, RewriteError, StepError
 from derive.functions import S, T, c, q, sigmoid, cross_entropy, i, instantiate, j, k, softmax, y, z
 

@@ -6,7 +6,8 @@ import pytest
 import sympy as sp
 
 from derive.catalog import get_target
-from derive.derivation import derivation, mechanical_matrix
+from derive.calculus import mechanical_matrix
+from derive.derivation import derivation
 from derive.entries import Entries
 from derive.functions import S, i, j, y
 

@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from cli import main
 from derive.catalog import TARGETS, get_target
-from derive.derivation import mechanical_matrix
+from derive.calculus import mechanical_matrix
+from derive.derivation import derivation
 from derive.errors import InputError
 from derive.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _mul, _written_out, check_exactly,
-                          compare, instance)
+                          compare, general_options, instance)
 from derive.functions import S, i, j, k, y, z
 from derive.numeric import softmax
 from derive.verify import EXACT_FROM, verify
@@ -38,8 +39,10 @@ def _sizes_for(name):
 
 @pytest.mark.parametrize("name, options", CASES)
 def test_every_target_result_is_confirmed_at_every_entry(name, options):
+    symbolic = instance(name, 3, **options)[0]
+    result = derivation(name, "N", check=False, steps=False, **general_options(symbolic)).result
     for n in _sizes_for(name):
-        check = check_exactly(name, n, **options)
+        check = check_exactly(name, n, result, **options)
         assert check.passed, check.describe()
         assert check.by_atoms + check.by_expansion + check.by_assumptions == check.entries
         assert check.entries == len(instance(name, n, **options)[1].output_keys()) * len(
@@ -140,12 +143,12 @@ def test_the_value_of_a_softmax_entry_is_enclosed_exactly():
 @pytest.mark.parametrize("classes", [0, 1, MAX_EXACT_CLASSES + 1, "8", 2.0, True])
 def test_sizes_out_of_range_are_refused(classes):
     with pytest.raises(InputError, match="exact check"):
-        check_exactly("softmax-jacobian", classes)
+        check_exactly("softmax-jacobian", classes, S[i] * (sp.KroneckerDelta(i, j) - S[j]))
 
 
 def test_too_many_entries_are_refused():
     with pytest.raises(InputError, match="entries"):
-        check_exactly("linear-softmax-jacobian", 512, inputs=32)
+        check_exactly("linear-softmax-jacobian", 512, sp.Integer(0), inputs=32)
 
 
 # ---- verify() and `derive check` from N = EXACT_FROM on ---------------------------------
@@ -300,7 +303,7 @@ def test_an_identity_too_large_to_write_out_is_undetermined_not_a_hang():
 
 def test_decide_tells_the_four_outcomes():
     from derive.exact import _constant
-    from derive.steps import Concrete
+    from derive.concrete import Concrete
     _, problem, _ = instance("softmax-cross-entropy-grad", 12)
     evaluator = Evaluator(problem, 12)
     written = Concrete(problem, 12).written_out      # S_k as e_k / s, sums expanded
@@ -480,7 +483,7 @@ def test_a_shared_zero_test_keeps_what_may_vanish_apart():
     assumption, is not divided out."""
     _, problem, _ = instance("softmax-cross-entropy-grad", 4)
     evaluator = Evaluator(problem, 4)
-    from derive.steps import Concrete
+    from derive.concrete import Concrete
     written = Concrete(problem, 4).written_out
     q = evaluator.value(written(S[1] - y[1] + 1), {})
     e1 = evaluator.value(sp.exp(z[1]), {})

@@ -95,10 +95,33 @@ def test_markdown_uses_display_maths_blocks():
     assert md.count("$$") % 2 == 0 and r"\begin{aligned}" in md
 
 
-def test_jupyter_representations():
+class _Formatter:
+    def __init__(self):
+        self.shows = {}
+
+    def for_type(self, kind, show):
+        self.shows[kind] = show
+
+
+class _Shell:
+    def __init__(self):
+        self.display_formatter = type("Display", (), {"formatters": {
+            "text/latex": _Formatter(), "text/markdown": _Formatter()}})()
+
+
+def test_jupyter_shows_a_derivation_as_maths():
+    from derive.record import Derivation
+    from derive.render.notebook import register
+    shell = _Shell()
+    assert register(shell)
+    formatters = shell.display_formatter.formatters
     d = derivation("log-softmax-jacobian", 3)
-    assert d._repr_latex_().startswith("$$\\begin{aligned}")
-    assert d._repr_markdown_().startswith("## log-softmax Jacobian")
+    assert formatters["text/latex"].shows[Derivation](d).startswith("$$\\begin{aligned}")
+    assert formatters["text/markdown"].shows[Derivation](d).startswith(
+        "## log-softmax Jacobian")
+    bare = derivation("log-softmax-jacobian", 3, steps=False, check=False)
+    assert formatters["text/latex"].shows[Derivation](bare).startswith("$$\\frac{\\partial")
+    assert not register()   # no IPython running here: nothing to register with
 
 
 def test_json_steps_are_objects():

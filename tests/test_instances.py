@@ -10,7 +10,7 @@ from derive import TARGETS, derivation
 from derive.derivation import mechanical_derivation
 from derive.exact import zero_test
 from derive.functions import instantiate
-from derive.steps import Concrete
+from derive.concrete import Concrete
 
 
 def _cases():

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli import main
 from derive import derivation
-from derive.derivation import layout
+from derive.matrices import layout
 from derive.errors import InputError
 from derive.functions import S, W, Y, i, j, k, t, x, y
 from derive.render.latex import form_latex

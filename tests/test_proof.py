@@ -11,7 +11,8 @@ import derive.routes
 from derive import TARGETS, derivation
 from derive.catalog import get_target
 from derive.crosscheck import VALIDATION_SIZES, cross_validate
-from derive.derivation import SYMBOLIC_SIZES, instantiate_derivation
+from derive.derivation import instantiate_derivation
+from derive.sizes import SYMBOLIC_SIZES
 from derive.errors import InputError, RewriteError, StepError
 from derive.numeric import REFERENCES
 from derive.functions import S, T, c, q, sigmoid, i, j, k, y, z

@@ -11,8 +11,8 @@ from derive.errors import InputError
 from derive.functions import S, T, W, Y, i, j, k, q, sigmoid, y, z
 from derive.numeric import sample_points
 from derive.render.text import check_text
-from derive.vectorised import (EXTREME_POINTS, check_at_scale, check_expression, compiled,
-                               index_function, instance)
+from derive.at_scale import check_at_scale, compiled, instance
+from derive.vectorised import EXTREME_POINTS, check_expression, index_function
 
 delta = sp.KroneckerDelta
 m = sp.Symbol("m", integer=True, positive=True)   # the catalog's batch size

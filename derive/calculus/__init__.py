@@ -2,5 +2,6 @@
 terms, entries of families, Kronecker deltas), one node at a time."""
 
 from .derivative import derivative
+from .reference import mechanical_matrix
 
-__all__ = ["derivative"]
+__all__ = ["derivative", "mechanical_matrix"]

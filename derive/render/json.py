@@ -18,7 +18,7 @@ def _formula(expr, classes=None) -> dict[str, str]:
 
 
 def derivation_dict(d, evaluation=None) -> dict:
-    """A JSON-ready dict of a :class:`~derive.derivation.Derivation` (and a point's value).
+    """A JSON-ready dict of a :class:`~derive.record.Derivation` (and a point's value).
 
     >>> from derive.derivation import derivation
     >>> derivation_dict(derivation("softmax-cross-entropy-grad", 3))["result"]["text"]
@@ -183,6 +183,6 @@ def _steps(d, chain) -> list[dict]:
 
 def _shaped(d):
     """The concrete matrix as printed: a gradient with the shape of its variable."""
-    from ..derivation import layout
+    from ..matrices import layout
     matrix = layout(d.matrix, d.problem)
     return matrix.T if d.problem.output_index is None and matrix.cols == 1 else matrix

@@ -21,7 +21,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..functions import sigmoid
 from ..matrices import MatrixForm, MatrixTerm, common_factor
-from ..derivation import layout
+from ..matrices import layout
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions, index_order,
                        shown_columns, shown_indices, signed_terms)
 

@@ -11,7 +11,7 @@ steps, the result, the matrix, the value at a point and the numeric check.
 from __future__ import annotations
 
 from ..conditions import hidden, statement
-from ..derivation import layout
+from ..matrices import layout
 from ..steps import STEP_POINTS
 from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
@@ -158,7 +158,7 @@ def _fill(chunks: list[str], width: int, first: str, rest: str) -> list[str]:
 
 
 def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) -> str:
-    """The whole ``derive show`` report for a :class:`~derive.derivation.Derivation`; a
+    """The whole ``derive show`` report for a :class:`~derive.record.Derivation`; a
     large matrix (and value at a point) by its corners, unless ``full``."""
     lhs = text(d.lhs)
     if d.symbolic:
