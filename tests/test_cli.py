@@ -315,8 +315,8 @@ def test_on_a_real_terminal_the_workers_draw_and_erase_their_progress(tmp_path):
 # --- the limits in --help are the library's ---------------------------------------------
 
 @pytest.mark.parametrize("command, module, constant", [
-    ("show", "derive.derivation", "MAX_CLASSES"), ("export", "derive.derivation", "MAX_CLASSES"),
-    ("check", "derive.derivation", "MAX_CLASSES"),
+    ("show", "derive.sizes", "MAX_CLASSES"), ("export", "derive.sizes", "MAX_CLASSES"),
+    ("check", "derive.sizes", "MAX_CLASSES"),
 ])
 def test_help_states_the_librarys_limit(monkeypatch, command, module, constant):
     import importlib
