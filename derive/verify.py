@@ -317,7 +317,7 @@ def _proved_for_every_n(d, claim: Claim, sizes: dict) -> tuple[tuple, str] | Non
     lowest = max(d.target.min_classes, smallest_size((claim.expr, *claim.conditions),
                                                      d.problem))
     at = ", ".join(f"{symbol} = {value}" for symbol, value in sizes.items())
-    return assumes, (f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
+    return assumes, (f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
                      f"reduce to the same normal form by the rules of derive.proof — so at "
                      f"{at}, without writing out its entries")
 
@@ -865,7 +865,7 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     assumes = _by_the_rules_alike(d, claim)
     if assumes is not None:
         return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
-            f"proof for all {d.classes} ≥ {lowest}: the claim and SymPy's derivative "
+            f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
             "reduce to the same normal form by the rules of derive.proof",)), defined,
             problem.assumptions)
     # Not proved: try concrete N; a difference there is a real counterexample.

@@ -49,7 +49,7 @@ def test_long_steps_keep_only_their_numbers_in_the_column():
     ("text", ["for any number of classes N (symbolic)", "result, for all N ≥ 1 and 1 ≤ j ≤ N:",
               "∂L/∂z_j = S_j − y_j", "in general: ∂L/∂z_j = S_j Σ_{k=1}^N y_k − y_j",
               "✓ proved: each step reduces by the rules", "[for 1 ≤ j ≤ N]",
-              "proof: SymPy's derivative of the definition", "at N = 1, 2, 3"]),
+              "proof: the derivative of the definition", "at N = 1, 2, 3"]),
     ("latex", [r"\textbf{Result}, for all $N \ge 1$ and $1 \le j \le N$, assuming",
                r"S_j \sum_{k=1}^{N} y_k - y_j", r"\emph{sum-delta}",
                "(5) the Kronecker delta picks one term of the sum ($1 \\le j \\le N$)"]),

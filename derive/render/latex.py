@@ -517,7 +517,7 @@ def _preface(derivations, steps: bool = True) -> str:
                 f"exactly, entry by entry, with the derivative\nat several concrete ${n}$.")
     if not steps:
         symbolic = (rf"\noindent Each result below holds for every number of classes ${n}$: "
-                    "SymPy's derivative of the\ndefinition in index notation reduces to it by "
+                    "the derivative of the\ndefinition in index notation reduces to it by "
                     "the program's rewriting rules.")
     kinds = {d.symbolic for d in derivations}
     return "\n\n".join(([concrete] if False in kinds else [])

@@ -193,7 +193,7 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
                   + (f"    (in general: {form_text(d.general_form)})"
                      if d.assumptions and d.general_form is not None else "")]
     if d.symbolic:
-        chunks = ["  proof: SymPy's derivative of the definition, reduced by the rules",
+        chunks = ["  proof: the derivative of the definition, reduced by the rules",
                   ", ".join(d.proof.rules) + ("" if d.proof.relies_on else ".")]
         if d.proof.relies_on:
             chunks[-1] += ";"
