@@ -24,7 +24,7 @@ import itertools
 from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
                         define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
                         n_example, q, r, smoothed, softmax, t, x, y, z)
-from .rewrite import Assumption
+from .assumptions import Assumption
 from .sizes import BATCH
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the

@@ -154,7 +154,8 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
 def _cross_validate(d: Derivation, sizes, seed: int) -> CrossValidation:
     from .calculus import mechanical_matrix
     from .errors import StepError
-    from .steps import Step, check_steps
+    from .step_checks import check_steps
+    from .steps import Step
 
     entries, points, error = 0, 0, 0.0
     for n in sizes:

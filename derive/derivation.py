@@ -33,7 +33,8 @@ from .matrices import MatrixForm, layout, matrix_form
 from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .record import Derivation
 from .routes import SHORTCUTS, route
-from .steps import Step, StepCheck, check_steps_at
+from .step_checks import check_steps_at
+from .steps import Step, StepCheck
 from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
                     MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS,
                     SYMBOLIC_BATCH, SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS,
@@ -234,7 +235,7 @@ def _confirm_entries(d: Derivation) -> None:
     the construction, exactly (rational-function zero test, under the assumptions)."""
     from .exact import zero_test
     from .concrete import Concrete
-    from .steps import _row
+    from .step_checks import _row
     concrete = Concrete(d.problem, d.classes)
     for key in d.problem.keys(d.problem.indices):
         for form, assumes in ((d.general, ()), (d.result, d.problem.assumptions)):

@@ -318,7 +318,7 @@ def _counterexample(d, points, expected, claimed, bad, problem):
 def _precise_expected(d, points, row, key) -> float:
     problem, n = d.problem, d.classes
     from .concrete import Concrete
-    from .steps import _row
+    from .step_checks import _row
     entry = d.mechanical[_row(key, problem)]
     labelled = ("y" in points or "Y" in points) and problem.assumptions
     expr = Concrete(problem, n)(entry, key, problem.assumptions if labelled else ())

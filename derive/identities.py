@@ -27,7 +27,7 @@ from .errors import StepError, UnknownTargetError
 from .functions import S, sigmoid, y, z
 from .indexed import recognise_sigmoid
 from .numeric import lambdify_entries
-from .rewrite import Assumption
+from .assumptions import Assumption
 from .concrete import Concrete
 from .steps import Step
 

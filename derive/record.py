@@ -15,7 +15,7 @@ import sympy as sp
 from .catalog import Problem, Target
 from .matrices import MatrixForm
 from .proof import Proof
-from .rewrite import Assumption
+from .assumptions import Assumption
 from .steps import Step
 
 __all__ = ["Derivation"]

@@ -2,7 +2,7 @@
 
 A route starts from the definition and applies the rules of :mod:`derive.indexed` one at
 a time; it writes down no intermediate result itself.  The steps are then checked
-against the mechanical derivative (:func:`derive.steps.check_steps`), and the last one
+against the mechanical derivative (:func:`derive.step_checks.check_steps`), and the last one
 must equal the rewritten result of the pipeline.
 
 >>> from derive.catalog import get_target

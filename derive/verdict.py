@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .claims import Claim
-from .rewrite import Assumption
+from .assumptions import Assumption
 
 __all__ = ["Verdict", "Counterexample"]
 

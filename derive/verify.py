@@ -519,7 +519,7 @@ def _keys(problem, n: int) -> list[tuple[int, ...]]:
 
 def _row(key, problem) -> tuple[int, int]:
     """Position in the mechanical matrix of the entry with these index values."""
-    from .steps import _row as position
+    from .step_checks import _row as position
     return position(key, problem)
 
 

@@ -78,7 +78,7 @@ def test_a_wrong_step_in_the_chain_is_caught():
 
     from derive.errors import StepError
     from derive.routes import route
-    from derive.steps import check_steps
+    from derive.step_checks import check_steps
     d = derivation("linear-softmax-cross-entropy-grad", 2, inputs=2, check=False)
     steps = route("linear-softmax-cross-entropy-grad", d.problem, 2)
     steps[-1] = dataclasses.replace(steps[-1], rhs=S[i] * x[j] - y[i] * x[i])   # x_i for x_j

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..conditions import hidden, statement
 from ..matrices import layout
-from ..steps import STEP_POINTS
+from ..step_checks import STEP_POINTS
 from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
