@@ -426,7 +426,7 @@ def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
     with progress.stage(f"deriving {target} {at}"):
         d = derivation(target, n, seed=seed, steps=steps, **options)
         if validate:
-            from derive.crosscheck import cross_validate
+            from derive.check.crosscheck import cross_validate
             d = replace(d, validation=cross_validate(d, seed=seed))
         return d, evaluate(d, point) if point is not None else None
 
@@ -614,7 +614,7 @@ def check(claim: str | None, target: str | None, latex: bool | None,
     """
     from derive.render.json import verdict_json
     from derive.render.text import verdict_text
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
 
     if (claim is None) == (python_function is None):
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
@@ -645,9 +645,9 @@ def check(claim: str | None, target: str | None, latex: bool | None,
 
 def _python_function(spec: str):
     """FILE.py:FUNC as a reference: the file is imported only in the worker that calls
-    the function (derive.isolated), never in this process, whose verdict it could change."""
+    the function (derive.verdicts.isolated), never in this process, whose verdict it could change."""
     from derive.errors import InputError
-    from derive.isolated import PythonFunction
+    from derive.verdicts.isolated import PythonFunction
 
     path, _, name = spec.rpartition(":")
     if not path or not name.isidentifier():

@@ -3,7 +3,7 @@ tables, and write ``results.md``, ``results.json``, ``scaling.png`` and ``symbol
 
 The parts (each also runs alone, ``python -m bench.exact``):
 
-* :mod:`bench.exact`    — exact concrete-N verification: naive SymPy against derive.exact;
+* :mod:`bench.exact`    — exact concrete-N verification: naive SymPy against derive.check.exact;
 * :mod:`bench.cli`      — the CLI commands as whole processes;
 * :mod:`bench.show`     — ``derive show`` at a concrete N against diff + simplify;
 * :mod:`bench.numeric`  — the vectorised numeric checks against hand-written NumPy;

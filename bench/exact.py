@@ -1,4 +1,4 @@
-"""Exact verification at a concrete N: the naive SymPy baseline against ``derive.exact``.
+"""Exact verification at a concrete N: the naive SymPy baseline against ``derive.check.exact``.
 
 Both sides decide the same question for every entry, exactly: is the derivative of the
 construction for N classes equal to the canonical form, ``S_i(δ_ij − S_j)`` for the
@@ -8,7 +8,7 @@ softmax Jacobian (N² entries) and ``S_j − y_j`` for the softmax-cross-entropy
 * **baseline** — what one writes first: ``sympy.diff`` of each entry of
   ``exp(z_i)/Σ_k exp(z_k)`` (and of ``−Σ_k y_k log S_k``), then
   ``sympy.simplify(entry − expected) == 0``, the last label written as ``1 − Σ`` the others;
-* **derive** — :func:`derive.exact.check_exactly` with the same canonical form.
+* **derive** — :func:`derive.check.exact.check_exactly` with the same canonical form.
 
 Every figure is one fresh process, timed after the imports (SymPy's caches cold, as for
 a user's first call); the baseline runs under a time limit and is reported as capped
@@ -62,13 +62,13 @@ print(json.dumps({"seconds": time.perf_counter() - start, "proved": bool(ok)}))
 _DERIVE = """
 import json, resource, sys, time
 import sympy as sp
-import derive.exact
-from derive.exact import check_exactly
+import derive.check.exact
+from derive.check.exact import check_exactly
 from derive.functions import S, i, j, y
 name, n = sys.argv[1], int(sys.argv[2])
 # Past the library's limits (512 classes, 512² entries), for the bench only.
-derive.exact.MAX_EXACT_CLASSES = max(derive.exact.MAX_EXACT_CLASSES, n)
-derive.exact.MAX_EXACT_ENTRIES = max(derive.exact.MAX_EXACT_ENTRIES, n * n)
+derive.check.exact.MAX_EXACT_CLASSES = max(derive.check.exact.MAX_EXACT_CLASSES, n)
+derive.check.exact.MAX_EXACT_ENTRIES = max(derive.check.exact.MAX_EXACT_ENTRIES, n * n)
 claim = (S[i] * (sp.KroneckerDelta(i, j) - S[j]) if name == "softmax-jacobian"
          else S[j] - y[j])
 start = time.perf_counter()

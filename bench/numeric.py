@@ -1,4 +1,4 @@
-"""Numeric cross-checks at scale: ``derive.vectorised`` against hand-written NumPy.
+"""Numeric cross-checks at scale: ``derive.check.vectorised`` against hand-written NumPy.
 
 Timed, the median over fresh processes (as bench/symbolic.py does) of interleaved runs of
 derive and the hand-written NumPy, after a warm-up call that derives the result and
@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from derive.catalog import get_target
-from derive.numeric import FD_ATOL, FD_RTOL, FD_STEP, compare, sample_points
+from derive.check.numeric import FD_ATOL, FD_RTOL, FD_STEP, compare, sample_points
 from derive.at_scale import check_at_scale
-from derive.vectorised import CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS
+from derive.check.vectorised import CHUNK_ENTRIES, DIRECTIONS, EXTREME_POINTS
 
 __all__ = ["main", "SIZES", "QUICK_SIZES"]
 

@@ -54,7 +54,7 @@ def _exact(e: dict) -> list[str]:
              "Every entry derived mechanically and proven equal to the canonical form "
              "(`S_i(δ_ij − S_j)`, N² entries; `S_j − y_j` under Σ_k y_k = 1, N entries). "
              "Baseline: `sympy.diff` per entry, then `sympy.simplify(entry − expected) == 0` "
-             f"(capped at {e['limit']:.0f} s). derive: `derive.exact.check_exactly`.", ""]
+             f"(capped at {e['limit']:.0f} s). derive: `derive.check.exact.check_exactly`.", ""]
     rows = []
     for r in e["side_by_side"]:
         base = r["baseline"]
@@ -196,7 +196,7 @@ def plot(figures: dict, path: Path) -> None:
                        if r["target"] == name])
         if base:
             ax.plot(*zip(*base), "--o", color=colour, label=f"{name}: diff + simplify")
-        ax.plot(*zip(*ours), "-s", color=colour, label=f"{name}: derive.exact")
+        ax.plot(*zip(*ours), "-s", color=colour, label=f"{name}: derive.check.exact")
     for r_name, colour in (("softmax-jacobian", "tab:green"),
                            ("softmax-cross-entropy-grad", "tab:red")):
         rows = [r for r in (figures.get("show") or {}).get("rows", []) if r["target"] == r_name]

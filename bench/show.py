@@ -5,7 +5,7 @@
   (N entries), then ``sympy.simplify`` of each; nothing checked.
 * **derive** — :func:`derive.derivation.derivation` at that N, everything ``derive show``
   does: the steps and the result as an instance of the symbolic-N proof, the result
-  checked exactly at N (:mod:`derive.exact`), SymPy's ``diff`` of every entry for N ≤ 8,
+  checked exactly at N (:mod:`derive.check.exact`), SymPy's ``diff`` of every entry for N ≤ 8,
   and the numeric check against finite differences.
 
 Each figure is one fresh process, timed after the imports; the naive side is capped and

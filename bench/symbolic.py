@@ -39,8 +39,8 @@ if stage == "proof":
 elif stage == "steps":
     import sympy as sp
     from derive.catalog import get_target
-    from derive.proof import prove_steps
-    from derive.routes import route
+    from derive.calculus.proof import prove_steps
+    from derive.calculus.routes import route
     N = sp.Symbol("N", integer=True, positive=True)
     problem = get_target(name).problem(N)
     mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])

@@ -7,10 +7,10 @@ from .catalog import TARGETS, Target, get_target
 from .derivation import derivation
 from .errors import (DeriveError, InputError, InternalError, RewriteError, TooLarge,
                      UndefinedClaim, UnknownTargetError)
-from .isolated import PythonFunction
 from .record import Derivation
 from .sizes import MAX_CLASSES
-from .verify import Verdict, verify
+from .verdicts.isolated import PythonFunction
+from .verdicts.verify import Verdict, verify
 
 if "IPython" in _sys.modules:   # Jupyter: a Derivation is shown as maths
     from .render.notebook import register as _register

@@ -2,7 +2,7 @@
 
 The result is derived once for every N (:func:`derive.derivation.derivation` with a
 symbolic N: the proof by the rules, never a stored answer), its sizes are given values,
-and :mod:`derive.vectorised` evaluates it over whole arrays: ten thousand classes at a
+and :mod:`derive.check.vectorised` evaluates it over whole arrays: ten thousand classes at a
 thousand points in about a second.
 
 >>> report = check_at_scale("softmax-cross-entropy-grad", 1000, points=20)
@@ -18,11 +18,10 @@ from functools import lru_cache
 import sympy as sp
 
 from .catalog import get_target
+from .check.numeric import CheckReport
+from .check.vectorised import DIRECTIONS, IndexFunction, check_forms, check_classes, index_function
 from .derivation import derivation
 from .errors import InputError
-from .numeric import CheckReport
-from .vectorised import (DIRECTIONS, IndexFunction, check_forms, check_classes,
-                         index_function)
 
 __all__ = ["instance", "compiled", "check_at_scale"]
 
@@ -32,7 +31,7 @@ def _instance(target: str, n: int, form: str, options: tuple) -> tuple[sp.Expr, 
     found = get_target(target)
     if not found.symbolic:
         raise InputError(f"{target} is derived for a concrete number of classes only; check "
-                         "it with derive.crosscheck instead")
+                         "it with derive.check.crosscheck instead")
     check_classes(found, n)
     if form not in ("result", "general"):
         raise InputError(f"unknown form {form!r}; give result or general")
@@ -87,19 +86,19 @@ def check_at_scale(target: str, n: int, points: int = 100, seed: int = 0,
     at ``points`` seeded random points (the last :data:`EXTREME_POINTS` with extreme
     logits; labels on the simplex when the result assumes ``Σ y = 1``) and compared with
     directional central differences of the stable float64 reference
-    (:func:`derive.vectorised.check_forms`).  With ``general`` the form before the assumptions is
+    (:func:`derive.check.vectorised.check_forms`).  With ``general`` the form before the assumptions is
     also compared, at unrestricted labels.
 
     Args:
         target: a symbolic target, e.g. ``"softmax-jacobian"``.
         n: the number of classes.
-        points, seed, directions: as in :func:`derive.vectorised.check_expression`.
+        points, seed, directions: as in :func:`derive.check.vectorised.check_expression`.
         general: also check the general form (targets with assumptions only).
         options: the target's options (``inputs``, ``batch``, ``wrt``, ``convention``,
             ``reduction``).
 
     Returns:
-        A :class:`derive.numeric.CheckReport` at N = n.
+        A :class:`derive.check.numeric.CheckReport` at N = n.
 
     Raises:
         InputError: a target without a symbolic derivation, or bad sizes or options.

@@ -70,7 +70,7 @@ def run_bounded(function, *args, seconds: float = SECONDS, memory: int = MEMORY,
     time and ``memory`` bytes of address space.
 
     ``grace`` seconds more are given to a function that watches a deadline of its own
-    (:func:`derive.gradcheck.check_callable` stops the user's function at ``seconds``) to
+    (:func:`derive.verdicts.gradcheck.check_callable` stops the user's function at ``seconds``) to
     report it; the message of a worker stopped here still says ``seconds``.
 
     ``task`` says what was not done when a limit is passed (``too large to derive: …``),

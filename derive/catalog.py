@@ -21,10 +21,10 @@ import sympy as sp
 from .errors import UnknownTargetError
 import itertools
 
+from .assumptions import Assumption
 from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
                         define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
                         n_example, q, r, smoothed, softmax, t, x, y, z)
-from .assumptions import Assumption
 from .sizes import BATCH
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the
@@ -182,7 +182,7 @@ class Target:
     """A named derivative that the library and the CLI share.
 
     ``problem(n)`` builds the construction for ``n`` classes; ``reference`` names the
-    numerically stable float64 implementation in :mod:`derive.numeric` that the finite
+    numerically stable float64 implementation in :mod:`derive.check.numeric` that the finite
     differences use; ``layout`` describes the rows and columns of the matrix shown.
     """
 
@@ -192,7 +192,7 @@ class Target:
     problem: Callable[[int | sp.Symbol], Problem]
     reference: str
     layout: str
-    route: str = ""  # the textbook route in derive.routes; "" means the target's own name
+    route: str = ""  # the textbook route in derive.calculus.routes; "" means the target's own name
     min_classes: int = 2  # N = 1 makes sense where the outputs are independent
     unit: str = "classes"  # what N counts, in headings ("outputs" for independent sigmoids)
     options: tuple[str, ...] = ()  # the OPTIONS it takes, e.g. ("inputs", "wrt", "convention")

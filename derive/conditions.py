@@ -3,9 +3,9 @@ roots.
 
 SymPy evaluates while it builds: ``(1 − Σ_k S_k)/(1 − Σ_k S_k)`` is ``1``, ``x − x`` is
 ``0`` and ``log a − log a`` is ``0`` before any check can see the divisor or the
-logarithm.  So the readers (:mod:`derive.claims`) record a condition for every division,
+logarithm.  So the readers (:mod:`derive.read.claims`) record a condition for every division,
 logarithm and root they build, on the operand as written, and carry it through the same
-renaming of indices as the claim itself; :mod:`derive.definedness` then decides it.
+renaming of indices as the claim itself; :mod:`derive.check.definedness` then decides it.
 
 A condition is a SymPy object, so that renaming and substitution treat it exactly like
 the claim: :class:`Nonzero` (a divisor), :class:`Positive` (the argument of a logarithm)

@@ -23,24 +23,24 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .calculus import derivative, mechanical_matrix
-from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from . import progress
+from .calculus import derivative, mechanical_matrix
+from .calculus.indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
+from .calculus.matrices import MatrixForm, layout, matrix_form
+from .calculus.proof import Proof, closed_form_problem, prove_steps, reduce
+from .calculus.rewrite import (apply_assumption, combine_sums, index_form, recognise_softmax,
+                               recognise_sums, tidy)
+from .calculus.routes import SHORTCUTS, route
+from .calculus.steps import Step, StepCheck
+from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
+from .check.step_checks import check_steps_at
 from .errors import InputError, RewriteError, StepError
 from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
-from .indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
-from .matrices import MatrixForm, layout, matrix_form
-from .proof import Proof, closed_form_problem, prove_steps, reduce
 from .record import Derivation
-from .routes import SHORTCUTS, route
-from .step_checks import check_steps_at
-from .steps import Step, StepCheck
 from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
-                    MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS,
-                    SYMBOLIC_BATCH, SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS,
-                    validate_classes, validate_size)
-from .rewrite import (apply_assumption, combine_sums, index_form, recognise_softmax,
-                      recognise_sums, tidy)
+                    MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS, SYMBOLIC_BATCH,
+                    SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS, validate_classes,
+                    validate_size)
 
 __all__ = ["derivation", "instantiate_derivation", "check_request",
            "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
@@ -73,7 +73,7 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
 
     A concrete N is an instance of the derivation for every N (steps proved by the rules,
     checked exactly at N = 1, 2, 3), its result checked at N on every entry, exactly,
-    against the chain-rule derivative (:mod:`derive.exact`), and numerically.
+    against the chain-rule derivative (:mod:`derive.check.exact`), and numerically.
 
     Returns:
         The immutable :class:`Derivation`.
@@ -182,10 +182,10 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
                                for step in proved.shortcut))
 
     # Stage 3 — check the result at this N exactly, against the chain-rule derivative of
-    # the construction (derive.exact), independently of the rules: at one entry for each
+    # the construction (derive.check.exact), independently of the rules: at one entry for each
     # pattern of equal indices, which by the symmetry of the construction is every entry
     # (every entry checked, at N ≤ 64, for the text to be plain about it).
-    from .exact import compare, representatives
+    from .check.exact import compare, representatives
     exact = compare(d.problem, n, d.result, name,
                     None if n <= MAX_DIFF_CLASSES else representatives(d.problem)).check
     if not exact.passed:
@@ -205,10 +205,10 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
     # directional differences (lambdifying N² entries takes longer than all the rest).
     if check:
         if n <= LAMBDIFY_CLASSES:
-            from .crosscheck import cross_check
+            from .check.crosscheck import cross_check
             d = replace(d, check=cross_check(d, seed))
         else:
-            from .vectorised import check_forms
+            from .check.vectorised import check_forms
             fixed = dict(d.problem.parameters)   # a batch mean's m
             general = d.general.xreplace(fixed) if d.assumptions else None
             with progress.stage(f"numeric check at N = {n}"):
@@ -233,9 +233,9 @@ def _instance_step(step: Step, values: dict, problem: Problem) -> Step:
 def _confirm_entries(d: Derivation) -> None:
     """Every entry of the instantiated result equals SymPy's derivative of that entry of
     the construction, exactly (rational-function zero test, under the assumptions)."""
-    from .exact import zero_test
-    from .concrete import Concrete
-    from .step_checks import _row
+    from .check.exact import zero_test
+    from .check.concrete import Concrete
+    from .check.step_checks import _row
     concrete = Concrete(d.problem, d.classes)
     for key in d.problem.keys(d.problem.indices):
         for form, assumes in ((d.general, ()), (d.result, d.problem.assumptions)):
@@ -310,7 +310,7 @@ def mechanical_derivation(name: str, n: int, check: bool = True, with_steps: boo
 
     # Stage 6 — the numeric cross-check against finite differences.
     if check:
-        from .crosscheck import cross_check
+        from .check.crosscheck import cross_check
         d = replace(d, check=cross_check(d, seed))
     return d
 
@@ -326,7 +326,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # (derive.calculus): ∂z_k/∂z_j is δ_jk, and the sums stay symbolic.
     mechanical = derivative(problem.function, problem.variable)
 
-    # Stage 3 — reduce by the rules of derive.indexed (no generic simplify): a proof.
+    # Stage 3 — reduce by the rules of derive.calculus.indexed (no generic simplify): a proof.
     reduction = reduce(mechanical, problem)
     general = tidy(reduction.expr)
     if problem.smoothing is not None:   # the result in the smoothed labels q
@@ -375,7 +375,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # chain-rule derivative at these sizes, SymPy's concrete derivative adds nothing: the
     # instances are compared with finite differences only (a third of the time saved).
     if check:
-        from .crosscheck import cross_check_instances
+        from .check.crosscheck import cross_check_instances
         d = replace(d, check=cross_check_instances(
             [instantiate_derivation(d, size, mechanical=not with_steps)
              for size in SYMBOLIC_SIZES], seed))
@@ -407,9 +407,9 @@ def _check_at_sizes(chains, target: Target, symbolic: Problem,
                     seed: int) -> list[tuple[Step, ...]]:
     """Check the chains of symbolic steps, instantiated, exactly at each of
     :data:`SYMBOLIC_SIZES`, on every entry: against the chain-rule derivative of the
-    concrete construction (:func:`derive.exact.check_steps_exactly`), independently of the
+    concrete construction (:func:`derive.check.exact.check_steps_exactly`), independently of the
     rules that proved them for every N.  ``seed`` is unused (no random points)."""
-    from .exact import check_steps_exactly
+    from .check.exact import check_steps_exactly
     totals = [[0] * len(steps) for steps in chains]
     # Every chain's steps in one call per size: one evaluator, so the derivative of the
     # construction at each entry is computed once for all of them.

@@ -22,14 +22,14 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from .assumptions import Assumption
+from .calculus.indexed import recognise_sigmoid
+from .calculus.steps import Step
 from .catalog import get_target, labels_sum_to_one
+from .check.concrete import Concrete
+from .check.numeric import lambdify_entries
 from .errors import StepError, UnknownTargetError
 from .functions import S, sigmoid, y, z
-from .indexed import recognise_sigmoid
-from .numeric import lambdify_entries
-from .assumptions import Assumption
-from .concrete import Concrete
-from .steps import Step
 
 __all__ = ["Identity", "Chain", "IdentityCheck", "IDENTITIES", "get_identity", "two_class_softmax"]
 

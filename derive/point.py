@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .check.numeric import (FD_ATOL, FD_RTOL, FD_STEP, SCALARS, entry_arguments,
+                            finite_differences, lambdify_entries, layer_logits, logits,
+                            reference_for, sigmoid, smoothed_labels, softmax)
 from .errors import InputError
 from .functions import instantiate
-from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, SCALARS, entry_arguments, finite_differences,
-                      lambdify_entries, layer_logits, logits, reference_for, sigmoid,
-                      smoothed_labels, softmax)
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "sizes_from_point"]
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .catalog import Problem, Target
-from .matrices import MatrixForm
-from .proof import Proof
 from .assumptions import Assumption
-from .steps import Step
+from .calculus.matrices import MatrixForm
+from .calculus.proof import Proof
+from .calculus.steps import Step
+from .catalog import Problem, Target
 
 __all__ = ["Derivation"]
 
@@ -48,10 +48,10 @@ class Derivation:
         proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
             conditions and the rules used; ``None`` for a concrete N.
         validation: for a symbolic N, the comparison with the concrete-N mechanical
-            derivatives (:func:`derive.crosscheck.cross_validate`), when requested.
+            derivatives (:func:`derive.check.crosscheck.cross_validate`), when requested.
         exact: for a concrete N derived as an instance of the proof for every N, the exact
             check of every entry of the result at this N against the chain-rule derivative
-            (:class:`derive.exact.ExactCheck`); ``proof`` is then the proof it instantiates.
+            (:class:`derive.check.exact.ExactCheck`); ``proof`` is then the proof it instantiates.
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and

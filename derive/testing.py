@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from .verify import Verdict, verify
+from .verdicts.verify import Verdict, verify
 
 __all__ = ["assert_derivative", "TIME_LIMIT"]
 
@@ -29,7 +29,7 @@ def assert_derivative(claim, against: str, classes=3, *, seed: int = 0,
     ``allow_assumptions=False`` also refuses a claim that holds only under the target's
     stated assumption (``Σ_k y_k = 1``).  Returns the verdict when it holds.
 
-    A function is called only in a worker process of its own (:mod:`derive.isolated`),
+    A function is called only in a worker process of its own (:mod:`derive.verdicts.isolated`),
     and the whole check is stopped after ``time_limit`` seconds (:data:`TIME_LIMIT` by
     default; ``None``: no limit): a function that does not return by then raises
     :class:`~derive.errors.InputError`, and so does one that raises, exits or returns

@@ -11,8 +11,8 @@ import os
 from derive import progress
 from derive.bounded import TooLarge, map_bounded, run_bounded
 from derive.errors import InputError
-from derive.parse import ParseError
-from derive.verify import verify
+from derive.read.parse import ParseError
+from derive.verdicts.verify import verify
 
 
 def test_big_integer_arithmetic_is_stopped_at_the_wall_clock_limit():

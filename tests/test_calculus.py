@@ -8,7 +8,7 @@ from derive.catalog import TARGETS
 from derive.sizes import BATCH, INPUTS
 from derive.errors import RewriteError
 from derive.functions import S, T, W, b, i, j, k, l, r, t, x, y, z
-from derive.proof import reduce
+from derive.calculus.proof import reduce
 
 N = sp.Symbol("N", integer=True, positive=True)
 u = sp.Symbol("u", real=True)

@@ -7,7 +7,7 @@ import sympy as sp
 
 from derive import TARGETS, derivation
 from derive.catalog import Problem, get_target
-from derive.crosscheck import cross_check
+from derive.check.crosscheck import cross_check
 from derive.derivation import mechanical_derivation
 from derive.sizes import MAX_CLASSES, validate_classes
 from derive.errors import DeriveError, InputError, RewriteError, StepError

@@ -75,7 +75,7 @@ def _example_rows(page: str) -> list[tuple[str, str, str]]:
 
 
 def test_every_notation_example_has_its_verdict():
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     rows = _example_rows("docs/notation.md")
     assert len(rows) >= 25
     for claim, target, expected in rows:

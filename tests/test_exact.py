@@ -1,4 +1,4 @@
-"""derive.exact: the chain-rule derivative in atoms agrees with sp.diff, every target's
+"""derive.check.exact: the chain-rule derivative in atoms agrees with sp.diff, every target's
 result is confirmed entry by entry, wrong formulas are caught at exactly the wrong
 entries, and verify()/`derive check` use it from N = EXACT_FROM on."""
 
@@ -15,11 +15,11 @@ from derive.catalog import TARGETS, get_target
 from derive.calculus import mechanical_matrix
 from derive.derivation import derivation
 from derive.errors import InputError
-from derive.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _mul, _written_out, check_exactly,
+from derive.check.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _mul, _written_out, check_exactly,
                           compare, general_options, instance)
 from derive.functions import S, i, j, k, y, z
-from derive.numeric import softmax
-from derive.verify import EXACT_FROM, verify
+from derive.check.numeric import softmax
+from derive.verdicts.verify import EXACT_FROM, verify
 
 N = sp.Symbol("N", integer=True, positive=True)
 
@@ -224,7 +224,7 @@ def test_cli_at_scale(args, code, text):
 
 def test_a_division_by_zero_at_an_entry_is_not_an_atom():
     """1/δ_ij at i ≠ j is 1/0: refused, not treated as a free atom."""
-    from derive.exact import Unsupported
+    from derive.check.exact import Unsupported
     with pytest.raises(Unsupported, match="division by zero"):
         check_exactly("softmax-jacobian", 10, S[i] / sp.KroneckerDelta(i, j))
 
@@ -233,7 +233,7 @@ def test_the_steps_of_a_symbolic_derivation_are_checked_exactly_at_concrete_n():
     from dataclasses import replace
 
     from derive.derivation import derivation
-    from derive.exact import check_steps_exactly
+    from derive.check.exact import check_steps_exactly
     d = derivation("softmax-jacobian", "N", check=False)
     problem = get_target("softmax-jacobian").problem(3)
     steps = [replace(s, rhs=s.rhs.subs(d.classes, 3)) for s in d.steps]
@@ -258,7 +258,7 @@ def test_the_diagnosis_at_scale_uses_the_given_batch_size():
 # ---- what cannot be decided, or has no value -------------------------------------------
 
 # (claim, N, the message): undefined claims are input errors at every size, by SymPy's
-# zero test below EXACT_FROM and by derive.exact from there on.
+# zero test below EXACT_FROM and by derive.check.exact from there on.
 UNDEFINED = [
     ("S_j - y_j + 1/(Σ_k S_k - 1)", 4,
      "undefined at N = 4: a division by zero (the divisor Σ_k S_k − 1 is 0 for every input)"),
@@ -302,8 +302,8 @@ def test_an_identity_too_large_to_write_out_is_undetermined_not_a_hang():
 
 
 def test_decide_tells_the_four_outcomes():
-    from derive.exact import _constant
-    from derive.concrete import Concrete
+    from derive.check.exact import _constant
+    from derive.check.concrete import Concrete
     _, problem, _ = instance("softmax-cross-entropy-grad", 12)
     evaluator = Evaluator(problem, 12)
     written = Concrete(problem, 12).written_out      # S_k as e_k / s, sums expanded
@@ -339,9 +339,9 @@ def test_the_derivatives_inside_a_step_are_taken_by_the_evaluator():
     """∂L/∂W_ij of the definition, and ∂z_i/∂W_ij of the chain rule, as steps write them:
     the evaluator's chain rule gives the derivative, and a wrong variable or factor is
     caught at the entries where it is wrong (N = 3, D = 2: six entries W_ij)."""
-    from derive.exact import check_steps_exactly
+    from derive.check.exact import check_steps_exactly
     from derive.functions import W, b, x
-    from derive.steps import Step
+    from derive.calculus.steps import Step
     _, problem, _ = instance("linear-softmax-cross-entropy-grad", 3, inputs=2)
     r = sp.Symbol("r", integer=True)
     loss = -sp.Sum(y[k] * sp.log(S[k]), (k, 1, 3))
@@ -386,7 +386,7 @@ def test_hidden_zeros_and_empty_polynomials(claim, n, outcome):
 
 def test_a_large_power_in_a_denominator_or_log_is_not_written_out():
     """The residue shows (Σ_k e_k)^6 + 1 nonzero: no 1.6-million-term expansion."""
-    from derive.exact import is_zero
+    from derive.check.exact import is_zero
     e = sp.symbols("e_1:31", positive=True)
     s = sum(e)
     evaluator = Evaluator(None, 0)
@@ -401,7 +401,7 @@ def test_a_derivative_inside_a_derivative_is_not_served_from_the_wrong_memo():
     inner = (a + sp.Derivative(c * u, u))**2
     da = evaluator.derivative(inner, {}, evaluator.leaf("a", ()))
     assert evaluator.expand(_add(da, evaluator.value(2 * a + 2 * c, {}), -1)) == {}
-    from derive.exact import Unsupported
+    from derive.check.exact import Unsupported
     with pytest.raises(Unsupported):   # no rule for d/du of a Derivative: not 2a + 2c
         evaluator.derivative(inner, {}, evaluator.leaf("u", ()))
 
@@ -418,14 +418,14 @@ E1, E2 = sp.symbols("e_1 e_2", positive=True)
     (sp.sqrt(E1) - 1, None),                            # no rule: SymPy decides
 ])
 def test_zero_test_decides_or_says_it_cannot(expr, expected):
-    from derive.exact import zero_test
+    from derive.check.exact import zero_test
     assert zero_test(expr) is expected
 
 
 @pytest.mark.parametrize("claim", ["S_j^8 + e", "exp(-z_j) + S_j^8", "S_j^8 + 2"])
 def test_a_wrong_claim_with_a_high_power_fails_at_every_size(claim):
     """SymPy's cancel needed about 20 s for (e_j/s)^8 at N = 4 (the diagnosis size), so
-    these ended as "too large" under the CLI's limit; derive.exact decides them."""
+    these ended as "too large" under the CLI's limit; derive.check.exact decides them."""
     for n in (4, 9):
         v = verify(claim, against="softmax-cross-entropy-grad", classes=n)
         assert v.verdict == "fails" and v.counterexample is not None
@@ -460,7 +460,7 @@ def test_a_claim_proved_for_every_n_is_proved_at_every_n(claim, target, n, verdi
 def test_the_reverse_sweep_is_the_forward_derivative(target):
     """Evaluator.gradient (backpropagation, with shared nodes and atoms for long
     adjoints) gives, at every entry, what the forward rules give."""
-    from derive.exact import _written_out
+    from derive.check.exact import _written_out
     _, problem, _ = instance(target, 5, **{k: 2 for k in ("inputs", "batch")
                                             if k in TARGETS[target].options})
     evaluator = Evaluator(problem, 5)
@@ -483,7 +483,7 @@ def test_a_shared_zero_test_keeps_what_may_vanish_apart():
     assumption, is not divided out."""
     _, problem, _ = instance("softmax-cross-entropy-grad", 4)
     evaluator = Evaluator(problem, 4)
-    from derive.concrete import Concrete
+    from derive.check.concrete import Concrete
     written = Concrete(problem, 4).written_out
     q = evaluator.value(written(S[1] - y[1] + 1), {})
     e1 = evaluator.value(sp.exp(z[1]), {})

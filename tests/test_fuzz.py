@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.catalog import get_target
-from derive.claims import claim_for
+from derive.read.claims import claim_for
 from derive.conditions import hidden
 from derive.errors import DeriveError
 from derive.functions import S, i, j, z
-from derive.parse import parse
-from derive.parse_latex import looks_like_latex, read_latex
+from derive.read.parse import parse
+from derive.read.parse_latex import looks_like_latex, read_latex
 from derive.render.latex import latex
 from derive.render.unicode import text
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from cli import main
 from derive.errors import InputError
 from derive.testing import assert_derivative
-from derive.verify import verify
+from derive.verdicts.verify import verify
 
 SCE, J, LJ, CE, SP = ("softmax-cross-entropy-grad", "softmax-jacobian", "log-softmax-jacobian",
                       "cross-entropy-grad", "sparse-softmax-cross-entropy-grad")

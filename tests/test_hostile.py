@@ -284,7 +284,7 @@ def _sympy_claims():
 def test_sympy_claims_with_odd_nodes_are_input_errors(name, claim, message, tmp_path,
                                                        monkeypatch):
     from derive.errors import InputError
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     monkeypatch.chdir(tmp_path)
     for classes in (3, 12):
         with pytest.raises(InputError, match=re.escape(message)):

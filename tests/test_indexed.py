@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from derive.functions import S, c, i, j, k, l, softmax, y, z
-from derive.indexed import (Condition, case, delta_substitution, evaluate_derivatives,
+from derive.calculus.indexed import (Condition, case, delta_substitution, evaluate_derivatives,
                             linearity, merge_cases, ranges_of, recognise_softmax_outputs,
                             softmax_sums_to_one, split_sums, sum_delta)
 
@@ -120,5 +120,5 @@ def test_linearity_case_and_merge_with_symbolic_n():
 
 
 def test_binds():
-    from derive.indexed import binds
+    from derive.calculus.indexed import binds
     assert binds(Sum(Sum(y[k] * y[l], bound=l)), l) and not binds(Sum(y[k]), j)

@@ -8,9 +8,9 @@ import sympy as sp
 
 from derive import TARGETS, derivation
 from derive.derivation import mechanical_derivation
-from derive.exact import zero_test
+from derive.check.exact import zero_test
 from derive.functions import instantiate
-from derive.concrete import Concrete
+from derive.check.concrete import Concrete
 
 
 def _cases():

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli import main
 from derive import derivation
-from derive.matrices import layout
+from derive.calculus.matrices import layout
 from derive.errors import InputError
 from derive.functions import S, W, Y, i, j, k, t, x, y
 from derive.render.latex import form_latex
@@ -77,8 +77,8 @@ def test_a_wrong_step_in_the_chain_is_caught():
     import dataclasses
 
     from derive.errors import StepError
-    from derive.routes import route
-    from derive.step_checks import check_steps
+    from derive.calculus.routes import route
+    from derive.check.step_checks import check_steps
     d = derivation("linear-softmax-cross-entropy-grad", 2, inputs=2, check=False)
     steps = route("linear-softmax-cross-entropy-grad", d.problem, 2)
     steps[-1] = dataclasses.replace(steps[-1], rhs=S[i] * x[j] - y[i] * x[i])   # x_i for x_j
@@ -194,7 +194,7 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim, target, options, verdict, words", CLAIMS)
 def test_claims_against_layer_targets(claim, target, options, verdict, words):
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     v = verify(claim, target, 3, **options)
     assert v.verdict == verdict, (v.diagnosis, v.methods)
     assert words in (v.diagnosis or "")
@@ -296,8 +296,8 @@ def test_a_wrong_symbolic_step_is_not_proved():
     import dataclasses
 
     from derive.errors import StepError
-    from derive.proof import prove_steps
-    from derive.routes import route
+    from derive.calculus.proof import prove_steps
+    from derive.calculus.routes import route
     d = derivation("linear-softmax-jacobian", "N", check=False)
     steps = route("linear-softmax-jacobian", d.problem, d.classes)
     steps[-1] = dataclasses.replace(steps[-1], rhs=S[t] * (delta(t, i) - S[t]) * x[j])
@@ -311,7 +311,7 @@ def test_a_wrong_symbolic_step_is_not_proved():
     ("(y - S) xᵀ", {}, "fails"),
 ])
 def test_symbolic_claims(claim, options, verdict):
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     v = verify(claim, "linear-softmax-cross-entropy-grad", "N", **options)
     assert v.verdict == verdict
     if verdict == "holds":
@@ -350,14 +350,14 @@ def test_symbolic_input_size_needs_symbolic_classes():
      "fails", "gradient of the mean loss"),
 ])
 def test_letters_extents_and_left_sides(claim, target, options, verdict, words):
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     v = verify(claim, target, 3, **options)
     assert v.verdict == verdict, (v.diagnosis, v.methods)
     assert words in (v.diagnosis or "")
 
 
 def test_symbolic_claim_with_an_index_out_of_place_is_a_shape_mistake():
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     v = verify("(S_j - y_j) x_i", "linear-softmax-cross-entropy-grad", "N")
     assert v.verdict == "fails" and "transposed" in v.diagnosis
 

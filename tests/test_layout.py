@@ -78,11 +78,36 @@ def test_the_cycle_finder_finds_cycles():
     assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_renderers_are_read_only_by_the_command_line_and_export():
-    """Nothing below the renderers imports one (the package's face registers the Jupyter
-    formatters when IPython runs; the diagnoses still format with the Unicode printer)."""
-    allowed = {"derive.export", "derive.testing", "derive"} | {
-        name for name in _imports() if name.startswith("derive.render")}
-    readers = {name for name, deps in _imports().items()
-               if any(d.startswith("derive.render") for d in deps)}
-    assert readers - allowed == {"derive.diagnoses"}
+# The stages in the order data flows through them; a module may import its own stage and
+# the stages before it.  (cli.py, above them all, is not in the package.)
+STAGES = [
+    ("shared", ("derive.errors", "derive.sizes", "derive.progress", "derive.bounded",
+                "derive.functions", "derive.conditions", "derive.assumptions",
+                "derive.entries", "derive.catalog")),
+    ("read", ("derive.read",)),
+    ("calculus", ("derive.calculus",)),
+    ("record", ("derive.record",)),
+    ("check", ("derive.check",)),
+    ("pipeline", ("derive.derivation", "derive.at_scale", "derive.point",
+                  "derive.identities")),
+    ("verdicts", ("derive.verdicts",)),
+    ("render", ("derive.render", "derive.export", "derive.testing")),
+]
+# Imports against the flow, each named: the claim reader asks the diagnoses for the
+# message about a transposed matrix; the diagnoses print formulas with render's printer.
+AGAINST_THE_FLOW = {("derive.read.claims", "derive.verdicts.diagnoses"),
+                    ("derive.verdicts.diagnoses", "derive.render.unicode")}
+
+
+def _stage(module: str) -> int:
+    for number, (_name, prefixes) in enumerate(STAGES):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return number
+    raise AssertionError(f"{module} is in no stage: add it to STAGES")
+
+
+def test_every_module_has_a_stage_and_imports_run_with_the_flow():
+    graph = _imports()
+    against = {(a, b) for a, deps in graph.items() if a not in FACES
+               for b in deps - FACES if _stage(b) > _stage(a)}
+    assert against == AGAINST_THE_FLOW

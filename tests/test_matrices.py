@@ -5,7 +5,7 @@ import sympy as sp
 
 from derive import derivation
 from derive.functions import S, c, i, j, y
-from derive.matrices import MatrixForm, MatrixTerm, matrix_form
+from derive.calculus.matrices import MatrixForm, MatrixTerm, matrix_form
 from derive.catalog import get_target
 
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from derive import derivation
-from derive.numeric import (FD_ATOL, FD_RTOL, REFERENCES, compare, finite_differences,
+from derive.check.numeric import (FD_ATOL, FD_RTOL, REFERENCES, compare, finite_differences,
                             log_softmax, sample_points, softmax)
 from derive.point import evaluate
 

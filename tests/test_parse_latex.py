@@ -6,13 +6,13 @@ import contextlib
 import pytest
 
 from derive.errors import InputError
-from derive.parse import MAX_DEPTH, MAX_LENGTH, ParseError, parse
-from derive.parse_latex import LatexClaim, looks_like_latex, read_latex
-from derive.verify import verify
+from derive.read.parse import MAX_DEPTH, MAX_LENGTH, ParseError, parse
+from derive.read.parse_latex import LatexClaim, looks_like_latex, read_latex
+from derive.verdicts.verify import verify
 
 J, LJ, SCE = "softmax-jacobian", "log-softmax-jacobian", "softmax-cross-entropy-grad"
 
-# (LaTeX, the text it becomes); every text must also be accepted by derive.parse.
+# (LaTeX, the text it becomes); every text must also be accepted by derive.read.parse.
 TRANSLATIONS = [
     # ---- index notation: juxtaposition is written out, so S_i( is never a call ----------
     (r"S_i(\delta_{ij} - S_j)", "S_i*(δ_ij - S_j)"),

@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import derive.proof
-import derive.routes
+import derive.calculus.proof
+import derive.calculus.routes
 from derive import TARGETS, derivation
 from derive.catalog import get_target
-from derive.crosscheck import VALIDATION_SIZES, cross_validate
+from derive.check.crosscheck import VALIDATION_SIZES, cross_validate
 from derive.derivation import instantiate_derivation
 from derive.sizes import SYMBOLIC_SIZES
 from derive.errors import InputError, RewriteError, StepError
-from derive.numeric import REFERENCES
+from derive.check.numeric import REFERENCES
 from derive.functions import S, T, c, q, sigmoid, i, j, k, y, z
-from derive.proof import closed_form_problem, prove_steps, reduce
-from derive.routes import route
+from derive.calculus.proof import closed_form_problem, prove_steps, reduce
+from derive.calculus.routes import route
 
 N = sp.Symbol("N", integer=True, positive=True)
 delta = sp.KroneckerDelta
@@ -186,8 +186,8 @@ def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(mo
 
 def test_dropping_the_delta_condition_is_caught(monkeypatch):
     _truncated_cross_entropy(monkeypatch, "truncated-ce-wrong-rule")
-    monkeypatch.setattr(derive.proof, "sum_delta", _sum_delta_without_its_condition)
-    monkeypatch.setattr(derive.routes, "sum_delta", _sum_delta_without_its_condition)
+    monkeypatch.setattr(derive.calculus.proof, "sum_delta", _sum_delta_without_its_condition)
+    monkeypatch.setattr(derive.calculus.routes, "sum_delta", _sum_delta_without_its_condition)
     # The broken rule "proves" −y_j/S_j for every j, also j = N where ∂L/∂S_N = 0 ...
     d = derivation("truncated-ce-wrong-rule", "N", check=False, steps=False)
     assert same(d.result, -y[j] / S[j])
@@ -209,7 +209,7 @@ def test_dropping_the_delta_in_delta_substitution_is_caught(monkeypatch):
     def without_delta(expr, order):   # δ_ij f(j) = f(i): the delta is lost
         return sp.expand(expr).replace(lambda e: isinstance(e, sp.KroneckerDelta),
                                        lambda e: sp.Integer(1))
-    monkeypatch.setattr(derive.proof, "delta_substitution", without_delta)
+    monkeypatch.setattr(derive.calculus.proof, "delta_substitution", without_delta)
     monkeypatch.setitem(TARGETS, "jacobian-wrong-rule", dataclasses.replace(
         get_target("softmax-jacobian"), name="jacobian-wrong-rule", route="softmax-jacobian"))
     # The proof compares each step with the derivative in the step's case, so the case

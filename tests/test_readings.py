@@ -7,11 +7,11 @@ import pytest
 import sympy as sp
 
 from derive.catalog import get_target
-from derive.claims import claim_for
+from derive.read.claims import claim_for
 from derive.errors import InputError
 from derive.functions import S, j, y, z
-from derive.parse import ParseError
-from derive.parse_latex import looks_like_latex, read_latex
+from derive.read.parse import ParseError
+from derive.read.parse_latex import looks_like_latex, read_latex
 
 GRADIENT = get_target("softmax-cross-entropy-grad").problem(3)
 K = sp.Symbol("k", integer=True, positive=True)
@@ -360,7 +360,7 @@ VERDICTS = [
 @pytest.mark.parametrize("text, latex, target, verdict, shown", VERDICTS)
 def test_the_same_claim_gets_the_same_verdict(text, latex, target, verdict, shown):
     from derive.render.text import verdict_text
-    from derive.verify import verify
+    from derive.verdicts.verify import verify
     typed, written = verify(text, against=target, classes=3), verify(latex, against=target,
                                                                       classes=3)
     assert typed.verdict == written.verdict == verdict

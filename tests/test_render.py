@@ -69,7 +69,7 @@ def instance(name: str, n: int):
 
 
 def _shown(name: str, n: int, full: bool = False) -> list[str]:
-    from derive.matrices import layout
+    from derive.calculus.matrices import layout
     d = instance(name, n)
     return matrix_text(layout(d.matrix, d.problem), full=full).splitlines()
 

@@ -6,7 +6,7 @@ import sympy as sp
 from derive.errors import RewriteError
 from derive.functions import S, i, j, k, y
 from derive.assumptions import Assumption
-from derive.rewrite import (apply_assumption, index_form, recognise_softmax,
+from derive.calculus.rewrite import (apply_assumption, index_form, recognise_softmax,
                             recognise_sums, tidy)
 
 z1, z2, z3 = sp.symbols("z_1 z_2 z_3")

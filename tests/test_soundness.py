@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.bounded import run_bounded
-from derive.definedness import UndefinedClaim
+from derive.check.definedness import UndefinedClaim
 from derive.errors import InputError, InternalError, TooLarge
 from derive.functions import S, j, k, y
-from derive.verify import verify
+from derive.verdicts.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 CE, J, X = "softmax-cross-entropy-grad", "softmax-jacobian", "cross-entropy-grad"
@@ -291,7 +291,7 @@ def test_each_kind_of_failure_has_its_exit_status(error, status, start, monkeypa
     from click.testing import CliRunner
 
     from cli import main
-    module = sys.modules["derive.verify"]
+    module = sys.modules["derive.verdicts.verify"]
 
     def raises(*args, **kwargs):
         raise error

@@ -9,8 +9,8 @@ from derive import TARGETS, derivation
 from derive.derivation import mechanical_derivation
 from derive.errors import StepError
 from derive.functions import S, i, j, k, y
-from derive.routes import ROUTES, route
-from derive.step_checks import EXACT_ENTRY_LIMIT, check_steps
+from derive.calculus.routes import ROUTES, route
+from derive.check.step_checks import EXACT_ENTRY_LIMIT, check_steps
 
 
 def test_every_target_has_a_route():

@@ -1,4 +1,4 @@
-"""User code runs only in its worker (derive.isolated): it cannot change the verdict, and
+"""User code runs only in its worker (derive.verdicts.isolated): it cannot change the verdict, and
 whatever it does — exit, hang, allocate, crash, print — is one clear error (exit 2) or the
 verdict of its values, never exit 0 by accident.
 
@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy
 import pytest
 
-import derive.gradcheck
+import derive.verdicts.gradcheck
 from derive.errors import InputError
-from derive.isolated import PythonFunction, Worker
+from derive.verdicts.isolated import PythonFunction, Worker
 from derive.testing import TIME_LIMIT, assert_derivative
-from derive.verify import verify
+from derive.verdicts.verify import verify
 
-VERIFY = sys.modules["derive.verify"]   # the module (derive.verify is also the function)
+VERIFY = sys.modules["derive.verdicts.verify"]   # the module (derive.verify is the function)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCE = "softmax-cross-entropy-grad"
@@ -71,15 +71,15 @@ numpy.maximum = lambda a, b, *r, **k: a * 0 + 1e300
 
 PATCH_DERIVE = '''
 import importlib
-import derive.diagnoses, derive.gradcheck, derive.numeric
-verifier = importlib.import_module("derive.verify")   # derive.verify is also the function
-derive.gradcheck.CALLABLE_RTOL = derive.gradcheck.CALLABLE_ATOL = 1e300
+import derive.verdicts.diagnoses, derive.verdicts.gradcheck, derive.check.numeric
+verifier = importlib.import_module("derive.verdicts.verify")   # derive.verify is the function
+derive.verdicts.gradcheck.CALLABLE_RTOL = derive.verdicts.gradcheck.CALLABLE_ATOL = 1e300
 verifier.RTOL = verifier.ATOL = 1e300
 verifier.Verdict.holds = property(lambda self: True)
-derive.gradcheck._compare = lambda d, *a, **k: verifier.Verdict(
+derive.verdicts.gradcheck._compare = lambda d, *a, **k: verifier.Verdict(
     "holds", d.target.name, d.classes, None, d.result, d.general, d.lhs)
-derive.diagnoses.diagnose_values = lambda *a, **k: "patched"
-derive.numeric.softmax = lambda z: z * 0
+derive.verdicts.diagnoses.diagnose_values = lambda *a, **k: "patched"
+derive.check.numeric.softmax = lambda z: z * 0
 '''
 
 PATCH_BUILTINS = '''
@@ -164,7 +164,7 @@ PATCHES = [
 def _verifier_intact():
     """Nothing the user's code did reached this process."""
     assert numpy.allclose(1.0, 2.0) is False and numpy.abs(-1.0) == 1.0
-    assert derive.gradcheck.CALLABLE_RTOL == 1e-7 and VERIFY.RTOL == 1e-9
+    assert derive.verdicts.gradcheck.CALLABLE_RTOL == 1e-7 and VERIFY.RTOL == 1e-9
     assert VERIFY.Verdict("fails", *[None] * 6).holds is False
     assert builtins.abs(-1) == 1 and builtins.max(1, 2) == 2
 
@@ -218,7 +218,7 @@ def patches_numpy(z, y):
 
 
 def patches_derive(z, y):
-    derive.gradcheck.CALLABLE_RTOL = derive.gradcheck.CALLABLE_ATOL = 1e300
+    derive.verdicts.gradcheck.CALLABLE_RTOL = derive.verdicts.gradcheck.CALLABLE_ATOL = 1e300
     VERIFY.Verdict.holds = property(lambda self: True)
     return _half(z, y)
 

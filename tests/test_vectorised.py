@@ -5,14 +5,14 @@ import pytest
 import sympy as sp
 
 from derive.catalog import TARGETS
-from derive.crosscheck import evaluate_matrix
+from derive.check.crosscheck import evaluate_matrix
 from derive.derivation import derivation
 from derive.errors import InputError
 from derive.functions import S, T, W, Y, i, j, k, q, sigmoid, y, z
-from derive.numeric import sample_points
+from derive.check.numeric import sample_points
 from derive.render.text import check_text
 from derive.at_scale import check_at_scale, compiled, instance
-from derive.vectorised import EXTREME_POINTS, check_expression, index_function
+from derive.check.vectorised import EXTREME_POINTS, check_expression, index_function
 
 delta = sp.KroneckerDelta
 m = sp.Symbol("m", integer=True, positive=True)   # the catalog's batch size

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from cli import main
 from derive.errors import InputError
-from derive.parse import ParseError
-from derive.verify import verify
+from derive.read.parse import ParseError
+from derive.verdicts.verify import verify
 
 J, LJ, CE, SCE, SP = ("softmax-jacobian", "log-softmax-jacobian", "cross-entropy-grad",
                       "softmax-cross-entropy-grad", "sparse-softmax-cross-entropy-grad")
@@ -285,7 +285,7 @@ def test_no_confirmed_counterexample_means_undetermined(monkeypatch):
     # A "fails" rests on an exact proof of a difference or on a counterexample proved by
     # intervals: with neither, the verdict is undetermined (never "holds").
     import sys
-    module = sys.modules["derive.verify"]   # derive.verify is also the function
+    module = sys.modules["derive.verdicts.verify"]   # derive.verify is the function
     monkeypatch.setattr(module, "separated", lambda *args: None)
     v = verify("S_i*(1 - S_j)", against=J, classes=3)   # the exact test proves it wrong
     assert v.verdict == "fails" and v.counterexample is None

@@ -183,6 +183,6 @@ def _steps(d, chain) -> list[dict]:
 
 def _shaped(d):
     """The concrete matrix as printed: a gradient with the shape of its variable."""
-    from ..matrices import layout
+    from ..calculus.matrices import layout
     matrix = layout(d.matrix, d.problem)
     return matrix.T if d.problem.output_index is None and matrix.cols == 1 else matrix

@@ -19,11 +19,11 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
+from ..calculus.matrices import layout
 from ..functions import sigmoid
-from ..matrices import MatrixForm, MatrixTerm, common_factor
-from ..matrices import layout
-from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions, index_order,
-                       shown_columns, shown_indices, signed_terms)
+from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
+                       index_order, shown_columns, shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
            "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",

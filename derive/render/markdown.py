@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..matrices import layout
+from ..calculus.matrices import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
 from .notation import conventions, counted, sizes_phrase

@@ -37,7 +37,7 @@ def element_vectors(element: sp.Expr, show=str) -> tuple[list[str], list[str]]:
 
     ``1`` gives ``([], [])``, the all-ones vector; ``σ(z_i)`` is the vector ``σ(z)``, shown
     with ``show`` (each renderer's printer).  Used by every renderer of a
-    :class:`~derive.matrices.MatrixForm`.
+    :class:`~derive.calculus.matrices.MatrixForm`.
     """
     from ..functions import sigmoid
     numerator, denominator = [], []
@@ -124,7 +124,7 @@ def _width(columns: list[int | None], widths: list[int], gap: int, elided: int) 
 def grouped_conditions(conditions) -> list[tuple[list[str], sp.Expr, sp.Expr]]:
     """Index ranges with equal bounds together: ``1 ≤ i, j ≤ N`` is ``(["i", "j"], 1, N)``.
 
-    >>> from derive.indexed import ranges_of
+    >>> from derive.calculus.indexed import ranges_of
     >>> i, j = sp.symbols("i j")
     >>> grouped_conditions(ranges_of((i, j), sp.Symbol("N")).values())
     [(['i', 'j'], 1, N)]

@@ -10,9 +10,9 @@ steps, the result, the matrix, the value at a point and the numeric check.
 
 from __future__ import annotations
 
+from ..calculus.matrices import layout
+from ..check.step_checks import STEP_POINTS
 from ..conditions import hidden, statement
-from ..matrices import layout
-from ..step_checks import STEP_POINTS
 from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
 
@@ -66,7 +66,7 @@ def _sizes(sizes) -> str:
 def conditions_text(conditions) -> str:
     """``1 ≤ i, j ≤ N``.
 
-    >>> from derive.indexed import ranges_of
+    >>> from derive.calculus.indexed import ranges_of
     >>> from derive.functions import i, j
     >>> conditions_text(ranges_of((i, j), 3).values())
     '1 ≤ i, j ≤ 3'

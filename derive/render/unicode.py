@@ -16,8 +16,8 @@ from dataclasses import replace
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
 from ..functions import sigmoid
-from ..matrices import MatrixForm, MatrixTerm, common_factor
 from .notation import (element_vectors, factor_rank, index_order, shown_columns, shown_indices,
                        signed_terms)
 

@@ -3,7 +3,7 @@
 A :class:`Step` is one line ``= rhs`` of a chain that starts at the derivative being
 computed (``∂S_i/∂z_j``), with the reason, the rule that produced it, the facts it used
 (``∂/∂z_j Σ_k e^{z_k} = e^{z_j}``), its assumptions and, for a case split, its case; its
-:class:`StepCheck` says how it was checked (:mod:`derive.step_checks`).
+:class:`StepCheck` says how it was checked (:mod:`derive.check.step_checks`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..assumptions import Assumption
 from .indexed import Condition
-from .assumptions import Assumption
 
 __all__ = ["Step", "StepCheck"]
 
@@ -23,7 +23,7 @@ class StepCheck:
 
     For a symbolic N, ``proved`` says the step was reduced by the rules to the mechanical
     derivative for every N, and ``sizes`` lists the concrete N at which its entries were
-    also compared exactly with the chain-rule derivative (:mod:`derive.exact`; the counts
+    also compared exactly with the chain-rule derivative (:mod:`derive.check.exact`; the counts
     are totals over those N).
     """
 
@@ -56,7 +56,7 @@ class Step:
         case: ``(p, q, equal)`` for a step that holds only when ``p = q`` / ``p ≠ q``.
         conditions: the index ranges the rule relied on (``1 ≤ j ≤ N`` for a Kronecker
             delta that picks one term of a sum).
-        check: how the step was checked (set by :func:`derive.step_checks.check_steps`).
+        check: how the step was checked (set by :func:`derive.check.step_checks.check_steps`).
     """
 
     rhs: sp.Expr

@@ -1,6 +1,6 @@
 """What a typed formula means for a target: the syntax tree as an index-notation expression.
 
-:func:`claim_for` reads a formula (:mod:`derive.parse`) in the variables of a target and
+:func:`claim_for` reads a formula (:mod:`derive.read.parse`) in the variables of a target and
 returns a :class:`Claim`: one SymPy expression in the target's own indices (``S[i]``,
 ``y[j]``, ``KroneckerDelta(i, j)``, ``Sum(…, (k, 1, N))``), whatever notation was used.
 
@@ -32,11 +32,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import parse as p
-from .conditions import (bind, conditions_of, entry, nonnegative, nonzero, positive,
-                         power_base)
-from .errors import InputError, UndefinedClaim
-from .functions import (CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x,
-                        y, z)
+from ..conditions import bind, conditions_of, entry, nonnegative, nonzero, positive, power_base
+from ..errors import InputError, UndefinedClaim
+from ..functions import CONVENTIONS, W, Y, Z, S, b, c as label, i, j, logit, q, sigmoid, x, y, z
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError"]
 
@@ -673,7 +671,7 @@ def _renamed_layer(text: str, value: _Value, problem, lhs) -> Claim:
             _check_extents(expr, problem)
             return Claim(text, expr, "matrix", tuple(wanted))
         if given == extents[::-1]:
-            from .diagnoses import transposed_message
+            from ..verdicts.diagnoses import transposed_message
             raise ShapeError(transposed_message(problem))
         raise ShapeError(f"the gradient ∂L/∂{family} is an {extents[0]} × {extents[1]} matrix "
                          f"(the shape of {family}) but {text!r} is {_dims(value)}")
@@ -745,7 +743,7 @@ def _check_extents(expr: sp.Expr, problem) -> None:
     if problem.output_index is None and len(problem.wrt_indices) == 2:
         a, b = problem.wrt_indices
         if not wrong(_simultaneous(expr, {a: b, b: a})):
-            from .diagnoses import transposed_message
+            from ..verdicts.diagnoses import transposed_message
             raise ShapeError(transposed_message(problem))
     index, extents = bad[0]
     hint = ""

@@ -23,9 +23,9 @@ from functools import reduce
 
 import sympy as sp
 
-from .catalog import Problem
-from .entries import Entries
-from .functions import family_symbols, instantiate
+from ..catalog import Problem
+from ..entries import Entries
+from ..functions import family_symbols, instantiate
 from .indexed import factors_by_index
 
 __all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor", "layout"]

@@ -21,7 +21,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.numpy import NumPyPrinter
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "softmax", "log_softmax", "sigmoid", "REFERENCES", "Comparison", "CheckReport",
@@ -136,7 +136,7 @@ def entry_arguments(values: Mapping[str, np.ndarray], n: int, raw: bool = False,
     a batch ``Z``).  Raw entries (``raw=True``, the mechanical derivative) take the
     logits ``z_k`` themselves.  A matrix W is named ``W_1_1, W_1_2, …`` row by row.
     """
-    from .functions import SCALAR_SYMBOLS, family_symbols
+    from ..functions import SCALAR_SYMBOLS, family_symbols
     args: list[sp.Symbol] = []
     arrays: list[np.ndarray] = []
     if "eps" in values and "y" in values:   # smoothed labels q, for the textbook form

@@ -6,7 +6,7 @@ The notation is the one people write in notes and code: ``S_i*(delta(i,j) - S_j)
 ``Sum(y_k, (k, 1, N))``, ``Σ_{k=2}^N y_k``, ``log S_i``, ``exp z_j`` (a function without
 parentheses takes the one operand that follows, with its powers: ``log S_i²`` is log(S_i²),
 as the LaTeX reader reads ``\\log S_i^2``).  The parser builds a small syntax tree of frozen
-dataclasses; :mod:`derive.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
+dataclasses; :mod:`derive.read.claims` gives it a meaning for a target.  Nothing here calls ``eval``,
 ``exec``, ``sympify`` or ``parse_expr``: names are data, never looked up in a namespace.
 
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS", "PREFIX_FUNCTIONS",
            "CHARACTERS",

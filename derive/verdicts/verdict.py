@@ -1,5 +1,5 @@
-"""A verdict on a claim, as plain immutable data: what :func:`derive.verify.verify` and
-:func:`derive.gradcheck.check_callable` return, and the renderers read.
+"""A verdict on a claim, as plain immutable data: what :func:`derive.verdicts.verify.verify` and
+:func:`derive.verdicts.gradcheck.check_callable` return, and the renderers read.
 
 >>> from derive.functions import S, y, j
 >>> v = Verdict("holds", "softmax-cross-entropy-grad", 3, None, S[j] - y[j], S[j] - y[j],
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .claims import Claim
-from .assumptions import Assumption
+from ..assumptions import Assumption
+from ..read.claims import Claim
 
 __all__ = ["Verdict", "Counterexample"]
 

@@ -2,7 +2,7 @@
 
 For a symbolic number of classes ``N`` nothing can be expanded entry by entry.  Instead
 :func:`reduce` brings an index-notation expression (a mechanical derivative, or one step of
-a derivation) to a normal form with the rules of :mod:`derive.indexed` only:
+a derivation) to a normal form with the rules of :mod:`derive.calculus.indexed` only:
 
 1. ``split-sums``       — sums split over ``+``, factors free of the bound index pulled out;
 2. ``sum-delta``        — ``Σ_k δ_kx f(k) = f(x)``, recording ``1 ≤ x ≤ N``;
@@ -37,14 +37,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import StepError
-from .functions import S, logit, sigmoid, softmax
-from .catalog import _layer_logits
+from ..catalog import _layer_logits
+from ..errors import StepError
+from ..functions import S, logit, sigmoid, softmax
 from .indexed import (Condition, case, delta_substitution, evaluate_derivatives, ranges_for,
                       recognise_row_softmax, recognise_sigmoid, recognise_softmax_outputs,
-                      separate_sums,
-                      smoothed_labels_defined, softmax_sums_to_one,
-                      split_sums, sum_delta)
+                      separate_sums, smoothed_labels_defined, softmax_sums_to_one, split_sums,
+                      sum_delta)
 from .rewrite import apply_assumption
 
 __all__ = ["Reduction", "Proof", "reduce", "closed_form_problem", "prove_steps",
@@ -135,8 +134,8 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
     if problem.batch:
         # A batch: S_ab is the softmax of row a of Z; differentiate, sum out the deltas,
         # and recognise each row's softmax again.
-        from .catalog import row_softmax
-        from .functions import Z
+        from ..catalog import row_softmax
+        from ..functions import Z
         e = apply("definition", lambda x: x.replace(
             lambda a: isinstance(a, sp.Indexed) and a.base == S,
             lambda a: row_softmax(Z, *a.indices, n)), e)
@@ -180,7 +179,7 @@ def reduce(expr: sp.Expr, problem, case_: tuple | None = None, assumptions=()) -
 def _logits_of_layer(expr: sp.Expr, problem) -> sp.Expr:
     """``b_x + Σ_r W_xr x_r`` ↦ ``z_x`` wherever it stands (the bound index of the sum may
     have any name)."""
-    from .functions import W, b, x, z
+    from ..functions import W, b, x, z
 
     def logit_index(e: sp.Expr):
         if not isinstance(e, sp.Add) or len(e.args) != 2:

@@ -44,11 +44,11 @@ from functools import lru_cache
 
 import sympy as sp
 
-from . import progress
-from .catalog import get_target
-from .errors import InputError, RewriteError
-from .sizes import (BATCH, INPUTS, MAX_BATCH, MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES, MAX_INPUTS,
-                    validate_size)
+from .. import progress
+from ..catalog import get_target
+from ..errors import InputError, RewriteError
+from ..sizes import (BATCH, INPUTS, MAX_BATCH, MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES, MAX_INPUTS,
+                     validate_size)
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "representatives", "instance",
            "general_options", "is_zero",
@@ -878,10 +878,10 @@ class Evaluator:
     def enclosure(self, p: dict, leaves: dict, prec: int):
         """An interval (``mpmath.iv``, ``prec`` bits) containing the value of ``p`` when
         each leaf ``(family, indices)`` has the exact value in ``leaves`` (a rational):
-        a counterexample that no rounding can make up (:mod:`derive.intervals`).
+        a counterexample that no rounding can make up (:mod:`derive.check.intervals`).
 
         Raises:
-            derive.intervals.TooBig: an exponential past any representable value.
+            derive.check.intervals.TooBig: an exponential past any representable value.
             ArithmeticError: a logarithm or a divisor whose interval straddles 0.
         """
         from mpmath import iv
@@ -1088,7 +1088,7 @@ def instance(target: str, n: int, **options):
     ``problem`` for ``n`` classes (D = 3, m = 2 unless given), and ``sizes`` substitutes
     N, D, m by those values, so a formula read for ``symbolic`` applies to ``problem``.
     """
-    from .catalog import OPTIONS
+    from ..catalog import OPTIONS
     found = get_target(target)
     if isinstance(n, bool) or not isinstance(n, int) \
             or not found.min_classes <= n <= MAX_EXACT_CLASSES:
@@ -1310,7 +1310,7 @@ def check_steps_exactly(problem, n: int, steps) -> list[tuple[int, tuple]]:
 @lru_cache(maxsize=16)
 def _written_out(function: sp.Expr, problem, n: int) -> sp.Expr:
     """The construction with its sums written out for ``n`` classes; σ as exponentials."""
-    from .functions import expand_sums, sigmoid
+    from ..functions import expand_sums, sigmoid
     e = function.rewrite(sigmoid, sp.exp) if function.has(sigmoid) else function
     if not e.has(sp.Sum):
         return e

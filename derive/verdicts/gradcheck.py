@@ -10,7 +10,7 @@ The function's parameters are bound by name to the target's variables (``z``, ``
 ``y``, ``c``); it gets float64 copies (an in-place ``z -= z.max()`` cannot corrupt the
 comparison), is called twice at every point (a different answer is nondeterminism), and
 float32 output is reported.  It runs only in a worker process of its own
-(:mod:`derive.isolated`), which hands back plain arrays: the comparison here cannot be
+(:mod:`derive.verdicts.isolated`), which hands back plain arrays: the comparison here cannot be
 changed by the code it judges.
 
 >>> import numpy as np
@@ -30,13 +30,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .crosscheck import evaluate_matrix
-from .derivation import derivation
-from .errors import InputError
-from .isolated import Worker
-from .numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid, smoothed_labels,
-                      softmax)
+from ..check.crosscheck import evaluate_matrix
+from ..check.numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid,
+                             smoothed_labels, softmax)
+from ..derivation import derivation
 from .diagnoses import diagnose_values
+from ..errors import InputError
+from .isolated import Worker
 from .verdict import Counterexample, Verdict
 
 __all__ = ["check_callable", "CALLABLE_POINTS", "CALLABLE_RTOL", "CALLABLE_ATOL"]
@@ -59,9 +59,9 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
     ``Z``, ``Y``) by name and returns the derivative in the shape of the variable.
 
     Args:
-        function: a function, or a :class:`~derive.isolated.PythonFunction` (a file's
+        function: a function, or a :class:`~derive.verdicts.isolated.PythonFunction` (a file's
             function, imported only in the worker).  It is called only in a worker
-            process (:class:`~derive.isolated.Worker`) with 4 GiB of memory to allocate.
+            process (:class:`~derive.verdicts.isolated.Worker`) with 4 GiB of memory to allocate.
         time_limit: seconds of wall-clock time for the whole check: the derivation and
             the comparison run in a worker of :mod:`derive.bounded`, the function in a
             worker of its own, stopped at the same deadline.  ``None``: no time limit
@@ -75,7 +75,7 @@ def check_callable(function, against: str, classes: int = 3, *, seed: int = 0,
     """
     if time_limit is None:
         return _check(function, against, classes, seed, None, None, options)
-    from .bounded import checked_seconds, run_bounded
+    from ..bounded import checked_seconds, run_bounded
     seconds = checked_seconds(time_limit)
     deadline = time.monotonic() + seconds
     # The derivation can take long at a large N: it is bounded in a worker of
@@ -317,8 +317,8 @@ def _counterexample(d, points, expected, claimed, bad, problem):
 
 def _precise_expected(d, points, row, key) -> float:
     problem, n = d.problem, d.classes
-    from .concrete import Concrete
-    from .step_checks import _row
+    from ..check.concrete import Concrete
+    from ..check.step_checks import _row
     entry = d.mechanical[_row(key, problem)]
     labelled = ("y" in points or "Y" in points) and problem.assumptions
     expr = Concrete(problem, n)(entry, key, problem.assumptions if labelled else ())

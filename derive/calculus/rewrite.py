@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
-from .assumptions import Assumption
-from .errors import RewriteError
-from .functions import to_indexed
+from ..assumptions import Assumption
+from ..errors import RewriteError
+from ..functions import to_indexed
 
 __all__ = [
     "recognise_softmax", "exponentials_as_products", "recognise_sums", "apply_assumption",

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import progress
-from .functions import instantiate
+from .. import progress
+from ..functions import instantiate
 from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, CheckReport, compare,
                       entry_arguments, finite_differences, lambdify_entries, reference_for,
                       sample_points)
 
 if TYPE_CHECKING:
-    from .record import Derivation
+    from ..record import Derivation
 
 __all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation", "evaluate_matrix",
            "ORDINARY_POINTS", "VALIDATION_SIZES"]
@@ -152,10 +152,10 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
 
 
 def _cross_validate(d: Derivation, sizes, seed: int) -> CrossValidation:
-    from .calculus import mechanical_matrix
-    from .errors import StepError
+    from ..calculus import mechanical_matrix
+    from ..errors import StepError
     from .step_checks import check_steps
-    from .steps import Step
+    from ..calculus.steps import Step
 
     entries, points, error = 0, 0, 0.0
     for n in sizes:

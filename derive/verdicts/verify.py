@@ -1,19 +1,19 @@
 """Verify a hand-written formula against a target: a verdict, a counterexample, a diagnosis.
 
-:func:`verify` reads the claim (:mod:`derive.claims`), derives the target
+:func:`verify` reads the claim (:mod:`derive.read.claims`), derives the target
 (:mod:`derive.derivation`) and compares the two:
 
 1. **exactly** — for a concrete N, every entry of the claim minus SymPy's derivative,
    written as a rational function of ``e_m = exp(z_m)``, the labels and the probabilities,
    must cancel to zero; first as stated, then under the target's assumptions
    (``Σ_k y_k = 1``). For a symbolic N, both are reduced by the rules of
-   :mod:`derive.proof`; equal normal forms prove the claim for every N;
+   :mod:`derive.calculus.proof`; equal normal forms prove the claim for every N;
 2. **numerically**, always, as a second witness: both sides at seeded random points.
 
 Three verdicts, never a guess: ``holds`` (proved, the claim defined as written:
-:mod:`derive.definedness`), ``fails`` (an exact proof of a nonzero difference, or a
+:mod:`derive.check.definedness`), ``fails`` (an exact proof of a nonzero difference, or a
 counterexample whose two values interval arithmetic proves different:
-:mod:`derive.intervals`), ``undetermined`` (neither, e.g. a symbolic claim that the rules
+:mod:`derive.check.intervals`), ``undetermined`` (neither, e.g. a symbolic claim that the rules
 cannot reduce but that holds at every concrete N tried).  An undefined claim is an
 :class:`~derive.errors.UndefinedClaim`.  A failing claim gets a diagnosis of the usual mistakes: a flipped
 sign, a constant factor, a transposition, the right entries in the wrong places, only the
@@ -32,22 +32,22 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .calculus import mechanical_matrix
-from .claims import (ALIASES, Claim, ShapeError, check_summed_entries, claim_for,
-                     claim_from_sympy)
-from .concrete import Concrete
-from .definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
-                          smallest_size)
-from .derivation import concrete_options, derivation, sizes_of
+from ..calculus import mechanical_matrix
+from ..calculus.proof import reduce, same_normal_form
+from ..check.concrete import Concrete
+from ..check.definedness import (UndefinedClaim, check_defined, check_defined_for_every_n,
+                                 smallest_size)
+from ..check.intervals import NoValue, TooBig, separated
+from ..check.numeric import SCALARS, lambdify_entries, softmax
+from ..check.sampling import Sampler
+from ..derivation import concrete_options, derivation, sizes_of
 from .diagnoses import across_sizes, diagnose_values
-from .errors import InputError, RewriteError
-from .intervals import NoValue, TooBig, separated
+from ..errors import InputError, RewriteError
 from .isolated import PythonFunction, is_user_code
-from .numeric import SCALARS, lambdify_entries, softmax
-from .parse_latex import looks_like_latex, read_latex
-from .proof import reduce, same_normal_form
-from .sampling import Sampler
-from .sizes import MAX_DIFF_CLASSES
+from ..read.claims import (ALIASES, Claim, ShapeError, check_summed_entries, claim_for,
+                           claim_from_sympy)
+from ..read.parse_latex import looks_like_latex, read_latex
+from ..sizes import MAX_DIFF_CLASSES
 from .verdict import Counterexample, Verdict
 
 __all__ = ["Verdict", "Counterexample", "verify", "diagnose_values", "NUMERIC_POINTS",
@@ -56,7 +56,7 @@ __all__ = ["Verdict", "Counterexample", "verify", "diagnose_values", "NUMERIC_PO
 NUMERIC_POINTS = 200
 RTOL, ATOL = 1e-9, 1e-12          # the numeric witness: rounding-level agreement
 SYMBOLIC_TRIAL_SIZES = (2, 3, 4, 5)  # where a symbolic claim the rules cannot prove is tried
-# From this N on, a concrete claim is decided by derive.exact (every entry, exactly, in
+# From this N on, a concrete claim is decided by derive.check.exact (every entry, exactly, in
 # microseconds) instead of sp.diff and SymPy's zero test per entry (milliseconds); a
 # failure is then diagnosed at DIAGNOSIS_SIZE.
 EXACT_FROM = 9
@@ -76,11 +76,11 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
             left side ``\\frac{\\partial L}{\\partial z_j} = …``), a SymPy expression in
             index notation (``S[i]``, ``KroneckerDelta(i, j)``, with ``IndexedBase`` families
             named S, p, y, z), or a NumPy function of the target's variables (checked
-            numerically, see :mod:`derive.gradcheck`), given as a function or as a
-            :class:`~derive.isolated.PythonFunction` (a file's function, imported only
+            numerically, see :mod:`derive.verdicts.gradcheck`), given as a function or as a
+            :class:`~derive.verdicts.isolated.PythonFunction` (a file's function, imported only
             where it is called).  A function is only ever called in a worker process of
             its own, 4 GiB of memory, its results handed back as plain arrays and
-            compared here (:mod:`derive.isolated`).
+            compared here (:mod:`derive.verdicts.isolated`).
         against: a target name (``derive list``); may be left out for LaTeX with a left
             side that names the derivative.
         classes: N, or a letter / ``"symbolic"`` to decide for every N.
@@ -105,7 +105,7 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
     options = {key: int(value) if isinstance(value, np.integer) else value
                for key, value in options.items()}   # inputs=np.int64(3) is 3
     if time_limit is not None and not is_user_code(claim):   # code: bounded in gradcheck
-        from .bounded import run_bounded
+        from ..bounded import run_bounded
         return run_bounded(verify, claim, against, classes, seed=seed, latex=latex,
                            seconds=time_limit, **options)
     notes: tuple[str, ...] = ()
@@ -172,7 +172,7 @@ def _arguments(classes, seed, latex, time_limit, against):
     if latex is not None and not isinstance(latex, (bool, np.bool_)):
         raise InputError(f"latex must be True, False or None, got {latex!r}"[:200])
     if time_limit is not None:
-        from .bounded import checked_seconds
+        from ..bounded import checked_seconds
         time_limit = checked_seconds(time_limit)
     return classes, integer(seed), None if latex is None else bool(latex), time_limit
 
@@ -195,13 +195,13 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
               options) -> Verdict | None:
     """From N = :data:`EXACT_FROM` on: the claim, read for every N, is compared at ``n``
     with the chain-rule derivative of the construction, every entry, by
-    :mod:`derive.exact` (microseconds per entry instead of SymPy's milliseconds).
+    :mod:`derive.check.exact` (microseconds per entry instead of SymPy's milliseconds).
 
     ``None`` when the claim has a node that module has no rule for (a root) and N is small
     enough for SymPy (:data:`~derive.sizes.MAX_DIFF_CLASSES`): the caller decides then."""
     from dataclasses import replace
 
-    from .exact import Undefined, Unsupported, general_options, compare, instance
+    from ..check.exact import Undefined, Unsupported, general_options, compare, instance
     symbolic, problem, sizes = instance(against, n, **options)
     d = derivation(against, "N", check=False, steps=False, **general_options(symbolic))
     base = Verdict("fails", d.target.name, n, None, d.result.subs(sizes),
@@ -211,7 +211,7 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
         return _replace(base, diagnosis=understood,
                         methods=("shape: the claim cannot have the target's shape",))
     base = _replace(base, claim=understood)
-    from .claims import _check_entry   # S_200 at N = 100: not an entry (read for every N)
+    from ..read.claims import _check_entry   # S_200 at N = 100: not an entry (read for every N)
     _check_entry(replace(understood, expr=sp.Tuple(understood.expr,
                                                    *understood.conditions).subs(sizes)), problem)
     defined = check_defined([c.subs(sizes) for c in understood.conditions], problem, n,
@@ -318,7 +318,7 @@ def _proved_for_every_n(d, claim: Claim, sizes: dict) -> tuple[tuple, str] | Non
                                                      d.problem))
     at = ", ".join(f"{symbol} = {value}" for symbol, value in sizes.items())
     return assumes, (f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
-                     f"reduce to the same normal form by the rules of derive.proof — so at "
+                     f"reduce to the same normal form by the rules of derive.calculus.proof — so at "
                      f"{at}, without writing out its entries")
 
 
@@ -341,8 +341,8 @@ def _by_the_rules_alike(d, claim: Claim) -> tuple | None:
 def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
     """The numeric witness beside the exact check: the claim, vectorised over points,
     against directional central differences of the stable float64 implementation."""
-    from .errors import DeriveError
-    from .vectorised import check_expression
+    from ..errors import DeriveError
+    from ..check.vectorised import check_expression
     try:
         report = check_expression(expr, d.target.name, n, points=NUMERIC_POINTS, seed=seed,
                                   **dict(problem.options))
@@ -358,9 +358,9 @@ def _numeric_at_scale(expr, d, problem, n: int, seed: int) -> tuple[str, ...]:
 
 def _counterexample_at_scale(comparison, problem, n: int, seed: int):
     """A differing entry's two values at a seeded random point, proved different: each
-    enclosed in an interval from the exact decimal inputs (:mod:`derive.intervals`), the
+    enclosed in an interval from the exact decimal inputs (:mod:`derive.check.intervals`), the
     intervals disjoint.  Points whose values pass any representable size are skipped."""
-    from .intervals import PRECISIONS, TooBig
+    from ..check.intervals import PRECISIONS, TooBig
     rng = np.random.default_rng(seed)
     keys = comparison.check.differing
     key = min(keys, key=lambda k: (len(set(k)) < len(k), k))   # off-diagonal first
@@ -491,7 +491,7 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
     key = (family(top), variable.split("_")[0])
     candidates = _LEFT_SIDES.get(key, ())
     if against is not None:
-        from .catalog import get_target
+        from ..catalog import get_target
         name = get_target(against).name
         if name not in candidates:
             raise InputError(f"the left side ∂{top}/∂{variable} is not the derivative of "
@@ -519,7 +519,7 @@ def _keys(problem, n: int) -> list[tuple[int, ...]]:
 
 def _row(key, problem) -> tuple[int, int]:
     """Position in the mechanical matrix of the entry with these index values."""
-    from .step_checks import _row as position
+    from ..check.step_checks import _row as position
     return position(key, problem)
 
 
@@ -635,11 +635,11 @@ def _check_defined_at(concrete, expr, keys, n: int, assumes) -> None:
 def _same(a: sp.Expr, b: sp.Expr) -> bool | None:
     """Equal as functions: ``True`` and ``False`` are proofs, ``None`` is neither.
 
-    derive.exact's zero test decides where it can (microseconds; SymPy's cancel takes
+    derive.check.exact's zero test decides where it can (microseconds; SymPy's cancel takes
     seconds on (e_1/s)^8 at N = 4) — a ``False`` from it is a nonzero polynomial in
     independent atoms; else SymPy's ``cancel``, whose 0 is a proof and whose nonzero
     result is not (``log(e_1/s) − log e_1 + log s`` does not cancel)."""
-    from .exact import zero_test
+    from ..check.exact import zero_test
     decided = zero_test(a - b)
     if decided is not None:
         return decided
@@ -705,7 +705,7 @@ def _failure(base, problem, n, mechanical, expr, claim, differing, proved, seed)
 def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, claimed, keys):
     """The first differing entry at the first point where the two values are proved
     different: their exact values at the point (the decimal inputs, exponentials as
-    ``exp`` of them) enclosed in intervals that do not meet (:mod:`derive.intervals`), so
+    ``exp`` of them) enclosed in intervals that do not meet (:mod:`derive.check.intervals`), so
     that rounding can never make a false "fails".  Points with the largest finite gap
     first, then the others (a gap that overflows float64 may still be finite exactly)."""
     assumes = problem.assumptions
@@ -805,7 +805,7 @@ def _only_target_class(problem, n, mechanical, expr) -> str | None:
 def _diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int,
                            confirm=None) -> str | None:
     """The diagnosis at one N, for the sizes the verdict is about: the next N must give
-    the same one (or a factor 1/2, 1/3 that reads 1/N: :func:`derive.diagnoses.
+    the same one (or a factor 1/2, 1/3 that reads 1/N: :func:`derive.verdicts.diagnoses.
     across_sizes`), and ``confirm`` (the relation it names → proved for those sizes) must
     prove it; otherwise it is said for the two sizes where it was made."""
     if found.diagnosis is None or found.verdict != "fails":
@@ -866,7 +866,7 @@ def _symbolic(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     if assumes is not None:
         return _held(_replace(base, verdict="holds", assumptions=assumes, methods=(
             f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
-            "reduce to the same normal form by the rules of derive.proof",)), defined,
+            "reduce to the same normal form by the rules of derive.calculus.proof",)), defined,
             problem.assumptions)
     # Not proved: try concrete N; a difference there is a real counterexample.
     sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((lowest, lowest + 1) if named > 1 else ())})

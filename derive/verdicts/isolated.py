@@ -53,8 +53,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .bounded import MEMORY, address_space, fork
-from .errors import InputError
+from ..bounded import MEMORY, address_space, fork
+from ..errors import InputError
 
 __all__ = ["PythonFunction", "Parameter", "Calls", "Worker", "is_user_code"]
 

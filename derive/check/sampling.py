@@ -27,7 +27,7 @@ class Sampler:
 
     ``column(symbol)`` gives a concrete symbol's float64 values at every point (for a
     vectorised evaluation), ``closed(symbol, row)`` its exact value at one point as a
-    SymPy closed form (``exp(123/100)``), for :mod:`derive.intervals`.
+    SymPy closed form (``exp(123/100)``), for :mod:`derive.check.intervals`.
     """
 
     def __init__(self, problem, n: int, seed: int, assumes=(), points: int = POINTS,

@@ -2,8 +2,8 @@
 
 Softmax outputs written as the softmax of the logits, sums written out term by term,
 derivatives evaluated, each entry named (``z_3``), and ``exp(z_m)`` written ``e_m``: a
-rational function whose zero test is exact.  The step checks (:mod:`derive.steps`), the
-exact checks (:mod:`derive.exact`) and the verifier read claims through it.
+rational function whose zero test is exact.  The step checks (:mod:`derive.calculus.steps`), the
+exact checks (:mod:`derive.check.exact`) and the verifier read claims through it.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from contextlib import nullcontext
 
 import sympy as sp
 
-from .functions import S, define_family, expand_sums, family_symbols, instantiate, sigmoid, softmax
-from .indexed import evaluate_derivatives, smoothed_labels_defined
-from .rewrite import exponentials_as_products
+from ..calculus.indexed import evaluate_derivatives, smoothed_labels_defined
+from ..calculus.rewrite import exponentials_as_products
+from ..functions import (S, define_family, expand_sums, family_symbols, instantiate, sigmoid,
+                         softmax)
 
 __all__ = ["Concrete"]
 
@@ -40,7 +41,7 @@ class Concrete:
         self._layer = {}
         if problem.convention is not None:
             # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
-            from .functions import b, linear
+            from ..functions import b, linear
             self._layer = {
                 symbol: self.z[m] - instantiate(linear(m + 1, problem.extent("D"),
                                                        problem.convention) - b[m + 1], n)
@@ -55,25 +56,25 @@ class Concrete:
                     evaluated: bool = True) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,
         derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value) —
-        or, ``derivatives=False``, left for :class:`derive.exact.Evaluator`.
+        or, ``derivatives=False``, left for :class:`derive.check.exact.Evaluator`.
 
         ``evaluated=False`` writes the sums out without SymPy's evaluation of each new
-        term, for :class:`derive.exact.Evaluator`, which reads the tree as it stands: the
+        term, for :class:`derive.check.exact.Evaluator`, which reads the tree as it stands: the
         N exponentials of a softmax's denominator each cost an ``exp.eval`` otherwise
         (most of the exact check of ``S_j − y_j`` at N = 1024)."""
         key = (expr, derivatives, evaluated)
         if key not in self._prepared:
             e = expr
             if self.problem.batch:   # S_pk stands for the softmax of row p of Z
-                from .catalog import row_softmax
-                from .functions import Z
+                from ..catalog import row_softmax
+                from ..functions import Z
                 e = define_family(e, S, lambda a: row_softmax(Z, *a.indices, self.n))
             elif self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
                 e = define_family(e, S, lambda a: softmax(self.problem.softmax_of,
                                                           a.indices[0], self.n,
                                                           self.problem.temperature))
             if self.problem.convention is not None:   # z_m stands for the layer's Σ_r W x_r + b_m
-                from .catalog import _layer_logits
+                from ..catalog import _layer_logits
                 e = _layer_logits(e, self.problem.extent("D"), self.problem.convention)
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N

@@ -1,8 +1,8 @@
 """The textbook route of each target: the steps, each produced by a named rule.
 
-A route starts from the definition and applies the rules of :mod:`derive.indexed` one at
+A route starts from the definition and applies the rules of :mod:`derive.calculus.indexed` one at
 a time; it writes down no intermediate result itself.  The steps are then checked
-against the mechanical derivative (:func:`derive.step_checks.check_steps`), and the last one
+against the mechanical derivative (:func:`derive.check.step_checks.check_steps`), and the last one
 must equal the rewritten result of the pipeline.
 
 >>> from derive.catalog import get_target
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .catalog import get_target, m as batch_size
-from .functions import (S, Y, Z, c, i, j, k, l, linear, log_softmax, n_example, q, sigmoid,
-                        smoothed, softmax, t, y, z)
+from ..catalog import get_target, m as batch_size
+from ..functions import (S, Y, Z, c, i, j, k, l, linear, log_softmax, n_example, q, sigmoid,
+                         smoothed, softmax, t, y, z)
 from .indexed import (case, chain_rule_through_sigmoid, differentiate, evaluate_derivatives,
-                      linearity, log_of_softmax, merge_cases, quotient_rule, ranges_for,
-                      ranges_of, recognise_sigmoid, recognise_softmax_outputs, separate_sums,
-                      split_sums, sum_delta)
+                      linearity, log_of_softmax, merge_cases, quotient_rule, ranges_for, ranges_of,
+                      recognise_sigmoid, recognise_softmax_outputs, separate_sums, split_sums,
+                      sum_delta)
 from .rewrite import apply_assumption, combine_sums, tidy
 from .steps import Step
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .calculus import derivative
-from .errors import RewriteError
-from .functions import logit, q, sigmoid, smoothed, y, z
+from .derivative import derivative
+from ..errors import RewriteError
+from ..functions import logit, q, sigmoid, smoothed, y, z
 from .rewrite import exponentials_as_products
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Numeric cross-checks at scale: index-form results as NumPy functions of whole arrays.
 
-The per-entry check (:mod:`derive.crosscheck`) writes out all N² entries of a concrete
+The per-entry check (:mod:`derive.check.crosscheck`) writes out all N² entries of a concrete
 result and perturbs every coordinate: fine at N ≤ 64, impossible at N = 10⁴.  Here the
 symbolic-N result itself, e.g. ``(δ_ij − S_j) S_i`` or ``S_j − y_j``, becomes one NumPy
 function of arrays of shape (points, N): ``S[i]`` is the array ``S`` laid along the axis of
@@ -31,11 +31,10 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from .errors import InputError
-from .functions import SCALAR_SYMBOLS, sigmoid
-from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, CheckReport, Comparison, compare,
-                      layer_logits, logits, reference_for, sample_points, smoothed_labels,
-                      softmax)
+from ..errors import InputError
+from ..functions import SCALAR_SYMBOLS, sigmoid
+from .numeric import (FD_ATOL, FD_RTOL, FD_STEP, CheckReport, Comparison, compare, layer_logits,
+                      logits, reference_for, sample_points, smoothed_labels, softmax)
 
 __all__ = ["IndexFunction", "index_function", "check_expression", "check_forms", "directional", "chunk_size", "DIRECTIONS", "EXTREME_POINTS",
            "CHUNK_ENTRIES"]
@@ -72,7 +71,7 @@ class IndexFunction:
         expr: the index-form expression, sizes substituted (``Σ_{k=1}^{N}`` with N a number).
         indices: its free indices in output order (the problem's: output, then variable).
         shape: the extents of ``indices``, e.g. ``(N, N)`` for a Jacobian.
-        rows, cols: the matrix layout of :func:`derive.crosscheck.evaluate_matrix`
+        rows, cols: the matrix layout of :func:`derive.check.crosscheck.evaluate_matrix`
             (outputs × the variable's entries, row by row).
         entries_per_point: the largest grid the evaluation broadcasts over, per point.
     """
@@ -92,7 +91,7 @@ class IndexFunction:
         """The result at every point: shape (points, *shape).
 
         ``values`` are the problem's inputs (``z``, ``y``, ``W`` …, points along axis 0,
-        as :func:`derive.numeric.sample_points` draws them); ``S`` is the stable softmax of
+        as :func:`derive.check.numeric.sample_points` draws them); ``S`` is the stable softmax of
         the logits and ``q`` the smoothed labels, computed here.
         """
         context = {name: _family(name, values, self._problem) for name in self._families}
@@ -109,7 +108,7 @@ class IndexFunction:
         return np.broadcast_to(out, (points, *self.shape)).copy()
 
     def matrix(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The result laid out like :func:`derive.crosscheck.evaluate_matrix`:
+        """The result laid out like :func:`derive.check.crosscheck.evaluate_matrix`:
         shape (points, rows, cols)."""
         out = self(values)
         return out.reshape(out.shape[0], self.rows, self.cols)
@@ -328,7 +327,7 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
         name: what the expression is, for the report.
 
     Returns:
-        A :class:`derive.numeric.CheckReport` with one comparison, at N = n.
+        A :class:`derive.check.numeric.CheckReport` with one comparison, at N = n.
 
     Raises:
         InputError: fewer than 5 points, or a form :func:`index_function` cannot evaluate.
@@ -337,7 +336,7 @@ def check_expression(expr: sp.Expr, target: str, n: int, points: int = 100, seed
     >>> check_expression(2*S[j] - y[j], "softmax-cross-entropy-grad", 50, points=10).passed
     False
     """
-    from .catalog import get_target
+    from ..catalog import get_target
     found = get_target(target)
     check_classes(found, n)
     if labels not in (None, "simplex", "free"):
@@ -469,7 +468,7 @@ def check_forms(result: sp.Expr, general: sp.Expr | None, target: str, n: int,
         points, seed, directions: as in :func:`check_expression`.
 
     Returns:
-        A :class:`derive.numeric.CheckReport` at N = n.
+        A :class:`derive.check.numeric.CheckReport` at N = n.
 
     >>> from derive.functions import S, j, y
     >>> check_forms(S[j] - y[j], None, "softmax-cross-entropy-grad", 1000, points=20).passed

@@ -14,10 +14,10 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
+from ..calculus.steps import Step, StepCheck
 from .concrete import Concrete
-from .errors import StepError
+from ..errors import StepError
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
-from .steps import Step, StepCheck
 
 __all__ = ["check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT", "STEP_POINTS"]
 
@@ -57,7 +57,7 @@ def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0
     """Check every step against the mechanical derivative; return the steps with checks.
 
     With ``exact=False`` the entries are compared numerically only (for a symbolic-N
-    step, which the rules have already proved: see :func:`derive.proof.prove_steps`).
+    step, which the rules have already proved: see :func:`derive.calculus.proof.prove_steps`).
 
     Raises:
         StepError: naming the first step (1-based) whose right side differs from the
@@ -119,7 +119,7 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
 
 def _zero(difference: sp.Expr) -> bool:
     """The exact zero test of a step's entry: Laurent polynomials in the atoms first
-    (:func:`derive.exact.is_zero`, microseconds), SymPy's ``cancel`` when that does not
+    (:func:`derive.check.exact.is_zero`, microseconds), SymPy's ``cancel`` when that does not
     show it (a log, a root, or a real difference: the error message comes from SymPy)."""
     from .exact import is_zero
     return is_zero(difference) or sp.cancel(sp.together(difference)) == 0

@@ -11,7 +11,7 @@ difference can show.  For every condition:
    written in the claim (``S_1``), the values of the other letters, and one value of its
    own; a letter used as a number (``(j − 4)``) takes every value in its range, as does
    every index a ``Σ`` binds.
-2. **As a function of the inputs, exactly.**  Zero identically (derive.exact's zero test,
+2. **As a function of the inputs, exactly.**  Zero identically (derive.check.exact's zero test,
    then SymPy's ``cancel``), or zero under the target's assumptions (``Σ_k y_k − 1``):
    undefined.  A rational function whose numerator and denominator each have terms of one
    sign in quantities that are positive (``e_m = exp(z_m)``, probabilities ``S_m``, the
@@ -19,17 +19,17 @@ difference can show.  For every condition:
 3. **At points**, when 2. decides nothing: seeded sample points (labels anywhere on
    the hyperplane Σ_k y_k = 1 under that assumption, negative entries included) and the
    corners of the domain (one-hot labels, zero logits), each value enclosed in an interval
-   (:mod:`derive.intervals`).  A value proved negative (under a logarithm or a root),
+   (:mod:`derive.check.intervals`).  A value proved negative (under a logarithm or a root),
    exactly 0 (a divisor, a logarithm), or of both signs at two points (a divisor: 0 or
    undefined somewhere between them, by continuity) makes the claim undefined there.
 
 Undefined anywhere it is asked about is :class:`UndefinedClaim`, an ``InputError`` that
 says where (exit status 2 from the CLI).  A condition that neither 2. nor 3. decides is
 reported in :attr:`Definedness.open`: a claim that holds wherever it has a value is then
-*undetermined*, not *holds* (:mod:`derive.verify`).
+*undetermined*, not *holds* (:mod:`derive.verdicts.verify`).
 
 >>> from derive.catalog import get_target
->>> from derive.claims import claim_for
+>>> from derive.read.claims import claim_for
 >>> problem = get_target("softmax-cross-entropy-grad").problem(4)
 >>> claim = claim_for("(S_j - y_j)(1 - Σ_k S_k)/(1 - Σ_k S_k)", problem)
 >>> claim.expr                                     # SymPy cancelled it while building
@@ -50,12 +50,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sympy as sp
 
-from .conditions import unpack, written_form
-from .errors import TooLarge, UndefinedClaim
+from ..conditions import unpack, written_form
+from ..errors import TooLarge, UndefinedClaim
 from .intervals import NoValue, TooBig, sign
 
 if TYPE_CHECKING:   # annotations only: the catalog is imported where it is used
-    from .catalog import Problem, Target
+    from ..catalog import Problem, Target
 
 __all__ = ["Definedness", "UndefinedClaim", "check_defined", "check_defined_for_every_n",
            "trial_sizes", "MAX_ASSIGNMENTS", "POINTS"]
@@ -130,7 +130,7 @@ def check_defined(conditions: Sequence[sp.Basic], problem: Problem, n: int, *,
     """Decide every condition of a claim for ``problem`` at ``n`` classes (sizes concrete).
 
     Args:
-        conditions: :attr:`derive.claims.Claim.conditions`, sizes substituted.
+        conditions: :attr:`derive.read.claims.Claim.conditions`, sizes substituted.
         problem: the concrete problem (the target built for ``n``).
         label: how the size is named in messages (``"N = 5"``); default ``N = n``.
         written: the conditions as the claim wrote them (sizes still symbols), for the

@@ -4,7 +4,7 @@
 same points and names the usual slips (a flipped sign, a constant factor or one that varies
 with T, a transposition, a reshape, only the diagonal right, a wrong smoothed label).
 :func:`across_sizes` decides whether a diagnosis made at one N holds for every N.  Both are
-used by :mod:`derive.verify` (claims) and :mod:`derive.gradcheck` (NumPy functions).
+used by :mod:`derive.verdicts.verify` (claims) and :mod:`derive.verdicts.gradcheck` (NumPy functions).
 
 >>> import numpy as np
 >>> E = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -108,7 +108,7 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
                                "the mean, leave out --reduction sum)", ("factor", exact))
             shown = sp.sstr(exact)
             if exact.has(sp.E, sp.pi):   # e and π as people write them
-                from .render.unicode import text
+                from ..render.unicode import text
                 shown = text(exact)
             return Finding(f"off by a constant factor: your formula is {shown} × the "
                            "derivative", ("factor", exact))
@@ -145,7 +145,7 @@ def _batch_mean(problem) -> int | None:
 def transposed_message(problem) -> str:
     """A gradient with the shape of its variable's transpose, and the convention that would
     make it right."""
-    from .functions import CONVENTIONS
+    from ..functions import CONVENTIONS
     family = str(problem.wrt)
     rows, cols = problem.shape(family)
     message = (f"transposed: the gradient ∂L/∂{family} has the shape of {family}, "

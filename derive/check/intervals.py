@@ -176,7 +176,7 @@ class _Enclosure:
                           else "a division by zero", node)
         if isinstance(node, sp.Sum) and all(x.is_Integer for limit in node.limits
                                             for x in limit[1:]):
-            from .functions import expand_sums   # a sum with concrete limits, term by term
+            from ..functions import expand_sums   # a sum with concrete limits, term by term
             return self.of(expand_sums(node))
         if isinstance(node, sp.KroneckerDelta) and node.args[0].is_Integer \
                 and node.args[1].is_Integer:

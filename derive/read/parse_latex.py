@@ -1,13 +1,13 @@
 """Reading a formula written in LaTeX: a translation into derive's text notation, no ``eval``.
 
 ``read_latex(r"S_i(\\delta_{ij} - S_j)")`` gives the text ``S_i*(δ_ij - S_j)``, which
-:mod:`derive.parse` and :mod:`derive.claims` then read as any typed formula.  A small
+:mod:`derive.read.parse` and :mod:`derive.read.claims` then read as any typed formula.  A small
 tokenizer walks the LaTeX string and a recursive-descent translator writes the text; only
 the whitelisted commands below are understood and any other control sequence (``\\input``,
-``\\def``, ``\\write``, ``\\csname``, …) is a :class:`~derive.parse.ParseError` naming it and
+``\\def``, ``\\write``, ``\\csname``, …) is a :class:`~derive.read.parse.ParseError` naming it and
 its column.  Nothing here calls ``eval``, ``exec``, ``sympify``, ``parse_expr`` or SymPy's
-``parse_latex``.  Input is bounded like typed formulas: :data:`~derive.parse.MAX_LENGTH`
-characters and :data:`~derive.parse.MAX_DEPTH` levels of nesting, and each token is read
+``parse_latex``.  Input is bounded like typed formulas: :data:`~derive.read.parse.MAX_LENGTH`
+characters and :data:`~derive.read.parse.MAX_DEPTH` levels of nesting, and each token is read
 once.  An optional left side names the derivative: ``\\frac{\\partial L}{\\partial z_j} = …``
 or ``\\nabla_z L = …``.
 
