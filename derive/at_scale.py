@@ -79,20 +79,23 @@ def _key(options: Mapping) -> tuple:
 
 def check_at_scale(target: str, n: int, points: int = 100, seed: int = 0,
                    directions: int = DIRECTIONS, general: bool = False,
-                   **options) -> CheckReport:
+                   **options: str | int | None) -> CheckReport:
     """The numeric cross-check of ``target``'s derived result at ``n`` classes, vectorised.
 
     The symbolic-N result is derived, instantiated at ``n`` (:func:`compiled`), evaluated
-    at ``points`` seeded random points (the last :data:`EXTREME_POINTS` with extreme
-    logits; labels on the simplex when the result assumes ``Σ y = 1``) and compared with
-    directional central differences of the stable float64 reference
-    (:func:`derive.check.vectorised.check_forms`).  With ``general`` the form before the assumptions is
-    also compared, at unrestricted labels.
+    at ``points`` seeded random points (the last few with extreme logits; labels on the
+    simplex when the result assumes ``Σ y = 1``) and compared with directional central
+    differences of the stable float64 reference
+    (:func:`derive.check.vectorised.check_forms`).  With ``general`` the form before the
+    assumptions is also compared, at unrestricted labels.
 
     Args:
         target: a symbolic target, e.g. ``"softmax-jacobian"``.
         n: the number of classes.
-        points, seed, directions: as in :func:`derive.check.vectorised.check_expression`.
+        points: how many random points (see
+            :func:`derive.check.vectorised.check_expression`).
+        seed: the seed of the points and the directions.
+        directions: random directions per point.
         general: also check the general form (targets with assumptions only).
         options: the target's options (``inputs``, ``batch``, ``wrt``, ``convention``,
             ``reduction``).
