@@ -1,5 +1,6 @@
-"""``python -m bench [--quick] [--runs R] [--out DIR]``: run every benchmark, print the
-tables, and write ``results.md``, ``results.json``, ``scaling.png`` and ``symbolic.png``.
+"""``python -m bench [--quick] [--runs R] [--out DIR] [--only PART]``: run every benchmark
+(or the parts named, keeping the others' figures), print the tables, and write
+``results.md``, ``results.json``, ``scaling.png`` and ``symbolic.png``.
 
 The parts (each also runs alone, ``python -m bench.exact``):
 
@@ -59,6 +60,27 @@ def _version(module: str) -> str | None:
         return None
 
 
+PARTS = ("exact", "cli", "show", "numeric", "symbolic")
+TITLES = {"exact": "exact verification at a concrete N", "cli": "the CLI as whole processes",
+          "show": "derive show against diff + simplify", "numeric": "numeric checks",
+          "symbolic": "symbolic N"}
+
+
+def _run(part: str, runs: int, args) -> object:
+    if part == "exact":
+        return exact.main(args.quick)
+    if part == "cli":
+        from . import cli
+        return cli.main(runs, args.quick)
+    if part == "show":
+        from . import show
+        return show.main(args.quick)
+    if part == "numeric":
+        from . import numeric
+        return numeric.main(args.quick)
+    return symbolic.main(runs, args.out, quick=args.quick)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,24 +89,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per figure")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent,
                         help="directory for results.md, results.json and the plots")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run this part only (repeatable), keeping the other parts' "
+                             "figures from the results.json in --out")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     args.out.mkdir(parents=True, exist_ok=True)
     figures = {"machine": machine(), "quick": args.quick, "runs": runs}
+    if args.only:
+        kept = json.loads((args.out / "results.json").read_text())
+        figures.update({part: kept[part] for part in PARTS if part not in args.only})
     print("machine:", ", ".join(f"{k} {v}" for k, v in figures["machine"].items()))
-    print("\n== exact verification at a concrete N ==")
-    figures["exact"] = exact.main(args.quick)
-    print("\n== the CLI as whole processes ==")
-    from . import cli
-    figures["cli"] = cli.main(runs, args.quick)
-    print("\n== derive show against diff + simplify ==")
-    from . import show
-    figures["show"] = show.main(args.quick)
-    print("\n== numeric checks ==")
-    from . import numeric
-    figures["numeric"] = numeric.main(args.quick)
-    print("\n== symbolic N ==")
-    figures["symbolic"] = symbolic.main(runs, args.out, quick=args.quick)
+    for part in PARTS:
+        if args.only and part not in args.only:
+            continue
+        print(f"\n== {TITLES[part]} ==")
+        figures[part] = _run(part, runs, args)
     (args.out / "results.json").write_text(json.dumps(figures, indent=2, default=str))
     from .report import plot, report
     (args.out / "results.md").write_text(report(figures))

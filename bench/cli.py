@@ -71,18 +71,35 @@ def _environment() -> dict:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+def _once(args: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=_environment())
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}: "
+                           f"{done.stderr.strip()[-500:]}")
+    return seconds
+
+
 def _time(args: list[str], runs: int) -> tuple[float, list[float]]:
     subprocess.run(args, cwd=ROOT, capture_output=True, env=_environment())   # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
-                              env=_environment())
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}: "
-                               f"{done.stderr.strip()[-500:]}")
+    times = [_once(args) for _ in range(runs)]
     return statistics.median(times), times
+
+
+def _paired(args: list[str], reference: list[str], runs: int):
+    """``args`` and ``reference`` in turn (reference, command, reference, command, …):
+    the command's times, the reference's, and the median of the ratios run by run —
+    pairing keeps a ratio meaningful when the machine's speed drifts during the run
+    (a reference timed once, minutes apart, can be a lucky or an unlucky moment)."""
+    for command in (reference, args):   # warm-up
+        subprocess.run(command, cwd=ROOT, capture_output=True, env=_environment())
+    times, references = [], []
+    for _ in range(runs):
+        references.append(_once(reference))
+        times.append(_once(args))
+    ratios = [t / r for t, r in zip(times, references)]
+    return times, references, statistics.median(ratios)
 
 
 def time_command(args: list[str], runs: int) -> tuple[float, list[float]]:
@@ -91,26 +108,27 @@ def time_command(args: list[str], runs: int) -> tuple[float, list[float]]:
 
 
 def main(runs: int, quick: bool = False) -> list[dict]:
-    """Time every command ``runs`` times; print a table; return one row per command."""
+    """Time every command ``runs`` times, each run paired with one of ``python -c "import
+    sympy"`` (the unit); print a table; return one row per command."""
     derive = derive_script()
-    median, times = _time([sys.executable, "-c", "import sympy"], runs)
-    unit = median
-    reference = {"command": 'python -c "import sympy" (reference)', "median": median,
-                 "min": min(times), "max": max(times), "target": None, "units": 1.0,
-                 "unit_target": None, "met": None}
-    rows = []
+    unit_command = [sys.executable, "-c", "import sympy"]
+    rows, all_references = [], []
     for label, args, target, unit_target in COMMANDS[:QUICK] if quick else COMMANDS:
-        median, times = _time(derive + args, runs)
-        units = median / unit
+        times, references, units = _paired(derive + args, unit_command, runs)
+        all_references += references
+        median = statistics.median(times)
         met = (target is None or median <= target) and \
             (unit_target is None or units <= unit_target)
         rows.append({"command": label, "median": median, "min": min(times),
                      "max": max(times), "target": target, "units": units,
                      "unit_target": unit_target, "met": met})
-    rows.append(reference)
+    unit = statistics.median(all_references)
+    rows.append({"command": 'python -c "import sympy" (reference)', "median": unit,
+                 "min": min(all_references), "max": max(all_references), "target": None,
+                 "units": 1.0, "unit_target": None, "met": None})
     how = derive[0] if len(derive) == 1 else 'python -c "import cli; cli.main()"'
-    print(f"CLI: seconds per whole process, median of {runs} runs ({how}); units of "
-          f"`import sympy` ({unit:.3f} s)")
+    print(f"CLI: seconds per whole process, median of {runs} runs ({how}); units: the "
+          f"median ratio to `import sympy` run just before each run ({unit:.3f} s)")
     print(f"{'command':72s} {'median':>7s} {'units':>6s} {'target':>9s}")
     for row in rows:
         goal = ("" if row["target"] is None else f"{row['target']:.2f} s") or \

@@ -107,8 +107,9 @@ def _cli(rows, runs: int) -> list[str]:
                      f"{r['units']:.2f}" if r.get("units") is not None else "—",
                      f"{goal} {_mark(r['met'])}" if goal else ""])
     lines[0] = "## The CLI as whole processes"
-    lines[2] += (" *units*: the median over the median of `python -c \"import sympy\"` "
-                 "in the same run.")
+    lines[2] += (" *units*: each run is paired with a run of `python -c \"import sympy\"` "
+                 "just before it, and the figure is the median of the ratios run by run "
+                 "(the machine's speed drifts; a pair shares its moment).")
     return lines + _table(["command", "median", "range", "units", "target"], body) + [""]
 
 

@@ -41,6 +41,27 @@ def test_the_quick_run_writes_every_table(tmp_path):
     assert (tmp_path / "scaling.png").stat().st_size > 1000
 
 
+def test_one_part_is_run_again_and_the_others_kept(tmp_path):
+    """``--only cli`` times the CLI again and keeps every other part's figures."""
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    figures = json.loads((out / "results.json").read_text())
+    figures["exact"]["marked"] = True   # a part that must be kept as it stands
+    figures["cli"] = []
+    (out / "results.json").write_text(json.dumps(figures))
+    again = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "cli",
+                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    figures = json.loads((out / "results.json").read_text())
+    assert figures["exact"]["marked"] is True
+    assert [r["command"] for r in figures["cli"]][:2] == ["derive --help",
+                                                         "derive show softmax-jacobian"]
+    assert "## The CLI as whole processes" in (out / "results.md").read_text()
+
+
 def test_the_cli_is_timed_with_the_script_beside_the_interpreter(tmp_path, monkeypatch):
     """Not a shim on PATH first (pyenv's bash shim adds about 0.35 s to every process)."""
     from bench.cli import derive_script
