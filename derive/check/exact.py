@@ -1210,6 +1210,7 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "",
     # shared node is computed once per variable.
     width = len(problem.indices) - len(problem.wrt_indices)
     outputs, indices = problem.indices[:width], problem.indices
+    inputs = indices[width:]
     variables = {column: evaluator.leaf(family, column) for column in columns}
 
     def backward(row):   # the row's derivatives, or None: forward for every row
@@ -1244,13 +1245,18 @@ def compare(problem, n: int, claim: sp.Expr, target: str = "",
         if first is not None:
             for row in progress.counted(rows, f"exact check at N = {n}, row by row"):
                 gradient = first if row == rows[0] else backward(row)   # one row held at a time
+                env = dict(zip(outputs, row))   # the column's indices set entry by entry
                 for column in columns:
                     if keys is not None and row + column not in wanted:
                         continue
-                    env = dict(zip(indices, row + column))
+                    env.update(zip(inputs, column))
                     derivative = gradient.get(variables[column], {}) if gradient is not None \
                         else evaluator.derivative(construction, env, variables[column])
-                    tally(decide(derivative, claim_at(env)), row + column)
+                    outcome = decide(derivative, claim_at(env))
+                    if outcome != "atoms" or keys is not None:
+                        tally(outcome, row + column)
+                    else:   # the commonest outcome, counted without building the key
+                        by_atoms += 1
         else:
             for column in progress.counted(columns, f"exact check at N = {n}, column by column"):
                 for row in rows:
