@@ -52,7 +52,7 @@ def _cross_check(d: Derivation, seed: int) -> CheckReport:
     labels = "simplex" if d.assumptions else "free"
     relative = wrt == "S"  # probabilities may be tiny: scale the step with them
     comparisons = []
-    compiled: dict = {}   # the general form is evaluated twice with assumptions
+    compiled: dict = {}   # a form evaluated twice (the general form; the result when equal)
 
     # The mechanical derivative, at ordinary points only: in raw exp(z) form it
     # overflows at extreme logits, which is why the textbook form exists.  (None: an
@@ -76,7 +76,8 @@ def _cross_check(d: Derivation, seed: int) -> CheckReport:
     wide = sample_points(problem.inputs, n, rng, ORDINARY_POINTS, extreme=True, labels=labels,
                          problem=problem)
     comparisons.append(compare("textbook form vs finite differences",
-                               evaluate_matrix(d.matrix, wide, n, problem=problem),
+                               evaluate_matrix(d.matrix, wide, n, problem=problem,
+                                               compiled=compiled),   # = general, no assumption
                                finite_differences(reference, wide, wrt, relative), wide,
                                FD_RTOL, FD_ATOL))
     progress.advance()
