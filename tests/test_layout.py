@@ -111,3 +111,16 @@ def test_every_module_has_a_stage_and_imports_run_with_the_flow():
     against = {(a, b) for a, deps in graph.items() if a not in FACES
                for b in deps - FACES if _stage(b) > _stage(a)}
     assert against == AGAINST_THE_FLOW
+
+
+def test_every_package_folder_is_installed():
+    """``pip install .`` ships every folder of the package: pyproject's patterns match them
+    all (a stage folder missing from an explicit list was a ModuleNotFoundError in CI)."""
+    import fnmatch
+    import tomllib
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    folders = {_module(init) for init in PACKAGE.rglob("__init__.py")}
+    assert folders >= {"derive", "derive.read", "derive.calculus", "derive.check",
+                       "derive.verdicts", "derive.render"}
+    assert all(any(fnmatch.fnmatch(folder, p) for p in patterns) for folder in folders)
