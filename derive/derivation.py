@@ -233,7 +233,7 @@ def _instance_step(step: Step, values: dict, problem: Problem) -> Step:
 def _confirm_entries(d: Derivation) -> None:
     """Every entry of the instantiated result equals SymPy's derivative of that entry of
     the construction, exactly (rational-function zero test, under the assumptions)."""
-    from .check.exact import zero_test
+    from .check.evaluator import zero_test
     from .check.concrete import Concrete
     from .check.step_checks import _row
     concrete = Concrete(d.problem, d.classes)

@@ -15,8 +15,10 @@ from derive.catalog import TARGETS, get_target
 from derive.calculus import mechanical_matrix
 from derive.derivation import derivation
 from derive.errors import InputError
-from derive.check.exact import (MAX_EXACT_CLASSES, Evaluator, _add, _mul, _written_out, check_exactly,
-                          compare, general_options, instance)
+from derive.check.evaluator import Evaluator
+from derive.check.exact import (MAX_EXACT_CLASSES, _written_out, check_exactly, compare,
+                                general_options, instance)
+from derive.check.polynomials import _add, _mul
 from derive.functions import S, i, j, k, y, z
 from derive.check.numeric import softmax
 from derive.verdicts.verify import EXACT_FROM, verify
@@ -224,7 +226,7 @@ def test_cli_at_scale(args, code, text):
 
 def test_a_division_by_zero_at_an_entry_is_not_an_atom():
     """1/δ_ij at i ≠ j is 1/0: refused, not treated as a free atom."""
-    from derive.check.exact import Unsupported
+    from derive.check.polynomials import Unsupported
     with pytest.raises(Unsupported, match="division by zero"):
         check_exactly("softmax-jacobian", 10, S[i] / sp.KroneckerDelta(i, j))
 
@@ -302,7 +304,7 @@ def test_an_identity_too_large_to_write_out_is_undetermined_not_a_hang():
 
 
 def test_decide_tells_the_four_outcomes():
-    from derive.check.exact import _constant
+    from derive.check.polynomials import _constant
     from derive.check.concrete import Concrete
     _, problem, _ = instance("softmax-cross-entropy-grad", 12)
     evaluator = Evaluator(problem, 12)
@@ -386,7 +388,7 @@ def test_hidden_zeros_and_empty_polynomials(claim, n, outcome):
 
 def test_a_large_power_in_a_denominator_or_log_is_not_written_out():
     """The residue shows (Σ_k e_k)^6 + 1 nonzero: no 1.6-million-term expansion."""
-    from derive.check.exact import is_zero
+    from derive.check.evaluator import is_zero
     e = sp.symbols("e_1:31", positive=True)
     s = sum(e)
     evaluator = Evaluator(None, 0)
@@ -401,7 +403,7 @@ def test_a_derivative_inside_a_derivative_is_not_served_from_the_wrong_memo():
     inner = (a + sp.Derivative(c * u, u))**2
     da = evaluator.derivative(inner, {}, evaluator.leaf("a", ()))
     assert evaluator.expand(_add(da, evaluator.value(2 * a + 2 * c, {}), -1)) == {}
-    from derive.check.exact import Unsupported
+    from derive.check.polynomials import Unsupported
     with pytest.raises(Unsupported):   # no rule for d/du of a Derivative: not 2a + 2c
         evaluator.derivative(inner, {}, evaluator.leaf("u", ()))
 
@@ -418,7 +420,7 @@ E1, E2 = sp.symbols("e_1 e_2", positive=True)
     (sp.sqrt(E1) - 1, None),                            # no rule: SymPy decides
 ])
 def test_zero_test_decides_or_says_it_cannot(expr, expected):
-    from derive.check.exact import zero_test
+    from derive.check.evaluator import zero_test
     assert zero_test(expr) is expected
 
 

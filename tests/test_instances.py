@@ -8,7 +8,7 @@ import sympy as sp
 
 from derive import TARGETS, derivation
 from derive.derivation import mechanical_derivation
-from derive.check.exact import zero_test
+from derive.check.evaluator import zero_test
 from derive.functions import instantiate
 from derive.check.concrete import Concrete
 

@@ -56,10 +56,10 @@ class Concrete:
                     evaluated: bool = True) -> sp.Expr:
         """Once per expression, indices still free: softmax written out, sums expanded,
         derivatives evaluated (``∂z_1/∂z_j = δ_1j``, decided when j gets its value) —
-        or, ``derivatives=False``, left for :class:`derive.check.exact.Evaluator`.
+        or, ``derivatives=False``, left for :class:`derive.check.evaluator.Evaluator`.
 
         ``evaluated=False`` writes the sums out without SymPy's evaluation of each new
-        term, for :class:`derive.check.exact.Evaluator`, which reads the tree as it stands: the
+        term, for :class:`derive.check.evaluator.Evaluator`, which reads the tree as it stands: the
         N exponentials of a softmax's denominator each cost an ``exp.eval`` otherwise
         (most of the exact check of ``S_j − y_j`` at N = 1024)."""
         key = (expr, derivatives, evaluated)

@@ -184,7 +184,7 @@ def trial_sizes(conditions: Sequence[sp.Basic], target: Target, symbolic: Proble
     size at which a divisor or argument in the sizes and indices vanishes (``N² − 144``
     at N = 12, ``N − j − 10`` at N = 11); a symbolic input size D and batch size m from 1
     to 3 and the same.  Each as the substitution ``{N: 5, D: 2}``."""
-    from .exact import MAX_EXACT_CLASSES
+    from ..sizes import MAX_EXACT_CLASSES
     numbers = sorted({int(a) for c in conditions for a in c.atoms(sp.Integer)
                       if 1 <= a <= MAX_EXACT_CLASSES})
     extents = {"N": symbolic.classes}
@@ -413,7 +413,7 @@ def _decide_in(kind: str, value: sp.Expr, problem, n: int, seed: int, assumption
 
 
 def _identically_zero(value: sp.Expr) -> bool:
-    from .exact import zero_test
+    from .evaluator import zero_test
     if value == 0:
         return True
     decided = zero_test(value)

@@ -119,9 +119,9 @@ def check_steps_at(instances, seed: int = 0, exact: bool = True) -> list[tuple[S
 
 def _zero(difference: sp.Expr) -> bool:
     """The exact zero test of a step's entry: Laurent polynomials in the atoms first
-    (:func:`derive.check.exact.is_zero`, microseconds), SymPy's ``cancel`` when that does not
+    (:func:`derive.check.evaluator.is_zero`, microseconds), SymPy's ``cancel`` when that does not
     show it (a log, a root, or a real difference: the error message comes from SymPy)."""
-    from .exact import is_zero
+    from .evaluator import is_zero
     return is_zero(difference) or sp.cancel(sp.together(difference)) == 0
 
 

@@ -201,7 +201,8 @@ def _at_scale(claim, source, against, n: int, seed: int, notes, lhs_letters,
     enough for SymPy (:data:`~derive.sizes.MAX_DIFF_CLASSES`): the caller decides then."""
     from dataclasses import replace
 
-    from ..check.exact import Undefined, Unsupported, general_options, compare, instance
+    from ..check.exact import compare, general_options, instance
+    from ..check.polynomials import Undefined, Unsupported
     symbolic, problem, sizes = instance(against, n, **options)
     d = derivation(against, "N", check=False, steps=False, **general_options(symbolic))
     base = Verdict("fails", d.target.name, n, None, d.result.subs(sizes),
@@ -639,7 +640,7 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool | None:
     seconds on (e_1/s)^8 at N = 4) — a ``False`` from it is a nonzero polynomial in
     independent atoms; else SymPy's ``cancel``, whose 0 is a proof and whose nonzero
     result is not (``log(e_1/s) − log e_1 + log s`` does not cancel)."""
-    from ..check.exact import zero_test
+    from ..check.evaluator import zero_test
     decided = zero_test(a - b)
     if decided is not None:
         return decided
