@@ -17,8 +17,8 @@ from .errors import InputError
 __all__ = ["MAX_CLASSES", "MAX_EXACT_CLASSES", "MAX_EXACT_ENTRIES", "MAX_DERIVATIVE_ENTRIES",
            "MAX_INPUTS", "MAX_BATCH", "INPUTS", "BATCH", "SYMBOLIC_INPUTS", "SYMBOLIC_BATCH",
            "SYMBOLIC_SIZES", "DIFF_CHECK_CLASSES", "MAX_DIFF_CLASSES", "LAMBDIFY_CLASSES",
-           "VECTORISED_POINTS", "EAGER_WORK", "RESERVED_NAMES", "validate_classes",
-           "validate_size"]
+           "VECTORISED_POINTS", "EAGER_WORK", "EXACT_ENTRY_LIMIT", "STEP_POINTS",
+           "RESERVED_NAMES", "validate_classes", "validate_size"]
 
 # The largest N checked exactly: a Jacobian has N² entries; N = 256 takes seconds (bench/).
 MAX_EXACT_CLASSES = 512
@@ -43,6 +43,14 @@ VECTORISED_POINTS = 100
 # Building an entry costs most of a millisecond, and the text shows a large matrix by its
 # corners: at N = 64 building all 4096 Jacobian entries was half of `derive show`.
 EAGER_WORK = 2_000
+
+# Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
+# checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
+# and both ends of the range.  The final result is still checked on every entry by the
+# derivation itself.
+EXACT_ENTRY_LIMIT = 64
+# Random points at which every step is also compared numerically.
+STEP_POINTS = 8
 
 # A symbolic-N derivation is proved by the rules for every N; in addition each step is
 # compared numerically with sp.diff of the concrete construction at these N, and the

@@ -124,3 +124,17 @@ def test_every_package_folder_is_installed():
     assert folders >= {"derive", "derive.read", "derive.calculus", "derive.check",
                        "derive.verdicts", "derive.render"}
     assert all(any(fnmatch.fnmatch(folder, p) for p in patterns) for folder in folders)
+
+
+def test_the_quick_commands_start_without_numpy_and_the_verifier():
+    """``derive list`` needs the catalogue, the derivation and a renderer: NumPy and the
+    verifier are imported on first use (``derive.verify`` still works)."""
+    import subprocess
+    import sys
+    code = ("import sys, cli, derive, derive.derivation, derive.render.text, "
+            "derive.render.json, derive.bounded; "
+            "print(sorted(m for m in ('numpy', 'derive.verdicts.verify') if m in sys.modules)); "
+            "print(derive.verify.__module__)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split("\n")[:2] == ["[]", "derive.verdicts.verify"], done.stderr

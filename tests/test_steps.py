@@ -10,7 +10,8 @@ from derive.derivation import mechanical_derivation
 from derive.errors import StepError
 from derive.functions import S, i, j, k, y
 from derive.calculus.routes import ROUTES, route
-from derive.check.step_checks import EXACT_ENTRY_LIMIT, check_steps
+from derive.check.step_checks import check_steps
+from derive.sizes import EXACT_ENTRY_LIMIT
 
 
 def test_every_target_has_a_route():

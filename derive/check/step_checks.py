@@ -17,16 +17,11 @@ import sympy as sp
 from ..calculus.steps import Step, StepCheck
 from .concrete import Concrete
 from ..errors import StepError
+from ..sizes import EXACT_ENTRY_LIMIT, STEP_POINTS
 from .numeric import EXACT_ATOL, EXACT_RTOL, lambdify_entries
 
-__all__ = ["check_steps", "check_steps_at", "EXACT_ENTRY_LIMIT", "STEP_POINTS"]
+__all__ = ["check_steps", "check_steps_at"]
 
-# Above this many entries per step (N > 8 for a Jacobian), the exact and numeric step
-# checks use the entries whose indices are in {1, 2, N−1, N}: both cases of every delta
-# and both ends of the range.  The final result is still checked on every entry by the
-# derivation itself.
-EXACT_ENTRY_LIMIT = 64
-STEP_POINTS = 8
 
 
 

@@ -11,7 +11,7 @@ steps, the result, the matrix, the value at a point and the numeric check.
 from __future__ import annotations
 
 from ..calculus.matrices import layout
-from ..check.step_checks import STEP_POINTS
+from ..sizes import STEP_POINTS
 from ..conditions import hidden, statement
 from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
 from .unicode import form_text, matrix_text, text
