@@ -1,6 +1,4 @@
 """derive: mechanical derivations of the calculus of machine learning, checked."""
-__version__ = "0.1.0"
-
 import sys as _sys
 
 from .catalog import TARGETS, Target, get_target
@@ -9,6 +7,7 @@ from .errors import (DeriveError, InputError, InternalError, RewriteError, TooLa
                      UndefinedClaim, UnknownTargetError)
 from .record import Derivation
 from .sizes import MAX_CLASSES
+from .version import __version__
 
 # The verifier and the user-code worker, with the readers and NumPy behind them, are
 # imported on first use: `derive show` and `derive list` start without them.

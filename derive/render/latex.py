@@ -528,7 +528,7 @@ def document_latex(derivations, title: str = "Derivations of softmax and cross-e
                    steps: bool = True, full: bool = False) -> str:
     """A standalone ``article`` with one section per derivation; compiles with pdflatex
     (with ``full``, a matrix wider or taller than the page runs past its margins)."""
-    from .. import __version__
+    from ..version import __version__
     sections = []
     for d in derivations:
         sections.append(rf"\section{{{escape(d.target.title[:1].upper() + d.target.title[1:])}}}"
