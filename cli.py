@@ -320,6 +320,35 @@ def _layer_options(function):
     return decorate(function)
 
 
+def _definition_options(function):
+    """``--of DEFINITION`` and ``--assume EQUATION`` (repeatable), shared by show, check
+    and export: a function the user defines instead of a catalogue target."""
+    function = click.option(
+        "--assume", "assume", metavar="EQUATION", multiple=True,
+        help="with --of: a hypothesis the result may use, e.g. \"Σ_k y_k = 1\" "
+             "(stated in the output; repeatable)")(function)
+    return click.option(
+        "--of", "of", metavar="DEFINITION",
+        help="derive a function you define instead of a target, e.g. "
+             "\"L = -Σ_k w_k y_k log(softmax(z)_k)\" with --wrt z (see docs/notation.md)"
+    )(function)
+
+
+def _definition_request(of, assume, target, options: dict, what: str) -> None:
+    """Refuse what does not go with --of (or --assume without it), before any work."""
+    if of is None:
+        if assume:
+            raise _Failure("--assume goes with --of DEFINITION (a target states its own "
+                           "assumptions)", 2)
+        return
+    if target is not None:
+        raise _Failure(f"give {what} or --of DEFINITION, not both", 2)
+    extra = [f"--{key}" for key in ("batch", "convention", "reduction")
+             if options.get(key) is not None]
+    if extra:
+        raise _Failure(f"{', '.join(extra)}: options of the catalogue targets, not of --of", 2)
+
+
 def _classes_option(what: str):
     """``--classes``: the limit stated is the library's, the same for every command."""
     return _option("--classes", "-n", metavar="N",
@@ -347,7 +376,7 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
 
 
 @main.command()
-@click.argument("target")
+@click.argument("target", required=False)
 @_classes_option("or 'symbolic' to prove the result for every N  "
                          "[default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
@@ -367,22 +396,52 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
 @_timeout_option("show", "the derivation and its checks")
 @_quiet_option
 @_layer_options
-def show(target: str, classes: str | None, at: str | None, fmt: str, result_only: bool,
-         full: bool, standalone: bool, output: str | None, force: bool, cross_validate: bool,
-         seed: int, seconds: str, quiet: bool, inputs, batch, wrt, convention,
-         reduction) -> None:
+@_definition_options
+def show(target: str | None, classes: str | None, at: str | None, fmt: str,
+         result_only: bool, full: bool, standalone: bool, output: str | None, force: bool,
+         cross_validate: bool, seed: int, seconds: str, quiet: bool, inputs, batch, wrt,
+         convention, reduction, of: str | None, assume: tuple[str, ...]) -> None:
     """Derive TARGET step by step, rewrite it to textbook form and check it.
 
     With --classes N (any letter, or 'symbolic') the result is proved for every
     number of classes at once.  A large matrix is shown by its corners (--full: all
-    of it).
+    of it).  Instead of a TARGET, --of derives a function you define:
+
+    \b
+      derive show --of "L = -Σ_k w_k y_k log(softmax(z)_k)" --wrt z --classes N
+      derive show --of "a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)" --wrt q -n N
     """
     from derive.catalog import get_target
     from derive.export import check_format, render, write
     from derive.point import parse_point, sizes_from_point
 
-    point = _library_call(parse_point, at) if at is not None else None
     options = _options(inputs, batch, wrt, convention, reduction)
+    _definition_request(of, assume, target, options, "a TARGET")
+    if of is None and target is None:
+        raise _Failure("give a TARGET (see `derive list`) or --of DEFINITION", 2)
+    if of is not None and (at is not None or cross_validate):
+        raise _Failure("--at and --cross-validate are not available with --of yet", 2)
+    if of is not None:
+        n = _classes(classes) or 3
+        _library_call(check_format, fmt, standalone=standalone, evaluation=False)
+        if output:
+            _refuse_existing([output], force)
+        with _progress(quiet):
+            d = _bounded("derive the definition", seconds, _derive_definition, of, wrt, n,
+                         tuple(assume), options["inputs"], seed, not result_only,
+                         tries=() if isinstance(n, str) else ("a smaller N",))
+        content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
+                                evaluation=None, full=full)
+        if output:
+            _library_call(write, output, content, force)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(content)
+        if d.check is not None and not d.check.passed:
+            sys.exit(1)
+        return
+
+    point = _library_call(parse_point, at) if at is not None else None
     # Sizes not given are read off the point: N from b, y or z; D from x; m from Z.
     implied = sizes_from_point(_library_call(get_target, target), point) if point else {}
     for key in ("inputs", "batch"):
@@ -431,6 +490,15 @@ def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
         return d, evaluate(d, point) if point is not None else None
 
 
+def _derive_definition(of: str, wrt, n, assume: tuple, inputs, seed: int, steps: bool):
+    """``derive show --of``'s work, in its worker."""
+    from derive import progress
+    from derive.derivation import derivation
+    with progress.stage("deriving the definition"):
+        return derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, seed=seed,
+                          steps=steps)
+
+
 def _refuse_existing(paths, force: bool) -> None:
     """Existing output files are refused before minutes of work, not after."""
     from pathlib import Path
@@ -450,10 +518,17 @@ def _refuse_existing(paths, force: bool) -> None:
 @_timeout_option("export", "the derivation of each target and its checks")
 @_quiet_option
 @_layer_options
+@click.option("--of", "definitions", metavar="DEFINITION", multiple=True,
+              help="also a function you define, e.g. \"L = -Σ_k w_k y_k log(softmax(z)_k)\" "
+                   "(repeatable; --wrt and --assume apply to each)")
+@click.option("--assume", "assume", metavar="EQUATION", multiple=True,
+              help="with --of: a hypothesis the results may use, e.g. \"Σ_k y_k = 1\"")
 def export(file: str, targets: tuple[str, ...], classes: str | None, result_only: bool,
            full: bool, pdf: bool, force: bool, seconds: str, quiet: bool, inputs, batch, wrt,
-           convention, reduction) -> None:
-    """Write a document with the derivations of TARGETS (all when none) to FILE.
+           convention, reduction, definitions: tuple[str, ...],
+           assume: tuple[str, ...]) -> None:
+    """Write a document with the derivations of TARGETS (all when none, unless --of
+    is given) to FILE.
 
     The format follows the extension: .tex (a standalone article), .md, .json, .txt.
     A large matrix is shown by its corners (--full: all of it; the JSON has all of it
@@ -470,8 +545,10 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     if pdf and fmt != "latex":
         raise _Failure("--pdf needs a .tex file", 2)
     n = _number_of_classes(classes, None)
-    names = targets or tuple(TARGETS)
+    names = targets or (() if definitions else tuple(TARGETS))
     given = _options(inputs, batch, wrt, convention, reduction)
+    if assume and not definitions:
+        raise _Failure("--assume goes with --of DEFINITION", 2)
     _refuse_existing((Path(file), Path(file).with_suffix(".pdf")) if pdf else (file,), force)
     _seconds(seconds)
     requests = []
@@ -483,11 +560,17 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         _library_call(check_request, name, n, **options)   # every size refused up front
         requests.append((name, options))
     derivations = []
-    with _progress(quiet), progress.stage("deriving", total=len(requests)):
+    with _progress(quiet), progress.stage("deriving", total=len(requests) + len(definitions)):
         for name, options in requests:
             # A worker per target: --timeout is each one's, and what was done is kept.
             derivations.append(_bounded(
                 f"derive {name}", seconds, _derive_one, name, n, not result_only, options,
+                tries=() if isinstance(n, str) else ("a smaller N",)))
+            progress.advance()
+        for definition in definitions:
+            derivations.append(_bounded(
+                "derive the definition", seconds, _derive_definition, definition, wrt, n,
+                tuple(assume), given["inputs"], 0, not result_only,
                 tries=() if isinstance(n, str) else ("a smaller N",)))
             progress.advance()
     written = _library_call(write, file, render_document(derivations, fmt, not result_only,
@@ -495,7 +578,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     click.echo(f"wrote {written}")
     if pdf:
         click.echo(f"wrote {_library_call(compile_pdf, written, force)}")
-    if not all(d.check.passed for d in derivations):
+    if not all(d.check is None or d.check.passed for d in derivations):
         sys.exit(1)
 
 
@@ -592,10 +675,11 @@ class _ClaimCommand(click.Command):
 @_timeout_option("check", "the check", "and the claim is too large to decide")
 @_quiet_option
 @_layer_options
+@_definition_options
 def check(claim: str | None, target: str | None, latex: bool | None,
           python_function: str | None, classes: str | None, fmt: str,
           seed: int, seconds: str, quiet: bool, inputs, batch, wrt, convention,
-          reduction) -> None:
+          reduction, of: str | None, assume: tuple[str, ...]) -> None:
     """Check a hand-written formula CLAIM against a derived TARGET.
 
     \b
@@ -611,10 +695,25 @@ def check(claim: str | None, target: str | None, latex: bool | None,
       derive check --python mygrad.py:grad --against softmax-cross-entropy-grad -n 10
       derive check "W.T @ (S - y)" --against linear-softmax-cross-entropy-grad --wrt x
       derive check --against softmax-cross-entropy-grad -- "-(y - S)"
+      derive check "S_j Σ_k w_k y_k - w_j y_j" --of "L = -Σ_k w_k y_k log(softmax(z)_k)" --wrt z
     """
     from derive.render.json import verdict_json
     from derive.render.text import verdict_text
     from derive.verdicts.verify import verify
+
+    _definition_request(of, assume, target, _options(inputs, batch, wrt, convention,
+                                                     reduction), "--against TARGET")
+    if of is not None:
+        if claim is None or python_function is not None or latex:
+            raise _Failure("with --of, give the CLAIM as a formula in text notation "
+                           "(--python and LaTeX are not read against a definition yet)", 2)
+        n = _number_of_classes(classes, None)
+        with _progress(quiet):
+            v = _library_call(verify, claim, classes=n, seed=seed, time_limit=_seconds(seconds),
+                              of=of, assume=tuple(assume),
+                              **({"wrt": wrt} if wrt is not None else {}))
+        click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
+        sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 
     if (claim is None) == (python_function is None):
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)

@@ -44,15 +44,17 @@ from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLAS
 __all__ = ["derivation", "instantiate_derivation", "check_request",
            "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
 
-def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool = True,
-               steps: bool = True, seed: int = 0, inputs: int | None = None,
-               batch: int | None = None, wrt: str | None = None,
+def derivation(target: str | None = None, classes: int | str | sp.Symbol = 3, *,
+               check: bool = True, steps: bool = True, seed: int = 0,
+               inputs: int | None = None, batch: int | None = None, wrt: str | None = None,
                convention: str | None = None, reduction: str | None = None,
-               diff_check: bool | None = None) -> Derivation:
+               diff_check: bool | None = None, of: str | None = None,
+               assume: tuple[str, ...] = ()) -> Derivation:
     """Derive ``target`` for ``classes`` classes, rewrite it, and cross-check it numerically.
 
     Args:
-        target: a catalog name such as ``"softmax-jacobian"`` (see :data:`derive.TARGETS`).
+        target: a catalog name such as ``"softmax-jacobian"`` (see :data:`derive.TARGETS`);
+            or leave it out and give ``of``.
         classes: the number of classes N, from 2 to :data:`MAX_CLASSES`; or a letter
             (``"N"``), ``"symbolic"`` or a SymPy symbol, to derive and prove the result
             for every N at once.
@@ -69,6 +71,10 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
             every entry of the construction (an independent check, slow at large N):
             ``None`` (default) does it up to :data:`DIFF_CHECK_CLASSES` classes; ``True``
             at any N up to :data:`MAX_DIFF_CLASSES`.
+        of: instead of a target, a function you define, ``"L = -Σ_k w_k y_k
+            log(softmax(z)_k)"``, differentiated with respect to the family ``wrt``
+            (:mod:`derive.definitions`; ``inputs`` is then its input size D).
+        assume: with ``of``, hypotheses the result may use, ``("Σ_k y_k = 1",)``.
 
     A concrete N is an instance of the derivation for every N (steps proved by the rules,
     checked exactly at N = 1, 2, 3), its result checked at N on every entry, exactly,
@@ -85,7 +91,25 @@ def derivation(target: str, classes: int | str | sp.Symbol = 3, *, check: bool =
 
     >>> derivation("softmax-cross-entropy-grad", classes=4).result
     S[j] - y[j]
+    >>> derivation(of="L = -Σ_k w_k y_k log(softmax(z)_k)", wrt="z", classes="N").result
+    S[j]*Sum(w[k]*y[k], (k, 1, N)) - w[j]*y[j]
     """
+    if of is not None or target is None:
+        if target is not None:
+            raise InputError("give a target or a definition (of=…), not both")
+        if of is None:
+            raise InputError("give a target (see `derive list`) or a definition: of=\"L = …\"")
+        for name, value in (("batch", batch), ("convention", convention),
+                            ("reduction", reduction), ("diff_check", diff_check)):
+            if value is not None:
+                raise InputError(f"{name} is an option of the catalogue targets, not of a "
+                                 "definition")
+        from .definitions import defined_derivation
+        return defined_derivation(of, wrt, classes, assume=assume, inputs=inputs,
+                                  check=check, steps=steps, seed=seed)
+    if assume:
+        raise InputError("assume= goes with a definition (of=…); a target states its own "
+                         "assumptions")
     found, n, given = _request(target, classes, inputs, batch, wrt, convention, reduction)
     if isinstance(n, sp.Symbol):
         return _symbolic_derivation(found.name, n, check, steps, seed, given)

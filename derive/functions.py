@@ -21,7 +21,7 @@ from sympy.core.parameters import global_parameters
 
 __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
-    "sigmoid", "binary_cross_entropy",
+    "sigmoid", "softplus", "binary_cross_entropy",
     "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
     "to_indexed", "expand_sums", "define_family", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
     "CONVENTIONS",
@@ -125,12 +125,37 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sp.exp(-x))
 
+    def written_out(self) -> sp.Expr:
+        """Its definition, which :func:`derive.calculus.derivative` differentiates."""
+        return self.rewrite(sp.exp)
+
     def _numpycode(self, printer) -> str:
         # Stable for any finite x: the branch that cannot overflow is chosen (NumPy
         # evaluates both; the other one's overflow is discarded).
         x = printer._print(self.args[0])
         exp, where = printer._module_format("numpy.exp"), printer._module_format("numpy.where")
         return f"{where}(({x}) >= 0, 1/(1 + {exp}(-({x}))), {exp}({x})/(1 + {exp}({x})))"
+
+
+class softplus(sp.Function):
+    """``softplus(x) = log(1 + e^x)``, the smooth relu, kept whole so that definitions and
+    results print it; differentiated through its definition (so that softplus' = σ is
+    derived, as σ' is).
+
+    >>> softplus(z[j]).rewrite(sp.exp)
+    log(exp(z[j]) + 1)
+    """
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sp.log(1 + sp.exp(x))
+
+    def written_out(self) -> sp.Expr:
+        """Its definition, which :func:`derive.calculus.derivative` differentiates."""
+        return self.rewrite(sp.exp)
+
+    def _numpycode(self, printer) -> str:
+        # log(1 + e^x) without overflow: logaddexp(0, x).
+        return f"{printer._module_format('numpy.logaddexp')}(0, {printer._print(self.args[0])})"
 
 
 def binary_cross_entropy(labels: sp.IndexedBase, logits: sp.IndexedBase,

@@ -52,6 +52,10 @@ class Derivation:
         exact: for a concrete N derived as an instance of the proof for every N, the exact
             check of every entry of the result at this N against the chain-rule derivative
             (:class:`derive.check.exact.ExactCheck`); ``proof`` is then the proof it instantiates.
+        note: a remark every output prints with the result (``no tidier form was
+            reached``), empty for most.
+        definition: for a function the user defined (``--of``), the
+            :class:`~derive.read.definition.Definition`; ``None`` for a catalogue target.
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and
@@ -80,6 +84,8 @@ class Derivation:
     proof: Proof | None = None
     validation: object = None
     exact: object = None
+    note: str = ""
+    definition: object = None
 
     @property
     def symbolic(self) -> bool:

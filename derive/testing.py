@@ -19,9 +19,10 @@ __all__ = ["assert_derivative", "TIME_LIMIT"]
 TIME_LIMIT = 60.0
 
 
-def assert_derivative(claim, against: str, classes=3, *, seed: int = 0,
+def assert_derivative(claim, against: str | None = None, classes=3, *, seed: int = 0,
                       allow_assumptions: bool = True,
-                      time_limit: float | None = TIME_LIMIT) -> Verdict:
+                      time_limit: float | None = TIME_LIMIT, of: str | None = None,
+                      wrt: str | None = None, assume: tuple[str, ...] = ()) -> Verdict:
     """Raise ``AssertionError`` with the verdict, the diagnosis and the counterexample
     unless ``claim`` (a NumPy function, a formula as text, or a SymPy expression) is the
     derivative ``against``.
@@ -34,10 +35,16 @@ def assert_derivative(claim, against: str, classes=3, *, seed: int = 0,
     default; ``None``: no limit): a function that does not return by then raises
     :class:`~derive.errors.InputError`, and so does one that raises, exits or returns
     what is not real numbers.
+
+    With ``of="L = …"`` (and ``wrt``, ``assume``) instead of ``against``, ``claim`` is a
+    formula checked against the derivative of that definition.
     """
     from .render.text import verdict_text
 
-    v = verify(claim, against=against, classes=classes, seed=seed, time_limit=time_limit)
+    extra = {} if of is None else {"of": of, "assume": tuple(assume),
+                                   **({"wrt": wrt} if wrt is not None else {})}
+    v = verify(claim, against=against, classes=classes, seed=seed, time_limit=time_limit,
+               **extra)
     if not v.holds or (v.assumptions and not allow_assumptions):
         raise AssertionError("\n" + verdict_text(v))
     return v

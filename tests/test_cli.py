@@ -359,3 +359,70 @@ def test_show_a_large_layer_jacobian_through_the_worker():
     assert result.exit_code == 0, result.output
     assert "for N = 64, D = 3" in result.output and "⋯" in result.output
     assert "all 12288 entries equal to the" in " ".join(result.output.split())
+
+
+# --- a function the user defines (--of) --------------------------------------------------
+WEIGHTED = "L = -Σ_k w_k y_k log(softmax(z)_k)"
+
+
+def test_show_of_a_definition_for_every_n():
+    result = run("show", "--of", WEIGHTED, "--wrt", "z", "--classes", "N")
+    assert result.exit_code == 0, result.output
+    for expected in ["your definition: " + WEIGHTED, "where S = softmax(z)",
+                     "∂L/∂z_j = S_j Σ_{k=1}^N w_k y_k − w_j y_j", "✓ recognise the softmax outputs",
+                     "for all N ≥ 1", "numeric check passed"]:
+        assert expected in result.output
+
+
+def test_show_of_a_definition_at_a_concrete_n_with_an_assumption(tmp_path):
+    result = run("show", "--of", "L = -Σ_k y_k log(softmax(z)_k)", "--assume", "Σ_k y_k = 1",
+                 "-n", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["result"]["text"] == "S_j − y_j"
+    assert data["form"]["general_text"] == "(Σ_k y_k) S − y"
+    assert data["definition"]["where"][0]["text"] == "S = softmax(z)"
+    assert data["assumptions"][0]["text"] == "Σ_k y_k = 1"
+    tex = tmp_path / "attention.tex"
+    result = run("show", "--of", "a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "--wrt", "q",
+                 "--format", "latex", "--standalone", "-o", str(tex))
+    assert result.exit_code == 0, result.output
+    assert r"\sqrt{d}" in tex.read_text()
+
+
+@pytest.mark.parametrize("args, status, expected", [
+    (["check", "S_j Σ_k w_k y_k - w_j y_j", "--of", WEIGHTED, "--wrt", "z"], 0, "holds for N = 3"),
+    (["check", "S_j - w_j y_j", "--of", WEIGHTED, "--wrt", "z", "-n", "N"], 1, "counterexample"),
+    (["check", "S_j - y_j", "--of", "L = -Σ_k y_k log(softmax(z)_k)", "--assume",
+      "Σ_k y_k = 1", "-n", "N"], 0, "holds for all N ≥ 1 assuming Σ_k y_k = 1"),
+])
+def test_check_against_a_definition(args, status, expected):
+    result = run(*args)
+    assert result.exit_code == status, result.output
+    assert expected in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["show", "softmax-jacobian", "--of", WEIGHTED], "give a TARGET or --of DEFINITION, not both"),
+    (["show"], "give a TARGET (see `derive list`) or --of DEFINITION"),
+    (["show", "--of", "L = relu(z_1)"], "relu is not differentiable everywhere"),
+    (["show", "--of", WEIGHTED, "--wrt", "q"], "q does not occur"),
+    (["show", "--of", WEIGHTED, "--batch", "2"], "options of the catalogue targets"),
+    (["show", "softmax-jacobian", "--assume", "Σ_k y_k = 1"], "--assume goes with --of"),
+    (["show", "--of", WEIGHTED, "--at", "z=[1,2]"], "not available with --of yet"),
+    (["check", "S_j", "--of", WEIGHTED, "--against", "softmax-jacobian"], "not both"),
+    (["check", "Q_j", "--of", WEIGHTED], "unknown symbol Q"),
+])
+def test_definition_errors_are_one_line_with_status_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_export_definitions(tmp_path):
+    out = tmp_path / "mine.md"
+    result = run("export", str(out), "--of", WEIGHTED, "--of", "L = logsumexp(z)",
+                 "--wrt", "z", "--classes", "N")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.count("## ") == 2 and "logsumexp" in text

@@ -90,7 +90,7 @@ STAGES = [
     ("calculus", ("derive.calculus",)),
     ("record", ("derive.record",)),
     ("check", ("derive.check",)),
-    ("pipeline", ("derive.derivation", "derive.at_scale", "derive.point",
+    ("pipeline", ("derive.derivation", "derive.definitions", "derive.at_scale", "derive.point",
                   "derive.identities")),
     ("verdicts", ("derive.verdicts",)),
     ("render", ("derive.render", "derive.export", "derive.testing")),

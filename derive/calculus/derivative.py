@@ -35,7 +35,7 @@ __all__ = ["derivative", "RULES"]
 Rule = Callable[[sp.Basic, "_Differentiation"], sp.Expr]
 
 
-def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol) -> sp.Expr:
+def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol, through=None) -> sp.Expr:
     """∂ ``expr`` / ∂ ``variable``, by the rules of :data:`RULES`.
 
     Args:
@@ -43,6 +43,9 @@ def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol) -> sp.Expr:
             Kronecker deltas, functions such as ``exp`` and ``log``); a ``Derivative`` in
             it is evaluated first.
         variable: an entry of a family (``z[j]``, ``W[i, j]``) or a symbol (``T``).
+        through: intermediate families and their definitions, ``{S: f}`` with
+            ``f(*indices)`` the definition of ``S[indices]``: an entry of such a family is
+            differentiated through its definition (the chain rule through S).
 
     Returns:
         The derivative, unsimplified: sums stay sums, ``δ`` stays ``δ``.
@@ -57,14 +60,16 @@ def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol) -> sp.Expr:
     if not isinstance(variable, (sp.Indexed, sp.Symbol)):
         raise RewriteError(f"cannot differentiate with respect to {variable}: an entry "
                            "such as z[j] or a symbol is expected")
-    return _Differentiation(variable).of(expr)
+    return _Differentiation(variable, through or {}).of(expr)
 
 
 class _Differentiation:
-    """One differentiation: the variable, and which subtrees contain its family (memo)."""
+    """One differentiation: the variable, the intermediate families it goes through, and
+    which subtrees contain its family (memo)."""
 
-    def __init__(self, variable: sp.Indexed | sp.Symbol):
+    def __init__(self, variable: sp.Indexed | sp.Symbol, through=None):
         self.variable = variable
+        self.through = through or {}
         self._contains: dict[int, bool] = {}
         self._kept: list = []   # the nodes whose ids are memoised stay alive
 
@@ -73,7 +78,9 @@ class _Differentiation:
         symbol itself, somewhere inside)."""
         found = self._contains.get(id(node))
         if found is None:
-            if isinstance(node, sp.Indexed):
+            if isinstance(node, sp.Indexed) and node.base in self.through:
+                found = self.contains(self.through[node.base](*node.indices))
+            elif isinstance(node, sp.Indexed):
                 found = isinstance(self.variable, sp.Indexed) and \
                     node.base == self.variable.base
             elif node.is_Symbol:
@@ -124,7 +131,12 @@ def _power_rule(node: sp.Pow, d: _Differentiation) -> sp.Expr:
 
 def _chain_rule(node: sp.Function, d: _Differentiation) -> sp.Expr:
     """f(u, …)' = Σ_a ∂f/∂u_a · u_a', with ∂f/∂u_a from the function itself (SymPy's
-    ``fdiff``: exp' = exp, log' = 1/u, tanh' = 1 − tanh²)."""
+    ``fdiff``: exp' = exp, log' = 1/u, tanh' = 1 − tanh²).  A function of derive's own
+    that carries its definition (σ, softplus) is differentiated through it, so that its
+    derivative is derived, not stored."""
+    written_out = getattr(node, "written_out", None)
+    if written_out is not None:
+        return d.of(written_out())
     return sp.Add(*(node.fdiff(position) * d.of(argument)
                     for position, argument in enumerate(node.args, start=1)
                     if d.contains(argument)))
@@ -132,6 +144,8 @@ def _chain_rule(node: sp.Function, d: _Differentiation) -> sp.Expr:
 
 def _entry_rule(node: sp.Indexed, d: _Differentiation) -> sp.Expr:
     """∂z_k/∂z_j = δ_kj, ∂W_tr/∂W_ij = δ_it δ_jr (an entry of the variable's family)."""
+    if node.base in d.through:   # an intermediate: the chain rule through its definition
+        return d.of(d.through[node.base](*node.indices))
     variable = d.variable
     if len(node.indices) != len(variable.indices):
         raise RewriteError(f"{node} and {variable} have different numbers of indices")

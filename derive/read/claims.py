@@ -342,6 +342,9 @@ class _Reader:
             return self.call(node)
         if isinstance(node, p.Tuple):
             raise InputError("a tuple such as (k, 1, N) belongs in Sum(f, (k, 1, N)) only")
+        if isinstance(node, p.Entry):
+            raise InputError("an entry of a call such as softmax(z)_k is read in a definition "
+                             "(--of); against a catalogue target write the output itself: S_k")
         raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
 
     def product(self, node: p.Mul) -> _Value:
@@ -418,6 +421,9 @@ class _Reader:
 
     def call(self, node: p.Call) -> _Value:
         f, args = node.func, node.args
+        if f in p.DEFINITION_FUNCTIONS:
+            raise InputError(f"{f}(…) is read in a definition (--of \"L = …\"); a claim "
+                             "against a catalogue target uses exp, log, sqrt, σ, softmax(z)")
         if f in ("sum",) and node.sub:
             if len(args) != 1:
                 raise InputError("sum_k takes one argument: sum_k(y_k)")

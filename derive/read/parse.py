@@ -12,12 +12,15 @@ dataclasses; :mod:`derive.read.claims` gives it a meaning for a target.  Nothing
 Input is bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of
 nesting; a number has at most 30 digits.  Any other character than ASCII letters, digits,
 the operators, superscript powers (``²``, ``⁻¹``) and the documented mathematical characters
-(``− · × δ Σ ŷ ᵀ ε σ``) is an error.
+(``− · × δ Σ ŷ ᵀ ε σ √`` and Greek constants such as ``λ γ``) is an error.  A definition
+(:func:`parse_definition`, for ``--of``) adds a left side ``L =``, entries of calls
+(``softmax(z)_k``) and the middle dot of a dot product (``q·k_i``).
 
 >>> parse("S_i (δ_ij − S_j)")  # doctest: +NORMALIZE_WHITESPACE
 Mul(left=Name(name='S', sub=('i',), pos=0),
     right=Sub(left=Name(name='delta', sub=('i', 'j'), pos=5),
-              right=Name(name='S', sub=('j',), pos=12), pos=10), pos=4, implicit=True)
+              right=Name(name='S', sub=('j',), pos=12), pos=10), pos=4, implicit=True,
+    dot=False)
 """
 
 from __future__ import annotations
@@ -28,25 +31,35 @@ from decimal import Decimal
 
 from ..errors import InputError
 
-__all__ = ["ParseError", "parse", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS", "PREFIX_FUNCTIONS",
-           "CHARACTERS",
+__all__ = ["ParseError", "parse", "parse_definition", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
+           "PREFIX_FUNCTIONS", "DEFINITION_FUNCTIONS", "CHARACTERS", "GREEK",
            "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
-           "Transpose", "Eq", "Tuple"]
+           "Transpose", "Eq", "Tuple", "Entry"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 
 # Names that are called, not multiplied: ``exp(z_i)`` is a call, ``S_i(1 − S_j)`` a product.
+# The functions of the ML vocabulary that a definition (``--of``) may use besides these;
+# a claim against a catalogue target is written in the target's own outputs instead.
+DEFINITION_FUNCTIONS = frozenset({"tanh", "softplus", "logsumexp", "log_softmax"})
 FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
-                       "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"})
+                       "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"}) \
+    | DEFINITION_FUNCTIONS
 # Functions that may also be applied without parentheses, in both readers: ``log S_i``,
-# ``exp z_j``, ``σ z_j``, ``diag S`` (LaTeX: ``\log S_i``, ``\operatorname{diag} S``).
-PREFIX_FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "diag", "softmax"})
+# ``exp z_j``, ``σ z_j``, ``diag S``, ``√d`` (LaTeX: ``\log S_i``, ``\operatorname{diag} S``).
+PREFIX_FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "diag", "softmax", "sqrt", "tanh"})
+# Names with an underscore that are one function, not a name and a subscript.
+_UNDERSCORED = re.compile(r"log_softmax(?![A-Za-z0-9])")
+
+# Greek letters that name scalar constants in a definition (λ/2 Σ_k z_k², √d, γ).
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "η": "eta", "θ": "theta", "κ": "kappa",
+         "λ": "lambda", "μ": "mu", "ν": "nu", "ρ": "rho", "τ": "tau", "ω": "omega"}
 
 # The documented mathematical characters, and what they stand for.
-_UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "×": "*", "∗": "*", "÷": "/",
+_UNICODE = {"−": "-", "–": "-", "·": "·", "⋅": "·", "×": "*", "∗": "*", "÷": "/",
             "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "ᵀ": "ᵀ", "ε": "eps",
-            "σ": "sigmoid"}
+            "σ": "sigmoid", "√": "sqrt", **GREEK}
 
 
 class ParseError(InputError):
@@ -103,6 +116,7 @@ class Mul:
     right: object
     pos: int = 0
     implicit: bool = False
+    dot: bool = False   # written with a middle dot: q·k_i (a dot product in a definition)
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,14 @@ class Transpose:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """``softmax(z)_k`` or ``softmax(z)[k]``: one entry of a vector-valued call."""
+    operand: object
+    sub: tuple[str, ...]
+    pos: int = 0
+
+
+@dataclass(frozen=True)
 class Eq:
     """``(i == j)``: an indicator, the Kronecker delta in code-style notation."""
     left: object
@@ -164,7 +186,7 @@ CHARACTERS = frozenset(_UNICODE) | frozenset(_SUPERSCRIPTS)
 _SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
 # Decimal numbers, with an optional exponent: 2.5e-1 (an "e" followed by digits).
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_OPERATORS = ("**", "==", "+", "-", "*", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
+_OPERATORS = ("**", "==", "=", "+", "-", "*", "·", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
 # The limits of a sum, as derive prints them: Σ_{k=2}^N, Σ_{k=1}^{N−1}, Σ_k^N.
 _LIMITS = re.compile(r"_(?:\{\s*([A-Za-z])\s*(?:=([^{}]*))?\}|([A-Za-z]))"
                      r"(\^(?:\{([^{}]*)\}|([A-Za-z]|[0-9]+)))?")
@@ -219,6 +241,17 @@ def _tokens(text: str, pos: int = 0, stop: int | None = None) -> list[_Token]:
             out.append(_Token("num", number.group(), pos))
             pos = number.end()
             continue
+        underscored = _UNDERSCORED.match(text, pos, stop)
+        if underscored:
+            out.append(_Token("name", underscored.group(), pos))
+            pos = underscored.end()
+            continue
+        if ch == "_" and out and out[-1].kind == "op" and out[-1].text in (")", "]"):
+            sub, end = _subscript(text, pos, stop)   # softmax(z)_k: an entry of the call
+            if sub:
+                out.append(_Token("op", "_", pos, sub))
+                pos = end
+                continue
         name = _NAME.match(text, pos, stop) if ch.isascii() else None
         if name and name.group() == "sum" and (limits := _limits(text, name.end(), stop)):
             out.append(_Token("name", "sum", pos, limits[0], limits[1]))
@@ -235,8 +268,8 @@ def _tokens(text: str, pos: int = 0, stop: int | None = None) -> list[_Token]:
             pos += len(operator)
             continue
         raise ParseError(f"unexpected character {ch!r} at column {pos + 1}; formulas use ASCII "
-                         "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε σ · × (see "
-                         "docs/notation.md)")
+                         "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε σ √ · × and "
+                         "Greek constants such as λ γ (see docs/notation.md)")
     out.append(_Token("end", "", stop))
     return out
 
@@ -334,11 +367,13 @@ class _Parser:
                 self.take()
                 right = self.expression(10)
                 left = (Add if token.text == "+" else Sub)(left, right, token.pos)
-            elif token.kind == "op" and token.text in ("*", "/", "@") and power < 20:
+            elif token.kind == "op" and token.text in ("*", "·", "/", "@") and power < 20:
                 self.take()
                 right = self.expression(20)
-                kind = {"*": Mul, "/": Div, "@": MatMul}[token.text]
-                left = kind(left, right, token.pos)
+                if token.text == "·":
+                    left = Mul(left, right, token.pos, dot=True)
+                else:
+                    left = {"*": Mul, "/": Div, "@": MatMul}[token.text](left, right, token.pos)
             elif self._starts_operand(token) and power < 20:   # juxtaposition: S_i S_j
                 right = self.expression(20)
                 left = Mul(left, right, token.pos, implicit=True)
@@ -489,6 +524,17 @@ class _Parser:
                 self.take()
                 self.take()
                 node = Transpose(node, token.pos)
+            elif token.kind == "op" and token.text == "_" and isinstance(node, Call):
+                self.take()
+                node = Entry(node, token.sub, token.pos)
+            elif token.kind == "op" and token.text == "[" and isinstance(node, Call):
+                self.take()
+                indices = [self.index()]
+                while self.token.text == ",":
+                    self.take()
+                    indices.append(self.index())
+                self.expect("]")
+                node = Entry(node, tuple(indices), token.pos)
             elif token.kind == "op" and token.text == "[" and isinstance(node, Name):
                 self.take()
                 indices = [self.index()]
@@ -522,3 +568,37 @@ def parse(text: str):
     if not text.strip():
         raise ParseError("the formula is empty")
     return _Parser(text).parse()
+
+
+def parse_definition(text: str) -> tuple[Name, object]:
+    """The left side (a name, with the output indices as its subscript) and the syntax
+    tree of the right side of a definition ``NAME = FORMULA``.
+
+    Raises:
+        ParseError: no ``=``, a left side that is not a name, or an unreadable formula.
+
+    >>> parse_definition("a_i = tanh(z_i)")
+    (Name(name='a', sub=('i',), pos=0), Call(func='tanh', args=(Name(name='z', sub=('i',), pos=11),), pos=6, sub=()))
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"a definition must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the definition has {len(text)} characters; at most {MAX_LENGTH} "
+                         "are read")
+    tokens = _tokens(text)
+    equals = [at for at, token in enumerate(tokens) if token.kind == "op" and token.text == "="]
+    if not equals:
+        raise ParseError(f"cannot read the definition {text!r}: write it as NAME = FORMULA, "
+                         "e.g. L = -Σ_k y_k log(softmax(z)_k)")
+    if len(equals) > 1:
+        raise ParseError(f"cannot read the definition {text!r}: one '=' only (column "
+                         f"{tokens[equals[1]].pos + 1} has a second)")
+    at = equals[0]
+    left = tokens[:at]
+    if len(left) != 1 or left[0].kind != "name" or left[0].text in FUNCTIONS | {"sum"}:
+        raise ParseError(f"cannot read the definition {text!r}: the left side names the "
+                         "quantity, with its output indices if it has any: L =, S_i =, a_i =")
+    if tokens[at + 1].kind == "end":
+        raise ParseError(f"cannot read the definition {text!r}: nothing after '='")
+    lhs = Name(left[0].text, left[0].sub, left[0].pos)
+    return lhs, _Parser(text, tokens[at + 1:]).parse()

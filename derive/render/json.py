@@ -6,7 +6,7 @@ import json as _json
 
 from ..conditions import hidden, statement
 from .latex import conditions_latex, form_latex, latex, matrix_latex
-from .notation import conventions
+from .notation import conventions, intermediates
 from .text import conditions_text, form_text, text
 
 __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json",
@@ -34,6 +34,11 @@ def derivation_dict(d, evaluation=None) -> dict:
                         for a in d.assumptions],
         "result": _formula(d.result),
         "general": _formula(d.general),
+        **({} if d.definition is None else {"definition": {
+            "text": d.definition.text,
+            "where": [{"text": t, "latex": x} for t, x in zip(intermediates(d, text),
+                                                              intermediates(d, latex))],
+            "note": d.note or None}}),
         "form": {"text": form_text(d.form), "latex": form_latex(d.form),
                  "general_text": form_text(d.general_form),
                  "general_latex": form_latex(d.general_form)},

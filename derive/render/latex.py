@@ -23,6 +23,7 @@ from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
 from ..calculus.matrices import layout
 from ..functions import sigmoid
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
+                       intermediates,
                        index_order, shown_columns, shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
@@ -494,6 +495,9 @@ def _introduction(d) -> str:
         given.append(r"$q = (1 - \varepsilon) y + \varepsilon/N$")
     if p.sigmoid_of is not None:
         given.append(r"$\sigma(x) = 1/(1 + e^{-x})$")
+    given += [f"${x}$" for x in intermediates(d, latex)]
+    if d.definition is not None:   # the function the user defined, as defined
+        name = f"{name} = {latex(d.definition.body)}"
     return (rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}"
             + (", with " + " and ".join(given) if given else "") + ".")
 
@@ -531,7 +535,10 @@ def document_latex(derivations, title: str = "Derivations of softmax and cross-e
     from ..version import __version__
     sections = []
     for d in derivations:
-        sections.append(rf"\section{{{escape(d.target.title[:1].upper() + d.target.title[1:])}}}"
+        heading = escape(d.target.title[:1].upper() + d.target.title[1:]) \
+            if d.definition is None else \
+            rf"The derivative of ${latex(d.problem.name)}$ with respect to ${latex(d.problem.wrt)}$"
+        sections.append(rf"\section{{{heading}}}"
                         + "\n\n" + _introduction(d) + "\n\n" + derivation_latex(d, steps, full))
     body = "\n".join(sections)
     return rf"""\documentclass[11pt]{{article}}

@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..calculus.matrices import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
-from .notation import conventions, counted, sizes_phrase
+from .notation import conventions, counted, intermediates, sizes_phrase
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -24,6 +24,9 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool =
     classes = f"symbolic {d.classes}" if d.symbolic else sizes_phrase(d).replace(
         f" {d.target.unit}", "").replace(" inputs", "").replace(" examples", "")
     out = [f"{heading} {d.target.title} ({classes})", "", f"{d.target.summary}.", ""]
+    named = intermediates(d, latex)
+    if named:
+        out += ["where " + ", ".join(f"${x}$" for x in named) + ".", ""]
     if conventions(d):
         out += ["Conventions: " + "; ".join(conventions(d)) + ".", ""]
     if steps and d.steps:

@@ -6,7 +6,7 @@ import sympy as sp
 
 __all__ = ["SHOWN", "EDGE", "counted", "index_order", "element_vectors", "factor_rank", "shown_indices",
            "shown_columns", "signed_terms", "sizes_phrase", "conventions",
-           "grouped_conditions", "classes_phrase"]
+           "grouped_conditions", "classes_phrase", "intermediates"]
 
 # A matrix is shown whole up to SHOWN rows; past that, as NumPy prints a large array, by
 # its first and last EDGE rows around a row of ⋮ (and ⋱ where an elided column crosses
@@ -163,3 +163,21 @@ def conventions(d) -> list[str]:
 def classes_phrase(d) -> str:
     """``N = 3`` for a concrete derivation, ``symbolic N`` for one proved for every N."""
     return f"symbolic {d.classes}" if d.symbolic else f"{d.classes} classes"
+
+
+def intermediates(d, printer) -> list[str]:
+    """For a function the user defined: what each named family stands for, printed by
+    ``printer`` (text or LaTeX): ``S = softmax(z)``, ``u_l = Σ_r k_lr q_r/√d``."""
+    definition = getattr(d, "definition", None)
+    if definition is None:
+        return []
+    out = []
+    for item in definition.defined:
+        if item.kind == "softmax":
+            softmax = r"\operatorname{softmax}" if printer.__name__ == "latex" else "softmax"
+            out.append(f"{printer(item.family)} = {softmax}({printer(item.argument)})")
+        else:
+            out.append(f"{printer(item.family[item.index])} = {printer(item.body)}")
+    for constant in definition.constants:
+        out.append(f"{printer(constant)} > 0")
+    return out

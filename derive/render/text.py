@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
 from ..conditions import hidden, statement
-from .notation import conventions, counted, grouped_conditions, shown_indices, sizes_phrase
+from .notation import (conventions, counted, grouped_conditions, intermediates, shown_indices,
+                       sizes_phrase)
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -170,6 +171,9 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
     else:
         title = f"{d.target.title}, {sizes_phrase(d)}"
     lines = [title, d.target.summary]
+    named = intermediates(d, text)
+    if named:
+        lines += _fill(["where", *[f"{x}," for x in named[:-1]], named[-1]], 80, "", "  ")
     lines += [f"convention: {line}" for line in conventions(d)]
     lines.append("")
     if steps and d.steps:
@@ -187,6 +191,8 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
         lines.append(f"    assuming {assumption.text}")
     if d.assumptions:
         lines.append(f"  in general: {lhs} = {text(d.general)}")
+    if d.note:
+        lines.append(f"  note: {d.note}")
     form = form_text(d.form)
     if form:
         lines += ["", f"  {'matrix' if d.form.is_matrix else 'vector'} form: {form}"
@@ -297,7 +303,8 @@ def verdict_text(v, width: int = 80) -> str:
         head = f"holds {scope}"
         if v.assumptions:
             head += " assuming " + "; ".join(a.text.split(" (")[0] for a in v.assumptions) + \
-                " (the target's stated assumption)"
+                (" (the stated assumption)" if v.target.startswith("of: ")
+                 else " (the target's stated assumption)")
     elif v.verdict == "fails":
         head = f"fails: {v.diagnosis}" if v.diagnosis else \
             "fails: the claim differs from the derivative (no known mistake matches)"

@@ -18,6 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
 from ..functions import sigmoid
+from ..read.parse import GREEK
 from .notation import (element_vectors, factor_rank, index_order, shown_columns, shown_indices,
                        signed_terms)
 
@@ -26,6 +27,10 @@ __all__ = ["MINUS", "TextPrinter", "text", "matrix_text", "form_text", "is_negat
 MINUS = "\u2212"
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
+
+# Greek letters that a definition names by their English names (λ is "lambda" inside, so
+# that SymPy's LaTeX printer writes \lambda), and the standard deviation σ_k ("sigma").
+_GREEK = {"eps": "ε", "sigma": "σ", **{name: letter for letter, name in GREEK.items()}}
 
 # What log and ∂ take without brackets.
 _ATOMS = (sp.Indexed, sp.Symbol, sigmoid)
@@ -51,10 +56,13 @@ class TextPrinter(StrPrinter):
         base, *tails = expr.name.split("_")
         if len(tails) > 1 and all(t.isdigit() for t in tails):   # W_2_3 is W_2,3
             return f"{base}_{','.join(tails)}"
-        return {"eps": "ε"}.get(expr.name, expr.name)
+        return _GREEK.get(expr.name, expr.name)
 
     def _print_IndexedBase(self, expr):
-        return str(expr.label)
+        return _GREEK.get(str(expr.label), str(expr.label))
+
+    def _print_softplus(self, expr):
+        return f"softplus({self._print(expr.args[0])})"
 
     def _print_KroneckerDelta(self, expr):
         a, b = sorted(expr.args, key=index_order)

@@ -67,6 +67,7 @@ _SCALE_POINTS = 10   # points tried for a counterexample at scale (half with sma
 def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | None = None,
            classes: int | str | sp.Symbol = 3, *, seed: int = 0,
            latex: bool | None = None, time_limit: float | None = None,
+           of: str | None = None, assume: tuple[str, ...] = (),
            **options: str | int | None) -> Verdict:
     """Does ``claim`` equal the derivative ``against`` for ``classes`` classes?
 
@@ -91,6 +92,9 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
             claims from strangers; a function that does not return within it is an
             InputError. ``None`` (the default): a formula is checked in this process,
             unbounded; a function has no time limit (it still runs in its worker).
+        of: instead of a target, a function you define, ``"L = …"``, with ``wrt=`` its
+            variable and ``assume=`` the hypotheses the result may use
+            (:mod:`derive.verdicts.defined`); the claim is then a formula in text.
         options: for the layer and batch targets, ``inputs``, ``wrt``, ``convention``,
             ``batch``, ``reduction``, as for :func:`derive.derivation.derivation`.
 
@@ -101,6 +105,23 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
         InputError: also, for a function: one that raises, exits, hangs past the time
             limit, or returns what is not real numbers; a file that cannot be imported.
     """
+    if of is not None:
+        if against is not None:
+            raise InputError("give a target (against=) or a definition (of=), not both")
+        if set(options) - {"wrt"}:
+            raise InputError(f"{', '.join(sorted(set(options) - {'wrt'}))}: options of the "
+                             "catalogue targets, not of a definition")
+        classes, seed, latex, time_limit = _arguments(classes, seed, latex, time_limit, None)
+        from .defined import verify_definition
+        if time_limit is not None:
+            from ..bounded import run_bounded
+            return run_bounded(verify_definition, claim, of, options.get("wrt"), classes,
+                               assume=tuple(assume), seed=seed, seconds=time_limit)
+        return verify_definition(claim, of, options.get("wrt"), classes,
+                                 assume=tuple(assume), seed=seed)
+    if assume:
+        raise InputError("assume= goes with a definition (of=…); a target states its own "
+                         "assumptions")
     classes, seed, latex, time_limit = _arguments(classes, seed, latex, time_limit, against)
     options = {key: int(value) if isinstance(value, np.integer) else value
                for key, value in options.items()}   # inputs=np.int64(3) is 3

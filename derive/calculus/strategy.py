@@ -1,0 +1,398 @@
+"""One strategy for any definition: differentiate through the definitions, then apply the
+named rules until nothing changes, each change a step with its reason.
+
+The derivative of a definition (:mod:`derive.read.definition`) is taken node by node
+(:func:`derive.calculus.derivative`), through the intermediate families (``S``, ``u``)
+by their definitions.  The raw result is then brought to a normal form by the rules, in
+this order, repeated until none applies (``exhaust`` of ``chain`` in the language of
+``sympy.strategies``):
+
+* ``recognise-sigmoid`` — ``e^{a} = σ(a)/(1 − σ(a))`` for the argument ``a`` of a σ or a
+  softplus of the definition, before anything is expanded (expanding would split
+  ``e^{b + Σ W x}`` into a product);
+* ``split-sums``  — linearity of a sum: ``Σ(a + b) = Σa + Σb``, factors free of the
+  bound index pulled out;
+* ``sum-delta``   — the Kronecker delta picks one term: ``Σ_k δ_kj f(k) = f(j)``;
+* ``recognise-softmax`` — ``e^{u_x}/Σ_m e^{u_m}`` is ``S_x`` again (for each softmax);
+* ``softmax-sums-to-one`` — ``Σ_k S_k = 1``;
+* ``delta-substitution`` — ``δ_ij f(j) = δ_ij f(i)``;
+* ``assumption``  — a stated hypothesis such as ``Σ_k y_k = 1``;
+
+and the result is collected (common factors pulled out, a polynomial in the named
+outputs factored when that is shorter).  No rule is specific to a
+function: a new function of the vocabulary needs its definition, nothing else.
+
+>>> from derive.read.definition import read_definition
+>>> derived = derive_definition(read_definition("L = -Σ_k y_k log(softmax(z)_k)"), "z")
+>>> derived.general
+S[j]*Sum(y[k], (k, 1, N)) - y[j]
+>>> [s.rule for s in derived.steps]
+['definition', 'chain-rule', 'split-sums', 'sum-delta', 'recognise-softmax']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import sympy as sp
+
+from ..assumptions import Assumption
+from ..errors import InputError
+from ..functions import sigmoid, softplus
+from ..sizes import INPUTS
+from .derivative import derivative
+from .indexed import (Condition, delta_substitution, is_softmax_denominator,
+                      softmax_sums_to_one, split_sums, sum_delta)
+from .rewrite import exponentials_as_products, tidy
+from .steps import Step
+
+__all__ = ["Derived", "derive_definition", "variable_of", "normal_form", "apply_assumed",
+           "collect"]
+
+# Expanded without splitting e^{a + b} into e^a e^b: an exponential stays whole until the
+# rules have recognised it (σ of a layer's a = b_i + Σ_r W_ir x_r).
+_expand = partial(sp.expand, power_exp=False)
+
+_REASONS = {
+    "split-sums": "linearity of the sum",
+    "sum-delta": "the Kronecker delta picks one term of the sum",
+    "recognise-softmax": "recognise the softmax outputs",
+    "recognise-sigmoid": "recognise σ",
+    "softmax-sums-to-one": "the softmax outputs sum to one",
+    "delta-substitution": "under δ the two indices are equal",
+    "assumption": "apply the assumption",
+    "collect": "collect terms",
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The derivative of a definition with respect to one variable.
+
+    Attributes:
+        variable: the entry differentiated against, ``z[j]``.
+        mechanical: the raw derivative (node by node, through the definitions).
+        general: the normal form before any assumption.
+        result: the normal form with the assumptions applied.
+        steps: from the definition to ``result``, one per rule that changed something.
+        rules: the rules that changed something, in order.
+        conditions: the index ranges the rules relied on.
+        closed: whether the result is written through the named outputs alone (no
+            written-out softmax left); when not, it is the best form reached.
+    """
+
+    variable: sp.Indexed
+    mechanical: sp.Expr
+    general: sp.Expr
+    result: sp.Expr
+    steps: tuple[Step, ...]
+    rules: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+    closed: bool
+    ranges: tuple[tuple[sp.Symbol, str], ...] = ()
+
+
+def variable_of(definition, wrt: str) -> sp.Indexed:
+    """The entry of ``wrt`` differentiated against: ``z[j]``, ``W[j, p]``, with index
+    letters that the definition does not use.
+
+    Raises:
+        InputError: ``wrt`` is not an input of the definition.
+    """
+    if not isinstance(wrt, str) or not wrt.isidentifier() or len(wrt) > 16:
+        raise InputError(f"--wrt takes the name of a family, such as z; got {wrt!r}")
+    inputs = dict(definition.families)
+    if wrt not in inputs:
+        named = definition.intermediate(sp.IndexedBase(wrt)) is not None
+        why = (f"{wrt} is defined inside the definition (an intermediate), not an input"
+               if named else f"{wrt} does not occur in {definition.text!r}")
+        raise InputError(f"cannot differentiate with respect to {wrt}: {why}; its inputs are "
+                         + ", ".join(sorted(inputs)))
+    used = {str(s) for s in _all_symbols(definition)}
+    letters = [c for c in "jpqstuvabcdefgh" if c not in used and c not in inputs]
+    rank = len(inputs[wrt])
+    indices = tuple(sp.Symbol(c, integer=True, positive=True) for c in letters[:rank])
+    return sp.IndexedBase(wrt)[indices]
+
+
+def _all_symbols(definition) -> set:
+    exprs = [definition.body, *(x.body for x in definition.defined)]
+    out = set(definition.outputs)
+    for e in exprs:
+        out |= e.free_symbols | {b for s in e.atoms(sp.Sum) for b, *_ in s.limits}
+        out |= {s for a in e.atoms(sp.Indexed) for s in a.indices}
+    return out
+
+
+def derive_definition(definition, wrt: str, assumptions: tuple[Assumption, ...] = ()
+                      ) -> Derived:
+    """Differentiate ``definition`` with respect to the family ``wrt`` and bring the
+    result to normal form, recording a step for every rule that changed it."""
+    variable = variable_of(definition, wrt)
+    shape = definition.shape(wrt)
+    n = definition.extents and sp.Symbol("N", integer=True, positive=True)
+    extents = {"N": sp.Symbol("N", integer=True, positive=True), "D": INPUTS}
+    ranges = {x: Condition(x, sp.Integer(1), extents["N"]) for x in definition.outputs}
+    ranges.update({x: Condition(x, sp.Integer(1), extents[e])
+                   for x, e in zip(variable.indices, shape)})
+    order = (*definition.outputs, *variable.indices)
+    through = {x.family: x.entry for x in definition.defined}
+    softmaxes = [x for x in definition.defined if x.kind == "softmax"]
+
+    mechanical = derivative(definition.body, variable, through)
+    steps = [Step(sp.Derivative(definition.body, variable), _definition_reason(definition),
+                  "definition", facts=_definition_facts(definition)),
+             Step(mechanical, _chain_reason(definition), "chain-rule")]
+    rules: list[str] = []
+    used: list[Condition] = []
+
+    def record(rule: str, expr: sp.Expr, assumes=()) -> sp.Expr:
+        if sp.expand(expr - steps[-1].rhs) == 0 and rule != "collect":
+            return expr
+        if expr == steps[-1].rhs:
+            return expr
+        if rule not in rules:
+            rules.append(rule)
+        steps.append(Step(expr, _REASONS[rule], rule, assumes=tuple(assumes),
+                          conditions=tuple(used) if rule == "sum-delta" else ()))
+        return expr
+
+    sigmoid_arguments = _sigmoid_arguments(definition)
+    e = mechanical
+    for _ in range(8):
+        before = e
+        if sigmoid_arguments:
+            e = record("recognise-sigmoid", _recognise_sigmoid(e, sigmoid_arguments))
+        e = record("split-sums", split_sums(_expand(e)))
+        e = record("sum-delta", sum_delta(e, ranges, used))
+        for item in softmaxes:
+            e = record("recognise-softmax", _recognise_softmax(e, item, extents["N"]))
+        for item in softmaxes:
+            e = record("softmax-sums-to-one", softmax_sums_to_one(e, item.family, extents["N"]))
+        e = record("delta-substitution", delta_substitution(e, order))
+        if e == before:
+            break
+    general = e
+    for assumption in assumptions:
+        e = record("assumption", _expand(apply_assumed(e, assumption)), (assumption,))
+    result = collect(e)
+    record("collect", result)
+    general = collect(general)
+    closed = not _written_out_left(result, softmaxes, extents["N"]) and \
+        not result.has(sp.Derivative) and not any(
+            _occurrence(dict(_expand(f.args[0]).as_coefficients_dict()), _template(a))
+            is not None for f in result.atoms(sp.exp) for a in sigmoid_arguments)
+    return Derived(variable=variable, mechanical=mechanical, general=general, result=result,
+                   steps=tuple(steps), rules=tuple(rules), conditions=tuple(used),
+                   closed=closed, ranges=tuple((x, e) for x, e in zip(variable.indices, shape)))
+
+
+def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=()) -> sp.Expr:
+    """``expr`` brought to the strategy's normal form (no steps recorded): to compare a
+    claim with a result for every N."""
+    extents = {"N": sp.Symbol("N", integer=True, positive=True), "D": INPUTS}
+    shape = definition.shape(str(variable.base))
+    ranges = {x: Condition(x, sp.Integer(1), extents["N"]) for x in definition.outputs}
+    ranges.update({x: Condition(x, sp.Integer(1), extents[e])
+                   for x, e in zip(variable.indices, shape)})
+    order = (*definition.outputs, *variable.indices)
+    softmaxes = [x for x in definition.defined if x.kind == "softmax"]
+    arguments = _sigmoid_arguments(definition)
+    e = expr
+    for _ in range(8):
+        before = e
+        if arguments:
+            e = _recognise_sigmoid(e, arguments)
+        e = sum_delta(split_sums(_expand(e)), ranges)
+        for item in softmaxes:
+            e = _recognise_softmax(e, item, extents["N"])
+        for item in softmaxes:
+            e = softmax_sums_to_one(e, item.family, extents["N"])
+        e = delta_substitution(e, order)
+        if e == before:
+            break
+    for assumption in assumptions:
+        e = _expand(apply_assumed(e, assumption))
+    return _expand(e)
+
+
+def collect(expr: sp.Expr) -> sp.Expr:
+    """The displayed form: common factors pulled out, and a polynomial in the named
+    outputs factored when that is shorter (``σ(1 − σ)(σ − y)``, not four terms).
+
+    >>> from derive.functions import z, y, j
+    >>> s = sigmoid(z[j])
+    >>> collect(-s**3 + s**2*y[j] + s**2 - s*y[j])
+    (1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])
+    """
+    tidied = tidy(expr)
+    if sp.count_ops(tidied) > 120 or tidied.has(sp.Sum):
+        return tidied
+    factored = _leading_ones_first(sp.factor(tidied))
+    return factored if sp.count_ops(factored) < sp.count_ops(tidied) else tidied
+
+
+def _leading_ones_first(expr: sp.Expr) -> sp.Expr:
+    """``−σ(σ − 1)`` as ``σ(1 − σ)``: a minus sign absorbed into a factor ``a − 1``."""
+    coeff, factors = expr.as_coeff_mul()
+    if coeff >= 0:
+        return expr
+    for at, factor in enumerate(factors):
+        if isinstance(factor, sp.Add) and factor.as_coeff_add()[0] == -1:
+            return -coeff * sp.Mul(*factors[:at], -factor, *factors[at + 1:])
+    return expr
+
+
+def apply_assumed(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
+    """Replace every occurrence of the assumed quantity by its value, whatever the name
+    of its summation index (``Σ_l y_l`` is ``Σ_k y_k``)."""
+    quantity = assumption.quantity
+    if not isinstance(quantity, sp.Sum) or len(quantity.limits) != 1:
+        return expr.xreplace({quantity: assumption.value})
+    (bound, low, high), = quantity.limits
+
+    def same(e: sp.Expr) -> bool:
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        (b, lo, hi), = e.limits
+        return (lo, hi) == (low, high) and e.function.xreplace({b: bound}) == quantity.function
+
+    return expr.replace(same, lambda e: assumption.value)
+
+
+def _definition_reason(definition) -> str:
+    return "definition" if not definition.defined else "definition, with " + ", ".join(
+        _named(x) for x in definition.defined)
+
+
+def _named(item) -> str:
+    if item.kind == "softmax":
+        return f"{item.family} = softmax({item.argument})"
+    return f"{item.family} the argument"
+
+
+def _definition_facts(definition) -> tuple:
+    facts = []
+    if definition.name != definition.body:
+        facts.append((definition.name, definition.body))
+    facts += [(x.family[x.index], x.body) for x in definition.defined]
+    return tuple(facts)
+
+
+def _chain_reason(definition) -> str:
+    if not definition.defined:
+        return "chain rule, node by node"
+    names = [str(x.family) for x in definition.defined]
+    if len(names) == 1:
+        return f"chain rule, node by node, through {names[0]} by its definition"
+    return f"chain rule, node by node, through {', '.join(names)} by their definitions"
+
+
+def _recognise_softmax(expr: sp.Expr, item, n) -> sp.Expr:
+    """``e^{u_x}/Σ_m e^{u_m}`` ↦ ``S_x`` where the quotient stands whole: the denominator
+    becomes a placeholder, every ``e^{u_x}`` becomes ``S_x`` times it, and the rewrite is
+    kept only where the placeholder cancels (terms that are not of that form, such as
+    ``λ z_j``, stay as they are)."""
+    argument = item.argument
+    if not expr.has(argument) or not expr.has(sp.Sum):
+        return expr
+    d = sp.Dummy("D", positive=True)
+
+    def output_of(term: sp.Expr):
+        if isinstance(term, sp.Indexed) and term.base == argument:
+            return item.family[term.indices[0]] * d
+        return None
+
+    replaced = expr.replace(lambda e: is_softmax_denominator(e, argument, n), lambda e: d)
+    if not replaced.has(d):
+        return expr
+    out = sp.Integer(0)
+    for term in sp.Add.make_args(_expand(split_sums(replaced))):
+        if not term.has(d):
+            out += term
+            continue
+        rewritten = sp.cancel(exponentials_as_products(term, output_of))
+        out += rewritten if not rewritten.has(d) else term.xreplace({d: _denominator(item, n)})
+    return _expand(out)
+
+
+def _denominator(item, n) -> sp.Expr:
+    m = sp.Dummy("m", integer=True, positive=True)
+    return sp.Sum(sp.exp(item.argument[m]), (m, 1, n))
+
+
+def _sigmoid_arguments(definition) -> list[sp.Expr]:
+    exprs = [definition.body, *(x.body for x in definition.defined)]
+    found = []
+    for e in exprs:
+        for f in e.atoms(sigmoid, softplus):
+            if f.args[0] not in found:
+                found.append(f.args[0])
+    return found
+
+
+def _recognise_sigmoid(expr: sp.Expr, arguments) -> sp.Expr:
+    """``e^{a}`` ↦ ``σ(a)/(1 − σ(a))`` for each argument ``a`` of a σ or softplus of the
+    definition, with any indices (``σ(z_k)`` gives ``e^{z_j}``) and also when ``a`` has
+    several terms, then cancelled; kept only when no exponential of such an ``a`` remains."""
+    if not expr.has(sp.exp):
+        return expr
+    templates = [_template(a) for a in arguments]
+
+    def split(e: sp.exp) -> sp.Expr:
+        rest = dict(_expand(e.args[0]).as_coefficients_dict())
+        product = sp.Integer(1)
+        for terms in templates:
+            found = _occurrence(rest, terms)
+            while found is not None:
+                a, multiple = found
+                for t, c in sp.expand(a).as_coefficients_dict().items():
+                    rest[t] -= multiple * c
+                    if rest[t] == 0:
+                        del rest[t]
+                s = sigmoid(a)
+                product *= (s / (1 - s)) ** multiple
+                found = _occurrence(rest, terms)
+        return product * sp.exp(sp.Add(*(c * t for t, c in rest.items())))
+
+    replaced = sp.cancel(sp.together(expr.replace(lambda e: isinstance(e, sp.exp), split)))
+    for f in replaced.atoms(sp.exp):
+        terms = dict(_expand(f.args[0]).as_coefficients_dict())
+        if any(_occurrence(terms, t) is not None for t in templates):
+            return expr
+    return _expand(replaced)
+
+
+def _template(argument: sp.Expr) -> dict:
+    """The terms of ``argument`` with its free index symbols as wildcards."""
+    bound = {b for s in argument.atoms(sp.Sum) for b, *_ in s.limits}
+    indices = {s for a in argument.atoms(sp.Indexed) for s in a.indices
+               if s.is_Symbol and s not in bound}
+    wild = {s: sp.Wild(f"w_{s}") for s in indices}
+    return {t.xreplace(wild): c for t, c in sp.expand(argument).as_coefficients_dict().items()}
+
+
+def _occurrence(terms: dict, template: dict):
+    """An instance ``a`` of ``template`` among ``terms`` and the integer multiple of it
+    they contain, or ``None``."""
+    (first, coeff), *others = template.items()
+    for term, value in terms.items():
+        match = term.match(first) if first.has(sp.Wild) else ({} if term == first else None)
+        if match is None:
+            continue
+        multiple = value / coeff
+        if not multiple.is_Integer:
+            continue
+        instance = {t.xreplace(match): c for t, c in template.items()}
+        if any(t.has(sp.Wild) for t in instance):
+            continue
+        if all(terms.get(t) == multiple * c for t, c in instance.items()):
+            return sp.Add(*(c * t for t, c in instance.items())), multiple
+    return None
+
+
+def _written_out_left(expr: sp.Expr, softmaxes, n) -> bool:
+    return any(expr.has(sp.exp(x.argument[x.index])) or any(
+        is_softmax_denominator(s, x.argument, n) for s in expr.atoms(sp.Sum))
+        for x in softmaxes)

@@ -1,0 +1,260 @@
+"""Checks of a derivation from a user's definition, independent of the rules that made it.
+
+* :func:`exact_entries` — at concrete sizes, every entry of an expression (a step, the
+  result) against SymPy's ``diff`` of the written-out definition: the difference is
+  shown to be zero exactly, as a rational function of its atoms with every ``e^{m}`` of a
+  monomial ``m`` an independent symbol (a zero there is a zero of the original: the
+  substitution is a ring homomorphism).  What the test cannot show to be zero is counted
+  separately and compared at 50 digits instead.
+* :func:`numeric_check` — the result evaluated stably (:mod:`derive.check.stable`)
+  against central finite differences of the stable evaluation of the definition itself,
+  at seeded random points.
+
+>>> from derive.read.definition import read_definition
+>>> from derive.calculus.strategy import derive_definition
+>>> d = read_definition("L = logsumexp(z)")
+>>> derived = derive_definition(d, "z")
+>>> exact_entries(derived.result, d, derived.variable, (), {"N": 3, "D": 2})
+(3, 3, [])
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+from ..functions import entry_name, expand_sums, sigmoid, softplus
+from .evaluator import zero_test
+from .numeric import FD_ATOL, FD_RTOL, FD_STEP, CheckReport, compare
+
+__all__ = ["concrete", "exact_entries", "numeric_check", "sample", "keys"]
+
+_N = sp.Symbol("N", integer=True, positive=True)
+_D = sp.Symbol("D", integer=True, positive=True)
+
+
+def keys(definition, variable, sizes) -> tuple[list[tuple], list[tuple]]:
+    """The concrete output keys (``[()]`` for a scalar) and variable keys."""
+    shape = definition.shape(str(variable.base))
+    outputs = [tuple(k) for k in itertools.product(range(1, sizes["N"] + 1),
+                                                   repeat=len(definition.outputs))]
+    columns = list(itertools.product(*(range(1, sizes[e] + 1) for e in shape)))
+    return outputs, columns
+
+
+def concrete(expr: sp.Expr, definition, sizes, env: dict) -> sp.Expr:
+    """``expr`` written out at concrete sizes and indices: intermediates replaced by
+    their definitions, sums expanded, every entry a symbol ``z_2``, ``W_1_3``."""
+    values = {_N: sizes["N"], _D: sizes.get("D", 1), **env}
+    written = definition.written_out(expr).xreplace(values)
+    written = expand_sums(written) if written.has(sp.Sum) else written
+    entries = {}
+    for atom in written.atoms(sp.Indexed):
+        if not all(i.is_Integer for i in atom.indices):
+            raise InputError(f"{atom} has no concrete index")
+        entries[atom] = sp.Symbol(entry_name(str(atom.base), atom.indices))
+    return written.xreplace(entries)
+
+
+def exact_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
+                  reference: sp.Expr | None = None) -> tuple[int, int, list]:
+    """Compare ``expr`` (in index notation, the output and variable indices free) with
+    the derivative of the written-out definition on every entry at ``sizes`` (or with
+    the expression ``reference``, written out the same way).
+
+    Returns:
+        ``(exact, entries, differing)``: the entries shown equal exactly, all entries,
+        and the keys of entries that differ (numerically, at 50 digits).
+    """
+    outputs, columns = keys(definition, variable, sizes)
+    function_of = {}
+    exact, differing = 0, []
+    for out in outputs:
+        env = dict(zip(definition.outputs, out))
+        if out not in function_of and reference is None:   # σ, softplus written out
+            function_of[out] = _written(concrete(definition.body, definition, sizes, env))
+        for column in columns:
+            at = {**env, **dict(zip(variable.indices, column))}
+            symbol = sp.Symbol(entry_name(str(variable.base), column))
+            truth = sp.diff(function_of[out], symbol) if reference is None else \
+                concrete(reference, definition, sizes, at)
+            claim = concrete(expr, definition, sizes, at)
+            if claim.has(sp.Derivative):
+                claim = claim.doit()
+            claim = _assumed(claim, assumptions, definition, sizes, at)
+            truth = _assumed(truth, assumptions, definition, sizes, at)
+            verdict = equal_exactly(truth, claim)
+            if verdict:
+                exact += 1
+            elif not _equal_at_random_points(truth, claim):
+                differing.append(out + column)
+    return exact, len(outputs) * len(columns), differing
+
+
+def _assumed(expr, assumptions, definition, sizes, env):
+    """Apply the assumptions at concrete sizes: ``y_1 + y_2 + y_3 = 1`` solved for the
+    last entry, so that a zero test under them is a zero test without."""
+    for assumption in assumptions:
+        total = concrete(assumption.quantity, definition, sizes, env)
+        value = concrete(assumption.value, definition, sizes, env)
+        symbols = sorted(total.free_symbols, key=str)
+        if not symbols:
+            continue
+        last = symbols[-1]
+        solved = sp.solve(sp.Eq(total, value), last, dict=True)
+        if len(solved) == 1:
+            expr = expr.xreplace(solved[0])
+    return expr
+
+
+def _written(expr: sp.Expr) -> sp.Expr:
+    """σ and softplus by their definitions in exponentials."""
+    if not expr.has(sigmoid, softplus):
+        return expr
+    return expr.replace(lambda e: isinstance(e, (sigmoid, softplus)),
+                        lambda e: e.rewrite(sp.exp))
+
+
+def equal_exactly(a: sp.Expr, b: sp.Expr) -> bool:
+    """True when ``a − b`` is zero as a rational function of its atoms (a proof); False
+    when the tests here cannot show it (not a proof of a difference)."""
+    difference = _written(a - b)
+    difference = difference.rewrite(sp.tanh, sp.exp) if difference.has(sp.tanh) else difference
+    if zero_test(difference) is True:
+        return True
+    return sp.cancel(sp.together(_independent_exponentials(difference))) == 0
+
+
+def _independent_exponentials(expr: sp.Expr) -> sp.Expr:
+    """Every ``e^{Σ c_m m}`` (monomials m, rational c) as ``Π E_m^{c_m}`` with a new
+    positive symbol ``E_m`` per monomial."""
+    symbols: dict = {}
+
+    def split(e: sp.exp) -> sp.Expr:
+        product = sp.Integer(1)
+        for term, coeff in sp.expand(e.args[0]).as_coefficients_dict().items():
+            if not coeff.is_Rational:
+                return e
+            if term not in symbols:
+                symbols[term] = sp.Dummy("E", positive=True)
+            product *= symbols[term] ** coeff
+        return product
+
+    return expr.replace(lambda e: isinstance(e, sp.exp), split)
+
+
+def _equal_at_random_points(a: sp.Expr, b: sp.Expr, points: int = 3) -> bool:
+    """``a`` and ``b`` agree to 40 digits at random rational points (evidence, used only
+    for entries the exact test could not decide)."""
+    rng = np.random.default_rng(0)
+    symbols = sorted((a - b).free_symbols, key=str)
+    for _ in range(points):
+        values = {s: sp.Rational(int(rng.integers(1, 400)), 100) for s in symbols}
+        x, y = sp.N(a.xreplace(values), 50), sp.N(b.xreplace(values), 50)
+        if not (x.is_number and y.is_number) or abs(x - y) > 1e-40 * (1 + abs(x)):
+            return False
+    return True
+
+
+# ---- numeric check -----------------------------------------------------------------
+def sample(definition, sizes, rng: np.random.Generator, points: int, assumptions=()
+           ) -> dict[str, np.ndarray]:
+    """Seeded inputs: families normal (σ = 2), constants in [0.5, 2]; a family that an
+    assumption sums to one (``Σ_k y_k = 1``) on the simplex."""
+    on_simplex = {str(a.base) for assumption in assumptions
+                  for a in assumption.quantity.atoms(sp.Indexed)}
+    positive = _positive_families(definition)
+    values = {}
+    for name, shape in definition.families:
+        size = tuple(sizes[e] for e in shape)
+        if name in on_simplex and len(size) == 1:
+            values[name] = rng.dirichlet(np.ones(size[0]), size=points)
+        elif name in positive:
+            values[name] = rng.uniform(0.1, 2.0, size=(points, *size))
+        else:
+            values[name] = rng.normal(0.0, 2.0, size=(points, *size))
+    for constant in definition.constants:
+        values[str(constant)] = rng.uniform(0.5, 2.0, size=points)
+    return values
+
+
+def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0,
+                  assumptions=(), points: int = 12, name: str = "result vs finite differences"
+                  ) -> CheckReport:
+    """``expr`` (the derivative in index notation) evaluated stably against central
+    finite differences of the stable evaluation of the definition, at each sizes of
+    ``sizes_list``; one comparison per sizes."""
+    from .stable import Evaluation
+    rng = np.random.default_rng(seed)
+    comparisons, extreme = [], 0
+    for sizes in sizes_list:
+        values = _with_extremes(sample(definition, sizes, rng, points, assumptions),
+                                str(variable.base), definition, rng)
+        total = next(iter(values.values())).shape[0]
+        outputs, columns = keys(definition, variable, sizes)
+        wrt = str(variable.base)
+        analytic = np.empty((total, len(outputs), len(columns)))
+        evaluation = Evaluation(definition, values, sizes)
+        for r, out in enumerate(outputs):
+            for c, column in enumerate(columns):
+                env = {**dict(zip(definition.outputs, out)),
+                       **dict(zip(variable.indices, column))}
+                analytic[:, r, c] = evaluation.of(expr, env)
+        numeric = np.empty_like(analytic)
+        for c, column in enumerate(columns):
+            at = tuple(m - 1 for m in column)
+            shifted = []
+            for sign in (1.0, -1.0):
+                moved = {k: v.copy() for k, v in values.items()}
+                moved[wrt][(slice(None), *at)] += sign * FD_STEP
+                moved_eval = Evaluation(definition, moved, sizes)
+                shifted.append(np.stack([moved_eval.of(definition.body, dict(
+                    zip(definition.outputs, out))) for out in outputs], axis=1))
+            numeric[:, :, c] = (shifted[0] - shifted[1]) / (2 * FD_STEP)
+        # An extreme point is compared where the definition itself is finite there (a
+        # written-out e^{z} at z = 1000 is not): the derived form must be finite too.
+        keep = np.ones(total, dtype=bool)
+        keep[points:] = np.isfinite(numeric[points:]).all(axis=(1, 2))
+        extreme += int(keep[points:].sum())
+        analytic, numeric = analytic[keep], numeric[keep]
+        values = {k: v[keep] for k, v in values.items()}
+        label = f"{name} at N = {sizes['N']}" + (f", D = {sizes['D']}"
+                                                 if _uses_inputs(definition) else "")
+        comparisons.append(compare(label, analytic, numeric, values, FD_RTOL, FD_ATOL))
+    return CheckReport(comparisons=tuple(comparisons), seed=seed,
+                       points=points * len(sizes_list) + extreme, extreme_points=extreme,
+                       sizes=tuple(s["N"] for s in sizes_list))
+
+
+def _with_extremes(values: dict, wrt: str, definition, rng) -> dict:
+    """Two more points where the variable is extreme: offset by 1000, and spread over
+    ±300 (logits that overflow a naive e^{z}); the other inputs as at an ordinary point."""
+    out = {}
+    for name, v in values.items():
+        extra = v[:2].copy()
+        if name == wrt:
+            extra[0] = extra[0] + 1000.0
+            extra[1] = rng.uniform(-300.0, 300.0, size=extra[1].shape)
+        out[name] = np.concatenate([v, extra])
+    return out
+
+
+def _positive_families(definition) -> set[str]:
+    """The families the definition takes a log or a root of, or divides by: sampled
+    positive, where the definition is defined."""
+    found = set()
+    for expr in (definition.body, *(x.body for x in definition.defined)):
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, sp.log) or (isinstance(node, sp.Pow) and (
+                    node.exp.is_negative or not node.exp.is_integer)):
+                inside = node.args[0] if isinstance(node, sp.log) else node.base
+                found |= {str(a.base) for a in inside.atoms(sp.Indexed)
+                          if definition.intermediate(a.base) is None}
+    return found
+
+
+def _uses_inputs(definition) -> bool:
+    return any("D" in shape for _, shape in definition.families)

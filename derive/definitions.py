@@ -1,0 +1,287 @@
+"""The pipeline for a function the user defined (``--of "L = …" --wrt z``).
+
+:func:`defined_derivation` reads the definition, differentiates it by the one strategy
+of :mod:`derive.calculus.strategy`, checks every step and the result independently of
+the rules, and returns the same :class:`~derive.record.Derivation` record as a catalogue
+target, which every renderer reads.
+
+>>> d = defined_derivation("L = -Σ_k y_k log(softmax(z)_k)", "z", assume=("Σ_k y_k = 1",))
+>>> d.result, d.general
+(S[j] - y[j], S[j]*Sum(y[k], (k, 1, N)) - y[j])
+>>> d.proof.statement, d.check.passed
+('for all N ≥ 1', True)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import sympy as sp
+
+from .calculus.matrices import matrix_form
+from .calculus.proof import Proof, same_normal_form
+from .calculus.steps import StepCheck
+from .calculus.strategy import derive_definition, normal_form
+from .catalog import Problem, Target
+from .errors import InputError, StepError
+from .functions import entry_name
+from .read.definition import CLASSES, read_assumption, read_definition
+from .record import Derivation
+from .sizes import INPUTS, SYMBOLIC_SIZES, validate_classes
+
+__all__ = ["defined_derivation", "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
+
+# The sizes at which the symbolic result is checked numerically (N, D).
+DEFINITION_CHECK_SIZES = ({"N": 2, "D": 2}, {"N": 3, "D": 3})
+# The steps are checked exactly at N = 1, 2, 3 with this many inputs.
+_STEP_INPUTS = 2
+# A concrete N: every entry checked exactly up to this many, numerically up to
+# NUMERIC_DEFINED_CLASSES classes.
+MAX_DEFINED_CLASSES = 64
+_EXACT_ENTRIES = 4096
+_NUMERIC_CLASSES = 16
+
+
+def defined_derivation(of: str, wrt: str | None = None, classes="N", *,
+                       assume: tuple[str, ...] = (), inputs: int | None = None,
+                       check: bool = True, steps: bool = True, seed: int = 0) -> Derivation:
+    """Derive the function defined by ``of`` with respect to the family ``wrt``.
+
+    Args:
+        of: the definition, ``"L = -Σ_k y_k log(softmax(z)_k)"`` (see docs/notation.md).
+        wrt: the input family differentiated against; by default the only input, or z.
+        classes: ``"N"`` (default) to derive for every N at once, or a number.
+        assume: hypotheses the result may use, ``("Σ_k y_k = 1",)``; stated in the output.
+        inputs: the input size D at a concrete N (default 3).
+        check: the numeric cross-check against finite differences.
+        steps: check every step (exactly at N = 1, 2, 3).
+        seed: the seed of the random points.
+
+    Raises:
+        ParseError, InputError: a definition or assumption outside the notation, a
+            variable that does not occur.
+        StepError: a step that does not follow (a bug in a rule).
+    """
+    if not isinstance(of, str):
+        raise InputError(f"a definition is text such as \"L = ...\"; got {type(of).__name__}")
+    n = validate_classes(classes, 1)
+    if not isinstance(n, sp.Symbol) and n > MAX_DEFINED_CLASSES:
+        raise InputError(f"a definition is derived at up to {MAX_DEFINED_CLASSES} classes; "
+                         f"got {n} (for any N at once, use --classes N)")
+    if isinstance(assume, str):
+        assume = (assume,)
+    proved = _symbolic(of, wrt, tuple(assume), check, steps, seed)
+    if isinstance(n, sp.Symbol):
+        if str(n) != "N":
+            raise InputError(f"a definition's number of classes is written N; got {n}")
+        return proved
+    return _instance(proved, n, 3 if inputs is None else int(inputs), check, seed)
+
+
+def _default_wrt(definition, wrt):
+    if wrt is not None:
+        return wrt
+    names = [name for name, _ in definition.families]
+    if len(names) == 1:
+        return names[0]
+    if "z" in names:
+        return "z"
+    raise InputError(f"give the variable: --wrt one of {', '.join(names)}")
+
+
+@lru_cache(maxsize=64)
+def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
+              seed: int) -> Derivation:
+    # Stage 1 — read: the definition, its intermediates, the assumptions.
+    definition = read_definition(of)
+    wrt = _default_wrt(definition, wrt)
+    assumptions = tuple(read_assumption(a, definition) for a in assume)
+
+    # Stage 2 — differentiate through the definitions, and apply the rules to normal
+    # form (derive.calculus.strategy): the steps and the result.
+    derived = derive_definition(definition, wrt, assumptions)
+    problem = _problem(definition, derived, CLASSES, assumptions)
+    target = _target(definition, wrt, problem)
+
+    # Stage 3 — the proof: every step has the normal form of the raw derivative (under
+    # the assumptions from the step that uses them on).
+    truths: dict = {}
+    for number, step in enumerate(derived.steps[1:], start=2):
+        under = _under(derived.steps, number, assumptions)
+        if under not in truths:
+            truths[under] = normal_form(derived.mechanical, definition, derived.variable, under)
+        if not same_normal_form(normal_form(step.rhs, definition, derived.variable, under),
+                                truths[under]):
+            raise StepError(f"step {number} ({step.reason}) does not reduce to the derivative")
+    proof = Proof(classes=CLASSES, minimum=1,
+                  conditions=tuple(_condition(x, e) for x, e in _free_ranges(definition,
+                                                                              derived)),
+                  rules=derived.rules, relies_on=derived.conditions, assumptions=assumptions,
+                  others=(INPUTS,) if _uses(definition, "D") else ())
+
+    # Stage 4 — every step checked exactly on every entry at N = 1, 2, 3, against
+    # SymPy's diff of the written-out definition (derive.check.defined).
+    steps = derived.steps
+    if with_steps:
+        steps = _checked_steps(derived, definition, assumptions)
+    d = Derivation(
+        target=target, classes=CLASSES, problem=problem,
+        mechanical=sp.ImmutableMatrix([[derived.mechanical]]),
+        general=derived.general, result=derived.result, general_matrix=None, matrix=None,
+        form=_form(derived.result, problem), general_form=_form(derived.general, problem),
+        assumptions=assumptions, steps=steps if with_steps else (), proof=proof,
+        note="" if derived.closed else "no tidier form was reached; this is the best "
+        "checked form", definition=definition)
+
+    # Stage 5 — the numeric cross-check: the result against finite differences of a
+    # stable float64 evaluation of the definition itself.
+    if check:
+        from .check.defined import numeric_check
+        d = replace(d, check=numeric_check(derived.result, definition, derived.variable,
+                                           DEFINITION_CHECK_SIZES, seed, assumptions))
+    return d
+
+
+def _under(steps, number: int, assumptions) -> tuple:
+    """The assumptions step ``number`` (from 1) holds under: all of them from the first
+    step that applies one."""
+    return assumptions if any(s.assumes for s in steps[:number]) else ()
+
+
+def _checked_steps(derived, definition, assumptions):
+    from .check.defined import exact_entries
+    out = []
+    for number, step in enumerate(derived.steps, start=1):
+        used = _under(derived.steps, number, assumptions)
+        exact = entries = 0
+        for size in SYMBOLIC_SIZES:
+            sizes = {"N": size, "D": _STEP_INPUTS}
+            good, total, differing = exact_entries(step.rhs, definition, derived.variable,
+                                                   used, sizes)
+            if differing:
+                raise StepError(f"step {number} ({step.reason}) does not follow at N = {size}: "
+                                f"at entry {differing[0]} it differs from the derivative")
+            exact, entries = exact + good, entries + total
+        out.append(replace(step, check=StepCheck(
+            exact_entries=exact, entries=entries, points=0, max_abs_error=0.0,
+            numeric_entries=entries - exact, proved=True, sizes=SYMBOLIC_SIZES)))
+    return tuple(out)
+
+
+def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -> Derivation:
+    """The result proved for every N at a concrete N: its entries, checked exactly
+    against SymPy's diff of the written-out definition, and numerically."""
+    from .check.defined import exact_entries, keys, numeric_check
+    definition = proved.definition
+    variable = proved.problem.variable
+    sizes = {"N": n, "D": inputs}
+    problem = _problem(definition, None, n, proved.assumptions, proved.problem, inputs)
+    outputs, columns = keys(definition, variable, sizes)
+    if len(outputs) * len(columns) > _EXACT_ENTRIES:
+        raise InputError(f"the derivative at N = {n} has {len(outputs) * len(columns)} "
+                         f"entries; at most {_EXACT_ENTRIES} are derived and checked here "
+                         "(for any size at once, use --classes N)")
+    values = {CLASSES: n, INPUTS: inputs}
+    matrix = sp.ImmutableMatrix([[_entry(proved.result, definition, values, out, column,
+                                         variable) for column in columns] for out in outputs])
+    general = matrix if proved.general == proved.result else sp.ImmutableMatrix(
+        [[_entry(proved.general, definition, values, out, column, variable)
+          for column in columns] for out in outputs])
+    good, total, differing = exact_entries(proved.result, definition, variable,
+                                           proved.assumptions, sizes)
+    if differing:
+        raise StepError(f"the result proved for every N differs from the derivative at "
+                        f"N = {n}, entry {differing[0]}")
+    from .check.exact import ExactCheck
+    exact = ExactCheck(target=proved.target.name, classes=n, entries=total, by_atoms=good,
+                       by_assumptions=0, by_expansion=0,
+                       assumptions=tuple(a.text for a in proved.assumptions))
+    result, general_form = proved.result.xreplace(values), proved.general.xreplace(values)
+    d = replace(proved, classes=n, problem=problem, matrix=matrix, general_matrix=general,
+                general=general_form, result=result, form=_form(result, problem),
+                general_form=_form(general_form, problem), mechanical=None, exact=exact,
+                check=None,
+                steps=tuple(replace(s, rhs=s.rhs.xreplace(values)) for s in proved.steps))
+    if check and n <= _NUMERIC_CLASSES:
+        d = replace(d, check=numeric_check(proved.result, definition, variable, [sizes], seed,
+                                           proved.assumptions))
+    return d
+
+
+def _entry(expr, definition, values, out, column, variable) -> sp.Expr:
+    """One entry at concrete sizes, written through the named outputs (``S_2``)."""
+    from .functions import expand_sums
+    env = {**dict(zip(definition.outputs, map(sp.Integer, out))),
+           **dict(zip(variable.indices, map(sp.Integer, column)))}
+    e = expr.xreplace(values).xreplace(env)
+    e = expand_sums(e) if e.has(sp.Sum) else e
+    e = e.xreplace({a: sp.Symbol(entry_name(str(a.base), a.indices))
+                    for a in e.atoms(sp.Indexed) if all(i.is_Integer for i in a.indices)})
+    return sp.factor_terms(sp.expand(e))
+
+
+def _free_ranges(definition, derived):
+    return [(x, "N") for x in definition.outputs] + list(derived.ranges)
+
+
+def _condition(index, extent):
+    from .calculus.indexed import Condition
+    return Condition(index, sp.Integer(1), CLASSES if extent == "N" else INPUTS)
+
+
+def _uses(definition, extent: str) -> bool:
+    return any(extent in shape for _, shape in definition.families) or any(
+        e == extent for _, e in definition.extents)
+
+
+def _form(expr, problem):
+    try:
+        return matrix_form(expr, problem)
+    except Exception:   # a form outside the matrix notation's rules: index form only
+        return None
+
+
+def _problem(definition, derived, n, assumptions, symbolic: Problem | None = None,
+             inputs=None) -> Problem:
+    """The :class:`Problem` the renderers read, for a definition at ``n`` classes."""
+    if symbolic is not None:
+        sizes = (("D", inputs),) if dict(symbolic.sizes).get("D") is not None else ()
+        return replace(symbolic, classes=n, sizes=sizes)
+    variable = derived.variable
+    if len(definition.outputs) > 1:
+        raise InputError("a definition with more than one output index (a_ij = …) is not "
+                         "derived yet; write one output index")
+    uses_d = _uses(definition, "D")
+    wrt_index = variable.indices[0] if len(variable.indices) == 1 else variable.indices
+    return Problem(
+        name=definition.name, function=definition.body,
+        output_index=definition.outputs[0] if definition.outputs else None,
+        wrt=variable.base, wrt_index=wrt_index,
+        inputs=tuple(name for name, _ in definition.families)
+        + tuple(str(c) for c in definition.constants),
+        assumptions=assumptions, softmax_of=None, classes=n,
+        sizes=(("D", INPUTS),) if uses_d else (),
+        shapes=tuple((name, shape) for name, shape in definition.families if shape != ("N",)),
+        ranges=tuple(derived.ranges), options=())
+
+
+def _target(definition, wrt: str, problem: Problem) -> Target:
+    name = f"of: {definition.text}"
+    rows = "rows = outputs, columns = " if problem.output_index is not None else ""
+    return Target(name=name, title=f"{definition.text}, differentiated with respect to {wrt}",
+                  summary=f"your definition: {definition.text}",
+                  problem=_AtClasses(problem), reference="",
+                  layout=f"{rows}the entries of {wrt}", min_classes=1)
+
+
+@dataclass(frozen=True)
+class _AtClasses:
+    """A target's ``problem(n)`` for a definition: its problem at ``n`` classes (a
+    picklable callable: a derivation travels back from its worker)."""
+
+    problem: Problem
+
+    def __call__(self, n) -> Problem:
+        return replace(self.problem, classes=n)

@@ -1,0 +1,604 @@
+"""Reading a definition (``--of "L = …"``): the function a user wrote, in index notation.
+
+The notation is the claim notation (:mod:`derive.read.parse`, never ``eval``), read as a
+definition: the left side names the quantity and its output indices (``L =``, ``a_i =``);
+on the right, every family written with indices (``z_k``, ``W_ij``, ``y_k``) is an input,
+the Greek letters, ``T`` and ``d`` are positive scalar constants, and the functions of the
+ML vocabulary are ``exp``, ``log``, ``sqrt``/``√``, ``tanh``, ``σ``/``sigmoid``,
+``softplus``, ``softmax(z)_k``, ``log_softmax(z)_k`` and ``logsumexp(z)``.
+
+Inside ``softmax(…)``, ``log_softmax(…)`` and ``logsumexp(…)`` a family written without
+its last index is the vector (``softmax(z/T)_k``); ``q·k_i`` (or ``dot(q, k_i)``) is the dot
+product ``Σ_r q_r k_ir`` over a new index r that runs over the inputs, ``1..D``.  A sum
+``Σ_k`` runs over the classes, ``1..N``, unless its limits say otherwise.
+
+Named functions become *intermediate families*: ``softmax(z)_k`` is ``S_k`` with
+``S_k = e^{z_k}/Σ_m e^{z_m}``, and the written-out quotient reads the same, so that both
+spellings give one derivation; a softmax of an expression gets a family for its argument
+(``u_m = q·k_m/√d``).  The differentiation goes through these definitions and the result
+is written through them again (:mod:`derive.calculus.strategy`).
+
+>>> d = read_definition("L = -Σ_k y_k log(softmax(z)_k)")
+>>> d.body
+-Sum(log(S[k])*y[k], (k, 1, N))
+>>> [(x.family, x.body) for x in d.defined]
+[(S, exp(z[m])/Sum(exp(z[l]), (l, 1, N)))]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import parse as p
+from ..errors import InputError
+from ..functions import sigmoid, softplus
+from ..sizes import INPUTS
+
+__all__ = ["Definition", "Defined", "ClaimRead", "read_definition", "read_assumption", "read_claim",
+           "CLASSES", "CONSTANT_NAMES",
+           "NOT_DIFFERENTIABLE"]
+
+CLASSES = sp.Symbol("N", integer=True, positive=True)
+# Names that are scalar constants when written without an index: the temperature T, a
+# dimension d, the smoothing ε, and the Greek letters.
+CONSTANT_NAMES = frozenset({"T", "d", "eps", *p.GREEK.values()})
+# Functions that people use in ML code and that have no derivative everywhere.
+NOT_DIFFERENTIABLE = frozenset({"abs", "max", "min", "relu", "ReLU", "sign", "floor", "ceil",
+                                "round", "argmax", "maximum", "minimum", "clip", "heaviside"})
+_ELEMENTWISE = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh,
+                "sigmoid": sigmoid, "softplus": softplus}
+_ACCEPTED = ("exp, log, sqrt (√), tanh, σ/sigmoid, softplus, softmax(z)_k, log_softmax(z)_k, "
+             "logsumexp(z), Σ_k, δ_ij")
+_MAX_EXPONENT = 64
+_SOFTMAX_NAMES = "SPQRAB"
+_ARGUMENT_NAMES = "uvgst"
+
+
+def _index(letter: str) -> sp.Symbol:
+    return sp.Symbol(letter, integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class Defined:
+    """An intermediate family of a definition, with the definition of one entry.
+
+    Attributes:
+        family: the family, e.g. ``S`` or ``u``.
+        index: the index of ``body``: the entry ``family[index]`` is ``body``.
+        body: that entry in the inputs and earlier intermediates.
+        kind: ``"softmax"`` (``S = softmax(argument)``) or ``"argument"`` (the vector a
+            softmax is taken of, when it is an expression).
+        argument: for a softmax, the family of its argument (``z`` or ``u``).
+        extent: the extent of the index, ``"N"`` or ``"D"``.
+    """
+
+    family: sp.IndexedBase
+    index: sp.Symbol
+    body: sp.Expr
+    kind: str
+    argument: sp.IndexedBase | None = None
+    extent: str = "N"
+
+    def entry(self, *indices: sp.Expr) -> sp.Expr:
+        """The definition of ``family[indices]``: the body at those indices."""
+        return self.body.xreplace({self.index: indices[0]})
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A function the user defined, understood.
+
+    Attributes:
+        text: the definition as written.
+        name: the left side: a symbol ``L``, or an entry ``a[i]``.
+        outputs: the output indices (the left side's subscript).
+        body: the right side, with intermediate families (``S[k]``) standing for the
+            named functions.
+        families: the input families with the extents of their positions, e.g.
+            ``(("k", ("N", "D")), ("q", ("D",)))``.
+        defined: the intermediate families, each after the ones it uses.
+        constants: the scalar constants (positive symbols).
+        extents: the extent of each index letter used, free or bound.
+    """
+
+    text: str
+    name: sp.Expr
+    outputs: tuple[sp.Symbol, ...]
+    body: sp.Expr
+    families: tuple[tuple[str, tuple[str, ...]], ...]
+    defined: tuple[Defined, ...] = ()
+    constants: tuple[sp.Symbol, ...] = ()
+    extents: tuple[tuple[sp.Symbol, str], ...] = field(default=(), compare=False)
+
+    def family(self, name: str) -> sp.IndexedBase | None:
+        """The input or intermediate family called ``name``, or ``None``."""
+        if name in dict(self.families):
+            return sp.IndexedBase(name)
+        return next((x.family for x in self.defined if str(x.family) == name), None)
+
+    def shape(self, name: str) -> tuple[str, ...]:
+        """The extents of an input family's positions: ``("N",)``, ``("N", "D")``."""
+        return dict(self.families)[name]
+
+    def intermediate(self, family: sp.IndexedBase) -> Defined | None:
+        return next((x for x in self.defined if x.family == family), None)
+
+    def written_out(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every intermediate replaced by its definition, latest first,
+        so that only inputs and constants remain."""
+        for item in reversed(self.defined):
+            entries = {a for a in expr.atoms(sp.Indexed) if a.base == item.family}
+            if entries:
+                expr = expr.xreplace({a: item.entry(*a.indices) for a in entries})
+        return expr
+
+
+def read_definition(text: str) -> Definition:
+    """Read ``NAME = FORMULA`` into a :class:`Definition`.
+
+    Raises:
+        ParseError: unreadable text.
+        InputError: a name outside the vocabulary, a non-differentiable function, an
+            index free on the right but not on the left, or the reverse; what is
+            accepted is named in the message.
+
+    >>> read_definition("H = -Σ_k softmax(z)_k log_softmax(z)_k").body
+    -Sum(log(S[k])*S[k], (k, 1, N))
+    >>> read_definition("L = relu(z_1)")
+    Traceback (most recent call last):
+    ...
+    derive.errors.InputError: relu is not differentiable everywhere; a definition uses exp, log, sqrt (√), tanh, σ/sigmoid, softplus, softmax(z)_k, log_softmax(z)_k, logsumexp(z), Σ_k, δ_ij (softplus is a smooth relu)
+    """
+    lhs, tree = p.parse_definition(text)
+    reader = _Reader(text, lhs, tree)
+    body = reader.read(tree)
+    body = reader.recognise_written_softmax(body)
+    outputs = tuple(_index(letter) for letter in lhs.sub)
+    if len(set(outputs)) != len(outputs):
+        raise InputError(f"the left side {lhs.name}_{''.join(lhs.sub)} repeats an index")
+    free = _free_indices(body)
+    if free - set(outputs):
+        extra = ", ".join(sorted(map(str, free - set(outputs))))
+        raise InputError(f"the index {extra} is free on the right of {text!r} but not on the "
+                         f"left; sum over it (Σ_{extra[0]}) or name it on the left "
+                         f"({lhs.name}_{extra} = …)")
+    if set(outputs) - free:
+        missing = ", ".join(sorted(map(str, set(outputs) - free)))
+        raise InputError(f"the output index {missing} of {lhs.name} does not occur on the right "
+                         f"of {text!r}")
+    name = sp.IndexedBase(lhs.name)[outputs] if outputs else sp.Symbol(lhs.name)
+    defined = reader.defined
+    # a_i = softmax(…)_i: the quantity is the softmax itself, and keeps the user's name.
+    if outputs and len(outputs) == 1 and isinstance(body, sp.Indexed) and \
+            body.indices == outputs and any(x.family == body.base and x.kind == "softmax"
+                                             for x in defined):
+        renamed = sp.IndexedBase(lhs.name)
+        swap = {body.base: renamed}
+        defined = [Defined(swap.get(x.family, x.family), x.index, x.body.xreplace(swap), x.kind,
+                           x.argument, x.extent) for x in defined]
+        body = body.xreplace(swap)
+    return Definition(text=text, name=name, outputs=outputs, body=body,
+                      families=tuple(sorted((k, tuple(v)) for k, v in reader.families.items())),
+                      defined=tuple(defined), constants=tuple(sorted(reader.constants, key=str)),
+                      extents=tuple(sorted(reader.extents.items(), key=lambda kv: str(kv[0]))))
+
+
+def _free_indices(expr: sp.Expr) -> set[sp.Symbol]:
+    """The index symbols of ``expr`` that no sum binds."""
+    free = set()
+    for atom in expr.atoms(sp.Indexed, sp.KroneckerDelta):
+        args = atom.indices if isinstance(atom, sp.Indexed) else atom.args
+        for a in args:
+            free |= {s for s in sp.sympify(a).free_symbols if s.is_integer}
+    bound = {b for s in expr.atoms(sp.Sum) for b, *_ in s.limits}
+    return {s for s in free if s not in bound or _free_somewhere(expr, s)}
+
+
+def _free_somewhere(expr: sp.Expr, index: sp.Symbol) -> bool:
+    """Whether ``index`` occurs outside every sum that binds it."""
+    if isinstance(expr, sp.Sum):
+        if any(b == index for b, *_ in expr.limits):
+            return False
+        return _free_somewhere(expr.function, index)
+    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
+        return index in expr.free_symbols
+    return any(_free_somewhere(a, index) for a in expr.args)
+
+
+class _Reader:
+    """The syntax tree of the right side as a SymPy expression, with the families,
+    constants and intermediates it names."""
+
+    def __init__(self, text: str, lhs: p.Name, *trees):
+        self.text = text
+        self.lhs = lhs
+        self.families: dict[str, list[str]] = {}
+        self.constants: set[sp.Symbol] = set()
+        self.defined: list[Defined] = []
+        self.extents: dict[sp.Symbol, str] = {_index(a): "N" for a in lhs.sub}
+        self.bound: list[sp.Symbol] = []
+        # What the formula divides by and takes logs and roots of, as written (before
+        # SymPy cancels x/x): where it is defined.
+        self.divisors: list[sp.Expr] = []
+        self.logs: list[sp.Expr] = []
+        self.letters = set(lhs.sub) | {lhs.name}
+        for tree in trees:
+            self._collect_names(tree)
+        self.written = frozenset(self.letters)   # the user's own letters
+
+    def _collect_names(self, node) -> None:
+        """Every letter the user wrote, so that new names and indices avoid them."""
+        if isinstance(node, p.Name):
+            self.letters.add(node.name)
+            self.letters.update(node.sub)
+        elif isinstance(node, p.Call):
+            self.letters.update(node.sub)
+        if hasattr(node, "__dataclass_fields__"):
+            for value in vars(node).values():
+                for child in (value if isinstance(value, tuple) else (value,)):
+                    if hasattr(child, "__dataclass_fields__"):
+                        self._collect_names(child)
+
+    def fresh(self, candidates: str) -> str:
+        for letter in candidates:
+            if letter not in self.letters:
+                self.letters.add(letter)
+                return letter
+        raise InputError(f"too many names in {self.text!r}")   # pragma: no cover
+
+    def fail(self, message: str):
+        raise InputError(message)
+
+    # ---- names ------------------------------------------------------------------------
+    def name(self, node: p.Name, position: tuple | None) -> sp.Expr:
+        """A family entry, a constant, δ, or (in a vector context) a whole family."""
+        name, sub = node.name, node.sub
+        if name in NOT_DIFFERENTIABLE:
+            self.not_differentiable(name)
+        if name == "sigmoid" and sub:   # σ_k without brackets: a family (a standard deviation)
+            name = "sigma"
+        if name == "delta":
+            if len(sub) != 2:
+                self.fail("δ takes two indices: δ_ij")
+            return sp.KroneckerDelta(*(self.index(a) for a in sub))
+        if not sub and name in CONSTANT_NAMES:
+            symbol = sp.Symbol(name, positive=True)
+            self.constants.add(symbol)
+            return symbol
+        if not sub and name == "N":
+            return CLASSES
+        if not sub and name == "D":
+            return INPUTS
+        if not sub and name == "e":
+            return sp.E
+        if name in p.FUNCTIONS or name == "sum":
+            self.fail(f"{name} is a function: write {name}(…)")
+        if any(a.isdigit() for a in sub):
+            self.fail(f"{name}_{''.join(sub)}: a definition uses index letters, not numbers "
+                      "(the function of every entry)")
+        if position is None and not sub:
+            self.fail(f"{name} has no index in {self.text!r}: an entry of a family needs its "
+                      f"index ({name}_k; matrix notation such as W x is not read in a "
+                      f"definition yet: write Σ_r W_kr x_r); a scalar constant is a Greek "
+                      f"letter, T or d; the functions are {_ACCEPTED}")
+        if _index(name) in self.bound:
+            self.fail(f"{name} is a summation index here, not a quantity")
+        indices = [self.index(a) for a in sub]
+        extents = [self.extents[a] for a in indices]
+        if position is not None:   # softmax(z)_k, q·k_i: the vector's position appended
+            indices.append(position[0])
+            extents.append(position[1])
+        known = self.families.setdefault(name, extents)
+        if known != extents:
+            self.fail(f"{name} is used with {len(known)} and with {len(extents)} indices, or "
+                      f"over different extents ({'×'.join(known)} and {'×'.join(extents)})")
+        return sp.IndexedBase(name)[tuple(indices)]
+
+    def index(self, letter: str) -> sp.Symbol:
+        symbol = _index(letter)
+        self.extents.setdefault(symbol, "N")
+        return symbol
+
+    def not_differentiable(self, name: str):
+        hint = " (softplus is a smooth relu)" if name.lower() == "relu" else \
+            " (logsumexp is a smooth max)" if name in ("max", "maximum") else ""
+        self.fail(f"{name} is not differentiable everywhere; a definition uses {_ACCEPTED}"
+                  + hint)
+
+    # ---- the tree ------------------------------------------------------------------
+    def read(self, node, position: tuple | None = None) -> sp.Expr:
+        """The expression of ``node``; ``position`` is ``(index, extent)`` inside a vector
+        context, appended to every family written in it."""
+        if isinstance(node, p.Num):
+            return sp.Rational(node.value)
+        if isinstance(node, p.Name):
+            return self.name(node, position)
+        if isinstance(node, p.Neg):
+            return -self.read(node.operand, position)
+        if isinstance(node, p.Add):
+            return self.read(node.left, position) + self.read(node.right, position)
+        if isinstance(node, p.Sub):
+            return self.read(node.left, position) - self.read(node.right, position)
+        if isinstance(node, p.Mul):
+            if node.dot:
+                return self.dot(node.left, node.right)
+            if node.implicit and isinstance(node.left, p.Name) and not node.left.sub and \
+                    node.left.name in NOT_DIFFERENTIABLE:
+                self.not_differentiable(node.left.name)
+            return self.read(node.left, position) * self.read(node.right, position)
+        if isinstance(node, p.Div):
+            top, bottom = self.read(node.left, position), self.read(node.right, position)
+            self.divisors.append(bottom)
+            return top / bottom
+        if isinstance(node, p.Pow):
+            return self.power(node, position)
+        if isinstance(node, p.Call):
+            return self.call(node, position)
+        if isinstance(node, p.Entry):
+            return self.entry(node)
+        if isinstance(node, p.Eq):
+            return sp.KroneckerDelta(self.read(node.left), self.read(node.right))
+        if isinstance(node, (p.Transpose, p.MatMul)):
+            self.fail("matrix notation (Wᵀ, @) is not read in a definition yet: write the "
+                      "entries with their indices, e.g. Σ_r W_kr x_r")
+        self.fail(f"cannot read {type(node).__name__} in a definition")
+
+    def power(self, node: p.Pow, position) -> sp.Expr:
+        exponent = self.read(node.exponent, position)
+        if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
+            return sp.exp(exponent)
+        if exponent.is_Number and abs(exponent) > _MAX_EXPONENT:
+            self.fail(f"the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
+        base = self.read(node.base, position)
+        if not (exponent.is_integer and exponent.is_nonnegative):
+            (self.divisors if exponent.is_integer else self.logs).append(base)
+        return base ** exponent
+
+    def dot(self, left, right) -> sp.Expr:
+        """``a·b`` = ``Σ_r a_r b_r`` over a new index r of the inputs, 1..D."""
+        # The same letter for sibling products (q·k_i and q·k_m read alike), a new one
+        # inside another.
+        letter = next(c for c in "rspvwxyz" if c not in self.written
+                      and _index(c) not in self.bound)
+        r = self.index(letter)
+        self.extents[r] = "D"
+        self.bound.append(r)
+        product = self.read(left, (r, "D")) * self.read(right, (r, "D"))
+        self.bound.pop()
+        return sp.Sum(product, (r, 1, INPUTS))
+
+    def summed(self, sub: tuple[str, ...], body, low=1, high=None, extent="N") -> sp.Expr:
+        if len(sub) != 1:
+            self.fail("a sum runs over one index: Σ_k")
+        k = self.index(sub[0])
+        self.extents[k] = extent
+        self.bound.append(k)
+        inner = self.read(body)
+        self.bound.pop()
+        return sp.Sum(inner, (k, low, CLASSES if high is None else high))
+
+    def call(self, node: p.Call, position) -> sp.Expr:
+        f, args = node.func, node.args
+        if f in ("sum",) and node.sub:
+            return self.summed(node.sub, args[0])
+        if f == "Sum":
+            return self.sum_with_limits(args)
+        if f in ("softmax", "log_softmax"):
+            self.fail(f"{f}(…) is a vector: take an entry, {f}(z)_k")
+        if f == "logsumexp":
+            argument = self.vector_argument(node)
+            # Its derivative is the softmax of the argument: the family that the result is
+            # written through.
+            self.softmax_of(argument)
+            l = self.index(self.fresh("lmnpq"))
+            return sp.log(sp.Sum(sp.exp(argument.xreplace({self._position: l})),
+                                 (l, 1, CLASSES)))
+        if f in ("delta", "KroneckerDelta"):
+            if len(args) != 2:
+                self.fail("δ(i, j) takes two indices")
+            return sp.KroneckerDelta(self.read(args[0]), self.read(args[1]))
+        if f == "dot":
+            if len(args) != 2:
+                self.fail("dot(a, b) takes two vectors")
+            return self.dot(*args)
+        if f in _ELEMENTWISE:
+            if len(args) != 1:
+                self.fail(f"{f}(…) takes one argument")
+            argument = self.read(args[0], position)
+            if f in ("log", "ln", "sqrt"):
+                self.logs.append(argument)
+            return _ELEMENTWISE[f](argument)
+        self.fail(f"{f}(…) is not read in a definition; the functions are {_ACCEPTED}")
+
+    @property
+    def _position(self) -> sp.Symbol:
+        return sp.Symbol("_position", integer=True, positive=True)
+
+    def vector_argument(self, node: p.Call) -> sp.Expr:
+        """The argument of softmax, log_softmax or logsumexp at the position index."""
+        if len(node.args) != 1:
+            self.fail(f"{node.func}(…) takes one vector")
+        argument = self.read(node.args[0], (self._position, "N"))
+        if not argument.has(self._position):
+            self.fail(f"{node.func}(…) takes a vector, such as z or z/T")
+        if _free_indices(argument) - {self._position} - set(self.bound):
+            self.fail(f"{node.func} of a row (an argument with another free index) is not "
+                      "read in a definition yet")
+        return argument
+
+    def entry(self, node: p.Entry) -> sp.Expr:
+        call = node.operand
+        if call.func not in ("softmax", "log_softmax") or len(node.sub) != 1:
+            self.fail(f"an entry {call.func}(…)_k is taken of softmax and log_softmax only")
+        index = self.index(node.sub[0])
+        family = self.softmax_of(self.vector_argument(call))
+        value = family[index]
+        return sp.log(value) if call.func == "log_softmax" else value
+
+    def softmax_of(self, argument: sp.Expr) -> sp.IndexedBase:
+        """The softmax family of ``argument`` (at the position index), defined once."""
+        m = self.index(self.fresh("mlnpq"))
+        at = argument.xreplace({self._position: m})
+        if isinstance(at, sp.Indexed) and at.indices == (m,):
+            source = at.base
+        else:
+            source = next((x.family for x in self.defined if x.kind == "argument"
+                           and x.entry(m) == at), None)
+            if source is None:
+                source = sp.IndexedBase(self.fresh(_ARGUMENT_NAMES))
+                self.defined.append(Defined(source, m, at, "argument"))
+        for x in self.defined:
+            if x.kind == "softmax" and x.argument == source:
+                return x.family
+        l = self.index(self.fresh("lnpq"))
+        family = sp.IndexedBase(self.fresh(_SOFTMAX_NAMES))
+        self.defined.append(Defined(family, m, sp.exp(source[m]) /
+                                    sp.Sum(sp.exp(source[l]), (l, 1, CLASSES)),
+                                    "softmax", source))
+        return family
+
+    def sum_with_limits(self, args) -> sp.Expr:
+        if len(args) != 2 or not isinstance(args[1], p.Tuple) or len(args[1].items) != 3:
+            self.fail("write Sum(f, (k, 1, N))")
+        bound, low, high = args[1].items
+        if not isinstance(bound, p.Name) or bound.sub:
+            self.fail("the first entry of (k, 1, N) is the summation index")
+        low, high = self.read(low), self.read(high)
+        if low != 1 or high not in (CLASSES, INPUTS):
+            self.fail("a sum in a definition runs over 1..N (the classes) or 1..D (the "
+                      f"inputs); got {sp.sstr(low)}..{sp.sstr(high)}")
+        return self.summed((bound.name,), args[0], low, high,
+                           "D" if high == INPUTS else "N")
+
+    # ---- written-out softmax -------------------------------------------------------
+    def recognise_written_softmax(self, expr: sp.Expr) -> sp.Expr:
+        """``e^{A_x}/Σ_m e^{A_m}`` (A_m the same expression in m) is ``softmax(A)_x``:
+        the written-out and the named forms give one derivation."""
+        def quotient(e: sp.Expr):
+            if not isinstance(e, sp.Mul):
+                return None
+            for factor in e.args:
+                if not (isinstance(factor, sp.Pow) and factor.exp == -1
+                        and isinstance(factor.base, sp.Sum)
+                        and len(factor.base.limits) == 1
+                        and isinstance(factor.base.function, sp.exp)):
+                    continue
+                (m, low, high), = factor.base.limits
+                if low != 1 or high != CLASSES:
+                    continue
+                inner = factor.base.function.args[0]
+                for top in e.args:
+                    if not isinstance(top, sp.exp):
+                        continue
+                    for x in _free_indices(top.args[0]):
+                        if inner.xreplace({m: x}) == top.args[0]:
+                            return factor, top, inner, m, x
+            return None
+
+        def rewrite(e: sp.Expr) -> sp.Expr:
+            found = quotient(e)
+            if found is None:
+                return e
+            factor, top, inner, m, x = found
+            self.bound.append(m)
+            family = self.softmax_of(inner.xreplace({m: self._position}))
+            self.bound.pop()
+            rest = [a for a in e.args if a is not factor and a is not top]
+            return sp.Mul(*rest) * family[x]
+
+        return expr.replace(lambda e: quotient(e) is not None, rewrite)
+
+
+def read_assumption(text: str, definition: Definition):
+    """A hypothesis ``QUANTITY = VALUE`` on the inputs of ``definition`` (``--assume
+    "Σ_k y_k = 1"``), as an :class:`~derive.assumptions.Assumption` that the result may use
+    and every output states.
+
+    Raises:
+        ParseError, InputError: unreadable, or a name the definition does not have.
+
+    >>> d = read_definition("L = -Σ_k y_k log(softmax(z)_k)")
+    >>> read_assumption("Σ_k y_k = 1", d).quantity
+    Sum(y[k], (k, 1, N))
+    """
+    from ..assumptions import Assumption
+    if not isinstance(text, str) or len(text) > 200:
+        raise InputError("an assumption is a short equation such as \"Σ_k y_k = 1\"")
+    tokens = p._tokens(text)
+    equals = [at for at, t in enumerate(tokens) if t.kind == "op" and t.text == "="]
+    if len(equals) != 1 or equals[0] == 0 or tokens[equals[0] + 1].kind == "end":
+        raise InputError(f"cannot read the assumption {text!r}: write one equation, "
+                         "e.g. \"Σ_k y_k = 1\"")
+    at = equals[0]
+    left = p._Parser(text, tokens[:at] + [p._Token("end", "", tokens[at].pos)]).parse()
+    right = p._Parser(text, tokens[at + 1:]).parse()
+    reader = _Reader(text, p.Name("_", ()), left, right)
+    quantity, value = reader.read(left), reader.read(right)
+    known = dict(definition.families)
+    for name, extents in reader.families.items():
+        if name not in known:
+            raise InputError(f"the assumption {text!r} names {name}, which is not an input "
+                             f"of the definition (its inputs: {', '.join(sorted(known))})")
+    if _free_indices(quantity) or _free_indices(value):
+        raise InputError(f"the assumption {text!r} has a free index; it states one equation "
+                         "such as Σ_k y_k = 1")
+    latex = f"{sp.latex(quantity)} = {sp.latex(value)}"
+    return Assumption(name="assumed", quantity=quantity, value=value,
+                      text=" ".join(text.split()), latex=latex)
+
+
+@dataclass(frozen=True)
+class ClaimRead:
+    """A claim read in a definition's names: the expression, and what it divides by and
+    takes logs or roots of as written (where it is defined)."""
+
+    text: str
+    expr: sp.Expr
+    divisors: tuple[sp.Expr, ...]
+    logs: tuple[sp.Expr, ...]
+
+
+def read_claim(text: str, definition: Definition) -> ClaimRead:
+    """A formula for the derivative of ``definition``, in the same notation: the inputs,
+    the intermediate families (``S``, or ``softmax(z)_k`` written out), constants.
+
+    Raises:
+        ParseError, InputError: unreadable, or a name the definition does not have.
+
+    >>> d = read_definition("L = -Σ_k y_k log(softmax(z)_k)")
+    >>> read_claim("softmax(z)_j - y_j", d).expr
+    S[j] - y[j]
+    """
+    tree = p.parse(text)
+    reader = _Reader(text, p.Name("_", ()), tree)
+    reader.letters |= {str(x.family) for x in definition.defined} | {
+        name for name, _ in definition.families}
+    expr = reader.recognise_written_softmax(reader.read(tree))
+    # The claim's own softmax families are the definition's (the same argument).
+    renamed = {}
+    for item in reader.defined:
+        match = next((x for x in definition.defined if x.kind == item.kind and (
+            x.argument == renamed.get(item.argument, item.argument) if item.kind == "softmax"
+            else x.entry(item.index) == item.body.xreplace(renamed))), None)
+        if match is None:
+            raise InputError(f"the claim {text!r} takes a softmax that the definition does not")
+        renamed[item.family] = match.family
+    expr = expr.xreplace(renamed)
+    known = dict(definition.families)
+    named = {str(x.family): x for x in definition.defined}
+    for name, extents in reader.families.items():
+        if name not in known and name not in named:
+            raise InputError(f"cannot read the claim {text!r}: unknown symbol {name}; known: "
+                             + ", ".join(sorted({*known, *named})))
+        if name in known and tuple(extents) != known[name] and len(extents) != len(known[name]):
+            raise InputError(f"{name} has {len(known[name])} indices in the definition and "
+                             f"{len(extents)} in the claim")
+    for constant in reader.constants:
+        if constant not in definition.constants:
+            raise InputError(f"cannot read the claim {text!r}: unknown constant {constant}; "
+                             "the definition's: " + (", ".join(map(str, definition.constants))
+                                                     or "none"))
+    return ClaimRead(text, expr, tuple(d.xreplace(renamed) for d in reader.divisors),
+                     tuple(a.xreplace(renamed) for a in reader.logs))

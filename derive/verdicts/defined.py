@@ -1,0 +1,297 @@
+"""Verify a claim against a function the user defined (``derive check CLAIM --of …``).
+
+The definition is derived (:mod:`derive.definitions`) and the claim read in its names
+(:func:`derive.read.definition.read_claim`); then, in order:
+
+1. **proof for every N** — the claim and the derived result brought to the strategy's
+   normal form (:func:`derive.calculus.strategy.normal_form`); equal forms prove it;
+2. **exact at a concrete N** — every entry of the claim against SymPy's diff of the
+   written-out definition, as a rational function of its atoms
+   (:func:`derive.check.defined.exact_entries`);
+3. **a counterexample** — an entry and a point with rational inputs where the two differ
+   at 50 digits by far more than the rounding of either: ``fails``;
+
+and otherwise ``undetermined``.  A claim that divides by, or takes the log of, something
+that may vanish where the definition is defined is not said to hold.
+
+>>> v = verify_definition("S_j - y_j", "L = -Σ_k y_k log(softmax(z)_k)", "z", "N",
+...                       assume=("Σ_k y_k = 1",))
+>>> v.verdict, v.scope
+('holds', 'for all N ≥ 1')
+>>> verify_definition("y_j - S_j", "L = -Σ_k y_k log(softmax(z)_k)", "z", 3,
+...                   assume=("Σ_k y_k = 1",)).diagnosis
+'the sign is flipped: your formula is minus the derivative'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..calculus.proof import same_normal_form
+from ..calculus.strategy import normal_form
+from ..errors import InputError
+from ..functions import sigmoid
+from ..read.definition import read_claim
+from .verdict import Counterexample, Verdict
+
+__all__ = ["verify_definition"]
+
+_TRIAL_SIZES = (2, 3, 4)
+_INPUTS = 3
+
+
+def verify_definition(claim: str, of: str, wrt: str | None = None, classes=3, *,
+                      assume: tuple[str, ...] = (), seed: int = 0) -> Verdict:
+    """Does ``claim`` equal the derivative of the definition ``of`` with respect to ``wrt``?
+
+    Args:
+        claim: the formula, in the notation of the definition (its families, the
+            intermediate names such as ``S``, or ``softmax(z)_k`` written out).
+        of, wrt, assume: as for :func:`derive.definitions.defined_derivation`.
+        classes: N, or ``"N"`` to decide for every N.
+        seed: the seed of the points of a counterexample search.
+
+    Raises:
+        ParseError, InputError: a claim or definition that cannot be read.
+    """
+    from ..definitions import defined_derivation
+    from ..sizes import validate_classes
+    if not isinstance(claim, str):
+        raise InputError("with a definition (--of) the claim is a formula in text notation")
+    if isinstance(assume, str):
+        assume = (assume,)
+    n = validate_classes(classes, 1)
+    d = defined_derivation(of, wrt, "N", assume=tuple(assume), check=False, steps=False)
+    definition, variable = d.definition, d.problem.variable
+    read = read_claim(claim, definition)
+    expr = _in_result_indices(read.expr, definition, variable, claim)
+    lhs = sp.Derivative(definition.name, variable)
+    at = {} if isinstance(n, sp.Symbol) else {sp.Symbol("N", integer=True, positive=True): n}
+    base = dict(verdict="holds", target=d.target.name, classes=n, claim=None,
+                expected=d.result.xreplace(at), general=d.general.xreplace(at), lhs=lhs,
+                assumptions=d.assumptions,
+                sizes=(("D", _INPUTS if not isinstance(n, sp.Symbol) else
+                        sp.Symbol("D", integer=True, positive=True)),)
+                if d.problem.sizes else ())
+    undefined = _possibly_undefined(read, definition)
+
+    # 1 — the rules: equal normal forms, for every N (so at any N).
+    claim_form = normal_form(expr, definition, variable, d.assumptions)
+    if same_normal_form(claim_form, normal_form(d.result, definition, variable,
+                                                d.assumptions)):
+        if undefined:
+            return Verdict(**{**base, "verdict": "undetermined"}, notes=(undefined,),
+                           methods=("the rules: it equals the derivative wherever it is "
+                                    "defined",))
+        uses = _uses_assumptions(expr, definition, variable, d)
+        return Verdict(**{**base, "assumptions": d.assumptions if uses else ()},
+                       methods=("proved for every N: the claim and the derivative reduce to "
+                                "the same normal form by the rules",))
+
+    # 2 — exact comparison at concrete sizes; 3 — a counterexample.
+    from ..check.defined import exact_entries
+    sizes_tried = _TRIAL_SIZES if isinstance(n, sp.Symbol) else (n,)
+    for size in sizes_tried:
+        sizes = {"N": size, "D": _INPUTS}
+        found = _counterexample(expr, definition, variable, d.assumptions, sizes, seed)
+        if found is not None:
+            return Verdict(**{**base, "verdict": "fails"}, counterexample=found,
+                           diagnosis=_diagnosis(expr, d, definition, variable, sizes, seed),
+                           methods=(f"a counterexample at N = {size}, evaluated at 50 digits "
+                                    "with rational inputs",))
+    if isinstance(n, sp.Symbol):
+        return Verdict(**{**base, "verdict": "undetermined"},
+                       notes=(f"equal at N = {', '.join(map(str, sizes_tried))} "
+                              "numerically, but the rules do not reduce it to the derivative; "
+                              "give a number of classes to decide at that N",))
+    good, total, differing = exact_entries(expr, definition, variable, d.assumptions,
+                                           {"N": n, "D": _INPUTS})
+    if good == total and not undefined:
+        return Verdict(**base, methods=(f"exact: all {total} entries at N = {n} equal to "
+                                        "SymPy's diff of the written-out definition",))
+    why = undefined or f"{total - good} of {total} entries agree at 50 digits but were not " \
+        "shown equal exactly"
+    return Verdict(**{**base, "verdict": "undetermined"}, notes=(why,))
+
+
+def _in_result_indices(expr, definition, variable, text) -> sp.Expr:
+    """The claim's free index letters as the result's: the output index keeps its letter,
+    the other free letter is the variable's index (``S_k − y_k`` means ``S_j − y_j``)."""
+    from ..read.definition import _free_indices
+    free = _free_indices(expr)
+    wanted = (*definition.outputs, *variable.indices)
+    if free <= set(wanted):
+        return expr
+    if len(free) > len(wanted):
+        raise InputError(f"the claim {text!r} has the free indices "
+                         f"{', '.join(sorted(map(str, free)))}; the derivative has "
+                         f"{', '.join(map(str, wanted))}")
+    others = sorted(free - set(definition.outputs), key=str)
+    targets = [x for x in variable.indices if x not in free] + \
+        [x for x in variable.indices if x in free]
+    mapping = {a: b for a, b in zip(others, targets) if a != b}
+    if any(b in free and b not in mapping for b in mapping.values()):
+        raise InputError(f"cannot tell which free index of {text!r} is which; write the "
+                         f"derivative in {', '.join(map(str, wanted))}")
+    return expr.xreplace(mapping)
+
+
+def _uses_assumptions(expr, definition, variable, d) -> bool:
+    return bool(d.assumptions) and not same_normal_form(
+        normal_form(expr, definition, variable), normal_form(d.general, definition, variable))
+
+
+def _possibly_undefined(read, definition) -> str | None:
+    """Why the claim may be undefined where the definition is not: it divides by, or
+    takes a log or root of, something that is not positive by construction."""
+    for expr in (*read.divisors, *read.logs):
+        if not _positive(expr, definition):
+            return (f"the claim divides by or takes a log or root of {sp.sstr(expr)}, which "
+                    "may be zero or negative where the definition is defined")
+    return None
+
+
+def _positive(expr, definition) -> bool:
+    """Positive by construction: softmax outputs, σ, exp, positive constants, and products,
+    powers and sums of such; families the definition itself takes logs of or divides by."""
+    if expr.is_positive:
+        return True
+    if isinstance(expr, sp.Indexed):
+        item = definition.intermediate(expr.base)
+        if item is not None and item.kind == "softmax":
+            return True
+        from ..check.defined import _positive_families
+        return str(expr.base) in _positive_families(definition)
+    if isinstance(expr, (sp.exp, sigmoid)):
+        return True
+    if isinstance(expr, sp.Pow):
+        return _positive(expr.base, definition) or (expr.exp.is_even is True and
+                                                   _nonzero(expr.base, definition))
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        return all(_positive(a, definition) for a in expr.args)
+    if isinstance(expr, sp.Sum):
+        return _positive(expr.function, definition)
+    return False
+
+
+def _nonzero(expr, definition) -> bool:
+    return _positive(expr, definition) or _positive(-expr, definition)
+
+
+def _counterexample(expr, definition, variable, assumptions, sizes, seed):
+    """An entry and a rational point where the claim and the derivative differ at 50
+    digits by more than 10⁻²⁰ of their size, or ``None``."""
+    from ..check.defined import concrete, keys, _written, _assumed
+    rng = np.random.default_rng(seed)
+    outputs, columns = keys(definition, variable, sizes)
+    function_of = {}
+    for _ in range(3):
+        point = _rational_point(definition, sizes, rng, assumptions)
+        for out in outputs:
+            env = dict(zip(definition.outputs, out))
+            if out not in function_of:
+                function_of[out] = _written(concrete(definition.body, definition, sizes, env))
+            for column in columns:
+                at = {**env, **dict(zip(variable.indices, column))}
+                from ..functions import entry_name
+                symbol = sp.Symbol(entry_name(str(variable.base), column))
+                expected = sp.diff(function_of[out], symbol).xreplace(point)
+                claimed = _written(concrete(expr, definition, sizes, at)).xreplace(point)
+                a, b = sp.N(expected, 50), sp.N(claimed, 50)
+                if not (a.is_number and b.is_number) or not (a.is_real and b.is_real):
+                    continue
+                if abs(a - b) > 1e-20 * (1 + abs(a)):
+                    return Counterexample(
+                        entry=out + column,
+                        indices=tuple(map(str, (*definition.outputs, *variable.indices))),
+                        point=_shown_point(point), expected=float(a), claimed=float(b),
+                        classes=sizes["N"], difference=float(b - a))
+    return None
+
+
+def _rational_point(definition, sizes, rng, assumptions) -> dict:
+    """Inputs with two decimals (printed exactly as used); a family an assumption sums to
+    one on the simplex; families the definition takes logs of positive."""
+    from ..check.defined import _positive_families
+    from ..functions import entry_name
+    import itertools
+    simplex = {str(a.base) for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
+    positive = _positive_families(definition)
+    point = {}
+    for name, shape in definition.families:
+        size = [sizes[e] for e in shape]
+        keys_ = list(itertools.product(*(range(1, s + 1) for s in size)))
+        if name in simplex:
+            raw = [int(v) for v in rng.integers(1, 100, size=len(keys_))]
+            total = sum(raw)
+            values = [sp.Rational(v, total) for v in raw]
+        elif name in positive:
+            values = [sp.Rational(int(v), 100) for v in rng.integers(10, 200, size=len(keys_))]
+        else:
+            values = [sp.Rational(int(v), 100) for v in rng.integers(-200, 200, size=len(keys_))]
+        for key, value in zip(keys_, values):
+            point[sp.Symbol(entry_name(name, key))] = value
+    for constant in definition.constants:
+        point[constant] = sp.Rational(int(rng.integers(50, 200)), 100)
+    return point
+
+
+def _shown_point(point: dict) -> dict:
+    return {str(k): float(v) for k, v in point.items()}
+
+
+def _diagnosis(expr, d, definition, variable, sizes, seed) -> str | None:
+    """The usual mistakes, each tested exactly at the sizes of the counterexample: the
+    textbook form that needs an assumption not stated, a flipped sign, the indices
+    exchanged, a constant factor."""
+    from ..check.defined import exact_entries
+    result, assumptions = d.result, d.assumptions
+
+    def equals(candidate) -> bool:
+        good, total, _ = exact_entries(expr, definition, variable, assumptions, sizes,
+                                       reference=candidate)
+        return good == total
+
+    from ..calculus.strategy import apply_assumed
+    hints = []
+    for total in _full_sums(d.general, definition):
+        if any(apply_assumed(total, a) != total for a in assumptions):
+            continue   # already assumed
+        assumed = result.xreplace({total: sp.Integer(1)})
+        written = f"{sp.sstr(total.function)}".replace("[", "_").replace("]", "")
+        equation = f"Σ_{total.limits[0][0]} {written} = 1"
+        hints.append((assumed, f"your formula is the derivative under {equation}, which was "
+                               f"not assumed: add --assume \"{equation}\""))
+        hints.append((-assumed, f"the sign is flipped, and your formula needs {equation}: it "
+                                f"is minus the derivative under --assume \"{equation}\""))
+    hints.append((-result, "the sign is flipped: your formula is minus the derivative"))
+    if definition.outputs and len(variable.indices) == 1:
+        a, b = definition.outputs[0], variable.indices[0]
+        hints.append((result.xreplace({a: b, b: a}),
+                      f"the indices {a} and {b} are exchanged: your formula is the transpose"))
+    for constant in (*definition.constants, sp.Symbol("N", integer=True, positive=True),
+                     sp.Integer(2)):
+        hints.append((constant * result, f"your formula is the derivative times "
+                                         f"{sp.sstr(constant)}: the factor 1/{sp.sstr(constant)} "
+                                         "is missing"))
+        hints.append((result / constant, f"your formula is the derivative divided by "
+                                         f"{sp.sstr(constant)}: an extra factor "
+                                         f"1/{sp.sstr(constant)}"))
+    for candidate, words in hints:
+        if candidate != result and equals(candidate):
+            return words
+    return None
+
+
+def _full_sums(expr, definition) -> list:
+    """The full sums ``Σ_k y_k`` of one input family in ``expr``."""
+    inputs = dict(definition.families)
+    found = []
+    for s in expr.atoms(sp.Sum):
+        (bound, low, high), = s.limits[-1:]
+        f = s.function
+        if len(s.limits) == 1 and isinstance(f, sp.Indexed) and f.indices == (bound,) and \
+                str(f.base) in inputs and s not in found:
+            found.append(s)
+    return found

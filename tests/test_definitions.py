@@ -1,0 +1,103 @@
+"""The pipeline for a user's definition: derivation, checked steps, proof, numeric check,
+the instance at a concrete N — and that a wrong rule cannot slip through."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from derive import definitions
+from derive.calculus import strategy
+from derive.check.defined import exact_entries, numeric_check
+from derive.check.stable import evaluate
+from derive.errors import InputError, StepError
+from derive.read.definition import read_definition
+
+CE = "L = -Σ_k y_k log(softmax(z)_k)"
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    definitions._symbolic.cache_clear()
+    yield
+    definitions._symbolic.cache_clear()
+
+
+def test_a_definition_is_derived_for_every_n_with_checked_steps():
+    d = derive.derivation(of=CE, wrt="z", classes="N", assume=("Σ_k y_k = 1",))
+    assert sp.sstr(d.result) == "S[j] - y[j]"
+    assert sp.sstr(d.general) == "S[j]*Sum(y[k], (k, 1, N)) - y[j]"
+    assert d.proof.statement == "for all N ≥ 1"
+    assert [s.rule for s in d.steps] == ["definition", "chain-rule", "split-sums", "sum-delta",
+                                        "recognise-softmax", "assumption"]
+    assert all(s.check.proved and s.check.sizes == (1, 2, 3) for s in d.steps)
+    # Every entry at N = 1, 2, 3 compared exactly: 1 + 2 + 3 entries per step.
+    assert all(s.check.exact_entries == s.check.entries == 6 for s in d.steps)
+    assert d.steps[-1].assumes == d.assumptions
+    assert d.check.passed and d.check.extreme_points > 0
+    assert d.form is not None and d.definition.text == CE
+
+
+def test_a_concrete_n_is_the_instance_checked_exactly_at_n():
+    d = derive.derivation(of="S_i = softmax(z/T)_i", wrt="z", classes=4)
+    assert d.classes == 4 and d.matrix.shape == (4, 4)
+    assert d.exact.entries == 16 and d.exact.by_atoms == 16 and d.exact.passed
+    assert str(d.matrix[0, 1]) == "-S_1*S_2/T"
+    assert d.check.passed and d.check.sizes == (4,)
+
+
+def test_a_wrong_rule_is_caught_by_the_independent_check(monkeypatch):
+    """A rule that drops a term: the steps, compared with SymPy's diff of the written-out
+    definition at N = 1, 2, 3, do not follow."""
+    real = strategy.sum_delta
+
+    def lossy(expr, ranges, used=None):
+        out = real(expr, ranges, used)
+        terms = sp.Add.make_args(out)
+        return out - terms[-1] if len(terms) > 1 else out
+
+    monkeypatch.setattr(strategy, "sum_delta", lossy)
+    with pytest.raises(StepError, match="does not"):
+        derive.derivation(of=CE, wrt="z", classes="N")
+
+
+def test_exact_entries_find_a_wrong_formula():
+    definition = read_definition(CE)
+    j = sp.Symbol("j", integer=True, positive=True)
+    variable = sp.IndexedBase("z")[j]
+    wrong = sp.IndexedBase("S")[j] - sp.IndexedBase("y")[j]   # needs Σ y = 1
+    good, total, differing = exact_entries(wrong, definition, variable, (), {"N": 3, "D": 2})
+    assert (good, total) == (0, 3) and differing == [(1,), (2,), (3,)]
+
+
+def test_the_stable_evaluation_is_finite_at_extreme_logits():
+    definition = read_definition("L = -Σ_k y_k log(softmax(z)_k) + logsumexp(z)")
+    values = {"z": np.array([[1000.0, -1000.0, 0.0], [5000.0, 4999.0, -3000.0]]),
+              "y": np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])}
+    out = evaluate(definition.body, definition, values, {"N": 3})
+    assert np.isfinite(out).all()
+    # −Σ y log S + logsumexp(z) = Σ_k y_k (lse − z_k) + lse.
+    lse = np.log(np.exp(values["z"][1] - 5000.0).sum()) + 5000.0
+    assert out[1] == pytest.approx((lse - 5000.0) + lse)
+
+
+def test_the_numeric_check_fails_a_wrong_result():
+    definition = read_definition(CE)
+    j = sp.Symbol("j", integer=True, positive=True)
+    report = numeric_check(sp.IndexedBase("S")[j] - sp.IndexedBase("y")[j], definition,
+                           sp.IndexedBase("z")[j], [{"N": 3, "D": 2}])
+    assert not report.passed
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: derive.derivation("softmax-jacobian", of=CE), "not both"),
+    (lambda: derive.derivation(), "give a target"),
+    (lambda: derive.derivation(of=CE, batch=2), "batch is an option of the catalogue"),
+    (lambda: derive.derivation("softmax-jacobian", assume=("Σ_k y_k = 1",)), "goes with"),
+    (lambda: derive.derivation(of=CE, classes=65), "up to 64 classes"),
+    (lambda: derive.derivation(of=CE, wrt="q"), "q does not occur"),
+    (lambda: derive.derivation(of="L = Σ_k (y_k - t_k)^2"), "give the variable"),
+])
+def test_requests_that_do_not_fit_are_refused(call, message):
+    with pytest.raises(InputError, match=message):
+        call()

@@ -1,0 +1,90 @@
+"""The one strategy: any definition differentiated through its intermediates and brought
+to normal form by the named rules — results in the names the definition used."""
+
+import pytest
+import sympy as sp
+
+from derive.calculus import strategy
+from derive.calculus.strategy import collect, derive_definition, normal_form, variable_of
+from derive.errors import InputError
+from derive.functions import sigmoid, z
+from derive.read.definition import read_assumption, read_definition
+
+# (definition, variable, assumptions, result in SymPy's notation)
+CASES = [
+    ("L = -Σ_k y_k log(softmax(z)_k)", "z", ("Σ_k y_k = 1",), "S[j] - y[j]"),
+    ("L = -Σ_k y_k log(softmax(z)_k)", "z", (), "S[j]*Sum(y[k], (k, 1, N)) - y[j]"),
+    ("L = -Σ_k w_k y_k log(softmax(z)_k)", "z", (), "S[j]*Sum(w[k]*y[k], (k, 1, N)) - w[j]*y[j]"),
+    ("S_i = softmax(z)_i", "z", (), "(KroneckerDelta(i, j) - S[j])*S[i]"),
+    ("S_i = softmax(z/T)_i", "z", (), "(KroneckerDelta(i, j) - S[j])*S[i]/T"),
+    ("L_i = log_softmax(z)_i", "z", (), "KroneckerDelta(i, j) - S[j]"),
+    ("H = -Σ_k softmax(z)_k log_softmax(z)_k", "z", (),
+     "(-log(S[j]) + Sum(log(S[k])*S[k], (k, 1, N)))*S[j]"),
+    ("L = logsumexp(z)", "z", (), "S[j]"),
+    ("L = λ/2 Σ_k z_k^2 + logsumexp(z)", "z", (), "lambda*z[j] + S[j]"),
+    ("L = Σ_k y_k log(y_k / softmax(z)_k)", "z", ("Σ_k y_k = 1",), "S[j] - y[j]"),
+    ("L = -Σ_k softmax(t/T)_k log_softmax(z/T)_k", "z", (), "(P[j] - S[j])/T"),
+    ("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "q", (),
+     "(k[i, j] - Sum(a[n]*k[n, j], (n, 1, N)))*a[i]/sqrt(d)"),
+    ("L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", (), "sigmoid(z[j]) - y[j]"),
+    ("L = Σ_k (softplus(z_k) - y_k z_k)", "z", (), "sigmoid(z[j]) - y[j]"),
+    ("L = 1/2 Σ_k (σ(z_k) - y_k)^2", "z", (),
+     "(1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])"),
+    ("h_i = tanh(Σ_r W_ir x_r + b_i)", "x", (),
+     "(1 - tanh(b[i] + Sum(W[i, r]*x[r], (r, 1, N)))**2)*W[i, j]"),
+    ("h_i = σ(Σ_r W_ir x_r + b_i)", "W", (),
+     "(1 - sigmoid(b[i] + Sum(W[i, r]*x[r], (r, 1, N))))*sigmoid(b[i] + Sum(W[i, r]*x[r], "
+     "(r, 1, N)))*KroneckerDelta(i, j)*x[p]"),
+    ("L = Σ_k (log(σ_k) + (y_k - μ_k)^2/(2 σ_k^2))", "mu", (), "(mu[j] - y[j])/sigma[j]**2"),
+]
+
+
+@pytest.mark.parametrize("text, wrt, assume, result", CASES)
+def test_results_come_from_the_rules_in_the_definitions_names(text, wrt, assume, result):
+    definition = read_definition(text)
+    assumptions = tuple(read_assumption(a, definition) for a in assume)
+    derived = derive_definition(definition, wrt, assumptions)
+    assert sp.sstr(derived.result) == result
+    assert derived.closed
+    assert derived.steps[0].rule == "definition" and derived.steps[1].rule == "chain-rule"
+    # Every step's normal form is the raw derivative's.
+    truth = normal_form(derived.mechanical, definition, derived.variable, assumptions)
+    for step in derived.steps[1:]:
+        assert sp.expand(normal_form(step.rhs, definition, derived.variable, assumptions)
+                         - truth) == 0
+
+
+def test_the_named_and_the_written_out_softmax_give_one_derivation():
+    named = derive_definition(read_definition("L = -Σ_k y_k log(softmax(z)_k)"), "z")
+    written = derive_definition(read_definition("L = -Σ_k y_k log(exp(z_k)/Σ_m exp(z_m))"),
+                                "z")
+    assert named.result == written.result
+    assert [s.rule for s in named.steps] == [s.rule for s in written.steps]
+
+
+def test_the_variable_takes_letters_the_definition_does_not_use():
+    assert str(variable_of(read_definition("L = Σ_j z_j^2"), "z")) == "z[p]"
+    assert str(variable_of(read_definition("h_i = tanh(Σ_r W_ir x_r)"), "W")) == "W[j, p]"
+
+
+@pytest.mark.parametrize("text, wrt, message", [
+    ("L = Σ_k z_k^2", "y", "y does not occur"),
+    ("L = -Σ_k y_k log(softmax(z)_k)", "S", "S is defined inside the definition"),
+    ("L = Σ_k z_k^2", "z[1]", "--wrt takes the name of a family"),
+])
+def test_a_variable_that_is_not_an_input_is_refused(text, wrt, message):
+    with pytest.raises(InputError, match=message):
+        derive_definition(read_definition(text), wrt)
+
+
+def test_what_the_rules_cannot_tidy_is_said_to_be_the_best_form(monkeypatch):
+    """With the softmax rule taken away, the written-out quotient stays: not closed."""
+    monkeypatch.setattr(strategy, "_recognise_softmax", lambda e, item, n: e)
+    derived = derive_definition(read_definition("S_i = softmax(z)_i"), "z")
+    assert not derived.closed and derived.result.has(sp.exp)
+
+
+def test_collect_factors_a_polynomial_in_the_named_outputs():
+    s = sigmoid(z[sp.Symbol("j", integer=True, positive=True)])
+    assert collect(s - s**2) == s * (1 - s)
+    assert collect(-(s - 1) * s) == s * (1 - s)
