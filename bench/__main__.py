@@ -8,7 +8,9 @@ The parts (each also runs alone, ``python -m bench.exact``):
 * :mod:`bench.cli`      — the CLI commands as whole processes;
 * :mod:`bench.show`     — ``derive show`` at a concrete N against diff + simplify;
 * :mod:`bench.numeric`  — the vectorised numeric checks against hand-written NumPy;
-* :mod:`bench.symbolic` — the symbolic-N derivations.
+* :mod:`bench.symbolic` — the symbolic-N derivations;
+* :mod:`bench.gallery`  — the gallery's own functions (``--of``): symbolic N and exact at
+  N = 256.
 
 ``--quick`` runs every part at tiny sizes (the CI smoke test); its figures say nothing
 about speed.
@@ -60,10 +62,10 @@ def _version(module: str) -> str | None:
         return None
 
 
-PARTS = ("exact", "cli", "show", "numeric", "symbolic")
+PARTS = ("exact", "cli", "show", "numeric", "symbolic", "gallery")
 TITLES = {"exact": "exact verification at a concrete N", "cli": "the CLI as whole processes",
           "show": "derive show against diff + simplify", "numeric": "numeric checks",
-          "symbolic": "symbolic N"}
+          "symbolic": "symbolic N", "gallery": "your own functions (--of)"}
 
 
 def _run(part: str, runs: int, args) -> object:
@@ -78,6 +80,9 @@ def _run(part: str, runs: int, args) -> object:
     if part == "numeric":
         from . import numeric
         return numeric.main(args.quick)
+    if part == "gallery":
+        from . import gallery
+        return gallery.main(runs, args.quick)
     return symbolic.main(runs, args.out, quick=args.quick)
 
 
@@ -98,7 +103,8 @@ def main() -> None:
     figures = {"machine": machine(), "quick": args.quick, "runs": runs}
     if args.only:
         kept = json.loads((args.out / "results.json").read_text())
-        figures.update({part: kept[part] for part in PARTS if part not in args.only})
+        figures.update({part: kept[part] for part in PARTS
+                        if part not in args.only and part in kept})
     print("machine:", ", ".join(f"{k} {v}" for k, v in figures["machine"].items()))
     for part in PARTS:
         if args.only and part not in args.only:

@@ -26,10 +26,10 @@ from .calculus.steps import StepCheck
 from .calculus.strategy import derive_definition, normal_form
 from .catalog import Problem, Target
 from .errors import InputError, StepError
-from .functions import entry_name
 from .read.definition import CLASSES, read_assumption, read_definition
 from .record import Derivation
-from .sizes import INPUTS, SYMBOLIC_SIZES, validate_classes
+from .sizes import (EAGER_WORK, INPUTS, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, SYMBOLIC_SIZES,
+                    validate_classes)
 
 __all__ = ["defined_derivation", "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
 
@@ -37,10 +37,10 @@ __all__ = ["defined_derivation", "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"
 DEFINITION_CHECK_SIZES = ({"N": 2, "D": 2}, {"N": 3, "D": 3})
 # The steps are checked exactly at N = 1, 2, 3 with this many inputs.
 _STEP_INPUTS = 2
-# A concrete N: every entry checked exactly up to this many, numerically up to
-# NUMERIC_DEFINED_CLASSES classes.
-MAX_DEFINED_CLASSES = 64
-_EXACT_ENTRIES = 4096
+# A concrete N: every entry checked exactly (by SymPy's diff up to _SYMPY_ENTRIES where
+# the fast evaluator has no rule), numerically up to _NUMERIC_CLASSES classes.
+MAX_DEFINED_CLASSES = MAX_CLASSES
+_SYMPY_ENTRIES = 1024
 _NUMERIC_CLASSES = 16
 
 
@@ -171,26 +171,31 @@ def _checked_steps(derived, definition, assumptions):
 
 
 def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -> Derivation:
-    """The result proved for every N at a concrete N: its entries, checked exactly
-    against SymPy's diff of the written-out definition, and numerically."""
-    from .check.defined import exact_entries, keys, numeric_check
+    """The result proved for every N at a concrete N: its entries, every one checked
+    exactly against the chain-rule derivative of the written-out definition, and
+    numerically up to :data:`_NUMERIC_CLASSES` classes."""
+    from .calculus.rewrite import tidy
+    from .check.defined import exact_entries, fast_entries
+    from .entries import entry_matrix
     definition = proved.definition
     variable = proved.problem.variable
     sizes = {"N": n, "D": inputs}
     problem = _problem(definition, None, n, proved.assumptions, proved.problem, inputs)
-    outputs, columns = keys(definition, variable, sizes)
-    if len(outputs) * len(columns) > _EXACT_ENTRIES:
-        raise InputError(f"the derivative at N = {n} has {len(outputs) * len(columns)} "
-                         f"entries; at most {_EXACT_ENTRIES} are derived and checked here "
-                         "(for any size at once, use --classes N)")
-    values = {CLASSES: n, INPUTS: inputs}
-    matrix = sp.ImmutableMatrix([[_entry(proved.result, definition, values, out, column,
-                                         variable) for column in columns] for out in outputs])
-    general = matrix if proved.general == proved.result else sp.ImmutableMatrix(
-        [[_entry(proved.general, definition, values, out, column, variable)
-          for column in columns] for out in outputs])
-    good, total, differing = exact_entries(proved.result, definition, variable,
-                                           proved.assumptions, sizes)
+    entries = len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
+    if entries > MAX_DERIVATIVE_ENTRIES:
+        raise InputError(f"the derivative at N = {n}, D = {inputs} has {entries} entries; at "
+                         f"most {MAX_DERIVATIVE_ENTRIES} are derived and checked (for any size "
+                         "at once, use --classes N)")
+    # The fast evaluator of derive.check.exact where it has a rule for every node; SymPy's
+    # diff, entry by entry, only for a small derivative.
+    checked = fast_entries(proved.result, definition, variable, proved.assumptions, sizes)
+    if checked is None:
+        if entries > _SYMPY_ENTRIES:
+            raise InputError(f"the derivative at N = {n} has {entries} entries; beyond "
+                             f"{_SYMPY_ENTRIES} this definition is checked for any size at "
+                             "once only: use --classes N")
+        checked = exact_entries(proved.result, definition, variable, proved.assumptions, sizes)
+    good, total, differing = checked
     if differing:
         raise StepError(f"the result proved for every N differs from the derivative at "
                         f"N = {n}, entry {differing[0]}")
@@ -198,28 +203,21 @@ def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -
     exact = ExactCheck(target=proved.target.name, classes=n, entries=total, by_atoms=good,
                        by_assumptions=0, by_expansion=0,
                        assumptions=tuple(a.text for a in proved.assumptions))
-    result, general_form = proved.result.xreplace(values), proved.general.xreplace(values)
-    d = replace(proved, classes=n, problem=problem, matrix=matrix, general_matrix=general,
-                general=general_form, result=result, form=_form(result, problem),
-                general_form=_form(general_form, problem), mechanical=None, exact=exact,
-                check=None,
-                steps=tuple(replace(s, rhs=s.rhs.xreplace(values)) for s in proved.steps))
+    values = {CLASSES: n, INPUTS: inputs}
+    result, general = proved.result.xreplace(values), proved.general.xreplace(values)
+    matrix = entry_matrix(result, problem, EAGER_WORK, tidy)
+    d = replace(proved, classes=n, problem=problem, matrix=matrix,
+                general_matrix=matrix if general == result else
+                entry_matrix(general, problem, EAGER_WORK, tidy),
+                general=general, result=result, form=_form(result, problem),
+                general_form=_form(general, problem), mechanical=None, exact=exact,
+                check=None, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
+                                        for s in proved.steps))
     if check and n <= _NUMERIC_CLASSES:
+        from .check.defined import numeric_check
         d = replace(d, check=numeric_check(proved.result, definition, variable, [sizes], seed,
                                            proved.assumptions))
     return d
-
-
-def _entry(expr, definition, values, out, column, variable) -> sp.Expr:
-    """One entry at concrete sizes, written through the named outputs (``S_2``)."""
-    from .functions import expand_sums
-    env = {**dict(zip(definition.outputs, map(sp.Integer, out))),
-           **dict(zip(variable.indices, map(sp.Integer, column)))}
-    e = expr.xreplace(values).xreplace(env)
-    e = expand_sums(e) if e.has(sp.Sum) else e
-    e = e.xreplace({a: sp.Symbol(entry_name(str(a.base), a.indices))
-                    for a in e.atoms(sp.Indexed) if all(i.is_Integer for i in a.indices)})
-    return sp.factor_terms(sp.expand(e))
 
 
 def _free_ranges(definition, derived):
@@ -237,10 +235,29 @@ def _uses(definition, extent: str) -> bool:
 
 
 def _form(expr, problem):
+    """The matrix or vector notation of ``expr``, or ``None`` where an element is not a
+    product of entries (``log S_j`` has no vector notation): the index form only."""
     try:
-        return matrix_form(expr, problem)
-    except Exception:   # a form outside the matrix notation's rules: index form only
+        form = matrix_form(expr, problem)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
+    if form is None or any(not _plain(e) for term in form.terms
+                           for e in (term.left, term.right) if e is not None):
+        return None
+    return form
+
+
+def _plain(element) -> bool:
+    """An element of a vector notation: a product of integer powers of entries and of σ
+    of entries (``y_i/S_i``, ``σ(z_i)``), as every renderer writes them."""
+    from .functions import sigmoid
+    for factor in sp.Mul.make_args(sp.sympify(element)):
+        base, power = factor.as_base_exp()
+        entry = isinstance(base, sp.Indexed) or (isinstance(base, sigmoid) and
+                                                 isinstance(base.args[0], sp.Indexed))
+        if not (factor.is_Number or (entry and power.is_Integer)):
+            return False
+    return True
 
 
 def _problem(definition, derived, n, assumptions, symbolic: Problem | None = None,

@@ -521,13 +521,8 @@ def entry_matrix(form: sp.Expr, problem: Problem, n: int):
     [S_1*(1 - S_1),      -S_1*S_2],
     [     -S_1*S_2, S_2*(1 - S_2)]])
     """
-    from .entries import Entries
-    rows, columns = len(problem.output_keys()), len(problem.keys(problem.wrt_indices))
-    entries = Entries(form, problem, tidy if rows <= 16 and columns <= 16 else None)
-    # The work of building them all: the entries times the size of one (a written-out
-    # sum of N terms in every entry of a gradient at N = 512 is a quarter-million nodes).
-    work = rows * columns * (1 + len(entries.written.atoms(sp.Indexed)))
-    return entries.as_matrix() if work <= EAGER_WORK else entries
+    from .entries import entry_matrix as matrix
+    return matrix(form, problem, EAGER_WORK, tidy)
 
 
 def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:

@@ -24,7 +24,19 @@ import sympy as sp
 
 from .functions import entry_name, expand_sums
 
-__all__ = ["Entries"]
+__all__ = ["Entries", "entry_matrix"]
+
+
+def entry_matrix(form: sp.Expr, problem, eager_work: int, tidy=None):
+    """Every entry of an index form at the problem's concrete sizes: a SymPy matrix when
+    building them all is at most ``eager_work`` (tidied by ``tidy`` up to 16 rows and
+    columns), else :class:`Entries`, which builds an entry when it is read."""
+    rows, columns = len(problem.output_keys()), len(problem.keys(problem.wrt_indices))
+    entries = Entries(form, problem, tidy if rows <= 16 and columns <= 16 else None)
+    # The work of building them all: the entries times the size of one (a written-out
+    # sum of N terms in every entry of a gradient at N = 512 is a quarter-million nodes).
+    work = rows * columns * (1 + len(entries.written.atoms(sp.Indexed)))
+    return entries.as_matrix() if work <= eager_work else entries
 
 
 class Entries:

@@ -5,7 +5,10 @@ they cannot drift from what the program does:
   reason, the result, its assumptions, the LaTeX source to copy, the N × N example, the
   symbolic-N proof where the target has one, and a numeric example with ``--at``, each the
   output of the library or of the ``derive`` command itself;
-* ``gallery/index.md`` — the list of targets;
+* ``gallery/of-<name>.md`` — one page per function of :data:`derive.gallery.GALLERY`,
+  beyond the catalogue (``derive show --of``): the derivation for every N with its
+  steps, the LaTeX, the terminal output with the numeric check, and a claim verified;
+* ``gallery/index.md`` — the list of targets and of those functions;
 * ``benchmarks.md`` — ``bench/results.md`` with its plots.
 """
 
@@ -20,6 +23,7 @@ from click.testing import CliRunner
 from cli import main as derive
 from derive.catalog import TARGETS
 from derive.derivation import derivation
+from derive.gallery import GALLERY
 from derive.point import example_point
 from derive.render.latex import derivation_latex
 from derive.render.markdown import derivation_markdown
@@ -68,6 +72,30 @@ def target_page(name: str, target) -> str:
     return "\n".join(lines) + "\n"
 
 
+def definition_page(example) -> str:
+    """A function the user defines, derived for every N, as the program shows it."""
+    d = derivation(of=example.of, wrt=example.wrt, classes="N", assume=example.assume)
+    of = f"--of {shlex.quote(example.of)} --wrt {example.wrt}" + "".join(
+        f" --assume {shlex.quote(a)}" for a in example.assume)
+    show = f"derive show {of} --classes N"
+    check = f"derive check {shlex.quote(example.claim)} {of} --classes N"
+    return "\n".join([
+        f"# {example.title}", "",
+        "Everything on this page is the output of `derive` for this definition, produced "
+        "when the site was built: no result is stored, each comes from differentiating the "
+        "definition and rewriting it by the rules.", "",
+        block(f"$ {show}", "console"),
+        "## The derivation, for every N", "",
+        derivation_markdown(d, heading="###").split("\n", 2)[2].strip(), "",
+        "## LaTeX source", "",
+        block(derivation_latex(d), "latex"),
+        "## In the terminal", "",
+        block(f"$ {show}\n" + run(show)),
+        "## A claim, verified", "",
+        f"The result as people write it, `{example.claim}`, checked against the definition:",
+        "", block(f"$ {check}\n" + run(check))]) + "\n"
+
+
 def gallery() -> None:
     index = ["# Gallery", "",
              "One page per target of the catalog (`derive list`), generated from the library "
@@ -78,6 +106,15 @@ def gallery() -> None:
         with mkdocs_gen_files.open(f"gallery/{name}.md", "w") as page:
             page.write(target_page(name, target))
         index.append(f"| [{name}]({name}.md) | {target.summary} |")
+    index += ["", "## Your own functions", "",
+              "Functions beyond the catalogue, as you would define them with `derive show "
+              "--of` (the list is `derive.gallery.GALLERY`): each derived for every N with its "
+              "steps, checked, exported to LaTeX, and a hand-written claim verified.", "",
+              "| function | definition |", "|---|---|"]
+    for example in GALLERY:
+        with mkdocs_gen_files.open(f"gallery/of-{example.name}.md", "w") as page:
+            page.write(definition_page(example))
+        index.append(f"| [{example.title}](of-{example.name}.md) | `{example.of}` |")
     with mkdocs_gen_files.open("gallery/index.md", "w") as page:
         page.write("\n".join(index) + "\n")
 

@@ -18,7 +18,7 @@ def test_the_quick_run_writes_every_table(tmp_path):
     report = (tmp_path / "results.md").read_text()
     for heading in ("## Exact verification at a concrete N", "## The CLI as whole processes",
                     "## derive show against diff + simplify", "## Numeric cross-checks",
-                    "## Symbolic N"):
+                    "## Symbolic N", "## Your own functions (--of)"):
         assert heading in report
     assert "Quick run: tiny sizes, not a measurement" in report
     figures = json.loads((tmp_path / "results.json").read_text())
@@ -34,6 +34,7 @@ def test_the_quick_run_writes_every_table(tmp_path):
     assert {r["target"] for r in shows} == {"softmax-jacobian", "softmax-cross-entropy-grad"}
     assert all(r["derive"]["passed"] for r in shows)
     assert all(r["passed"] for r in figures["numeric"] if r.get("numpy_s") is not None)
+    assert all(r["proved"] and r["check"] for r in figures["gallery"]["rows"].values())
     try:
         import matplotlib  # noqa: F401  (the bench extra)
     except ImportError:

@@ -23,7 +23,12 @@ from derive.read.parse import ParseError, parse_definition
     ("L = λ/2 Σ_k z_k^2 + logsumexp(z)",
      "lambda*Sum(z[k]**2, (k, 1, N))/2 + log(Sum(exp(z[n]), (n, 1, N)))",
      ["S: exp(z[m])/Sum(exp(z[l]), (l, 1, N))"]),
-    ("h_i = tanh(Σ_{r=1}^{D} W_ir x_r + b_i)", "tanh(b[i] + Sum(W[i, r]*x[r], (r, 1, D)))", []),
+    # The quantity itself is a family the result is written through.
+    ("h_i = tanh(Σ_{r=1}^{D} W_ir x_r + b_i)", "tanh(b[i] + Sum(W[i, r]*x[r], (r, 1, D)))",
+     ["h: tanh(b[i] + Sum(W[i, r]*x[r], (r, 1, D)))"]),
+    # A family defined after ';' for the first definition.
+    ("L = Σ_k (z_k - y_k)^2; z_k = Σ_r W_kr x_r + b_k", "Sum((-y[k] + z[k])**2, (k, 1, N))",
+     ["z: b[k] + Sum(W[k, r]*x[r], (r, 1, N))"]),
     ("L = Σ_k (softplus(z_k) - y_k z_k)", "Sum(softplus(z[k]) - y[k]*z[k], (k, 1, N))", []),
     # σ with an index and no brackets is a family (a standard deviation).
     ("L = Σ_k (log(σ_k) + (y_k - μ_k)^2/(2 σ_k^2))",
@@ -65,6 +70,8 @@ def test_the_written_out_definition_has_only_inputs():
     ("L = z_k = 2", "one '=' only"),
     ("2 = z_k", "the left side names the quantity"),
     ("L =", "nothing after '='"),
+    ("L = Σ_k z_k; u_k = z_k^2", "u is defined after ';' but not used"),
+    ("L = Σ_k z_k; u = 2", "after ';' a definition names one family with one index"),
     ("L = z_k^100", "the exponent 100 is too large"),
 ])
 def test_definitions_outside_the_notation_are_refused_in_one_line(text, message):

@@ -38,6 +38,17 @@ def test_every_target_has_a_generated_gallery_page(site):
         assert f"% derive: {name}" in page                 # the LaTeX source to copy
 
 
+def test_every_gallery_function_has_a_generated_page(site):
+    from derive.gallery import GALLERY
+    assert len(GALLERY) >= 12
+    for example in GALLERY:
+        page = (site / "gallery" / f"of-{example.name}" / "index.html").read_text()
+        assert "derive show --of" in page and "derive check" in page
+        assert "holds for all N" in page                    # the claim, verified
+        assert "numeric check passed" in page               # the terminal output, run
+        assert "% derive: of: " in page                     # the LaTeX source to copy
+
+
 def test_nothing_is_loaded_from_elsewhere(site):
     external = re.compile(r"<(?:script|img)[^>]+src=\"(?:https?:)?//|"
                           r"<link[^>]+href=\"(?:https?:)?//[^\"]+\"[^>]*rel=\"stylesheet\"|"

@@ -18,8 +18,8 @@ CASES = [
     ("S_i = softmax(z)_i", "z", (), "(KroneckerDelta(i, j) - S[j])*S[i]"),
     ("S_i = softmax(z/T)_i", "z", (), "(KroneckerDelta(i, j) - S[j])*S[i]/T"),
     ("L_i = log_softmax(z)_i", "z", (), "KroneckerDelta(i, j) - S[j]"),
-    ("H = -Σ_k softmax(z)_k log_softmax(z)_k", "z", (),
-     "(-log(S[j]) + Sum(log(S[k])*S[k], (k, 1, N)))*S[j]"),
+    # The quantity's own definition is recognised in the result: H, h_i.
+    ("H = -Σ_k softmax(z)_k log_softmax(z)_k", "z", (), "-(H + log(S[j]))*S[j]"),
     ("L = logsumexp(z)", "z", (), "S[j]"),
     ("L = λ/2 Σ_k z_k^2 + logsumexp(z)", "z", (), "lambda*z[j] + S[j]"),
     ("L = Σ_k y_k log(y_k / softmax(z)_k)", "z", ("Σ_k y_k = 1",), "S[j] - y[j]"),
@@ -30,11 +30,11 @@ CASES = [
     ("L = Σ_k (softplus(z_k) - y_k z_k)", "z", (), "sigmoid(z[j]) - y[j]"),
     ("L = 1/2 Σ_k (σ(z_k) - y_k)^2", "z", (),
      "(1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])"),
-    ("h_i = tanh(Σ_r W_ir x_r + b_i)", "x", (),
-     "(1 - tanh(b[i] + Sum(W[i, r]*x[r], (r, 1, N)))**2)*W[i, j]"),
-    ("h_i = σ(Σ_r W_ir x_r + b_i)", "W", (),
-     "(1 - sigmoid(b[i] + Sum(W[i, r]*x[r], (r, 1, N))))*sigmoid(b[i] + Sum(W[i, r]*x[r], "
-     "(r, 1, N)))*KroneckerDelta(i, j)*x[p]"),
+    ("h_i = tanh(Σ_r W_ir x_r + b_i)", "x", (), "(1 - h[i]**2)*W[i, j]"),
+    ("h_i = σ(Σ_r W_ir x_r + b_i)", "W", (), "(1 - h[i])*KroneckerDelta(i, j)*h[i]*x[p]"),
+    ("L = 1/2 Σ_k (z_k - y_k)^2; z_k = Σ_r W_kr x_r + b_k", "W", (), "(-y[j] + z[j])*x[p]"),
+    ("L = -Σ_k y_k log(softmax(z)_k) + λ/2 Σ_k Σ_r W_kr^2; z_k = Σ_r W_kr x_r + b_k", "W",
+     ("Σ_k y_k = 1",), "lambda*W[j, p] + S[j]*x[p] - x[p]*y[j]"),
     ("L = Σ_k (log(σ_k) + (y_k - μ_k)^2/(2 σ_k^2))", "mu", (), "(mu[j] - y[j])/sigma[j]**2"),
 ]
 

@@ -58,10 +58,11 @@ _REASONS = {
     "split-sums": "linearity of the sum",
     "sum-delta": "the Kronecker delta picks one term of the sum",
     "recognise-softmax": "recognise the softmax outputs",
-    "recognise-sigmoid": "recognise σ",
+    "recognise-sigmoid": "recognise the sigmoid",
     "softmax-sums-to-one": "the softmax outputs sum to one",
     "delta-substitution": "under δ the two indices are equal",
     "assumption": "apply the assumption",
+    "recognise-output": "recognise the output",
     "collect": "collect terms",
 }
 
@@ -173,6 +174,7 @@ def derive_definition(definition, wrt: str, assumptions: tuple[Assumption, ...] 
         e = record("delta-substitution", delta_substitution(e, order))
         if e == before:
             break
+    e = record("recognise-output", recognise_output(e, definition))
     general = e
     for assumption in assumptions:
         e = record("assumption", _expand(apply_assumed(e, assumption)), (assumption,))
@@ -199,7 +201,9 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
     order = (*definition.outputs, *variable.indices)
     softmaxes = [x for x in definition.defined if x.kind == "softmax"]
     arguments = _sigmoid_arguments(definition)
-    e = expr
+    e = definition.written_out(expr, kinds=("output",))
+    if isinstance(definition.name, sp.Symbol):
+        e = e.xreplace({definition.name: definition.body})
     for _ in range(8):
         before = e
         if arguments:
@@ -241,6 +245,30 @@ def _leading_ones_first(expr: sp.Expr) -> sp.Expr:
     for at, factor in enumerate(factors):
         if isinstance(factor, sp.Add) and factor.as_coeff_add()[0] == -1:
             return -coeff * sp.Mul(*factors[:at], -factor, *factors[at + 1:])
+    return expr
+
+
+def recognise_output(expr: sp.Expr, definition) -> sp.Expr:
+    """The definition's own right side, where it stands in the result, by its name:
+    ``tanh(b_j + Σ_r W_jr x_r)`` is ``h_j``, ``Σ_k S_k log S_k`` is ``−H``."""
+    output = definition.output
+    if output is not None:
+        x = sp.Wild("x")
+        pattern = output.body.xreplace({output.index: x})
+        return expr.replace(pattern, output.family[x]) if expr.has(
+            *[f.func for f in output.body.atoms(sp.Function)] or [sp.Sum]) else expr
+    if isinstance(definition.name, sp.Symbol):
+        coeff, total = definition.body.as_coeff_Mul()
+        if isinstance(total, sp.Sum) and len(total.limits) == 1 and coeff != 0:
+            (bound, low, high), = total.limits
+
+            def same(e: sp.Expr) -> bool:
+                if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+                    return False
+                (b, lo, hi), = e.limits
+                return (lo, hi) == (low, high) and \
+                    e.function.xreplace({b: bound}) == total.function
+            return expr.replace(same, lambda e: definition.name / coeff)
     return expr
 
 

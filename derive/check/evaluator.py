@@ -726,6 +726,9 @@ class Evaluator:
             elif assumption.name == "rows-sum-to-one":
                 rows += [[("Y", (row, k)) for k in range(1, self.n + 1)]
                          for row in range(1, self.problem.extent("m") + 1)]
+            elif _sums_to_one(assumption):   # a user's Σ_k w_k = 1 (derive show --assume)
+                family = str(assumption.quantity.function.base)
+                rows.append([(family, (k,)) for k in range(1, self.n + 1)])
         return rows
 
     def enclosure(self, p: dict, leaves: dict, prec: int):
@@ -806,6 +809,14 @@ class Evaluator:
                 return p
             atom = max(present)   # the latest first: its definition may use earlier ones
             p = self._substitute(p, atom, self.definitions[atom])
+
+
+def _sums_to_one(assumption) -> bool:
+    """``Σ_{k=1}^{N} F_k = 1`` for one family F."""
+    q = assumption.quantity
+    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
+            and isinstance(q.function, sp.Indexed)
+            and q.function.indices == (q.limits[0][0],) and q.limits[0][1] == 1)
 
 
 def zero_test(expr: sp.Expr) -> bool | None:

@@ -110,6 +110,8 @@ class Evaluation:
                 return np.full(self.points, float(env[node]))
             if node in self.sizes:
                 return np.full(self.points, float(self.sizes[node]))
+            if node == self.definition.name:   # H in −S_j(log S_j + H): its definition
+                return self.of(self.definition.body, {})
             return self.values[str(node)]
         if isinstance(node, sp.Indexed):
             return self.entry(node, env)

@@ -68,8 +68,10 @@ class Defined:
         family: the family, e.g. ``S`` or ``u``.
         index: the index of ``body``: the entry ``family[index]`` is ``body``.
         body: that entry in the inputs and earlier intermediates.
-        kind: ``"softmax"`` (``S = softmax(argument)``) or ``"argument"`` (the vector a
-            softmax is taken of, when it is an expression).
+        kind: ``"softmax"`` (``S = softmax(argument)``), ``"argument"`` (the vector a
+            softmax is taken of, when it is an expression, or a family defined after a
+            ``;``: ``z_k = Σ_r W_kr x_r + b_k``) or ``"output"`` (the quantity itself,
+            ``h_i``, whose definition the result is written through).
         argument: for a softmax, the family of its argument (``z`` or ``u``).
         extent: the extent of the index, ``"N"`` or ``"D"``.
     """
@@ -82,8 +84,16 @@ class Defined:
     extent: str = "N"
 
     def entry(self, *indices: sp.Expr) -> sp.Expr:
-        """The definition of ``family[indices]``: the body at those indices."""
-        return self.body.xreplace({self.index: indices[0]})
+        """The definition of ``family[indices]``: the body at those indices (a summation
+        index of the body that the new index names is renamed first: ``u_r`` of
+        ``u_m = Σ_r k_mr q_r`` is ``Σ_s k_rs q_s``, not ``Σ_r k_rr q_r``)."""
+        body = self.body
+        named = set().union(*(sp.sympify(i).free_symbols for i in indices))
+        clash = {b for s in body.atoms(sp.Sum) for b, *_ in s.limits} & named
+        if clash:
+            body = body.xreplace({b: sp.Dummy(b.name, integer=True, positive=True)
+                                  for b in clash})
+        return body.xreplace({self.index: indices[0]})
 
 
 @dataclass(frozen=True)
@@ -125,14 +135,30 @@ class Definition:
     def intermediate(self, family: sp.IndexedBase) -> Defined | None:
         return next((x for x in self.defined if x.family == family), None)
 
-    def written_out(self, expr: sp.Expr) -> sp.Expr:
-        """``expr`` with every intermediate replaced by its definition, latest first,
-        so that only inputs and constants remain."""
-        for item in reversed(self.defined):
-            entries = {a for a in expr.atoms(sp.Indexed) if a.base == item.family}
-            if entries:
-                expr = expr.xreplace({a: item.entry(*a.indices) for a in entries})
-        return expr
+    def written_out(self, expr: sp.Expr, kinds=None) -> sp.Expr:
+        """``expr`` with every intermediate (of ``kinds``, or any) replaced by its
+        definition, until only inputs and constants remain."""
+        items = {x.family: x for x in self.defined if kinds is None or x.kind in kinds}
+        if isinstance(self.name, sp.Symbol) and expr.has(self.name):   # H in −S_j(log S_j + H)
+            expr = expr.xreplace({self.name: self.body})
+        done: dict = {}
+
+        def entry(a: sp.Indexed) -> sp.Expr:
+            if a not in done:
+                done[a] = write(items[a.base].entry(*a.indices))
+            return done[a]
+
+        def write(e: sp.Expr) -> sp.Expr:
+            found = {a for a in e.atoms(sp.Indexed) if a.base in items}
+            return e.xreplace({a: entry(a) for a in found}) if found else e
+
+        return write(expr)
+
+    @property
+    def output(self) -> Defined | None:
+        """The quantity itself as a family, ``h_i = tanh(…)``: results are written
+        through it (``1 − h_i²``)."""
+        return next((x for x in self.defined if x.kind == "output"), None)
 
 
 def read_definition(text: str) -> Definition:
@@ -151,10 +177,28 @@ def read_definition(text: str) -> Definition:
     ...
     derive.errors.InputError: relu is not differentiable everywhere; a definition uses exp, log, sqrt (√), tanh, σ/sigmoid, softplus, softmax(z)_k, log_softmax(z)_k, logsumexp(z), Σ_k, δ_ij (softplus is a smooth relu)
     """
-    lhs, tree = p.parse_definition(text)
-    reader = _Reader(text, lhs, tree)
+    if not isinstance(text, str):
+        raise InputError(f"a definition must be text, got {type(text).__name__}")
+    main, *others = text.split(";")
+    lhs, tree = p.parse_definition(main)
+    parts = [p.parse_definition(other) for other in others]
+    reader = _Reader(text, lhs, tree, *(t for _, t in parts))
+    reader.auxiliary = {name.name for name, _ in parts}
+    for name, part in parts:   # z_k = Σ_r W_kr x_r + b_k: a family defined for the main one
+        if len(name.sub) != 1 or name.name in (lhs.name, *reader.families):
+            raise InputError(f"after ';' a definition names one family with one index, used "
+                             f"in the first: z_k = …; got {name.name}_{''.join(name.sub)}")
+        index = reader.index(name.sub[0])
+        value = reader.recognise_written_softmax(reader.read(part))
+        if _free_indices(value) - {index}:
+            raise InputError(f"{name.name}_{name.sub[0]} = … has a free index other than "
+                             f"{name.sub[0]}")
+        reader.defined.append(Defined(sp.IndexedBase(name.name), index, value, "argument"))
     body = reader.read(tree)
     body = reader.recognise_written_softmax(body)
+    unused = reader.auxiliary - {str(a.base) for a in _all_entries(body, reader.defined)}
+    if unused:
+        raise InputError(f"{', '.join(sorted(unused))} is defined after ';' but not used")
     outputs = tuple(_index(letter) for letter in lhs.sub)
     if len(set(outputs)) != len(outputs):
         raise InputError(f"the left side {lhs.name}_{''.join(lhs.sub)} repeats an index")
@@ -179,10 +223,20 @@ def read_definition(text: str) -> Definition:
         defined = [Defined(swap.get(x.family, x.family), x.index, x.body.xreplace(swap), x.kind,
                            x.argument, x.extent) for x in defined]
         body = body.xreplace(swap)
+    elif len(outputs) == 1:   # h_i = tanh(…): results are written through h
+        defined = [*defined, Defined(sp.IndexedBase(lhs.name), outputs[0], body, "output")]
     return Definition(text=text, name=name, outputs=outputs, body=body,
                       families=tuple(sorted((k, tuple(v)) for k, v in reader.families.items())),
                       defined=tuple(defined), constants=tuple(sorted(reader.constants, key=str)),
                       extents=tuple(sorted(reader.extents.items(), key=lambda kv: str(kv[0]))))
+
+
+def _all_entries(body: sp.Expr, defined) -> set:
+    """The entries in ``body`` and in the definitions of the intermediates."""
+    out = set(body.atoms(sp.Indexed))
+    for x in defined:
+        out |= x.body.atoms(sp.Indexed)
+    return out
 
 
 def _free_indices(expr: sp.Expr) -> set[sp.Symbol]:
@@ -223,6 +277,8 @@ class _Reader:
         # SymPy cancels x/x): where it is defined.
         self.divisors: list[sp.Expr] = []
         self.logs: list[sp.Expr] = []
+        self.auxiliary: set[str] = set()    # families defined after ';'
+        self.scalars: dict[str, sp.Symbol] = {}   # names of scalar quantities (a claim's H)
         self.letters = set(lhs.sub) | {lhs.name}
         for tree in trees:
             self._collect_names(tree)
@@ -263,6 +319,13 @@ class _Reader:
             if len(sub) != 2:
                 self.fail("δ takes two indices: δ_ij")
             return sp.KroneckerDelta(*(self.index(a) for a in sub))
+        if not sub and name in self.scalars:
+            return self.scalars[name]
+        if name in self.auxiliary:
+            indices = [self.index(a) for a in sub] + ([position[0]] if position else [])
+            if len(indices) != 1:
+                self.fail(f"{name} is defined with one index; write {name}_k")
+            return sp.IndexedBase(name)[indices[0]]
         if not sub and name in CONSTANT_NAMES:
             symbol = sp.Symbol(name, positive=True)
             self.constants.add(symbol)
@@ -575,7 +638,14 @@ def read_claim(text: str, definition: Definition) -> ClaimRead:
     reader = _Reader(text, p.Name("_", ()), tree)
     reader.letters |= {str(x.family) for x in definition.defined} | {
         name for name, _ in definition.families}
+    scalar = definition.name if isinstance(definition.name, sp.Symbol) else None
+    if scalar is not None:   # −S_j (log S_j + H): the quantity itself, by its name
+        reader.scalars[str(scalar)] = scalar
+    reader.auxiliary = {str(x.family) for x in definition.defined
+                        if x.kind in ("argument", "output")}
     expr = reader.recognise_written_softmax(reader.read(tree))
+    if scalar is not None:
+        expr = expr.xreplace({scalar: definition.body})
     # The claim's own softmax families are the definition's (the same argument).
     renamed = {}
     for item in reader.defined:
