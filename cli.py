@@ -704,21 +704,26 @@ def check(claim: str | None, target: str | None, latex: bool | None,
     _definition_request(of, assume, target, _options(inputs, batch, wrt, convention,
                                                      reduction), "--against TARGET")
     if of is not None:
-        if claim is None or python_function is not None or latex:
-            raise _Failure("with --of, give the CLAIM as a formula in text notation "
-                           "(--python and LaTeX are not read against a definition yet)", 2)
+        if (claim is None) == (python_function is None) or latex:
+            raise _Failure("with --of, give a CLAIM in text notation or --python "
+                           "FILE.py:FUNC (LaTeX is not read against a definition yet)", 2)
         n = _number_of_classes(classes, None)
+        if python_function is not None:
+            from derive.bounded import undumpable
+            undumpable()   # the user's code, in its worker, cannot reach this process
+            claim = _python_function(python_function)
+        extra = {key: value for key, value in (("wrt", wrt), ("inputs", _size(inputs, "inputs")))
+                 if value is not None}
         with _progress(quiet):
             v = _library_call(verify, claim, classes=n, seed=seed, time_limit=_seconds(seconds),
-                              of=of, assume=tuple(assume),
-                              **({"wrt": wrt} if wrt is not None else {}))
+                              of=of, assume=tuple(assume), **extra)
         click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
         sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 
     if (claim is None) == (python_function is None):
         raise _Failure("give either a CLAIM or --python FILE.py:FUNC", 2)
-    if python_function is not None and target is None:
-        raise _Failure("--python needs --against TARGET", 2)
+    if python_function is not None and target is None and of is None:
+        raise _Failure("--python needs --against TARGET (or --of DEFINITION)", 2)
     options = _options(inputs, batch, wrt, convention, reduction)
     if wrt is not None and target is not None:
         from derive.catalog import get_target

@@ -198,6 +198,11 @@ class Target:
     options: tuple[str, ...] = ()  # the OPTIONS it takes, e.g. ("inputs", "wrt", "convention")
     wrt_choices: tuple[str, ...] = ()  # the variables --wrt may name; the first is the default
     symbolic: bool = True  # whether N may be a symbol
+    # The target in the notation of `--of` (derive.read.definition), with its assumptions:
+    # the one engine (derive.calculus.strategy) derives the same results from it, which
+    # tests/test_catalog_definitions.py pins.  Empty where the notation cannot say it yet.
+    definition: str = ""
+    assume: tuple[str, ...] = ()
 
     def build(self, n, **options) -> Problem:
         """The problem for ``n`` classes with ``options`` (validated names, defaults filled in).
@@ -355,44 +360,55 @@ def _batch_softmax_cross_entropy_grad(n, batch=2, reduction="mean"):
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
-           _softmax_jacobian, "softmax", "rows i = output S_i, columns j = input z_j"),
+           _softmax_jacobian, "softmax", "rows i = output S_i, columns j = input z_j",
+           definition="S_i = softmax(z)_i"),
     Target("log-softmax-jacobian", "log-softmax Jacobian",
            "Jacobian of log S = log softmax(z) with respect to z",
-           _log_softmax_jacobian, "log_softmax", "rows i = output log S_i, columns j = input z_j"),
+           _log_softmax_jacobian, "log_softmax", "rows i = output log S_i, columns j = input z_j",
+           definition="L_i = log_softmax(z)_i"),
     Target("cross-entropy-grad", "cross-entropy gradient in the probabilities",
            "gradient of L = −Σ_k y_k log S_k with respect to the probabilities S",
-           _cross_entropy_grad, "cross_entropy", "entry j = ∂L/∂S_j"),
+           _cross_entropy_grad, "cross_entropy", "entry j = ∂L/∂S_j",
+           definition="L = -Σ_k y_k log(S_k)"),
     Target("softmax-cross-entropy-grad", "softmax cross-entropy gradient",
            "gradient of L = −Σ_k y_k log softmax(z)_k with respect to the logits z",
-           _softmax_cross_entropy_grad, "softmax_cross_entropy", "entry j = ∂L/∂z_j"),
+           _softmax_cross_entropy_grad, "softmax_cross_entropy", "entry j = ∂L/∂z_j",
+           definition="L = -Σ_k y_k log(softmax(z)_k)", assume=("Σ_k y_k = 1",)),
     Target("sparse-softmax-cross-entropy-grad", "sparse softmax cross-entropy gradient",
            "gradient of L = −log softmax(z)_c, c an integer class label, with respect to z",
            _sparse_softmax_cross_entropy_grad, "sparse_softmax_cross_entropy",
-           "rows c = label class, columns j = input z_j"),
+           "rows c = label class, columns j = input z_j",
+           definition="L_c = -log_softmax(z)_c"),
     Target("temperature-softmax-jacobian", "softmax Jacobian with a temperature",
            "Jacobian of S = softmax(z/T) with respect to the logits z, T > 0 the temperature",
            _temperature_softmax_jacobian, "temperature_softmax",
-           "rows i = output S_i, columns j = input z_j"),
+           "rows i = output S_i, columns j = input z_j", definition="S_i = softmax(z/T)_i"),
     Target("label-smoothing-cross-entropy-grad", "label-smoothing cross-entropy gradient",
            "gradient of L = −Σ_k q_k log softmax(z)_k, q = (1 − ε) y + ε/N the smoothed "
            "labels, with respect to the logits z",
            _label_smoothing_cross_entropy_grad, "label_smoothing_cross_entropy",
-           "entry j = ∂L/∂z_j"),
+           "entry j = ∂L/∂z_j",
+           definition="L = -Σ_k q_k log(softmax(z)_k); q_k = (1 - ε) y_k + ε/N",
+           assume=("Σ_k y_k = 1",)),
     Target("sigmoid-binary-cross-entropy-grad", "sigmoid binary cross-entropy gradient",
            "gradient of L = −Σ_k [y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))], N independent "
            "sigmoid outputs (N = 1: the binary case), with respect to the logits z",
            _sigmoid_binary_cross_entropy_grad, "sigmoid_binary_cross_entropy",
-           "entry j = ∂L/∂z_j", min_classes=1, unit="outputs"),
+           "entry j = ∂L/∂z_j", min_classes=1, unit="outputs",
+           definition="L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))"),
     Target("linear-softmax-jacobian", "Jacobian of a softmax layer",
            "Jacobian of S = softmax(W x + b) with respect to the weights W (or the bias b)",
            _linear_softmax_jacobian, "linear_softmax",
            "rows t = output S_t, columns = the variable's entries, W row by row",
-           options=("inputs", "wrt", "convention"), wrt_choices=("W", "b")),
+           options=("inputs", "wrt", "convention"), wrt_choices=("W", "b"),
+           definition="S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_kr x_r + b_k"),
     Target("linear-softmax-cross-entropy-grad", "cross-entropy gradient of a softmax layer",
            "gradient of L = −Σ_k y_k log softmax(W x + b)_k with respect to W (or x, b)",
            _linear_softmax_cross_entropy_grad, "linear_softmax_cross_entropy",
            "shaped like the variable", options=("inputs", "wrt", "convention"),
-           wrt_choices=("W", "x", "b")),
+           wrt_choices=("W", "x", "b"),
+           definition="L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
+           assume=("Σ_k y_k = 1",)),
     Target("batch-softmax-cross-entropy-grad", "softmax cross-entropy gradient of a batch",
            "gradient of L = −(1/m) Σ_n Σ_k Y_nk log softmax(Z_n)_k, one example per row of "
            "the m × N logits Z, with respect to Z",

@@ -26,7 +26,8 @@ from .calculus.steps import StepCheck
 from .calculus.strategy import derive_definition, normal_form
 from .catalog import Problem, Target
 from .errors import InputError, StepError
-from .read.definition import CLASSES, read_assumption, read_definition
+from .read.definition import CLASSES, read_definition
+from .read.definition_claims import read_assumption
 from .record import Derivation
 from .sizes import (EAGER_WORK, INPUTS, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, SYMBOLIC_SIZES,
                     validate_classes)
@@ -44,7 +45,7 @@ _SYMPY_ENTRIES = 1024
 _NUMERIC_CLASSES = 16
 
 
-def defined_derivation(of: str, wrt: str | None = None, classes="N", *,
+def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N", *,
                        assume: tuple[str, ...] = (), inputs: int | None = None,
                        check: bool = True, steps: bool = True, seed: int = 0) -> Derivation:
     """Derive the function defined by ``of`` with respect to the family ``wrt``.
@@ -125,7 +126,7 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
     # SymPy's diff of the written-out definition (derive.check.defined).
     steps = derived.steps
     if with_steps:
-        steps = _checked_steps(derived, definition, assumptions)
+        steps = _checked_steps(derived, definition, assumptions, seed)
     d = Derivation(
         target=target, classes=CLASSES, problem=problem,
         mechanical=sp.ImmutableMatrix([[derived.mechanical]]),
@@ -150,22 +151,34 @@ def _under(steps, number: int, assumptions) -> tuple:
     return assumptions if any(s.assumes for s in steps[:number]) else ()
 
 
-def _checked_steps(derived, definition, assumptions):
-    from .check.defined import exact_entries
+def _checked_steps(derived, definition, assumptions, seed: int = 0):
+    """Every step exactly at N = 1, 2, 3 on every entry, and numerically at N = 3 against
+    finite differences of the stable evaluation of the definition (both independent of
+    the rules that produced it)."""
+    from .check.defined import exact_entries, numeric_steps
     out = []
-    for number, step in enumerate(derived.steps, start=1):
+    sizes = {"N": SYMBOLIC_SIZES[-1], "D": _STEP_INPUTS}
+    numeric = numeric_steps([s.rhs for s in derived.steps], definition, derived.variable,
+                            sizes, seed, assumptions)
+    for number, (step, comparison) in enumerate(zip(derived.steps, numeric), start=1):
         used = _under(derived.steps, number, assumptions)
         exact = entries = 0
         for size in SYMBOLIC_SIZES:
-            sizes = {"N": size, "D": _STEP_INPUTS}
             good, total, differing = exact_entries(step.rhs, definition, derived.variable,
-                                                   used, sizes)
+                                                   used, {"N": size, "D": _STEP_INPUTS})
             if differing:
                 raise StepError(f"step {number} ({step.reason}) does not follow at N = {size}: "
                                 f"at entry {differing[0]} it differs from the derivative")
             exact, entries = exact + good, entries + total
+        if comparison is not None and not comparison.passed:
+            w = comparison.worst
+            raise StepError(f"step {number} ({step.reason}) does not agree with finite "
+                            f"differences at N = {sizes['N']}: entry {w['entry']}, "
+                            f"{w['analytic']:.6g} against {w['numeric']:.6g}")
         out.append(replace(step, check=StepCheck(
-            exact_entries=exact, entries=entries, points=0, max_abs_error=0.0,
+            exact_entries=exact, entries=entries,
+            points=0 if comparison is None else comparison.points,
+            max_abs_error=0.0 if comparison is None else comparison.max_abs_error,
             numeric_entries=entries - exact, proved=True, sizes=SYMBOLIC_SIZES)))
     return tuple(out)
 

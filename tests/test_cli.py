@@ -426,3 +426,19 @@ def test_export_definitions(tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert text.count("## ") == 2 and "logsumexp" in text
+
+
+def test_check_a_python_file_against_a_definition(tmp_path):
+    code = tmp_path / "mygrad.py"
+    code.write_text("import numpy as np\n"
+                    "def grad(z, y, w):\n"
+                    "    e = np.exp(z - z.max())\n"
+                    "    return e / e.sum() * (w * y).sum() - w * y\n"
+                    "def wrong(z, y, w):\n"
+                    "    return -grad(z, y, w)\n")
+    result = run("check", "--python", f"{code}:grad", "--of", WEIGHTED, "--wrt", "z", "-n", "4")
+    assert result.exit_code == 0, result.output
+    assert "holds for N = 4" in result.output and "not a proof" in result.output
+    result = run("check", "--python", f"{code}:wrong", "--of", WEIGHTED, "--wrt", "z")
+    assert result.exit_code == 1, result.output
+    assert "the sign is flipped" in result.output

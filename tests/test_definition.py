@@ -4,7 +4,8 @@ import pytest
 import sympy as sp
 
 from derive.errors import InputError
-from derive.read.definition import read_assumption, read_claim, read_definition
+from derive.read.definition import read_definition
+from derive.read.definition_claims import read_assumption, read_claim
 from derive.read.parse import ParseError, parse_definition
 
 
@@ -64,6 +65,7 @@ def test_the_written_out_definition_has_only_inputs():
     ("L = softmax(z)", "is a vector: take an entry"),
     ("L = foo(z_1)", "foo has no index"),
     ("L = W_ij x_j + W_i", "used with 2 and with 1 indices"),
+    ("L = Σ_k Σ_r W_kr + Σ_k Σ_{r=1}^{D} W_kr", "used over different extents, N×N and N×D"),
     ("L = Σ_k W x", "matrix notation such as W x is not read"),
     ("L_i = Σ_k z_k", "the output index i of L does not occur"),
     ("z_k", "write it as NAME = FORMULA"),

@@ -33,7 +33,7 @@ def test_sample_output_is_what_the_command_prints(page, command):
 
 
 @pytest.mark.parametrize("page", ["docs/symbolic.md", "docs/notation.md", "docs/exact.md",
-                                  "docs/index.md"])
+                                  "docs/index.md", "docs/definitions.md"])
 def test_python_examples_run(page):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.S)
     parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
@@ -48,7 +48,8 @@ def _commands(page: str) -> list[tuple[str, str]]:
     return re.findall(r"\n    (derive [^\n]+)\n\n```\n(.*?)```", text, re.S)
 
 
-@pytest.mark.parametrize("page, count", [("docs/diagnoses.md", 8), ("README.md", 1),
+@pytest.mark.parametrize("page, count", [("docs/diagnoses.md", 8), ("README.md", 2),
+                                         ("docs/definitions.md", 1),
                                          ("docs/exact.md", 3), ("docs/index.md", 4)])
 def test_every_sample_is_the_real_output(page, count):
     import shlex

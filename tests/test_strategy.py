@@ -8,7 +8,8 @@ from derive.calculus import strategy
 from derive.calculus.strategy import collect, derive_definition, normal_form, variable_of
 from derive.errors import InputError
 from derive.functions import sigmoid, z
-from derive.read.definition import read_assumption, read_definition
+from derive.read.definition import read_definition
+from derive.read.definition_claims import read_assumption
 
 # (definition, variable, assumptions, result in SymPy's notation)
 CASES = [

@@ -66,3 +66,74 @@ def test_assert_derivative_takes_a_definition():
     assert_derivative("S_j - y_j", of=CE, wrt="z", assume=SUM_TO_ONE, classes="N")
     with pytest.raises(AssertionError, match="fails"):
         assert_derivative("S_j + y_j", of=CE, wrt="z", assume=SUM_TO_ONE)
+
+
+# --- NumPy functions against a definition: numeric evidence, labelled so ----------------
+import numpy as np  # noqa: E402
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def weighted_grad(z, y, w):
+    return _softmax(z) * (w * y).sum() - w * y
+
+
+def weighted_grad_from_s(S, y, w):        # the intermediate S, given stably by derive
+    return S * (w * y).sum() - w * y
+
+
+def weighted_grad_naive(z, y, w):        # overflows at z = 1000
+    S = np.exp(z) / np.exp(z).sum()
+    return S * (w * y).sum() - w * y
+
+
+def tanh_jacobian(W, x, b):
+    return (1 - np.tanh(W @ x + b) ** 2)[:, None] * W
+
+
+def l2_grad(W, x, b, y, lam):
+    return np.outer(_softmax(W @ x + b) - y, x) + lam * W
+
+
+TANH = "h_i = tanh(Σ_{r=1}^{D} W_ir x_r + b_i)"
+L2 = ("L = -Σ_k y_k log(softmax(z)_k) + λ/2 Σ_k Σ_{r=1}^{D} W_kr^2; "
+      "z_k = Σ_{r=1}^{D} W_kr x_r + b_k")
+
+
+@pytest.mark.parametrize("function, of, wrt, assume, verdict, diagnosis", [
+    (weighted_grad, WEIGHTED, "z", (), "holds", None),
+    (weighted_grad_from_s, WEIGHTED, "z", (), "holds", None),
+    (lambda z, y, w: -weighted_grad(z, y, w), WEIGHTED, "z", (), "fails",
+     "the sign is flipped: your function returns minus the derivative"),
+    (lambda z, y, w: 2 * weighted_grad(z, y, w), WEIGHTED, "z", (), "fails",
+     "your function is the derivative times 2"),
+    (weighted_grad_naive, WEIGHTED, "z", (), "fails",
+     "your function returns inf or NaN (subtract the maximum before exp, or use a stable "
+     "log-sum-exp)"),
+    (tanh_jacobian, TANH, "x", (), "holds", None),
+    (lambda W, x, b: tanh_jacobian(W, x, b).T, TANH, "x", (), "fails",
+     "your function returns the transpose (rows and columns exchanged)"),
+    (l2_grad, L2, "W", SUM_TO_ONE, "holds", None),
+])
+def test_numpy_functions_against_a_definition(function, of, wrt, assume, verdict, diagnosis):
+    v = derive.verify(function, of=of, wrt=wrt, classes=3, assume=assume)
+    assert v.verdict == verdict
+    assert v.diagnosis == diagnosis
+    assert "numeric evidence for a NumPy function, not a proof" in v.methods[0]
+    if verdict == "fails":
+        ce = v.counterexample
+        assert not np.isfinite(ce.claimed) or abs(ce.claimed - ce.expected) > 1e-6
+
+
+def test_a_function_with_a_parameter_the_definition_lacks_is_refused():
+    with pytest.raises(InputError, match="parameter 'q' is not a variable of the definition"):
+        derive.verify(lambda z, q: z, of=WEIGHTED, wrt="z", classes=3)
+    with pytest.raises(InputError, match="concrete number of classes"):
+        derive.verify(weighted_grad, of=WEIGHTED, wrt="z", classes="N")
+
+
+def test_assert_derivative_takes_a_numpy_function_and_a_definition():
+    assert_derivative(weighted_grad, of=WEIGHTED, wrt="z", classes=4)

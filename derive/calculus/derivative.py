@@ -24,6 +24,7 @@ Sum(2*KroneckerDelta(j, k)*z[k], (k, 1, N))
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Callable
 
 import sympy as sp
@@ -35,7 +36,9 @@ __all__ = ["derivative", "RULES"]
 Rule = Callable[[sp.Basic, "_Differentiation"], sp.Expr]
 
 
-def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol, through=None) -> sp.Expr:
+def derivative(expr: sp.Expr, variable: sp.Indexed | sp.Symbol,
+               through: Mapping[sp.IndexedBase, Callable[..., sp.Expr]] | None = None
+               ) -> sp.Expr:
     """∂ ``expr`` / ∂ ``variable``, by the rules of :data:`RULES`.
 
     Args:

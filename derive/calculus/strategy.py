@@ -40,11 +40,12 @@ import sympy as sp
 from ..assumptions import Assumption
 from ..errors import InputError
 from ..functions import sigmoid, softplus
+from ..read.definition import Definition
 from ..sizes import INPUTS
 from .derivative import derivative
 from .indexed import (Condition, delta_substitution, is_softmax_denominator,
                       softmax_sums_to_one, split_sums, sum_delta)
-from .rewrite import exponentials_as_products, tidy
+from .rewrite import combine_sums, exponentials_as_products, tidy
 from .steps import Step
 
 __all__ = ["Derived", "derive_definition", "variable_of", "normal_form", "apply_assumed",
@@ -111,8 +112,10 @@ def variable_of(definition, wrt: str) -> sp.Indexed:
         raise InputError(f"cannot differentiate with respect to {wrt}: {why}; its inputs are "
                          + ", ".join(sorted(inputs)))
     used = {str(s) for s in _all_symbols(definition)}
-    letters = [c for c in "jpqstuvabcdefgh" if c not in used and c not in inputs]
     rank = len(inputs[wrt])
+    # As the textbooks write them: ∂L/∂z_j, ∂L/∂W_ij (letters the definition leaves free).
+    preferred = "jpqstuvabcdefgh" if rank == 1 else "ijpqstuvabcdefgh"
+    letters = [c for c in preferred if c not in used and c not in inputs]
     indices = tuple(sp.Symbol(c, integer=True, positive=True) for c in letters[:rank])
     return sp.IndexedBase(wrt)[indices]
 
@@ -126,8 +129,8 @@ def _all_symbols(definition) -> set:
     return out
 
 
-def derive_definition(definition, wrt: str, assumptions: tuple[Assumption, ...] = ()
-                      ) -> Derived:
+def derive_definition(definition: Definition, wrt: str,
+                      assumptions: tuple[Assumption, ...] = ()) -> Derived:
     """Differentiate ``definition`` with respect to the family ``wrt`` and bring the
     result to normal form, recording a step for every rule that changed it."""
     variable = variable_of(definition, wrt)
@@ -177,7 +180,8 @@ def derive_definition(definition, wrt: str, assumptions: tuple[Assumption, ...] 
     e = record("recognise-output", recognise_output(e, definition))
     general = e
     for assumption in assumptions:
-        e = record("assumption", _expand(apply_assumed(e, assumption)), (assumption,))
+        e = record("assumption", _expand(apply_assumed(e, assumption, definition)),
+                   (assumption,))
     result = collect(e)
     record("collect", result)
     general = collect(general)
@@ -217,7 +221,7 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
         if e == before:
             break
     for assumption in assumptions:
-        e = _expand(apply_assumed(e, assumption))
+        e = _expand(apply_assumed(e, assumption, definition))
     return _expand(e)
 
 
@@ -231,7 +235,9 @@ def collect(expr: sp.Expr) -> sp.Expr:
     (1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])
     """
     tidied = tidy(expr)
-    if sp.count_ops(tidied) > 120 or tidied.has(sp.Sum):
+    if tidied.has(sp.Sum):   # Σ_l S_l W_lj − Σ_k y_k W_kj is Σ_k W_kj(S_k − y_k)
+        return combine_sums(tidied)
+    if sp.count_ops(tidied) > 120:
         return tidied
     factored = _leading_ones_first(sp.factor(tidied))
     return factored if sp.count_ops(factored) < sp.count_ops(tidied) else tidied
@@ -272,9 +278,13 @@ def recognise_output(expr: sp.Expr, definition) -> sp.Expr:
     return expr
 
 
-def apply_assumed(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
+def apply_assumed(expr: sp.Expr, assumption: Assumption, definition=None) -> sp.Expr:
     """Replace every occurrence of the assumed quantity by its value, whatever the name
-    of its summation index (``Σ_l y_l`` is ``Σ_k y_k``)."""
+    of its summation index (``Σ_l y_l`` is ``Σ_k y_k``); with the ``definition``, also in
+    a full sum of a family it defines from the assumed one (``Σ_k q_k`` with
+    ``q_k = (1 − ε) y_k + ε/N`` is ``(1 − ε) Σ_k y_k + ε``: 1 under ``Σ_k y_k = 1``)."""
+    if definition is not None:
+        expr = _through_definitions(expr, assumption, definition)
     quantity = assumption.quantity
     if not isinstance(quantity, sp.Sum) or len(quantity.limits) != 1:
         return expr.xreplace({quantity: assumption.value})
@@ -287,6 +297,23 @@ def apply_assumed(expr: sp.Expr, assumption: Assumption) -> sp.Expr:
         return (lo, hi) == (low, high) and e.function.xreplace({b: bound}) == quantity.function
 
     return expr.replace(same, lambda e: assumption.value)
+
+
+def _through_definitions(expr: sp.Expr, assumption: Assumption, definition) -> sp.Expr:
+    defined = {x.family: x for x in definition.defined if x.kind == "argument"}
+
+    def summed(e: sp.Expr) -> bool:
+        return (isinstance(e, sp.Sum) and len(e.limits) == 1
+                and isinstance(e.function, sp.Indexed) and e.function.base in defined)
+
+    def written(e: sp.Sum) -> sp.Expr:
+        item = defined[e.function.base]
+        (bound, low, high), = e.limits
+        inside = split_sums(sp.Sum(_expand(item.entry(bound)), (bound, low, high)))
+        applied = apply_assumed(inside, assumption)
+        return _expand(applied) if applied != inside else e
+
+    return expr.replace(summed, written)
 
 
 def _definition_reason(definition) -> str:

@@ -31,7 +31,9 @@ from ..functions import entry_name, expand_sums, sigmoid, softplus
 from .evaluator import zero_test
 from .numeric import FD_ATOL, FD_RTOL, FD_STEP, CheckReport, compare
 
-__all__ = ["concrete", "exact_entries", "numeric_check", "sample", "keys"]
+__all__ = ["concrete", "exact_entries", "fast_entries", "sympy_entries", "numeric_check",
+           "numeric_steps", "evaluated", "finite_differences", "sample", "keys",
+           "concrete_problem", "in_exponentials", "under_assumptions", "positive_families"]
 
 _N = sp.Symbol("N", integer=True, positive=True)
 _D = sp.Symbol("D", integer=True, positive=True)
@@ -80,7 +82,7 @@ def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes):
     problem = concrete_problem(definition, variable, tuple(sorted(sizes.items())),
                                tuple(assumptions))
     values = {_N: sizes["N"], _D: sizes.get("D", 1)}
-    claim = _rational_powers(_written(definition.written_out(expr).xreplace(values), True),
+    claim = _rational_powers(in_exponentials(definition.written_out(expr).xreplace(values), True),
                              definition)
     try:
         check = compare(problem, sizes["N"], claim).check
@@ -98,7 +100,7 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
     from ..catalog import Problem
     sizes = dict(sizes)
     values = {_N: sizes["N"], _D: sizes.get("D", 1)}
-    function = _rational_powers(_written(definition.written_out(definition.body).xreplace(
+    function = _rational_powers(in_exponentials(definition.written_out(definition.body).xreplace(
         values), True), definition)
     shape = definition.shape(str(variable.base))
     indices = variable.indices
@@ -128,7 +130,7 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
     for out in outputs:
         env = dict(zip(definition.outputs, out))
         if out not in function_of and reference is None:   # σ, softplus written out
-            function_of[out] = _written(concrete(definition.body, definition, sizes, env))
+            function_of[out] = in_exponentials(concrete(definition.body, definition, sizes, env))
         for column in columns:
             at = {**env, **dict(zip(variable.indices, column))}
             symbol = sp.Symbol(entry_name(str(variable.base), column))
@@ -136,9 +138,9 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
                 concrete(reference, definition, sizes, at)
             claim = concrete(expr, definition, sizes, at)
             if claim.has(sp.Derivative):   # the definition step: σ written out, SymPy's diff
-                claim = _written(claim).doit()
-            claim = _assumed(claim, assumptions, definition, sizes, at)
-            truth = _assumed(truth, assumptions, definition, sizes, at)
+                claim = in_exponentials(claim).doit()
+            claim = under_assumptions(claim, assumptions, definition, sizes, at)
+            truth = under_assumptions(truth, assumptions, definition, sizes, at)
             verdict = equal_exactly(truth, claim)
             if verdict:
                 exact += 1
@@ -147,7 +149,7 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
     return exact, len(outputs) * len(columns), differing
 
 
-def _assumed(expr, assumptions, definition, sizes, env):
+def under_assumptions(expr, assumptions, definition, sizes, env):
     """Apply the assumptions at concrete sizes: ``y_1 + y_2 + y_3 = 1`` solved for the
     last entry, so that a zero test under them is a zero test without."""
     for assumption in assumptions:
@@ -163,7 +165,7 @@ def _assumed(expr, assumptions, definition, sizes, env):
     return expr
 
 
-def _written(expr: sp.Expr, tanh: bool = False) -> sp.Expr:
+def in_exponentials(expr: sp.Expr, tanh: bool = False) -> sp.Expr:
     """σ and softplus (and with ``tanh``, tanh) by their definitions in exponentials."""
     kinds = (sigmoid, softplus, sp.tanh) if tanh else (sigmoid, softplus)
     if not expr.has(*kinds):
@@ -187,7 +189,7 @@ def _rational_powers(expr: sp.Expr, definition) -> sp.Expr:
 def equal_exactly(a: sp.Expr, b: sp.Expr) -> bool:
     """True when ``a − b`` is zero as a rational function of its atoms (a proof); False
     when the tests here cannot show it (not a proof of a difference)."""
-    difference = _written(a - b)
+    difference = in_exponentials(a - b)
     difference = difference.rewrite(sp.tanh, sp.exp) if difference.has(sp.tanh) else difference
     if zero_test(difference) is True:
         return True
@@ -232,7 +234,7 @@ def sample(definition, sizes, rng: np.random.Generator, points: int, assumptions
     assumption sums to one (``Σ_k y_k = 1``) on the simplex."""
     on_simplex = {str(a.base) for assumption in assumptions
                   for a in assumption.quantity.atoms(sp.Indexed)}
-    positive = _positive_families(definition)
+    positive = positive_families(definition)
     values = {}
     for name, shape in definition.families:
         size = tuple(sizes[e] for e in shape)
@@ -253,36 +255,16 @@ def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0
     """``expr`` (the derivative in index notation) evaluated stably against central
     finite differences of the stable evaluation of the definition, at each sizes of
     ``sizes_list``; one comparison per sizes."""
-    from .stable import Evaluation
     rng = np.random.default_rng(seed)
     comparisons, extreme = [], 0
     for sizes in sizes_list:
         values = _with_extremes(sample(definition, sizes, rng, points, assumptions),
                                 str(variable.base), definition, rng)
-        total = next(iter(values.values())).shape[0]
-        outputs, columns = keys(definition, variable, sizes)
-        wrt = str(variable.base)
-        analytic = np.empty((total, len(outputs), len(columns)))
-        evaluation = Evaluation(definition, values, sizes)
-        for r, out in enumerate(outputs):
-            for c, column in enumerate(columns):
-                env = {**dict(zip(definition.outputs, out)),
-                       **dict(zip(variable.indices, column))}
-                analytic[:, r, c] = evaluation.of(expr, env)
-        numeric = np.empty_like(analytic)
-        for c, column in enumerate(columns):
-            at = tuple(m - 1 for m in column)
-            shifted = []
-            for sign in (1.0, -1.0):
-                moved = {k: v.copy() for k, v in values.items()}
-                moved[wrt][(slice(None), *at)] += sign * FD_STEP
-                moved_eval = Evaluation(definition, moved, sizes)
-                shifted.append(np.stack([moved_eval.of(definition.body, dict(
-                    zip(definition.outputs, out))) for out in outputs], axis=1))
-            numeric[:, :, c] = (shifted[0] - shifted[1]) / (2 * FD_STEP)
+        numeric = finite_differences(definition, variable, values, sizes)
+        analytic = evaluated(expr, definition, variable, values, sizes)
         # An extreme point is compared where the definition itself is finite there (a
         # written-out e^{z} at z = 1000 is not): the derived form must be finite too.
-        keep = np.ones(total, dtype=bool)
+        keep = np.ones(len(numeric), dtype=bool)
         keep[points:] = np.isfinite(numeric[points:]).all(axis=(1, 2))
         extreme += int(keep[points:].sum())
         analytic, numeric = analytic[keep], numeric[keep]
@@ -293,6 +275,62 @@ def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0
     return CheckReport(comparisons=tuple(comparisons), seed=seed,
                        points=points * len(sizes_list) + extreme, extreme_points=extreme,
                        sizes=tuple(s["N"] for s in sizes_list))
+
+
+def numeric_steps(exprs, definition, variable, sizes, seed: int = 0, assumptions=(),
+                  points: int = 8) -> list:
+    """Each expression (a step's right side) against the same central finite differences
+    of the stable evaluation of the definition, at ``points`` ordinary points (a step
+    with the softmax written out overflows where the result does not): per expression,
+    the :class:`~derive.check.numeric.Comparison`, or ``None`` for one that has no
+    numeric value (the definition step, a ``Derivative``)."""
+    rng = np.random.default_rng(seed)
+    values = sample(definition, sizes, rng, points, assumptions)
+    numeric = finite_differences(definition, variable, values, sizes)
+    out = []
+    for expr in exprs:
+        if expr.has(sp.Derivative):
+            out.append(None)
+            continue
+        analytic = evaluated(expr, definition, variable, values, sizes)
+        out.append(compare("step vs finite differences", analytic, numeric, values,
+                           FD_RTOL, FD_ATOL))
+    return out
+
+
+def evaluated(expr: sp.Expr, definition, variable, values: dict, sizes) -> np.ndarray:
+    """``expr`` at every point and entry: shape (points, outputs, variable entries)."""
+    from .stable import Evaluation
+    outputs, columns = keys(definition, variable, sizes)
+    total = next(iter(values.values())).shape[0]
+    analytic = np.empty((total, len(outputs), len(columns)))
+    evaluation = Evaluation(definition, values, sizes)
+    for r, out in enumerate(outputs):
+        for c, column in enumerate(columns):
+            env = {**dict(zip(definition.outputs, out)), **dict(zip(variable.indices, column))}
+            analytic[:, r, c] = evaluation.of(expr, env)
+    return analytic
+
+
+def finite_differences(definition, variable, values: dict, sizes) -> np.ndarray:
+    """Central differences of the stable evaluation of the definition with respect to
+    each entry of the variable: shape (points, outputs, variable entries)."""
+    from .stable import Evaluation
+    outputs, columns = keys(definition, variable, sizes)
+    wrt = str(variable.base)
+    total = next(iter(values.values())).shape[0]
+    numeric = np.empty((total, len(outputs), len(columns)))
+    for c, column in enumerate(columns):
+        at = tuple(m - 1 for m in column)
+        shifted = []
+        for sign in (1.0, -1.0):
+            moved = {k: v.copy() for k, v in values.items()}
+            moved[wrt][(slice(None), *at)] += sign * FD_STEP
+            moved_eval = Evaluation(definition, moved, sizes)
+            shifted.append(np.stack([moved_eval.of(definition.body, dict(
+                zip(definition.outputs, out))) for out in outputs], axis=1))
+        numeric[:, :, c] = (shifted[0] - shifted[1]) / (2 * FD_STEP)
+    return numeric
 
 
 def _with_extremes(values: dict, wrt: str, definition, rng) -> dict:
@@ -308,7 +346,7 @@ def _with_extremes(values: dict, wrt: str, definition, rng) -> dict:
     return out
 
 
-def _positive_families(definition) -> set[str]:
+def positive_families(definition) -> set[str]:
     """The families the definition takes a log or a root of, or divides by: sampled
     positive, where the definition is defined."""
     found = set()

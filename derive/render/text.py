@@ -105,7 +105,11 @@ def steps_text(d, width: int = 80, chain=None) -> list[str]:
                         + ("" if d.symbolic else f", so at {letter} = {d.classes}") + ";",
                         "also checked exactly at",
                         f"{letter} = " + ", ".join(map(str, sizes)),
-                        "on every entry, against the chain-rule derivative"],
+                        "on every entry, against the chain-rule derivative"]
+                       + (["and numerically", f"at {letter} = {sizes[-1]}",
+                           f"({max(s.check.points for s in d.steps)} points)",
+                           "against finite differences", "of the definition"]
+                          if any(s.check and s.check.points for s in d.steps) else []),
                        width, "  ", "    ")
         return lines
     lines += _fill(["✓ checked: each step equals the mechanical derivative", "on every entry",

@@ -1,7 +1,7 @@
 """Verify a claim against a function the user defined (``derive check CLAIM --of …``).
 
 The definition is derived (:mod:`derive.definitions`) and the claim read in its names
-(:func:`derive.read.definition.read_claim`); then, in order:
+(:func:`derive.read.definition_claims.read_claim`); then, in order:
 
 1. **proof for every N** — the claim and the derived result brought to the strategy's
    normal form (:func:`derive.calculus.strategy.normal_form`); equal forms prove it;
@@ -32,7 +32,7 @@ from ..calculus.proof import same_normal_form
 from ..calculus.strategy import normal_form
 from ..errors import InputError
 from ..functions import sigmoid
-from ..read.definition import read_claim
+from ..read.definition_claims import read_claim
 from .verdict import Counterexample, Verdict
 
 __all__ = ["verify_definition"]
@@ -41,14 +41,16 @@ _TRIAL_SIZES = (2, 3, 4)
 _INPUTS = 3
 
 
-def verify_definition(claim: str, of: str, wrt: str | None = None, classes=3, *,
+def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int | str = 3, *,
                       assume: tuple[str, ...] = (), seed: int = 0) -> Verdict:
     """Does ``claim`` equal the derivative of the definition ``of`` with respect to ``wrt``?
 
     Args:
         claim: the formula, in the notation of the definition (its families, the
             intermediate names such as ``S``, or ``softmax(z)_k`` written out).
-        of, wrt, assume: as for :func:`derive.definitions.defined_derivation`.
+        of: the definition, ``"L = -Σ_k y_k log(softmax(z)_k)"``.
+        wrt: the variable, as for :func:`derive.definitions.defined_derivation`.
+        assume: the hypotheses the result may use, ``("Σ_k y_k = 1",)``.
         classes: N, or ``"N"`` to decide for every N.
         seed: the seed of the points of a counterexample search.
 
@@ -118,8 +120,8 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes=3, *,
 def _in_result_indices(expr, definition, variable, text) -> sp.Expr:
     """The claim's free index letters as the result's: the output index keeps its letter,
     the other free letter is the variable's index (``S_k − y_k`` means ``S_j − y_j``)."""
-    from ..read.definition import _free_indices
-    free = _free_indices(expr)
+    from ..read.definition import free_indices
+    free = free_indices(expr)
     wanted = (*definition.outputs, *variable.indices)
     if free <= set(wanted):
         return expr
@@ -161,8 +163,8 @@ def _positive(expr, definition) -> bool:
         item = definition.intermediate(expr.base)
         if item is not None and item.kind == "softmax":
             return True
-        from ..check.defined import _positive_families
-        return str(expr.base) in _positive_families(definition)
+        from ..check.defined import positive_families
+        return str(expr.base) in positive_families(definition)
     if isinstance(expr, (sp.exp, sigmoid)):
         return True
     if isinstance(expr, sp.Pow):
@@ -182,7 +184,7 @@ def _nonzero(expr, definition) -> bool:
 def _counterexample(expr, definition, variable, assumptions, sizes, seed):
     """An entry and a rational point where the claim and the derivative differ at 50
     digits by more than 10⁻²⁰ of their size, or ``None``."""
-    from ..check.defined import concrete, keys, _written, _assumed
+    from ..check.defined import concrete, keys, in_exponentials, under_assumptions
     rng = np.random.default_rng(seed)
     outputs, columns = keys(definition, variable, sizes)
     function_of = {}
@@ -191,13 +193,14 @@ def _counterexample(expr, definition, variable, assumptions, sizes, seed):
         for out in outputs:
             env = dict(zip(definition.outputs, out))
             if out not in function_of:
-                function_of[out] = _written(concrete(definition.body, definition, sizes, env))
+                function_of[out] = in_exponentials(concrete(definition.body, definition,
+                                                            sizes, env))
             for column in columns:
                 at = {**env, **dict(zip(variable.indices, column))}
                 from ..functions import entry_name
                 symbol = sp.Symbol(entry_name(str(variable.base), column))
                 expected = sp.diff(function_of[out], symbol).xreplace(point)
-                claimed = _written(concrete(expr, definition, sizes, at)).xreplace(point)
+                claimed = in_exponentials(concrete(expr, definition, sizes, at)).xreplace(point)
                 a, b = sp.N(expected, 50), sp.N(claimed, 50)
                 if not (a.is_number and b.is_number) or not (a.is_real and b.is_real):
                     continue
@@ -213,11 +216,11 @@ def _counterexample(expr, definition, variable, assumptions, sizes, seed):
 def _rational_point(definition, sizes, rng, assumptions) -> dict:
     """Inputs with two decimals (printed exactly as used); a family an assumption sums to
     one on the simplex; families the definition takes logs of positive."""
-    from ..check.defined import _positive_families
+    from ..check.defined import positive_families
     from ..functions import entry_name
     import itertools
     simplex = {str(a.base) for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
-    positive = _positive_families(definition)
+    positive = positive_families(definition)
     point = {}
     for name, shape in definition.families:
         size = [sizes[e] for e in shape]

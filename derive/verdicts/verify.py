@@ -108,10 +108,16 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
     if of is not None:
         if against is not None:
             raise InputError("give a target (against=) or a definition (of=), not both")
-        if set(options) - {"wrt"}:
-            raise InputError(f"{', '.join(sorted(set(options) - {'wrt'}))}: options of the "
-                             "catalogue targets, not of a definition")
+        if set(options) - {"wrt", "inputs"}:
+            raise InputError(f"{', '.join(sorted(set(options) - {'wrt', 'inputs'}))}: options "
+                             "of the catalogue targets, not of a definition")
         classes, seed, latex, time_limit = _arguments(classes, seed, latex, time_limit, None)
+        if is_user_code(claim):   # numeric evidence, the function in its own worker
+            from .defined_code import check_definition_callable
+            return check_definition_callable(claim, of, options.get("wrt"), classes,
+                                             assume=tuple(assume),
+                                             inputs=options.get("inputs") or 3, seed=seed,
+                                             time_limit=time_limit)
         from .defined import verify_definition
         if time_limit is not None:
             from ..bounded import run_bounded

@@ -1,0 +1,121 @@
+"""Formulas in a definition's names: the hypotheses it may use (``--assume``) and claims
+about its derivative (``derive check CLAIM --of …``), read by the definition's reader.
+
+>>> from derive.read.definition import read_definition
+>>> d = read_definition("L = -Σ_k w_k y_k log(softmax(z)_k)")
+>>> read_claim("softmax(z)_j Σ_k w_k y_k - w_j y_j", d).expr
+S[j]*Sum(w[k]*y[k], (k, 1, N)) - w[j]*y[j]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from . import parse as p
+from ..errors import InputError
+from .definition import Definition, free_indices, Reader, read_definition  # noqa: F401 (examples)
+
+__all__ = ["ClaimRead", "read_assumption", "read_claim"]
+
+
+def read_assumption(text: str, definition: Definition):
+    """A hypothesis ``QUANTITY = VALUE`` on the inputs of ``definition`` (``--assume
+    "Σ_k y_k = 1"``), as an :class:`~derive.assumptions.Assumption` that the result may use
+    and every output states.
+
+    Raises:
+        ParseError, InputError: unreadable, or a name the definition does not have.
+
+    >>> d = read_definition("L = -Σ_k y_k log(softmax(z)_k)")
+    >>> read_assumption("Σ_k y_k = 1", d).quantity
+    Sum(y[k], (k, 1, N))
+    """
+    from ..assumptions import Assumption
+    if not isinstance(text, str) or len(text) > 200:
+        raise InputError("an assumption is a short equation such as \"Σ_k y_k = 1\"")
+    tokens = p._tokens(text)
+    equals = [at for at, t in enumerate(tokens) if t.kind == "op" and t.text == "="]
+    if len(equals) != 1 or equals[0] == 0 or tokens[equals[0] + 1].kind == "end":
+        raise InputError(f"cannot read the assumption {text!r}: write one equation, "
+                         "e.g. \"Σ_k y_k = 1\"")
+    at = equals[0]
+    left = p._Parser(text, tokens[:at] + [p._Token("end", "", tokens[at].pos)]).parse()
+    right = p._Parser(text, tokens[at + 1:]).parse()
+    reader = Reader(text, p.Name("_", ()), left, right)
+    quantity, value = reader.read(left), reader.read(right)
+    known = dict(definition.families)
+    for name, extents in reader.families.items():
+        if name not in known:
+            raise InputError(f"the assumption {text!r} names {name}, which is not an input "
+                             f"of the definition (its inputs: {', '.join(sorted(known))})")
+    if free_indices(quantity) or free_indices(value):
+        raise InputError(f"the assumption {text!r} has a free index; it states one equation "
+                         "such as Σ_k y_k = 1")
+    latex = f"{sp.latex(quantity)} = {sp.latex(value)}"
+    return Assumption(name="assumed", quantity=quantity, value=value,
+                      text=" ".join(text.split()), latex=latex)
+
+
+
+@dataclass(frozen=True)
+class ClaimRead:
+    """A claim read in a definition's names: the expression, and what it divides by and
+    takes logs or roots of as written (where it is defined)."""
+
+    text: str
+    expr: sp.Expr
+    divisors: tuple[sp.Expr, ...]
+    logs: tuple[sp.Expr, ...]
+
+
+def read_claim(text: str, definition: Definition) -> ClaimRead:
+    """A formula for the derivative of ``definition``, in the same notation: the inputs,
+    the intermediate families (``S``, or ``softmax(z)_k`` written out), constants.
+
+    Raises:
+        ParseError, InputError: unreadable, or a name the definition does not have.
+
+    >>> d = read_definition("L = -Σ_k y_k log(softmax(z)_k)")
+    >>> read_claim("softmax(z)_j - y_j", d).expr
+    S[j] - y[j]
+    """
+    tree = p.parse(text)
+    reader = Reader(text, p.Name("_", ()), tree)
+    reader.letters |= {str(x.family) for x in definition.defined} | {
+        name for name, _ in definition.families}
+    scalar = definition.name if isinstance(definition.name, sp.Symbol) else None
+    if scalar is not None:   # −S_j (log S_j + H): the quantity itself, by its name
+        reader.scalars[str(scalar)] = scalar
+    reader.auxiliary = {str(x.family) for x in definition.defined
+                        if x.kind in ("argument", "output")}
+    expr = reader.recognise_written_softmax(reader.read(tree))
+    if scalar is not None:
+        expr = expr.xreplace({scalar: definition.body})
+    # The claim's own softmax families are the definition's (the same argument).
+    renamed = {}
+    for item in reader.defined:
+        match = next((x for x in definition.defined if x.kind == item.kind and (
+            x.argument == renamed.get(item.argument, item.argument) if item.kind == "softmax"
+            else x.entry(item.index) == item.body.xreplace(renamed))), None)
+        if match is None:
+            raise InputError(f"the claim {text!r} takes a softmax that the definition does not")
+        renamed[item.family] = match.family
+    expr = expr.xreplace(renamed)
+    known = dict(definition.families)
+    named = {str(x.family): x for x in definition.defined}
+    for name, extents in reader.families.items():
+        if name not in known and name not in named:
+            raise InputError(f"cannot read the claim {text!r}: unknown symbol {name}; known: "
+                             + ", ".join(sorted({*known, *named})))
+        if name in known and tuple(extents) != known[name] and len(extents) != len(known[name]):
+            raise InputError(f"{name} has {len(known[name])} indices in the definition and "
+                             f"{len(extents)} in the claim")
+    for constant in reader.constants:
+        if constant not in definition.constants:
+            raise InputError(f"cannot read the claim {text!r}: unknown constant {constant}; "
+                             "the definition's: " + (", ".join(map(str, definition.constants))
+                                                     or "none"))
+    return ClaimRead(text, expr, tuple(d.xreplace(renamed) for d in reader.divisors),
+                     tuple(a.xreplace(renamed) for a in reader.logs))

@@ -1,0 +1,205 @@
+"""A NumPy function against the derivative of a definition (``derive check --python
+FILE.py:FUNC --of "L = …"``): numeric evidence, labelled so, never a proof.
+
+The function is called only in a worker process of its own
+(:class:`~derive.verdicts.isolated.Worker`), by keyword: each input family of the
+definition by its name (``z``, ``W``, ``y``), each constant by its name (``T``, ``d``;
+``lam`` or ``lambda_`` for λ, which Python cannot name), and an intermediate by its name
+when a parameter asks for it (``S`` = softmax(z), ``h`` = the layer's output), computed
+stably here.  It returns the derivative shaped as the outputs then the variable: ``(N,)``
+for ∂L/∂z, ``(N, D)`` for ∂L/∂W, ``(N, N)`` for the Jacobian ∂S_i/∂z_j.
+
+At seeded random points (two decimals, so that a counterexample can be typed back; a
+family an assumption sums to one on the simplex) and at points where the variable is
+extreme, its values are compared with the derived result evaluated stably
+(:mod:`derive.check.stable`); a failure is shown at a point, with the expected value
+computed at 50 digits from the written-out definition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+from .isolated import PythonFunction, Worker
+from .verdict import Counterexample, Verdict
+
+__all__ = ["check_definition_callable", "RTOL", "ATOL", "POINTS"]
+
+POINTS = 60
+RTOL, ATOL = 1e-7, 1e-9
+_ALIASES = {"lam": "lambda", "lambda_": "lambda", "lmbda": "lambda", "epsilon": "eps",
+            "temperature": "T"}
+
+
+def check_definition_callable(function: Callable[..., np.ndarray] | PythonFunction, of: str,
+                              wrt: str | None = None, classes: int = 3, *,
+                              assume: tuple[str, ...] = (), inputs: int = 3, seed: int = 0,
+                              time_limit: float | None = None) -> Verdict:
+    """Compare ``function`` with the derivative of ``of`` at ``classes`` classes.
+
+    Raises:
+        InputError: a parameter that is neither an input, a constant nor an intermediate
+            of the definition; a symbolic N; a function that raises, exits, does not
+            return in time or returns what is not real numbers.
+    """
+    if not isinstance(classes, int):
+        raise InputError("a NumPy function is checked at a concrete number of classes; give "
+                         "e.g. --classes 5")
+    if time_limit is None:
+        return _check(function, of, wrt, classes, tuple(assume), inputs, seed, None, None)
+    from ..bounded import checked_seconds, run_bounded
+    from .gradcheck import _GRACE
+    seconds = checked_seconds(time_limit)
+    deadline = time.monotonic() + seconds
+    return run_bounded(_check, function, of, wrt, classes, tuple(assume), inputs, seed,
+                       seconds, deadline, seconds=seconds, grace=_GRACE)
+
+
+def _check(function, of, wrt, n, assume, inputs, seed, seconds, deadline) -> Verdict:
+    from ..check.defined import evaluated, keys, sample
+    from ..check.stable import Evaluation
+    from ..definitions import defined_derivation
+    d = defined_derivation(of, wrt, "N", assume=assume, check=False, steps=False)
+    definition, variable = d.definition, d.problem.variable
+    sizes = {"N": n, "D": inputs}
+    rng = np.random.default_rng(seed)
+    points = _points(sample(definition, sizes, rng, POINTS - 2, d.assumptions), definition,
+                     str(variable.base), d.assumptions, rng)
+    outputs, columns = keys(definition, variable, sizes)
+    shape = ((n,) if definition.outputs else ()) + tuple(
+        sizes[e] for e in definition.shape(str(variable.base)))
+    count = next(iter(points.values())).shape[0]
+    evaluation = Evaluation(definition, points, sizes)
+    available = dict(points)
+    for item in definition.defined:   # S, h: what a parameter may ask for, by name
+        if item.kind in ("softmax", "output"):
+            available[str(item.family)] = evaluation.family(item.family)
+    batch = {name: [np.asarray(v[row]).copy() if np.ndim(v) > 1 else float(v[row])
+                    for row in range(count)] for name, v in available.items()}
+    expected = evaluated(d.result, definition, variable, points, sizes).reshape(count, *shape)
+    base = Verdict("fails", d.target.name, n, None, d.result.xreplace(_at(n, inputs)),
+                   d.general.xreplace(_at(n, inputs)), d.lhs, assumptions=d.assumptions,
+                   sizes=(("D", inputs),) if d.problem.sizes else ())
+    with Worker(function, {"points": batch}, shape, seconds=seconds,
+                deadline=deadline) as worker:
+        binding = _binding(worker.parameters(), available, definition)
+        calls = worker.call("points", binding)
+    if calls.values is None:
+        return Verdict(**{**_fields(base), "diagnosis": f"shape mismatch: expected an array of "
+                          f"shape {shape}, got {calls.shape}"},
+                       methods=("shape: the output cannot be compared",))
+    claimed = calls.values
+    notes = (["your function returns float32: compare in float64"] if calls.float32 else []) \
+        + (["nondeterministic: two calls at the same point differ"]
+           if calls.nondeterministic else [])
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(expected), np.abs(claimed))
+        bad = ~(np.abs(expected - claimed) <= ATOL + RTOL * scale)
+    extreme = count - (POINTS - 2)
+    method = (f"numeric: {count} points ({extreme} with the variable extreme, seed {seed}), "
+              f"rtol {RTOL:g}; numeric evidence for a NumPy function, not a proof")
+    if not bad.any():
+        return Verdict(**{**_fields(base), "verdict": "holds"}, methods=(method,),
+                       notes=tuple(notes))
+    row = int(np.argmax(bad.reshape(count, -1).any(axis=1)))
+    within = np.unravel_index(int(np.argmax(np.where(bad[row], np.abs(np.nan_to_num(
+        expected[row] - claimed[row], nan=np.inf)), -1.0))), shape)
+    entry = tuple(int(x) + 1 for x in within)
+    return Verdict(**{**_fields(base), "diagnosis": _diagnosis(expected, claimed, definition)},
+                   methods=(method,), notes=tuple(notes),
+                   counterexample=_counterexample(d, points, row, entry, claimed[row][within],
+                                                  sizes))
+
+
+def _at(n, inputs) -> dict:
+    return {sp.Symbol("N", integer=True, positive=True): n,
+            sp.Symbol("D", integer=True, positive=True): inputs}
+
+
+def _fields(v: Verdict) -> dict:
+    return {name: getattr(v, name) for name in ("verdict", "target", "classes", "claim",
+                                                 "expected", "general", "lhs", "assumptions",
+                                                 "sizes")}
+
+
+def _points(values: dict, definition, wrt: str, assumptions, rng) -> dict:
+    """Two decimals (a counterexample can be typed back), except a family on the simplex;
+    and two points where the variable is extreme (offset by 1000, spread over ±300)."""
+    simplex = {str(a.base) for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
+    out = {}
+    for name, v in values.items():
+        v = v if name in simplex else np.round(v, 2)
+        extra = v[:2].copy()
+        if name == wrt:
+            extra[0] = extra[0] + 1000.0
+            extra[1] = np.round(rng.uniform(-300.0, 300.0, size=extra[1].shape), 2)
+        out[name] = np.concatenate([v, extra])
+    return out
+
+
+def _binding(parameters, available: dict, definition) -> list[tuple[str, str]]:
+    pairs = []
+    for p in parameters:
+        if not p.named:
+            continue
+        name = _ALIASES.get(p.name, p.name)
+        if name in available:
+            pairs.append((p.name, name))
+        elif p.required:
+            raise InputError(f"your function's parameter {p.name!r} is not a variable of the "
+                             "definition; it may take " + ", ".join(sorted(
+                                 "lam" if k == "lambda" else k for k in available)))
+    return pairs
+
+
+def _diagnosis(expected, claimed, definition) -> str:
+    finite = np.isfinite(claimed).all()
+    if not finite:
+        return "your function returns inf or NaN (subtract the maximum before exp, or use " \
+               "a stable log-sum-exp)"
+    with np.errstate(all="ignore"):
+        if np.allclose(claimed, -expected, rtol=1e-6, atol=1e-9):
+            return "the sign is flipped: your function returns minus the derivative"
+        mask = np.abs(expected) > 1e-6
+        if mask.any():
+            ratio = claimed[mask] / expected[mask]
+            if np.allclose(ratio, ratio.flat[0], rtol=1e-6) and \
+                    np.allclose(claimed, ratio.flat[0] * expected, rtol=1e-6, atol=1e-9):
+                return f"your function is the derivative times {ratio.flat[0]:.6g}"
+        if expected.ndim == 3 and expected.shape[1] == expected.shape[2] and np.allclose(
+                claimed, np.transpose(expected, (0, 2, 1)), rtol=1e-6, atol=1e-9):
+            return "your function returns the transpose (rows and columns exchanged)"
+    return "your function differs from the derivative (no known mistake matches)"
+
+
+def _counterexample(d, points, row, entry, claimed, sizes) -> Counterexample:
+    """The point, and the expected value at 50 digits from SymPy's diff of the
+    written-out definition at the inputs as given (two decimals)."""
+    from ..check.defined import concrete, in_exponentials
+    from ..functions import entry_name
+    definition, variable = d.definition, d.problem.variable
+    width = len(definition.outputs)
+    out, column = entry[:width], entry[width:]
+    env = dict(zip(definition.outputs, out))
+    function = in_exponentials(concrete(definition.body, definition, sizes, env))
+    symbol = sp.Symbol(entry_name(str(variable.base), column))
+    exact = {}
+    for name, v in points.items():
+        value = v[row]
+        if np.ndim(value) == 0:
+            exact[sp.Symbol(name, positive=True)] = sp.Rational(repr(float(value)))
+            continue
+        for key in np.ndindex(np.shape(value)):
+            exact[sp.Symbol(entry_name(name, tuple(k + 1 for k in key)))] = \
+                sp.Rational(repr(float(value[key])))
+    expected = float(sp.N(sp.diff(function, symbol).xreplace(exact), 50))
+    shown = {name: (float(v[row]) if np.ndim(v[row]) == 0 else np.asarray(v[row]).tolist())
+             for name, v in points.items()}
+    indices = tuple(str(x) for x in (*definition.outputs, *variable.indices))
+    return Counterexample(entry, indices, shown, expected, float(claimed), sizes["N"],
+                          difference=float(claimed) - expected)
