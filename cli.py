@@ -419,25 +419,36 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
     _definition_request(of, assume, target, options, "a TARGET")
     if of is None and target is None:
         raise _Failure("give a TARGET (see `derive list`) or --of DEFINITION", 2)
-    if of is not None and (at is not None or cross_validate):
-        raise _Failure("--at and --cross-validate are not available with --of yet", 2)
+    if of is not None and cross_validate:
+        raise _Failure("--cross-validate is not available with --of yet", 2)
     if of is not None:
-        n = _classes(classes) or 3
-        _library_call(check_format, fmt, standalone=standalone, evaluation=False)
+        point = _library_call(parse_point, at) if at is not None else None
+        implied = {}
+        if point is not None:
+            from derive.definitions import sizes_of_point
+            implied = _library_call(sizes_of_point, of, point)
+        n = _classes(classes) or implied.get("classes") or 3
+        inputs_given = options["inputs"] if options["inputs"] is not None \
+            else implied.get("inputs")
+        if point is not None and isinstance(n, str):
+            raise _Failure("--at needs a concrete number of classes (or one read off the "
+                           "point)", 2)
+        _library_call(check_format, fmt, standalone=standalone, evaluation=point is not None)
         if output:
             _refuse_existing([output], force)
         with _progress(quiet):
-            d = _bounded("derive the definition", seconds, _derive_definition, of, wrt, n,
-                         tuple(assume), options["inputs"], seed, not result_only,
-                         tries=() if isinstance(n, str) else ("a smaller N",))
+            d, value = _bounded("derive the definition", seconds, _derive_definition, of, wrt,
+                                n, tuple(assume), inputs_given, seed, not result_only, point,
+                                tries=() if isinstance(n, str) else ("a smaller N",))
         content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
-                                evaluation=None, full=full)
+                                evaluation=value, full=full)
         if output:
             _library_call(write, output, content, force)
             click.echo(f"wrote {output}", err=True)
         else:
             click.echo(content)
-        if d.check is not None and not d.check.passed:
+        if (d.check is not None and not d.check.passed) or (value is not None
+                                                             and not value.agrees):
             sys.exit(1)
         return
 
@@ -490,13 +501,17 @@ def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
         return d, evaluate(d, point) if point is not None else None
 
 
-def _derive_definition(of: str, wrt, n, assume: tuple, inputs, seed: int, steps: bool):
-    """``derive show --of``'s work, in its worker."""
+def _derive_definition(of: str, wrt, n, assume: tuple, inputs, seed: int, steps: bool,
+                       point=None):
+    """``derive show --of``'s work, in its worker: the derivation, and its value at the
+    point when one is given."""
     from derive import progress
     from derive.derivation import derivation
+    from derive.definitions import evaluate_definition
     with progress.stage("deriving the definition"):
-        return derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, seed=seed,
-                          steps=steps)
+        d = derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, seed=seed,
+                       steps=steps)
+        return d, evaluate_definition(d, point) if point is not None else None
 
 
 def _refuse_existing(paths, force: bool) -> None:
@@ -571,7 +586,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
             derivations.append(_bounded(
                 "derive the definition", seconds, _derive_definition, definition, wrt, n,
                 tuple(assume), given["inputs"], 0, not result_only,
-                tries=() if isinstance(n, str) else ("a smaller N",)))
+                tries=() if isinstance(n, str) else ("a smaller N",))[0])
             progress.advance()
     written = _library_call(write, file, render_document(derivations, fmt, not result_only,
                                                          full), force)

@@ -32,7 +32,8 @@ from .record import Derivation
 from .sizes import (EAGER_WORK, INPUTS, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, SYMBOLIC_SIZES,
                     validate_classes)
 
-__all__ = ["defined_derivation", "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
+__all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point",
+           "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
 
 # The sizes at which the symbolic result is checked numerically (N, D).
 DEFINITION_CHECK_SIZES = ({"N": 2, "D": 2}, {"N": 3, "D": 3})
@@ -257,19 +258,26 @@ def _form(expr, problem):
     if form is None or any(not _plain(e) for term in form.terms
                            for e in (term.left, term.right) if e is not None):
         return None
+    # A notation that multiplies out a factored result (σ(1 − σ)(σ − y) as four terms)
+    # reads worse than the index form: shown only when about as short.
+    if sum(len(sp.Add.make_args(t.left)) if t.left is not None else 1
+           for t in form.terms) > len(sp.Add.make_args(expr)) + 1:
+        return None
     return form
 
 
 def _plain(element) -> bool:
-    """An element of a vector notation: a product of integer powers of entries and of σ
-    of entries (``y_i/S_i``, ``σ(z_i)``), as every renderer writes them."""
+    """An element of a vector notation: a sum of products of integer powers of entries
+    and of σ of entries (``S_i − y_i``, ``y_i/S_i``, ``σ(z_i)``), as every renderer writes
+    them."""
     from .functions import sigmoid
-    for factor in sp.Mul.make_args(sp.sympify(element)):
-        base, power = factor.as_base_exp()
-        entry = isinstance(base, sp.Indexed) or (isinstance(base, sigmoid) and
-                                                 isinstance(base.args[0], sp.Indexed))
-        if not (factor.is_Number or (entry and power.is_Integer)):
-            return False
+    for term in sp.Add.make_args(sp.sympify(element)):
+        for factor in sp.Mul.make_args(term):
+            base, power = factor.as_base_exp()
+            entry = isinstance(base, sp.Indexed) or (isinstance(base, sigmoid) and
+                                                     isinstance(base.args[0], sp.Indexed))
+            if not (factor.is_Number or (entry and power.is_Integer)):
+                return False
     return True
 
 
@@ -315,3 +323,92 @@ class _AtClasses:
 
     def __call__(self, n) -> Problem:
         return replace(self.problem, classes=n)
+
+
+def sizes_of_point(of: str, point: dict) -> dict[str, int]:
+    """The number of classes and inputs that a point's shapes imply for a definition:
+    ``{"classes": N, "inputs": D}`` from the families given.
+
+    >>> from derive.point import parse_point
+    >>> sizes_of_point("L = Σ_k ((W x + b)_k - y_k)^2", parse_point("W=[[1, 2]]; x=[1, 0]"))
+    {'classes': 1, 'inputs': 2}
+    """
+    definition = read_definition(of)
+    out: dict[str, int] = {}
+    shapes = dict(definition.families)
+    for name, value in point.items():
+        extents = shapes.get(name)
+        if extents is None or not hasattr(value, "shape") or value.ndim != len(extents):
+            continue
+        for extent, size in zip(extents, value.shape):
+            out.setdefault("classes" if extent == "N" else "inputs", int(size))
+    return out
+
+
+def evaluate_definition(d: Derivation, point: dict):
+    """The derivative of a definition's derivation ``d`` (at a concrete N) at ``point``,
+    and central differences of the stable evaluation of the definition there.
+
+    The general form is used where a stated assumption does not hold at the point (and a
+    note says so).
+
+    Raises:
+        InputError: a missing, unknown or wrongly sized variable, a value that is not finite.
+    """
+    import numpy as np
+
+    from .check.defined import evaluated, finite_differences
+    from .check.numeric import FD_ATOL, FD_RTOL
+    from .check.stable import Evaluation as Stable
+    from .point import Evaluation
+    definition, variable = d.definition, d.problem.variable
+    n = d.classes
+    sizes = {"N": n, "D": dict(d.problem.sizes).get("D", 3)}
+    names = {name: shape for name, shape in definition.families}
+    constants = {str(c) for c in definition.constants}
+    values = {}
+    for name, value in point.items():
+        key = {"lam": "lambda", "lambda_": "lambda"}.get(name, name)
+        if key in names:
+            shape = tuple(sizes[e] for e in names[key])
+            array = np.asarray(value, dtype=np.float64)
+            if array.shape != shape:
+                raise InputError(f"{name} has shape {array.shape} in the point; the definition "
+                                 f"at N = {n}" + (f", D = {sizes['D']}" if "D" in names[key]
+                                                 else "") + f" needs {shape}")
+            values[key] = array[None]
+        elif key in constants:
+            array = np.asarray(value, dtype=np.float64).ravel()
+            if array.size != 1 or not array[0] > 0:
+                raise InputError(f"{name} is a positive scalar constant: give one number > 0")
+            values[key] = array
+        else:
+            raise InputError(f"{name} is not an input of the definition; give "
+                             + ", ".join(sorted([*names, *constants])))
+    missing = sorted((set(names) | constants) - set(values))
+    if missing:
+        raise InputError("the point needs " + ", ".join(missing))
+    if not all(np.isfinite(v).all() for v in values.values()):
+        raise InputError("the point has a value that is not finite")
+    notes, form, general = [], d.result, False
+    for assumption in d.assumptions:
+        total = float(Stable(definition, values, sizes).of(assumption.quantity, {})[0])
+        value = float(assumption.value)
+        if abs(total - value) > 1e-12 * max(1.0, abs(value)):
+            notes.append(f"{assumption.text} does not hold at this point ({total:.6g}): the "
+                         "general form is used")
+            form, general = d.general, True
+    value = evaluated(form, definition, variable, values, sizes)[0]
+    numeric = finite_differences(definition, variable, values, sizes)[0]
+    error = float(np.max(np.abs(value - numeric), initial=0.0))
+    scale = np.maximum(np.abs(value), np.abs(numeric))
+    agrees = bool((np.abs(value - numeric) <= FD_ATOL + FD_RTOL * scale).all())
+    shown = {k: (v[0] if v.ndim > 1 or k in names else float(v[0])) for k, v in values.items()}
+    stable = Stable(definition, values, sizes)
+    for item in definition.defined:   # S = softmax(z), h, … at the point
+        if item.kind in ("softmax", "output"):
+            shown[str(item.family)] = stable.family(item.family)[0]
+    rows = value if value.shape[0] > 1 else value[0]
+    return Evaluation(point=shown, value=rows, general=general, notes=tuple(notes),
+                      finite_differences=numeric if numeric.shape[0] > 1 else numeric[0],
+                      max_abs_error=error, agrees=agrees)

@@ -23,6 +23,7 @@ from .check.numeric import (FD_ATOL, FD_RTOL, FD_STEP, SCALARS, entry_arguments,
                             reference_for, sigmoid, smoothed_labels, softmax)
 from .errors import InputError
 from .functions import instantiate
+from .read.parse import GREEK
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "sizes_from_point"]
 
@@ -31,9 +32,11 @@ __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "sizes_f
 MAX_POINT_LENGTH = 40_000
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER_RE = re.compile(_NUMBER, re.ASCII)
-_ASSIGNMENT = re.compile(r"\s*([A-Za-z]|eps|epsilon|ε)\s*=\s*(.*?)\s*", re.DOTALL)
+# A name: a letter, or a word (a definition's mu, sigma, lambda), or a Greek letter.
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z][A-Za-z0-9]{0,15}|[α-ωε])\s*=\s*(.*?)\s*", re.DOTALL)
 # Other spellings of a variable's name.
-_NAMES = {"ε": "eps", "epsilon": "eps"}
+_NAMES = {"ε": "eps", "epsilon": "eps", "σ": "sigma", **{letter: name for letter, name in
+                                                      GREEK.items()}}
 # Where the label is a class number (1-based, as S_1 … S_N) rather than a vector.
 _INTEGER_NAMES = {"c"}
 

@@ -402,6 +402,27 @@ def test_check_against_a_definition(args, status, expected):
     assert expected in result.output
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["--of", WEIGHTED, "--at", "z=[1, 2, 3]; y=[0, 1, 0]; w=[1, 2, 1]"],
+     ["at z=[1, 2, 3]; y=[0, 1, 0]; w=[1, 2, 1]:", "S = [0.0900306, 0.244728, 0.665241]",
+      "∂L/∂z_j = [0.180061, -1.51054, 1.33048]", "finite differences agree"]),
+    # N and D read off the point; the layer's output h at the point.
+    (["--of", "h_i = tanh(W x + b)_i", "--wrt", "x", "--at",
+      "W=[[1, 2], [0.5, -1], [0, 1]]; x=[0.3, -0.2]; b=[0, 0.1, 0]"],
+     ["N = 3 classes, D = 2 inputs", "[0.990066, 1.98013]", "finite differences agree"]),
+    # Where the stated assumption fails, the general form, and a note.
+    (["--of", "L = -Σ_k y_k log(softmax(z)_k)", "--assume", "Σ_k y_k = 1",
+      "--at", "z=[1, 2]; y=[1, 1]"],
+     ["Σ_k y_k = 1 does not hold at this point (2): the general form is used",
+      "∂L/∂z_j = [-0.462117, 0.462117]"]),
+])
+def test_show_a_definition_at_a_point(args, expected):
+    result = run("show", *args, "--result-only")
+    assert result.exit_code == 0, result.output
+    for line in expected:
+        assert line in result.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["show", "softmax-jacobian", "--of", WEIGHTED], "give a TARGET or --of DEFINITION, not both"),
     (["show"], "give a TARGET (see `derive list`) or --of DEFINITION"),
@@ -409,7 +430,12 @@ def test_check_against_a_definition(args, status, expected):
     (["show", "--of", WEIGHTED, "--wrt", "q"], "q does not occur"),
     (["show", "--of", WEIGHTED, "--batch", "2"], "options of the catalogue targets"),
     (["show", "softmax-jacobian", "--assume", "Σ_k y_k = 1"], "--assume goes with --of"),
-    (["show", "--of", WEIGHTED, "--at", "z=[1,2]"], "not available with --of yet"),
+    (["show", "--of", WEIGHTED, "--at", "z=[1,2]"], "the point needs w, y"),
+    (["show", "--of", WEIGHTED, "--at", "z=[1,2]; y=[1,0]; w=[1]"], "w has shape (1,)"),
+    (["show", "--of", WEIGHTED, "--at", "z=[1,2]; y=[1,0]; w=[1,1]; q=[1]"],
+     "q is not an input of the definition"),
+    (["show", "--of", WEIGHTED, "--at", "z=[1,nan]; y=[1,0]; w=[1,1]"], "not a decimal number"),
+    (["show", "--of", WEIGHTED, "--cross-validate", "-n", "N"], "not available with --of yet"),
     (["check", "S_j", "--of", WEIGHTED, "--against", "softmax-jacobian"], "not both"),
     (["check", "Q_j", "--of", WEIGHTED], "unknown symbol Q"),
 ])

@@ -41,6 +41,18 @@ def test_definitions_read_into_index_notation(text, body, defined):
     assert [f"{x.family}: {sp.sstr(x.body)}" for x in d.defined] == defined
 
 
+@pytest.mark.parametrize("text, body", [
+    # A capital letter written whole, inside a vector, is a matrix: W x is Σ_r W_kr x_r over
+    # the inputs 1..D, Wᵀ x is Σ_r W_rk x_r.
+    ("L = Σ_k ((W x + b)_k - y_k)^2",
+     "Sum((b[k] - y[k] + Sum(W[k, r]*x[r], (r, 1, D)))**2, (k, 1, N))"),
+    ("h_j = tanh(Wᵀ x + b)_j", "tanh(b[j] + Sum(W[r, j]*x[r], (r, 1, D)))"),
+    ("L = Σ_k (W @ x)_k", "Sum(W[k, r]*x[r], (r, 1, D), (k, 1, N))"),
+])
+def test_matrix_notation_inside_a_vector(text, body):
+    assert sp.sstr(read_definition(text).body) == body
+
+
 def test_families_constants_and_extents():
     d = read_definition("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)")
     assert d.families == (("k", ("N", "D")), ("q", ("D",)))
@@ -75,6 +87,10 @@ def test_the_written_out_definition_has_only_inputs():
     ("L = Σ_k z_k; u_k = z_k^2", "u is defined after ';' but not used"),
     ("L = Σ_k z_k; u = 2", "after ';' a definition names one family with one index"),
     ("L = z_k^100", "the exponent 100 is too large"),
+    ("L = Σ_k (y_k + z_k)^20", "too large for a power of a sum"),
+    ("L = " + "+".join(["z_k"] * 700), "at most 2000 are read"),
+    ("L = " + "(" * 80 + "z_1" + ")" * 80, "nested more than 60 levels"),
+    ("L = Σ_k z_k; " + "; ".join(f"u{n}_k = z_k" for n in range(3)), "after ';'"),
 ])
 def test_definitions_outside_the_notation_are_refused_in_one_line(text, message):
     with pytest.raises((InputError, ParseError), match=message) as error:

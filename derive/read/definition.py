@@ -52,6 +52,7 @@ _ELEMENTWISE = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "ta
 _ACCEPTED = ("exp, log, sqrt (√), tanh, σ/sigmoid, softplus, softmax(z)_k, log_softmax(z)_k, "
              "logsumexp(z), Σ_k, δ_ij")
 _MAX_EXPONENT = 64
+_MAX_SUM_EXPONENT = 8
 _SOFTMAX_NAMES = "SPQRAB"
 _ARGUMENT_NAMES = "uvgst"
 
@@ -387,6 +388,9 @@ class Reader:
             return self.read(node.left, position) + self.read(node.right, position)
         if isinstance(node, p.Sub):
             return self.read(node.left, position) - self.read(node.right, position)
+        if isinstance(node, (p.Mul, p.MatMul)) and position is not None and \
+                self.matrix(node.left) is not None:   # W x: a matrix times a vector
+            return self.matrix_product(node.left, node.right, position)
         if isinstance(node, p.Mul):
             if node.dot:
                 return self.dot(node.left, node.right)
@@ -407,8 +411,8 @@ class Reader:
         if isinstance(node, p.Eq):
             return sp.KroneckerDelta(self.read(node.left), self.read(node.right))
         if isinstance(node, (p.Transpose, p.MatMul)):
-            self.fail("matrix notation (Wᵀ, @) is not read in a definition yet: write the "
-                      "entries with their indices, e.g. Σ_r W_kr x_r")
+            self.fail("matrix notation in a definition is a matrix times a vector inside a "
+                      "vector: softmax(W x + b)_k, (Wᵀ h)_j; or write the entries, Σ_r W_kr x_r")
         self.fail(f"cannot read {type(node).__name__} in a definition")
 
     def power(self, node: p.Pow, position) -> sp.Expr:
@@ -418,6 +422,10 @@ class Reader:
         if exponent.is_Number and abs(exponent) > _MAX_EXPONENT:
             self.fail(f"the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
         base = self.read(node.base, position)
+        if exponent.is_Number and abs(exponent) > _MAX_SUM_EXPONENT and isinstance(base, sp.Add):
+            # (a_k + b_k + c_k)^64 multiplies out to tens of thousands of terms.
+            self.fail(f"the exponent {exponent} is too large for a power of a sum (at most "
+                      f"{_MAX_SUM_EXPONENT})")
         if not (exponent.is_integer and exponent.is_nonnegative):
             (self.divisors if exponent.is_integer else self.logs).append(base)
         return base ** exponent
@@ -494,10 +502,52 @@ class Reader:
                       "read in a definition yet")
         return argument
 
+    @staticmethod
+    def matrix(node) -> tuple[str, bool] | None:
+        """``(name, transposed)`` for a matrix written whole, ``W`` or ``Wᵀ`` (a capital
+        letter without an index, other than the sizes and T), else ``None``."""
+        transposed = isinstance(node, p.Transpose)
+        name = node.operand if transposed else node
+        if isinstance(name, p.Name) and not name.sub and len(name.name) == 1 and \
+                name.name.isupper() and name.name not in ("N", "D", "T"):
+            return name.name, transposed
+        return None
+
+    def matrix_product(self, left, right, position) -> sp.Expr:
+        """``(W v)_p = Σ_r W_pr v_r`` and ``(Wᵀ v)_p = Σ_r W_rp v_r``: the new index r runs
+        over the other extent (the inputs 1..D for a position over the classes)."""
+        name, transposed = self.matrix(left)
+        index, extent = position
+        other = "D" if extent == "N" else "N"
+        letter = next(c for c in "rspvwxyz" if c not in self.written
+                      and _index(c) not in self.bound)
+        r = self.index(letter)
+        self.extents[r] = other
+        pair, extents = ((r, index), [other, extent]) if transposed else \
+            ((index, r), [extent, other])
+        known = self.families.setdefault(name, extents)
+        if known != extents:
+            self.fail(f"{name} is used as a {'×'.join(known)} and as a {'×'.join(extents)} "
+                      "matrix")
+        self.bound.append(r)
+        vector = self.read(right, (r, other))
+        self.bound.pop()
+        return sp.Sum(sp.IndexedBase(name)[pair] * vector, (r, 1, CLASSES if other == "N"
+                                                           else INPUTS))
+
     def entry(self, node: p.Entry) -> sp.Expr:
         call = node.operand
+        if not isinstance(call, p.Call):   # (W x + b)_k: the vector at k
+            if len(node.sub) != 1:
+                self.fail("an entry of a vector takes one index: (W x + b)_k")
+            index = self.index(node.sub[0])
+            return self.read(call, (index, self.extents[index]))
+        if call.func in _ELEMENTWISE and len(node.sub) == 1:   # tanh(W x + b)_j
+            index = self.index(node.sub[0])
+            return self.read(call, (index, self.extents[index]))
         if call.func not in ("softmax", "log_softmax") or len(node.sub) != 1:
-            self.fail(f"an entry {call.func}(…)_k is taken of softmax and log_softmax only")
+            self.fail(f"an entry {call.func}(…)_k is taken of softmax, log_softmax and the "
+                      "elementwise functions")
         index = self.index(node.sub[0])
         family = self.softmax_of(self.vector_argument(call))
         value = family[index]

@@ -154,7 +154,7 @@ class Transpose:
 
 @dataclass(frozen=True)
 class Entry:
-    """``softmax(z)_k`` or ``softmax(z)[k]``: one entry of a vector-valued call."""
+    """``softmax(z)_k``, ``softmax(z)[k]``, ``(W x + b)_k``: one entry of a vector."""
     operand: object
     sub: tuple[str, ...]
     pos: int = 0
@@ -524,10 +524,10 @@ class _Parser:
                 self.take()
                 self.take()
                 node = Transpose(node, token.pos)
-            elif token.kind == "op" and token.text == "_" and isinstance(node, Call):
-                self.take()
+            elif token.kind == "op" and token.text == "_" and not isinstance(node, Name):
+                self.take()   # softmax(z)_k, (W x + b)_k: an entry of a vector
                 node = Entry(node, token.sub, token.pos)
-            elif token.kind == "op" and token.text == "[" and isinstance(node, Call):
+            elif token.kind == "op" and token.text == "[" and not isinstance(node, Name):
                 self.take()
                 indices = [self.index()]
                 while self.token.text == ",":

@@ -10,6 +10,8 @@ steps, the result, the matrix, the value at a point and the numeric check.
 
 from __future__ import annotations
 
+from sympy import Symbol
+
 from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
 from ..conditions import hidden, statement
@@ -239,6 +241,8 @@ def _scalar(v: float) -> str:
 
 
 def _evaluation_lines(d, e, full: bool = False) -> list[str]:
+    if d.definition is not None:
+        return _definition_evaluation_lines(d, e, full)
     scalars = ("T", "eps")
     given = "; ".join(f"{k}={_scalar(v)}" if k in scalars
                       else f"{k}={_numbers(v, full)}" if hasattr(v, "__len__") else f"{k}={v}"
@@ -259,7 +263,12 @@ def _evaluation_lines(d, e, full: bool = False) -> list[str]:
         lines.append(f"    S = softmax of each row of Z = {_numbers(e.point['S'], full)}")
     if "q" in e.point:
         lines.append(f"    q = (1 − ε) y + ε/N = {_numbers(e.point['q'], full)}")
-    lines += [f"    note: {note}" for note in e.notes]
+    return lines + _value_lines(d, e, full)
+
+
+def _value_lines(d, e, full: bool) -> list[str]:
+    """The notes, the value at the point, and its comparison with finite differences."""
+    lines = [f"    note: {note}" for note in e.notes]
     if e.value.ndim == 2:
         lines.append(f"    {text(d.lhs)} =")
         lines += [f"      {'⋮' if m is None else _numbers(e.value[m], full)}"
@@ -272,6 +281,24 @@ def _evaluation_lines(d, e, full: bool = False) -> list[str]:
     else:
         lines.append(f"    finite differences {verdict} (max abs error {e.max_abs_error:.1e})")
     return lines
+
+
+def _definition_evaluation_lines(d, e, full: bool = False) -> list[str]:
+    """A definition's derivative at a point: the inputs, the named intermediates there
+    (S = softmax(z)), the value, and the comparison with finite differences."""
+    named = {str(x.family) for x in d.definition.defined}
+
+    def shown(v) -> str:
+        if isinstance(v, float):
+            return _scalar(v)
+        return _numbers(v, full) if v.ndim == 1 else "[" + ", ".join(
+            _numbers(row, full) for row in v) + "]"
+
+    given = "; ".join(f"{text(Symbol(k))}={shown(v)}" for k, v in e.point.items()
+                      if k not in named)
+    lines = [f"  at {given}:"]
+    lines += [f"    {k} = {shown(v)}" for k, v in e.point.items() if k in named]
+    return lines + _value_lines(d, e, full)
 
 
 def catalog_text(derivations) -> str:
