@@ -53,11 +53,19 @@ def test_a_claim_that_divides_by_what_may_vanish_does_not_hold():
     # Dividing by a softmax output, positive by construction, is fine.
     assert derive.verify("(S_j - y_j) S_j / S_j", of=CE, wrt="z", classes=3,
                          assume=SUM_TO_ONE).verdict == "holds"
+    # log(y_j/y_j) is 0 where y_j ≠ 0 only: what SymPy cancels is still read.
+    v = derive.verify("S_j - y_j + log(y_j/y_j)", of=CE, wrt="z", classes="N",
+                      assume=SUM_TO_ONE)
+    assert v.verdict == "undetermined" and "y[j]" in v.notes[0]
 
 
 def test_a_claim_in_other_names_is_refused():
     with pytest.raises(InputError, match="unknown symbol Q"):
         derive.verify("Q_j - y_j", of=CE, wrt="z")
+    with pytest.raises(InputError, match="undefined as written"):
+        derive.verify("S_j - y_j + 0/0", of=CE, wrt="z")
+    with pytest.raises(InputError, match="cannot tell which free index"):
+        derive.verify("S_a(δ_ab - S_b)", of="S_i = softmax(z)_i", wrt="z")
     with pytest.raises(InputError, match="not both"):
         derive.verify("S_j", against="softmax-jacobian", of=CE)
 

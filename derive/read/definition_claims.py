@@ -91,6 +91,8 @@ def read_claim(text: str, definition: Definition) -> ClaimRead:
     reader.auxiliary = {str(x.family) for x in definition.defined
                         if x.kind in ("argument", "output")}
     expr = reader.recognise_written_softmax(reader.read(tree))
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise InputError(f"the claim {text!r} is undefined as written (a division by zero)")
     if scalar is not None:
         expr = expr.xreplace({scalar: definition.body})
     # The claim's own softmax families are the definition's (the same argument).

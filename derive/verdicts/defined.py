@@ -133,10 +133,12 @@ def _in_result_indices(expr, definition, variable, text) -> sp.Expr:
     targets = [x for x in variable.indices if x not in free] + \
         [x for x in variable.indices if x in free]
     mapping = {a: b for a, b in zip(others, targets) if a != b}
-    if any(b in free and b not in mapping for b in mapping.values()):
+    renamed = expr.xreplace(mapping)
+    if any(b in free and b not in mapping for b in mapping.values()) or \
+            not free_indices(renamed) <= set(wanted):
         raise InputError(f"cannot tell which free index of {text!r} is which; write the "
                          f"derivative in {', '.join(map(str, wanted))}")
-    return expr.xreplace(mapping)
+    return renamed
 
 
 def _uses_assumptions(expr, definition, variable, d) -> bool:
