@@ -98,3 +98,11 @@ def test_the_large_matrix_sample_is_the_real_matrix():
     d = instantiate_derivation(derivation("softmax-jacobian", "N", check=False, steps=False),
                                64, mechanical=False)
     assert sample in derivation_text(d, steps=False) + "\n"
+
+
+def test_the_targets_page_lists_each_targets_definition():
+    from derive.catalog import TARGETS
+    page = (ROOT / "docs" / "targets.md").read_text()
+    for name, target in TARGETS.items():
+        if target.definition:
+            assert f"| `{name}` | `{target.definition}` |" in page
