@@ -343,7 +343,7 @@ def _definition_request(of, assume, target, options: dict, what: str) -> None:
         return
     if target is not None:
         raise _Failure(f"give {what} or --of DEFINITION, not both", 2)
-    extra = [f"--{key}" for key in ("batch", "convention", "reduction")
+    extra = [f"--{key}" for key in ("convention", "reduction")
              if options.get(key) is not None]
     if extra:
         raise _Failure(f"{', '.join(extra)}: options of the catalogue targets, not of --of", 2)
@@ -430,6 +430,8 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         n = _classes(classes) or implied.get("classes") or 3
         inputs_given = options["inputs"] if options["inputs"] is not None \
             else implied.get("inputs")
+        batch_given = options["batch"] if options["batch"] is not None \
+            else implied.get("batch")
         if point is not None and isinstance(n, str):
             raise _Failure("--at needs a concrete number of classes (or one read off the "
                            "point)", 2)
@@ -439,7 +441,8 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         with _progress(quiet):
             d, value = _bounded("derive the definition", seconds, _derive_definition, of, wrt,
                                 n, tuple(assume), inputs_given, seed, not result_only, point,
-                                tries=() if isinstance(n, str) else ("a smaller N",))
+                                batch_given, tries=() if isinstance(n, str) else
+                                ("a smaller N",))
         content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
                                 evaluation=value, full=full)
         if output:
@@ -502,15 +505,15 @@ def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
 
 
 def _derive_definition(of: str, wrt, n, assume: tuple, inputs, seed: int, steps: bool,
-                       point=None):
+                       point=None, batch=None):
     """``derive show --of``'s work, in its worker: the derivation, and its value at the
     point when one is given."""
     from derive import progress
     from derive.derivation import derivation
     from derive.definitions import evaluate_definition
     with progress.stage("deriving the definition"):
-        d = derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, seed=seed,
-                       steps=steps)
+        d = derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, batch=batch,
+                       seed=seed, steps=steps)
         return d, evaluate_definition(d, point) if point is not None else None
 
 
@@ -585,7 +588,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
         for definition in definitions:
             derivations.append(_bounded(
                 "derive the definition", seconds, _derive_definition, definition, wrt, n,
-                tuple(assume), given["inputs"], 0, not result_only,
+                tuple(assume), given["inputs"], 0, not result_only, None, given["batch"],
                 tries=() if isinstance(n, str) else ("a smaller N",))[0])
             progress.advance()
     written = _library_call(write, file, render_document(derivations, fmt, not result_only,

@@ -414,7 +414,9 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "the m × N logits Z, with respect to Z",
            _batch_softmax_cross_entropy_grad, "batch_softmax_cross_entropy",
            "rows i = example, columns j = class", options=("batch", "reduction"),
-           wrt_choices=("Z",)),
+           wrt_choices=("Z",),
+           definition="L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)",
+           assume=("Σ_k Y_nk = 1",)),
 )}
 
 

@@ -26,17 +26,17 @@ from .calculus.steps import StepCheck
 from .calculus.strategy import derive_definition, normal_form
 from .catalog import Problem, Target
 from .errors import InputError, StepError
-from .read.definition import CLASSES, read_definition
+from .read.definition import CLASSES, read_definition, size_values
 from .read.definition_claims import read_assumption
 from .record import Derivation
-from .sizes import (EAGER_WORK, INPUTS, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES, SYMBOLIC_SIZES,
-                    validate_classes)
+from .sizes import (BATCH, EAGER_WORK, INPUTS, MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES,
+                    MAX_INPUTS, SYMBOLIC_SIZES, validate_classes, validate_size)
 
 __all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point",
            "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
 
 # The sizes at which the symbolic result is checked numerically (N, D).
-DEFINITION_CHECK_SIZES = ({"N": 2, "D": 2}, {"N": 3, "D": 3})
+DEFINITION_CHECK_SIZES = ({"N": 2, "D": 2, "m": 2}, {"N": 3, "D": 3, "m": 3})
 # The steps are checked exactly at N = 1, 2, 3 with this many inputs.
 _STEP_INPUTS = 2
 # A concrete N: every entry checked exactly (by SymPy's diff up to _SYMPY_ENTRIES where
@@ -48,7 +48,8 @@ _NUMERIC_CLASSES = 16
 
 def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N", *,
                        assume: tuple[str, ...] = (), inputs: int | None = None,
-                       check: bool = True, steps: bool = True, seed: int = 0) -> Derivation:
+                       batch: int | None = None, check: bool = True, steps: bool = True,
+                       seed: int = 0) -> Derivation:
     """Derive the function defined by ``of`` with respect to the family ``wrt``.
 
     Args:
@@ -57,6 +58,7 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
         classes: ``"N"`` (default) to derive for every N at once, or a number.
         assume: hypotheses the result may use, ``("Σ_k y_k = 1",)``; stated in the output.
         inputs: the input size D at a concrete N (default 3).
+        batch: the number of examples m at a concrete N (default 2).
         check: the numeric cross-check against finite differences.
         steps: check every step (exactly at N = 1, 2, 3).
         seed: the seed of the random points.
@@ -79,7 +81,9 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
         if str(n) != "N":
             raise InputError(f"a definition's number of classes is written N; got {n}")
         return proved
-    return _instance(proved, n, 3 if inputs is None else int(inputs), check, seed)
+    inputs = 3 if inputs is None else validate_size(inputs, "inputs", MAX_INPUTS)
+    batch = 2 if batch is None else validate_size(batch, "batch", MAX_BATCH)
+    return _instance(proved, n, inputs, batch, check, seed)
 
 
 def _default_wrt(definition, wrt):
@@ -88,8 +92,9 @@ def _default_wrt(definition, wrt):
     names = [name for name, _ in definition.families]
     if len(names) == 1:
         return names[0]
-    if "z" in names:
-        return "z"
+    logits = [name for name in ("z", "Z") if name in names]   # the logits, as written
+    if len(logits) == 1:
+        return logits[0]
     raise InputError(f"give the variable: --wrt one of {', '.join(names)}")
 
 
@@ -121,7 +126,8 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
                   conditions=tuple(_condition(x, e) for x, e in _free_ranges(definition,
                                                                               derived)),
                   rules=derived.rules, relies_on=derived.conditions, assumptions=assumptions,
-                  others=(INPUTS,) if _uses(definition, "D") else ())
+                  others=tuple(size for name, size in (("D", INPUTS), ("m", BATCH))
+                               if _uses(definition, name)))
 
     # Stage 4 — every step checked exactly on every entry at N = 1, 2, 3, against
     # SymPy's diff of the written-out definition (derive.check.defined).
@@ -158,7 +164,7 @@ def _checked_steps(derived, definition, assumptions, seed: int = 0):
     the rules that produced it)."""
     from .check.defined import exact_entries, numeric_steps
     out = []
-    sizes = {"N": SYMBOLIC_SIZES[-1], "D": _STEP_INPUTS}
+    sizes = {"N": SYMBOLIC_SIZES[-1], "D": _STEP_INPUTS, "m": _STEP_INPUTS}
     numeric = numeric_steps([s.rhs for s in derived.steps], definition, derived.variable,
                             sizes, seed, assumptions)
     for number, (step, comparison) in enumerate(zip(derived.steps, numeric), start=1):
@@ -166,7 +172,8 @@ def _checked_steps(derived, definition, assumptions, seed: int = 0):
         exact = entries = 0
         for size in SYMBOLIC_SIZES:
             good, total, differing = exact_entries(step.rhs, definition, derived.variable,
-                                                   used, {"N": size, "D": _STEP_INPUTS})
+                                                   used, {"N": size, "D": _STEP_INPUTS,
+                                                          "m": _STEP_INPUTS})
             if differing:
                 raise StepError(f"step {number} ({step.reason}) does not follow at N = {size}: "
                                 f"at entry {differing[0]} it differs from the derivative")
@@ -184,7 +191,8 @@ def _checked_steps(derived, definition, assumptions, seed: int = 0):
     return tuple(out)
 
 
-def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -> Derivation:
+def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
+              seed: int) -> Derivation:
     """The result proved for every N at a concrete N: its entries, every one checked
     exactly against the chain-rule derivative of the written-out definition, and
     numerically up to :data:`_NUMERIC_CLASSES` classes."""
@@ -193,11 +201,11 @@ def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -
     from .entries import entry_matrix
     definition = proved.definition
     variable = proved.problem.variable
-    sizes = {"N": n, "D": inputs}
-    problem = _problem(definition, None, n, proved.assumptions, proved.problem, inputs)
+    sizes = {"N": n, "D": inputs, "m": batch}
+    problem = _problem(definition, None, n, proved.assumptions, proved.problem, inputs, batch)
     entries = len(problem.output_keys()) * len(problem.keys(problem.wrt_indices))
     if entries > MAX_DERIVATIVE_ENTRIES:
-        raise InputError(f"the derivative at N = {n}, D = {inputs} has {entries} entries; at "
+        raise InputError(f"the derivative at N = {n} has {entries} entries; at "
                          f"most {MAX_DERIVATIVE_ENTRIES} are derived and checked (for any size "
                          "at once, use --classes N)")
     # The fast evaluator of derive.check.exact where it has a rule for every node; SymPy's
@@ -217,7 +225,9 @@ def _instance(proved: Derivation, n: int, inputs: int, check: bool, seed: int) -
     exact = ExactCheck(target=proved.target.name, classes=n, entries=total, by_atoms=good,
                        by_assumptions=0, by_expansion=0,
                        assumptions=tuple(a.text for a in proved.assumptions))
-    values = {CLASSES: n, INPUTS: inputs}
+    # The number of examples stays the symbol m in formulas, as for the catalogue's batch
+    # target ((S − Y)/m, with m = 2 stated): SymPy would distribute 1/2 over S − Y.
+    values = {k: v for k, v in size_values(sizes).items() if k != BATCH}
     result, general = proved.result.xreplace(values), proved.general.xreplace(values)
     matrix = entry_matrix(result, problem, EAGER_WORK, tidy)
     d = replace(proved, classes=n, problem=problem, matrix=matrix,
@@ -240,7 +250,8 @@ def _free_ranges(definition, derived):
 
 def _condition(index, extent):
     from .calculus.indexed import Condition
-    return Condition(index, sp.Integer(1), CLASSES if extent == "N" else INPUTS)
+    from .read.definition import EXTENTS
+    return Condition(index, sp.Integer(1), EXTENTS[extent])
 
 
 def _uses(definition, extent: str) -> bool:
@@ -282,11 +293,13 @@ def _plain(element) -> bool:
 
 
 def _problem(definition, derived, n, assumptions, symbolic: Problem | None = None,
-             inputs=None) -> Problem:
+             inputs=None, batch=None) -> Problem:
     """The :class:`Problem` the renderers read, for a definition at ``n`` classes."""
     if symbolic is not None:
-        sizes = (("D", inputs),) if dict(symbolic.sizes).get("D") is not None else ()
-        return replace(symbolic, classes=n, sizes=sizes)
+        given = {"D": inputs, "m": batch}
+        sizes = tuple((name, given[name]) for name, _ in symbolic.sizes)
+        return replace(symbolic, classes=n, sizes=sizes,
+                       parameters=((BATCH, batch),) if "m" in dict(sizes) else ())
     variable = derived.variable
     if len(definition.outputs) > 1:
         raise InputError("a definition with more than one output index (a_ij = …) is not "
@@ -300,8 +313,11 @@ def _problem(definition, derived, n, assumptions, symbolic: Problem | None = Non
         inputs=tuple(name for name, _ in definition.families)
         + tuple(str(c) for c in definition.constants),
         assumptions=assumptions, softmax_of=None, classes=n,
-        sizes=(("D", INPUTS),) if uses_d else (),
-        shapes=tuple((name, shape) for name, shape in definition.families if shape != ("N",)),
+        sizes=tuple((name, size) for name, size in (("D", INPUTS), ("m", BATCH))
+                    if _uses(definition, name)),
+        shapes=tuple((name, shape) for name, shape in definition.families if shape != ("N",))
+        + tuple((str(x.family), (*x.row_extents, x.extent)) for x in definition.defined
+                if (*x.row_extents, x.extent) != ("N",)),
         ranges=tuple(derived.ranges), options=())
 
 
@@ -341,7 +357,7 @@ def sizes_of_point(of: str, point: dict) -> dict[str, int]:
         if extents is None or not hasattr(value, "shape") or value.ndim != len(extents):
             continue
         for extent, size in zip(extents, value.shape):
-            out.setdefault("classes" if extent == "N" else "inputs", int(size))
+            out.setdefault({"N": "classes", "D": "inputs", "m": "batch"}[extent], int(size))
     return out
 
 
@@ -360,10 +376,11 @@ def evaluate_definition(d: Derivation, point: dict):
     from .check.defined import evaluated, finite_differences
     from .check.numeric import FD_ATOL, FD_RTOL
     from .check.stable import Evaluation as Stable
-    from .point import Evaluation
+    from .record import Evaluation
     definition, variable = d.definition, d.problem.variable
     n = d.classes
-    sizes = {"N": n, "D": dict(d.problem.sizes).get("D", 3)}
+    sizes = {"N": n, "D": dict(d.problem.sizes).get("D", 3),
+             "m": dict(d.problem.sizes).get("m", 2)}
     names = {name: shape for name, shape in definition.families}
     constants = {str(c) for c in definition.constants}
     values = {}
@@ -392,23 +409,41 @@ def evaluate_definition(d: Derivation, point: dict):
         raise InputError("the point has a value that is not finite")
     notes, form, general = [], d.result, False
     for assumption in d.assumptions:
-        total = float(Stable(definition, values, sizes).of(assumption.quantity, {})[0])
+        rows = [{}] if assumption.index is None else [
+            {assumption.index: r} for r in range(1, sizes["m"] + 1)]   # for every row
+        totals = [float(Stable(definition, values, sizes).of(assumption.quantity, row)[0])
+                  for row in rows]
         value = float(assumption.value)
-        if abs(total - value) > 1e-12 * max(1.0, abs(value)):
-            notes.append(f"{assumption.text} does not hold at this point ({total:.6g}): the "
-                         "general form is used")
+        wrong = [t for t in totals if abs(t - value) > 1e-12 * max(1.0, abs(value))]
+        if wrong:
+            notes.append(f"{assumption.text} does not hold at this point ({wrong[0]:.6g}): "
+                         "the general form is used")
             form, general = d.general, True
-    value = evaluated(form, definition, variable, values, sizes)[0]
-    numeric = finite_differences(definition, variable, values, sizes)[0]
+    with np.errstate(all="ignore"):
+        value = evaluated(form, definition, variable, values, sizes)[0]
+        numeric, rounding = finite_differences(definition, variable, values, sizes, True)
+        numeric, rounding = numeric[0], rounding[0]
+    if not (np.isfinite(value).all() and np.isfinite(numeric).all()):
+        raise InputError("the definition or its derivative is not finite at this point (a "
+                         "value overflows float64, or a log of a non-positive number): give "
+                         "smaller inputs, or ones where the definition is defined")
     error = float(np.max(np.abs(value - numeric), initial=0.0))
     scale = np.maximum(np.abs(value), np.abs(numeric))
-    agrees = bool((np.abs(value - numeric) <= FD_ATOL + FD_RTOL * scale).all())
+    agrees = bool((np.abs(value - numeric) <= FD_ATOL + rounding + FD_RTOL * scale).all())
+    compared = bool((rounding <= 1e-3 * np.maximum(np.abs(numeric), FD_ATOL)).all())
+    if not compared:
+        notes.append("finite differences cannot resolve this point (one term of the "
+                      "definition dominates the others by more than float64 can hold)")
     shown = {k: (v[0] if v.ndim > 1 or k in names else float(v[0])) for k, v in values.items()}
     stable = Stable(definition, values, sizes)
     for item in definition.defined:   # S = softmax(z), h, … at the point
         if item.kind in ("softmax", "output"):
             shown[str(item.family)] = stable.family(item.family)[0]
-    rows = value if value.shape[0] > 1 else value[0]
-    return Evaluation(point=shown, value=rows, general=general, notes=tuple(notes),
-                      finite_differences=numeric if numeric.shape[0] > 1 else numeric[0],
-                      max_abs_error=error, agrees=agrees)
+    def shaped(a):   # a gradient in the shape of its variable (∂L/∂Z is m × N)
+        if a.shape[0] > 1:
+            return a
+        return a[0].reshape([sizes[e] for e in definition.shape(str(variable.base))])
+
+    return Evaluation(point=shown, value=shaped(value), general=general, notes=tuple(notes),
+                      finite_differences=shaped(numeric), max_abs_error=error,
+                      agrees=agrees or not compared, compared=compared)

@@ -99,14 +99,14 @@ def derivation(target: str | None = None, classes: int | str | sp.Symbol = 3, *,
             raise InputError("give a target or a definition (of=…), not both")
         if of is None:
             raise InputError("give a target (see `derive list`) or a definition: of=\"L = …\"")
-        for name, value in (("batch", batch), ("convention", convention),
-                            ("reduction", reduction), ("diff_check", diff_check)):
+        for name, value in (("convention", convention), ("reduction", reduction),
+                            ("diff_check", diff_check)):
             if value is not None:
                 raise InputError(f"{name} is an option of the catalogue targets, not of a "
                                  "definition")
         from .definitions import defined_derivation
         return defined_derivation(of, wrt, classes, assume=assume, inputs=inputs,
-                                  check=check, steps=steps, seed=seed)
+                                  batch=batch, check=check, steps=steps, seed=seed)
     if assume:
         raise InputError("assume= goes with a definition (of=…); a target states its own "
                          "assumptions")

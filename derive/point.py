@@ -14,7 +14,6 @@ softmax and compared with central finite differences at the same point.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from .check.numeric import (FD_ATOL, FD_RTOL, FD_STEP, SCALARS, entry_arguments,
                             reference_for, sigmoid, smoothed_labels, softmax)
 from .errors import InputError
 from .functions import instantiate
+from .record import Evaluation
 from .read.parse import GREEK
 
 __all__ = ["MAX_POINT_LENGTH", "parse_point", "Evaluation", "evaluate", "sizes_from_point"]
@@ -107,33 +107,6 @@ def _integer(name: str, value: str) -> int:
     if not re.fullmatch(r"\d{1,6}", value, re.ASCII):
         raise InputError(f"{name} must be a class number 1, 2, …, got {value!r}")
     return int(value)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The derivative at one point.
-
-    Attributes:
-        point: the inputs as given (plus ``S = softmax(z)`` when the target has logits).
-        value: the derivative, shaped as the derivation's matrix (N × N Jacobian, N-vector
-            gradient; for an integer label, the gradient for that label).
-        general: True when the general form was used because an assumption fails here.
-        notes: sentences about the point, e.g. that Σ_k y_k ≠ 1.
-        finite_differences: central differences of the stable float64 reference.
-        max_abs_error: the largest difference between the two.
-        agrees: True when they agree within the stated tolerance (or cannot be compared).
-        compared: False when finite differences cannot resolve the point (inputs so large
-            that the step is lost in rounding); a note says so.
-    """
-
-    point: dict
-    value: np.ndarray
-    general: bool
-    notes: tuple[str, ...]
-    finite_differences: np.ndarray
-    max_abs_error: float
-    agrees: bool
-    compared: bool = True
 
 
 def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:

@@ -18,7 +18,7 @@ from .calculus.proof import Proof
 from .calculus.steps import Step
 from .catalog import Problem, Target
 
-__all__ = ["Derivation"]
+__all__ = ["Derivation", "Evaluation"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,30 @@ class Derivation:
     def lhs(self) -> sp.Derivative:
         """The derivative written on the left, e.g. ``Derivative(S[i], z[j])``."""
         return sp.Derivative(self.problem.name, self.problem.variable)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The derivative at one point.
+
+    Attributes:
+        point: the inputs as given (plus ``S = softmax(z)`` when the target has logits).
+        value: the derivative, shaped as the derivation's matrix (N × N Jacobian, N-vector
+            gradient; for an integer label, the gradient for that label).
+        general: True when the general form was used because an assumption fails here.
+        notes: sentences about the point, e.g. that Σ_k y_k ≠ 1.
+        finite_differences: central differences of the stable float64 reference.
+        max_abs_error: the largest difference between the two.
+        agrees: True when they agree within the stated tolerance (or cannot be compared).
+        compared: False when finite differences cannot resolve the point (inputs so large
+            that the step is lost in rounding); a note says so.
+    """
+
+    point: dict
+    value: np.ndarray
+    general: bool
+    notes: tuple[str, ...]
+    finite_differences: np.ndarray
+    max_abs_error: float
+    agrees: bool
+    compared: bool = True

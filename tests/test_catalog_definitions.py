@@ -13,9 +13,8 @@ CASES = [(name, wrt) for name, target in TARGETS.items() if target.definition
          for wrt in (target.wrt_choices or (None,))]
 
 
-def test_every_target_but_the_batch_has_a_definition():
-    assert {name for name, t in TARGETS.items() if not t.definition} == \
-        {"batch-softmax-cross-entropy-grad"}   # softmax of a row: not read yet
+def test_every_target_has_a_definition():
+    assert all(t.definition for t in TARGETS.values())
 
 
 @pytest.mark.parametrize("name, wrt", CASES)
@@ -23,7 +22,8 @@ def test_the_engine_gives_the_catalogue_result_from_the_definition(name, wrt):
     target = TARGETS[name]
     ours = defined_derivation(target.definition, wrt or str(target.problem(3).wrt), "N",
                               assume=target.assume)
-    theirs = derivation(name, "N", **({"wrt": wrt} if wrt else {}))
+    theirs = derivation(name, "N", **({"wrt": wrt} if wrt and len(target.wrt_choices) > 1
+                                       else {}))
     assert ours.result == theirs.result
     assert ours.general == theirs.general or not target.assume
     assert ours.problem.variable == theirs.problem.variable

@@ -428,7 +428,7 @@ def test_show_a_definition_at_a_point(args, expected):
     (["show"], "give a TARGET (see `derive list`) or --of DEFINITION"),
     (["show", "--of", "L = relu(z_1)"], "relu is not differentiable everywhere"),
     (["show", "--of", WEIGHTED, "--wrt", "q"], "q does not occur"),
-    (["show", "--of", WEIGHTED, "--batch", "2"], "options of the catalogue targets"),
+    (["show", "--of", WEIGHTED, "--convention", "WTx"], "options of the catalogue targets"),
     (["show", "softmax-jacobian", "--assume", "Σ_k y_k = 1"], "--assume goes with --of"),
     (["show", "--of", WEIGHTED, "--at", "z=[1,2]"], "the point needs w, y"),
     (["show", "--of", WEIGHTED, "--at", "z=[1,2]; y=[1,0]; w=[1]"], "w has shape (1,)"),
@@ -443,6 +443,15 @@ def test_definition_errors_are_one_line_with_status_2(args, message):
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_show_a_batch_definition_at_a_concrete_size():
+    result = run("show", "--of", "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)",
+                 "--assume", "Σ_k Y_nk = 1", "--batch", "3", "-n", "2", "--result-only")
+    assert result.exit_code == 0, result.output
+    for expected in ["N = 2 classes, m = 3 examples", "∂L/∂Z_ij = (S_ij − Y_ij)/m",
+                     "assuming Σ_k Y_nk = 1 for every n", "all 6 entries equal"]:
+        assert expected in result.output
 
 
 def test_export_definitions(tmp_path):

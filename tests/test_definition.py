@@ -53,6 +53,17 @@ def test_matrix_notation_inside_a_vector(text, body):
     assert sp.sstr(read_definition(text).body) == body
 
 
+def test_a_softmax_of_each_row():
+    d = read_definition("L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)")
+    assert sp.sstr(d.body) == "-Sum(log(S[n, k])*Y[n, k], (k, 1, N), (n, 1, m))/m"
+    (softmax,) = d.defined
+    assert softmax.rows == (sp.Symbol("n", integer=True, positive=True),)
+    assert d.families == (("Y", ("m", "N")), ("Z", ("m", "N")))
+    # m in a vector is a family (a mask), outside one the number of examples.
+    assert read_definition("S_i = softmax(z + m)_i").families == (("m", ("N",)),
+                                                                  ("z", ("N",)))
+
+
 def test_families_constants_and_extents():
     d = read_definition("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)")
     assert d.families == (("k", ("N", "D")), ("q", ("D",)))
@@ -117,3 +128,9 @@ def test_assumptions_and_claims_in_the_definitions_names():
         read_assumption("Σ_k t_k = 1", d)
     with pytest.raises(InputError, match="write one equation"):
         read_assumption("Σ_k y_k", d)
+    batch = read_definition("L = -Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)")
+    every = read_assumption("Σ_k Y_nk = 1", batch)
+    assert every.index == sp.Symbol("n", integer=True, positive=True)
+    assert every.text == "Σ_k Y_nk = 1 for every n"
+    with pytest.raises(InputError, match="the free indices"):
+        read_assumption("Σ_k Y_nk = Z_ab", batch)

@@ -92,7 +92,7 @@ def test_the_numeric_check_fails_a_wrong_result():
 @pytest.mark.parametrize("call, message", [
     (lambda: derive.derivation("softmax-jacobian", of=CE), "not both"),
     (lambda: derive.derivation(), "give a target"),
-    (lambda: derive.derivation(of=CE, batch=2), "batch is an option of the catalogue"),
+    (lambda: derive.derivation(of=CE, convention="WTx"), "convention is an option of the"),
     (lambda: derive.derivation("softmax-jacobian", assume=("Σ_k y_k = 1",)), "goes with"),
     (lambda: derive.derivation(of=CE, classes=5000), "at most"),
     (lambda: derive.derivation(of=CE, wrt="q"), "q does not occur"),

@@ -38,6 +38,11 @@ CASES = [
     ("L = -Σ_k y_k log(softmax(W x + b)_k)", "x", ("Σ_k y_k = 1",),
      "Sum((S[k] - y[k])*W[k, j], (k, 1, N))"),
     ("h_j = tanh(Wᵀ x + b)_j", "x", (), "(1 - h[j]**2)*W[p, j]"),
+    # A batch: the softmax of each row of Z, and an assumption for every row.
+    ("L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)", "Z", ("Σ_k Y_nk = 1",),
+     "(S[i, j] - Y[i, j])/m"),
+    ("L = -Σ_{n=1}^{m} Σ_k Y_nk log(exp(Z_nk)/Σ_l exp(Z_nl))", "Z", (),
+     "S[i, j]*Sum(Y[i, k], (k, 1, N)) - Y[i, j]"),
     ("L = -Σ_k y_k log(softmax(z)_k) + λ/2 Σ_k Σ_r W_kr^2; z_k = Σ_r W_kr x_r + b_k", "W",
      ("Σ_k y_k = 1",), "lambda*W[i, j] + S[i]*x[j] - x[j]*y[i]"),
     ("L = Σ_k (log(σ_k) + (y_k - μ_k)^2/(2 σ_k^2))", "mu", (), "(mu[j] - y[j])/sigma[j]**2"),

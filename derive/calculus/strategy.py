@@ -40,11 +40,9 @@ import sympy as sp
 from ..assumptions import Assumption
 from ..errors import InputError
 from ..functions import sigmoid, softplus
-from ..read.definition import Definition
-from ..sizes import INPUTS
+from ..read.definition import EXTENTS, Definition
 from .derivative import derivative
-from .indexed import (Condition, delta_substitution, is_softmax_denominator,
-                      softmax_sums_to_one, split_sums, sum_delta)
+from .indexed import Condition, delta_substitution, split_sums, sum_delta
 from .rewrite import combine_sums, exponentials_as_products, tidy
 from .steps import Step
 
@@ -136,7 +134,7 @@ def derive_definition(definition: Definition, wrt: str,
     variable = variable_of(definition, wrt)
     shape = definition.shape(wrt)
     n = definition.extents and sp.Symbol("N", integer=True, positive=True)
-    extents = {"N": sp.Symbol("N", integer=True, positive=True), "D": INPUTS}
+    extents = EXTENTS
     ranges = {x: Condition(x, sp.Integer(1), extents["N"]) for x in definition.outputs}
     ranges.update({x: Condition(x, sp.Integer(1), extents[e])
                    for x, e in zip(variable.indices, shape)})
@@ -173,7 +171,7 @@ def derive_definition(definition: Definition, wrt: str,
         for item in softmaxes:
             e = record("recognise-softmax", _recognise_softmax(e, item, extents["N"]))
         for item in softmaxes:
-            e = record("softmax-sums-to-one", softmax_sums_to_one(e, item.family, extents["N"]))
+            e = record("softmax-sums-to-one", _sums_to_one(e, item, extents["N"]))
         e = record("delta-substitution", delta_substitution(e, order))
         if e == before:
             break
@@ -197,7 +195,7 @@ def derive_definition(definition: Definition, wrt: str,
 def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=()) -> sp.Expr:
     """``expr`` brought to the strategy's normal form (no steps recorded): to compare a
     claim with a result for every N."""
-    extents = {"N": sp.Symbol("N", integer=True, positive=True), "D": INPUTS}
+    extents = EXTENTS
     shape = definition.shape(str(variable.base))
     ranges = {x: Condition(x, sp.Integer(1), extents["N"]) for x in definition.outputs}
     ranges.update({x: Condition(x, sp.Integer(1), extents[e])
@@ -216,7 +214,7 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
         for item in softmaxes:
             e = _recognise_softmax(e, item, extents["N"])
         for item in softmaxes:
-            e = softmax_sums_to_one(e, item.family, extents["N"])
+            e = _sums_to_one(e, item, extents["N"])
         e = delta_substitution(e, order)
         if e == before:
             break
@@ -289,12 +287,22 @@ def apply_assumed(expr: sp.Expr, assumption: Assumption, definition=None) -> sp.
     if not isinstance(quantity, sp.Sum) or len(quantity.limits) != 1:
         return expr.xreplace({quantity: assumption.value})
     (bound, low, high), = quantity.limits
+    # Σ_k Y_nk = 1 for every n: the free index matches any row.
+    every = sp.Wild("every") if assumption.index is not None else None
+    pattern = quantity.function if every is None else \
+        quantity.function.xreplace({assumption.index: every})
 
     def same(e: sp.Expr) -> bool:
         if not isinstance(e, sp.Sum) or len(e.limits) != 1:
             return False
         (b, lo, hi), = e.limits
-        return (lo, hi) == (low, high) and e.function.xreplace({b: bound}) == quantity.function
+        function = e.function.xreplace({b: bound})
+        if (lo, hi) != (low, high):
+            return False
+        if every is None:
+            return function == pattern
+        match = function.match(pattern)
+        return match is not None and not match.get(every, bound).has(bound)
 
     return expr.replace(same, lambda e: assumption.value)
 
@@ -345,36 +353,74 @@ def _chain_reason(definition) -> str:
 
 
 def _recognise_softmax(expr: sp.Expr, item, n) -> sp.Expr:
-    """``e^{u_x}/Σ_m e^{u_m}`` ↦ ``S_x`` where the quotient stands whole: the denominator
-    becomes a placeholder, every ``e^{u_x}`` becomes ``S_x`` times it, and the rewrite is
-    kept only where the placeholder cancels (terms that are not of that form, such as
-    ``λ z_j``, stay as they are)."""
+    """``e^{u_x}/Σ_m e^{u_m}`` ↦ ``S_x`` where the quotient stands whole: each denominator
+    (one per row ``a`` of a softmax of rows, ``Σ_m e^{u_am}``) becomes a placeholder, every
+    ``e^{u_ax}`` becomes ``S_ax`` times it, and the rewrite is kept only where the
+    placeholders cancel (terms that are not of that form, such as ``λ z_j``, stay)."""
     argument = item.argument
     if not expr.has(argument) or not expr.has(sp.Sum):
         return expr
-    d = sp.Dummy("D", positive=True)
+    placeholders: dict[tuple, sp.Dummy] = {}
+
+    def placeholder(e: sp.Sum) -> sp.Dummy:
+        row = _denominator_row(e, item, n)
+        if row not in placeholders:
+            placeholders[row] = sp.Dummy("D", positive=True)
+        return placeholders[row]
+
+    replaced = expr.replace(lambda e: _denominator_row(e, item, n) is not None, placeholder)
+    if not placeholders:
+        return expr
 
     def output_of(term: sp.Expr):
-        if isinstance(term, sp.Indexed) and term.base == argument:
-            return item.family[term.indices[0]] * d
+        if isinstance(term, sp.Indexed) and term.base == argument and \
+                tuple(term.indices[:-1]) in placeholders:
+            return item.family[term.indices] * placeholders[tuple(term.indices[:-1])]
         return None
 
-    replaced = expr.replace(lambda e: is_softmax_denominator(e, argument, n), lambda e: d)
-    if not replaced.has(d):
-        return expr
+    back = {d: _denominator(item, n, row) for row, d in placeholders.items()}
     out = sp.Integer(0)
     for term in sp.Add.make_args(_expand(split_sums(replaced))):
-        if not term.has(d):
+        if not term.has(*back):
             out += term
             continue
         rewritten = sp.cancel(exponentials_as_products(term, output_of))
-        out += rewritten if not rewritten.has(d) else term.xreplace({d: _denominator(item, n)})
+        out += rewritten if not rewritten.has(*back) else term.xreplace(back)
     return _expand(out)
 
 
-def _denominator(item, n) -> sp.Expr:
+def _denominator_row(e: sp.Expr, item, n) -> tuple | None:
+    """The row ``a`` of a softmax's denominator ``Σ_m e^{u_am}`` (``()`` without rows),
+    or ``None`` for anything else."""
+    if not isinstance(e, sp.Sum) or len(e.limits) != 1 or not isinstance(e.function, sp.exp):
+        return None
+    (bound, low, high), = e.limits
+    inside = e.function.args[0]
+    if (low, high) != (1, n) or not isinstance(inside, sp.Indexed) or \
+            inside.base != item.argument or inside.indices[-1] != bound or \
+            len(inside.indices) != len(item.rows) + 1:
+        return None
+    row = tuple(inside.indices[:-1])
+    return None if any(r.has(bound) for r in row) else row
+
+
+def _denominator(item, n, row: tuple = ()) -> sp.Expr:
     m = sp.Dummy("m", integer=True, positive=True)
-    return sp.Sum(sp.exp(item.argument[m]), (m, 1, n))
+    return sp.Sum(sp.exp(item.argument[(*row, m)]), (m, 1, n))
+
+
+def _sums_to_one(expr: sp.Expr, item, n) -> sp.Expr:
+    """``Σ_{m=1}^{N} S_am = 1``: each row of a softmax is a probability vector."""
+    def full(e: sp.Expr) -> bool:
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        (bound, low, high), = e.limits
+        f = e.function
+        return ((low, high) == (1, n) and isinstance(f, sp.Indexed) and f.base == item.family
+                and f.indices[-1] == bound and len(f.indices) == len(item.rows) + 1
+                and not any(r.has(bound) for r in f.indices[:-1]))
+
+    return expr.replace(full, lambda e: sp.Integer(1))
 
 
 def _sigmoid_arguments(definition) -> list[sp.Expr]:
@@ -448,6 +494,8 @@ def _occurrence(terms: dict, template: dict):
 
 
 def _written_out_left(expr: sp.Expr, softmaxes, n) -> bool:
-    return any(expr.has(sp.exp(x.argument[x.index])) or any(
-        is_softmax_denominator(s, x.argument, n) for s in expr.atoms(sp.Sum))
-        for x in softmaxes)
+    """Whether an exponential of a softmax's argument, or its denominator, remains."""
+    return any(any(isinstance(f.args[0], sp.Indexed) and f.args[0].base == x.argument
+                   for f in expr.atoms(sp.exp))
+               or any(_denominator_row(s, x, n) is not None for s in expr.atoms(sp.Sum))
+               for x in softmaxes)

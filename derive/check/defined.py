@@ -28,6 +28,7 @@ import sympy as sp
 
 from ..errors import InputError
 from ..functions import entry_name, expand_sums, sigmoid, softplus
+from ..read.definition import size_values
 from .evaluator import zero_test
 from .numeric import FD_ATOL, FD_RTOL, FD_STEP, CheckReport, compare
 
@@ -35,8 +36,6 @@ __all__ = ["concrete", "exact_entries", "fast_entries", "sympy_entries", "numeri
            "numeric_steps", "evaluated", "finite_differences", "sample", "keys",
            "concrete_problem", "in_exponentials", "under_assumptions", "positive_families"]
 
-_N = sp.Symbol("N", integer=True, positive=True)
-_D = sp.Symbol("D", integer=True, positive=True)
 
 
 def keys(definition, variable, sizes) -> tuple[list[tuple], list[tuple]]:
@@ -51,7 +50,7 @@ def keys(definition, variable, sizes) -> tuple[list[tuple], list[tuple]]:
 def concrete(expr: sp.Expr, definition, sizes, env: dict) -> sp.Expr:
     """``expr`` written out at concrete sizes and indices: intermediates replaced by
     their definitions, sums expanded, every entry a symbol ``z_2``, ``W_1_3``."""
-    values = {_N: sizes["N"], _D: sizes.get("D", 1), **env}
+    values = {**size_values(sizes), **env}
     written = definition.written_out(expr).xreplace(values)
     written = expand_sums(written) if written.has(sp.Sum) else written
     entries = {}
@@ -81,7 +80,7 @@ def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes):
     from .polynomials import Unsupported
     problem = concrete_problem(definition, variable, tuple(sorted(sizes.items())),
                                tuple(assumptions))
-    values = {_N: sizes["N"], _D: sizes.get("D", 1)}
+    values = size_values(sizes)
     claim = _rational_powers(in_exponentials(definition.written_out(expr).xreplace(values), True),
                              definition)
     try:
@@ -99,7 +98,7 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
     of the inputs alone."""
     from ..catalog import Problem
     sizes = dict(sizes)
-    values = {_N: sizes["N"], _D: sizes.get("D", 1)}
+    values = size_values(sizes)
     function = _rational_powers(in_exponentials(definition.written_out(definition.body).xreplace(
         values), True), definition)
     shape = definition.shape(str(variable.base))
@@ -109,7 +108,8 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
         output_index=definition.outputs[0] if definition.outputs else None,
         wrt=variable.base, wrt_index=indices[0] if len(indices) == 1 else indices,
         inputs=tuple(name for name, _ in definition.families), assumptions=tuple(assumptions),
-        softmax_of=None, classes=sizes["N"], sizes=(("D", sizes.get("D", 1)),),
+        softmax_of=None, classes=sizes["N"],
+        sizes=(("D", sizes.get("D", 1)), ("m", sizes.get("m", 1))),
         shapes=tuple((name, s) for name, s in definition.families),
         ranges=tuple((x, e) for x, e in zip(indices, shape)))
 
@@ -151,18 +151,32 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
 
 def under_assumptions(expr, assumptions, definition, sizes, env):
     """Apply the assumptions at concrete sizes: ``y_1 + y_2 + y_3 = 1`` solved for the
-    last entry, so that a zero test under them is a zero test without."""
+    last entry (for every row, for one that holds for every value of an index), so that
+    a zero test under them is a zero test without."""
     for assumption in assumptions:
-        total = concrete(assumption.quantity, definition, sizes, env)
-        value = concrete(assumption.value, definition, sizes, env)
-        symbols = sorted(total.free_symbols, key=str)
-        if not symbols:
-            continue
-        last = symbols[-1]
-        solved = sp.solve(sp.Eq(total, value), last, dict=True)
-        if len(solved) == 1:
-            expr = expr.xreplace(solved[0])
+        rows = [{}]
+        if assumption.index is not None:
+            extent = _extent_of(assumption.index, assumption.quantity, definition)
+            rows = [{assumption.index: sp.Integer(v)}
+                    for v in range(1, dict(sizes).get(extent, sizes["N"]) + 1)]
+        for row in rows:
+            total = concrete(assumption.quantity.xreplace(row), definition, sizes, env)
+            value = concrete(assumption.value, definition, sizes, env)
+            symbols = sorted(total.free_symbols, key=str)
+            if not symbols:
+                continue
+            solved = sp.solve(sp.Eq(total, value), symbols[-1], dict=True)
+            if len(solved) == 1:
+                expr = expr.xreplace(solved[0])
     return expr
+
+
+def _extent_of(index, expr, definition) -> str:
+    """The extent of ``index`` where it indexes a family of ``expr``."""
+    for a in expr.atoms(sp.Indexed):
+        if index in a.indices:
+            return definition.shape(str(a.base))[list(a.indices).index(index)]
+    return "N"
 
 
 def in_exponentials(expr: sp.Expr, tanh: bool = False) -> sp.Expr:
@@ -238,8 +252,8 @@ def sample(definition, sizes, rng: np.random.Generator, points: int, assumptions
     values = {}
     for name, shape in definition.families:
         size = tuple(sizes[e] for e in shape)
-        if name in on_simplex and len(size) == 1:
-            values[name] = rng.dirichlet(np.ones(size[0]), size=points)
+        if name in on_simplex:   # every row on the simplex (the last index sums to one)
+            values[name] = rng.dirichlet(np.ones(size[-1]), size=(points, *size[:-1]))
         elif name in positive:
             values[name] = rng.uniform(0.1, 2.0, size=(points, *size))
         else:
@@ -260,18 +274,23 @@ def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0
     for sizes in sizes_list:
         values = _with_extremes(sample(definition, sizes, rng, points, assumptions),
                                 str(variable.base), definition, rng)
-        numeric = finite_differences(definition, variable, values, sizes)
+        numeric, rounding = finite_differences(definition, variable, values, sizes, True)
         analytic = evaluated(expr, definition, variable, values, sizes)
-        # An extreme point is compared where the definition itself is finite there (a
-        # written-out e^{z} at z = 1000 is not): the derived form must be finite too.
+        # An extreme point is compared where finite differences of the definition resolve
+        # it there (a written-out e^{z} at z = 1000 overflows; Σ_k e^{z_k} at z = 260 loses
+        # the smaller terms): the derived form must then agree there too.
         keep = np.ones(len(numeric), dtype=bool)
-        keep[points:] = np.isfinite(numeric[points:]).all(axis=(1, 2))
+        with np.errstate(all="ignore"):
+            resolved = np.isfinite(numeric) & (rounding <= 1e-3 * np.maximum(
+                np.abs(numeric), FD_ATOL))
+        keep[points:] = resolved[points:].all(axis=(1, 2))
         extreme += int(keep[points:].sum())
-        analytic, numeric = analytic[keep], numeric[keep]
+        analytic, numeric, rounding = analytic[keep], numeric[keep], rounding[keep]
         values = {k: v[keep] for k, v in values.items()}
         label = f"{name} at N = {sizes['N']}" + (f", D = {sizes['D']}"
                                                  if _uses_inputs(definition) else "")
-        comparisons.append(compare(label, analytic, numeric, values, FD_RTOL, FD_ATOL))
+        comparisons.append(compare(label, analytic, numeric, values, FD_RTOL,
+                                   FD_ATOL + rounding))
     return CheckReport(comparisons=tuple(comparisons), seed=seed,
                        points=points * len(sizes_list) + extreme, extreme_points=extreme,
                        sizes=tuple(s["N"] for s in sizes_list))
@@ -286,7 +305,7 @@ def numeric_steps(exprs, definition, variable, sizes, seed: int = 0, assumptions
     numeric value (the definition step, a ``Derivative``)."""
     rng = np.random.default_rng(seed)
     values = sample(definition, sizes, rng, points, assumptions)
-    numeric = finite_differences(definition, variable, values, sizes)
+    numeric, rounding = finite_differences(definition, variable, values, sizes, True)
     out = []
     for expr in exprs:
         if expr.has(sp.Derivative):
@@ -294,7 +313,7 @@ def numeric_steps(exprs, definition, variable, sizes, seed: int = 0, assumptions
             continue
         analytic = evaluated(expr, definition, variable, values, sizes)
         out.append(compare("step vs finite differences", analytic, numeric, values,
-                           FD_RTOL, FD_ATOL))
+                           FD_RTOL, FD_ATOL + rounding))
     return out
 
 
@@ -312,14 +331,19 @@ def evaluated(expr: sp.Expr, definition, variable, values: dict, sizes) -> np.nd
     return analytic
 
 
-def finite_differences(definition, variable, values: dict, sizes) -> np.ndarray:
+def finite_differences(definition, variable, values: dict, sizes,
+                       rounding: bool = False):
     """Central differences of the stable evaluation of the definition with respect to
-    each entry of the variable: shape (points, outputs, variable entries)."""
+    each entry of the variable: shape (points, outputs, variable entries); with
+    ``rounding``, also a bound on the rounding error of each difference (the values
+    differenced are large where one term dominates: Σ_k e^{z_k} at z = 260 cannot resolve
+    ∂/∂z_j of a smaller term)."""
     from .stable import Evaluation
     outputs, columns = keys(definition, variable, sizes)
     wrt = str(variable.base)
     total = next(iter(values.values())).shape[0]
     numeric = np.empty((total, len(outputs), len(columns)))
+    bound = np.empty_like(numeric)
     for c, column in enumerate(columns):
         at = tuple(m - 1 for m in column)
         shifted = []
@@ -329,8 +353,15 @@ def finite_differences(definition, variable, values: dict, sizes) -> np.ndarray:
             moved_eval = Evaluation(definition, moved, sizes)
             shifted.append(np.stack([moved_eval.of(definition.body, dict(
                 zip(definition.outputs, out))) for out in outputs], axis=1))
-        numeric[:, :, c] = (shifted[0] - shifted[1]) / (2 * FD_STEP)
-    return numeric
+        with np.errstate(all="ignore"):   # inf − inf where e^{z} overflows: filtered later
+            numeric[:, :, c] = (shifted[0] - shifted[1]) / (2 * FD_STEP)
+            bound[:, :, c] = _ROUNDING * np.maximum(np.abs(shifted[0]),
+                                                    np.abs(shifted[1])) / (2 * FD_STEP)
+    return (numeric, bound) if rounding else numeric
+
+
+# A generous multiple of the machine epsilon for one stable evaluation of a definition.
+_ROUNDING = 100 * np.finfo(np.float64).eps
 
 
 def _with_extremes(values: dict, wrt: str, definition, rng) -> dict:

@@ -729,6 +729,11 @@ class Evaluator:
             elif _sums_to_one(assumption):   # a user's Σ_k w_k = 1 (derive show --assume)
                 family = str(assumption.quantity.function.base)
                 rows.append([(family, (k,)) for k in range(1, self.n + 1)])
+            elif _rows_sum_to_one(assumption):   # Σ_k Y_nk = 1 for every row n
+                family = str(assumption.quantity.function.base)
+                extent = dict(self.problem.shapes)[family][0]
+                rows += [[(family, (row, k)) for k in range(1, self.n + 1)]
+                         for row in range(1, self.problem.extent(extent) + 1)]
         return rows
 
     def enclosure(self, p: dict, leaves: dict, prec: int):
@@ -817,6 +822,15 @@ def _sums_to_one(assumption) -> bool:
     return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
             and isinstance(q.function, sp.Indexed)
             and q.function.indices == (q.limits[0][0],) and q.limits[0][1] == 1)
+
+
+def _rows_sum_to_one(assumption) -> bool:
+    """``Σ_{k=1}^{N} F_nk = 1`` for every n (the assumption's index)."""
+    q = assumption.quantity
+    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
+            and assumption.index is not None and isinstance(q.function, sp.Indexed)
+            and q.function.indices == (assumption.index, q.limits[0][0])
+            and q.limits[0][1] == 1)
 
 
 def zero_test(expr: sp.Expr) -> bool | None:

@@ -20,6 +20,7 @@ points at once (axis 0), and evaluates the named pieces the stable way:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -27,6 +28,7 @@ import sympy as sp
 
 from ..errors import InputError
 from ..functions import sigmoid, softplus
+from ..read.definition import size_values
 
 __all__ = ["evaluate", "Evaluation"]
 
@@ -53,8 +55,7 @@ class Evaluation:
     def __init__(self, definition, values: Mapping[str, np.ndarray], sizes: Mapping[str, int]):
         self.definition = definition
         self.values = dict(values)
-        self.sizes = {sp.Symbol("N", integer=True, positive=True): sizes["N"],
-                      sp.Symbol("D", integer=True, positive=True): sizes.get("D", 1)}
+        self.sizes = size_values(sizes)
         self.points = next(iter(values.values())).shape[0]
         self.families: dict[str, np.ndarray] = {}
         self.logs: dict[str, np.ndarray] = {}
@@ -69,16 +70,20 @@ class Evaluation:
             item = self.definition.intermediate(base)
             if item is None:
                 raise InputError(f"no values for {name}")
-            if item.kind == "softmax":
+            if item.kind == "softmax":   # over the last index: of each row for S_nk
                 u = self.family(item.argument)
-                shifted = u - u.max(axis=1, keepdims=True)
-                logs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                shifted = u - u.max(axis=-1, keepdims=True)
+                logs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
                 self.logs[name] = logs
                 self.families[name] = np.exp(logs)
             else:
-                n = self.extent(item.extent)
-                self.families[name] = np.stack(
-                    [self.of(item.body, {item.index: m}) for m in range(1, n + 1)], axis=1)
+                extents = [self.extent(e) for e in (*item.row_extents, item.extent)]
+                indices = (*item.rows, item.index)
+                array = np.empty((self.points, *extents))
+                for key in itertools.product(*(range(1, e + 1) for e in extents)):
+                    array[(slice(None), *(k - 1 for k in key))] = self.of(
+                        item.body, dict(zip(indices, key)))
+                self.families[name] = array
         return self.families[name]
 
     def extent(self, name: str) -> int:

@@ -34,13 +34,23 @@ import sympy as sp
 from . import parse as p
 from ..errors import InputError
 from ..functions import sigmoid, softplus
-from ..sizes import INPUTS
+from ..sizes import BATCH, INPUTS
 
 __all__ = ["Definition", "Defined", "read_definition", "Reader", "free_indices", "CLASSES",
+           "EXTENTS", "size_values",
            "CONSTANT_NAMES",
            "NOT_DIFFERENTIABLE"]
 
 CLASSES = sp.Symbol("N", integer=True, positive=True)
+# The extents an index runs over, by name: the classes N, the inputs D, the examples m.
+EXTENTS = {"N": CLASSES, "D": INPUTS, "m": BATCH}
+
+
+def size_values(sizes) -> dict:
+    """``{N: 3, D: 2, m: 2}`` for the sizes ``{"N": 3, "D": 2, "m": 2}`` (D and m 1 when
+    not given)."""
+    return {CLASSES: sizes["N"], INPUTS: sizes.get("D", 1), BATCH: sizes.get("m", 1)}
+
 # Names that are scalar constants when written without an index: the temperature T, a
 # dimension d, the smoothing ε, and the Greek letters.
 CONSTANT_NAMES = frozenset({"T", "d", "eps", *p.GREEK.values()})
@@ -69,6 +79,8 @@ class Defined:
         family: the family, e.g. ``S`` or ``u``.
         index: the index of ``body``: the entry ``family[index]`` is ``body``.
         body: that entry in the inputs and earlier intermediates.
+        rows, row_extents: for a softmax of each row of a matrix (``softmax(Z_n)_k``), the
+            leading indices of ``family`` and their extents; ``index`` is the last one.
         kind: ``"softmax"`` (``S = softmax(argument)``), ``"argument"`` (the vector a
             softmax is taken of, when it is an expression, or a family defined after a
             ``;``: ``z_k = Σ_r W_kr x_r + b_k``) or ``"output"`` (the quantity itself,
@@ -83,6 +95,8 @@ class Defined:
     kind: str
     argument: sp.IndexedBase | None = None
     extent: str = "N"
+    rows: tuple[sp.Symbol, ...] = ()   # leading indices: S_nk, the softmax of row n of Z
+    row_extents: tuple[str, ...] = ()
 
     def entry(self, *indices: sp.Expr) -> sp.Expr:
         """The definition of ``family[indices]``: the body at those indices (a summation
@@ -94,7 +108,8 @@ class Defined:
         if clash:
             body = body.xreplace({b: sp.Dummy(b.name, integer=True, positive=True)
                                   for b in clash})
-        return body.xreplace({self.index: indices[0]})
+        *rows, index = indices
+        return body.xreplace({**dict(zip(self.rows, rows)), self.index: index})
 
 
 @dataclass(frozen=True)
@@ -335,6 +350,8 @@ class Reader:
             return CLASSES
         if not sub and name == "D":
             return INPUTS
+        if not sub and name == "m" and position is None:   # the number of examples
+            return BATCH
         if not sub and name == "e":
             return sp.E
         if name in p.FUNCTIONS or name == "sum":
@@ -462,10 +479,10 @@ class Reader:
         if f in ("softmax", "log_softmax"):
             self.fail(f"{f}(…) is a vector: take an entry, {f}(z)_k")
         if f == "logsumexp":
-            argument = self.vector_argument(node)
+            argument, rows = self.vector_argument(node)
             # Its derivative is the softmax of the argument: the family that the result is
             # written through.
-            self.softmax_of(argument)
+            self.softmax_of(argument, rows)
             l = self.index(self.fresh("lmnpq"))
             return sp.log(sp.Sum(sp.exp(argument.xreplace({self._position: l})),
                                  (l, 1, CLASSES)))
@@ -490,17 +507,18 @@ class Reader:
     def _position(self) -> sp.Symbol:
         return sp.Symbol("_position", integer=True, positive=True)
 
-    def vector_argument(self, node: p.Call) -> sp.Expr:
-        """The argument of softmax, log_softmax or logsumexp at the position index."""
+    def vector_argument(self, node: p.Call) -> tuple[sp.Expr, tuple]:
+        """The argument of softmax, log_softmax or logsumexp at the position index, and
+        its other free indices: the rows (``Z_n`` in ``softmax(Z_n)_k``, row n of Z)."""
         if len(node.args) != 1:
             self.fail(f"{node.func}(…) takes one vector")
         argument = self.read(node.args[0], (self._position, "N"))
         if not argument.has(self._position):
             self.fail(f"{node.func}(…) takes a vector, such as z or z/T")
-        if free_indices(argument) - {self._position} - set(self.bound):
-            self.fail(f"{node.func} of a row (an argument with another free index) is not "
-                      "read in a definition yet")
-        return argument
+        others = free_indices(argument) - {self._position}
+        order = [i for a in sorted(argument.atoms(sp.Indexed), key=str) for i in a.indices
+                 if i in others]
+        return argument, tuple(dict.fromkeys(order))
 
     @staticmethod
     def matrix(node) -> tuple[str, bool] | None:
@@ -549,30 +567,34 @@ class Reader:
             self.fail(f"an entry {call.func}(…)_k is taken of softmax, log_softmax and the "
                       "elementwise functions")
         index = self.index(node.sub[0])
-        family = self.softmax_of(self.vector_argument(call))
-        value = family[index]
+        argument, rows = self.vector_argument(call)
+        family = self.softmax_of(argument, rows)
+        value = family[(*rows, index)]
         return sp.log(value) if call.func == "log_softmax" else value
 
-    def softmax_of(self, argument: sp.Expr) -> sp.IndexedBase:
-        """The softmax family of ``argument`` (at the position index), defined once."""
+    def softmax_of(self, argument: sp.Expr, rows: tuple = ()) -> sp.IndexedBase:
+        """The softmax family of ``argument`` (at the position index; of each row when
+        ``rows`` are given), defined once."""
         m = self.index(self.fresh("mlnpq"))
         at = argument.xreplace({self._position: m})
-        if isinstance(at, sp.Indexed) and at.indices == (m,):
+        extents = tuple(self.extents.get(r, "N") for r in rows)
+        if isinstance(at, sp.Indexed) and at.indices == (*rows, m):
             source = at.base
         else:
             source = next((x.family for x in self.defined if x.kind == "argument"
-                           and x.entry(m) == at), None)
+                           and len(x.rows) == len(rows) and x.entry(*rows, m) == at), None)
             if source is None:
                 source = sp.IndexedBase(self.fresh(_ARGUMENT_NAMES))
-                self.defined.append(Defined(source, m, at, "argument"))
+                self.defined.append(Defined(source, m, at, "argument", rows=rows,
+                                            row_extents=extents))
         for x in self.defined:
-            if x.kind == "softmax" and x.argument == source:
+            if x.kind == "softmax" and x.argument == source and len(x.rows) == len(rows):
                 return x.family
         l = self.index(self.fresh("lnpq"))
         family = sp.IndexedBase(self.fresh(_SOFTMAX_NAMES))
-        self.defined.append(Defined(family, m, sp.exp(source[m]) /
-                                    sp.Sum(sp.exp(source[l]), (l, 1, CLASSES)),
-                                    "softmax", source))
+        self.defined.append(Defined(family, m, sp.exp(source[(*rows, m)]) /
+                                    sp.Sum(sp.exp(source[(*rows, l)]), (l, 1, CLASSES)),
+                                    "softmax", source, rows=rows, row_extents=extents))
         return family
 
     def sum_with_limits(self, args) -> sp.Expr:
@@ -582,11 +604,11 @@ class Reader:
         if not isinstance(bound, p.Name) or bound.sub:
             self.fail("the first entry of (k, 1, N) is the summation index")
         low, high = self.read(low), self.read(high)
-        if low != 1 or high not in (CLASSES, INPUTS):
-            self.fail("a sum in a definition runs over 1..N (the classes) or 1..D (the "
-                      f"inputs); got {sp.sstr(low)}..{sp.sstr(high)}")
+        if low != 1 or high not in (CLASSES, INPUTS, BATCH):
+            self.fail("a sum in a definition runs over 1..N (the classes), 1..D (the "
+                      f"inputs) or 1..m (the examples); got {sp.sstr(low)}..{sp.sstr(high)}")
         return self.summed((bound.name,), args[0], low, high,
-                           "D" if high == INPUTS else "N")
+                           next(name for name, size in EXTENTS.items() if size == high))
 
     # ---- written-out softmax -------------------------------------------------------
     def recognise_written_softmax(self, expr: sp.Expr) -> sp.Expr:
@@ -619,9 +641,11 @@ class Reader:
                 return e
             factor, top, inner, m, x = found
             self.bound.append(m)
-            family = self.softmax_of(inner.xreplace({m: self._position}))
+            rows = tuple(dict.fromkeys(i for a in sorted(inner.atoms(sp.Indexed), key=str)
+                                       for i in a.indices if i in free_indices(inner) - {m}))
+            family = self.softmax_of(inner.xreplace({m: self._position}), rows)
             self.bound.pop()
             rest = [a for a in e.args if a is not factor and a is not top]
-            return sp.Mul(*rest) * family[x]
+            return sp.Mul(*rest) * family[(*rows, x)]
 
         return expr.replace(lambda e: quotient(e) is not None, rewrite)

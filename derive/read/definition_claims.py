@@ -50,12 +50,19 @@ def read_assumption(text: str, definition: Definition):
         if name not in known:
             raise InputError(f"the assumption {text!r} names {name}, which is not an input "
                              f"of the definition (its inputs: {', '.join(sorted(known))})")
-    if free_indices(quantity) or free_indices(value):
-        raise InputError(f"the assumption {text!r} has a free index; it states one equation "
-                         "such as Σ_k y_k = 1")
+    free = free_indices(quantity) | free_indices(value)
+    if len(free) > 1:
+        raise InputError(f"the assumption {text!r} has the free indices "
+                         f"{', '.join(sorted(map(str, free)))}; it holds for every value of "
+                         "one at most, as Σ_k Y_nk = 1 for every n")
+    index = next(iter(free), None)
     latex = f"{sp.latex(quantity)} = {sp.latex(value)}"
-    return Assumption(name="assumed", quantity=quantity, value=value,
-                      text=" ".join(text.split()), latex=latex)
+    written = " ".join(text.split())
+    if index is not None:
+        written += f" for every {index}"
+        latex += rf" \text{{ for every }} {index}"
+    return Assumption(name="assumed", quantity=quantity, value=value, text=written,
+                      latex=latex, index=index)
 
 
 

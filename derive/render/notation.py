@@ -175,7 +175,11 @@ def intermediates(d, printer) -> list[str]:
     for item in definition.defined:
         if item.kind == "softmax":
             softmax = r"\operatorname{softmax}" if printer.__name__ == "latex" else "softmax"
-            out.append(f"{printer(item.family)} = {softmax}({printer(item.argument)})")
+            if item.rows:   # S_nk = softmax(Z_n)_k: of each row
+                out.append(f"{printer(item.family[item.rows])} = "
+                           f"{softmax}({printer(item.argument[item.rows])})")
+            else:
+                out.append(f"{printer(item.family)} = {softmax}({printer(item.argument)})")
         else:
             out.append(f"{printer(item.family[item.index])} = {printer(item.body)}")
     for constant in definition.constants:

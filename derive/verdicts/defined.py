@@ -73,9 +73,8 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     base = dict(verdict="holds", target=d.target.name, classes=n, claim=None,
                 expected=d.result.xreplace(at), general=d.general.xreplace(at), lhs=lhs,
                 assumptions=d.assumptions,
-                sizes=(("D", _INPUTS if not isinstance(n, sp.Symbol) else
-                        sp.Symbol("D", integer=True, positive=True)),)
-                if d.problem.sizes else ())
+                sizes=tuple((name, size if isinstance(n, sp.Symbol) else
+                             {"D": _INPUTS, "m": 2}[name]) for name, size in d.problem.sizes))
     undefined = _possibly_undefined(read, definition)
 
     # 1 — the rules: equal normal forms, for every N (so at any N).
@@ -95,7 +94,7 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     from ..check.defined import exact_entries
     sizes_tried = _TRIAL_SIZES if isinstance(n, sp.Symbol) else (n,)
     for size in sizes_tried:
-        sizes = {"N": size, "D": _INPUTS}
+        sizes = {"N": size, "D": _INPUTS, "m": 2}
         found = _counterexample(expr, definition, variable, d.assumptions, sizes, seed)
         if found is not None:
             return Verdict(**{**base, "verdict": "fails"}, counterexample=found,
@@ -108,7 +107,7 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
                               "numerically, but the rules do not reduce it to the derivative; "
                               "give a number of classes to decide at that N",))
     good, total, differing = exact_entries(expr, definition, variable, d.assumptions,
-                                           {"N": n, "D": _INPUTS})
+                                           {"N": n, "D": _INPUTS, "m": 2})
     if good == total and not undefined:
         return Verdict(**base, methods=(f"exact: all {total} entries at N = {n} equal to "
                                         "SymPy's diff of the written-out definition",))

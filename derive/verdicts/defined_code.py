@@ -66,7 +66,7 @@ def _check(function, of, wrt, n, assume, inputs, seed, seconds, deadline) -> Ver
     from ..definitions import defined_derivation
     d = defined_derivation(of, wrt, "N", assume=assume, check=False, steps=False)
     definition, variable = d.definition, d.problem.variable
-    sizes = {"N": n, "D": inputs}
+    sizes = {"N": n, "D": inputs, "m": 2}
     rng = np.random.default_rng(seed)
     points = _points(sample(definition, sizes, rng, POINTS - 2, d.assumptions), definition,
                      str(variable.base), d.assumptions, rng)
@@ -84,7 +84,8 @@ def _check(function, of, wrt, n, assume, inputs, seed, seconds, deadline) -> Ver
     expected = evaluated(d.result, definition, variable, points, sizes).reshape(count, *shape)
     base = Verdict("fails", d.target.name, n, None, d.result.xreplace(_at(n, inputs)),
                    d.general.xreplace(_at(n, inputs)), d.lhs, assumptions=d.assumptions,
-                   sizes=(("D", inputs),) if d.problem.sizes else ())
+                   sizes=tuple((name, {"D": inputs, "m": 2}[name])
+                               for name, _ in d.problem.sizes))
     with Worker(function, {"points": batch}, shape, seconds=seconds,
                 deadline=deadline) as worker:
         binding = _binding(worker.parameters(), available, definition)
@@ -117,8 +118,8 @@ def _check(function, of, wrt, n, assume, inputs, seed, seconds, deadline) -> Ver
 
 
 def _at(n, inputs) -> dict:
-    return {sp.Symbol("N", integer=True, positive=True): n,
-            sp.Symbol("D", integer=True, positive=True): inputs}
+    from ..read.definition import size_values
+    return size_values({"N": n, "D": inputs, "m": 2})
 
 
 def _fields(v: Verdict) -> dict:
