@@ -80,15 +80,25 @@ def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes):
     from .polynomials import Unsupported
     problem = concrete_problem(definition, variable, tuple(sorted(sizes.items())),
                                tuple(assumptions))
-    values = size_values(sizes)
-    claim = _rational_powers(in_exponentials(definition.written_out(expr).xreplace(values), True),
-                             definition)
+    claim = _written_for_evaluator(definition, expr).xreplace(size_values(sizes))
     try:
         check = compare(problem, sizes["N"], claim).check
     except (Unsupported, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     good = check.by_atoms + check.by_expansion + check.by_assumptions
     return good, check.entries, list(check.differing)
+
+
+@lru_cache(maxsize=128)
+def _written_for_evaluator(definition, expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the intermediates written out and a ``Derivative`` (the definition
+    step) evaluated by the chain rule, tanh and σ in exponentials, a constant under a root
+    a power of a new symbol: once for every size, as none of it depends on N."""
+    from ..calculus.indexed import evaluate_derivatives
+    written = definition.written_out(expr)
+    if written.has(sp.Derivative):
+        written = evaluate_derivatives(written)
+    return _rational_powers(in_exponentials(written, True), definition)
 
 
 @lru_cache(maxsize=64)
@@ -99,8 +109,7 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
     from ..catalog import Problem
     sizes = dict(sizes)
     values = size_values(sizes)
-    function = _rational_powers(in_exponentials(definition.written_out(definition.body).xreplace(
-        values), True), definition)
+    function = _written_for_evaluator(definition, definition.body).xreplace(values)
     shape = definition.shape(str(variable.base))
     indices = variable.indices
     return Problem(
