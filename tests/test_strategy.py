@@ -44,7 +44,7 @@ CASES = [
     ("L = -Σ_{n=1}^{m} Σ_k Y_nk log(exp(Z_nk)/Σ_l exp(Z_nl))", "Z", (),
      "S[i, j]*Sum(Y[i, k], (k, 1, N)) - Y[i, j]"),
     ("L = -Σ_k y_k log(softmax(z)_k) + λ/2 Σ_k Σ_r W_kr^2; z_k = Σ_r W_kr x_r + b_k", "W",
-     ("Σ_k y_k = 1",), "lambda*W[i, j] + S[i]*x[j] - x[j]*y[i]"),
+     ("Σ_k y_k = 1",), "lambda*W[i, j] + (S[i] - y[i])*x[j]"),
     ("L = Σ_k (log(σ_k) + (y_k - μ_k)^2/(2 σ_k^2))", "mu", (), "(mu[j] - y[j])/sigma[j]**2"),
 ]
 

@@ -225,7 +225,8 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
 
 def collect(expr: sp.Expr) -> sp.Expr:
     """The displayed form: common factors pulled out, and a polynomial in the named
-    outputs factored when that is shorter (``σ(1 − σ)(σ − y)``, not four terms).
+    outputs factored, or its terms grouped by a shared factor, when that is shorter
+    (``σ(1 − σ)(σ − y)``, not four terms; ``λ W_ij + (S_i − y_i) x_j``).
 
     >>> from derive.functions import z, y, j
     >>> s = sigmoid(z[j])
@@ -237,8 +238,13 @@ def collect(expr: sp.Expr) -> sp.Expr:
         return combine_sums(tidied)
     if sp.count_ops(tidied) > 120:
         return tidied
-    factored = _leading_ones_first(sp.factor(tidied))
-    return factored if sp.count_ops(factored) < sp.count_ops(tidied) else tidied
+    # The shortest of: common factors pulled out, the whole factored (σ(1 − σ)(σ − y)),
+    # and terms grouped by one shared factor (λ W_ij + (S_i − y_i) x_j).
+    candidates = [tidied, _leading_ones_first(sp.factor(tidied))]
+    expanded = sp.expand(tidied)
+    candidates += [sp.collect(expanded, a) for a in sorted(
+        expanded.atoms(sp.Indexed, sp.Symbol, sigmoid), key=sp.default_sort_key)]
+    return min(candidates, key=sp.count_ops)
 
 
 def _leading_ones_first(expr: sp.Expr) -> sp.Expr:
