@@ -128,3 +128,17 @@ def test_every_gallery_function_is_derived_checked_and_its_claim_holds(name):
     assert all(s.check.exact_entries == s.check.entries for s in d.steps)
     assert derive.verify(e.claim, of=e.of, wrt=e.wrt, classes="N",
                          assume=e.assume).verdict == "holds"
+
+
+def test_entries_not_decided_exactly_are_said_to_be_so():
+    """A step entry that the exact tests could not decide (confirmed at 50 digits) is not
+    called exact in the report."""
+    from dataclasses import replace
+
+    from derive.render.text import steps_text
+    d = derive.derivation(of=CE, wrt="z", classes="N")
+    assert "not decided exactly" not in "\n".join(steps_text(d))
+    step = replace(d.steps[2], check=replace(d.steps[2].check, exact_entries=4,
+                                              numeric_entries=2))
+    partial = replace(d, steps=(*d.steps[:2], step, *d.steps[3:]))
+    assert "(2 entries at 50 digits, not decided exactly)" in " ".join(steps_text(partial))
