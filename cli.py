@@ -412,7 +412,7 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
       derive show --of "a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)" --wrt q -n N
     """
     from derive.catalog import get_target
-    from derive.export import check_format, render, write
+    from derive.export import check_format
     from derive.point import parse_point, sizes_from_point
 
     options = _options(inputs, batch, wrt, convention, reduction)
@@ -443,13 +443,7 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
                                 n, tuple(assume), inputs_given, seed, not result_only, point,
                                 batch_given, tries=() if isinstance(n, str) else
                                 ("a smaller N",))
-        content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
-                                evaluation=value, full=full)
-        if output:
-            _library_call(write, output, content, force)
-            click.echo(f"wrote {output}", err=True)
-        else:
-            click.echo(content)
+        _emit(d, value, fmt, not result_only, standalone, full, output, force, announce=True)
         if (d.check is not None and not d.check.passed) or (value is not None
                                                              and not value.agrees):
             sys.exit(1)
@@ -474,15 +468,25 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         d, value = _bounded(f"derive {target}", seconds, _derive_and_evaluate, target, n,
                             options, seed, not result_only, cross_validate, point,
                             tries=() if isinstance(n, str) else ("a smaller N",))
-    content = _library_call(render, d, fmt, steps=not result_only, standalone=standalone,
-                            evaluation=value, full=full)
-    if output:
-        _library_call(write, output, content, force)
-    else:
-        click.echo(content)
+    _emit(d, value, fmt, not result_only, standalone, full, output, force)
     if (not d.check.passed or (value is not None and not value.agrees)
             or (d.validation is not None and not d.validation.passed)):
         sys.exit(1)
+
+
+def _emit(d, value, fmt: str, steps: bool, standalone: bool, full: bool, output, force: bool,
+          announce: bool = False) -> None:
+    """``derive show``'s output: printed, or written to ``output`` (and, with
+    ``announce``, the file named on stderr)."""
+    from derive.export import render, write
+    content = _library_call(render, d, fmt, steps=steps, standalone=standalone,
+                            evaluation=value, full=full)
+    if output:
+        _library_call(write, output, content, force)
+        if announce:
+            click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(content)
 
 
 def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,

@@ -34,7 +34,8 @@ from .numeric import FD_ATOL, FD_RTOL, FD_STEP, CheckReport, compare
 
 __all__ = ["concrete", "exact_entries", "fast_entries", "sympy_entries", "numeric_check",
            "numeric_steps", "evaluated", "finite_differences", "sample", "keys",
-           "concrete_problem", "in_exponentials", "under_assumptions", "positive_families"]
+           "concrete_problem", "in_exponentials", "under_assumptions", "positive_families",
+           "with_extremes"]
 
 
 
@@ -281,7 +282,7 @@ def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0
     rng = np.random.default_rng(seed)
     comparisons, extreme = [], 0
     for sizes in sizes_list:
-        values = _with_extremes(sample(definition, sizes, rng, points, assumptions),
+        values = with_extremes(sample(definition, sizes, rng, points, assumptions),
                                 str(variable.base), definition, rng)
         numeric, rounding = finite_differences(definition, variable, values, sizes, True)
         analytic = evaluated(expr, definition, variable, values, sizes)
@@ -373,7 +374,7 @@ def finite_differences(definition, variable, values: dict, sizes,
 _ROUNDING = 100 * np.finfo(np.float64).eps
 
 
-def _with_extremes(values: dict, wrt: str, definition, rng) -> dict:
+def with_extremes(values: dict, wrt: str, definition, rng) -> dict:
     """Two more points where the variable is extreme: offset by 1000, and spread over
     ±300 (logits that overflow a naive e^{z}); the other inputs as at an ordinary point."""
     out = {}

@@ -527,22 +527,16 @@ class _Parser:
             elif token.kind == "op" and token.text == "_" and not isinstance(node, Name):
                 self.take()   # softmax(z)_k, (W x + b)_k: an entry of a vector
                 node = Entry(node, token.sub, token.pos)
-            elif token.kind == "op" and token.text == "[" and not isinstance(node, Name):
+            elif token.kind == "op" and token.text == "[":
                 self.take()
                 indices = [self.index()]
                 while self.token.text == ",":
                     self.take()
                     indices.append(self.index())
                 self.expect("]")
-                node = Entry(node, tuple(indices), token.pos)
-            elif token.kind == "op" and token.text == "[" and isinstance(node, Name):
-                self.take()
-                indices = [self.index()]
-                while self.token.text == ",":
-                    self.take()
-                    indices.append(self.index())
-                self.expect("]")
-                node = Name(node.name, node.sub + tuple(indices), node.pos)
+                # S[i] is the name S_i; softmax(z)[k], (W x + b)[k] an entry of a vector.
+                node = Name(node.name, node.sub + tuple(indices), node.pos) \
+                    if isinstance(node, Name) else Entry(node, tuple(indices), token.pos)
             else:
                 return node
 

@@ -130,16 +130,13 @@ def _fields(v: Verdict) -> dict:
 
 def _points(values: dict, definition, wrt: str, assumptions, rng) -> dict:
     """Two decimals (a counterexample can be typed back), except a family on the simplex;
-    and two points where the variable is extreme (offset by 1000, spread over ±300)."""
+    and the two points of :func:`derive.check.defined.with_extremes` where the variable is
+    extreme."""
+    from ..check.defined import with_extremes
     simplex = {str(a.base) for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
-    out = {}
-    for name, v in values.items():
-        v = v if name in simplex else np.round(v, 2)
-        extra = v[:2].copy()
-        if name == wrt:
-            extra[0] = extra[0] + 1000.0
-            extra[1] = np.round(rng.uniform(-300.0, 300.0, size=extra[1].shape), 2)
-        out[name] = np.concatenate([v, extra])
+    rounded = {name: v if name in simplex else np.round(v, 2) for name, v in values.items()}
+    out = with_extremes(rounded, wrt, definition, rng)
+    out[wrt] = np.round(out[wrt], 2)
     return out
 
 
