@@ -169,7 +169,7 @@ def _numeric(rows) -> list[str]:
 def _symbolic(s: dict) -> list[str]:
     lines = ["## Symbolic N", "",
              "Seconds after `import derive`, median of fresh processes: *proof* = the rules "
-             "reduce the derivative; *steps* = the textbook route proved step by step; "
+             "reduce the derivative; *steps* = the textbook steps derived and proved step by step; "
              "*full* = `derivation(t, \"N\")`, also every step checked exactly at N = 1, 2, 3 "
              "and the result against finite differences there.", ""]
     rows = [[name, _seconds(r["proof"]), _seconds(r["steps"]), _seconds(r["full"]),

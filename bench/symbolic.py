@@ -6,7 +6,8 @@ they are for a user's first call.  Measured per target:
 
 * ``proof``  — differentiate the index-notation definition and reduce it by the rules
   (``derivation(t, "N", check=False, steps=False)``);
-* ``steps``  — the textbook route and the proof of every step by the rules;
+* ``steps``  — the textbook steps (the strategy on the target's definition) and the proof
+  of every step by the rules;
 * ``full``   — ``derivation(t, "N")``: proof, steps, the exact check of every step at
   N = 1, 2, 3 against the chain-rule derivative and the finite-difference cross-check
   of the result there;
@@ -40,11 +41,11 @@ elif stage == "steps":
     import sympy as sp
     from derive.catalog import get_target
     from derive.calculus.proof import prove_steps
-    from derive.calculus.routes import route
+    from derive.derivation import textbook_chains
     N = sp.Symbol("N", integer=True, positive=True)
     problem = get_target(name).problem(N)
     mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])
-    prove_steps(route(name, problem, N), problem, mechanical)
+    prove_steps(textbook_chains(get_target(name), problem)[0], problem, mechanical)
 else:
     derivation(name, "N")
 print(json.dumps(time.perf_counter() - start))

@@ -192,7 +192,6 @@ class Target:
     problem: Callable[[int | sp.Symbol], Problem]
     reference: str
     layout: str
-    route: str = ""  # the textbook route in derive.calculus.routes; "" means the target's own name
     min_classes: int = 2  # N = 1 makes sense where the outputs are independent
     unit: str = "classes"  # what N counts, in headings ("outputs" for independent sigmoids)
     options: tuple[str, ...] = ()  # the OPTIONS it takes, e.g. ("inputs", "wrt", "convention")
@@ -203,6 +202,19 @@ class Target:
     # tests/test_catalog_definitions.py pins.  Empty where the notation cannot say it yet.
     definition: str = ""
     assume: tuple[str, ...] = ()
+    # The definition under an option that changes the function: (option, value, text).
+    variants: tuple[tuple[str, str, str], ...] = ()
+    # Whether a second chain through the argument of the softmax is shown beside the
+    # first (a layer's gradient: ∂L/∂z = S − y, then the layer alone).
+    shortcut: bool = False
+
+    def definition_of(self, problem: Problem) -> str:
+        """The definition of the function ``problem`` differentiates (its options
+        chosen): ``softmax(Wᵀ x + b)`` under ``--convention WTx``."""
+        for option, value, text in self.variants:
+            if problem.option(option) == value:
+                return text
+        return self.definition
 
     def build(self, n, **options) -> Problem:
         """The problem for ``n`` classes with ``options`` (validated names, defaults filled in).
@@ -401,14 +413,17 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            _linear_softmax_jacobian, "linear_softmax",
            "rows t = output S_t, columns = the variable's entries, W row by row",
            options=("inputs", "wrt", "convention"), wrt_choices=("W", "b"),
-           definition="S_t = softmax(W x + b)_t"),
+           definition="S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
+           variants=(("convention", "WTx", "S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_rk x_r + b_k"),)),
     Target("linear-softmax-cross-entropy-grad", "cross-entropy gradient of a softmax layer",
            "gradient of L = −Σ_k y_k log softmax(W x + b)_k with respect to W (or x, b)",
            _linear_softmax_cross_entropy_grad, "linear_softmax_cross_entropy",
            "shaped like the variable", options=("inputs", "wrt", "convention"),
            wrt_choices=("W", "x", "b"),
-           definition="L = -Σ_k y_k log(softmax(W x + b)_k)",
-           assume=("Σ_k y_k = 1",)),
+           definition="L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
+           variants=(("convention", "WTx",
+                      "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_rk x_r + b_k"),),
+           assume=("Σ_k y_k = 1",), shortcut=True),
     Target("batch-softmax-cross-entropy-grad", "softmax cross-entropy gradient of a batch",
            "gradient of L = −(1/m) Σ_n Σ_k Y_nk log softmax(Z_n)_k, one example per row of "
            "the m × N logits Z, with respect to Z",
@@ -416,6 +431,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "rows i = example, columns j = class", options=("batch", "reduction"),
            wrt_choices=("Z",),
            definition="L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)",
+           variants=(("reduction", "sum", "L = -Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"),),
            assume=("Σ_k Y_nk = 1",)),
 )}
 

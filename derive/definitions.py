@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .calculus.indexed import case
 from .calculus.matrices import matrix_form
 from .calculus.proof import Proof, same_normal_form
 from .calculus.steps import StepCheck
@@ -117,10 +118,14 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
     truths: dict = {}
     for number, step in enumerate(derived.steps[1:], start=2):
         under = _under(derived.steps, number, assumptions)
-        if under not in truths:
-            truths[under] = normal_form(derived.mechanical, definition, derived.variable, under)
+        # A case step against the derivative in that case (q renamed p, or δ_pq = 0).
+        key = (under, step.case)
+        if key not in truths:
+            truths[key] = normal_form(derived.mechanical if step.case is None else
+                                      case(derived.mechanical, *step.case), definition,
+                                      derived.variable, under)
         if not same_normal_form(normal_form(step.rhs, definition, derived.variable, under),
-                                truths[under]):
+                                truths[key]):
             raise StepError(f"step {number} ({step.reason}) does not reduce to the derivative")
     proof = Proof(classes=CLASSES, minimum=1,
                   conditions=tuple(_condition(x, e) for x, e in _free_ranges(definition,
@@ -166,14 +171,15 @@ def _checked_steps(derived, definition, assumptions, seed: int = 0):
     out = []
     sizes = {"N": SYMBOLIC_SIZES[-1], "D": _STEP_INPUTS, "m": _STEP_INPUTS}
     numeric = numeric_steps([s.rhs for s in derived.steps], definition, derived.variable,
-                            sizes, seed, assumptions)
+                            sizes, seed, assumptions, cases=[s.case for s in derived.steps])
     for number, (step, comparison) in enumerate(zip(derived.steps, numeric), start=1):
         used = _under(derived.steps, number, assumptions)
         exact = entries = 0
         for size in SYMBOLIC_SIZES:
             good, total, differing = exact_entries(step.rhs, definition, derived.variable,
                                                    used, {"N": size, "D": _STEP_INPUTS,
-                                                          "m": _STEP_INPUTS})
+                                                          "m": _STEP_INPUTS},
+                                                   case=step.case)
             if differing:
                 raise StepError(f"step {number} ({step.reason}) does not follow at N = {size}: "
                                 f"at entry {differing[0]} it differs from the derivative")

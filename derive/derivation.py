@@ -27,10 +27,9 @@ from . import progress
 from .calculus import derivative, mechanical_matrix
 from .calculus.indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
 from .calculus.matrices import MatrixForm, layout, matrix_form
-from .calculus.proof import Proof, closed_form_problem, prove_steps, reduce
+from .calculus.proof import Proof, closed_form_problem, prove_steps, reduce, same_normal_form
 from .calculus.rewrite import (apply_assumption, combine_sums, index_form, recognise_softmax,
                                recognise_sums, tidy)
-from .calculus.routes import SHORTCUTS, route
 from .calculus.steps import Step, StepCheck
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
@@ -41,7 +40,7 @@ from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLAS
                     SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS, validate_classes,
                     validate_size)
 
-__all__ = ["derivation", "instantiate_derivation", "check_request",
+__all__ = ["derivation", "instantiate_derivation", "check_request", "textbook_chains",
            "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
 
 def derivation(target: str | None = None, classes: int | str | sp.Symbol = 3, *,
@@ -321,13 +320,12 @@ def mechanical_derivation(name: str, n: int, check: bool = True, with_steps: boo
     # Stage 5 — the textbook route, each step checked; it must end at the result.  A
     # layer's gradient also has a shortcut, checked the same way: the two agree exactly.
     if with_steps:
-        chains = [(route(target.route or name, problem, n), problem, n, d.mechanical)]
-        if name in SHORTCUTS:   # both chains in one numeric evaluation
-            chains.append((SHORTCUTS[name](problem, n), problem, n, d.mechanical))
+        chains = [(chain, problem, n, d.mechanical)   # both chains in one evaluation
+                  for chain in textbook_chains(target, problem) if chain]
         from .check.step_checks import check_steps_at   # NumPy: not for `derive list`
         steps, shortcut = (*check_steps_at(chains, seed), ())[:2]
         for chain in (steps, shortcut):
-            if chain and sp.expand(chain[-1].rhs - result) != 0:
+            if chain and not same_normal_form(chain[-1].rhs, result):
                 raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
                                 f"not the derived result {sp.sstr(result)}")
         d = replace(d, steps=steps, shortcut=shortcut)
@@ -382,14 +380,11 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     # by the rules, and checked at concrete N against concrete differentiation.
     if with_steps:
         truths = {(None, ()): reduction}   # the derivative's normal forms, shared
-        chains = [prove_steps(route(target.route or name, problem, n), problem, mechanical,
-                              truths)]
-        if name in SHORTCUTS:
-            chains.append(prove_steps(SHORTCUTS[name](problem, n), problem, mechanical,
-                                      truths))
+        chains = [prove_steps(chain, problem, mechanical, truths)
+                  for chain in textbook_chains(target, problem) if chain]
         steps, shortcut = (*_check_at_sizes(chains, target, problem, seed), ())[:2]
         for chain in (steps, shortcut):
-            if chain and sp.expand(chain[-1].rhs - result) != 0:
+            if chain and not same_normal_form(chain[-1].rhs, result):
                 raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
                                 f"not the derived result {sp.sstr(result)}")
         d = replace(d, steps=steps, shortcut=tuple(shortcut))
@@ -404,6 +399,52 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
             [instantiate_derivation(d, size, mechanical=not with_steps)
              for size in SYMBOLIC_SIZES], seed))
     return d
+
+
+def textbook_chains(target: Target, problem: Problem) -> tuple[tuple[Step, ...], ...]:
+    """The textbook steps of ``target`` and its shortcut (or ``()``), at the problem's
+    sizes: the target's definition (for the problem's options) derived for every N by the
+    one strategy of :mod:`derive.calculus.strategy`, exactly as a user's ``--of``
+    definition is, then the extents set — in the limits of sums and in the conditions;
+    in formulas too, except a size that stays a symbol in the problem's formulas (the
+    batch size m of a mean, ``(S − Y)/m``).  The steps assume the problem's stated
+    hypotheses where the strategy used them."""
+    from .read.definition import EXTENTS
+    chains = _textbook(target.definition_of(problem), str(problem.wrt), target.assume,
+                       target.shortcut)
+    sizes = dict(problem.sizes)
+    limits = {EXTENTS["N"]: problem.classes,
+              **{EXTENTS[e]: sizes[e] for e in ("D", "m") if e in sizes}}
+    limits = {s: v for s, v in limits.items() if s != v}
+    formulas = {s: v for s, v in limits.items() if s not in dict(problem.parameters)}
+
+    def at(expr: sp.Expr) -> sp.Expr:
+        if not limits or not isinstance(expr, sp.Basic):
+            return expr
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
+            e.function, *((bound, low.xreplace(limits), high.xreplace(limits))
+                          for bound, low, high in e.limits)))
+        return expr.xreplace(formulas)
+
+    def stated(step: Step) -> Step:
+        return replace(
+            step, rhs=at(step.rhs), facts=tuple((at(a), at(b)) for a, b in step.facts),
+            assumes=problem.assumptions if step.assumes else (),
+            conditions=tuple(replace(c, low=at(sp.sympify(c.low)), high=at(sp.sympify(c.high)))
+                             for c in step.conditions))
+
+    return tuple(tuple(stated(step) for step in chain) for chain in chains)
+
+
+@lru_cache(maxsize=64)
+def _textbook(text: str, wrt: str, assume: tuple, shortcut: bool):
+    from .calculus.strategy import derive_definition, derive_shortcut
+    from .read.definition import read_definition
+    from .read.definition_claims import read_assumption
+    definition = read_definition(text)
+    assumptions = tuple(read_assumption(a, definition) for a in assume)
+    derived = derive_definition(definition, wrt, assumptions)
+    return derived.steps, (derive_shortcut(definition, wrt, assumptions) if shortcut else ())
 
 
 def concrete_options(problem: Problem) -> dict:

@@ -369,7 +369,7 @@ def test_show_of_a_definition_for_every_n():
     result = run("show", "--of", WEIGHTED, "--wrt", "z", "--classes", "N")
     assert result.exit_code == 0, result.output
     for expected in ["your definition: " + WEIGHTED, "where S = softmax(z)",
-                     "∂L/∂z_j = S_j Σ_{k=1}^N w_k y_k − w_j y_j", "✓ recognise the softmax outputs",
+                     "∂L/∂z_j = S_j Σ_{k=1}^N w_k y_k − w_j y_j", "✓ log-softmax Jacobian",
                      "for all N ≥ 1", "numeric check passed"]:
         assert expected in result.output
 

@@ -18,7 +18,7 @@ from derive.read.parse import ParseError, parse_definition
     ("H = -Σ_k softmax(z)[k] log_softmax(z)_k", "-Sum(log(S[k])*S[k], (k, 1, N))",
      ["S: exp(z[m])/Sum(exp(z[l]), (l, 1, N))"]),
     # A softmax of an expression: a family for its argument; the output keeps its name.
-    ("S_i = softmax(z/T)_i", "S[i]", ["u: z[m]/T", "S: exp(u[m])/Sum(exp(u[l]), (l, 1, N))"]),
+    ("S_i = softmax(z/T)_i", "S[i]", ["u: z[m]/T", "S: exp(u[m])/Sum(exp(u[k]), (k, 1, N))"]),
     ("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "a[i]",
      ["u: Sum(k[l, r]*q[r], (r, 1, D))/sqrt(d)", "a: exp(u[l])/Sum(exp(u[n]), (n, 1, N))"]),
     ("L = λ/2 Σ_k z_k^2 + logsumexp(z)",

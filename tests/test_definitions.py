@@ -28,8 +28,10 @@ def test_a_definition_is_derived_for_every_n_with_checked_steps():
     assert sp.sstr(d.result) == "S[j] - y[j]"
     assert sp.sstr(d.general) == "S[j]*Sum(y[k], (k, 1, N)) - y[j]"
     assert d.proof.statement == "for all N ≥ 1"
-    assert [s.rule for s in d.steps] == ["definition", "chain-rule", "split-sums", "sum-delta",
-                                        "recognise-softmax", "assumption"]
+    # The textbook opening: linearity, then the log-softmax Jacobian as a lemma derived by
+    # the same rules.
+    assert [s.rule for s in d.steps] == ["definition", "linearity", "lemma", "split-sums",
+                                        "sum-delta", "assumption"]
     assert all(s.check.proved and s.check.sizes == (1, 2, 3) for s in d.steps)
     # Every entry at N = 1, 2, 3 compared exactly: 1 + 2 + 3 entries per step.
     assert all(s.check.exact_entries == s.check.entries == 6 for s in d.steps)

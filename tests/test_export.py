@@ -42,7 +42,8 @@ def test_long_steps_keep_only_their_numbers_in_the_column():
     assert r"&& \text{(2)} \\" in block and "linearity" not in block
     facts = " ".join(facts_latex(d))
     assert "(2) linearity of the derivative" in facts
-    assert r"(3) chain rule through the sigmoid: $\frac{\partial \sigma(x)}{\partial x}" in facts
+    assert (r"(3) chain rule through the sigmoid: $\frac{\partial \sigma(z_j)}{\partial z_j} = "
+            r"\sigma(z_j) \left(1 - \sigma(z_j)\right)$") in facts
 
 
 @pytest.mark.parametrize("fmt, expected", [

@@ -53,7 +53,7 @@ def test_the_instance_is_the_direct_derivation(name, n, options):
             # (the direct path keeps Σ_k y_k unexpanded in the general form's entries)
             a, b = (concrete.exponentials(instantiate(e, n)) for e in (a, b))
             assert _equal(a, b), (name, a, b)
-    # The steps: the same route, each right side equal at every entry of its case.
+    # The steps: the same textbook steps, each right side equal at every entry of its case.
     assert [s.rule for s in instance.steps] == [s.rule for s in direct.steps]
     for ours, theirs in zip(instance.steps, direct.steps):
         assert ours.case == theirs.case and ours.reason == theirs.reason

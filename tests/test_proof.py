@@ -7,7 +7,8 @@ import pytest
 import sympy as sp
 
 import derive.calculus.proof
-import derive.calculus.routes
+import derive.calculus.indexed
+import derive.calculus.strategy
 from derive import TARGETS, derivation
 from derive.catalog import get_target
 from derive.check.crosscheck import VALIDATION_SIZES, cross_validate
@@ -17,7 +18,7 @@ from derive.errors import InputError, RewriteError, StepError
 from derive.check.numeric import REFERENCES
 from derive.functions import S, T, c, q, sigmoid, i, j, k, y, z
 from derive.calculus.proof import closed_form_problem, prove_steps, reduce
-from derive.calculus.routes import route
+from derive.derivation import textbook_chains
 
 N = sp.Symbol("N", integer=True, positive=True)
 delta = sp.KroneckerDelta
@@ -142,7 +143,7 @@ def test_closed_form_problem(expr, problem_of):
 
 def test_a_wrong_symbolic_step_is_refused_by_the_proof():
     problem = get_target("softmax-jacobian").problem(N)
-    steps = route("softmax-jacobian", problem, N)
+    steps = list(textbook_chains(get_target("softmax-jacobian"), problem)[0])
     steps[5] = dataclasses.replace(steps[5], rhs=steps[5].rhs.subs(delta(i, j), 1))
     mechanical = sp.diff(problem.function, z[j])
     with pytest.raises(StepError, match=r"step 6 .* does not follow for every N"):
@@ -175,7 +176,7 @@ def _truncated_cross_entropy(monkeypatch, name):
         return -(v["y"][:, :-1] * np.log(v["S"][:, :-1])).sum(axis=-1, keepdims=True)
     monkeypatch.setitem(REFERENCES, "truncated_cross_entropy", reference)
     monkeypatch.setitem(TARGETS, name, dataclasses.replace(
-        base, name=name, problem=problem, route=base.name, reference="truncated_cross_entropy"))
+        base, name=name, problem=problem, reference="truncated_cross_entropy"))
 
 
 def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(monkeypatch):
@@ -187,7 +188,8 @@ def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(mo
 def test_dropping_the_delta_condition_is_caught(monkeypatch):
     _truncated_cross_entropy(monkeypatch, "truncated-ce-wrong-rule")
     monkeypatch.setattr(derive.calculus.proof, "sum_delta", _sum_delta_without_its_condition)
-    monkeypatch.setattr(derive.calculus.routes, "sum_delta", _sum_delta_without_its_condition)
+    monkeypatch.setattr(derive.calculus.strategy, "sum_delta", _sum_delta_without_its_condition)
+    monkeypatch.setattr(derive.calculus.indexed, "sum_delta", _sum_delta_without_its_condition)
     # The broken rule "proves" −y_j/S_j for every j, also j = N where ∂L/∂S_N = 0 ...
     d = derivation("truncated-ce-wrong-rule", "N", check=False, steps=False)
     assert same(d.result, -y[j] / S[j])
@@ -211,7 +213,7 @@ def test_dropping_the_delta_in_delta_substitution_is_caught(monkeypatch):
                                        lambda e: sp.Integer(1))
     monkeypatch.setattr(derive.calculus.proof, "delta_substitution", without_delta)
     monkeypatch.setitem(TARGETS, "jacobian-wrong-rule", dataclasses.replace(
-        get_target("softmax-jacobian"), name="jacobian-wrong-rule", route="softmax-jacobian"))
+        get_target("softmax-jacobian"), name="jacobian-wrong-rule"))
     # The proof compares each step with the derivative in the step's case, so the case
     # i ≠ j (−S_i S_j) no longer matches the broken normal form S_i(1 − S_j):
     with pytest.raises(StepError, match=r"step 5 \(case\) does not follow for every N"):

@@ -5,6 +5,7 @@ import pytest
 import sympy as sp
 
 from derive.calculus import strategy
+from derive.calculus.indexed import case
 from derive.calculus.proof import same_normal_form
 from derive.calculus.strategy import collect, derive_definition, normal_form, variable_of
 from derive.errors import InputError
@@ -27,7 +28,7 @@ CASES = [
     ("L = Σ_k y_k log(y_k / softmax(z)_k)", "z", ("Σ_k y_k = 1",), "S[j] - y[j]"),
     ("L = -Σ_k softmax(t/T)_k log_softmax(z/T)_k", "z", (), "(P[j] - S[j])/T"),
     ("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "q", (),
-     "(k[i, j] - Sum(a[n]*k[n, j], (n, 1, N)))*a[i]/sqrt(d)"),
+     "(k[i, j] - Sum(a[p]*k[p, j], (p, 1, N)))*a[i]/sqrt(d)"),
     ("L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", (), "sigmoid(z[j]) - y[j]"),
     ("L = Σ_k (softplus(z_k) - y_k z_k)", "z", (), "sigmoid(z[j]) - y[j]"),
     ("L = 1/2 Σ_k (σ(z_k) - y_k)^2", "z", (),
@@ -56,12 +57,52 @@ def test_results_come_from_the_rules_in_the_definitions_names(text, wrt, assume,
     derived = derive_definition(definition, wrt, assumptions)
     assert sp.sstr(derived.result) == result
     assert derived.closed
-    assert derived.steps[0].rule == "definition" and derived.steps[1].rule == "chain-rule"
+    # The textbook opening where one applies, else the chain rule node by node.
+    assert derived.steps[0].rule == "definition" and derived.steps[1].rule in (
+        "chain-rule", "linearity", "quotient-rule", "log-quotient")
     # Every step's normal form is the raw derivative's.
-    truth = normal_form(derived.mechanical, definition, derived.variable, assumptions)
+    # (A case step's, the derivative's in that case.)
     for step in derived.steps[1:]:
+        mechanical = derived.mechanical if step.case is None else \
+            case(derived.mechanical, *step.case)
+        truth = normal_form(mechanical, definition, derived.variable, assumptions)
         assert same_normal_form(normal_form(step.rhs, definition, derived.variable,
                                             assumptions), truth)
+
+
+# The textbook's opening of each kind of definition, found from its shape (no per-function
+# code): the rules of the steps, in order.
+OPENINGS = [
+    ("S_i = softmax(z)_i", "z",
+     ["definition", "quotient-rule", "recognise-softmax", "case", "case", "merge-cases"]),
+    ("L_i = log_softmax(z)_i", "z",
+     ["definition", "log-quotient", "differentiate", "recognise-softmax"]),
+    ("L = -Σ_k y_k log(S_k)", "S", ["definition", "linearity", "differentiate", "sum-delta"]),
+    ("L_c = -log_softmax(z)_c", "z", ["definition", "linearity", "lemma"]),
+    ("S_i = softmax(z/T)_i", "z", ["definition", "chain-rule", "differentiate", "split-sums",
+                                   "sum-delta", "case", "case", "merge-cases"]),
+    ("L = Σ_k (softplus(z_k) - y_k z_k)", "z",
+     ["definition", "linearity", "chain-rule", "split-sums", "sum-delta"]),
+    ("L = -Σ_k y_k log(softmax(W x + b)_k)", "b",
+     ["definition", "linearity", "chain-rule", "differentiate", "split-sums", "sum-delta"]),
+    # No textbook opening: the chain rule node by node.
+    ("L = logsumexp(z)", "z", ["definition", "chain-rule", "sum-delta", "recognise-softmax"]),
+]
+
+
+@pytest.mark.parametrize("text, wrt, rules", OPENINGS)
+def test_the_opening_is_the_textbooks(text, wrt, rules):
+    derived = derive_definition(read_definition(text), wrt)
+    assert [s.rule for s in derived.steps] == rules
+
+
+def test_a_lemma_is_derived_by_the_same_rules_not_stored():
+    derived = derive_definition(read_definition("L = -Σ_k y_k log(softmax(z)_k)"), "z")
+    lemma = next(s for s in derived.steps if s.rule == "lemma")
+    (left, value), = lemma.facts
+    assert sp.sstr(left) == "Derivative(log(S[k]), z[j])"
+    assert sp.sstr(value) == "KroneckerDelta(j, k) - S[j]"
+    assert lemma.conditions   # the Kronecker delta's range, relied on inside the lemma
 
 
 def test_the_named_and_the_written_out_softmax_give_one_derivation():

@@ -62,28 +62,45 @@ def concrete(expr: sp.Expr, definition, sizes, env: dict) -> sp.Expr:
     return written.xreplace(entries)
 
 
+def case_keys(definition, variable, sizes, case) -> list[tuple] | None:
+    """The entries of a case ``(p, q, equal)``: those where the indices ``p`` and ``q``
+    are equal (or differ); ``None`` for no case (every entry)."""
+    if case is None:
+        return None
+    p, q, equal = case
+    outputs, columns = keys(definition, variable, sizes)
+    names = (*definition.outputs, *variable.indices)
+    a, b = names.index(p), names.index(q)
+    return [o + c for o in outputs for c in columns if ((o + c)[a] == (o + c)[b]) == equal]
+
+
 def exact_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
-                  reference: sp.Expr | None = None) -> tuple[int, int, list]:
+                  reference: sp.Expr | None = None, case=None) -> tuple[int, int, list]:
     """See :func:`sympy_entries`; the fast evaluator of :mod:`derive.check.exact` first
-    (microseconds an entry), SymPy where that has no rule (tanh, a root)."""
+    (microseconds an entry), SymPy where that has no rule (tanh, a root).  With a
+    ``case`` ``(p, q, equal)``, the entries of that case only (a step that holds where
+    ``p = q``)."""
     if reference is None:
-        fast = fast_entries(expr, definition, variable, assumptions, sizes)
+        fast = fast_entries(expr, definition, variable, assumptions, sizes, case)
         if fast is not None:
             return fast
-    return sympy_entries(expr, definition, variable, assumptions, sizes, reference)
+    return sympy_entries(expr, definition, variable, assumptions, sizes, reference, case)
 
 
-def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes):
-    """Every entry of ``expr`` against the chain-rule derivative of the written-out
-    definition by :func:`derive.check.exact.compare` (Laurent polynomials in atoms), or
-    ``None`` when the evaluator has no rule for a node."""
+def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes, case=None):
+    """Every entry of ``expr`` (of its ``case``) against the chain-rule derivative of the
+    written-out definition by :func:`derive.check.exact.compare` (Laurent polynomials in
+    atoms), or ``None`` when the evaluator has no rule for a node."""
     from .exact import compare
     from .polynomials import Unsupported
     problem = concrete_problem(definition, variable, tuple(sorted(sizes.items())),
                                tuple(assumptions))
     claim = _written_for_evaluator(definition, expr).xreplace(size_values(sizes))
+    wanted = case_keys(definition, variable, sizes, case)
+    if wanted == []:
+        return 0, 0, []
     try:
-        check = compare(problem, sizes["N"], claim).check
+        check = compare(problem, sizes["N"], claim, keys=wanted).check
     except (Unsupported, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     good = check.by_atoms + check.by_expansion + check.by_assumptions
@@ -125,7 +142,7 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
 
 
 def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
-                  reference: sp.Expr | None = None) -> tuple[int, int, list]:
+                  reference: sp.Expr | None = None, case=None) -> tuple[int, int, list]:
     """Compare ``expr`` (in index notation, the output and variable indices free) with
     the derivative of the written-out definition on every entry at ``sizes`` (or with
     the expression ``reference``, written out the same way).
@@ -135,13 +152,18 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
         and the keys of entries that differ (numerically, at 50 digits).
     """
     outputs, columns = keys(definition, variable, sizes)
+    wanted = case_keys(definition, variable, sizes, case)
+    wanted = None if wanted is None else set(wanted)
     function_of = {}
-    exact, differing = 0, []
+    exact, differing, total = 0, [], 0
     for out in outputs:
         env = dict(zip(definition.outputs, out))
         if out not in function_of and reference is None:   # σ, softplus written out
             function_of[out] = in_exponentials(concrete(definition.body, definition, sizes, env))
         for column in columns:
+            if wanted is not None and out + column not in wanted:
+                continue
+            total += 1
             at = {**env, **dict(zip(variable.indices, column))}
             symbol = sp.Symbol(entry_name(str(variable.base), column))
             truth = sp.diff(function_of[out], symbol) if reference is None else \
@@ -156,7 +178,7 @@ def sympy_entries(expr: sp.Expr, definition, variable, assumptions, sizes,
                 exact += 1
             elif not _equal_at_random_points(truth, claim):
                 differing.append(out + column)
-    return exact, len(outputs) * len(columns), differing
+    return exact, total, differing
 
 
 def under_assumptions(expr, assumptions, definition, sizes, env):
@@ -307,23 +329,39 @@ def numeric_check(expr: sp.Expr, definition, variable, sizes_list, seed: int = 0
 
 
 def numeric_steps(exprs, definition, variable, sizes, seed: int = 0, assumptions=(),
-                  points: int = 8) -> list:
+                  points: int = 8, cases=None) -> list:
     """Each expression (a step's right side) against the same central finite differences
     of the stable evaluation of the definition, at ``points`` ordinary points (a step
     with the softmax written out overflows where the result does not): per expression,
     the :class:`~derive.check.numeric.Comparison`, or ``None`` for one that has no
-    numeric value (the definition step, a ``Derivative``)."""
+    numeric value (the definition step, a ``Derivative``).  ``cases`` gives each
+    expression's case (or ``None``): a case step is compared on the entries of its case."""
     rng = np.random.default_rng(seed)
     values = sample(definition, sizes, rng, points, assumptions)
     numeric, rounding = finite_differences(definition, variable, values, sizes, True)
+    outputs, columns = keys(definition, variable, sizes)
+    every = [o + c for o in outputs for c in columns]
     out = []
-    for expr in exprs:
+    for expr, case in zip(exprs, cases or [None] * len(exprs)):
         if expr.has(sp.Derivative):
             out.append(None)
             continue
         analytic = evaluated(expr, definition, variable, values, sizes)
-        out.append(compare("step vs finite differences", analytic, numeric, values,
-                           FD_RTOL, FD_ATOL + rounding))
+        wanted = case_keys(definition, variable, sizes, case)
+        if wanted is None:
+            out.append(compare("step vs finite differences", analytic, numeric, values,
+                               FD_RTOL, FD_ATOL + rounding))
+            continue
+        # The entries of the case, as one row.
+        mask = np.array([key in set(wanted) for key in every])
+        if not mask.any():
+            out.append(None)
+            continue
+
+        def chosen(a):
+            return a.reshape(a.shape[0], 1, -1)[:, :, mask]
+        out.append(compare("step vs finite differences", chosen(analytic), chosen(numeric),
+                           values, FD_RTOL, FD_ATOL + chosen(rounding)))
     return out
 
 

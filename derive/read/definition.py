@@ -590,7 +590,7 @@ class Reader:
         for x in self.defined:
             if x.kind == "softmax" and x.argument == source and len(x.rows) == len(rows):
                 return x.family
-        l = self.index(self.fresh("lnpq"))
+        l = self.index(self.fresh("klnpq"))
         family = sp.IndexedBase(self.fresh(_SOFTMAX_NAMES))
         self.defined.append(Defined(family, m, sp.exp(source[(*rows, m)]) /
                                     sp.Sum(sp.exp(source[(*rows, l)]), (l, 1, CLASSES)),
