@@ -14,7 +14,6 @@ target, which every renderer reads.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -310,7 +309,6 @@ def _problem(definition, derived, n, assumptions, symbolic: Problem | None = Non
     if len(definition.outputs) > 1:
         raise InputError("a definition with more than one output index (a_ij = …) is not "
                          "derived yet; write one output index")
-    uses_d = _uses(definition, "D")
     wrt_index = variable.indices[0] if len(variable.indices) == 1 else variable.indices
     return Problem(
         name=definition.name, function=definition.body,

@@ -9,6 +9,7 @@ check.  It formats nothing itself: :mod:`derive.render` reads it (and, in Jupyte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -17,6 +18,9 @@ from .calculus.matrices import MatrixForm
 from .calculus.proof import Proof
 from .calculus.steps import Step
 from .catalog import Problem, Target
+
+if TYPE_CHECKING:   # the annotations only: `derive list` does not import NumPy
+    import numpy as np
 
 __all__ = ["Derivation", "Evaluation"]
 

@@ -131,7 +131,7 @@ def test_a_variable_that_is_not_an_input_is_refused(text, wrt, message):
 
 def test_what_the_rules_cannot_tidy_is_said_to_be_the_best_form(monkeypatch):
     """With the softmax rule taken away, the written-out quotient stays: not closed."""
-    monkeypatch.setattr(strategy, "_recognise_softmax", lambda e, item, n: e)
+    monkeypatch.setattr(strategy, "recognise_softmax_of", lambda e, item, n: e)
     derived = derive_definition(read_definition("S_i = softmax(z)_i"), "z")
     assert not derived.closed and derived.result.has(sp.exp)
 

@@ -24,11 +24,11 @@ import sympy as sp
 
 from ..assumptions import Assumption
 from ..errors import RewriteError
-from ..functions import to_indexed
+from ..functions import sigmoid, to_indexed
 
 __all__ = [
     "recognise_softmax", "exponentials_as_products", "recognise_sums", "apply_assumption",
-    "index_form", "tidy", "concrete_symbols", "combine_sums",
+    "index_form", "tidy", "concrete_symbols", "combine_sums", "collect",
 ]
 
 
@@ -306,3 +306,38 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     S_1*(1 - S_1)
     """
     return sp.factor_terms(sp.expand(expr))
+
+
+def collect(expr: sp.Expr) -> sp.Expr:
+    """The displayed form: common factors pulled out, and a polynomial in the named
+    outputs factored, or its terms grouped by a shared factor, when that is shorter
+    (``σ(1 − σ)(σ − y)``, not four terms; ``λ W_ij + (S_i − y_i) x_j``).
+
+    >>> from derive.functions import z, y, j
+    >>> s = sigmoid(z[j])
+    >>> collect(-s**3 + s**2*y[j] + s**2 - s*y[j])
+    (1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])
+    """
+    tidied = tidy(expr)
+    if tidied.has(sp.Sum):   # Σ_l S_l W_lj − Σ_k y_k W_kj is Σ_k W_kj(S_k − y_k)
+        return combine_sums(tidied)
+    if sp.count_ops(tidied) > 120:
+        return tidied
+    # The shortest of: common factors pulled out, the whole factored (σ(1 − σ)(σ − y)),
+    # and terms grouped by one shared factor (λ W_ij + (S_i − y_i) x_j).
+    candidates = [tidied, _leading_ones_first(sp.factor(tidied))]
+    expanded = sp.expand(tidied)
+    candidates += [sp.collect(expanded, a) for a in sorted(
+        expanded.atoms(sp.Indexed, sp.Symbol, sigmoid), key=sp.default_sort_key)]
+    return min(candidates, key=sp.count_ops)
+
+
+def _leading_ones_first(expr: sp.Expr) -> sp.Expr:
+    """``−σ(σ − 1)`` as ``σ(1 − σ)``: a minus sign absorbed into a factor ``a − 1``."""
+    coeff, factors = expr.as_coeff_mul()
+    if coeff >= 0:
+        return expr
+    for at, factor in enumerate(factors):
+        if isinstance(factor, sp.Add) and factor.as_coeff_add()[0] == -1:
+            return -coeff * sp.Mul(*factors[:at], -factor, *factors[at + 1:])
+    return expr

@@ -45,16 +45,18 @@ import sympy as sp
 
 from ..assumptions import Assumption
 from ..errors import InputError
-from ..functions import sigmoid, softplus
 from ..read.definition import EXTENTS, Definition
+from .assumed import apply_assumed
 from .derivative import derivative
 from .indexed import Condition, case, delta_substitution, merge_cases, split_sums, sum_delta
 from .openings import open_derivative, softmax_argument, through_argument
-from .rewrite import combine_sums, exponentials_as_products, tidy
+from .recognise import (occurrence, recognise_output, recognise_sigmoid_of, recognise_softmax_of,
+                        sigmoid_arguments, sums_to_one, template, written_out_left)
+from .rewrite import collect, tidy
 from .steps import Step
 
-__all__ = ["Derived", "derive_definition", "derive_shortcut", "variable_of", "normal_form", "apply_assumed",
-           "collect"]
+__all__ = ["Derived", "derive_definition", "derive_shortcut", "variable_of", "normal_form",
+           "apply_assumed", "collect", "recognise_output"]
 
 # Expanded without splitting e^{a + b} into e^a e^b: an exponential stays whole until the
 # rules have recognised it (σ of a layer's a = b_i + Σ_r W_ir x_r).
@@ -199,9 +201,9 @@ def derive_definition(definition: Definition, wrt: str,
     proof_rules += [r for r in rules_used if r not in proof_rules and r in (
         "recognise-output", "assumption")]
     used += [c for c in relied if c not in used]
-    closed = not _written_out_left(result, softmaxes, EXTENTS["N"]) and \
+    closed = not written_out_left(result, softmaxes, EXTENTS["N"]) and \
         not result.has(sp.Derivative) and not any(
-            _occurrence(dict(_expand(f.args[0]).as_coefficients_dict()), _template(a))
+            occurrence(dict(_expand(f.args[0]).as_coefficients_dict()), template(a))
             is not None for f in result.atoms(sp.exp) for a in rules.sigmoid_arguments)
     return Derived(variable=variable, mechanical=mechanical, general=general, result=result,
                    steps=tuple(steps), rules=tuple(dict.fromkeys(proof_rules)),
@@ -259,7 +261,7 @@ class _Rules:
             variable.indices, _shape_of(definition, variable.base))})
         self.order = (*definition.outputs, *variable.indices)
         self.softmaxes = [x for x in definition.defined if x.kind == "softmax"]
-        self.sigmoid_arguments = _sigmoid_arguments(definition)
+        self.sigmoid_arguments = sigmoid_arguments(definition)
 
     def normalise(self, e: sp.Expr, used: list, record=lambda rule, expr: expr) -> sp.Expr:
         """Apply the rules in order until none changes ``e`` (``record`` sees each)."""
@@ -267,13 +269,13 @@ class _Rules:
         for _ in range(8):
             before = e
             if self.sigmoid_arguments:
-                e = record("recognise-sigmoid", _recognise_sigmoid(e, self.sigmoid_arguments))
+                e = record("recognise-sigmoid", recognise_sigmoid_of(e, self.sigmoid_arguments))
             e = record("split-sums", split_sums(_expand(e)))
             e = record("sum-delta", sum_delta(e, self.ranges, used))
             for item in self.softmaxes:
-                e = record("recognise-softmax", _recognise_softmax(e, item, n))
+                e = record("recognise-softmax", recognise_softmax_of(e, item, n))
             for item in self.softmaxes:
-                e = record("softmax-sums-to-one", _sums_to_one(e, item, n))
+                e = record("softmax-sums-to-one", sums_to_one(e, item, n))
             e = record("delta-substitution", delta_substitution(e, self.order))
             if e == before:
                 break
@@ -348,7 +350,7 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
                    for x, e in zip(variable.indices, shape)})
     order = (*definition.outputs, *variable.indices)
     softmaxes = [x for x in definition.defined if x.kind == "softmax"]
-    arguments = _sigmoid_arguments(definition)
+    arguments = sigmoid_arguments(definition)
     e = definition.written_out(expr, kinds=("output",))
     if isinstance(definition.name, sp.Symbol):
         e = e.xreplace({definition.name: definition.body})
@@ -359,125 +361,18 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
     for _ in range(8):
         before = e
         if arguments:
-            e = _recognise_sigmoid(e, arguments)
+            e = recognise_sigmoid_of(e, arguments)
         e = sum_delta(split_sums(_expand(e)), ranges)
         for item in softmaxes:
-            e = _recognise_softmax(e, item, extents["N"])
+            e = recognise_softmax_of(e, item, extents["N"])
         for item in softmaxes:
-            e = _sums_to_one(e, item, extents["N"])
+            e = sums_to_one(e, item, extents["N"])
         e = delta_substitution(e, order)
         if e == before:
             break
     for assumption in assumptions:
         e = _expand(apply_assumed(e, assumption, definition))
     return _expand(e)
-
-
-def collect(expr: sp.Expr) -> sp.Expr:
-    """The displayed form: common factors pulled out, and a polynomial in the named
-    outputs factored, or its terms grouped by a shared factor, when that is shorter
-    (``σ(1 − σ)(σ − y)``, not four terms; ``λ W_ij + (S_i − y_i) x_j``).
-
-    >>> from derive.functions import z, y, j
-    >>> s = sigmoid(z[j])
-    >>> collect(-s**3 + s**2*y[j] + s**2 - s*y[j])
-    (1 - sigmoid(z[j]))*(sigmoid(z[j]) - y[j])*sigmoid(z[j])
-    """
-    tidied = tidy(expr)
-    if tidied.has(sp.Sum):   # Σ_l S_l W_lj − Σ_k y_k W_kj is Σ_k W_kj(S_k − y_k)
-        return combine_sums(tidied)
-    if sp.count_ops(tidied) > 120:
-        return tidied
-    # The shortest of: common factors pulled out, the whole factored (σ(1 − σ)(σ − y)),
-    # and terms grouped by one shared factor (λ W_ij + (S_i − y_i) x_j).
-    candidates = [tidied, _leading_ones_first(sp.factor(tidied))]
-    expanded = sp.expand(tidied)
-    candidates += [sp.collect(expanded, a) for a in sorted(
-        expanded.atoms(sp.Indexed, sp.Symbol, sigmoid), key=sp.default_sort_key)]
-    return min(candidates, key=sp.count_ops)
-
-
-def _leading_ones_first(expr: sp.Expr) -> sp.Expr:
-    """``−σ(σ − 1)`` as ``σ(1 − σ)``: a minus sign absorbed into a factor ``a − 1``."""
-    coeff, factors = expr.as_coeff_mul()
-    if coeff >= 0:
-        return expr
-    for at, factor in enumerate(factors):
-        if isinstance(factor, sp.Add) and factor.as_coeff_add()[0] == -1:
-            return -coeff * sp.Mul(*factors[:at], -factor, *factors[at + 1:])
-    return expr
-
-
-def recognise_output(expr: sp.Expr, definition) -> sp.Expr:
-    """The definition's own right side, where it stands in the result, by its name:
-    ``tanh(b_j + Σ_r W_jr x_r)`` is ``h_j``, ``Σ_k S_k log S_k`` is ``−H``."""
-    output = definition.output
-    if output is not None:
-        x = sp.Wild("x")
-        pattern = output.body.xreplace({output.index: x})
-        return expr.replace(pattern, output.family[x]) if expr.has(
-            *[f.func for f in output.body.atoms(sp.Function)] or [sp.Sum]) else expr
-    if isinstance(definition.name, sp.Symbol):
-        coeff, total = definition.body.as_coeff_Mul()
-        if isinstance(total, sp.Sum) and len(total.limits) == 1 and coeff != 0:
-            (bound, low, high), = total.limits
-
-            def same(e: sp.Expr) -> bool:
-                if not isinstance(e, sp.Sum) or len(e.limits) != 1:
-                    return False
-                (b, lo, hi), = e.limits
-                return (lo, hi) == (low, high) and \
-                    e.function.xreplace({b: bound}) == total.function
-            return expr.replace(same, lambda e: definition.name / coeff)
-    return expr
-
-
-def apply_assumed(expr: sp.Expr, assumption: Assumption, definition=None) -> sp.Expr:
-    """Replace every occurrence of the assumed quantity by its value, whatever the name
-    of its summation index (``Σ_l y_l`` is ``Σ_k y_k``); with the ``definition``, also in
-    a full sum of a family it defines from the assumed one (``Σ_k q_k`` with
-    ``q_k = (1 − ε) y_k + ε/N`` is ``(1 − ε) Σ_k y_k + ε``: 1 under ``Σ_k y_k = 1``)."""
-    if definition is not None:
-        expr = _through_definitions(expr, assumption, definition)
-    quantity = assumption.quantity
-    if not isinstance(quantity, sp.Sum) or len(quantity.limits) != 1:
-        return expr.xreplace({quantity: assumption.value})
-    (bound, low, high), = quantity.limits
-    # Σ_k Y_nk = 1 for every n: the free index matches any row.
-    every = sp.Wild("every") if assumption.index is not None else None
-    pattern = quantity.function if every is None else \
-        quantity.function.xreplace({assumption.index: every})
-
-    def same(e: sp.Expr) -> bool:
-        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
-            return False
-        (b, lo, hi), = e.limits
-        function = e.function.xreplace({b: bound})
-        if (lo, hi) != (low, high):
-            return False
-        if every is None:
-            return function == pattern
-        match = function.match(pattern)
-        return match is not None and not match.get(every, bound).has(bound)
-
-    return expr.replace(same, lambda e: assumption.value)
-
-
-def _through_definitions(expr: sp.Expr, assumption: Assumption, definition) -> sp.Expr:
-    defined = {x.family: x for x in definition.defined if x.kind == "argument"}
-
-    def summed(e: sp.Expr) -> bool:
-        return (isinstance(e, sp.Sum) and len(e.limits) == 1
-                and isinstance(e.function, sp.Indexed) and e.function.base in defined)
-
-    def written(e: sp.Sum) -> sp.Expr:
-        item = defined[e.function.base]
-        (bound, low, high), = e.limits
-        inside = split_sums(sp.Sum(_expand(item.entry(bound)), (bound, low, high)))
-        applied = apply_assumed(inside, assumption)
-        return _expand(applied) if applied != inside else e
-
-    return expr.replace(summed, written)
 
 
 def _definition_reason(definition) -> str:
@@ -507,151 +402,3 @@ def _chain_reason(definition) -> str:
         return f"chain rule, node by node, through {names[0]} by its definition"
     return f"chain rule, node by node, through {', '.join(names)} by their definitions"
 
-
-def _recognise_softmax(expr: sp.Expr, item, n) -> sp.Expr:
-    """``e^{u_x}/Σ_m e^{u_m}`` ↦ ``S_x`` where the quotient stands whole: each denominator
-    (one per row ``a`` of a softmax of rows, ``Σ_m e^{u_am}``) becomes a placeholder, every
-    ``e^{u_ax}`` becomes ``S_ax`` times it, and the rewrite is kept only where the
-    placeholders cancel (terms that are not of that form, such as ``λ z_j``, stay)."""
-    argument = item.argument
-    if not expr.has(argument) or not expr.has(sp.Sum):
-        return expr
-    placeholders: dict[tuple, sp.Dummy] = {}
-
-    def placeholder(e: sp.Sum) -> sp.Dummy:
-        row = _denominator_row(e, item, n)
-        if row not in placeholders:
-            placeholders[row] = sp.Dummy("D", positive=True)
-        return placeholders[row]
-
-    replaced = expr.replace(lambda e: _denominator_row(e, item, n) is not None, placeholder)
-    if not placeholders:
-        return expr
-
-    def output_of(term: sp.Expr):
-        if isinstance(term, sp.Indexed) and term.base == argument and \
-                tuple(term.indices[:-1]) in placeholders:
-            return item.family[term.indices] * placeholders[tuple(term.indices[:-1])]
-        return None
-
-    back = {d: _denominator(item, n, row) for row, d in placeholders.items()}
-    out = sp.Integer(0)
-    for term in sp.Add.make_args(_expand(split_sums(replaced))):
-        if not term.has(*back):
-            out += term
-            continue
-        rewritten = sp.cancel(exponentials_as_products(term, output_of))
-        out += rewritten if not rewritten.has(*back) else term.xreplace(back)
-    return _expand(out)
-
-
-def _denominator_row(e: sp.Expr, item, n) -> tuple | None:
-    """The row ``a`` of a softmax's denominator ``Σ_m e^{u_am}`` (``()`` without rows),
-    or ``None`` for anything else."""
-    if not isinstance(e, sp.Sum) or len(e.limits) != 1 or not isinstance(e.function, sp.exp):
-        return None
-    (bound, low, high), = e.limits
-    inside = e.function.args[0]
-    if (low, high) != (1, n) or not isinstance(inside, sp.Indexed) or \
-            inside.base != item.argument or inside.indices[-1] != bound or \
-            len(inside.indices) != len(item.rows) + 1:
-        return None
-    row = tuple(inside.indices[:-1])
-    return None if any(r.has(bound) for r in row) else row
-
-
-def _denominator(item, n, row: tuple = ()) -> sp.Expr:
-    m = sp.Dummy("m", integer=True, positive=True)
-    return sp.Sum(sp.exp(item.argument[(*row, m)]), (m, 1, n))
-
-
-def _sums_to_one(expr: sp.Expr, item, n) -> sp.Expr:
-    """``Σ_{m=1}^{N} S_am = 1``: each row of a softmax is a probability vector."""
-    def full(e: sp.Expr) -> bool:
-        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
-            return False
-        (bound, low, high), = e.limits
-        f = e.function
-        return ((low, high) == (1, n) and isinstance(f, sp.Indexed) and f.base == item.family
-                and f.indices[-1] == bound and len(f.indices) == len(item.rows) + 1
-                and not any(r.has(bound) for r in f.indices[:-1]))
-
-    return expr.replace(full, lambda e: sp.Integer(1))
-
-
-def _sigmoid_arguments(definition) -> list[sp.Expr]:
-    exprs = [definition.body, *(x.body for x in definition.defined)]
-    found = []
-    for e in exprs:
-        for f in e.atoms(sigmoid, softplus):
-            if f.args[0] not in found:
-                found.append(f.args[0])
-    return found
-
-
-def _recognise_sigmoid(expr: sp.Expr, arguments) -> sp.Expr:
-    """``e^{a}`` ↦ ``σ(a)/(1 − σ(a))`` for each argument ``a`` of a σ or softplus of the
-    definition, with any indices (``σ(z_k)`` gives ``e^{z_j}``) and also when ``a`` has
-    several terms, then cancelled; kept only when no exponential of such an ``a`` remains."""
-    if not expr.has(sp.exp):
-        return expr
-    templates = [_template(a) for a in arguments]
-
-    def split(e: sp.exp) -> sp.Expr:
-        rest = dict(_expand(e.args[0]).as_coefficients_dict())
-        product = sp.Integer(1)
-        for terms in templates:
-            found = _occurrence(rest, terms)
-            while found is not None:
-                a, multiple = found
-                for t, c in sp.expand(a).as_coefficients_dict().items():
-                    rest[t] -= multiple * c
-                    if rest[t] == 0:
-                        del rest[t]
-                s = sigmoid(a)
-                product *= (s / (1 - s)) ** multiple
-                found = _occurrence(rest, terms)
-        return product * sp.exp(sp.Add(*(c * t for t, c in rest.items())))
-
-    replaced = sp.cancel(sp.together(expr.replace(lambda e: isinstance(e, sp.exp), split)))
-    for f in replaced.atoms(sp.exp):
-        terms = dict(_expand(f.args[0]).as_coefficients_dict())
-        if any(_occurrence(terms, t) is not None for t in templates):
-            return expr
-    return _expand(replaced)
-
-
-def _template(argument: sp.Expr) -> dict:
-    """The terms of ``argument`` with its free index symbols as wildcards."""
-    bound = {b for s in argument.atoms(sp.Sum) for b, *_ in s.limits}
-    indices = {s for a in argument.atoms(sp.Indexed) for s in a.indices
-               if s.is_Symbol and s not in bound}
-    wild = {s: sp.Wild(f"w_{s}") for s in indices}
-    return {t.xreplace(wild): c for t, c in sp.expand(argument).as_coefficients_dict().items()}
-
-
-def _occurrence(terms: dict, template: dict):
-    """An instance ``a`` of ``template`` among ``terms`` and the integer multiple of it
-    they contain, or ``None``."""
-    (first, coeff), *others = template.items()
-    for term, value in terms.items():
-        match = term.match(first) if first.has(sp.Wild) else ({} if term == first else None)
-        if match is None:
-            continue
-        multiple = value / coeff
-        if not multiple.is_Integer:
-            continue
-        instance = {t.xreplace(match): c for t, c in template.items()}
-        if any(t.has(sp.Wild) for t in instance):
-            continue
-        if all(terms.get(t) == multiple * c for t, c in instance.items()):
-            return sp.Add(*(c * t for t, c in instance.items())), multiple
-    return None
-
-
-def _written_out_left(expr: sp.Expr, softmaxes, n) -> bool:
-    """Whether an exponential of a softmax's argument, or its denominator, remains."""
-    return any(any(isinstance(f.args[0], sp.Indexed) and f.args[0].base == x.argument
-                   for f in expr.atoms(sp.exp))
-               or any(_denominator_row(s, x, n) is not None for s in expr.atoms(sp.Sum))
-               for x in softmaxes)

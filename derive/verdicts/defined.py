@@ -185,7 +185,7 @@ def _nonzero(expr, definition) -> bool:
 def _counterexample(expr, definition, variable, assumptions, sizes, seed):
     """An entry and a rational point where the claim and the derivative differ at 50
     digits by more than 10⁻²⁰ of their size, or ``None``."""
-    from ..check.defined import concrete, keys, in_exponentials, under_assumptions
+    from ..check.defined import concrete, in_exponentials, keys
     rng = np.random.default_rng(seed)
     outputs, columns = keys(definition, variable, sizes)
     function_of = {}
