@@ -1,0 +1,330 @@
+"""The reader of a claim's syntax tree (:mod:`derive.read.parse`) for a target: names to
+families (``S``, ``p`` and ``ŷ`` mean the softmax output), functions to SymPy, vectors and
+matrices to values with a shape (:mod:`derive.read.shapes`), and the conditions under which
+the claim has a value (every division, log and root).
+
+>>> from derive.catalog import get_target
+>>> from derive.read import parse
+>>> v = Reader(get_target("softmax-cross-entropy-grad").problem(3)).read(parse.parse("S - y"))
+>>> v.shape, v.expr
+('column', S[_R] - y[_R])
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+
+import sympy as sp
+
+from . import parse as p
+from ..conditions import bind, entry, nonnegative, nonzero, positive, power_base
+from ..errors import InputError
+from ..functions import W, Y, Z, S, b, logit, q, x, y, z
+from .shapes import (COLUMN, ROW, Value, is_index, joint_conditions, length, mapped, matmul,
+                     multiply, same_shape, transpose)
+
+__all__ = ["Reader", "ALIASES", "FAMILIES"]
+
+# Names of the softmax output, all meaning S.
+ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S"}
+FAMILIES = {"S": S, "y": y, "z": z, "W": W, "x": x, "b": b, "Y": Y, "Z": Z}
+_MAX_EXPONENT = 64
+PLAIN_NAME = re.compile(r"[A-Za-zεσ][A-Za-z0-9_]{0,15}")
+_MAX_SYMBOLIC_EXPONENT = 8   # (S_1 + … + y_3)^64 would expand to millions of terms
+
+
+class Reader:
+    def __init__(self, problem):
+        self.problem = problem
+        self.n = problem.classes
+        self.bound: list[sp.Symbol] = []
+        self.indices: set[sp.Symbol] = set()   # the user's free index letters
+        self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
+        self.families = {"S", "y", "z"} & (set(problem.inputs)
+                                            | ({"S", "z"} if problem.softmax_of is not None
+                                               else set()))
+        if problem.smoothing is not None:   # q = (1 − ε) y + ε/N may be written
+            self.families.add("q")
+        if problem.convention is not None:   # the layer: S = softmax(z), z = W x + b
+            self.families |= {"W", "x", "b", "S", "z"}
+        if problem.batch:
+            self.families = {"S", "Y", "Z"}
+
+    # ---- names ---------------------------------------------------------------------
+    def index(self, letter: str) -> sp.Expr:
+        if letter.isdigit():
+            return sp.Integer(int(letter))
+        if len(letter) != 1 or not letter.islower() or letter in "pyze":
+            raise InputError(f"{letter!r} is not an index; indices are single lowercase "
+                             "letters such as i, j, k (p, y, z and e name other things)")
+        symbol = sp.Symbol(letter, integer=True, positive=True)
+        if symbol not in self.bound:
+            self.indices.add(symbol)
+        return symbol
+
+    def name(self, node: p.Name) -> Value:
+        name = ALIASES.get(node.name, node.name)
+        if name == "q" and "q" in self.families:   # the smoothed labels, not an index
+            return self.family_entry(node, q)
+        if name == "S" and self.problem.sigmoid_of is not None:   # ŷ = σ(z), the output
+            v = self.family_entry(node, z)
+            return Value(1 / (1 + sp.exp(-v.expr)), v.shape)
+        if name == "q" and node.sub:
+            raise InputError("q, the smoothed labels, is a variable of "
+                             "label-smoothing-cross-entropy-grad only")
+        if name in FAMILIES and name not in self.families:
+            raise InputError(f"{node.name} is not a variable of this target; its variables "
+                             f"are {', '.join(sorted(self.families))}")
+        if name in FAMILIES:
+            return self.family_entry(node, FAMILIES[name])
+        if name == "m" and not node.sub and self.problem.batch:   # the batch size
+            symbol = self.problem.parameters[0][0] if self.problem.parameters else None
+            return Value(symbol if symbol is not None
+                          else sp.Integer(self.problem.extent("m")), "scalar")
+        if name == "delta":
+            if len(node.sub) != 2:
+                raise InputError("write the Kronecker delta with two indices: δ_ij or "
+                                 "delta(i, j)")
+            return Value(sp.KroneckerDelta(*(self.index(x) for x in node.sub)), "scalar")
+        if name == "sum":
+            raise InputError("a sum Σ_k needs something to sum: Σ_k y_k or sum_k(y_k)")
+        if (name == "N" or name == str(self.n)) and not node.sub:   # N, or N's own letter
+            return Value(sp.sympify(self.n), "scalar")
+        if name == "T" and not node.sub and self.problem.temperature is not None:
+            return Value(self.problem.temperature, "scalar")
+        if name in ("eps", "epsilon") and not node.sub and self.problem.smoothing is not None:
+            return Value(self.problem.smoothing, "scalar")
+        if name == "I" and not node.sub:
+            return Value(sp.KroneckerDelta(ROW, COLUMN), "matrix")
+        if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
+            return Value(sp.KroneckerDelta(ROW, self.index(node.sub[0])), "column")
+        if name == "e" and not node.sub:
+            return Value(sp.E, "scalar")
+        if len(name) == 1 and name.islower() and not node.sub:
+            return Value(self.index(name), "scalar")   # an index used as a value, i == j
+        extra = (", T" if self.problem.temperature is not None else
+                 ", q, ε (eps)" if self.problem.smoothing is not None else "")
+        known = [*ALIASES, *FAMILIES, "delta", "N", "I", "softmax", "exp", "log", "ln",
+                 "sigmoid", "diag", "outer", "sum", "dot", "matmul"]
+        if self.problem.temperature is not None:
+            known.append("T")
+        if self.problem.smoothing is not None:
+            known += ["q", "eps"]
+        if node.name in p.FUNCTIONS:   # a function with nothing it could apply to
+            shown = "σ" if node.name == "sigmoid" else node.name
+            raise InputError(f"{shown} is a function with no argument here: write "
+                             f"{shown}(…)" + (f"; without brackets it takes the one "
+                                              f"operand right after it ({shown} z_j), and a "
+                                              f"signed one needs them ({shown}(−z_j))"
+                                              if node.name in p.PREFIX_FUNCTIONS else ""))
+        close = difflib.get_close_matches(node.name, known, n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]}? " if close else ""
+        others = ", ".join(sorted(self.families - {"S"}) + (["m"] if self.problem.batch else []))
+        raise InputError(f"unknown symbol {node.name}; {guess}known: S (also p, yhat, ŷ, "
+                         f"softmax(z)), {others}{extra}, δ or delta(i, j), N, I, e_c, index letters "
+                         "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
+                         "sum (see docs/notation.md)")
+
+    def family_entry(self, node: p.Name, family: sp.IndexedBase) -> Value:
+        extents = self.problem.shape(str(family))
+        if not node.sub:
+            if len(extents) == 2:
+                return Value(family[ROW, COLUMN], "matrix", *extents)
+            return Value(family[ROW], "column", extents[0], extents[0])
+        if len(node.sub) != len(extents):
+            what = "a matrix, give two" if len(extents) == 2 else "a vector, give one"
+            raise InputError(f"{node.name}_{''.join(node.sub)} has {len(node.sub)} "
+                             f"indices; {node.name} is {what}")
+        value = family[tuple(self.index(a) for a in node.sub)]
+        written = entry(value)   # S_7 must exist even where S_7 − S_7 cancels
+        return Value(value, "scalar", conditions=(written,) if written is not None else ())
+
+    # ---- the tree ------------------------------------------------------------------
+    def read(self, node) -> Value:
+        if isinstance(node, p.Num):
+            return Value(sp.Rational(node.value), "scalar")
+        if isinstance(node, p.Name):
+            return self.name(node)
+        if isinstance(node, p.Neg):
+            v = self.read(node.operand)
+            return Value(-v.expr, v.shape, v.rows, v.cols, v.conditions)
+        if isinstance(node, p.Transpose):
+            v = self.read(node.operand)
+            return transpose(v)
+        if isinstance(node, (p.Add, p.Sub)):
+            a, b = self.read(node.left), self.read(node.right)
+            shape = same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
+            return Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
+                          shape.shape, shape.rows, shape.cols, joint_conditions(a, b))
+        if isinstance(node, p.Mul):
+            return self.product(node)
+        if isinstance(node, p.Div):
+            a, b = self.read(node.left), self.read(node.right)
+            shape = same_shape(a, b, "/", self.numbers())
+            return Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols,
+                          joint_conditions(a, b, extra=[nonzero(b.expr)]))
+        if isinstance(node, p.MatMul):
+            return matmul(self, self.read(node.left), self.read(node.right))
+        if isinstance(node, p.Pow):
+            return self.power(node)
+        if isinstance(node, p.Eq):
+            a, b = self.read(node.left), self.read(node.right)
+            if not all(is_index(v.expr) for v in (a, b)):
+                raise InputError("== compares indices, as in (i == j)")
+            return Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
+        if isinstance(node, p.Call):
+            return self.call(node)
+        if isinstance(node, p.Tuple):
+            raise InputError("a tuple such as (k, 1, N) belongs in Sum(f, (k, 1, N)) only")
+        if isinstance(node, p.Entry):
+            raise InputError("an entry of a call such as softmax(z)_k is read in a definition "
+                             "(--of); against a catalogue target write the output itself: S_k")
+        raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
+
+    def product(self, node: p.Mul) -> Value:
+        a, b = self.read(node.left), self.read(node.right)
+        if node.implicit and a.shape == "matrix" and b.shape == "matrix":
+            return matmul(self, a, b)   # A B: the matrix product
+        return multiply(self, a, b)
+
+    def numbers(self) -> list:
+        """Letters that are numbers here, not free indices: summation indices bound by an
+        enclosing sum, and the number of classes (``n`` with ``--classes n``)."""
+        return [*self.bound, self.n, *(symbol for symbol, _ in self.problem.parameters)]
+
+    def bound_letter(self) -> sp.Symbol:
+        """A summation index that no name in the claim uses (k, l, m, …)."""
+        used = {x.name for x in self.indices} | {x.name for x in self.bound} | self.taken
+        for letter in "klmnqrstuvwab":
+            if letter not in used:
+                self.taken.add(letter)
+                return sp.Symbol(letter, integer=True, positive=True)
+        raise InputError("too many summation indices in one claim")
+
+    def summed(self, sub: tuple[str, ...], body, low=1, high=None) -> Value:
+        if len(sub) != 1:
+            raise InputError("a sum runs over one index: Σ_k, sum_k(…)")
+        k = sp.Symbol(sub[0], integer=True, positive=True)
+        was_free = k in self.indices
+        k = self.index(sub[0])
+        self.bound.append(k)
+        inner = self.read(body)
+        self.bound.pop()
+        if not was_free:   # a letter used free before the sum stays free after it
+            self.indices.discard(k)
+        high = self.n if high is None else high
+        if not (sp.sympify(low - 1).is_nonnegative and sp.sympify(self.n - high).is_nonnegative):
+            raise InputError(f"a sum over the classes runs within 1..{self.n}; got "
+                             f"{sp.sstr(low)}..{sp.sstr(high)}")
+        return Value(sp.Sum(inner.expr, (k, low, high)), inner.shape, inner.rows, inner.cols,
+                      bind(inner.conditions, k, low, high))
+
+    def power(self, node: p.Pow) -> Value:
+        if (isinstance(node.exponent, p.Name) and node.exponent.name == "T"
+                and not node.exponent.sub and self.read(node.base).shape != "scalar"):
+            raise InputError("^T of a vector or matrix: in text notation ^ is a power; write "
+                             "Sᵀ or S.T for the transpose")
+        exponent = self.read(node.exponent)
+        if exponent.shape != "scalar" or exponent.expr.free_symbols & {ROW, COLUMN}:
+            raise InputError("an exponent must be a number or a scalar")
+        if exponent.expr.is_Number and abs(exponent.expr) > _MAX_EXPONENT:
+            raise InputError(f"the exponent {exponent.expr} is too large (at most "
+                             f"{_MAX_EXPONENT} in size)")
+        if isinstance(node.base, p.Name) and node.base.name == "e" and not node.base.sub:
+            return Value(sp.exp(exponent.expr), "scalar", conditions=exponent.conditions)
+        base = self.read(node.base)
+        if not exponent.expr.is_Number:
+            raise InputError(f"the exponent {sp.sstr(exponent.expr)} of a power must be a "
+                             "number (e^x and exp(x) take any exponent)")
+        if abs(exponent.expr) > _MAX_SYMBOLIC_EXPONENT and base.expr.has(sp.Add, sp.Sum):
+            # (S_1 + … + S_N)^64 would expand to millions of terms; S_j^64 is one.
+            raise InputError(f"the exponent {sp.sstr(exponent.expr)} is too large for a "
+                             f"power of a sum (at most {_MAX_SYMBOLIC_EXPONENT})")
+        if base.expr.is_Number and exponent.expr.is_Number and base.expr != 0:
+            digits = float(abs(exponent.expr)) * abs(float(sp.log(abs(base.expr), 10)))
+            if digits > 300:
+                raise InputError(f"{short(base.expr)}^{short(exponent.expr)} is too large "
+                                 "a number (at most 300 digits)")
+        needs = []   # the exponent is a number here (anything else was refused above)
+        if not exponent.expr.is_Integer:   # a root: x^(1/3) needs x ≥ 0, x^(−1/2) x > 0
+            needs.append(power_base(base.expr, exponent.expr))
+        elif exponent.expr < 0:            # x^(−2) = 1/x²: a divisor
+            needs.append(nonzero(base.expr))
+        return Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols,
+                      joint_conditions(base, exponent, extra=needs))
+
+    def call(self, node: p.Call) -> Value:
+        f, args = node.func, node.args
+        if f in p.DEFINITION_FUNCTIONS:
+            raise InputError(f"{f}(…) is read in a definition (--of \"L = …\"); a claim "
+                             "against a catalogue target uses exp, log, sqrt, σ, softmax(z)")
+        if f in ("sum",) and node.sub:
+            if len(args) != 1:
+                raise InputError("sum_k takes one argument: sum_k(y_k)")
+            return self.summed(node.sub, args[0])
+        if f == "Sum":
+            return self.sum_with_limits(args)
+        if f == "sum":      # np.sum(v): the sum of a vector's entries
+            (v,) = self.values(node, 1)
+            if v.shape != "column" and v.shape != "row":
+                raise InputError("sum(…) sums a vector; for an indexed term write Σ_k y_k")
+            k = self.bound_letter()
+            extent = v.rows if v.shape == "column" else v.cols
+            high = self.problem.extent(extent)
+            return Value(sp.Sum(v.expr.xreplace({ROW: k, COLUMN: k}), (k, 1, high)), "scalar",
+                          conditions=bind(mapped(v.conditions, {ROW: k, COLUMN: k}), k, 1, high))
+        if f in ("dot", "matmul"):   # np.dot(W.T, S - y): the matrix product
+            a, b = self.values(node, 2)
+            return matmul(self, a, b)
+        if f in ("delta", "KroneckerDelta"):
+            a, b = self.values(node, 2)
+            return Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
+        if f == "softmax":
+            (v,) = self.values(node, 1)
+            written = "z/T" if self.problem.temperature is not None else "z"
+            if sp.expand(v.expr - logit(z, ROW, self.problem.temperature)) != 0:
+                raise InputError(f"softmax(…) is read for this target's S only: softmax({written})")
+            return Value(S[ROW], "column", conditions=v.conditions)
+        if f == "diag":
+            (v,) = self.values(node, 1)
+            if v.shape not in ("column", "row"):
+                raise InputError("diag(…) takes a vector")
+            extent = v.rows if v.shape == "column" else v.cols
+            return Value(sp.KroneckerDelta(ROW, COLUMN) * v.expr.xreplace({COLUMN: ROW}), "matrix",
+                          extent, extent, mapped(v.conditions, {COLUMN: ROW}))
+        if f == "outer":
+            a, b = self.values(node, 2)
+            if {a.shape, b.shape} - {"column", "row"}:
+                raise InputError("outer(a, b) takes two vectors")
+            return Value(a.expr.xreplace({COLUMN: ROW}) * b.expr.xreplace({ROW: COLUMN}),
+                         "matrix", length(a), length(b),
+                         mapped(a.conditions, {COLUMN: ROW})
+                         + mapped(b.conditions, {ROW: COLUMN}))
+        (v,) = self.values(node, 1)
+        needs = [positive(v.expr)] if f in ("log", "ln") else \
+            [nonnegative(v.expr)] if f == "sqrt" else []
+        function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
+                    "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
+        return Value(function(v.expr), v.shape, v.rows, v.cols, joint_conditions(v, extra=needs))
+
+    def values(self, node: p.Call, count: int) -> list[Value]:
+        if len(node.args) != count:
+            raise InputError(f"{node.func}(…) takes {count} argument"
+                             f"{'s' if count > 1 else ''}, got {len(node.args)}")
+        return [self.read(a) for a in node.args]
+
+    def sum_with_limits(self, args) -> Value:
+        if len(args) != 2 or not isinstance(args[1], p.Tuple) or len(args[1].items) != 3:
+            raise InputError("write Sum(f, (k, 1, N))")
+        bound, low, high = args[1].items
+        if not isinstance(bound, p.Name) or bound.sub:
+            raise InputError("the first entry of (k, 1, N) is the summation index")
+        low_value, high_value = self.read(low), self.read(high)
+        return self.summed((bound.name,), args[0], low_value.expr, high_value.expr)
+
+
+def short(number: sp.Expr) -> str:
+    text = sp.sstr(number)
+    return text if len(text) <= 24 else f"(a number of {len(text)} digits)"
