@@ -49,50 +49,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from ..bounded import MEMORY, address_space, fork
+from ..bounded import MEMORY, fork
 from ..errors import InputError
+from .worker_child import MAX_TEXT, PythonFunction, Server, run_child
 
 __all__ = ["PythonFunction", "Parameter", "Calls", "Worker", "is_user_code"]
 
 _MAX_HEADER = 1 << 16       # bytes of one JSON header from the child
-_MAX_TEXT = 300             # characters of a message from the child that are shown
 _POLL = 0.1                 # seconds between looks at whether the child is still alive
-_MODULE = "_derive_user_module"
 # The dtypes an answer may have, by the name the child gives (native byte order).
 _DTYPES = {np.dtype(name).str: np.dtype(name) for name in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64")}
-
-
-@dataclass(frozen=True)
-class PythonFunction:
-    """The function ``name`` of the file ``path``, named but not imported: the file is
-    imported only in the worker that calls the function (``derive check --python
-    FILE.py:FUNC``), never in the process that judges it.
-
-    >>> PythonFunction("mygrad.txt", "grad")
-    Traceback (most recent call last):
-    ...
-    derive.errors.InputError: mygrad.txt is not a Python file (FILE.py)
-    """
-
-    path: str
-    name: str
-
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name.isidentifier():
-            raise InputError(f"{self.name!r} is not the name of a function; give "
-                             "FILE.py:FUNC")
-        if (not isinstance(self.path, (str, os.PathLike)) or Path(self.path).suffix != ".py"
-                or not Path(self.path).is_file()):
-            raise InputError(f"{self.path} is not a Python file (FILE.py)")
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.name}"
 
 
 def is_user_code(claim) -> bool:
@@ -187,7 +158,7 @@ class Worker:
         if self._forked:
             self._start()
         else:   # pragma: no cover - Windows: in this process, unbounded, not isolated
-            self._server = _Server(function, self.batches, self.shape)
+            self._server = Server(function, self.batches, self.shape)
             self._records: Iterator = iter(())
 
     # --- the parent's side ------------------------------------------------------------
@@ -236,7 +207,7 @@ class Worker:
             try:
                 os.close(commands_write)
                 os.close(results_read)
-                _child(self, commands_read, results_write)
+                run_child(self, commands_read, results_write)
             except BaseException:
                 status = 70
             finally:
@@ -474,9 +445,9 @@ _KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD
 
 
 def _text(value) -> str:
-    """A string from the child, as shown: a string, at most :data:`_MAX_TEXT` characters."""
+    """A string from the child, as shown: a string, at most :data:`MAX_TEXT` characters."""
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 
 def _name(value) -> str:
@@ -511,213 +482,3 @@ def _kill(pid: int) -> None:
         os.waitpid(pid, 0)
     except ChildProcessError:   # pragma: no cover - reaped elsewhere
         pass
-
-
-# --- the child's side ------------------------------------------------------------------
-# Everything below runs in the child, where the user's code runs too: it may have patched
-# any of it (numpy, json, this module).  Nothing it sends is trusted by the parent.
-
-def _child(worker: Worker, commands: int, results: int) -> None:
-    """Set the limits, load the function, then serve the parent's commands until it
-    closes the channel."""
-    parent = os.getppid()
-    _close_inherited(commands, results)
-    os.setpgid(0, 0)
-    _die_with(parent)
-    _limit(worker.deadline, worker.memory)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(2, 1)   # the user's prints go to stderr: stdout is the verdict's
-    # Python's streams anew on those descriptors: the caller's may write to files closed
-    # above (pytest's capture, a Jupyter kernel's sockets).
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = open(1, "w", closefd=False, errors="backslashreplace")
-    sys.stderr = open(2, "w", closefd=False, errors="backslashreplace")
-    sys.dont_write_bytecode = True   # no __pycache__ left in the user's folder
-    server = _Server(worker.function, worker.batches, worker.shape)
-    _write(results, *server.load())
-    lines = _lines(commands)
-    for line in lines:
-        command = json.loads(line)
-        for header, payload in server.run(command["batch"], command["bind"]):
-            _write(results, header, payload)
-
-
-def _close_inherited(*keep: int) -> None:
-    """Close every file descriptor but 0, 1, 2 and ``keep``: the caller's pipes (a
-    derive.bounded worker's to its parent, which unpickles) are not the user's to write."""
-    import resource
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    os.closerange(low, soft if soft != resource.RLIM_INFINITY else 1 << 20)
-
-
-def _die_with(parent: int) -> None:
-    """Linux: the child gets SIGKILL when its parent ends (a worker of derive.bounded
-    killed at its deadline must not leave a sleeping function behind)."""
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):   # pragma: no cover - not Linux
-        return
-    if os.getppid() != parent:   # the parent ended before the call above
-        os._exit(0)
-
-
-def _limit(deadline: float | None, memory: int) -> None:
-    import resource
-
-    def lower(which, soft: int, hard: int) -> None:   # never above a limit already set
-        _, ceiling = resource.getrlimit(which)
-        if ceiling != resource.RLIM_INFINITY:
-            soft, hard = min(soft, ceiling), min(hard, ceiling)
-        resource.setrlimit(which, (soft, hard))
-
-    lower(resource.RLIMIT_CORE, 0, 0)   # a crash must not leave a core file in the user's folder
-    space = address_space() + memory
-    lower(resource.RLIMIT_AS, space, space)
-    if deadline is not None:   # SIGXCPU at the soft limit; the wall clock usually comes first
-        cpu = int(max(deadline - time.monotonic(), 0)) + 1
-        lower(resource.RLIMIT_CPU, cpu, cpu + 1)
-
-
-def _lines(fd: int) -> Iterator[bytes]:
-    """The parent's commands, one JSON line each, until it closes the pipe."""
-    buffer = b""
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        yield from lines
-
-
-def _write(fd: int, header: dict, payload: bytes = b"") -> None:
-    for stream in (sys.stdout, sys.stderr):   # the user's prints first, then the answer
-        try:
-            stream.flush()
-        except BaseException:
-            pass
-    data = json.dumps(header).encode()
-    view = memoryview(len(data).to_bytes(4, "big") + data + payload)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-class _Server:
-    """The child's work: load the function, and call it at the points of a batch."""
-
-    def __init__(self, function, batches, shape):
-        self.function, self.batches, self.shape = function, batches, tuple(shape)
-
-    def load(self) -> tuple[dict, bytes]:
-        """Import the file (for a :class:`PythonFunction`), then read the signature."""
-        import inspect
-        import warnings
-
-        if isinstance(self.function, PythonFunction):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    self.function = _import(self.function)
-            except SystemExit as error:
-                return {"kind": "import", "error": "exit", "code": _safe_repr(error.code)}, b""
-            except MemoryError:
-                return {"kind": "import", "error": "memory"}, b""
-            except BaseException as error:
-                return {"kind": "import", "error": "raised", "type": type(error).__name__,
-                        "message": _safe_str(error)}, b""
-            if self.function is None:
-                return {"kind": "import", "error": "missing"}, b""
-        try:
-            parameters = [[p.name, p.kind.name, p.default is inspect.Parameter.empty]
-                          for p in inspect.signature(self.function).parameters.values()]
-        except BaseException:
-            parameters = None
-        return {"kind": "parameters", "parameters": parameters}, b""
-
-    def run(self, batch: str, binding) -> Iterator[tuple[dict, bytes]]:
-        """Two calls at every point, each answered by one record; the batch ends at the
-        first error, or after a first call of another shape."""
-        table = self.batches[batch]
-        count = len(next(iter(table.values()), ()))
-        for row in range(count):
-            first = self._call(table, binding, row)
-            yield first
-            if first[0]["kind"] not in ("array", "shape"):
-                return
-            second = self._call(table, binding, row)
-            yield second
-            if second[0]["kind"] not in ("array", "shape") or first[0]["kind"] == "shape":
-                return
-
-    def _call(self, table, binding, row: int) -> tuple[dict, bytes]:
-        import warnings
-
-        # Copies: an in-place `z -= z.max()` must not change the next call's point.
-        arguments = {name: _copy(table[variable][row]) for name, variable in binding}
-        try:
-            # The user's overflow warnings are not ours to raise: a non-finite result is
-            # reported as such, with the point.
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                result = self.function(**arguments)
-                try:
-                    array = np.asarray(result)
-                except (MemoryError, RecursionError):
-                    raise
-                except Exception:   # not an array at all
-                    array = np.asarray(None, dtype=object)
-        except MemoryError:
-            return {"kind": "memory"}, b""
-        except BaseException as error:   # SystemExit and KeyboardInterrupt are the user's too
-            message = (_safe_repr(error.code) if isinstance(error, SystemExit)
-                       else _safe_str(error))
-            return {"kind": "raised", "type": type(error).__name__, "message": message}, b""
-        if array.dtype.kind not in "biuf":
-            return {"kind": "values", "dtype": str(array.dtype)}, b""
-        if array.dtype.kind == "f" and array.dtype.itemsize > 8:   # long double
-            array = array.astype(np.float64)
-        shape = [int(x) for x in array.shape]
-        if tuple(shape) != self.shape:
-            return {"kind": "shape", "shape": shape}, b""
-        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
-        return {"kind": "array", "dtype": array.dtype.str, "shape": shape}, array.tobytes()
-
-
-def _import(function: PythonFunction):
-    """The function of the file, imported as a module of its own (with its folder on the
-    path, as ``python FILE.py`` has it); ``None`` if there is no such function."""
-    import importlib.util
-
-    file = Path(function.path).resolve()
-    spec = importlib.util.spec_from_file_location(_MODULE, file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE] = module   # dataclasses and pickle look their module up
-    sys.path.insert(0, str(file.parent))
-    spec.loader.exec_module(module)
-    found = getattr(module, function.name, None)
-    return found if callable(found) else None
-
-
-def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def _safe_str(error: BaseException) -> str:
-    try:
-        return str(error)[:_MAX_TEXT * 2]
-    except BaseException:
-        return ""
-
-
-def _safe_repr(value) -> str:
-    try:
-        return repr(value)[:_MAX_TEXT * 2]
-    except BaseException:
-        return "…"
