@@ -419,8 +419,6 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
     _definition_request(of, assume, target, options, "a TARGET")
     if of is None and target is None:
         raise _Failure("give a TARGET (see `derive list`) or --of DEFINITION", 2)
-    if of is not None and cross_validate:
-        raise _Failure("--cross-validate is not available with --of yet", 2)
     if of is not None:
         point = _library_call(parse_point, at) if at is not None else None
         implied = {}
@@ -435,14 +433,17 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         if point is not None and isinstance(n, str):
             raise _Failure("--at needs a concrete number of classes (or one read off the "
                            "point)", 2)
+        if cross_validate and not isinstance(n, str):
+            raise _Failure("--cross-validate needs a symbolic number of classes, "
+                           "e.g. --classes N", 2)
         _library_call(check_format, fmt, standalone=standalone, evaluation=point is not None)
         if output:
             _refuse_existing([output], force)
         with _progress(quiet):
             d, value = _bounded("derive the definition", seconds, _derive_definition, of, wrt,
                                 n, tuple(assume), inputs_given, seed, not result_only, point,
-                                batch_given, tries=() if isinstance(n, str) else
-                                ("a smaller N",))
+                                batch_given, cross_validate, tries=() if isinstance(n, str)
+                                else ("a smaller N",))
         _emit(d, value, fmt, not result_only, standalone, full, output, force, announce=True)
         if (d.check is not None and not d.check.passed) or (value is not None
                                                              and not value.agrees):
@@ -509,16 +510,21 @@ def _derive_and_evaluate(target: str, n, options: dict, seed: int, steps: bool,
 
 
 def _derive_definition(of: str, wrt, n, assume: tuple, inputs, seed: int, steps: bool,
-                       point=None, batch=None):
-    """``derive show --of``'s work, in its worker: the derivation, and its value at the
-    point when one is given."""
+                       point=None, batch=None, validate: bool = False):
+    """``derive show --of``'s work, in its worker: the derivation (cross-validated when
+    asked), and its value at the point when one is given."""
+    from dataclasses import replace
+
     from derive import progress
     from derive.derivation import derivation
     from derive.definitions import evaluate_definition
     with progress.stage("deriving the definition"):
         d = derivation(of=of, wrt=wrt, classes=n, assume=assume, inputs=inputs, batch=batch,
                        seed=seed, steps=steps)
-        return d, evaluate_definition(d, point) if point is not None else None
+    if validate:
+        from derive.check.crosscheck import cross_validate
+        d = replace(d, validation=cross_validate(d, seed=seed))
+    return d, evaluate_definition(d, point) if point is not None else None
 
 
 def _refuse_existing(paths, force: bool) -> None:
@@ -726,9 +732,9 @@ def check(claim: str | None, target: str | None, latex: bool | None,
     _definition_request(of, assume, target, _options(inputs, batch, wrt, convention,
                                                      reduction), "--against TARGET")
     if of is not None:
-        if (claim is None) == (python_function is None) or latex:
-            raise _Failure("with --of, give a CLAIM in text notation or --python "
-                           "FILE.py:FUNC (LaTeX is not read against a definition yet)", 2)
+        if (claim is None) == (python_function is None):
+            raise _Failure("with --of, give a CLAIM (text or LaTeX) or --python FILE.py:FUNC",
+                           2)
         n = _number_of_classes(classes, None)
         if python_function is not None:
             from derive.bounded import undumpable
@@ -738,7 +744,7 @@ def check(claim: str | None, target: str | None, latex: bool | None,
                  if value is not None}
         with _progress(quiet):
             v = _library_call(verify, claim, classes=n, seed=seed, time_limit=_seconds(seconds),
-                              of=of, assume=tuple(assume), **extra)
+                              of=of, assume=tuple(assume), latex=latex, **extra)
         click.echo(verdict_json(v) if fmt == "json" else verdict_text(v))
         sys.exit({"holds": 0, "fails": 1, "undetermined": 3}[v.verdict])
 

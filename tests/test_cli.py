@@ -390,11 +390,24 @@ def test_show_of_a_definition_at_a_concrete_n_with_an_assumption(tmp_path):
     assert r"\sqrt{d}" in tex.read_text()
 
 
+def test_show_of_a_definition_cross_validated():
+    result = run("show", "--of", WEIGHTED, "--wrt", "z", "-n", "N", "--cross-validate",
+                 "--result-only")
+    assert result.exit_code == 0, result.output
+    assert ("cross-validated: at N = 2..8 the result equals SymPy's derivative of the\n"
+            "    written-out definition on all 35 entries") in result.output
+
+
 @pytest.mark.parametrize("args, status, expected", [
     (["check", "S_j Σ_k w_k y_k - w_j y_j", "--of", WEIGHTED, "--wrt", "z"], 0, "holds for N = 3"),
     (["check", "S_j - w_j y_j", "--of", WEIGHTED, "--wrt", "z", "-n", "N"], 1, "counterexample"),
     (["check", "S_j - y_j", "--of", "L = -Σ_k y_k log(softmax(z)_k)", "--assume",
       "Σ_k y_k = 1", "-n", "N"], 0, "holds for all N ≥ 1 assuming Σ_k y_k = 1"),
+    # LaTeX, with its left side, read against the definition too.
+    (["check", r"\frac{\partial L}{\partial z_j} = S_j \sum_k w_k y_k - w_j y_j", "--of",
+      WEIGHTED, "--wrt", "z"], 0, "holds for N = 3"),
+    (["check", r"\frac{\partial S_i}{\partial z_j} = S_j", "--of", WEIGHTED, "--wrt", "z"], 2,
+     "the left side is ∂S_i/∂z_j, but the definition is differentiated as ∂L/∂z_j"),
 ])
 def test_check_against_a_definition(args, status, expected):
     result = run(*args)
@@ -435,7 +448,8 @@ def test_show_a_definition_at_a_point(args, expected):
     (["show", "--of", WEIGHTED, "--at", "z=[1,2]; y=[1,0]; w=[1,1]; q=[1]"],
      "q is not an input of the definition"),
     (["show", "--of", WEIGHTED, "--at", "z=[1,nan]; y=[1,0]; w=[1,1]"], "not a decimal number"),
-    (["show", "--of", WEIGHTED, "--cross-validate", "-n", "N"], "not available with --of yet"),
+    (["show", "--of", WEIGHTED, "--cross-validate", "-n", "3"],
+     "--cross-validate needs a symbolic number of classes"),
     (["check", "S_j", "--of", WEIGHTED, "--against", "softmax-jacobian"], "not both"),
     (["check", "Q_j", "--of", WEIGHTED], "unknown symbol Q"),
 ])

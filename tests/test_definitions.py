@@ -144,3 +144,15 @@ def test_entries_not_decided_exactly_are_said_to_be_so():
                                               numeric_entries=2))
     partial = replace(d, steps=(*d.steps[:2], step, *d.steps[3:]))
     assert "(2 entries at 50 digits, not decided exactly)" in " ".join(steps_text(partial))
+
+
+def test_cross_validation_of_a_definition_catches_a_wrong_result():
+    from dataclasses import replace
+
+    from derive.check.crosscheck import cross_validate
+    d = derive.derivation(of=CE, wrt="z", classes="N", assume=("Σ_k y_k = 1",), check=False)
+    v = cross_validate(d, sizes=(2, 3))
+    assert v.passed and v.entries == 2 * (2 + 3) and v.against == "the written-out definition"
+    wrong = replace(d, result=d.result.subs(sp.Symbol("j", integer=True, positive=True), 1))
+    v = cross_validate(wrong, sizes=(2, 3))
+    assert not v.passed and v.failure.startswith("N = 2: the result differs at entry")

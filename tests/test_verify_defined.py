@@ -59,6 +59,32 @@ def test_a_claim_that_divides_by_what_may_vanish_does_not_hold():
     assert v.verdict == "undetermined" and "y[j]" in v.notes[0]
 
 
+ATTENTION = "a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)"
+
+
+@pytest.mark.parametrize("claim, of, wrt, assume, verdict", [
+    (r"\frac{\partial L}{\partial z_j} = S_j - y_j", CE, "z", SUM_TO_ONE, "holds"),
+    (r"S_j \sum_k y_k - y_j", CE, "z", (), "holds"),
+    (r"\frac{\partial S_i}{\partial z_j} = \frac{S_i(\delta_{ij} - S_j)}{T}", TEMPERATURE,
+     "z", (), "holds"),
+    (r"\frac{\partial a_i}{\partial q_j} = a_i (k_{ij} - \sum_n a_n k_{nj})/\sqrt{d}",
+     ATTENTION, "q", (), "holds"),
+    (r"\frac{\partial L}{\partial z_j} = y_j - S_j", CE, "z", SUM_TO_ONE, "fails"),
+])
+def test_latex_claims_against_a_definition(claim, of, wrt, assume, verdict):
+    v = derive.verify(claim, of=of, wrt=wrt, classes="N", assume=assume)
+    assert v.verdict == verdict
+
+
+@pytest.mark.parametrize("claim, message", [
+    (r"\frac{\partial S_i}{\partial z_j} = S_j - y_j", r"∂S_i/∂z_j, but .* ∂L/∂z_j"),
+    (r"\frac{\partial L}{\partial W_{ij}} = S_j - y_j", r"∂L/∂W_ij, but .* ∂L/∂z_j"),
+])
+def test_a_latex_left_side_must_be_the_definitions_derivative(claim, message):
+    with pytest.raises(InputError, match=message):
+        derive.verify(claim, of=CE, wrt="z", assume=SUM_TO_ONE)
+
+
 def test_a_claim_in_other_names_is_refused():
     with pytest.raises(InputError, match="unknown symbol Q"):
         derive.verify("Q_j - y_j", of=CE, wrt="z")

@@ -25,7 +25,8 @@ from .numeric import (EXACT_ATOL, EXACT_RTOL, FD_ATOL, FD_RTOL, CheckReport, com
 if TYPE_CHECKING:
     from ..record import Derivation
 
-__all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation", "evaluate_matrix",
+__all__ = ["cross_check", "cross_check_instances", "cross_validate", "CrossValidation",
+           "evaluate_matrix",
            "ORDINARY_POINTS", "VALIDATION_SIZES"]
 
 ORDINARY_POINTS = 24
@@ -132,6 +133,8 @@ class CrossValidation:
     points: int
     max_abs_error: float
     failure: str | None = None
+    # What the result was compared with: the target's construction, or the definition.
+    against: str = "the concrete construction"
 
     @property
     def passed(self) -> bool:
@@ -149,7 +152,47 @@ def cross_validate(d: Derivation, sizes=VALIDATION_SIZES, seed: int = 0) -> Cros
     sizes = tuple(sizes)
     with progress.stage(f"cross-validating at N = {sizes[0]}..{sizes[-1]}" if sizes
                         else "cross-validating", total=len(sizes)):
+        if d.definition is not None:
+            return _cross_validate_definition(d, sizes, seed)
         return _cross_validate(d, sizes, seed)
+
+
+# The inputs and examples of a definition's cross-validation (D, m), at every N.
+_VALIDATION_INPUTS = 2
+
+
+def _cross_validate_definition(d: Derivation, sizes, seed: int) -> CrossValidation:
+    """A user's definition: the result (and its general form) at each N against SymPy's
+    ``diff`` of the written-out definition, every entry (exact zero test), and against
+    finite differences of its stable evaluation at random points."""
+    from .defined import numeric_check, sympy_entries
+    definition, variable = d.definition, d.problem.variable
+    entries, points, error = 0, 0, 0.0
+    forms = [(d.result, d.assumptions, "the result")]
+    if d.assumptions:
+        forms.append((d.general, (), "the general form"))
+    for n in sizes:
+        at = {"N": n, "D": _VALIDATION_INPUTS, "m": _VALIDATION_INPUTS}
+        for form, assumptions, name in forms:
+            exact, total, differing = sympy_entries(form, definition, variable, assumptions, at)
+            if differing:
+                return CrossValidation(tuple(sizes), entries, points, error,
+                                       f"N = {n}: {name} differs at entry {differing[0]}",
+                                       against="the written-out definition")
+            entries += exact
+        report = numeric_check(d.result, definition, variable, [at], seed, d.assumptions)
+        if not report.passed:
+            worst = next(c for c in report.comparisons if not c.passed)
+            return CrossValidation(tuple(sizes), entries, points, error,
+                                   f"N = {n}: {worst.name}, entry {worst.worst['entry']}: "
+                                   f"{worst.worst['analytic']:.6g} against "
+                                   f"{worst.worst['numeric']:.6g}",
+                                   against="the written-out definition")
+        points = max(points, report.points)
+        error = max(error, report.max_abs_error)
+        progress.advance()
+    return CrossValidation(tuple(sizes), entries, points, error,
+                           against="the written-out definition")
 
 
 def _cross_validate(d: Derivation, sizes, seed: int) -> CrossValidation:

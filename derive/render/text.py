@@ -54,8 +54,8 @@ def validation_sentence(v, letter: str = "N") -> str:
     sizes = _sizes(v.sizes)
     if not v.passed:
         return f"cross-validation FAILED at {v.failure}"
-    return (f"cross-validated: at {letter} = {sizes} the result equals SymPy's derivative of the "
-            f"concrete construction on all {v.entries} entries (exact zero test; numerically "
+    return (f"cross-validated: at {letter} = {sizes} the result equals SymPy's derivative of "
+            f"{v.against} on all {v.entries} entries (exact zero test; numerically "
             f"to {v.max_abs_error:.1e} at {v.points} random points)")
 
 

@@ -32,6 +32,7 @@ from ..calculus.proof import same_normal_form
 from ..calculus.strategy import normal_form
 from ..errors import InputError
 from ..functions import sigmoid
+from ..read.parse_latex import looks_like_latex, read_latex
 from ..read.definition_claims import read_claim
 from .verdict import Counterexample, Verdict
 
@@ -42,7 +43,8 @@ _INPUTS = 3
 
 
 def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int | str = 3, *,
-                      assume: tuple[str, ...] = (), seed: int = 0) -> Verdict:
+                      assume: tuple[str, ...] = (), seed: int = 0,
+                      latex: bool | None = None) -> Verdict:
     """Does ``claim`` equal the derivative of the definition ``of`` with respect to ``wrt``?
 
     Args:
@@ -53,9 +55,13 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
         assume: the hypotheses the result may use, ``("Σ_k y_k = 1",)``.
         classes: N, or ``"N"`` to decide for every N.
         seed: the seed of the points of a counterexample search.
+        latex: read ``claim`` as LaTeX (``None``: when it looks like LaTeX); a left side
+            ``\\frac{\\partial L}{\\partial z_j} =`` must name the definition's quantity
+            and variable.
 
     Raises:
-        ParseError, InputError: a claim or definition that cannot be read.
+        ParseError, InputError: a claim or definition that cannot be read, or a LaTeX left
+            side that is another derivative.
     """
     from ..definitions import defined_derivation
     from ..sizes import validate_classes
@@ -66,6 +72,10 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     n = validate_classes(classes, 1)
     d = defined_derivation(of, wrt, "N", assume=tuple(assume), check=False, steps=False)
     definition, variable = d.definition, d.problem.variable
+    if latex or (latex is None and looks_like_latex(claim)):
+        written = read_latex(claim)
+        _same_derivative(written.lhs, definition, variable)
+        claim = written.text
     read = read_claim(claim, definition)
     expr = _in_result_indices(read.expr, definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
@@ -114,6 +124,26 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     why = undefined or f"{total - good} of {total} entries agree at 50 digits but were not " \
         "shown equal exactly"
     return Verdict(**{**base, "verdict": "undetermined"}, notes=(why,))
+
+
+def _same_derivative(lhs, definition, variable) -> None:
+    """A LaTeX left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j``) must be the
+    derivative of the definition's quantity with respect to its variable."""
+    if lhs is None:
+        return
+    name, wrt = (side.split("_")[0] for side in lhs)
+    quantity = str(getattr(definition.name, "base", definition.name))
+    if (name, wrt) != (quantity, str(variable.base)):
+        raise InputError(f"the left side is ∂{lhs[0]}/∂{lhs[1]}, but the definition is "
+                         f"differentiated as ∂{_entry(definition.name)}/∂{_entry(variable)}: "
+                         "write that derivative on the left, or leave the left side out")
+
+
+def _entry(e) -> str:
+    """``S_i``, ``W_ij``, ``L``: an entry as typed."""
+    if isinstance(e, sp.Indexed):
+        return f"{e.base}_{''.join(str(i) for i in e.indices)}"
+    return str(e)
 
 
 def _in_result_indices(expr, definition, variable, text) -> sp.Expr:

@@ -115,9 +115,10 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
         if time_limit is not None:
             from ..bounded import run_bounded
             return run_bounded(verify_definition, claim, of, options.get("wrt"), classes,
-                               assume=tuple(assume), seed=seed, seconds=time_limit)
+                               assume=tuple(assume), seed=seed, latex=latex,
+                               seconds=time_limit)
         return verify_definition(claim, of, options.get("wrt"), classes,
-                                 assume=tuple(assume), seed=seed)
+                                 assume=tuple(assume), seed=seed, latex=latex)
     if assume:
         raise InputError("assume= goes with a definition (of=…); a target states its own "
                          "assumptions")
