@@ -85,16 +85,16 @@ def _named_function(body: sp.Expr, definition):
 def _named_opening(definition, variable, ranges, used, lemma, item, entry,
                    logarithm) -> list[Step]:
     argument = definition.intermediate(item.argument)
-    through_argument = argument is not None and item.argument != variable.base
+    of_argument = argument is not None and item.argument != variable.base
     written = definition.written_out(definition.body)
     facts = [(entry, item.entry(*entry.indices))]
-    if through_argument:
+    if of_argument:
         facts.append((argument.family[argument.index], argument.body))
     what = "logarithm of the softmax" if logarithm else "softmax"
     steps = [Step(sp.Derivative(written, variable), f"definition of the {what}", "definition",
                   facts=tuple(facts))]
-    if through_argument:
-        return steps + _through_argument(definition.body, argument, definition, variable,
+    if of_argument:
+        return steps + through_argument(definition.body, argument, definition, variable,
                                          lemma, f"{'log-' if logarithm else ''}softmax "
                                          f"Jacobian in {argument.family}")
     if logarithm:
@@ -138,15 +138,10 @@ def softmax_argument(definition, variable: sp.Indexed):
 
 def through_argument(f: sp.Expr, argument, definition, variable, lemma,
                      name: str) -> list[Step]:
-    """The chain rule through the argument ``u`` of a softmax and the derivative of the
-    argument: two steps (see :func:`_through_argument`)."""
-    return _through_argument(f, argument, definition, variable, lemma, name)
-
-
-def _through_argument(f: sp.Expr, argument, definition, variable, lemma,
-                      name: str) -> list[Step]:
-    """``∂f/∂v = Σ_l ∂f/∂u_l · ∂u_l/∂v``: the first factor a lemma in ``u``, the second
-    the argument's definition, differentiated in the next step."""
+    """The chain rule through the argument ``u`` of a softmax, then the derivative of the
+    argument: ``∂f/∂v = Σ_l ∂f/∂u_l · ∂u_l/∂v``, the first factor a lemma in ``u`` (named
+    ``name`` in the reason), the second the argument's definition, differentiated in the
+    next step."""
     chained, facts, layers, relied = _chain(f, argument, definition, variable, lemma)
     evaluated = chained.xreplace({d: value for d, value in layers})
     shapes = _shapes(f, argument, definition, variable)
@@ -163,7 +158,7 @@ def _chain(f, argument, definition, variable, lemma):
     u = argument.family[bound]
     value, _conditions = lemma(f, u)
     layer = sp.Derivative(argument.entry(bound), variable)
-    extent = definition_extent(argument)
+    extent = _extent(argument)
     chained = sp.Sum(value * layer, (bound, 1, extent))
     facts = ((u, argument.entry(bound)), (sp.Derivative(f, u), value))
     # ∂u_l/∂W_ij = δ_il x_j: the argument's derivative, by the same rules.
@@ -192,7 +187,7 @@ def _extent_of(index: sp.Symbol, f: sp.Expr, definition) -> str:
     return "N"
 
 
-def definition_extent(item) -> sp.Expr:
+def _extent(item) -> sp.Expr:
     from ..read.definition import EXTENTS
     return EXTENTS[item.extent]
 
