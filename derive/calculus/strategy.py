@@ -390,7 +390,9 @@ def _definition_facts(definition) -> tuple:
     facts = []
     if definition.name != definition.body:
         facts.append((definition.name, definition.body))
-    facts += [(x.family[(*x.rows, x.index)], x.body) for x in definition.defined]
+    # The quantity itself (an "output" family, h_i = tanh(…)) is the first fact already.
+    facts += [(x.family[(*x.rows, x.index)], x.body) for x in definition.defined
+              if x.kind != "output" or definition.name == definition.body]
     return tuple(facts)
 
 
