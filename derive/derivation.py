@@ -58,7 +58,7 @@ def derivation(target: str | None = None, classes: int | str | sp.Symbol = 3, *,
             (``"N"``), ``"symbolic"`` or a SymPy symbol, to derive and prove the result
             for every N at once.
         check: run the numeric cross-check (``Derivation.check``).
-        steps: derive the textbook route and check every step (``Derivation.steps``).
+        steps: derive the textbook steps and check every step (``Derivation.steps``).
         seed: the seed of the random points of the check.
         inputs: the input size D of a layer target (1..MAX_INPUTS, default 3).
         batch: the batch size m of a batch target (1..MAX_BATCH, default 2).
@@ -317,8 +317,9 @@ def mechanical_derivation(name: str, n: int, check: bool = True, with_steps: boo
         form=form, general_form=general_form,
         assumptions=problem.assumptions,
     )
-    # Stage 5 — the textbook route, each step checked; it must end at the result.  A
-    # layer's gradient also has a shortcut, checked the same way: the two agree exactly.
+    # Stage 5 — the textbook steps (the strategy on the target's definition), each checked;
+    # they must end at the result.  A layer's gradient also has a shortcut, checked the
+    # same way: the two agree exactly.
     if with_steps:
         chains = [(chain, problem, n, d.mechanical)   # both chains in one evaluation
                   for chain in textbook_chains(target, problem) if chain]
@@ -376,7 +377,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
         form=matrix_form(result, problem), general_form=matrix_form(general, problem),
         assumptions=problem.assumptions, proof=proof,
     )
-    # Stage 5 — the textbook route: every step proved equal to the mechanical derivative
+    # Stage 5 — the textbook steps: every step proved equal to the mechanical derivative
     # by the rules, and checked at concrete N against concrete differentiation.
     if with_steps:
         truths = {(None, ()): reduction}   # the derivative's normal forms, shared

@@ -44,10 +44,11 @@ class Derivation:
         form: the matrix / vector notation of ``result`` (``diag(S) − S Sᵀ``).
         general_form: the same for ``general``.
         assumptions: the hypotheses ``result`` uses (empty when it holds unconditionally).
-        steps: the textbook route from the definition to ``result``, every step checked
+        steps: the textbook steps from the definition to ``result``, every step checked
             against ``mechanical`` (exactly and numerically).
-        shortcut: a second route to the same result, checked the same way (a layer's
-            gradient through ∂L/∂z = S − y instead of the full chain); empty for most.
+        shortcut: a second chain of steps to the same result, checked the same way (a
+            layer's gradient through ∂L/∂z = S − y instead of the full chain); empty for
+            most.
         check: the numeric cross-check report (``None`` when not requested).
         proof: for a symbolic N, the statement proved (``for all N ≥ 1``), its
             conditions and the rules used; ``None`` for a concrete N.

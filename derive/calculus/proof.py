@@ -251,7 +251,7 @@ def prove_steps(steps, problem, mechanical: sp.Expr, truths: dict | None = None)
 
     A case step is compared with the derivative in that case, a step with assumptions
     under them.  ``truths`` keeps the derivative's normal forms by (case, assumptions)
-    across calls (the route and the shortcut of one target).  Returns the steps
+    across calls (the steps and the shortcut of one target).  Returns the steps
     unchanged.
 
     Raises:
