@@ -156,3 +156,25 @@ def test_cross_validation_of_a_definition_catches_a_wrong_result():
     wrong = replace(d, result=d.result.subs(sp.Symbol("j", integer=True, positive=True), 1))
     v = cross_validate(wrong, sizes=(2, 3))
     assert not v.passed and v.failure.startswith("N = 2: the result differs at entry")
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("S_i = softmax(z)_i", "z"),
+    ("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "q"),
+    ("L = -Σ_k y_k log(softmax(W x + b)_k)", "W"),
+])
+def test_all_steps_at_once_agree_with_each_step_alone(text, wrt):
+    from derive.calculus.strategy import derive_definition
+    from derive.check.defined import exact_entries, fast_steps
+    definition = read_definition(text)
+    derived = derive_definition(definition, wrt)
+    sizes = {"N": 3, "D": 2, "m": 2}
+    steps = [(s.rhs, s.case, ()) for s in derived.steps]
+    # A wrong step among them (a sign flipped) is caught at every entry of its case.
+    wrong = (-derived.steps[-1].rhs, derived.steps[-1].case, ())
+    together = fast_steps(steps + [wrong], definition, derived.variable, (), sizes)
+    alone = [exact_entries(s.rhs, definition, derived.variable, (), sizes, case=s.case)
+             for s in derived.steps]
+    assert together[:-1] == [(good, total, list(d)) for good, total, d in alone]
+    good, total, differing = together[-1]
+    assert good == 0 and len(differing) == total > 0

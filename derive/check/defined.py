@@ -107,6 +107,57 @@ def fast_entries(expr: sp.Expr, definition, variable, assumptions, sizes, case=N
     return good, check.entries, list(check.differing)
 
 
+def fast_steps(steps, definition, variable, assumptions, sizes) -> list | None:
+    """Every step (``(expr, case, assumes)``) against the chain-rule derivative at
+    ``sizes``, on every entry of its case, by :mod:`derive.check.exact`'s evaluator as in
+    :func:`derive.check.exact.compare` (one reverse sweep per output), but with one
+    evaluator and one derivative of each entry for all the steps.  Per step
+    ``(exact, entries, differing)`` as :func:`fast_entries`, or ``None`` when the
+    evaluator has no rule for a node of one of them (then each step is checked alone)."""
+    from .concrete import Concrete
+    from .evaluator import Evaluator
+    from .exact import _written_out
+    from .polynomials import Unsupported, _add
+    problem = concrete_problem(definition, variable, tuple(sorted(sizes.items())),
+                               tuple(assumptions))
+    n, family = sizes["N"], str(variable.base)
+    outputs, inputs = definition.outputs, variable.indices
+    names = (*outputs, *inputs)
+    try:
+        evaluator = Evaluator(problem, n)
+        construction = _written_out(problem.function, problem, n)
+        concrete = Concrete(problem, n)
+        claims = [evaluator.entrywise(concrete.written_out(_written_for_evaluator(
+            definition, expr).xreplace(size_values(sizes)), evaluated=False))
+            for expr, _case, _assumes in steps]
+        counts, differing = [0] * len(steps), [[] for _ in steps]
+        columns = problem.keys(problem.wrt_indices)
+        variables = {column: evaluator.leaf(family, column) for column in columns}
+        for row in problem.output_keys():
+            env = dict(zip(outputs, row))
+            try:
+                gradient = evaluator.gradient(construction, env, family)
+            except (Unsupported, KeyError):   # differentiated forward, column by column
+                gradient = None
+            for column in columns:
+                env.update(zip(inputs, column))
+                truth = gradient.get(variables[column], {}) if gradient is not None else \
+                    evaluator.derivative(construction, dict(env), variables[column])
+                key = row + column
+                for number, ((_expr, case, assumes), claim_at) in enumerate(zip(steps, claims)):
+                    at = dict(zip(names, key))
+                    if case is not None and (at[case[0]] == at[case[1]]) != case[2]:
+                        continue
+                    counts[number] += 1
+                    claimed = claim_at(env)
+                    if truth != claimed and evaluator.decide_shared(
+                            _add(truth, claimed, -1), assumes) == "differs":
+                        differing[number].append(key)
+    except (Unsupported, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return [(count - len(keys), count, keys) for count, keys in zip(counts, differing)]
+
+
 @lru_cache(maxsize=128)
 def _written_for_evaluator(definition, expr: sp.Expr) -> sp.Expr:
     """``expr`` with the intermediates written out and a ``Derivative`` (the definition
