@@ -25,23 +25,25 @@ import sympy as sp
 
 from . import progress
 from .calculus import derivative, mechanical_matrix
-from .calculus.indexed import in_smoothed_labels, ranges_for, recognise_sigmoid
-from .calculus.matrices import MatrixForm, layout, matrix_form
+from .calculus.indexed import in_smoothed_labels, ranges_for
+from .calculus.matrices import matrix_form
 from .calculus.proof import Proof, closed_form_problem, prove_steps, reduce, same_normal_form
-from .calculus.rewrite import (apply_assumption, combine_sums, index_form, recognise_softmax,
-                               recognise_sums, tidy)
+from .calculus.rewrite import apply_assumption, combine_sums, tidy
 from .calculus.steps import Step, StepCheck
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
-from .functions import Y, b, family_symbols, instantiate, k, linear, q, y
+from .instances import (concrete_options, entry_matrix, instance_step, instantiate_derivation,
+                        sizes_of)
+from .mechanical import mechanical_derivation
 from .record import Derivation
-from .sizes import (BATCH, DIFF_CHECK_CLASSES, EAGER_WORK, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
-                    MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS, SYMBOLIC_BATCH,
-                    SYMBOLIC_INPUTS, SYMBOLIC_SIZES, VECTORISED_POINTS, validate_classes,
-                    validate_size)
+from .sizes import (BATCH, DIFF_CHECK_CLASSES, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
+                    MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS, SYMBOLIC_SIZES,
+                    VECTORISED_POINTS, validate_classes, validate_size)
+from .textbook import textbook_chains
 
 __all__ = ["derivation", "instantiate_derivation", "check_request", "textbook_chains",
            "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
+
 
 def derivation(target: str | None = None, classes: int | str | sp.Symbol = 3, *,
                check: bool = True, steps: bool = True, seed: int = 0,
@@ -199,8 +201,8 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
     d = instantiate_derivation(proved, n, mechanical=False)
     values = sizes_of(proved.problem, n)
     d = replace(d, proof=proved.proof,
-                steps=tuple(_instance_step(step, values, d.problem) for step in proved.steps),
-                shortcut=tuple(_instance_step(step, values, d.problem)
+                steps=tuple(instance_step(step, values, d.problem) for step in proved.steps),
+                shortcut=tuple(instance_step(step, values, d.problem)
                                for step in proved.shortcut))
 
     # Stage 3 — check the result at this N exactly, against the chain-rule derivative of
@@ -239,19 +241,6 @@ def _derivation(name: str, n: int, check: bool, with_steps: bool, seed: int,
     return d
 
 
-def _instance_step(step: Step, values: dict, problem: Problem) -> Step:
-    """A step proved for every N, at a concrete N: the sizes substituted everywhere it
-    mentions them, its assumptions those of the concrete problem."""
-    assumed = {a.name: a for a in problem.assumptions}
-    return replace(
-        step, rhs=step.rhs.xreplace(values),
-        facts=tuple((a.xreplace(values), b.xreplace(values)) for a, b in step.facts),
-        assumes=tuple(assumed.get(a.name, a) for a in step.assumes),
-        conditions=tuple(replace(c, low=sp.sympify(c.low).xreplace(values),
-                                 high=sp.sympify(c.high).xreplace(values))
-                         for c in step.conditions))
-
-
 def _confirm_entries(d: Derivation) -> None:
     """Every entry of the instantiated result equals SymPy's derivative of that entry of
     the construction, exactly (rational-function zero test, under the assumptions)."""
@@ -266,76 +255,6 @@ def _confirm_entries(d: Derivation) -> None:
             if not (zero_test(difference) or sp.cancel(sp.together(difference)) == 0):
                 raise StepError(f"the result proved for every N differs from SymPy's "
                                 f"derivative at N = {d.classes}, entry {key}")
-
-
-@lru_cache(maxsize=64)
-def mechanical_derivation(name: str, n: int, check: bool = True, with_steps: bool = True,
-                          seed: int = 0, options: tuple = ()) -> Derivation:
-    """The derivation at a concrete N the direct way: SymPy's ``diff`` of every entry of
-    the construction, each entry rewritten, the steps checked entry by entry — kept as an
-    independent check of the instance path (tests compare the two), and for comparison
-    in bench/.  Seconds at N = 32 (bench/).
-
-    >>> mechanical_derivation("softmax-jacobian", 2, check=False).result
-    (KroneckerDelta(i, j) - S[j])*S[i]
-    """
-    target = get_target(name)
-    # Stage 1 — build: the construction for n classes, in index notation.
-    problem = target.build(n, **dict(options))
-    rows = problem.output_keys()
-    columns = problem.keys(problem.wrt_indices)
-
-    # Stage 2 — differentiate every entry mechanically.
-    mechanical = mechanical_matrix(problem, n).tolist()
-
-    # Stage 3 — rewrite each entry: softmax outputs S_k, then full sums Σ_k y_k.
-    general = [[_rewrite(entry, problem, n) for entry in row] for row in mechanical]
-
-    # Stage 4 — abstract the entries into one index form, and apply the assumptions.
-    table = {a + b: general[r][m] for r, a in enumerate(rows) for m, b in enumerate(columns)}
-    general_index = index_form(table, n, problem.indices, problem)
-    result = general_index
-    concrete = [[tidy(e) for e in row] for row in general]
-    for assumption in problem.assumptions:
-        result = tidy(apply_assumption(result, assumption))
-        concrete = [[tidy(apply_assumption(e, assumption)) for e in row] for row in concrete]
-    if problem.convention is not None:   # Σ_k W_kj (S_k − y_k), one sum
-        general_index, result = combine_sums(general_index), combine_sums(result)
-    _confirm_index_form(result, concrete, problem, rows, n)
-
-    form, general_form = matrix_form(result, problem), matrix_form(general_index, problem)
-    _confirm_matrix_form(form, concrete, problem)
-    general_concrete = [[tidy(e) for e in row] for row in general]
-    _confirm_matrix_form(general_form, general_concrete, problem)
-
-    d = Derivation(
-        target=target, classes=n, problem=problem,
-        mechanical=sp.ImmutableMatrix(mechanical),
-        general=general_index, result=result,
-        general_matrix=sp.ImmutableMatrix(general_concrete),
-        matrix=sp.ImmutableMatrix(concrete),
-        form=form, general_form=general_form,
-        assumptions=problem.assumptions,
-    )
-    # Stage 5 — the textbook steps (the strategy on the target's definition), each checked;
-    # they must end at the result.  A layer's gradient also has a shortcut, checked the
-    # same way: the two agree exactly.
-    if with_steps:
-        chains = [(chain, problem, n, d.mechanical)   # both chains in one evaluation
-                  for chain in textbook_chains(target, problem) if chain]
-        from .check.step_checks import check_steps_at   # NumPy: not for `derive list`
-        steps, shortcut = (*check_steps_at(chains, seed), ())[:2]
-        for chain in (steps, shortcut):
-            if chain and not same_normal_form(chain[-1].rhs, result):
-                raise StepError(f"the last step gives {sp.sstr(chain[-1].rhs)}, "
-                                f"not the derived result {sp.sstr(result)}")
-        d = replace(d, steps=steps, shortcut=shortcut)
-
-    # Stage 6 — the numeric cross-check against finite differences.
-    if check:
-        from .check.crosscheck import cross_check
-        d = replace(d, check=cross_check(d, seed))
-    return d
 
 
 @lru_cache(maxsize=32)
@@ -402,73 +321,6 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     return d
 
 
-def textbook_chains(target: Target, problem: Problem) -> tuple[tuple[Step, ...], ...]:
-    """The textbook steps of ``target`` and its shortcut (or ``()``), at the problem's
-    sizes: the target's definition (for the problem's options) derived for every N by the
-    one strategy of :mod:`derive.calculus.strategy`, exactly as a user's ``--of``
-    definition is, then the extents set — in the limits of sums and in the conditions;
-    in formulas too, except a size that stays a symbol in the problem's formulas (the
-    batch size m of a mean, ``(S − Y)/m``).  The steps assume the problem's stated
-    hypotheses where the strategy used them."""
-    from .read.definition import EXTENTS
-    chains = _textbook(target.definition_of(problem), str(problem.wrt), target.assume,
-                       target.shortcut)
-    sizes = dict(problem.sizes)
-    limits = {EXTENTS["N"]: problem.classes,
-              **{EXTENTS[e]: sizes[e] for e in ("D", "m") if e in sizes}}
-    limits = {s: v for s, v in limits.items() if s != v}
-    formulas = {s: v for s, v in limits.items() if s not in dict(problem.parameters)}
-
-    def at(expr: sp.Expr) -> sp.Expr:
-        if not limits or not isinstance(expr, sp.Basic):
-            return expr
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
-            e.function, *((bound, low.xreplace(limits), high.xreplace(limits))
-                          for bound, low, high in e.limits)))
-        return expr.xreplace(formulas)
-
-    def stated(step: Step) -> Step:
-        return replace(
-            step, rhs=at(step.rhs), facts=tuple((at(a), at(b)) for a, b in step.facts),
-            assumes=problem.assumptions if step.assumes else (),
-            conditions=tuple(replace(c, low=at(sp.sympify(c.low)), high=at(sp.sympify(c.high)))
-                             for c in step.conditions))
-
-    return tuple(tuple(stated(step) for step in chain) for chain in chains)
-
-
-@lru_cache(maxsize=64)
-def _textbook(text: str, wrt: str, assume: tuple, shortcut: bool):
-    from .calculus.strategy import derive_definition, derive_shortcut
-    from .read.definition import read_definition
-    from .read.definition_claims import read_assumption
-    definition = read_definition(text)
-    assumptions = tuple(read_assumption(a, definition) for a in assume)
-    derived = derive_definition(definition, wrt, assumptions)
-    return derived.steps, (derive_shortcut(definition, wrt, assumptions) if shortcut else ())
-
-
-def concrete_options(problem: Problem) -> dict:
-    """The options of ``problem`` with a symbolic input size made concrete
-    (:data:`SYMBOLIC_INPUTS`), to build the same problem at a concrete N."""
-    options = dict(problem.options)
-    if isinstance(options.get("inputs"), sp.Symbol):
-        options["inputs"] = SYMBOLIC_INPUTS
-    if isinstance(options.get("batch"), sp.Symbol):
-        options["batch"] = SYMBOLIC_BATCH
-    return options
-
-
-def sizes_of(problem: Problem, n: int) -> dict:
-    """The substitutions that instantiate a symbolic problem at ``n`` classes."""
-    values = {problem.classes: n}
-    for option, value in (("inputs", SYMBOLIC_INPUTS), ("batch", SYMBOLIC_BATCH)):
-        size = dict(problem.options).get(option)
-        if isinstance(size, sp.Symbol):
-            values[size] = value
-    return values
-
-
 def _check_at_sizes(chains, target: Target, symbolic: Problem,
                     seed: int) -> list[tuple[Step, ...]]:
     """Check the chains of symbolic steps, instantiated, exactly at each of
@@ -500,141 +352,3 @@ def _check_at_sizes(chains, target: Target, symbolic: Problem,
         exact_entries=total, entries=total, points=0, max_abs_error=0.0,
         proved=True, sizes=SYMBOLIC_SIZES)) for step, total in zip(steps, counts))
         for steps, counts in zip(chains, totals)]
-
-
-def instantiate_derivation(d: Derivation, n: int, mechanical: bool = True) -> Derivation:
-    """A symbolic-N derivation at a concrete ``n``: the proved formulas, entry by entry.
-
-    The mechanical derivative is computed afresh for ``n`` classes (``sp.diff`` of the
-    expanded construction), so comparing it with the instantiated result is a check of
-    the proof; ``mechanical=False`` leaves it out (``None``) when the caller has checked
-    the result against the derivative otherwise.  Steps and checks are not carried over.
-
-    >>> d = instantiate_derivation(derivation("softmax-jacobian", "N", check=False), 2)
-    >>> d.matrix
-    Matrix([
-    [S_1*(1 - S_1),      -S_1*S_2],
-    [     -S_1*S_2, S_2*(1 - S_2)]])
-    """
-    if not d.symbolic:
-        return d
-    problem = d.target.build(n, **concrete_options(d.problem))
-    values = sizes_of(d.problem, n)
-    matrix = entry_matrix(d.result.subs(values), problem, n)
-    general = matrix if d.general == d.result else entry_matrix(d.general.subs(values),
-                                                                  problem, n)
-    return Derivation(
-        target=d.target, classes=n, problem=problem,
-        mechanical=mechanical_matrix(problem, n) if mechanical else None,
-        general=d.general.subs(values), result=d.result.subs(values),
-        general_matrix=general, matrix=matrix,
-        form=_instance_form(d.form, values), general_form=_instance_form(d.general_form, values),
-        assumptions=problem.assumptions)
-
-
-def _instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:
-    """A matrix form proved for every N, at a concrete N (``Σ_{k=1}^N`` → ``Σ_{k=1}^3``)."""
-    if form is None:
-        return None
-
-    def at(value):
-        return value.xreplace(values) if isinstance(value, sp.Basic) else value
-
-    return replace(form, terms=tuple(
-        replace(term, coeff=at(term.coeff), left=at(term.left), right=at(term.right))
-        for term in form.terms), kron=None if form.kron is None else
-        (form.kron[0], at(form.kron[1])))
-
-
-def entry_matrix(form: sp.Expr, problem: Problem, n: int):
-    """Every entry of an index form at ``n`` classes (sizes concrete), in the layout of
-    :func:`mechanical_matrix`: ``S_1(1 − S_1)`` for ``S_i(δ_ij − S_j)`` at i = j = 1.
-
-    Up to :data:`EAGER_WORK` a SymPy matrix (tidied for display up to 16 rows
-    and columns: common factors pulled out); beyond, :class:`derive.entries.Entries`,
-    which builds an entry when it is read (the text shows the corners of a 512 × 512
-    Jacobian, not 262,144 entries).
-
-    >>> from derive.catalog import get_target
-    >>> from derive.functions import S, i, j
-    >>> problem = get_target("softmax-jacobian").problem(2)
-    >>> entry_matrix(S[i] * (sp.KroneckerDelta(i, j) - S[j]), problem, 2)
-    Matrix([
-    [S_1*(1 - S_1),      -S_1*S_2],
-    [     -S_1*S_2, S_2*(1 - S_2)]])
-    """
-    from .entries import entry_matrix as matrix
-    return matrix(form, problem, EAGER_WORK, tidy)
-
-
-def _rewrite(entry: sp.Expr, problem: Problem, n: int) -> sp.Expr:
-    if problem.convention is not None:
-        # Change of variables b_m = z_m − Σ_r W x_r: each logit of the layer appears as z_m.
-        logits = family_symbols("z", n)
-        layer = {symbol: logits[m] - instantiate(linear(m + 1, problem.extent("D"),
-                                                        problem.convention) - b[m + 1], n)
-                 for m, symbol in enumerate(family_symbols("b", n))}
-        entry = entry.xreplace(layer)
-    if problem.batch:   # the softmax of each row of Z, and the labels of each row of Y
-        rows = range(1, problem.extent("m") + 1)
-        for row in rows:
-            logits = family_symbols(f"Z_{row}", n)
-            if entry.free_symbols & set(logits):
-                entry = recognise_softmax(entry, logits, family_symbols(f"S_{row}", n),
-                                          sp.Add(*(sp.exp(u) for u in logits)))
-        for row in rows:   # after every softmax: collecting sums expands the quotients
-            entry = recognise_sums(entry, family_symbols(f"Y_{row}", n),
-                                   sp.Sum(Y[row, k], (k, 1, n)))
-        return sp.expand(entry)
-    if problem.softmax_of is not None:
-        logits = family_symbols(str(problem.softmax_of), n)
-        if problem.temperature is not None:
-            # Change of variables z_m = T·u_m: the softmax is then one of u, exactly.
-            scaled = family_symbols("u", n)
-            entry = entry.xreplace({a: problem.temperature * b for a, b in zip(logits, scaled)})
-            logits = scaled
-        entry = recognise_softmax(
-            entry, logits, family_symbols("S", n),
-            sp.Add(*(sp.exp(u) for u in logits)))
-    if problem.sigmoid_of is not None:
-        entry = recognise_sigmoid(entry, family_symbols(str(problem.sigmoid_of), n))
-    if "y" in problem.inputs and problem.sigmoid_of is None:   # no sums in σ(z_j) − y_j
-        labels, family = family_symbols("y", n), y
-        if problem.smoothing is not None:
-            # Change of variables y_m = (q_m − ε/N)/(1 − ε): the result in the smoothed labels.
-            eps, smooth = problem.smoothing, family_symbols("q", n)
-            entry = sp.expand(sp.cancel(entry.xreplace(
-                {a: (b - eps / n) / (1 - eps) for a, b in zip(labels, smooth)})))
-            labels, family = smooth, q
-        entry = recognise_sums(entry, labels, sp.Sum(family[k], (k, 1, n)))
-    return sp.expand(entry)
-
-
-def _confirm_index_form(form: sp.Expr, concrete, problem: Problem, rows, n: int) -> None:
-    """Check exactly that the index form, instantiated, gives every concrete entry."""
-    for r, a in enumerate(rows):
-        for m, column in enumerate(problem.keys(problem.wrt_indices)):
-            values = dict(zip(problem.indices, a + column))
-            difference = instantiate(form.subs(values), n) - instantiate(concrete[r][m], n)
-            if sp.expand(difference) != 0:
-                raise RewriteError(f"the index form {sp.sstr(form)} does not give entry "
-                                   f"{a + column}: difference {sp.sstr(difference)}")
-
-
-def _confirm_matrix_form(form: MatrixForm | None, concrete, problem: Problem) -> None:
-    """Check exactly that the matrix notation, instantiated, gives the concrete entries."""
-    if form is None:
-        return
-    n = problem.classes
-    if form.label is not None:  # one gradient per class label c
-        pairs = [(form.explicit(problem, c).T, sp.Matrix([concrete[c - 1]]))
-                 for c in range(1, n + 1)]
-    else:
-        entries = layout(sp.Matrix(concrete), problem)
-        if not form.is_matrix and entries.rows == 1:
-            entries = entries.T
-        pairs = [(form.explicit(problem), entries)]
-    for shown, entries in pairs:
-        if shown.shape != entries.shape or any(
-                sp.expand(instantiate(a - b, n)) != 0 for a, b in zip(shown, entries)):
-            raise RewriteError("the matrix notation does not reproduce the derived entries")

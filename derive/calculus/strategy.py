@@ -26,7 +26,7 @@ outputs factored when that is shorter); a Jacobian whose result has ``δ_ij`` be
 output and a variable index is shown as the textbook does, the case ``i = j``, the case
 ``i ≠ j``, both in one.  No rule is specific to a function: a new function of the
 vocabulary needs its definition, nothing else.  The catalogue's targets are derived the
-same way from their definitions (:func:`derive.derivation.textbook_chains`).
+same way from their definitions (:func:`derive.textbook.textbook_chains`).
 
 >>> from derive.read.definition import read_definition
 >>> derived = derive_definition(read_definition("L = -Σ_k y_k log(softmax(z)_k)"), "z")

@@ -100,7 +100,7 @@ def _cross_check(d: Derivation, seed: int) -> CheckReport:
 def cross_check_instances(instances, seed: int = 0) -> CheckReport:
     """One report for a symbolic-N result instantiated at several concrete N.
 
-    Each instance (from :func:`derive.derivation.instantiate_derivation`) gets the full
+    Each instance (from :func:`derive.instances.instantiate_derivation`) gets the full
     :func:`cross_check`; the comparisons are named after their N.
     """
     comparisons, points, extreme = [], 0, 0
