@@ -32,6 +32,7 @@ from typing import Callable
 import sympy as sp
 
 from ..functions import sigmoid, softplus
+from ..read.defined import EXTENTS
 from .derivative import derivative
 from .indexed import Condition, differentiate, linearity, quotient_rule
 from .steps import Step
@@ -158,7 +159,7 @@ def _chain(f, argument, definition, variable, lemma):
     u = argument.family[bound]
     value, _conditions = lemma(f, u)
     layer = sp.Derivative(argument.entry(bound), variable)
-    extent = _extent(argument)
+    extent = EXTENTS[argument.extent]
     chained = sp.Sum(value * layer, (bound, 1, extent))
     facts = ((u, argument.entry(bound)), (sp.Derivative(f, u), value))
     # ∂u_l/∂W_ij = δ_il x_j: the argument's derivative, by the same rules.
@@ -185,11 +186,6 @@ def _extent_of(index: sp.Symbol, f: sp.Expr, definition) -> str:
                 definition.shape(str(a.base))
             return shape[list(a.indices).index(index)]
     return "N"
-
-
-def _extent(item) -> sp.Expr:
-    from ..read.definition import EXTENTS
-    return EXTENTS[item.extent]
 
 
 def _fresh(expr, variable, definition) -> sp.Symbol:
