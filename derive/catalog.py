@@ -14,11 +14,13 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, replace
 
 import sympy as sp
 
 from .errors import UnknownTargetError
+from .functions import sigmoid
 import itertools
 
 from .assumptions import Assumption
@@ -26,6 +28,9 @@ from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, 
                         define_family, eps, family_symbols, i, j, k, l, linear, log_softmax,
                         n_example, q, r, smoothed, softmax, t, x, y, z)
 from .sizes import BATCH
+
+if TYPE_CHECKING:
+    from .read.defined import Defined, Definition
 
 # The batch size as it appears in a mean: a positive integer symbol, given a value by the
 # problem's parameters.
@@ -84,25 +89,22 @@ class Problem:
         wrt: the family differentiated against (``z`` or ``S``), with index ``wrt_index``.
         inputs: the variables a point must give (``--at``), in order.
         assumptions: the hypotheses the textbook result uses, applied in order.
-        softmax_of: the logits when ``S`` in the result stands for ``softmax(z)``.
         classes: the number of classes N, an int or a symbol.
-        temperature: the symbol ``T`` when ``S`` stands for ``softmax(z/T)``.
-        smoothing: the symbol ``ε`` when the labels are smoothed, ``q = (1 − ε) y + ε/N``:
-            ``q`` in a result stands for that.
-        sigmoid_of: the logits when results are written through ``σ(z_x)`` (elementwise
-            sigmoid outputs, no softmax).
         sizes: the other extents and their sizes, e.g. ``(("D", 3),)`` inputs or
             ``(("m", 2),)`` examples; the classes are the extent ``"N"``.
         shapes: the families whose shape is not ``(N,)``, by extent names:
             ``(("W", ("N", "D")), ("x", ("D",)))``.
         ranges: the free indices that do not run over the classes: ``((j, "D"),)``.
-        convention: ``"Wx"`` or ``"WTx"`` when the logits are a linear layer of the
-            inputs (``S`` then stands for ``softmax(W x + b)``); ``None`` otherwise.
-        batch: True when ``S`` and ``Z`` are m × N, one row per example.
         parameters: symbols that stand for a size in formulas, with their values: the
             batch size ``m`` of a mean, so that results read ``(S − Y)/m``.
         options: the options the problem was built with (``inputs``, ``wrt`` …), to
             build the same problem for another N.
+        definition: the target's definition in the notation of ``--of``
+            (:class:`~derive.read.defined.Definition`): what the names of results and
+            claims stand for (``S`` the softmax of ``z/T``, ``q`` the smoothed labels,
+            ``z = W x + b``) is read from its intermediates, never stored per target.
+            ``None`` for a ``--of`` problem, whose claims are read against the definition
+            itself (:mod:`derive.read.definition_claims`).
     """
 
     name: sp.Expr
@@ -112,18 +114,106 @@ class Problem:
     wrt_index: sp.Symbol
     inputs: tuple[str, ...]
     assumptions: tuple[Assumption, ...] = ()
-    softmax_of: sp.IndexedBase | None = z
     classes: int | sp.Symbol = 3
-    temperature: sp.Symbol | None = None
-    smoothing: sp.Symbol | None = None
-    sigmoid_of: sp.IndexedBase | None = None
     sizes: tuple[tuple[str, int | sp.Symbol], ...] = ()
     shapes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     ranges: tuple[tuple[sp.Symbol, str], ...] = ()
-    convention: str | None = None
-    batch: bool = False
     parameters: tuple[tuple[sp.Symbol, int], ...] = ()
     options: tuple[tuple[str, object], ...] = ()
+    definition: Definition | None = None
+
+    # ---- what the names of results stand for, read from the definition ----------------
+    def _softmax(self) -> Defined | None:
+        """The definition's softmax intermediate (``S``), if it has one."""
+        if self.definition is None:
+            return None
+        return next((x for x in self.definition.defined if x.kind == "softmax"), None)
+
+    def _scaling(self) -> Defined | None:
+        """The softmax's argument when it is one family scaled by a constant (``z/T``)."""
+        return None if self.definition is None else _scaled_of(self.definition)
+
+    @property
+    def softmax_of(self) -> sp.IndexedBase | None:
+        """The logits when ``S`` in a result stands for their softmax: ``z`` for
+        ``softmax(z)``, ``softmax(z/T)`` and a layer's ``softmax(z)``, ``z = W x + b``."""
+        s = self._softmax()
+        if s is None:
+            return None
+        scaled = self._scaling()
+        return next(iter(_families(scaled.body))) if scaled is not None else s.argument
+
+    @property
+    def temperature(self) -> sp.Symbol | None:
+        """The constant ``T`` when ``S`` stands for ``softmax(z/T)``."""
+        scaled = self._scaling()
+        return None if scaled is None else next(
+            c for c in self.definition.constants if scaled.body.has(c))
+
+    @property
+    def smoothing(self) -> sp.Symbol | None:
+        """The constant ``ε`` of a family defined from the labels besides the softmax's
+        argument (``q_k = (1 − ε) y_k + ε/N``): ``q`` in a result stands for it."""
+        if self.definition is None:
+            return None
+        s = self._softmax()
+        for item in self.definition.defined:
+            if item.kind == "argument" and (s is None or item.family != s.argument):
+                found = [a for a in self.definition.constants if item.body.has(a)]
+                if found:
+                    return found[0]
+        return None
+
+    @property
+    def sigmoid_of(self) -> sp.IndexedBase | None:
+        """The logits when results are written through ``σ(z_x)``: the family inside
+        the definition's sigmoids."""
+        if self.definition is None:
+            return None
+        inside = {a.base for f in self.definition.body.atoms(sigmoid)
+                  for a in f.atoms(sp.Indexed)}
+        return next(iter(inside)) if len(inside) == 1 else None
+
+    @property
+    def convention(self) -> str | None:
+        """``"Wx"`` or ``"WTx"`` when the logits are a linear layer of the inputs (read
+        from the shape of ``W``); ``None`` otherwise."""
+        s = self._softmax()
+        if s is None or self.definition.intermediate(s.argument) is None \
+                or "W" not in dict(self.definition.families):
+            return None
+        return "Wx" if self.definition.shape("W") == ("N", "D") else "WTx"
+
+    @property
+    def batch(self) -> bool:
+        """Whether ``S`` is a softmax of each row of an m × N matrix of logits."""
+        s = self._softmax()
+        return s is not None and bool(s.rows)
+
+    @property
+    def constants(self) -> dict[str, sp.Symbol]:
+        """The definition's scalar constants by the names a claim may call them: ``T``;
+        ``ε`` also as ``eps`` and ``epsilon``."""
+        if self.definition is None:
+            return {}
+        out = {}
+        for constant in self.definition.constants:
+            names = ("eps", "epsilon", "ε") if constant.name == "eps" else (constant.name,)
+            out.update(dict.fromkeys(names, constant))
+        return out
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The families a claim may name: the definition's inputs, its softmax outputs
+        and the families it names after ``;`` or through a softmax's argument (``q``,
+        ``z``), not the reader's own letters for an argument (``u`` of ``z/T``)."""
+        if self.definition is None:
+            return frozenset(self.inputs)
+        d = self.definition
+        own = {x.family for x in d.defined if x.kind == "argument" and x is _scaled_of(d)}
+        return frozenset({name for name, _ in d.families}
+                         | {str(x.family) for x in d.defined
+                            if x.kind in ("softmax", "argument") and x.family not in own})
 
     @property
     def wrt_indices(self) -> tuple[sp.Symbol, ...]:
@@ -181,7 +271,8 @@ class Problem:
 class Target:
     """A named derivative that the library and the CLI share.
 
-    ``problem(n)`` builds the construction for ``n`` classes; ``reference`` names the
+    ``problem(n)`` builds the construction for ``n`` classes (``builder`` writes the
+    function; the definition, read from ``definition``, says what its names stand for); ``reference`` names the
     numerically stable float64 implementation in :mod:`derive.check.numeric` that the finite
     differences use; ``layout`` describes the rows and columns of the matrix shown.
     """
@@ -189,7 +280,7 @@ class Target:
     name: str
     title: str
     summary: str
-    problem: Callable[[int | sp.Symbol], Problem]
+    builder: Callable[[int | sp.Symbol], Problem]
     reference: str
     layout: str
     min_classes: int = 2  # N = 1 makes sense where the outputs are independent
@@ -207,6 +298,10 @@ class Target:
     # Whether a second chain through the argument of the softmax is shown beside the
     # first (a layer's gradient: ∂L/∂z = S − y, then the layer alone).
     shortcut: bool = False
+
+    def problem(self, n, **options) -> Problem:
+        """The problem for ``n`` classes with these (already validated) options."""
+        return _problem(self, n, tuple(sorted(options.items())))
 
     def definition_of(self, problem: Problem) -> str:
         """The definition of the function ``problem`` differentiates (its options
@@ -246,6 +341,34 @@ class Target:
         return self.problem(n, **chosen)
 
 
+@lru_cache(maxsize=256)  # a pure builder: the same Problem for the same target and options
+def _problem(target: Target, n, options: tuple) -> Problem:
+    problem = target.builder(n, **dict(options))
+    if not target.definition:
+        return problem
+    return replace(problem, definition=_read(target.definition_of(problem)))
+
+
+@lru_cache(maxsize=64)
+def _read(text: str):
+    from .read.definition import read_definition
+    return read_definition(text)
+
+
+def _families(expr: sp.Expr) -> set[sp.IndexedBase]:
+    return {a.base for a in expr.atoms(sp.Indexed)}
+
+
+def _scaled_of(definition) -> Defined | None:
+    """The argument of the definition's softmax when it is one family scaled by a
+    constant (``u = z/T``), else ``None``."""
+    s = next((x for x in definition.defined if x.kind == "softmax"), None)
+    inner = definition.intermediate(s.argument) if s is not None else None
+    if inner is None or len(_families(inner.body)) != 1 or inner.body.has(sp.Sum):
+        return None
+    return inner if inner.body.free_symbols & set(definition.constants) else None
+
+
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _softmax_jacobian(n):
     return Problem(name=S[i], function=softmax(z, i, n), output_index=i,
@@ -262,7 +385,7 @@ def _log_softmax_jacobian(n):
 def _cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=cross_entropy(y, lambda m: S[m], n),
                    output_index=None, wrt=S, wrt_index=j, inputs=("S", "y"),
-                   softmax_of=None, classes=n)
+                   classes=n)
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
@@ -282,7 +405,7 @@ def _sparse_softmax_cross_entropy_grad(n):
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _temperature_softmax_jacobian(n):
     return Problem(name=S[i], function=softmax(z, i, n, T), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z", "T"), classes=n, temperature=T)
+                   wrt=z, wrt_index=j, inputs=("z", "T"), classes=n)
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
@@ -290,14 +413,14 @@ def _label_smoothing_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"),
                    function=-sp.Sum(smoothed(y, k, n, eps) * sp.log(softmax(z, k, n)), (k, 1, n)),
                    output_index=None, wrt=z, wrt_index=j, inputs=("z", "y", "eps"),
-                   assumptions=(labels_sum_to_one(n, eps),), classes=n, smoothing=eps)
+                   assumptions=(labels_sum_to_one(n, eps),), classes=n)
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
 def _sigmoid_binary_cross_entropy_grad(n):
     return Problem(name=sp.Symbol("L"), function=binary_cross_entropy(y, z, n),
                    output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"),
-                   softmax_of=None, sigmoid_of=z, classes=n)
+                   classes=n)
 
 
 def _layer_shapes(convention: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -326,7 +449,7 @@ def _linear_softmax_jacobian(n, inputs=3, wrt="W", convention="Wx"):
     return Problem(name=S[t], function=_layer_logits(softmax(z, t, n), inputs, convention),
                    output_index=t, wrt=family, wrt_index=index, inputs=("W", "x", "b"),
                    classes=n, sizes=(("D", inputs),), shapes=_layer_shapes(convention),
-                   ranges=ranges, convention=convention,
+                   ranges=ranges,
                    options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
 
 
@@ -337,7 +460,7 @@ def _linear_softmax_cross_entropy_grad(n, inputs=3, wrt="W", convention="Wx"):
     return Problem(name=sp.Symbol("L"), function=_layer_logits(loss, inputs, convention),
                    output_index=None, wrt=family, wrt_index=index, inputs=("W", "x", "b", "y"),
                    assumptions=(labels_sum_to_one(n),), classes=n, sizes=(("D", inputs),),
-                   shapes=_layer_shapes(convention), ranges=ranges, convention=convention,
+                   shapes=_layer_shapes(convention), ranges=ranges,
                    options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
 
 
@@ -365,7 +488,7 @@ def _batch_softmax_cross_entropy_grad(n, batch=2, reduction="mean"):
                    output_index=None, wrt=Z, wrt_index=(i, j), inputs=("Z", "Y"),
                    assumptions=(rows_sum_to_one(n),), classes=n, sizes=(("m", batch),),
                    shapes=(("Z", ("m", "N")), ("Y", ("m", "N")), ("S", ("m", "N"))),
-                   ranges=((i, "m"),), batch=True, parameters=((m, batch),),
+                   ranges=((i, "m"),), parameters=((m, batch),),
                    options=(("batch", batch), ("reduction", reduction)))
 
 

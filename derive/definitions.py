@@ -326,7 +326,7 @@ def _problem(definition, derived, n, assumptions, symbolic: Problem | None = Non
         wrt=variable.base, wrt_index=wrt_index,
         inputs=tuple(name for name, _ in definition.families)
         + tuple(str(c) for c in definition.constants),
-        assumptions=assumptions, softmax_of=None, classes=n,
+        assumptions=assumptions, classes=n,
         sizes=tuple((name, size) for name, size in (("D", INPUTS), ("m", BATCH))
                     if _uses(definition, name)),
         shapes=tuple((name, shape) for name, shape in definition.families if shape != ("N",))
@@ -340,7 +340,7 @@ def _target(definition, wrt: str, problem: Problem) -> Target:
     rows = "rows = outputs, columns = " if problem.output_index is not None else ""
     return Target(name=name, title=f"{definition.text}, differentiated with respect to {wrt}",
                   summary=f"your definition: {definition.text}",
-                  problem=_AtClasses(problem), reference="",
+                  builder=_AtClasses(problem), reference="",
                   layout=f"{rows}the entries of {wrt}", min_classes=1)
 
 

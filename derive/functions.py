@@ -49,10 +49,12 @@ Z, Y = sp.IndexedBase("Z"), sp.IndexedBase("Y")
 # or z = Wᵀ x + b with W of shape D × N (columns = classes).
 CONVENTIONS = {"Wx": "z = W x + b, W of shape N × D", "WTx": "z = Wᵀ x + b, W of shape D × N"}
 
-# The temperature of a softmax, S = softmax(z/T): a positive scalar; and the label
-# smoothing ε, in [0, 1).  Each is one number, the same for every class.
+# The temperature of a softmax, S = softmax(z/T), and the label smoothing ε: each one
+# number, the same for every class.  Both are the symbols the definition reader makes of a
+# named constant (positive), so a target's function and its definition share them; ε = 0
+# (no smoothing) is still a value a check may substitute.
 T = sp.Symbol("T", positive=True)
-eps = sp.Symbol("eps", nonnegative=True)
+eps = sp.Symbol("eps", positive=True)
 SCALAR_SYMBOLS = {"T": T, "eps": eps}
 
 

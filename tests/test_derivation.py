@@ -90,7 +90,7 @@ def test_the_mechanical_derivative_is_raw_sympy_output():
 
 def _variant(monkeypatch, name, problem):
     base = get_target("softmax-cross-entropy-grad")
-    monkeypatch.setitem(TARGETS, name, dataclasses.replace(base, name=name, problem=problem))
+    monkeypatch.setitem(TARGETS, name, dataclasses.replace(base, name=name, builder=problem))
 
 
 def test_a_halved_cross_entropy_gives_a_halved_gradient(monkeypatch):
@@ -114,7 +114,7 @@ def test_a_softmax_missing_a_term_does_not_rewrite(monkeypatch):
         p = get_target("softmax-jacobian").problem(n)
         return dataclasses.replace(p, function=wrong)
     monkeypatch.setitem(TARGETS, "broken", dataclasses.replace(
-        get_target("softmax-jacobian"), name="broken", problem=broken))
+        get_target("softmax-jacobian"), name="broken", builder=broken))
     # S_1/(S_1 + S_2) is a function of S, but not one index form for every entry: the
     # direct path says so; the proof for every N does not follow either.
     with pytest.raises(RewriteError, match="no index form"):

@@ -176,7 +176,7 @@ def _truncated_cross_entropy(monkeypatch, name):
         return -(v["y"][:, :-1] * np.log(v["S"][:, :-1])).sum(axis=-1, keepdims=True)
     monkeypatch.setitem(REFERENCES, "truncated_cross_entropy", reference)
     monkeypatch.setitem(TARGETS, name, dataclasses.replace(
-        base, name=name, problem=problem, reference="truncated_cross_entropy"))
+        base, name=name, builder=problem, reference="truncated_cross_entropy"))
 
 
 def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(monkeypatch):

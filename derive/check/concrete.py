@@ -12,10 +12,10 @@ from contextlib import nullcontext
 
 import sympy as sp
 
-from ..calculus.indexed import evaluate_derivatives, smoothed_labels_defined
+from ..calculus.indexed import evaluate_derivatives
 from ..calculus.rewrite import exponentials_as_products
-from ..functions import (S, define_family, expand_sums, family_symbols, instantiate, sigmoid,
-                         softmax)
+from ..functions import expand_sums, family_symbols, instantiate, sigmoid
+from ..read.defined import size_values
 
 __all__ = ["Concrete"]
 
@@ -24,7 +24,8 @@ class Concrete:
     """Turns index-notation expressions into concrete rational functions for one N.
 
     ``Concrete(problem, n)(expr, key, assumes)`` puts the index values ``key`` into
-    ``expr``, writes ``S_m`` as the softmax of the logits (when the problem says so),
+    ``expr``, writes the names the problem's definition defines (``S_m`` the softmax of
+    the logits, ``q_m`` the smoothed labels, a layer's ``z_m``) as their definitions,
     expands sums, evaluates derivatives and names each entry, then writes
     ``exp(z_m) = e_m``: a rational function of ``e_m``, labels and probabilities, whose
     zero test is exact.  Under ``labels-sum-to-one`` the last label is ``1 − Σ`` the others.
@@ -38,6 +39,8 @@ class Concrete:
         self.e = sp.symbols(f"e_1:{len(self.z) + 1}", positive=True)
         self.y = family_symbols("y", n)
         self._prepared: dict[tuple, sp.Expr] = {}   # (expr, derivatives, evaluated) →
+        # The extents of the definition's sums at this N: Σ_{r=1}^{D} of a layer's logits.
+        self._sizes = size_values({"N": n, **dict(problem.sizes)})
         self._layer = {}
         if problem.convention is not None:
             # Change of variables b_m = z_m − Σ_r W x_r: the layer's exponentials are e_m.
@@ -65,20 +68,10 @@ class Concrete:
         key = (expr, derivatives, evaluated)
         if key not in self._prepared:
             e = expr
-            if self.problem.batch:   # S_pk stands for the softmax of row p of Z
-                from ..catalog import row_softmax
-                from ..functions import Z
-                e = define_family(e, S, lambda a: row_softmax(Z, *a.indices, self.n))
-            elif self.problem.softmax_of is not None:  # S_x stands for softmax(z)_x
-                e = define_family(e, S, lambda a: softmax(self.problem.softmax_of,
-                                                          a.indices[0], self.n,
-                                                          self.problem.temperature))
-            if self.problem.convention is not None:   # z_m stands for the layer's Σ_r W x_r + b_m
-                from ..catalog import _layer_logits
-                e = _layer_logits(e, self.problem.extent("D"), self.problem.convention)
+            if self.problem.definition is not None:   # S, q, z: what the definition says
+                e = self.problem.definition.written_out(e, kinds=("softmax", "argument"))
+                e = e.xreplace(self._sizes)
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
-            if self.problem.smoothing is not None:   # q_x stands for (1 − ε) y_x + ε/N
-                e = smoothed_labels_defined(e, self.problem)
             with nullcontext() if evaluated else sp.evaluate(False):
                 e = expand_sums(e)
             self._prepared[key] = evaluate_derivatives(e) if derivatives else e

@@ -186,7 +186,7 @@ def concrete_problem(definition, variable, sizes: tuple, assumptions: tuple = ()
         output_index=definition.outputs[0] if definition.outputs else None,
         wrt=variable.base, wrt_index=indices[0] if len(indices) == 1 else indices,
         inputs=tuple(name for name, _ in definition.families), assumptions=tuple(assumptions),
-        softmax_of=None, classes=sizes["N"],
+        classes=sizes["N"],
         sizes=(("D", sizes.get("D", 1)), ("m", sizes.get("m", 1))),
         shapes=tuple((name, s) for name, s in definition.families),
         ranges=tuple((x, e) for x, e in zip(indices, shape)))

@@ -42,15 +42,9 @@ class Reader:
         self.bound: list[sp.Symbol] = []
         self.indices: set[sp.Symbol] = set()   # the user's free index letters
         self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
-        self.families = {"S", "y", "z"} & (set(problem.inputs)
-                                            | ({"S", "z"} if problem.softmax_of is not None
-                                               else set()))
-        if problem.smoothing is not None:   # q = (1 − ε) y + ε/N may be written
-            self.families.add("q")
-        if problem.convention is not None:   # the layer: S = softmax(z), z = W x + b
-            self.families |= {"W", "x", "b", "S", "z"}
-        if problem.batch:
-            self.families = {"S", "Y", "Z"}
+        # The families the definition has (its inputs, S, q, a layer's z), as named here.
+        self.families = set(problem.names) & set(FAMILIES) | ({"q"} & problem.names)
+        self.constants = problem.constants   # T, ε
 
     # ---- names ---------------------------------------------------------------------
     def index(self, letter: str) -> sp.Expr:
@@ -92,10 +86,8 @@ class Reader:
             raise InputError("a sum Σ_k needs something to sum: Σ_k y_k or sum_k(y_k)")
         if (name == "N" or name == str(self.n)) and not node.sub:   # N, or N's own letter
             return Value(sp.sympify(self.n), "scalar")
-        if name == "T" and not node.sub and self.problem.temperature is not None:
-            return Value(self.problem.temperature, "scalar")
-        if name in ("eps", "epsilon") and not node.sub and self.problem.smoothing is not None:
-            return Value(self.problem.smoothing, "scalar")
+        if name in self.constants and not node.sub:
+            return Value(self.constants[name], "scalar")
         if name == "I" and not node.sub:
             return Value(sp.KroneckerDelta(ROW, COLUMN), "matrix")
         if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
@@ -104,14 +96,11 @@ class Reader:
             return Value(sp.E, "scalar")
         if len(name) == 1 and name.islower() and not node.sub:
             return Value(self.index(name), "scalar")   # an index used as a value, i == j
-        extra = (", T" if self.problem.temperature is not None else
-                 ", q, ε (eps)" if self.problem.smoothing is not None else "")
+        constants = [name for name in self.constants if name != "epsilon"]   # ε (eps)
+        extra = "".join(f", {'ε (eps)' if name == 'eps' else name}" for name in constants
+                        if name != "ε")
         known = [*ALIASES, *FAMILIES, "delta", "N", "I", "softmax", "exp", "log", "ln",
-                 "sigmoid", "diag", "outer", "sum", "dot", "matmul"]
-        if self.problem.temperature is not None:
-            known.append("T")
-        if self.problem.smoothing is not None:
-            known += ["q", "eps"]
+                 "sigmoid", "diag", "outer", "sum", "dot", "matmul", *self.families, *constants]
         if node.name in p.FUNCTIONS:   # a function with nothing it could apply to
             shown = "σ" if node.name == "sigmoid" else node.name
             raise InputError(f"{shown} is a function with no argument here: write "

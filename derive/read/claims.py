@@ -106,12 +106,8 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
     if unknown:
         raise InputError(f"unknown function {unknown[0].func}; a SymPy claim may use exp, "
                          "log, sigmoid, KroneckerDelta, Sum, powers and arithmetic")
-    # Scalars of the target by name (T, eps): the user's own Symbol("T") is the temperature.
-    scalars = {}
-    if problem.temperature is not None:
-        scalars["T"] = problem.temperature
-    if problem.smoothing is not None:
-        scalars.update(dict.fromkeys(("eps", "epsilon", "ε"), problem.smoothing))
+    # The definition's constants by name (T, eps): the user's Symbol("T") is the temperature.
+    scalars = problem.constants
     classes = str(problem.classes)
     # Index letters (ASCII, lowercase, one letter; also inside subscripts), then families.
     letters = {s: sp.Symbol(s.name, integer=True, positive=True) for s in expr.free_symbols
@@ -125,7 +121,7 @@ def claim_from_sympy(expr: sp.Basic, problem) -> Claim:
         {s: scalars[s.name] for s in expr.free_symbols
          if isinstance(s, sp.Symbol) and s.name in scalars})
     families = dict(FAMILIES)
-    if problem.smoothing is not None:
+    if "q" in problem.names:   # the smoothed labels
         families["q"] = q
     bases = {}
     for base in renamed.atoms(sp.IndexedBase):
