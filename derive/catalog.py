@@ -210,10 +210,9 @@ class Problem:
         if self.definition is None:
             return frozenset(self.inputs)
         d = self.definition
-        own = {x.family for x in d.defined if x.kind == "argument" and x is _scaled_of(d)}
         return frozenset({name for name, _ in d.families}
                          | {str(x.family) for x in d.defined
-                            if x.kind in ("softmax", "argument") and x.family not in own})
+                            if x.kind in ("softmax", "argument") and not x.own})
 
     @property
     def wrt_indices(self) -> tuple[sp.Symbol, ...]:

@@ -332,7 +332,7 @@ def _problem(definition, derived, n, assumptions, symbolic: Problem | None = Non
         shapes=tuple((name, shape) for name, shape in definition.families if shape != ("N",))
         + tuple((str(x.family), (*x.row_extents, x.extent)) for x in definition.defined
                 if (*x.row_extents, x.extent) != ("N",)),
-        ranges=tuple(derived.ranges), options=())
+        ranges=tuple(derived.ranges), options=(), definition=definition)
 
 
 def _target(definition, wrt: str, problem: Problem) -> Target:

@@ -48,6 +48,8 @@ class Defined:
             ``h_i``, whose definition the result is written through).
         argument: for a softmax, the family of its argument (``z`` or ``u``).
         extent: the extent of the index, ``"N"`` or ``"D"``.
+        own: the reader's own name for an argument the definition did not name (``u`` of
+            ``softmax(z/T)``): printed inline, never a name a claim may use.
     """
 
     family: sp.IndexedBase
@@ -58,6 +60,7 @@ class Defined:
     extent: str = "N"
     rows: tuple[sp.Symbol, ...] = ()   # leading indices: S_nk, the softmax of row n of Z
     row_extents: tuple[str, ...] = ()
+    own: bool = False
 
     def entry(self, *indices: sp.Expr) -> sp.Expr:
         """The definition of ``family[indices]``: the body at those indices (a summation
@@ -130,6 +133,16 @@ class Definition:
             return e.xreplace({a: entry(a) for a in found}) if found else e
 
         return write(expr)
+
+    def vector_form(self, item: Defined) -> sp.Expr | None:
+        """``item``'s definition as one for the whole vector, when it is elementwise:
+        ``(1 − ε) y + ε/N`` for ``q_k = (1 − ε) y_k + ε/N``, ``z/T`` for ``u_m = z_m/T``;
+        ``None`` for anything with a sum, a δ or another index."""
+        entries = item.body.atoms(sp.Indexed)
+        if item.rows or item.body.has(sp.Sum, sp.KroneckerDelta) or any(
+                a.indices != (item.index,) for a in entries):
+            return None
+        return item.body.xreplace({a: sp.Symbol(str(a.base)) for a in entries})
 
     @property
     def output(self) -> Defined | None:

@@ -27,6 +27,8 @@ is written through them again (:mod:`derive.calculus.strategy`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from . import parse as p
@@ -118,8 +120,8 @@ def read_definition(text: str) -> Definition:
                                              for x in defined):
         renamed = sp.IndexedBase(lhs.name)
         swap = {body.base: renamed}
-        defined = [Defined(swap.get(x.family, x.family), x.index, x.body.xreplace(swap), x.kind,
-                           x.argument, x.extent) for x in defined]
+        defined = [replace(x, family=swap.get(x.family, x.family), body=x.body.xreplace(swap))
+                   for x in defined]
         body = body.xreplace(swap)
     elif len(outputs) == 1:   # h_i = tanh(…): results are written through h
         defined = [*defined, Defined(sp.IndexedBase(lhs.name), outputs[0], body, "output")]
@@ -446,7 +448,7 @@ class Reader:
             if source is None:
                 source = sp.IndexedBase(self.fresh(_ARGUMENT_NAMES))
                 self.defined.append(Defined(source, m, at, "argument", rows=rows,
-                                            row_extents=extents))
+                                            row_extents=extents, own=True))
         for x in self.defined:
             if x.kind == "softmax" and x.argument == source and len(x.rows) == len(rows):
                 return x.family

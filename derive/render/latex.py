@@ -23,7 +23,7 @@ from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
 from ..calculus.matrices import layout
 from ..functions import sigmoid
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
-                       intermediates,
+                       definition_notes,
                        index_order, shown_columns, shown_indices, signed_terms)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
@@ -487,17 +487,13 @@ def _introduction(d) -> str:
     unit = d.target.unit
     classes = (rf"any number of {unit} ${d.classes} \ge {d.proof.minimum}$" if d.symbolic
                else rf"$N = {d.classes}$ {unit}")
-    given = []
-    if p.softmax_of is not None:
-        argument = "z/T" if p.temperature is not None else "z"
-        given.append(rf"$S = \operatorname{{softmax}}({argument})$")
-    if p.smoothing is not None:
-        given.append(r"$q = (1 - \varepsilon) y + \varepsilon/N$")
-    if p.sigmoid_of is not None:
-        given.append(r"$\sigma(x) = 1/(1 + e^{-x})$")
-    given += [f"${x}$" for x in intermediates(d, latex)]
-    if d.definition is not None:   # the function the user defined, as defined
-        name = f"{name} = {latex(d.definition.body)}"
+    # What the names stand for, from the definition (the catalogue's and --of alike).
+    given = [] if p.definition is None else definition_notes(p.definition, latex)
+    if p.function.has(sigmoid) or (p.definition is not None and p.definition.body.has(sigmoid)):
+        given.append(r"\sigma(x) = 1/(1 + e^{-x})")
+    given = [f"${x}$" for x in given]
+    if d.definition is not None and d.definition.body != d.definition.name:
+        name = f"{name} = {latex(d.definition.body)}"   # the function as defined
     return (rf"We differentiate ${name}$ with respect to ${wrt}$ for {classes}"
             + (", with " + " and ".join(given) if given else "") + ".")
 

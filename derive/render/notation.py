@@ -167,21 +167,37 @@ def classes_phrase(d) -> str:
 
 def intermediates(d, printer) -> list[str]:
     """For a function the user defined: what each named family stands for, printed by
-    ``printer`` (text or LaTeX): ``S = softmax(z)``, ``u_l = Σ_r k_lr q_r/√d``."""
+    ``printer`` (text or LaTeX): ``S = softmax(z/T)``, ``u_l = Σ_r k_lr q_r/√d``, ``T > 0``."""
     definition = getattr(d, "definition", None)
-    if definition is None:
-        return []
+    return [] if definition is None else definition_notes(definition, printer)
+
+
+def definition_notes(definition, printer) -> list[str]:
+    """What the families of ``definition`` stand for, each once: a softmax with its
+    argument (the reader's own name for an unnamed argument written inline: ``S =
+    softmax(z/T)``, not ``u = z/T``), a family defined elementwise as a vector (``q = (1 −
+    ε) y + ε/N``), any other entry by entry; then the constants and σ's definition.
+
+    >>> from derive.read.definition import read_definition
+    >>> definition_notes(read_definition("S_i = softmax(z/T)_i"), str)
+    ['S = softmax(z/T)', 'T > 0']
+    """
+    softmax = r"\operatorname{softmax}" if printer.__name__ == "latex" else "softmax"
     out = []
     for item in definition.defined:
         if item.kind == "softmax":
-            softmax = r"\operatorname{softmax}" if printer.__name__ == "latex" else "softmax"
-            if item.rows:   # S_nk = softmax(Z_n)_k: of each row
-                out.append(f"{printer(item.family[item.rows])} = "
-                           f"{softmax}({printer(item.argument[item.rows])})")
-            else:
-                out.append(f"{printer(item.family)} = {softmax}({printer(item.argument)})")
+            inner = definition.intermediate(item.argument)
+            inline = definition.vector_form(inner) if inner is not None and inner.own else None
+            argument = (printer(inline) if inline is not None
+                        else printer(item.argument[item.rows]) if item.rows   # softmax(Z_n)
+                        else printer(item.argument))
+            name = printer(item.family[item.rows]) if item.rows else printer(item.family)
+            out.append(f"{name} = {softmax}({argument})")
+        elif item.own and definition.vector_form(item) is not None:
+            continue   # written inside the softmax above
+        elif item.kind == "argument" and definition.vector_form(item) is not None:
+            out.append(f"{printer(item.family)} = {printer(definition.vector_form(item))}")
         else:
             out.append(f"{printer(item.family[item.index])} = {printer(item.body)}")
-    for constant in definition.constants:
-        out.append(f"{printer(constant)} > 0")
+    out += [f"{printer(constant)} > 0" for constant in definition.constants]
     return out
