@@ -215,6 +215,14 @@ class Problem:
                             if x.kind in ("softmax", "argument") and not x.own})
 
     @property
+    def size_symbols(self) -> set[sp.Symbol]:
+        """The symbols that stand for a size in formulas, never an index: N when symbolic,
+        the batch size ``m`` of a mean, a symbolic D or m."""
+        sizes = [self.classes, *(symbol for symbol, _ in self.parameters),
+                 *(size for _, size in self.sizes)]
+        return {s for s in sizes if isinstance(s, sp.Symbol)}
+
+    @property
     def wrt_indices(self) -> tuple[sp.Symbol, ...]:
         """The indices of the variable: ``(j,)`` for z_j, ``(i, j)`` for W_ij."""
         return self.wrt_index if isinstance(self.wrt_index, tuple) else (self.wrt_index,)

@@ -49,6 +49,22 @@ Z, Y = sp.IndexedBase("Z"), sp.IndexedBase("Y")
 # or z = Wᵀ x + b with W of shape D × N (columns = classes).
 CONVENTIONS = {"Wx": "z = W x + b, W of shape N × D", "WTx": "z = Wᵀ x + b, W of shape D × N"}
 
+
+def convention_hint(problem) -> str:
+    """The layer's convention checked and how to ask for the other one: ``--convention``
+    for a catalogue target, the weights' indices for a definition of your own (``--of``).
+
+    >>> from derive.catalog import get_target
+    >>> convention_hint(get_target("linear-softmax-jacobian").build(3))
+    'the convention checked is z = W x + b, W of shape N × D; for z = Wᵀ x + b, W of shape D × N, give --convention WTx'
+    """
+    if problem.convention is None:
+        return ""
+    other = "WTx" if problem.convention == "Wx" else "Wx"
+    how = (f"give --convention {other}" if "convention" in dict(problem.options)
+           else "write W_" + ("rk" if other == "WTx" else "kr") + " in the definition")
+    return f"the convention checked is {CONVENTIONS[problem.convention]}; for {CONVENTIONS[other]}, {how}"
+
 # The temperature of a softmax, S = softmax(z/T), and the label smoothing ε: each one
 # number, the same for every class.  Both are the symbols the definition reader makes of a
 # named constant (positive), so a target's function and its definition share them; ε = 0

@@ -170,7 +170,7 @@ CLAIMS = [
     ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", {"convention": "WTx"}, "holds", ""),
     # With N = D the transposed claim has the right shape: its values say it.
     ("x (S - y)ᵀ", "linear-softmax-cross-entropy-grad", {"inputs": 3}, "fails",
-     "check with --convention WTx"),
+     "for z = Wᵀ x + b, W of shape D × N, give --convention WTx"),
     ("W.T @ (S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),
     ("np.dot(W.T, S - y)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),
     ("Σ_k W_kj (S_k - y_k)", "linear-softmax-cross-entropy-grad", {"wrt": "x"}, "holds", ""),

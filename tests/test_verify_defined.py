@@ -1,6 +1,8 @@
 """Verdicts on claims against a user's definition: right answers hold, wrong answers fail
 with a counterexample and the diagnosis of the mistake, and nothing undefined holds."""
 
+import re
+
 import pytest
 
 import derive
@@ -44,6 +46,52 @@ def test_verdicts_on_claims_against_a_definition(claim, of, classes, assume, ver
     if verdict == "fails":
         ce = v.counterexample
         assert abs(ce.claimed - ce.expected) > 1e-6 * (1 + abs(ce.expected))
+
+
+LAYER = "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k"
+LAYER_T = "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_rk x_r + b_k"
+BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
+
+
+# Vector and matrix notation, read against the definition by the catalogue's claim reader.
+@pytest.mark.parametrize("claim, of, wrt, classes, assume, verdict, diagnosis", [
+    ("diag(S) - S Sᵀ", "S_i = softmax(z)_i", "z", "N", (), "holds", None),
+    ("diag(a) - a aᵀ", "a_i = softmax(z)_i", "z", 3, (), "holds", None),
+    (r"\operatorname{diag}(S) - S S^\top", "S_i = softmax(z)_i", "z", 3, (), "holds", None),
+    ("(Σ_k w_k y_k) S - w * y", WEIGHTED, "z", "N", (), "holds", None),
+    ("S - y", CE, "z", "N", SUM_TO_ONE, "holds", None),
+    ("S - y", CE, "z", 3, (), "fails",
+     'your formula is the derivative under Σ_k y_k = 1, which was not assumed: add '
+     '--assume "Σ_k y_k = 1"'),
+    ("(S - y) xᵀ", LAYER, "W", "N", ("Σ_k y_k = 1",), "holds", None),
+    ("outer(S - y, x)", LAYER, "W", 3, ("Σ_k y_k = 1",), "holds", None),
+    ("x (S - y)ᵀ", LAYER_T, "W", 3, ("Σ_k y_k = 1",), "holds", None),
+    ("Wᵀ (S - y)", LAYER, "x", "N", ("Σ_k y_k = 1",), "holds", None),
+    ("(y - S) xᵀ", LAYER, "W", 3, ("Σ_k y_k = 1",), "fails",
+     "the sign is flipped: your formula is minus the derivative"),
+    ("(S - Y)/m", BATCH, "Z", "N", ("Σ_k Y_nk = 1",), "holds", None),
+    ("S - Y", BATCH, "Z", 3, ("Σ_k Y_nk = 1",), "fails",
+     "your formula is the derivative times 2: the factor 1/2 is missing"),
+    ("σ(z) - y", "L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", "N", (),
+     "holds", None),
+])
+def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, verdict,
+                                            diagnosis):
+    v = derive.verify(claim, of=of, wrt=wrt, classes=classes, assume=assume)
+    assert (v.verdict, v.diagnosis) == (verdict, diagnosis)
+
+
+@pytest.mark.parametrize("claim, of, wrt, message", [
+    ("diag(S) - S Sᵀ", CE, "z", "is an N×N matrix"),
+    ("x (S - y)ᵀ", LAYER, "W", "transposed: the gradient ∂L/∂W has the shape of W, N × D, "
+     "but your formula is D × N; the convention checked is z = W x + b, W of shape N × D; "
+     "for z = Wᵀ x + b, W of shape D × N, write W_rk in the definition"),
+    ("(S - y) x", LAYER, "W", "cannot combine a column of N and a column of D"),
+    ("S - q", CE, "z", "mixes vector notation with an indexed entry (index q)"),
+])
+def test_vector_claims_of_the_wrong_shape_are_errors(claim, of, wrt, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        derive.verify(claim, of=of, wrt=wrt, assume=SUM_TO_ONE)
 
 
 def test_a_claim_that_divides_by_what_may_vanish_does_not_hold():

@@ -21,7 +21,7 @@ import sympy as sp
 from . import parse as p
 from ..conditions import bind, entry, nonnegative, nonzero, positive, power_base
 from ..errors import InputError
-from ..functions import W, Y, Z, S, b, logit, q, x, y, z
+from ..functions import W, Y, Z, S, b, logit, x, y, z
 from .shapes import (COLUMN, ROW, Value, is_index, joint_conditions, length, mapped, matmul,
                      multiply, same_shape, transpose)
 
@@ -42,8 +42,8 @@ class Reader:
         self.bound: list[sp.Symbol] = []
         self.indices: set[sp.Symbol] = set()   # the user's free index letters
         self.taken: set[str] = set()           # summation letters chosen for @ and sum(v)
-        # The families the definition has (its inputs, S, q, a layer's z), as named here.
-        self.families = set(problem.names) & set(FAMILIES) | ({"q"} & problem.names)
+        # The families the definition has (its inputs, S, q, a layer's z), by name.
+        self.families = set(problem.names)
         self.constants = problem.constants   # T, ε
 
     # ---- names ---------------------------------------------------------------------
@@ -59,24 +59,22 @@ class Reader:
         return symbol
 
     def name(self, node: p.Name) -> Value:
-        name = ALIASES.get(node.name, node.name)
-        if name == "q" and "q" in self.families:   # the smoothed labels, not an index
-            return self.family_entry(node, q)
-        if name == "S" and self.problem.sigmoid_of is not None:   # ŷ = σ(z), the output
-            v = self.family_entry(node, z)
+        name = node.name if node.name in self.families else ALIASES.get(node.name, node.name)
+        if name == "S" and "S" not in self.families and self.problem.sigmoid_of is not None:
+            v = self.family_entry(node, self.problem.sigmoid_of)   # ŷ = σ(z), the output
             return Value(1 / (1 + sp.exp(-v.expr)), v.shape)
+        if name in self.families:   # S, q (the smoothed labels, not an index), z, W, …
+            return self.family_entry(node, sp.IndexedBase(name))
         if name == "q" and node.sub:
             raise InputError("q, the smoothed labels, is a variable of "
                              "label-smoothing-cross-entropy-grad only")
         if name in FAMILIES and name not in self.families:
             raise InputError(f"{node.name} is not a variable of this target; its variables "
                              f"are {', '.join(sorted(self.families))}")
-        if name in FAMILIES:
-            return self.family_entry(node, FAMILIES[name])
-        if name == "m" and not node.sub and self.problem.batch:   # the batch size
+        if name == "m" and not node.sub and "m" in dict(self.problem.sizes):   # batch size
             symbol = self.problem.parameters[0][0] if self.problem.parameters else None
             return Value(symbol if symbol is not None
-                          else sp.Integer(self.problem.extent("m")), "scalar")
+                          else sp.sympify(self.problem.extent("m")), "scalar")
         if name == "delta":
             if len(node.sub) != 2:
                 raise InputError("write the Kronecker delta with two indices: δ_ij or "
@@ -180,8 +178,9 @@ class Reader:
 
     def numbers(self) -> list:
         """Letters that are numbers here, not free indices: summation indices bound by an
-        enclosing sum, and the number of classes (``n`` with ``--classes n``)."""
-        return [*self.bound, self.n, *(symbol for symbol, _ in self.problem.parameters)]
+        enclosing sum, the number of classes (``n`` with ``--classes n``) and the other
+        sizes (the batch size ``m``, a number or its symbol)."""
+        return [*self.bound, self.n, *self.problem.size_symbols]
 
     def bound_letter(self) -> sp.Symbol:
         """A summation index that no name in the claim uses (k, l, m, …)."""

@@ -32,7 +32,7 @@ from sympy.core.function import AppliedUndef
 from . import parse as p
 from ..conditions import conditions_of, nonzero, positive
 from ..errors import InputError, UndefinedClaim
-from ..functions import CONVENTIONS, S, c as label, i, j, q, sigmoid, z
+from ..functions import convention_hint, S, c as label, i, j, q, sigmoid, z
 from .shapes import COLUMN, ROW, ShapeError, Value, dims, index_letters, length
 from .claim_reader import ALIASES, FAMILIES, PLAIN_NAME, Reader
 
@@ -171,8 +171,8 @@ def _renamed(text: str, value: Value, problem, lhs) -> Claim:
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
     expr = _bound_away_from(value.expr, {i, j, label})
-    letters = sorted(index_letters(expr) - {problem.classes} - {label if not jacobian and problem.output_index
-                                             else None}, key=str)
+    letters = sorted(index_letters(expr) - problem.size_symbols
+                     - {label if not jacobian and problem.output_index else None}, key=str)
     if value.shape == "scalar":
         names = [x.name for x in letters]
         if lhs is not None:   # the left side says which letter is the output, which the input
@@ -214,9 +214,8 @@ def _renamed_layer(text: str, value: Value, problem, lhs) -> Claim:
     mistake, named as a transposition when swapping the variable's indices mends it."""
     expr = _bound_away_from(value.expr, set(problem.indices))
     wanted = [str(a) for a in problem.indices]
-    parameters = {symbol for symbol, _ in problem.parameters}
     if value.shape == "scalar":
-        letters = sorted(index_letters(expr) - {problem.classes} - parameters, key=str)
+        letters = sorted(index_letters(expr) - problem.size_symbols, key=str)
         names = [x.name for x in letters]
         if lhs is not None:
             given = list(lhs)
@@ -329,9 +328,7 @@ def _check_extents(expr: sp.Expr, problem) -> None:
     index, extents = bad[0]
     hint = ""
     if problem.convention is not None:
-        other = "WTx" if problem.convention == "Wx" else "Wx"
-        hint = (f"; the convention checked is {CONVENTIONS[problem.convention]} (for "
-                f"{CONVENTIONS[other]}, give --convention {other})")
+        hint = "; " + convention_hint(problem)
     raise ShapeError(f"the index {index} runs over {_EXTENT_WORDS[problem.range_of(index)]} "
                      f"but stands where {' and '.join(_EXTENT_WORDS[e] for e in sorted(extents))} "
                      f"belong{hint}")
@@ -414,8 +411,7 @@ _EXTENTS = {"N": "the classes", "D": "the inputs", "m": "the examples"}
 
 def _check_entry(claim: Claim, problem) -> None:
     """No stray index letter, no entry outside 1..N, nothing undefined or complex."""
-    allowed = set(problem.indices) | {symbol for symbol, _ in problem.parameters}
-    stray = index_letters(claim.expr) - allowed - {problem.classes}
+    stray = index_letters(claim.expr) - set(problem.indices) - problem.size_symbols
     if stray:
         raise InputError(f"the index {', '.join(sorted(x.name for x in stray))} is not free "
                          f"in this target (its indices: "

@@ -77,9 +77,12 @@ class ClaimRead:
     logs: tuple[sp.Expr, ...]
 
 
-def read_claim(text: str, definition: Definition) -> ClaimRead:
+def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
     """A formula for the derivative of ``definition``, in the same notation: the inputs,
-    the intermediate families (``S``, or ``softmax(z)_k`` written out), constants.
+    the intermediate families (``S``, or ``softmax(z)_k`` written out), constants; or,
+    given the derivative's ``problem``, in vector and matrix notation (``(S − y) xᵀ``,
+    ``diag(S) − S Sᵀ``), read by the claim reader of the catalogue
+    (:mod:`derive.read.claims`) in the problem's indices.
 
     Raises:
         ParseError, InputError: unreadable, or a name the definition does not have.
@@ -89,6 +92,8 @@ def read_claim(text: str, definition: Definition) -> ClaimRead:
     S[j] - y[j]
     """
     tree = p.parse(text)
+    if problem is not None and _vector_notation(tree, definition):
+        return _read_vectors(text, problem)
     reader = Reader(text, p.Name("_", ()), tree)
     reader.letters |= {str(x.family) for x in definition.defined} | {
         name for name, _ in definition.families}
@@ -128,3 +133,50 @@ def read_claim(text: str, definition: Definition) -> ClaimRead:
                                                      or "none"))
     return ClaimRead(text, expr, tuple(d.xreplace(renamed) for d in reader.divisors),
                      tuple(a.xreplace(renamed) for a in reader.logs))
+
+
+# Functions that take or give whole vectors and matrices in the claim notation.
+_MATRIX_FUNCTIONS = frozenset({"diag", "outer", "dot", "matmul"})
+
+
+def _vector_notation(tree, definition: Definition) -> bool:
+    """Whether a claim's tree names a whole family (``S``, ``W``) or uses a matrix
+    operation (``ᵀ``, ``@``, ``diag``): vector notation, not index notation."""
+    families = {name for name, _ in definition.families} | {
+        str(x.family) for x in definition.defined if not x.own}
+    if "S" in families:
+        families |= {"p", "yhat", "y_hat"}   # the softmax output's other names
+
+    def walk(node) -> bool:
+        if isinstance(node, p.Entry):   # softmax(z)_k, (W x + b)_k: an entry, index notation
+            return False
+        if isinstance(node, p.Name):
+            return not node.sub and node.name in families
+        if isinstance(node, (p.Transpose, p.MatMul)):
+            return True
+        if isinstance(node, p.Call) and node.func in _MATRIX_FUNCTIONS:
+            return True
+        return any(walk(child) for child in _children(node))
+
+    return walk(tree)
+
+
+def _children(node) -> tuple:
+    if isinstance(node, p.Call):
+        return tuple(node.args)
+    if isinstance(node, p.Tuple):
+        return tuple(node.items)
+    return tuple(getattr(node, name) for name in ("left", "right", "operand", "base",
+                                                   "exponent") if hasattr(node, name))
+
+
+def _read_vectors(text: str, problem) -> ClaimRead:
+    """A claim in vector or matrix notation, read against ``problem`` (whose definition
+    says what S, z, W … are) into the problem's index notation, with where it is defined."""
+    from ..conditions import Nonnegative, Nonzero, Positive, PowerBase
+    from .claims import claim_for
+    claim = claim_for(text, problem)
+    divisors = tuple(c.args[0] for c in claim.conditions if isinstance(c, Nonzero))
+    logs = tuple(c.args[0] for c in claim.conditions
+                 if isinstance(c, (Positive, Nonnegative, PowerBase)))
+    return ClaimRead(text, claim.expr, divisors, logs)

@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..conditions import bind
 from ..errors import InputError
-from ..functions import CONVENTIONS
+from ..functions import convention_hint
 
 __all__ = ["Value", "ShapeError", "ROW", "COLUMN", "transpose", "multiply", "matmul",
            "same_shape", "index_letters"]
@@ -134,9 +134,7 @@ def matmul(reader, a: Value, b: Value) -> Value:
     if a.cols != b.rows:
         hint = ""
         if reader.problem.convention is not None:
-            hint = (f" (in this convention, {CONVENTIONS[reader.problem.convention]}; the "
-                    "other convention is --convention "
-                    + ("WTx" if reader.problem.convention == "Wx" else "Wx") + ")")
+            hint = f" ({convention_hint(reader.problem)})"
         raise ShapeError(f"cannot multiply {dims(a)} by {dims(b)}: {a.cols} ≠ {b.rows}{hint}")
     k = reader.bound_letter()
     left = {"row": COLUMN, "matrix": COLUMN}[a.shape]

@@ -76,7 +76,7 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
         written = read_latex(claim)
         _same_derivative(written.lhs, definition, variable)
         claim = written.text
-    read = read_claim(claim, definition)
+    read = read_claim(claim, definition, d.problem)
     expr = _in_result_indices(read.expr, definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
     at = {} if isinstance(n, sp.Symbol) else {sp.Symbol("N", integer=True, positive=True): n}

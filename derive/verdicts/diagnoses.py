@@ -145,15 +145,13 @@ def _batch_mean(problem) -> int | None:
 def transposed_message(problem) -> str:
     """A gradient with the shape of its variable's transpose, and the convention that would
     make it right."""
-    from ..functions import CONVENTIONS
+    from ..functions import convention_hint
     family = str(problem.wrt)
     rows, cols = problem.shape(family)
     message = (f"transposed: the gradient ∂L/∂{family} has the shape of {family}, "
                f"{rows} × {cols}, but your formula is {cols} × {rows}")
     if problem.convention is not None:
-        other = "WTx" if problem.convention == "Wx" else "Wx"
-        message += (f"; the convention checked is {CONVENTIONS[problem.convention]}; if you "
-                    f"write {CONVENTIONS[other]}, check with --convention {other}")
+        message += "; " + convention_hint(problem)
     return message
 
 
