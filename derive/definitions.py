@@ -281,8 +281,9 @@ def _form(expr, problem):
         form = matrix_form(expr, problem)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    if form is None or any(not _plain(e) for term in form.terms
-                           for e in (term.left, term.right) if e is not None):
+    if form is None or any(not _plain(e) for term in form.terms   # (a matvec's right: W)
+                           for e in (term.left, None if term.kind == "matvec" else term.right)
+                           if e is not None):
         return None
     # A notation that multiplies out a factored result (σ(1 − σ)(σ − y) as four terms)
     # reads worse than the index form: shown only when about as short.

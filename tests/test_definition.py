@@ -53,6 +53,22 @@ def test_matrix_notation_inside_a_vector(text, body):
     assert sp.sstr(read_definition(text).body) == body
 
 
+@pytest.mark.parametrize("text, body, families", [
+    # A row vector, square matrices, a vector: a scalar, summed over the row vector's extent.
+    ("L = xᵀ A x", "Sum(A[r, s]*x[r]*x[s], (s, 1, N), (r, 1, N))",
+     [("A", ("N", "N")), ("x", ("N",))]),
+    ("L = 1/2 xᵀ Aᵀ x - bᵀ x",
+     "-Sum(b[r]*x[r], (r, 1, N)) + Sum(A[s, r]*x[r]*x[s], (s, 1, N), (r, 1, N))/2",
+     [("A", ("N", "N")), ("b", ("N",)), ("x", ("N",))]),
+    ("L = λ/2 wᵀ w", "lambda*Sum(w[r]**2, (r, 1, N))/2", [("w", ("N",))]),
+    ("L = uᵀ A B v", "Sum(A[r, s]*B[s, p]*u[r]*v[p], (p, 1, N), (s, 1, N), (r, 1, N))",
+     [("A", ("N", "N")), ("B", ("N", "N")), ("u", ("N",)), ("v", ("N",))]),
+])
+def test_a_row_vector_times_a_vector_is_a_scalar(text, body, families):
+    d = read_definition(text)
+    assert sp.sstr(d.body) == body and list(d.families) == families
+
+
 def test_a_softmax_of_each_row():
     d = read_definition("L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)")
     assert sp.sstr(d.body) == "-Sum(log(S[n, k])*Y[n, k], (k, 1, N), (n, 1, m))/m"
@@ -89,7 +105,10 @@ def test_the_written_out_definition_has_only_inputs():
     ("L = foo(z_1)", "foo has no index"),
     ("L = W_ij x_j + W_i", "used with 2 and with 1 indices"),
     ("L = Σ_k Σ_r W_kr + Σ_k Σ_{r=1}^{D} W_kr", "used over different extents, N×N and N×D"),
-    ("L = Σ_k W x", "matrix notation such as W x is not read"),
+    ("L = Σ_k W x", r"matrix notation is read inside a vector, \(W x \+ b\)_k, or as a scalar"),
+    ("L = xᵀ W", "xᵀ W is a row vector, not a scalar"),
+    ("L = xᵀ A x + xᵀ A_1 x", "between uᵀ and v a definition takes matrices written whole"),
+    ("L = xᵀ A x + Σ_k Σ_{r=1}^{D} A_kr", "A is used over different extents"),
     ("L_i = Σ_k z_k", "the output index i of L does not occur"),
     ("z_k", "write it as NAME = FORMULA"),
     ("L = z_k = 2", "one '=' only"),

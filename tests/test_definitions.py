@@ -40,6 +40,18 @@ def test_a_definition_is_derived_for_every_n_with_checked_steps():
     assert d.form is not None and d.definition.text == CE
 
 
+@pytest.mark.parametrize("of, wrt, form", [
+    ("L = xᵀ A x", "x", "A x + Aᵀ x"),
+    ("L = 1/2 xᵀ A x - bᵀ x", "x", "1/2 A x + 1/2 Aᵀ x − b"),
+    ("L = λ/2 wᵀ w", "w", "λ w"),
+    ("L = xᵀ A x", "A", "x xᵀ"),
+])
+def test_a_quadratic_form_has_its_vector_form(of, wrt, form):
+    from derive.render.unicode import form_text
+    d = derive.derivation(of=of, wrt=wrt, classes="N", steps=False)
+    assert form_text(d.form) == form and d.check.passed
+
+
 def test_a_concrete_n_is_the_instance_checked_exactly_at_n():
     d = derive.derivation(of="S_i = softmax(z/T)_i", wrt="z", classes=4)
     assert d.classes == 4 and d.matrix.shape == (4, 4)

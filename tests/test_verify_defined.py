@@ -50,6 +50,7 @@ def test_verdicts_on_claims_against_a_definition(claim, of, classes, assume, ver
 
 LAYER = "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k"
 LAYER_T = "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_rk x_r + b_k"
+QUADRATIC = "L = 1/2 xᵀ A x - bᵀ x"
 BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
 
 
@@ -74,6 +75,15 @@ BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
      "your formula is the derivative times 2: the factor 1/2 is missing"),
     ("σ(z) - y", "L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", "N", (),
      "holds", None),
+    # A quadratic form: (A + Aᵀ) x, and the textbook 2 A x only for a symmetric A.
+    ("(A + Aᵀ) x", "L = xᵀ A x", "x", "N", (), "holds", None),
+    ("1/2 (A + Aᵀ) x - b", QUADRATIC, "x", "N", (), "holds", None),
+    ("x xᵀ", "L = xᵀ A x", "A", "N", (), "holds", None),
+    ("A x - b", QUADRATIC, "x", 3, (), "fails",
+     "your formula holds only for a symmetric A (Aᵀ = A): the derivative has both A and Aᵀ"),
+    ("2 Aᵀ x", "L = xᵀ A x", "x", 3, (), "fails",
+     "your formula holds only for a symmetric A (Aᵀ = A): the derivative has both A and Aᵀ"),
+    ("Aᵀ x", "L = xᵀ A x", "x", 3, (), "fails", None),
 ])
 def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, verdict,
                                             diagnosis):

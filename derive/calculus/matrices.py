@@ -26,7 +26,7 @@ import sympy as sp
 from ..catalog import Problem
 from ..entries import Entries
 from ..functions import family_symbols, instantiate
-from .indexed import factors_by_index
+from .indexed import factors_by_index, split_sums
 
 __all__ = ["MatrixTerm", "MatrixForm", "matrix_form", "common_factor", "layout"]
 
@@ -125,6 +125,14 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
         return _layer_jacobian(expr, problem)
     if not jacobian and len(problem.wrt_indices) == 2:
         return _matrix_gradient(expr, problem)
+    form = _index_form(expr, problem, jacobian)
+    if form is None and expr.has(sp.Sum):
+        # Σ_r (A_jr + A_rj) x_r: one matrix per sum, A x + Aᵀ x, and the like grouped.
+        form = _index_form(split_sums(sp.expand(expr)), problem, jacobian)
+    return form
+
+
+def _index_form(expr: sp.Expr, problem: Problem, jacobian: bool) -> MatrixForm | None:
     label = problem.output_index if not jacobian else None
     row = problem.output_index if jacobian else problem.wrt_index
     col = problem.wrt_index
@@ -151,7 +159,7 @@ def matrix_form(expr: sp.Expr, problem: Problem) -> MatrixForm | None:
         if product is not None:
             if delta is not None or left != 1:
                 return None
-            terms.append(replace(product, coeff=coeff))
+            terms.append(replace(product, coeff=coeff * product.coeff))
         elif not jacobian:
             if delta is not None:
                 if set(delta.args) != {row, label}:
@@ -179,7 +187,8 @@ def _matrix_vector(total: sp.Sum, row: sp.Symbol) -> MatrixTerm | None:
     rest = total.function / weights[0]
     if rest.has(row):
         return None
-    return MatrixTerm("matvec", sp.Integer(1), sp.expand(rest.subs(bound, row)),
+    number, rest = sp.expand(rest).as_coeff_Mul()   # Σ_r A_jr x_r/2: ½ A x
+    return MatrixTerm("matvec", number, rest.subs(bound, row),
                       weights[0].base, transpose=weights[0].indices[0] == bound)
 
 

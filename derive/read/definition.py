@@ -131,6 +131,28 @@ def read_definition(text: str) -> Definition:
                       extents=tuple(sorted(reader.extents.items(), key=lambda kv: str(kv[0]))))
 
 
+def _chain(node) -> list:
+    """The factors of a product written by juxtaposition or ``@``, left to right:
+    ``xᵀ A x`` is ``[xᵀ, A, x]``."""
+    if isinstance(node, p.MatMul) or (isinstance(node, p.Mul) and node.implicit
+                                      and not node.dot):
+        return [*_chain(node.left), *_chain(node.right)]
+    return [node]
+
+
+def _shown(node) -> str:
+    """A factor of a product as written, for messages: ``xᵀ``, ``A``."""
+    if isinstance(node, p.Transpose):
+        return _shown(node.operand) + "ᵀ"
+    return node.name if isinstance(node, p.Name) else "(…)"
+
+
+def _row_vector(node) -> bool:
+    """``xᵀ``: the transpose of a family written whole with a lowercase name."""
+    return isinstance(node, p.Transpose) and isinstance(node.operand, p.Name) and \
+        not node.operand.sub and node.operand.name[:1].islower()
+
+
 def _all_entries(body: sp.Expr, defined) -> set:
     """The entries in ``body`` and in the definitions of the intermediates."""
     out = set(body.atoms(sp.Indexed))
@@ -223,8 +245,8 @@ class Reader:
                       "(the function of every entry)")
         if position is None and not sub:
             self.fail(f"{name} has no index in {self.text!r}: an entry of a family needs its "
-                      f"index ({name}_k; matrix notation such as W x is not read in a "
-                      f"definition yet: write Σ_r W_kr x_r); a scalar constant is a Greek "
+                      f"index ({name}_k; matrix notation is read inside a vector, "
+                      f"(W x + b)_k, or as a scalar, xᵀ A x); a scalar constant is a Greek "
                       f"letter, T or d; the functions are {_ACCEPTED}")
         if _index(name) in self.bound:
             self.fail(f"{name} is a summation index here, not a quantity")
@@ -270,6 +292,12 @@ class Reader:
         if isinstance(node, (p.Mul, p.MatMul)) and position is not None and \
                 self.matrix(node.left) is not None:   # W x: a matrix times a vector
             return self.matrix_product(node.left, node.right, position)
+        if isinstance(node, (p.Mul, p.MatMul)) and position is None and \
+                any(map(_row_vector, _chain(node))):   # uᵀ v, λ/2 xᵀ A x: a scalar
+            chain = _chain(node)
+            first = next(at for at, f in enumerate(chain) if _row_vector(f))
+            scale = sp.Mul(*(self.read(f) for f in chain[:first]))
+            return scale * self.bilinear(chain[first:])
         if isinstance(node, p.Mul):
             if node.dot:
                 return self.dot(node.left, node.right)
@@ -291,7 +319,8 @@ class Reader:
             return sp.KroneckerDelta(self.read(node.left), self.read(node.right))
         if isinstance(node, (p.Transpose, p.MatMul)):
             self.fail("matrix notation in a definition is a matrix times a vector inside a "
-                      "vector: softmax(W x + b)_k, (Wᵀ h)_j; or write the entries, Σ_r W_kr x_r")
+                      "vector, softmax(W x + b)_k, (Wᵀ h)_j, or a scalar, uᵀ v, xᵀ A x; or "
+                      "write the entries, Σ_r W_kr x_r")
         self.fail(f"cannot read {type(node).__name__} in a definition")
 
     def power(self, node: p.Pow, position) -> sp.Expr:
@@ -308,6 +337,39 @@ class Reader:
         if not (exponent.is_integer and exponent.is_nonnegative):
             (self.divisors if exponent.is_integer else self.logs).append(base)
         return base ** exponent
+
+    def bilinear(self, chain: list) -> sp.Expr:
+        """``uᵀ v = Σ_r u_r v_r`` and ``uᵀ A v = Σ_r Σ_s u_r A_rs v_s`` (``Aᵀ``: ``A_sr``):
+        a row vector, square matrices written whole, then a column vector (a family or a
+        vector expression such as ``(x − μ)``), over the extent of the row vector."""
+        if len(chain) < 2 or self.matrix(chain[-1]) is not None:
+            self.fail(f"{' '.join(_shown(f) for f in chain)} is a row vector, not a scalar: "
+                      "a definition takes uᵀ v and xᵀ A x")
+        row, *matrices, column = chain
+        if any(self.matrix(m) is None for m in matrices):
+            self.fail("between uᵀ and v a definition takes matrices written whole, capital "
+                      "letters: xᵀ A x, uᵀ Wᵀ v")
+        name = row.operand.name
+        extent = self.families.get(name, ["N"])[-1]
+        letters = []
+        for _ in range(len(matrices) + 1):
+            letter = next(c for c in "rspvwxyz" if c not in self.written
+                          and _index(c) not in self.bound)
+            letters.append(self.index(letter))
+            self.extents[letters[-1]] = extent
+            self.bound.append(letters[-1])
+        term = self.read(row.operand, (letters[0], extent))
+        for m, (a, b) in zip(matrices, zip(letters, letters[1:])):
+            matrix, transposed = self.matrix(m)
+            known = self.families.setdefault(matrix, [extent, extent])
+            if known != [extent, extent]:
+                self.fail(f"{matrix} is used as a {'×'.join(known)} matrix and as a square "
+                          f"one in {self.text!r}")
+            term *= sp.IndexedBase(matrix)[(b, a) if transposed else (a, b)]
+        term *= self.read(column, (letters[-1], extent))
+        del self.bound[-len(letters):]
+        high = {"N": CLASSES, "D": INPUTS}[extent]
+        return sp.Sum(term, *((letter, 1, high) for letter in reversed(letters)))
 
     def dot(self, left, right) -> sp.Expr:
         """``a·b`` = ``Σ_r a_r b_r`` over a new index r of the inputs, 1..D."""

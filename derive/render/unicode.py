@@ -376,8 +376,10 @@ def _term_text(term: MatrixTerm, form: MatrixForm) -> str:
     if term.kind == "onehot":
         return f"e_{form.label}"
     if term.kind == "matvec":
-        weights = f"{term.right}ᵀ" if term.transpose else f"{term.right} "
-        return weights + _bracketed(term.left)
+        vector = _bracketed(term.left)
+        if term.transpose:   # Wᵀ(S − y), Aᵀ x
+            return f"{term.right}ᵀ" + ("" if vector.startswith("(") else " ") + vector
+        return f"{term.right} {vector}"
     if term.kind == "matrix":
         return _vector(term.left)
     return _vector(term.left)

@@ -304,6 +304,7 @@ def _diagnosis(expr, d, definition, variable, sizes, seed) -> str | None:
         a, b = definition.outputs[0], variable.indices[0]
         hints.append((result.xreplace({a: b, b: a}),
                       f"the indices {a} and {b} are exchanged: your formula is the transpose"))
+    hints += _symmetric_only(result, definition, variable)
     for constant in (*definition.constants, sp.Symbol("N", integer=True, positive=True),
                      sp.Integer(2)):
         hints.append((constant * result, f"your formula is the derivative times "
@@ -316,6 +317,29 @@ def _diagnosis(expr, d, definition, variable, sizes, seed) -> str | None:
         if candidate != result and equals(candidate):
             return words
     return None
+
+
+def _symmetric_only(result, definition, variable) -> list[tuple]:
+    """The derivative as it reads when a square matrix is symmetric: ``2 A x`` (or
+    ``2 Aᵀ x``) for ``(A + Aᵀ) x``, the gradient of ``xᵀ A x`` — right only for A = Aᵀ.
+    Each candidate writes every entry of the matrix with a free index in one place."""
+    free = {*definition.outputs, *variable.indices}
+    out = []
+    for name, shape in definition.families:
+        if len(shape) != 2 or shape[0] != shape[1]:
+            continue
+        matrix = sp.IndexedBase(name)
+        for first in (True, False):   # A x: the free index first; Aᵀ x: second
+            def turned(a, first=first):
+                row, col = (s.free_symbols & free for s in a.indices)
+                swap = (col and not row) if first else (row and not col)
+                return matrix[a.indices[::-1]] if swap else a
+            candidate = result.replace(lambda a: isinstance(a, sp.Indexed) and a.base == matrix,
+                                       turned)
+            out.append((candidate, f"your formula holds only for a symmetric {name} "
+                                   f"({name}ᵀ = {name}): the derivative has both {name} and "
+                                   f"{name}ᵀ"))
+    return out
 
 
 def _full_sums(expr, definition) -> list:
