@@ -298,7 +298,23 @@ def bce_float32(z, y):
     return (1 / (1 + np.exp(-z.astype(np.float32))) - y.astype(np.float32)).astype(np.float32)
 
 
+def layer_from_S(S, y, x):                    # S = softmax(W x + b), from the definition
+    return np.outer(S - y, x)
+
+
+def layer_from_z(z, y, x):                    # z = W x + b, the layer's own name
+    e = np.exp(z - z.max())
+    return np.outer(e / e.sum() - y, x)
+
+
+def batch_from_S(S, Y):                       # S = the softmax of each row of Z
+    return (S - Y) / S.shape[0]
+
+
 @pytest.mark.parametrize("function, target", [
+    (layer_from_S, "linear-softmax-cross-entropy-grad"),
+    (layer_from_z, "linear-softmax-cross-entropy-grad"),
+    (batch_from_S, "batch-softmax-cross-entropy-grad"),
     (smoothing_with_default, "label-smoothing-cross-entropy-grad"),
     (bce_from_p, "sigmoid-binary-cross-entropy-grad"),
     (smoothing_named_epsilon, "label-smoothing-cross-entropy-grad"),

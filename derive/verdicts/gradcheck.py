@@ -31,8 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..check.crosscheck import evaluate_matrix
-from ..check.numeric import (SCALARS, layer_logits, logits, sample_points, sigmoid,
-                             smoothed_labels, softmax)
+from ..check.numeric import SCALARS, sample_points, sigmoid
 from ..derivation import derivation
 from .diagnoses import diagnose_values
 from ..errors import InputError
@@ -175,11 +174,11 @@ _PARAMETER_ALIASES = {"p": "S", "yhat": "S", "y_hat": "S", "epsilon": "eps",
 
 
 def _known(problem) -> set[str]:
-    """The variables a parameter may be bound to."""
-    return (set(problem.inputs)
-            | ({"S"} if problem.softmax_of is not None or problem.sigmoid_of is not None
-               or problem.convention is not None or problem.batch else set())
-            | ({"q"} if problem.smoothing is not None else set()))
+    """The variables a parameter may be bound to: the inputs, and the families the
+    definition names (``S``, ``q``, a layer's ``z``), computed here; ``S`` is ``σ(z)``
+    for independent sigmoid outputs."""
+    return (set(problem.inputs) | set(problem.names)
+            | ({"S"} if problem.sigmoid_of is not None else set()))
 
 
 def _parameters(parameters, problem) -> list[tuple[str, str]]:
@@ -257,24 +256,34 @@ def _arguments(points: dict, problem) -> dict[str, list]:
     count = next(iter(points.values())).shape[0]
     variables = {"σ" if v == "S" and problem.sigmoid_of is not None else v
                  for v in _known(problem)}
-    return {variable: [_argument(variable, points, row, problem) for row in range(count)]
+    named = _intermediates(points, problem, variables)
+    return {variable: [named[variable][row].copy() if variable in named
+                       else _argument(variable, points, row)
+                       for row in range(count)]
             for variable in sorted(variables) if variable != "c" or "c" in points}
 
 
-def _argument(variable: str, points: dict, row: int, problem):
+def _intermediates(points: dict, problem, variables) -> dict[str, np.ndarray]:
+    """The families the definition names that a parameter asks for — ``S`` the softmax
+    of z/T, of W x + b or of each row of Z, ``q`` the smoothed labels, a layer's ``z`` —
+    evaluated stably from the definition itself (:mod:`derive.check.stable`), at every
+    point at once."""
+    if problem.definition is None:
+        return {}
+    from ..check.stable import Evaluation
+    wanted = [name for name in sorted(variables) if name not in points
+              and problem.definition.intermediate(sp.IndexedBase(name)) is not None]
+    if not wanted:
+        return {}
+    sizes = {"N": problem.classes, **dict(problem.sizes)}
+    evaluation = Evaluation(problem.definition, {k: v for k, v in points.items() if k != "c"},
+                            sizes)
+    return {name: evaluation.family(sp.IndexedBase(name)) for name in wanted}
+
+
+def _argument(variable: str, points: dict, row: int):
     if variable == "σ":                            # σ(z), computed stably
         return sigmoid(points["z"][row]).copy()
-    if variable == "S" and problem.convention is not None:   # softmax(W x + b)
-        at = {k: points[k][row:row + 1] for k in ("W", "x", "b")}
-        return softmax(layer_logits(at, problem.convention))[0].copy()
-    if variable == "S" and problem.batch:                    # softmax of each row
-        return softmax(points["Z"][row]).copy()
-    if variable == "S" and "S" not in points:   # softmax(z) (or z/T), stably
-        at = {k: points[k][row:row + 1] for k in ("z", "T") if k in points}
-        return softmax(logits(at))[0].copy()
-    if variable == "q":                          # q = (1 − ε) y + ε/N
-        at = {k: points[k][row:row + 1] for k in ("y", "eps")}
-        return smoothed_labels(at)[0].copy()
     if variable == "c":
         return int(points["c"][row])
     if variable in SCALARS:
