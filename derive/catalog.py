@@ -147,8 +147,7 @@ class Problem:
     def temperature(self) -> sp.Symbol | None:
         """The constant ``T`` when ``S`` stands for ``softmax(z/T)``."""
         scaled = self._scaling()
-        return None if scaled is None else next(
-            c for c in self.definition.constants if scaled.body.has(c))
+        return None if scaled is None else self.own(scaled.body.as_numer_denom()[1])
 
     @property
     def smoothing(self) -> sp.Symbol | None:
@@ -161,7 +160,7 @@ class Problem:
             if item.kind == "argument" and (s is None or item.family != s.argument):
                 found = [a for a in self.definition.constants if item.body.has(a)]
                 if found:
-                    return found[0]
+                    return self.own(found[0])
         return None
 
     @property
@@ -170,8 +169,11 @@ class Problem:
         the definition's sigmoids."""
         if self.definition is None:
             return None
-        inside = {a.base for f in self.definition.body.atoms(sigmoid)
-                  for a in f.atoms(sp.Indexed)}
+        arguments = [f.args[0] for f in self.definition.body.atoms(sigmoid)]
+        if not arguments or not all(isinstance(a, sp.Indexed) and len(a.indices) == 1
+                                    for a in arguments):
+            return None   # σ(2 z_k) is not the output σ(z)
+        inside = {a.base for a in arguments}
         return next(iter(inside)) if len(inside) == 1 else None
 
     @property
@@ -179,16 +181,33 @@ class Problem:
         """``"Wx"`` or ``"WTx"`` when the logits are a linear layer of the inputs (read
         from the shape of ``W``); ``None`` otherwise."""
         s = self._softmax()
-        if s is None or self.definition.intermediate(s.argument) is None \
-                or "W" not in dict(self.definition.families):
+        layer = self.definition.intermediate(s.argument) if s is not None else None
+        if layer is None or str(layer.family) != "z":
             return None
-        return "Wx" if self.definition.shape("W") == ("N", "D") else "WTx"
+        # Exactly z_k = Σ_{r=1}^{D} W_kr x_r + b_k (or W_rk): the layer the checks know.
+        W, x, b = (sp.IndexedBase(name) for name in "Wxb")
+        k, r = layer.index, sp.Dummy("r")
+        for convention, weight in (("Wx", W[k, r]), ("WTx", W[r, k])):
+            written = b[k] + sp.Sum(weight * x[r], (r, 1, sp.Symbol("D", integer=True,
+                                                                        positive=True)))
+            if _same_sum(layer.body, written):
+                return convention
+        return None
 
     @property
     def batch(self) -> bool:
         """Whether ``S`` is a softmax of each row of an m × N matrix of logits."""
         s = self._softmax()
-        return s is not None and bool(s.rows)
+        return s is not None and bool(s.rows) and str(s.argument) == "Z"
+
+    def own(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` (read from the definition) in the problem's own constants: the
+        definition reader's ε is positive, the label-smoothing target's ε may be 0."""
+        if self.definition is None or not self.definition.constants:
+            return expr
+        mine = {s.name: s for s in self.function.free_symbols if isinstance(s, sp.Symbol)}
+        return expr.xreplace({c: mine[c.name] for c in self.definition.constants
+                              if c.name in mine})
 
     @property
     def constants(self) -> dict[str, sp.Symbol]:
@@ -199,20 +218,20 @@ class Problem:
         out = {}
         for constant in self.definition.constants:
             names = ("eps", "epsilon", "ε") if constant.name == "eps" else (constant.name,)
-            out.update(dict.fromkeys(names, constant))
+            out.update(dict.fromkeys(names, self.own(constant)))
         return out
 
     @property
     def names(self) -> frozenset[str]:
-        """The families a claim may name: the definition's inputs, its softmax outputs
-        and the families it names after ``;`` or through a softmax's argument (``q``,
-        ``z``), not the reader's own letters for an argument (``u`` of ``z/T``)."""
+        """The families a claim may name: the definition's inputs, its softmax outputs,
+        the families it names after ``;`` (``q``, ``z``) and the quantity itself when it
+        is a vector (``h`` of ``h_i = tanh(…)``), not the reader's own letters for an
+        argument (``u`` of ``z/T``)."""
         if self.definition is None:
             return frozenset(self.inputs)
         d = self.definition
         return frozenset({name for name, _ in d.families}
-                         | {str(x.family) for x in d.defined
-                            if x.kind in ("softmax", "argument") and not x.own})
+                         | {str(x.family) for x in d.defined if not x.own})
 
     @property
     def size_symbols(self) -> set[sp.Symbol]:
@@ -366,14 +385,27 @@ def _families(expr: sp.Expr) -> set[sp.IndexedBase]:
     return {a.base for a in expr.atoms(sp.Indexed)}
 
 
+def _same_sum(a: sp.Expr, b: sp.Expr) -> bool:
+    """Equal up to the names of the summation indices."""
+    def canonical(e):
+        return e.replace(lambda s: isinstance(s, sp.Sum) and len(s.limits) == 1,
+                         lambda s: s.xreplace({s.limits[0][0]: sp.Symbol("_bound")}))
+    return sp.expand(canonical(a) - canonical(b)) == 0
+
+
 def _scaled_of(definition) -> Defined | None:
     """The argument of the definition's softmax when it is one family scaled by a
     constant (``u = z/T``), else ``None``."""
     s = next((x for x in definition.defined if x.kind == "softmax"), None)
     inner = definition.intermediate(s.argument) if s is not None else None
-    if inner is None or len(_families(inner.body)) != 1 or inner.body.has(sp.Sum):
+    if inner is None or inner.rows:
         return None
-    return inner if inner.body.free_symbols & set(definition.constants) else None
+    # Exactly an entry over a constant, z_m/T: not T z_m, not z_m − T.
+    top, bottom = inner.body.as_numer_denom()
+    if isinstance(top, sp.Indexed) and top.indices == (inner.index,) and \
+            bottom in definition.constants:
+        return inner
+    return None
 
 
 @lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n

@@ -65,12 +65,12 @@ def convention_hint(problem) -> str:
            else "write W_" + ("rk" if other == "WTx" else "kr") + " in the definition")
     return f"the convention checked is {CONVENTIONS[problem.convention]}; for {CONVENTIONS[other]}, {how}"
 
-# The temperature of a softmax, S = softmax(z/T), and the label smoothing ε: each one
-# number, the same for every class.  Both are the symbols the definition reader makes of a
-# named constant (positive), so a target's function and its definition share them; ε = 0
-# (no smoothing) is still a value a check may substitute.
+# The temperature of a softmax, S = softmax(z/T): a positive scalar; and the label
+# smoothing ε, in [0, 1).  Each is one number, the same for every class.  (The definition
+# reader makes every named constant positive; a target's problem speaks of its own symbols,
+# see Problem.own.)
 T = sp.Symbol("T", positive=True)
-eps = sp.Symbol("eps", positive=True)
+eps = sp.Symbol("eps", nonnegative=True)
 SCALAR_SYMBOLS = {"T": T, "eps": eps}
 
 

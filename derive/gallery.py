@@ -74,8 +74,6 @@ GALLERY: tuple[Example, ...] = (
             "h_t = σ(Σ_{r=1}^{D} W_tr x_r + b_t)", "W", "h_t (1 - h_t) δ_ti x_j"),
     Example("logistic-softplus", "the logistic loss written with softplus",
             "L = Σ_k (softplus(z_k) - y_k z_k)", "z", "σ(z_j) - y_j"),
-    Example("quadratic-form", "a quadratic form ½ xᵀ A x − bᵀ x (A not symmetric)",
-            "L = 1/2 xᵀ A x - bᵀ x", "x", "1/2 (A + Aᵀ) x - b"),
     Example("label-smoothing", "cross-entropy with label smoothing ε, written out",
             "L = -Σ_k ((1 - ε) y_k + ε/N) log(softmax(z)_k)", "z",
             "S_j - (1 - ε) y_j - ε/N", ("Σ_k y_k = 1",)),

@@ -61,6 +61,9 @@ def test_matrix_notation_inside_a_vector(text, body):
      "-Sum(b[r]*x[r], (r, 1, N)) + Sum(A[s, r]*x[r]*x[s], (s, 1, N), (r, 1, N))/2",
      [("A", ("N", "N")), ("b", ("N",)), ("x", ("N",))]),
     ("L = λ/2 wᵀ w", "lambda*Sum(w[r]**2, (r, 1, N))/2", [("w", ("N",))]),
+    ("L = -xᵀ A x", "-Sum(A[r, s]*x[r]*x[s], (s, 1, N), (r, 1, N))",
+     [("A", ("N", "N")), ("x", ("N",))]),
+    ("L = exp(-xᵀ x)", "exp(-Sum(x[r]**2, (r, 1, N)))", [("x", ("N",))]),
     ("L = uᵀ A B v", "Sum(A[r, s]*B[s, p]*u[r]*v[p], (p, 1, N), (s, 1, N), (r, 1, N))",
      [("A", ("N", "N")), ("B", ("N", "N")), ("u", ("N",)), ("v", ("N",))]),
 ])

@@ -84,6 +84,13 @@ BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
     ("2 Aᵀ x", "L = xᵀ A x", "x", 3, (), "fails",
      "your formula holds only for a symmetric A (Aᵀ = A): the derivative has both A and Aᵀ"),
     ("Aᵀ x", "L = xᵀ A x", "x", 3, (), "fails", None),
+    ("W w", "L = wᵀ W x", "x", 3, (), "fails",
+     "W is transposed: your formula has W where the derivative has Wᵀ (or the reverse); "
+     "they agree only for a symmetric W"),
+    ("softmax(z) - S", "L = -Σ_k S_k log(softmax(z)_k)", "z", "N", ("Σ_k S_k = 1",),
+     "holds", None),   # the definition's softmax is P here: S is the labels
+    ("2", "L = Σ_k x_k", "x", 2, (), "fails",
+     "your formula is the derivative times N: the factor 1/N is missing"),
 ])
 def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, verdict,
                                             diagnosis):
@@ -92,7 +99,16 @@ def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, ver
 
 
 @pytest.mark.parametrize("claim, of, wrt, message", [
-    ("diag(S) - S Sᵀ", CE, "z", "is an N×N matrix"),
+    ("diag(S) - S Sᵀ", CE, "z", "∂L/∂z is a vector of N but 'diag(S) - S Sᵀ' is an N × N matrix"),
+    ("exp(y - y)", "L = Σ_{r=1}^{D} x_r + Σ_k y_k^2", "x", "is a vector of D but"),
+    # softmax(…) in a claim is a softmax the definition takes, never another one.
+    ("2 (diag(softmax(z)) - outer(softmax(z), softmax(z)))", "S_i = softmax(2 z)_i", "z",
+     "softmax(…) is read for the softmaxes the definition takes: softmax(2*z)"),
+    ("T (diag(softmax(z/T)) - S Sᵀ)", "S_i = softmax(T z)_i", "z",
+     "softmax(…) is read for the softmaxes the definition takes: softmax(T*z)"),
+    ("softmax(z)", "L = Σ_k y_k z_k", "z", "the softmaxes the definition takes: none"),
+    ("2 (S - y)", "L = -Σ_k (y_k log σ(2 z_k) + (1 - y_k) log(1 - σ(2 z_k)))", "z",
+     "S is not a variable"),
     ("x (S - y)ᵀ", LAYER, "W", "transposed: the gradient ∂L/∂W has the shape of W, N × D, "
      "but your formula is D × N; the convention checked is z = W x + b, W of shape N × D; "
      "for z = Wᵀ x + b, W of shape D × N, write W_rk in the definition"),
@@ -101,7 +117,7 @@ def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, ver
 ])
 def test_vector_claims_of_the_wrong_shape_are_errors(claim, of, wrt, message):
     with pytest.raises(InputError, match=re.escape(message)):
-        derive.verify(claim, of=of, wrt=wrt, assume=SUM_TO_ONE)
+        derive.verify(claim, of=of, wrt=wrt, assume=SUM_TO_ONE if "y_k log" in of else ())
 
 
 def test_a_claim_that_divides_by_what_may_vanish_does_not_hold():
@@ -229,3 +245,10 @@ def test_a_function_with_a_parameter_the_definition_lacks_is_refused():
 
 def test_assert_derivative_takes_a_numpy_function_and_a_definition():
     assert_derivative(weighted_grad, of=WEIGHTED, wrt="z", classes=4)
+
+
+def test_the_smoothing_of_a_target_may_be_zero():
+    """ε of label smoothing lies in [0, 1): dividing by it is not allowed everywhere."""
+    v = derive.verify("(S_j - q_j) eps / eps", against="label-smoothing-cross-entropy-grad",
+                      classes=3)
+    assert v.verdict == "undetermined"

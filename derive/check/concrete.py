@@ -69,8 +69,8 @@ class Concrete:
         if key not in self._prepared:
             e = expr
             if self.problem.definition is not None:   # S, q, z: what the definition says
-                e = self.problem.definition.written_out(e, kinds=("softmax", "argument"))
-                e = e.xreplace(self._sizes)
+                e = self.problem.definition.written_out(e)
+                e = self.problem.own(e.xreplace(self._sizes))
             e = e.rewrite(sigmoid, sp.exp) if e.has(sigmoid) else e   # σ written out
             with nullcontext() if evaluated else sp.evaluate(False):
                 e = expand_sums(e)

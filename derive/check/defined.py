@@ -52,7 +52,8 @@ def concrete(expr: sp.Expr, definition, sizes, env: dict) -> sp.Expr:
     """``expr`` written out at concrete sizes and indices: intermediates replaced by
     their definitions, sums expanded, every entry a symbol ``z_2``, ``W_1_3``."""
     values = {**size_values(sizes), **env}
-    written = definition.written_out(expr).xreplace(values)
+    # (N alone becomes the Python int 2: sympify what xreplace gives back.)
+    written = sp.sympify(definition.written_out(sp.sympify(expr)).xreplace(values))
     written = expand_sums(written) if written.has(sp.Sum) else written
     entries = {}
     for atom in written.atoms(sp.Indexed):

@@ -21,7 +21,7 @@ import sympy as sp
 from . import parse as p
 from ..conditions import bind, entry, nonnegative, nonzero, positive, power_base
 from ..errors import InputError
-from ..functions import W, Y, Z, S, b, logit, x, y, z
+from ..functions import W, Y, Z, S, b, x, y, z
 from .shapes import (COLUMN, ROW, Value, is_index, joint_conditions, length, mapped, matmul,
                      multiply, same_shape, transpose)
 
@@ -113,6 +113,25 @@ class Reader:
                          f"softmax(z)), {others}{extra}, δ or delta(i, j), N, I, e_c, index letters "
                          "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
                          "sum (see docs/notation.md)")
+
+    def softmax_family(self, v: Value) -> sp.IndexedBase:
+        """The family of the definition's softmax of the vector ``v`` (``softmax(z/T)`` is
+        ``S`` when the definition takes that softmax), read from the definition: its
+        argument as named (``z`` of a layer) or written out (``z/T``)."""
+        definition = self.problem.definition
+        taken = [] if definition is None else [
+            x for x in definition.defined if x.kind == "softmax" and not x.rows]
+        for item in taken:
+            named = item.argument[ROW]
+            written = definition.written_out(named, kinds=("argument",))
+            if v.shape == "column" and any(sp.expand(v.expr - a) == 0 for a in (named, written)):
+                return item.family
+        shown = [sp.sstr(definition.vector_form(definition.intermediate(x.argument))
+                         if definition.intermediate(x.argument) is not None
+                         and definition.intermediate(x.argument).own else x.argument)
+                 for x in taken]
+        raise InputError("softmax(…) is read for the softmaxes the definition takes: "
+                         + (", ".join(f"softmax({a})" for a in shown) if shown else "none"))
 
     def family_entry(self, node: p.Name, family: sp.IndexedBase) -> Value:
         extents = self.problem.shape(str(family))
@@ -271,10 +290,7 @@ class Reader:
             return Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
         if f == "softmax":
             (v,) = self.values(node, 1)
-            written = "z/T" if self.problem.temperature is not None else "z"
-            if sp.expand(v.expr - logit(z, ROW, self.problem.temperature)) != 0:
-                raise InputError(f"softmax(…) is read for this target's S only: softmax({written})")
-            return Value(S[ROW], "column", conditions=v.conditions)
+            return Value(self.softmax_family(v)[ROW], "column", conditions=v.conditions)
         if f == "diag":
             (v,) = self.values(node, 1)
             if v.shape not in ("column", "row"):

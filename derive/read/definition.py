@@ -148,7 +148,9 @@ def _shown(node) -> str:
 
 
 def _row_vector(node) -> bool:
-    """``xᵀ``: the transpose of a family written whole with a lowercase name."""
+    """``xᵀ`` (or ``−xᵀ``): the transpose of a family written whole, lowercase."""
+    if isinstance(node, p.Neg):
+        return _row_vector(node.operand) and not isinstance(node.operand, p.Neg)
     return isinstance(node, p.Transpose) and isinstance(node.operand, p.Name) and \
         not node.operand.sub and node.operand.name[:1].islower()
 
@@ -297,7 +299,9 @@ class Reader:
             chain = _chain(node)
             first = next(at for at, f in enumerate(chain) if _row_vector(f))
             scale = sp.Mul(*(self.read(f) for f in chain[:first]))
-            return scale * self.bilinear(chain[first:])
+            sign = -1 if isinstance(chain[first], p.Neg) else 1   # −xᵀ A x
+            chain[first] = chain[first].operand if sign < 0 else chain[first]
+            return sign * scale * self.bilinear(chain[first:])
         if isinstance(node, p.Mul):
             if node.dot:
                 return self.dot(node.left, node.right)
@@ -338,6 +342,16 @@ class Reader:
             (self.divisors if exponent.is_integer else self.logs).append(base)
         return base ** exponent
 
+    def summation_letter(self) -> str:
+        """A letter for a new summation index (of ``q·k``, ``W x``, ``xᵀ A x``) that the
+        definition does not write and no enclosing sum binds."""
+        letter = next((c for c in "rspvwxyzabfg" if c not in self.written
+                       and _index(c) not in self.bound), None)
+        if letter is None:
+            self.fail("too many products and sums inside one another to name their "
+                      "indices; write some of the sums out with their own letters")
+        return letter
+
     def bilinear(self, chain: list) -> sp.Expr:
         """``uᵀ v = Σ_r u_r v_r`` and ``uᵀ A v = Σ_r Σ_s u_r A_rs v_s`` (``Aᵀ``: ``A_sr``):
         a row vector, square matrices written whole, then a column vector (a family or a
@@ -353,8 +367,7 @@ class Reader:
         extent = self.families.get(name, ["N"])[-1]
         letters = []
         for _ in range(len(matrices) + 1):
-            letter = next(c for c in "rspvwxyz" if c not in self.written
-                          and _index(c) not in self.bound)
+            letter = self.summation_letter()
             letters.append(self.index(letter))
             self.extents[letters[-1]] = extent
             self.bound.append(letters[-1])
@@ -375,8 +388,7 @@ class Reader:
         """``a·b`` = ``Σ_r a_r b_r`` over a new index r of the inputs, 1..D."""
         # The same letter for sibling products (q·k_i and q·k_m read alike), a new one
         # inside another.
-        letter = next(c for c in "rspvwxyz" if c not in self.written
-                      and _index(c) not in self.bound)
+        letter = self.summation_letter()
         r = self.index(letter)
         self.extents[r] = "D"
         self.bound.append(r)
@@ -461,8 +473,7 @@ class Reader:
         name, transposed = self.matrix(left)
         index, extent = position
         other = "D" if extent == "N" else "N"
-        letter = next(c for c in "rspvwxyz" if c not in self.written
-                      and _index(c) not in self.bound)
+        letter = self.summation_letter()
         r = self.index(letter)
         self.extents[r] = other
         pair, extents = ((r, index), [other, extent]) if transposed else \

@@ -174,9 +174,35 @@ def _read_vectors(text: str, problem) -> ClaimRead:
     """A claim in vector or matrix notation, read against ``problem`` (whose definition
     says what S, z, W … are) into the problem's index notation, with where it is defined."""
     from ..conditions import Nonnegative, Nonzero, Positive, PowerBase
-    from .claims import claim_for
-    claim = claim_for(text, problem)
+    from .claim_reader import Reader as ShapeReader
+    from .claims import _in_target_indices
+    value = ShapeReader(problem).read(p.parse(text))
+    _check_shape(text, value, problem)
+    claim = _in_target_indices(text, value, problem)
     divisors = tuple(c.args[0] for c in claim.conditions if isinstance(c, Nonzero))
     logs = tuple(c.args[0] for c in claim.conditions
                  if isinstance(c, (Positive, Nonnegative, PowerBase)))
     return ClaimRead(text, claim.expr, divisors, logs)
+
+
+def _check_shape(text: str, value, problem) -> None:
+    """A vector or matrix claim must have the derivative's shape, extents included: the
+    gradient in x (D entries) is not a vector of N (``exp(y − y)`` would pass the index
+    comparison, being 1 everywhere)."""
+    from .shapes import ShapeError
+    extents = tuple(problem.range_of(i) for i in problem.wrt_indices)
+    if problem.output_index is not None:
+        extents = (problem.range_of(problem.output_index), *extents)
+    if value.shape == "scalar" or len(extents) > 2:
+        return   # a number, an index form, or a layer's Jacobian: read by the indices
+    got = (value.rows,) if value.shape in ("column", "row") else (value.rows, value.cols)
+    if got != extents and got != extents[::-1]:   # a transpose: named as such below
+        def words(shape):
+            if len(shape) == 1:
+                return f"a vector of {shape[0]}"
+            return f"{'an' if shape[0] in ('N', 'm') else 'a'} {shape[0]} × {shape[1]} matrix"
+        name = problem.name
+        shown = (f"{name.base}_{''.join(map(str, name.indices))}"
+                 if isinstance(name, sp.Indexed) else str(name))
+        raise ShapeError(f"the derivative ∂{shown}/∂{problem.wrt} is "
+                         f"{words(extents)} but {text!r} is {words(got)}")

@@ -488,7 +488,8 @@ def _introduction(d) -> str:
     classes = (rf"any number of {unit} ${d.classes} \ge {d.proof.minimum}$" if d.symbolic
                else rf"$N = {d.classes}$ {unit}")
     # What the names stand for, from the definition (the catalogue's and --of alike).
-    given = [] if p.definition is None else definition_notes(p.definition, latex)
+    given = [] if p.definition is None else definition_notes(
+        p.definition, latex, [p.own(c) for c in p.definition.constants], outputs=False)
     if p.function.has(sigmoid) or (p.definition is not None and p.definition.body.has(sigmoid)):
         given.append(r"\sigma(x) = 1/(1 + e^{-x})")
     given = [f"${x}$" for x in given]

@@ -172,11 +172,12 @@ def intermediates(d, printer) -> list[str]:
     return [] if definition is None else definition_notes(definition, printer)
 
 
-def definition_notes(definition, printer) -> list[str]:
+def definition_notes(definition, printer, constants=None, outputs: bool = True) -> list[str]:
     """What the families of ``definition`` stand for, each once: a softmax with its
     argument (the reader's own name for an unnamed argument written inline: ``S =
     softmax(z/T)``, not ``u = z/T``), a family defined elementwise as a vector (``q = (1 −
-    ε) y + ε/N``), any other entry by entry; then the constants and σ's definition.
+    ε) y + ε/N``), any other entry by entry (the quantity itself unless ``outputs`` is
+    false); then the constants, as ``constants`` gives them when given (ε ≥ 0).
 
     >>> from derive.read.definition import read_definition
     >>> definition_notes(read_definition("S_i = softmax(z/T)_i"), str)
@@ -195,9 +196,14 @@ def definition_notes(definition, printer) -> list[str]:
             out.append(f"{name} = {softmax}({argument})")
         elif item.own and definition.vector_form(item) is not None:
             continue   # written inside the softmax above
+        elif item.kind == "output" and not outputs:
+            continue   # the quantity itself, already shown
         elif item.kind == "argument" and definition.vector_form(item) is not None:
             out.append(f"{printer(item.family)} = {printer(definition.vector_form(item))}")
         else:
             out.append(f"{printer(item.family[item.index])} = {printer(item.body)}")
-    out += [f"{printer(constant)} > 0" for constant in definition.constants]
+    # A constant as the problem knows it (``constants``): ε of label smoothing may be 0.
+    for c in definition.constants if constants is None else constants:
+        relation = ">" if c.is_positive else r"\ge" if printer.__name__ == "latex" else "≥"
+        out.append(f"{printer(c)} {relation} 0")
     return out

@@ -329,6 +329,9 @@ def _symmetric_only(result, definition, variable) -> list[tuple]:
         if len(shape) != 2 or shape[0] != shape[1]:
             continue
         matrix = sp.IndexedBase(name)
+        places = {tuple(bool(s.free_symbols & free) for s in a.indices)
+                  for a in result.atoms(sp.Indexed) if a.base == matrix}
+        both = {(True, False), (False, True)} <= places   # A_jr and A_rj: A and Aᵀ
         for first in (True, False):   # A x: the free index first; Aᵀ x: second
             def turned(a, first=first):
                 row, col = (s.free_symbols & free for s in a.indices)
@@ -338,7 +341,10 @@ def _symmetric_only(result, definition, variable) -> list[tuple]:
                                        turned)
             out.append((candidate, f"your formula holds only for a symmetric {name} "
                                    f"({name}ᵀ = {name}): the derivative has both {name} and "
-                                   f"{name}ᵀ"))
+                                   f"{name}ᵀ" if both else
+                        f"{name} is transposed: your formula has {name} where the "
+                        f"derivative has {name}ᵀ (or the reverse); they agree only for a "
+                        f"symmetric {name}"))
     return out
 
 

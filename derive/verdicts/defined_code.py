@@ -76,8 +76,8 @@ def _check(function, of, wrt, n, assume, inputs, seed, seconds, deadline) -> Ver
     count = next(iter(points.values())).shape[0]
     evaluation = Evaluation(definition, points, sizes)
     available = dict(points)
-    for item in definition.defined:   # S, h: what a parameter may ask for, by name
-        if item.kind in ("softmax", "output"):
+    for item in definition.defined:   # S, h, q, z: what a parameter may ask for, by name
+        if not item.own:
             available[str(item.family)] = evaluation.family(item.family)
     batch = {name: [np.asarray(v[row]).copy() if np.ndim(v) > 1 else float(v[row])
                     for row in range(count)] for name, v in available.items()}
