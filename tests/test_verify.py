@@ -139,7 +139,7 @@ TABLE = [
     ("T*S_i*(δ_ij - S_j)", TJ, 3, "fails", "factor of T²"),
     ("-S_i*(δ_ij - S_j)/T", TJ, 3, "fails", NEGATED),
     ("S_i*(1 - S_j)/T", TJ, 3, "fails", DIAGONAL),
-    ("diag(softmax(z)) - S Sᵀ", TJ, 3, "error", "read for this target.s S only"),
+    ("diag(softmax(z)) - S Sᵀ", TJ, 3, "error", r"read for the softmaxes the definition takes: softmax\(z/T\)"),
     ("S_i*(δ_ij - S_j)/T", J, 3, "error", "unknown symbol T"),
 # ---- label smoothing: q = (1 − ε) y + ε/N ----------------------------------------
     ("S - q", LS, 3, "holds", UNDER),
