@@ -71,6 +71,9 @@ BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
     ("(y - S) xᵀ", LAYER, "W", 3, ("Σ_k y_k = 1",), "fails",
      "the sign is flipped: your formula is minus the derivative"),
     ("(S - Y)/m", BATCH, "Z", "N", ("Σ_k Y_nk = 1",), "holds", None),
+    # At m = 2 (the batch of a concrete check), /2 is /m: every row's labels sum to one at
+    # the points tried, as the assumption says (not the matrix as a whole).
+    ("(S - Y)/2", BATCH, "Z", 3, ("Σ_k Y_nk = 1",), "holds", None),
     ("S - Y", BATCH, "Z", 3, ("Σ_k Y_nk = 1",), "fails",
      "your formula is the derivative times 2: the factor 1/2 is missing"),
     ("σ(z) - y", "L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", "N", (),

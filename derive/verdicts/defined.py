@@ -256,10 +256,12 @@ def _rational_point(definition, sizes, rng, assumptions) -> dict:
     for name, shape in definition.families:
         size = [sizes[e] for e in shape]
         keys_ = list(itertools.product(*(range(1, s + 1) for s in size)))
-        if name in simplex:
+        if name in simplex:   # each row sums to one (Σ_k Y_nk = 1 for every n): the last index
             raw = [int(v) for v in rng.integers(1, 100, size=len(keys_))]
-            total = sum(raw)
-            values = [sp.Rational(v, total) for v in raw]
+            totals: dict = {}
+            for key, v in zip(keys_, raw):
+                totals[key[:-1]] = totals.get(key[:-1], 0) + v
+            values = [sp.Rational(v, totals[key[:-1]]) for key, v in zip(keys_, raw)]
         elif name in positive:
             values = [sp.Rational(int(v), 100) for v in rng.integers(10, 200, size=len(keys_))]
         else:
