@@ -110,6 +110,8 @@ def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, ver
     ("T (diag(softmax(z/T)) - S Sᵀ)", "S_i = softmax(T z)_i", "z",
      "softmax(…) is read for the softmaxes the definition takes: softmax(T*z)"),
     ("softmax(z)", "L = Σ_k y_k z_k", "z", "the softmaxes the definition takes: none"),
+    # The known names are the definition's: no S where it takes no softmax.
+    ("y + Q", "L = Σ_k y_k z_k", "z", "unknown symbol Q; known: y, z, δ"),
     ("2 (S - y)", "L = -Σ_k (y_k log σ(2 z_k) + (1 - y_k) log(1 - σ(2 z_k)))", "z",
      "S is not a variable"),
     ("x (S - y)ᵀ", LAYER, "W", "transposed: the gradient ∂L/∂W has the shape of W, N × D, "

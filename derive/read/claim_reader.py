@@ -65,7 +65,9 @@ class Reader:
             return Value(1 / (1 + sp.exp(-v.expr)), v.shape)
         if name in self.families:   # S, q (the smoothed labels, not an index), z, W, …
             return self.family_entry(node, sp.IndexedBase(name))
-        if name == "q" and node.sub:
+        if name == "q" and node.sub and "S" in self.families and self.problem.output_index \
+                is None and self.problem.definition is not None and \
+                "y" in dict(self.problem.definition.families):   # a cross-entropy's labels
             raise InputError("q, the smoothed labels, is a variable of "
                              "label-smoothing-cross-entropy-grad only")
         if name in FAMILIES and name not in self.families:
@@ -108,11 +110,13 @@ class Reader:
                                               if node.name in p.PREFIX_FUNCTIONS else ""))
         close = difflib.get_close_matches(node.name, known, n=1, cutoff=0.6)
         guess = f"did you mean {close[0]}? " if close else ""
-        others = ", ".join(sorted(self.families - {"S"}) + (["m"] if self.problem.batch else []))
-        raise InputError(f"unknown symbol {node.name}; {guess}known: S (also p, yhat, ŷ, "
-                         f"softmax(z)), {others}{extra}, δ or delta(i, j), N, I, e_c, index letters "
-                         "i, j, k, …, and the functions exp, log, sigmoid, diag, outer, "
-                         "sum (see docs/notation.md)")
+        named = sorted(self.families - {"S"}) + (["m"] if "m" in dict(self.problem.sizes)
+                                                  else [])
+        output = ["S (also p, yhat, ŷ, softmax(…))"] if "S" in self.families else []
+        raise InputError(f"unknown symbol {node.name}; {guess}known: "
+                         f"{', '.join(output + named)}{extra}, δ or delta(i, j), N, I, e_c, "
+                         "index letters i, j, k, …, and the functions exp, log, sigmoid, "
+                         "diag, outer, sum (see docs/notation.md)")
 
     def softmax_family(self, v: Value) -> sp.IndexedBase:
         """The family of the definition's softmax of the vector ``v`` (``softmax(z/T)`` is
