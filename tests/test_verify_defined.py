@@ -23,6 +23,10 @@ SUM_TO_ONE = ("Σ_k y_k = 1",)
     ("S_j Σ_k w_k y_k - w_j y_j", WEIGHTED, "N", (), "holds", None),
     ("S_j Σ_k w_k y_k - w_j y_j", WEIGHTED, 4, (), "holds", None),
     ("S_i(δ_ij - S_j)/T", TEMPERATURE, "N", (), "holds", None),
+    # p and ŷ name the softmax output, as for a target; a family called p stays itself.
+    ("p_j - y_j", CE, "N", SUM_TO_ONE, "holds", None),
+    (r"\hat{y}_j - y_j", CE, 3, SUM_TO_ONE, "holds", None),
+    ("p_j", "L = Σ_k p_k z_k", "N", (), "holds", None),
     ("σ(z_j)(1 - σ(z_j))(σ(z_j) - y_j)", SIGMOID_SE, "N", (), "holds", None),
     # Wrong answers, each with its mistake named.
     ("S_j - y_j", CE, 3, (), "fails",

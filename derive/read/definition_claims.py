@@ -9,7 +9,7 @@ S[j]*Sum(w[k]*y[k], (k, 1, N)) - w[j]*y[j]
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -91,7 +91,7 @@ def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
     >>> read_claim("softmax(z)_j - y_j", d).expr
     S[j] - y[j]
     """
-    tree = p.parse(text)
+    tree = _aliased(p.parse(text), definition)
     if problem is not None and _vector_notation(tree, definition):
         return _read_vectors(text, problem)
     reader = Reader(text, p.Name("_", ()), tree)
@@ -133,6 +133,30 @@ def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
                                                      or "none"))
     return ClaimRead(text, expr, tuple(d.xreplace(renamed) for d in reader.divisors),
                      tuple(a.xreplace(renamed) for a in reader.logs))
+
+
+def _aliased(tree, definition: Definition):
+    """``p_j``, ``ŷ_j`` (``yhat``): the definition's softmax output, as for a target, when
+    it takes one softmax and has no family of that name."""
+    softmaxes = [x for x in definition.defined if x.kind == "softmax"]
+    names = {name for name, _ in definition.families} | {str(x.family) for x in definition.defined}
+    if len(softmaxes) != 1:
+        return tree
+    target = str(softmaxes[0].family)
+    aliases = {a for a in ("p", "yhat", "y_hat") if a not in names}
+
+    def walk(node):
+        if isinstance(node, p.Name):
+            return replace(node, name=target) if node.name in aliases else node
+        if isinstance(node, p.Call):
+            return replace(node, args=tuple(walk(a) for a in node.args))
+        if isinstance(node, p.Tuple):
+            return replace(node, items=tuple(walk(a) for a in node.items))
+        changes = {f: walk(getattr(node, f)) for f in ("left", "right", "operand", "base",
+                                                         "exponent") if hasattr(node, f)}
+        return replace(node, **changes) if changes else node
+
+    return walk(tree)
 
 
 # Functions that take or give whole vectors and matrices in the claim notation.
