@@ -88,7 +88,7 @@ STAGES = [
                 "derive.entries")),
     ("read", ("derive.read",)),
     # A target is data read with the definition reader: what its names stand for.
-    ("catalogue", ("derive.catalog",)),
+    ("catalogue", ("derive.problem", "derive.catalog")),
     ("calculus", ("derive.calculus",)),
     ("record", ("derive.record",)),
     ("check", ("derive.check",)),
