@@ -4,10 +4,10 @@ Every figure is the median over fresh Python processes, timed after ``import der
 (SymPy's import, about 0.45 s here, is not included), so that SymPy's caches are cold as
 they are for a user's first call.  Measured per target:
 
-* ``proof``  — differentiate the index-notation definition and reduce it by the rules
-  (``derivation(t, "N", check=False, steps=False)``);
-* ``steps``  — the textbook steps (the strategy on the target's definition) and the proof
-  of every step by the rules;
+* ``proof``  — the result for every N, as ``verify`` needs it
+  (``derivation(t, "N", check=False, steps=False)``): the raw derivative, and the one
+  strategy on the target's definition — its normal form, its steps, the proof of each;
+* ``steps``  — the strategy alone (:func:`derive.textbook.textbook`);
 * ``full``   — ``derivation(t, "N")``: proof, steps, the exact check of every step at
   N = 1, 2, 3 against the chain-rule derivative and the finite-difference cross-check
   of the result there;
@@ -38,14 +38,12 @@ start = time.perf_counter()
 if stage == "proof":
     derivation(name, "N", check=False, steps=False)
 elif stage == "steps":
+    # The one strategy on the target's definition: the steps, and their proof.
     import sympy as sp
     from derive.catalog import get_target
-    from derive.calculus.proof import prove_steps
-    from derive.derivation import textbook_chains
+    from derive.textbook import textbook
     N = sp.Symbol("N", integer=True, positive=True)
-    problem = get_target(name).problem(N)
-    mechanical = sp.diff(problem.function, problem.wrt[problem.wrt_index])
-    prove_steps(textbook_chains(get_target(name), problem)[0], problem, mechanical)
+    textbook(get_target(name), get_target(name).problem(N))
 else:
     derivation(name, "N")
 print(json.dumps(time.perf_counter() - start))

@@ -1,4 +1,6 @@
-"""The named targets: one small function per target builds what is to be differentiated.
+"""The named targets, as data: a name, a title, a definition in the notation of ``--of``,
+its inputs, its assumptions and options.  One function (:func:`problem_of`) builds what
+any of them differentiates from its definition; no target has code of its own.
 
 A target says *what* to differentiate (a function in index notation, with respect to
 which family), never what the answer is: results come from :mod:`derive.derivation`.
@@ -21,18 +23,12 @@ import sympy as sp
 from .errors import UnknownTargetError
 
 from .assumptions import Assumption
-from .functions import (CONVENTIONS, S, T, W, Y, Z, b, binary_cross_entropy, c, cross_entropy,
-                        define_family, eps, i, j, k, l, linear, log_softmax, n_example, q, r,
-                        smoothed, softmax, t, x, y, z)
+from .functions import CONVENTIONS, SCALAR_SYMBOLS, S, Y, i, k, q, sigmoid, y
 from .problem import OPTIONS, Problem
-from .sizes import BATCH
 
-# The batch size as it appears in a mean: a positive integer symbol, given a value by the
-# problem's parameters.
-m = BATCH
 
-__all__ = ["Target", "Problem", "TARGETS", "get_target", "labels_sum_to_one", "OPTIONS",
-           "rows_sum_to_one"]
+__all__ = ["Target", "Problem", "TARGETS", "get_target", "problem_of", "labels_sum_to_one",
+           "OPTIONS", "rows_sum_to_one", "ASSUMED"]
 
 
 def labels_sum_to_one(n: int | sp.Symbol, smoothing: sp.Symbol | None = None) -> Assumption:
@@ -69,45 +65,57 @@ def rows_sum_to_one(n: int | sp.Symbol) -> Assumption:
 
 @dataclass(frozen=True)
 class Target:
-    """A named derivative that the library and the CLI share.
+    """A named derivative that the library and the CLI share: data, nothing else.
 
-    ``problem(n)`` builds the construction for ``n`` classes (``builder`` writes the
-    function; the definition, read from ``definition``, says what its names stand for); ``reference`` names the
-    numerically stable float64 implementation in :mod:`derive.check.numeric` that the finite
-    differences use; ``layout`` describes the rows and columns of the matrix shown.
+    ``problem(n)`` builds the construction for ``n`` classes from ``definition`` alone
+    (:func:`problem_of`); ``reference`` names the numerically stable float64
+    implementation in :mod:`derive.check.numeric` that the finite differences use;
+    ``layout`` describes the rows and columns of the matrix shown.
     """
 
     name: str
     title: str
     summary: str
-    builder: Callable[[int | sp.Symbol], Problem]
+    # The function in the notation of `--of` (derive.read.definition): the one engine
+    # (derive.calculus.strategy) derives it, as it derives a user's definition.
+    definition: str
+    # The inputs in the order a point gives them (--at, a --python function's
+    # parameters); the first is the variable differentiated against by default.
+    inputs: tuple[str, ...]
     reference: str
     layout: str
+    assume: tuple[str, ...] = ()   # the hypotheses its textbook result uses
+    # What results are called when not the definition's left side: log S_i, or L for a
+    # loss indexed by its label (L_c).
+    quantity: sp.Expr | None = None
     min_classes: int = 2  # N = 1 makes sense where the outputs are independent
     unit: str = "classes"  # what N counts, in headings ("outputs" for independent sigmoids)
     options: tuple[str, ...] = ()  # the OPTIONS it takes, e.g. ("inputs", "wrt", "convention")
     wrt_choices: tuple[str, ...] = ()  # the variables --wrt may name; the first is the default
     symbolic: bool = True  # whether N may be a symbol
-    # The target in the notation of `--of` (derive.read.definition), with its assumptions:
-    # the one engine (derive.calculus.strategy) derives the same results from it, which
-    # tests/test_catalog_definitions.py pins.  Empty where the notation cannot say it yet.
-    definition: str = ""
-    assume: tuple[str, ...] = ()
     # The definition under an option that changes the function: (option, value, text).
     variants: tuple[tuple[str, str, str], ...] = ()
     # Whether a second chain through the argument of the softmax is shown beside the
     # first (a layer's gradient: ∂L/∂z = S − y, then the layer alone).
     shortcut: bool = False
+    # A problem made elsewhere, for a target that is not in the catalogue (a user's
+    # `--of` definition, derive.definitions): n ↦ Problem.
+    builder: Callable[[int | sp.Symbol], Problem] | None = None
 
     def problem(self, n, **options) -> Problem:
         """The problem for ``n`` classes with these (already validated) options."""
+        if self.builder is not None:
+            return self.builder(n)
         return _problem(self, n, tuple(sorted(options.items())))
 
     def definition_of(self, problem: Problem) -> str:
         """The definition of the function ``problem`` differentiates (its options
         chosen): ``softmax(Wᵀ x + b)`` under ``--convention WTx``."""
+        return self._definition(dict(problem.options))
+
+    def _definition(self, options: dict) -> str:
         for option, value, text in self.variants:
-            if problem.option(option) == value:
+            if options.get(option, OPTIONS[option]) == value:
                 return text
         return self.definition
 
@@ -141,12 +149,64 @@ class Target:
         return self.problem(n, **chosen)
 
 
-@lru_cache(maxsize=256)  # a pure builder: the same Problem for the same target and options
+@lru_cache(maxsize=256)  # a pure function of the data: the same Problem for the same request
 def _problem(target: Target, n, options: tuple) -> Problem:
-    problem = target.builder(n, **dict(options))
-    if not target.definition:
-        return problem
-    return replace(problem, definition=_read(target.definition_of(problem)))
+    return problem_of(target, n, dict(options))
+
+
+def problem_of(target: Target, n, options: dict) -> Problem:
+    """What ``target`` differentiates at ``n`` classes with ``options``, from its data:
+    the definition (for the options) written out through its intermediates to the
+    inputs alone, σ as ``1/(1 + e^{−x})``, the sizes set in the limits of sums and in
+    formulas — except the number of examples ``m`` that a mean divides by, which stays
+    a symbol in formulas (results read ``(S − Y)/m``) and is given its value by the
+    problem's ``parameters``.
+
+    >>> problem_of(TARGETS["temperature-softmax-jacobian"], 3, {}).function
+    exp(z[i]/T)/Sum(exp(z[k]/T), (k, 1, 3))
+    """
+    from .read.definition import EXTENTS
+    definition = _read(target._definition(options))
+    wrt = options.get("wrt") or target.inputs[0]
+    variable = definition.variable(wrt)
+    values = {"N": n, "D": options.get("inputs"), "m": options.get("batch")}
+    limits = {EXTENTS[e]: v for e, v in values.items() if v is not None and v != EXTENTS[e]}
+    batch_mean = EXTENTS["m"] in _formula_symbols(definition.body)
+    formulas = {s: v for s, v in limits.items() if not (s == EXTENTS["m"] and batch_mean)}
+    function = definition.written_out(definition.body).rewrite(sigmoid, sp.exp)
+    function = function.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
+        e.function, *((bound, low, high.xreplace(limits)) for bound, low, high in e.limits)))
+    # The catalogue's own constants (ε ≥ 0, where the definition reader's is positive):
+    # results and claims about the target speak of them (Problem.own).
+    function = function.xreplace({**formulas, **{
+        c: SCALAR_SYMBOLS[c.name] for c in definition.constants if c.name in SCALAR_SYMBOLS}})
+    shapes = dict(definition.families)
+    shapes.update({str(x.family): (*x.row_extents, x.extent) for x in definition.defined
+                   if x.row_extents})
+    problem = Problem(
+        name=target.quantity if target.quantity is not None else definition.name,
+        function=function, output_index=definition.outputs[0] if definition.outputs else None,
+        wrt=variable.base,
+        wrt_index=variable.indices[0] if len(variable.indices) == 1 else variable.indices,
+        inputs=target.inputs, classes=n,
+        sizes=tuple((e, values[e]) for e in ("D", "m") if values[e] is not None),
+        shapes=tuple((name, shape) for name, shape in shapes.items() if shape != ("N",)),
+        ranges=tuple((index, extent) for index, extent in zip(variable.indices,
+                                                                definition.shape(wrt))
+                     if extent != "N"),
+        parameters=((EXTENTS["m"], values["m"]),) if values["m"] is not None else (),
+        options=tuple(sorted(options.items())), definition=definition)
+    return replace(problem, assumptions=tuple(ASSUMED[text](n, problem.smoothing)
+                                              for text in target.assume))
+
+
+def _formula_symbols(expr: sp.Expr) -> set:
+    """The symbols of ``expr`` outside the limits of its sums."""
+    if isinstance(expr, sp.Sum):
+        return _formula_symbols(expr.function) - {b for b, *_ in expr.limits}
+    if isinstance(expr, sp.Symbol):
+        return {expr}
+    return set().union(*(_formula_symbols(a) for a in expr.args)) if expr.args else set()
 
 
 @lru_cache(maxsize=64)
@@ -155,193 +215,70 @@ def _read(text: str):
     return read_definition(text)
 
 
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _softmax_jacobian(n):
-    return Problem(name=S[i], function=softmax(z, i, n), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z",), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _log_softmax_jacobian(n):
-    return Problem(name=sp.log(S[i]), function=log_softmax(z, i, n), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z",), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _cross_entropy_grad(n):
-    return Problem(name=sp.Symbol("L"), function=cross_entropy(y, lambda m: S[m], n),
-                   output_index=None, wrt=S, wrt_index=j, inputs=("S", "y"),
-                   classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _softmax_cross_entropy_grad(n):
-    return Problem(name=sp.Symbol("L"),
-                   function=cross_entropy(y, lambda m: softmax(z, m, n), n),
-                   output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"),
-                   assumptions=(labels_sum_to_one(n),), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _sparse_softmax_cross_entropy_grad(n):
-    return Problem(name=sp.Symbol("L"), function=-log_softmax(z, c, n), output_index=c,
-                   wrt=z, wrt_index=j, inputs=("z", "c"), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _temperature_softmax_jacobian(n):
-    return Problem(name=S[i], function=softmax(z, i, n, T), output_index=i,
-                   wrt=z, wrt_index=j, inputs=("z", "T"), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _label_smoothing_cross_entropy_grad(n):
-    return Problem(name=sp.Symbol("L"),
-                   function=-sp.Sum(smoothed(y, k, n, eps) * sp.log(softmax(z, k, n)), (k, 1, n)),
-                   output_index=None, wrt=z, wrt_index=j, inputs=("z", "y", "eps"),
-                   assumptions=(labels_sum_to_one(n, eps),), classes=n)
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same n
-def _sigmoid_binary_cross_entropy_grad(n):
-    return Problem(name=sp.Symbol("L"), function=binary_cross_entropy(y, z, n),
-                   output_index=None, wrt=z, wrt_index=j, inputs=("z", "y"),
-                   classes=n)
-
-
-def _layer_shapes(convention: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    weights = ("N", "D") if convention == "Wx" else ("D", "N")
-    return (("W", weights), ("x", ("D",)))
-
-
-def _layer_logits(expr: sp.Expr, d, convention: str) -> sp.Expr:
-    """``expr`` with every logit z_m written as the layer's ``Σ_r W x_r + b_m``."""
-    return define_family(expr, z, lambda e: linear(e.indices[0], d, convention))
-
-
-# The variable of a layer target and its indices: (family, indices, their extents).
-def _layer_variable(wrt: str, convention: str):
-    if wrt == "W":
-        return (W, (i, j), ((i, "N"), (j, "D")) if convention == "Wx" else ((i, "D"), (j, "N")))
-    if wrt == "x":
-        return (x, j, ((j, "D"),))
-    return (b, j, ())
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
-def _linear_softmax_jacobian(n, inputs=3, wrt="W", convention="Wx"):
-    family, index, ranges = _layer_variable(wrt, convention)
-    ranges = ((t, "N"),) + ranges
-    return Problem(name=S[t], function=_layer_logits(softmax(z, t, n), inputs, convention),
-                   output_index=t, wrt=family, wrt_index=index, inputs=("W", "x", "b"),
-                   classes=n, sizes=(("D", inputs),), shapes=_layer_shapes(convention),
-                   ranges=ranges,
-                   options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
-def _linear_softmax_cross_entropy_grad(n, inputs=3, wrt="W", convention="Wx"):
-    family, index, ranges = _layer_variable(wrt, convention)
-    loss = cross_entropy(y, lambda m: softmax(z, m, n), n)
-    return Problem(name=sp.Symbol("L"), function=_layer_logits(loss, inputs, convention),
-                   output_index=None, wrt=family, wrt_index=index, inputs=("W", "x", "b", "y"),
-                   assumptions=(labels_sum_to_one(n),), classes=n, sizes=(("D", inputs),),
-                   shapes=_layer_shapes(convention), ranges=ranges,
-                   options=(("inputs", inputs), ("wrt", wrt), ("convention", convention)))
-
-
-def row_softmax(logits: sp.IndexedBase, row: sp.Expr, index: sp.Expr, n) -> sp.Expr:
-    """``S_row,index = exp(Z_row,index) / Σ_l exp(Z_row,l)``: the softmax of one row.
-
-    The sum's letter is one that neither the row nor the column uses: ``S_kj`` (row k,
-    inside a sum over k of the claim) must not become ``e^{Z_kj}/Σ_k e^{Z_kk}``.
-
-    >>> row_softmax(Z, k, j, 3)
-    exp(Z[k, j])/Sum(exp(Z[k, l]), (l, 1, 3))
-    """
-    bound = next(s for s in (k, l, t, r) if not (sp.sympify(row).has(s)
-                                                  or sp.sympify(index).has(s)))
-    return sp.exp(logits[row, index]) / sp.Sum(sp.exp(logits[row, bound]), (bound, 1, n))
-
-
-@lru_cache(maxsize=64)  # a pure builder: the same Problem for the same options
-def _batch_softmax_cross_entropy_grad(n, batch=2, reduction="mean"):
-    total = -sp.Sum(sp.Sum(Y[n_example, k] * sp.log(row_softmax(Z, n_example, k, n)), (k, 1, n)),
-                    (n_example, 1, batch))
-    # The mean divides by the symbol m, the number of rows, so that results read (S − Y)/m;
-    # `parameters` gives its value wherever numbers are computed.
-    return Problem(name=sp.Symbol("L"), function=total / m if reduction == "mean" else total,
-                   output_index=None, wrt=Z, wrt_index=(i, j), inputs=("Z", "Y"),
-                   assumptions=(rows_sum_to_one(n),), classes=n, sizes=(("m", batch),),
-                   shapes=(("Z", ("m", "N")), ("Y", ("m", "N")), ("S", ("m", "N"))),
-                   ranges=((i, "m"),), parameters=((m, batch),),
-                   options=(("batch", batch), ("reduction", reduction)))
+# The hypotheses a target may state (its ``assume``), with their names and texts.
+ASSUMED = {
+    "Σ_k y_k = 1": labels_sum_to_one,
+    "Σ_k Y_nk = 1": lambda n, smoothing=None: rows_sum_to_one(n),
+}
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("softmax-jacobian", "softmax Jacobian",
            "Jacobian of S = softmax(z) with respect to the logits z",
-           _softmax_jacobian, "softmax", "rows i = output S_i, columns j = input z_j",
-           definition="S_i = softmax(z)_i"),
+           "S_i = softmax(z)_i", ("z",), "softmax",
+           "rows i = output S_i, columns j = input z_j"),
     Target("log-softmax-jacobian", "log-softmax Jacobian",
            "Jacobian of log S = log softmax(z) with respect to z",
-           _log_softmax_jacobian, "log_softmax", "rows i = output log S_i, columns j = input z_j",
-           definition="L_i = log_softmax(z)_i"),
+           "L_i = log_softmax(z)_i", ("z",), "log_softmax",
+           "rows i = output log S_i, columns j = input z_j", quantity=sp.log(S[i])),
     Target("cross-entropy-grad", "cross-entropy gradient in the probabilities",
            "gradient of L = −Σ_k y_k log S_k with respect to the probabilities S",
-           _cross_entropy_grad, "cross_entropy", "entry j = ∂L/∂S_j",
-           definition="L = -Σ_k y_k log(S_k)"),
+           "L = -Σ_k y_k log(S_k)", ("S", "y"), "cross_entropy", "entry j = ∂L/∂S_j"),
     Target("softmax-cross-entropy-grad", "softmax cross-entropy gradient",
            "gradient of L = −Σ_k y_k log softmax(z)_k with respect to the logits z",
-           _softmax_cross_entropy_grad, "softmax_cross_entropy", "entry j = ∂L/∂z_j",
-           definition="L = -Σ_k y_k log(softmax(z)_k)", assume=("Σ_k y_k = 1",)),
+           "L = -Σ_k y_k log(softmax(z)_k)", ("z", "y"), "softmax_cross_entropy",
+           "entry j = ∂L/∂z_j", assume=("Σ_k y_k = 1",)),
     Target("sparse-softmax-cross-entropy-grad", "sparse softmax cross-entropy gradient",
            "gradient of L = −log softmax(z)_c, c an integer class label, with respect to z",
-           _sparse_softmax_cross_entropy_grad, "sparse_softmax_cross_entropy",
-           "rows c = label class, columns j = input z_j",
-           definition="L_c = -log_softmax(z)_c"),
+           "L_c = -log_softmax(z)_c", ("z", "c"), "sparse_softmax_cross_entropy",
+           "rows c = label class, columns j = input z_j", quantity=sp.Symbol("L")),
     Target("temperature-softmax-jacobian", "softmax Jacobian with a temperature",
            "Jacobian of S = softmax(z/T) with respect to the logits z, T > 0 the temperature",
-           _temperature_softmax_jacobian, "temperature_softmax",
-           "rows i = output S_i, columns j = input z_j", definition="S_i = softmax(z/T)_i"),
+           "S_i = softmax(z/T)_i", ("z", "T"), "temperature_softmax",
+           "rows i = output S_i, columns j = input z_j"),
     Target("label-smoothing-cross-entropy-grad", "label-smoothing cross-entropy gradient",
            "gradient of L = −Σ_k q_k log softmax(z)_k, q = (1 − ε) y + ε/N the smoothed "
            "labels, with respect to the logits z",
-           _label_smoothing_cross_entropy_grad, "label_smoothing_cross_entropy",
-           "entry j = ∂L/∂z_j",
-           definition="L = -Σ_k q_k log(softmax(z)_k); q_k = (1 - ε) y_k + ε/N",
-           assume=("Σ_k y_k = 1",)),
+           "L = -Σ_k q_k log(softmax(z)_k); q_k = (1 - ε) y_k + ε/N", ("z", "y", "eps"),
+           "label_smoothing_cross_entropy", "entry j = ∂L/∂z_j", assume=("Σ_k y_k = 1",)),
     Target("sigmoid-binary-cross-entropy-grad", "sigmoid binary cross-entropy gradient",
            "gradient of L = −Σ_k [y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))], N independent "
            "sigmoid outputs (N = 1: the binary case), with respect to the logits z",
-           _sigmoid_binary_cross_entropy_grad, "sigmoid_binary_cross_entropy",
-           "entry j = ∂L/∂z_j", min_classes=1, unit="outputs",
-           definition="L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))"),
+           "L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", ("z", "y"),
+           "sigmoid_binary_cross_entropy", "entry j = ∂L/∂z_j", min_classes=1,
+           unit="outputs"),
     Target("linear-softmax-jacobian", "Jacobian of a softmax layer",
            "Jacobian of S = softmax(W x + b) with respect to the weights W (or the bias b)",
-           _linear_softmax_jacobian, "linear_softmax",
-           "rows t = output S_t, columns = the variable's entries, W row by row",
+           "S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_kr x_r + b_k", ("W", "x", "b"),
+           "linear_softmax", "rows t = output S_t, columns = the variable's entries, W row by row",
            options=("inputs", "wrt", "convention"), wrt_choices=("W", "b"),
-           definition="S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
            variants=(("convention", "WTx", "S_t = softmax(z)_t; z_k = Σ_{r=1}^{D} W_rk x_r + b_k"),)),
     Target("linear-softmax-cross-entropy-grad", "cross-entropy gradient of a softmax layer",
            "gradient of L = −Σ_k y_k log softmax(W x + b)_k with respect to W (or x, b)",
-           _linear_softmax_cross_entropy_grad, "linear_softmax_cross_entropy",
-           "shaped like the variable", options=("inputs", "wrt", "convention"),
+           "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
+           ("W", "x", "b", "y"), "linear_softmax_cross_entropy", "shaped like the variable",
+           assume=("Σ_k y_k = 1",), options=("inputs", "wrt", "convention"),
            wrt_choices=("W", "x", "b"),
-           definition="L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_kr x_r + b_k",
            variants=(("convention", "WTx",
                       "L = -Σ_k y_k log(softmax(z)_k); z_k = Σ_{r=1}^{D} W_rk x_r + b_k"),),
-           assume=("Σ_k y_k = 1",), shortcut=True),
+           shortcut=True),
     Target("batch-softmax-cross-entropy-grad", "softmax cross-entropy gradient of a batch",
            "gradient of L = −(1/m) Σ_n Σ_k Y_nk log softmax(Z_n)_k, one example per row of "
            "the m × N logits Z, with respect to Z",
-           _batch_softmax_cross_entropy_grad, "batch_softmax_cross_entropy",
-           "rows i = example, columns j = class", options=("batch", "reduction"),
-           wrt_choices=("Z",),
-           definition="L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)",
-           variants=(("reduction", "sum", "L = -Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"),),
-           assume=("Σ_k Y_nk = 1",)),
+           "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)", ("Z", "Y"),
+           "batch_softmax_cross_entropy", "rows i = example, columns j = class",
+           assume=("Σ_k Y_nk = 1",), options=("batch", "reduction"), wrt_choices=("Z",),
+           variants=(("reduction", "sum", "L = -Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"),)),
 )}
 
 

@@ -19,11 +19,10 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .calculus.indexed import case
 from .calculus.matrices import matrix_form
-from .calculus.proof import Proof, same_normal_form
+from .calculus.proof import Proof
 from .calculus.steps import StepCheck
-from .calculus.strategy import derive_definition, normal_form
+from .calculus.strategy import derive_definition, prove_steps
 from .catalog import Problem, Target
 from .errors import InputError, StepError
 from .read.definition import CLASSES, read_definition, size_values
@@ -114,18 +113,7 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
 
     # Stage 3 — the proof: every step has the normal form of the raw derivative (under
     # the assumptions from the step that uses them on).
-    truths: dict = {}
-    for number, step in enumerate(derived.steps[1:], start=2):
-        under = _under(derived.steps, number, assumptions)
-        # A case step against the derivative in that case (q renamed p, or δ_pq = 0).
-        key = (under, step.case)
-        if key not in truths:
-            truths[key] = normal_form(derived.mechanical if step.case is None else
-                                      case(derived.mechanical, *step.case), definition,
-                                      derived.variable, under)
-        if not same_normal_form(normal_form(step.rhs, definition, derived.variable, under),
-                                truths[key]):
-            raise StepError(f"step {number} ({step.reason}) does not reduce to the derivative")
+    prove_steps(derived.steps, derived, definition, assumptions)
     proof = Proof(classes=CLASSES, minimum=1,
                   conditions=tuple(_condition(x, e) for x, e in _free_ranges(definition,
                                                                               derived)),
@@ -340,8 +328,8 @@ def _target(definition, wrt: str, problem: Problem) -> Target:
     name = f"of: {definition.text}"
     rows = "rows = outputs, columns = " if problem.output_index is not None else ""
     return Target(name=name, title=f"{definition.text}, differentiated with respect to {wrt}",
-                  summary=f"your definition: {definition.text}",
-                  builder=_AtClasses(problem), reference="",
+                  summary=f"your definition: {definition.text}", definition=definition.text,
+                  inputs=problem.inputs, builder=_AtClasses(problem), reference="",
                   layout=f"{rows}the entries of {wrt}", min_classes=1)
 
 

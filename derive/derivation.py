@@ -25,10 +25,9 @@ import sympy as sp
 
 from . import progress
 from .calculus import derivative, mechanical_matrix
-from .calculus.indexed import in_smoothed_labels, ranges_for
+from .calculus.indexed import ranges_for
 from .calculus.matrices import matrix_form
-from .calculus.proof import Proof, closed_form_problem, prove_steps, reduce, same_normal_form
-from .calculus.rewrite import apply_assumption, combine_sums, tidy
+from .calculus.proof import Proof, same_normal_form
 from .calculus.steps import Step, StepCheck
 from .catalog import OPTIONS as OPTIONS_DEFAULTS, Problem, Target, get_target
 from .errors import InputError, RewriteError, StepError
@@ -39,7 +38,7 @@ from .record import Derivation
 from .sizes import (BATCH, DIFF_CHECK_CLASSES, INPUTS, LAMBDIFY_CLASSES, MAX_BATCH,
                     MAX_DERIVATIVE_ENTRIES, MAX_DIFF_CLASSES, MAX_INPUTS, SYMBOLIC_SIZES,
                     VECTORISED_POINTS, validate_classes, validate_size)
-from .textbook import textbook_chains
+from .textbook import textbook, textbook_chains
 
 __all__ = ["derivation", "instantiate_derivation", "check_request", "textbook_chains",
            "concrete_options", "sizes_of", "mechanical_derivation", "entry_matrix"]
@@ -265,29 +264,22 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
     problem = target.build(n, **dict(options))
 
     # Stage 2 — differentiate the definition in index notation, node by node
-    # (derive.calculus): ∂z_k/∂z_j is δ_jk, and the sums stay symbolic.
+    # (derive.calculus): ∂z_k/∂z_j is δ_jk, and the sums stay symbolic.  The raw
+    # derivative that the steps and every verdict are compared with.
     mechanical = derivative(problem.function, problem.variable)
 
-    # Stage 3 — reduce by the rules of derive.calculus.indexed (no generic simplify): a proof.
-    reduction = reduce(mechanical, problem)
-    general = tidy(reduction.expr)
-    if problem.smoothing is not None:   # the result in the smoothed labels q
-        general = tidy(in_smoothed_labels(general, problem))
-    why = closed_form_problem(general, problem)
-    if why is not None:
+    # Stage 3 — the target's definition derived by the one strategy (derive.textbook):
+    # the normal form by the rules, the stated assumptions applied, the textbook steps,
+    # each step proved to have the raw derivative's normal form.
+    derived = textbook(target, problem, with_steps)
+    general, result = derived.general, derived.result
+    if not derived.closed:
         raise RewriteError(f"the derivative {sp.sstr(general)} is not in closed form for "
-                           f"symbolic {n}: {why}")
-
-    # Stage 4 — the stated assumptions.
-    result = general
-    for assumption in problem.assumptions:
-        result = tidy(apply_assumption(result, assumption))
-    if problem.convention is not None:   # Σ_k W_kj (S_k − y_k), one sum
-        general, result = combine_sums(general), combine_sums(result)
+                           f"symbolic {n}: no rule recognises the named outputs in it")
     proof = Proof(classes=n, minimum=1,
                   conditions=tuple(ranges_for(problem).values()),
-                  rules=reduction.rules + (("assumption",) if problem.assumptions else ()),
-                  relies_on=reduction.conditions, assumptions=problem.assumptions,
+                  rules=derived.rules, relies_on=derived.relies_on,
+                  assumptions=problem.assumptions,
                   others=tuple(v for v in dict(options).values() if isinstance(v, sp.Symbol)))
     d = Derivation(
         target=target, classes=n, problem=problem,
@@ -296,12 +288,10 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
         form=matrix_form(result, problem), general_form=matrix_form(general, problem),
         assumptions=problem.assumptions, proof=proof,
     )
-    # Stage 5 — the textbook steps: every step proved equal to the mechanical derivative
-    # by the rules, and checked at concrete N against concrete differentiation.
+    # Stage 4 — the steps, proved for every N, checked at concrete N against concrete
+    # differentiation of the construction (independently of the rules).
     if with_steps:
-        truths = {(None, ()): reduction}   # the derivative's normal forms, shared
-        chains = [prove_steps(chain, problem, mechanical, truths)
-                  for chain in textbook_chains(target, problem) if chain]
+        chains = [chain for chain in (derived.steps, derived.shortcut) if chain]
         steps, shortcut = (*_check_at_sizes(chains, target, problem, seed), ())[:2]
         for chain in (steps, shortcut):
             if chain and not same_normal_form(chain[-1].rhs, result):
@@ -309,7 +299,7 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
                                 f"not the derived result {sp.sstr(result)}")
         d = replace(d, steps=steps, shortcut=tuple(shortcut))
 
-    # Stage 6 — the numeric cross-check of the result instantiated at concrete N.
+    # Stage 5 — the numeric cross-check of the result instantiated at concrete N.
     # With the steps, the last of which is the result, checked exactly against the
     # chain-rule derivative at these sizes, SymPy's concrete derivative adds nothing: the
     # instances are compared with finite differences only (a third of the time saved).

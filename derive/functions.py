@@ -21,9 +21,9 @@ from sympy.core.parameters import global_parameters
 
 __all__ = [
     "z", "y", "S", "q", "T", "eps", "i", "j", "k", "l", "c", "SCALAR_SYMBOLS", "smoothed",
-    "sigmoid", "softplus", "binary_cross_entropy",
-    "softmax", "log_softmax", "cross_entropy", "family_symbols", "instantiate",
-    "to_indexed", "expand_sums", "define_family", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
+    "sigmoid", "softplus",
+    "softmax", "log_softmax", "family_symbols", "instantiate",
+    "to_indexed", "expand_sums", "W", "x", "b", "Z", "Y", "t", "r", "linear", "entry_name",
     "CONVENTIONS",
 ]
 
@@ -38,7 +38,6 @@ q = sp.IndexedBase("q")
 # of a layer's Jacobian) and the bound summation indices k and l (classes), r (inputs)
 # and n (examples).  integer=True keeps KroneckerDelta(i, j) unevaluated.
 i, j, k, l, c, t, r = sp.symbols("i j k l c t r", integer=True, positive=True)
-n_example = sp.Symbol("n", integer=True, positive=True)
 
 # The linear layer z = W x + b that feeds a softmax (W: weights, x: input, b: bias), and a
 # batch: logits Z and labels Y with one row per example.
@@ -176,23 +175,6 @@ class softplus(sp.Function):
         return f"{printer._module_format('numpy.logaddexp')}(0, {printer._print(self.args[0])})"
 
 
-def binary_cross_entropy(labels: sp.IndexedBase, logits: sp.IndexedBase,
-                         n: int | sp.Symbol) -> sp.Expr:
-    """``L = −Σ_k [y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))]``, σ written out as
-    ``1/(1 + e^{−z_k})``: N independent binary outputs (N = 1 is the binary case)."""
-    p = 1 / (1 + sp.exp(-logits[k]))
-    return -sp.Sum(labels[k] * sp.log(p) + (1 - labels[k]) * sp.log(1 - p), (k, 1, n))
-
-
-def cross_entropy(labels: sp.IndexedBase, probability, n: int | sp.Symbol) -> sp.Expr:
-    """``L = −Σ_{k=1}^{n} y_k log p_k`` where ``probability(k)`` gives ``p_k``.
-
-    >>> cross_entropy(y, lambda idx: S[idx], 3)
-    -Sum(log(S[k])*y[k], (k, 1, 3))
-    """
-    return -sp.Sum(labels[k] * sp.log(probability(k)), (k, 1, n))
-
-
 @lru_cache(maxsize=None)
 def family_symbols(name: str, n: int | tuple[int, ...]) -> tuple[sp.Symbol, ...]:
     """The concrete symbols ``name_1 … name_n`` that stand for ``name[1] … name[n]``;
@@ -224,7 +206,7 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
     Every free index must already have a concrete value: an ``Indexed`` whose index is
     still a symbol is left alone, which the callers treat as an error.
 
-    >>> instantiate(cross_entropy(y, lambda idx: S[idx], 2), 2)
+    >>> instantiate(-sp.Sum(y[k] * sp.log(S[k]), (k, 1, 2)), 2)
     -y_1*log(S_1) - y_2*log(S_2)
     """
     expanded = expand_sums(expr) if expr.has(sp.Sum) else expr
@@ -239,19 +221,6 @@ def instantiate(expr: sp.Expr, n: int) -> sp.Expr:
                 raise ValueError(f"index {index} of {atom} is outside 1..{n}")
         mapping[atom] = sp.Symbol(entry_name(name, atom.indices))
     return expanded.xreplace(mapping)
-
-
-def define_family(expr: sp.Expr, base: sp.IndexedBase, definition) -> sp.Expr:
-    """``expr`` with every entry ``base[a]`` replaced by ``definition(base[a])``.
-
-    ``xreplace`` on the entries found, not ``replace``: the same result (an entry is a
-    leaf), without calling Python predicates on every node of a written-out layer.
-
-    >>> define_family(S[j] * y[j] + S[k], S, lambda a: 2 * z[a.indices[0]])
-    2*y[j]*z[j] + 2*z[k]
-    """
-    entries = {a for a in expr.atoms(sp.Indexed) if a.base == base}
-    return expr.xreplace({a: definition(a) for a in entries}) if entries else expr
 
 
 def expand_sums(expr: sp.Expr) -> sp.Expr:

@@ -163,6 +163,20 @@ class Problem:
         return expr.xreplace({c: mine[c.name] for c in self.definition.constants
                               if c.name in mine})
 
+    def in_definition(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` (in the problem's own constants and its letter for a symbolic number
+        of classes, ``n`` if the user chose it) in the definition's: the inverse of
+        :meth:`own`, to bring a claim about a target to the definition's normal form."""
+        from .read.defined import CLASSES
+        if self.definition is None:
+            return expr
+        theirs = {c.name: c for c in self.definition.constants}
+        mapping = {s: theirs[s.name] for s in expr.free_symbols
+                   if isinstance(s, sp.Symbol) and s.name in theirs}
+        if isinstance(self.classes, sp.Symbol) and self.classes != CLASSES:
+            mapping[self.classes] = CLASSES
+        return expr.xreplace(mapping) if mapping else expr
+
     @property
     def constants(self) -> dict[str, sp.Symbol]:
         """The definition's scalar constants by the names a claim may call them: ``T``;

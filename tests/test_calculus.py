@@ -8,7 +8,6 @@ from derive.catalog import TARGETS
 from derive.sizes import BATCH, INPUTS
 from derive.errors import RewriteError
 from derive.functions import S, T, W, b, i, j, k, l, r, t, x, y, z
-from derive.calculus.proof import reduce
 
 N = sp.Symbol("N", integer=True, positive=True)
 u = sp.Symbol("u", real=True)
@@ -26,12 +25,11 @@ def _symbolic_problem(name):
 
 @pytest.mark.parametrize("name", [name for name, t in TARGETS.items() if t.symbolic])
 def test_every_target_is_differentiated_as_sympy_does(name):
-    """The same expression as ``sp.diff``, and so the same normal form and result."""
+    """The same expression as ``sp.diff``."""
     problem = _symbolic_problem(name)
     ours = derivative(problem.function, problem.variable)
     theirs = sp.diff(problem.function, problem.variable)
     assert ours == theirs
-    assert sp.expand(reduce(ours, problem).expr - reduce(theirs, problem).expr) == 0
 
 
 # (expression, variable): each rule, alone and composed

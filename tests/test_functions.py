@@ -3,7 +3,7 @@
 import pytest
 import sympy as sp
 
-from derive.functions import (S, c, cross_entropy, family_symbols, i, instantiate, j, k,
+from derive.functions import (S, c, family_symbols, i, instantiate, j, k,
                               log_softmax, softmax, to_indexed, y, z)
 
 
@@ -18,13 +18,6 @@ def test_softmax_never_reuses_the_bound_index():
     inner = softmax(z, k, 3)
     assert inner.has(sp.Symbol("l", integer=True, positive=True))
     assert not sp.Sum(inner, (k, 1, 3)).doit().has(k)
-
-
-@pytest.mark.parametrize("n", [2, 4])
-def test_cross_entropy_is_minus_sum_of_label_times_log(n):
-    ys, ss = family_symbols("y", n), family_symbols("S", n)
-    expected = -sum(a * sp.log(b) for a, b in zip(ys, ss))
-    assert sp.expand(instantiate(cross_entropy(y, lambda m: S[m], n), n) - expected) == 0
 
 
 def test_log_softmax_is_the_log_of_the_softmax_unsimplified():

@@ -5,8 +5,12 @@ import sympy as sp
 
 from derive.functions import S, c, i, j, k, l, softmax, y, z
 from derive.calculus.indexed import (Condition, case, delta_substitution, evaluate_derivatives,
-                            linearity, merge_cases, ranges_of, recognise_softmax_outputs,
-                            softmax_sums_to_one, split_sums, sum_delta)
+                                     linearity, merge_cases, ranges_of, split_sums, sum_delta)
+from derive.calculus.recognise import recognise_softmax_of, sums_to_one
+from derive.read.definition import read_definition
+
+# The softmax S = softmax(z) as the definition reader names it.
+SOFTMAX = read_definition("S_i = softmax(z)_i").defined[0]
 
 N = sp.Symbol("N", integer=True, positive=True)
 delta = sp.KroneckerDelta
@@ -82,7 +86,7 @@ def test_split_sums(expr, expected):
     (Sum(S[k] * y[k]), Sum(S[k] * y[k])),
 ])
 def test_softmax_sums_to_one(expr, expected):
-    assert softmax_sums_to_one(expr, S, N) == expected
+    assert sums_to_one(expr, SOFTMAX, N) == expected
 
 
 @pytest.mark.parametrize("expr, order, expected", [
@@ -101,7 +105,7 @@ def test_delta_substitution(expr, order, expected):
 def test_recognise_softmax_inside_a_symbolic_sum():
     denominator = Sum(sp.exp(z[l]), bound=l)
     expr = Sum(y[k] * sp.exp(z[k])) / denominator - sp.exp(z[j]) / denominator
-    assert recognise_softmax_outputs(expr, z, S, N) == Sum(S[k] * y[k]) - S[j]
+    assert recognise_softmax_of(expr, SOFTMAX, N) == Sum(S[k] * y[k]) - S[j]
 
 
 def test_differentiating_a_symbolic_sum_gives_a_delta():

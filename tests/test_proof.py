@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import derive.calculus.proof
-import derive.calculus.indexed
 import derive.calculus.strategy
 from derive import TARGETS, derivation
 from derive.catalog import get_target
 from derive.check.crosscheck import VALIDATION_SIZES, cross_validate
 from derive.derivation import instantiate_derivation
+from derive.textbook import _textbook
 from derive.sizes import SYMBOLIC_SIZES
-from derive.errors import InputError, RewriteError, StepError
+from derive.errors import InputError, StepError
 from derive.check.numeric import REFERENCES
 from derive.functions import S, T, c, q, sigmoid, i, j, k, y, z
-from derive.calculus.proof import closed_form_problem, prove_steps, reduce
-from derive.derivation import textbook_chains
+from derive.calculus.indexed import case
+from derive.calculus.strategy import derive_definition, normal_form, prove_steps
+from derive.verdicts.verify import verify
 
 N = sp.Symbol("N", integer=True, positive=True)
 delta = sp.KroneckerDelta
@@ -111,61 +111,55 @@ def test_the_proof_names_its_rules(name, rules):
     assert derivation(name, "N", check=False, steps=False).proof.rules == rules
 
 
-def test_reduce_applies_the_case_and_the_assumption():
-    problem = get_target("softmax-cross-entropy-grad").problem(N)
+def _defined(name):
+    problem = get_target(name).problem(N)
+    return problem, problem.definition
+
+
+def test_the_normal_form_applies_the_case_and_the_assumption():
+    # The raw derivative of the written-out construction reaches the result's normal form.
+    problem, definition = _defined("softmax-cross-entropy-grad")
     mechanical = sp.diff(problem.function, z[j])
-    general = reduce(mechanical, problem)
-    assert same(general.expr, S[j] * sp.Sum(y[k], (k, 1, N)) - y[j])
-    assert same(reduce(mechanical, problem, assumptions=problem.assumptions).expr, S[j] - y[j])
-    jacobian = get_target("softmax-jacobian").problem(N)
-    diagonal = reduce(sp.diff(jacobian.function, z[j]), jacobian, (i, j, True))
-    assert same(diagonal.expr, S[i] - S[i] ** 2) and "case" in diagonal.rules
+    assert same(normal_form(mechanical, definition, z[j]), S[j] * sp.Sum(y[k], (k, 1, N)) - y[j])
+    assert same(normal_form(mechanical, definition, z[j], problem.assumptions), S[j] - y[j])
+    jacobian, definition = _defined("softmax-jacobian")
+    diagonal = normal_form(case(sp.diff(jacobian.function, z[j]), i, j, True), definition, z[j])
+    assert same(diagonal, S[i] - S[i] ** 2)
 
 
-def test_reduce_uses_the_softmax_sum():
+def test_the_normal_form_uses_the_softmax_sum():
     # Σ_k S_k = 1 appears when a step sums the softmax outputs, e.g. the columns of the
     # Jacobian: Σ_k ∂S_k/∂z_j = ∂(Σ_k S_k)/∂z_j = 0.
-    problem = get_target("softmax-jacobian").problem(N)
+    _, definition = _defined("softmax-jacobian")
     column = sp.Sum(S[k] * (delta(k, j) - S[j]), (k, 1, N))
-    r = reduce(column, problem)
-    assert r.expr == 0 and "softmax-sums-to-one" in r.rules
+    assert normal_form(column, definition, z[j]) == 0
 
 
-@pytest.mark.parametrize("expr, problem_of", [
-    (sp.Sum(delta(j, k) * y[k], (k, 1, N - 1)), "the sum"),
-    (sp.Derivative(S[j], z[j]), "a derivative"),
-    (sp.exp(z[j]), "the logits z"),
-])
-def test_closed_form_problem(expr, problem_of):
-    problem = get_target("softmax-cross-entropy-grad").problem(N)
-    assert problem_of in closed_form_problem(expr, problem)
+def test_a_truncated_sum_keeps_its_delta():
+    # Σ_{k=1}^{N−1} δ_jk y_k is y_j only for j < N: the rule leaves the sum as it is ...
+    _, definition = _defined("softmax-cross-entropy-grad")
+    truncated = sp.Sum(delta(j, k) * y[k], (k, 1, N - 1))
+    assert normal_form(S[j] - truncated, definition, z[j]).has(sp.Sum)
+    # ... so a claim that needs it is not proved, and fails at the class j = N.
+    v = verify("S_j - Σ_{k=1}^{N-1} δ_jk y_k", against="softmax-cross-entropy-grad",
+               classes="N")
+    assert v.verdict == "fails" and v.methods[0].startswith("exact: 1 of 2 entries differ")
 
 
 def test_a_wrong_symbolic_step_is_refused_by_the_proof():
-    problem = get_target("softmax-jacobian").problem(N)
-    steps = list(textbook_chains(get_target("softmax-jacobian"), problem)[0])
+    _, definition = _defined("softmax-jacobian")
+    derived = derive_definition(definition, "z")
+    steps = list(derived.steps)
     steps[5] = dataclasses.replace(steps[5], rhs=steps[5].rhs.subs(delta(i, j), 1))
-    mechanical = sp.diff(problem.function, z[j])
-    with pytest.raises(StepError, match=r"step 6 .* does not follow for every N"):
-        prove_steps(steps, problem, mechanical)
+    with pytest.raises(StepError, match=r"step 6 .* does not reduce to the derivative"):
+        prove_steps(steps, derived, definition)
 
 
-# ---- wrong rules: what the proof relies on must be caught when it is broken ------------
-
-def _sum_delta_without_its_condition(expr, ranges, used=None):
-    """The broken rule: Σ_k δ_jk f(k) = f(j) whatever the range of the sum."""
-    def pick(s):
-        (bound, _low, _high), = s.limits
-        for factor in sp.Mul.make_args(s.function):
-            if isinstance(factor, sp.KroneckerDelta) and bound in factor.args:
-                other = factor.args[0] if factor.args[1] == bound else factor.args[1]
-                return (s.function / factor).xreplace({bound: other})
-        return s
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pick)
-
+# ---- wrong constructions and rules: the checks at concrete N must catch them -----------
 
 def _truncated_cross_entropy(monkeypatch, name):
-    """L = −Σ_{k=1}^{N−1} y_k log S_k: a sum that does not contain the class j = N."""
+    """A construction that is not its definition: L = −Σ_{k=1}^{N−1} y_k log S_k, a sum
+    without the class j = N, under the definition of the full cross-entropy."""
     base = get_target("cross-entropy-grad")
 
     def problem(n):
@@ -179,25 +173,16 @@ def _truncated_cross_entropy(monkeypatch, name):
         base, name=name, builder=problem, reference="truncated_cross_entropy"))
 
 
-def test_with_the_right_rule_a_truncated_sum_is_not_forced_into_textbook_form(monkeypatch):
+def test_a_construction_that_is_not_its_definition_is_caught(monkeypatch):
     _truncated_cross_entropy(monkeypatch, "truncated-ce")
-    with pytest.raises(RewriteError, match=r"not in closed form .* the sum"):
-        derivation("truncated-ce", "N")
-
-
-def test_dropping_the_delta_condition_is_caught(monkeypatch):
-    _truncated_cross_entropy(monkeypatch, "truncated-ce-wrong-rule")
-    monkeypatch.setattr(derive.calculus.proof, "sum_delta", _sum_delta_without_its_condition)
-    monkeypatch.setattr(derive.calculus.strategy, "sum_delta", _sum_delta_without_its_condition)
-    monkeypatch.setattr(derive.calculus.indexed, "sum_delta", _sum_delta_without_its_condition)
-    # The broken rule "proves" −y_j/S_j for every j, also j = N where ∂L/∂S_N = 0 ...
-    d = derivation("truncated-ce-wrong-rule", "N", check=False, steps=False)
-    assert same(d.result, -y[j] / S[j])
-    # ... but the steps, instantiated at concrete N, disagree with concrete derivatives,
+    # The rules derive the definition, −y_j/S_j for every j; the construction has
+    # ∂L/∂S_N = 0.  The steps, instantiated at concrete N, disagree with its derivatives,
     with pytest.raises(StepError, match=r"does not follow at N = \d: at entry"):
-        derivation("truncated-ce-wrong-rule", "N")
+        derivation("truncated-ce", "N")
     # the result disagrees with sp.diff and with finite differences of the same loss,
-    report = derivation("truncated-ce-wrong-rule", "N", steps=False).check
+    d = derivation("truncated-ce", "N", check=False, steps=False)
+    assert same(d.result, -y[j] / S[j])
+    report = derivation("truncated-ce", "N", steps=False).check
     failed = {cmp.name for cmp in report.comparisons if not cmp.passed}
     assert {"N = 2: mechanical derivative vs general form",
             "N = 2: textbook form vs finite differences"} <= failed
@@ -211,18 +196,22 @@ def test_dropping_the_delta_in_delta_substitution_is_caught(monkeypatch):
     def without_delta(expr, order):   # δ_ij f(j) = f(i): the delta is lost
         return sp.expand(expr).replace(lambda e: isinstance(e, sp.KroneckerDelta),
                                        lambda e: sp.Integer(1))
-    monkeypatch.setattr(derive.calculus.proof, "delta_substitution", without_delta)
+    monkeypatch.setattr(derive.calculus.strategy, "delta_substitution", without_delta)
+    _textbook.cache_clear()   # derived with the broken rule, not taken from the cache
     monkeypatch.setitem(TARGETS, "jacobian-wrong-rule", dataclasses.replace(
         get_target("softmax-jacobian"), name="jacobian-wrong-rule"))
-    # The proof compares each step with the derivative in the step's case, so the case
-    # i ≠ j (−S_i S_j) no longer matches the broken normal form S_i(1 − S_j):
-    with pytest.raises(StepError, match=r"step 5 \(case\) does not follow for every N"):
-        derivation("jacobian-wrong-rule", "N")
-    # Without the steps, the broken result is caught numerically.
-    d = derivation("jacobian-wrong-rule", "N", steps=False)
-    assert same(d.result, S[i] * (1 - S[j]))
-    assert not d.check.passed
-    assert not cross_validate(d, sizes=(2,)).passed
+    try:
+        # The broken rule gives S_i(1 − S_j) for every i, j ...
+        d = derivation("jacobian-wrong-rule", "N", steps=False)
+        assert same(d.result, S[i] * (1 - S[j]))
+        # ... which the numeric check and the cross-validation reject,
+        assert not d.check.passed
+        assert not cross_validate(d, sizes=(2,)).passed
+        # and with the steps, the exact check at concrete N.
+        with pytest.raises(StepError, match=r"does not follow at N = \d"):
+            derivation("jacobian-wrong-rule", "N")
+    finally:
+        _textbook.cache_clear()
 
 
 def test_symbolic_derivations_are_cached_and_immutable():

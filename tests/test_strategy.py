@@ -7,7 +7,7 @@ import sympy as sp
 from derive.calculus import strategy
 from derive.calculus.indexed import case
 from derive.calculus.proof import same_normal_form
-from derive.calculus.strategy import collect, derive_definition, normal_form, variable_of
+from derive.calculus.strategy import collect, derive_definition, normal_form
 from derive.errors import InputError
 from derive.functions import sigmoid, z
 from derive.read.definition import read_definition
@@ -114,9 +114,9 @@ def test_the_named_and_the_written_out_softmax_give_one_derivation():
 
 
 def test_the_variable_takes_letters_the_definition_does_not_use():
-    assert str(variable_of(read_definition("L = Σ_j z_j^2"), "z")) == "z[p]"
-    assert str(variable_of(read_definition("h_i = tanh(Σ_r W_ir x_r)"), "W")) == "W[j, p]"
-    assert str(variable_of(read_definition("L = Σ_k Σ_r W_kr^2"), "W")) == "W[i, j]"
+    assert str(read_definition("L = Σ_j z_j^2").variable("z")) == "z[p]"
+    assert str(read_definition("h_i = tanh(Σ_r W_ir x_r)").variable("W")) == "W[j, p]"
+    assert str(read_definition("L = Σ_k Σ_r W_kr^2").variable("W")) == "W[i, j]"
 
 
 @pytest.mark.parametrize("text, wrt, message", [

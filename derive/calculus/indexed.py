@@ -12,10 +12,12 @@ fails (see ``shared/DESIGN.md``).
 * :func:`split_sums` — linearity: ``Σ(a + b) = Σa + Σb`` and ``Σ c·f(k) = c·Σ f(k)``;
 * :func:`sum_delta` — ``Σ_k δ_kx f(k) = f(x)`` for an index ``x`` known to lie in the
   range of the sum (the condition ``1 ≤ x ≤ N`` is recorded);
-* :func:`softmax_sums_to_one` — ``Σ_k S_k = 1``;
 * :func:`delta_substitution` — ``δ_ij f(j) = δ_ij f(i)``;
-* :func:`log_of_softmax` — ``log(e^{z_x}/Σ_k e^{z_k}) = z_x − log Σ_k e^{z_k}``;
-* :func:`recognise_softmax_outputs` — ``e^{z_x}/Σ_k e^{z_k}`` becomes ``S_x``.
+* :func:`log_of_softmax` — ``log(e^{z_x}/Σ_k e^{z_k}) = z_x − log Σ_k e^{z_k}``.
+
+The rules that recognise the named outputs again (``S_x``, ``σ``) are in
+:mod:`derive.calculus.recognise`; the strategy that applies all of them in
+:mod:`derive.calculus.strategy`.
 
 >>> from derive.functions import z, S, i, j, k
 >>> sum_delta(sp.Sum(sp.KroneckerDelta(j, k) * sp.exp(z[k]), (k, 1, 3)), ranges_of((j,), 3))
@@ -31,16 +33,14 @@ import sympy as sp
 
 from .derivative import derivative
 from ..errors import RewriteError
-from ..functions import logit, q, sigmoid, smoothed, y, z
+from ..functions import logit, sigmoid, z
 from .rewrite import exponentials_as_products
 
 __all__ = [
     "quotient_rule", "differentiate", "split_sums", "sum_delta", "log_of_softmax",
-    "recognise_softmax_outputs", "is_softmax_denominator", "case", "linearity", "merge_cases",
-    "evaluate_derivatives", "Condition", "Ranges", "ranges_of", "softmax_sums_to_one",
-    "delta_substitution", "binds", "smoothed_labels_defined", "in_smoothed_labels",
-    "recognise_sigmoid", "chain_rule_through_sigmoid", "ranges_for", "separate_sums",
-    "recognise_row_softmax", "factors_by_index",
+    "is_softmax_denominator", "case", "linearity", "merge_cases", "evaluate_derivatives",
+    "Condition", "Ranges", "ranges_of", "delta_substitution", "binds", "recognise_sigmoid",
+    "chain_rule_through_sigmoid", "ranges_for", "factors_by_index",
 ]
 
 
@@ -225,27 +225,6 @@ def factors_by_index(product: sp.Expr, a: sp.Symbol, b: sp.Symbol):
     return neither, only_a, only_b, both
 
 
-def separate_sums(expr: sp.Expr) -> sp.Expr:
-    """``Σ_k Σ_l f(k) g(l) = (Σ_k f(k)) (Σ_l g(l))``: a double sum whose summand is a
-    product of factors in one bound index each is a product of two sums.
-
-    >>> from derive.functions import S, y, k, l
-    >>> separate_sums(sp.Sum(y[k] * S[l], (l, 1, 3), (k, 1, 3)))
-    Sum(S[l], (l, 1, 3))*Sum(y[k], (k, 1, 3))
-    """
-    def separate(s: sp.Sum) -> sp.Expr:
-        if len(s.limits) != 2:
-            return s
-        (inner, *inner_range), (outer, *outer_range) = s.limits
-        rest, first, second, both = factors_by_index(s.function, inner, outer)
-        if both:
-            return s
-        return (rest * sp.Sum(first, (inner, *inner_range))
-                * sp.Sum(second, (outer, *outer_range)))
-
-    return expr.replace(lambda e: isinstance(e, sp.Sum), separate)
-
-
 def binds(expr: sp.Expr, index: sp.Symbol) -> bool:
     """True when a sum inside ``expr`` has ``index`` as its bound variable.
 
@@ -257,21 +236,6 @@ def binds(expr: sp.Expr, index: sp.Symbol) -> bool:
     (True, False)
     """
     return any(index in (limit[0] for limit in s.limits) for s in expr.atoms(sp.Sum))
-
-
-def softmax_sums_to_one(expr: sp.Expr, outputs: sp.IndexedBase, n) -> sp.Expr:
-    """``Σ_{k=1}^{n} S_k = 1``: the softmax outputs are a probability vector.
-
-    >>> from derive.functions import S, k
-    >>> softmax_sums_to_one(2 * sp.Sum(S[k], (k, 1, sp.Symbol("N"))), S, sp.Symbol("N"))
-    2
-    """
-    def full(e: sp.Sum) -> bool:
-        (bound, low, high), = e.limits
-        return low == 1 and high == n and e.function == outputs[bound]
-
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1 and full(e),
-                        lambda e: sp.Integer(1))
 
 
 def delta_substitution(expr: sp.Expr, order) -> sp.Expr:
@@ -320,85 +284,6 @@ def log_of_softmax(expr: sp.Expr, logits: sp.IndexedBase, n,
         return e
 
     return expr.replace(lambda e: isinstance(e, sp.log), split)
-
-
-def recognise_softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
-                              n, temperature: sp.Expr | None = None) -> sp.Expr:
-    """Write ``expr`` through ``S_x = e^{z_x}/Σ_k e^{z_k}`` (``z/T`` with a temperature).
-
-    The denominator becomes a placeholder ``D`` and every ``exp(Σ a_x z_x)`` becomes
-    ``Π (S_x D)^{a_x}`` (SymPy may merge ``e^{z_i} e^{z_j}`` into one exponential); the
-    rewrite is complete exactly when ``D`` cancels.
-
-    Raises:
-        RewriteError: when the expression is not a function of the ``S_x`` alone.
-
-    >>> from derive.functions import z, S, i, j, k
-    >>> D = sp.Sum(sp.exp(z[k]), (k, 1, 3))
-    >>> recognise_softmax_outputs(sp.exp(z[i]) * sp.exp(z[j]) / D**2, z, S, 3)
-    S[i]*S[j]
-    """
-    d = sp.Dummy("D", positive=True)
-    scale = 1 if temperature is None else temperature
-
-    def output_of(term: sp.Expr) -> sp.Expr | None:
-        x = term * scale   # z_x/T is a term of the exponent; z_x/T · T = z_x
-        if isinstance(x, sp.Indexed) and x.base == logits:
-            return outputs[x.indices[0]] * d
-        return None
-
-    replaced = expr.replace(lambda e: is_softmax_denominator(e, logits, n, temperature),
-                            lambda e: d)
-    # The placeholder may sit inside a sum (Σ_k y_k e^{z_k}/D): pull it out before cancelling.
-    replaced = split_sums(exponentials_as_products(sp.expand(replaced), output_of))
-    result = sp.expand(sp.cancel(sp.together(replaced)))
-    if result.has(d) or any(a.base == logits for a in result.atoms(sp.Indexed)):
-        raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
-    return result
-
-
-def recognise_row_softmax(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
-                          n) -> sp.Expr:
-    """Write ``expr`` through ``S_ab = e^{Z_ab}/Σ_l e^{Z_al}``, the softmax of each row of
-    a matrix of logits (a batch): every row's denominator becomes a placeholder, every
-    ``exp(Z_ab)`` the product ``S_ab`` times its row's placeholder, and the rewrite is
-    complete exactly when the placeholders cancel.
-
-    >>> from derive.functions import Z, S, i, j, k
-    >>> N = sp.Symbol("N", integer=True, positive=True)
-    >>> recognise_row_softmax(sp.exp(Z[i, j]) / sp.Sum(sp.exp(Z[i, k]), (k, 1, N)), Z, S, N)
-    S[i, j]
-    """
-    rows: dict[sp.Expr, sp.Dummy] = {}
-
-    def denominator(e: sp.Expr) -> sp.Expr | None:
-        if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
-            return None
-        (bound, low, high), = e.limits
-        f = e.function
-        if (low, high) == (1, n) and isinstance(f, sp.exp) and isinstance(f.args[0], sp.Indexed) \
-                and f.args[0].base == logits and f.args[0].indices[1] == bound \
-                and not f.args[0].indices[0].has(bound):
-            return f.args[0].indices[0]
-        return None
-
-    def placeholder(e: sp.Expr) -> sp.Dummy:
-        row = denominator(e)
-        return rows.setdefault(row, sp.Dummy(f"D{row}", positive=True))
-
-    replaced = expr.replace(lambda e: denominator(e) is not None, placeholder)
-
-    def output_of(term: sp.Expr) -> sp.Expr | None:
-        if isinstance(term, sp.Indexed) and term.base == logits:
-            row = term.indices[0]
-            return outputs[term.indices] * rows.setdefault(row, sp.Dummy(f"D{row}", positive=True))
-        return None
-
-    replaced = split_sums(exponentials_as_products(sp.expand(replaced), output_of))
-    result = sp.expand(sp.cancel(sp.together(replaced)))
-    if result.has(*rows.values()) or any(a.base == logits for a in result.atoms(sp.Indexed)):
-        raise RewriteError(f"cannot write {sp.sstr(expr)} through the softmax outputs alone")
-    return result
 
 
 def recognise_sigmoid(expr: sp.Expr, logits=None) -> sp.Expr:
@@ -460,33 +345,6 @@ def chain_rule_through_sigmoid(expr: sp.Expr, derivative: sp.Expr) -> sp.Expr:
                 * sp.diff(outer.args[0], variable))
 
     return expr.replace(lambda e: isinstance(e, sp.Derivative), chain)
-
-
-def smoothed_labels_defined(expr: sp.Expr, problem) -> sp.Expr:
-    """Every smoothed label ``q_x`` written out as ``(1 − ε) y_x + ε/N``."""
-    return expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == q,
-                        lambda a: smoothed(y, a.indices[0], problem.classes, problem.smoothing))
-
-
-def in_smoothed_labels(expr: sp.Expr, problem) -> sp.Expr:
-    """The change of variables ``y_x = (q_x − ε/N)/(1 − ε)``, inside sums too, with the
-    sums split and sums of constants evaluated (``Σ_{k=1}^{N} ε/N = ε``).
-
-    >>> from derive.catalog import get_target
-    >>> from derive.functions import S, j, k
-    >>> N = sp.Symbol("N", integer=True, positive=True)
-    >>> problem = get_target("label-smoothing-cross-entropy-grad").problem(N)
-    >>> general = S[j] * ((1 - problem.smoothing) * sp.Sum(y[k], (k, 1, N)) + problem.smoothing)
-    >>> in_smoothed_labels(general, problem)
-    S[j]*Sum(q[k], (k, 1, N))
-    """
-    eps, n = problem.smoothing, problem.classes
-    changed = expr.replace(lambda a: isinstance(a, sp.Indexed) and a.base == y,
-                           lambda a: (q[a.indices[0]] - eps / n) / (1 - eps))
-    split = split_sums(sp.expand(changed))
-    constant = split.replace(lambda e: isinstance(e, sp.Sum) and not e.function.has(sp.Indexed),
-                             lambda e: e.doit())
-    return sp.expand(sp.cancel(sp.together(constant)))
 
 
 def case(expr: sp.Expr, p: sp.Symbol, q: sp.Symbol, equal: bool) -> sp.Expr:

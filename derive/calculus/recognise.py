@@ -110,17 +110,28 @@ def _denominator(item, n, row: tuple = ()) -> sp.Expr:
 
 
 def sums_to_one(expr: sp.Expr, item, n) -> sp.Expr:
-    """``Σ_{m=1}^{N} S_am = 1``: each row of a softmax is a probability vector."""
+    """``Σ_{m=1}^{N} S_am = 1``: each row of a softmax is a probability vector — also as
+    the innermost sum of several (``Σ_k Σ_l S_kl = Σ_k 1``).
+
+    >>> from derive.read.definition import read_definition
+    >>> from derive.functions import k, l
+    >>> batch = read_definition("L = Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)")
+    >>> N = sp.Symbol("N", integer=True, positive=True)
+    >>> sums_to_one(sp.Sum(batch.defined[0].family[k, l], (l, 1, N), (k, 1, N)),
+    ...             batch.defined[0], N)
+    Sum(1, (k, 1, N))
+    """
     def full(e: sp.Expr) -> bool:
-        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+        if not isinstance(e, sp.Sum):
             return False
-        (bound, low, high), = e.limits
+        bound, low, high = e.limits[0]   # the innermost
         f = e.function
         return ((low, high) == (1, n) and isinstance(f, sp.Indexed) and f.base == item.family
                 and f.indices[-1] == bound and len(f.indices) == len(item.rows) + 1
                 and not any(r.has(bound) for r in f.indices[:-1]))
 
-    return expr.replace(full, lambda e: sp.Integer(1))
+    return expr.replace(full, lambda e: sp.Sum(sp.Integer(1), *e.limits[1:])
+                        if len(e.limits) > 1 else sp.Integer(1))
 
 
 def sigmoid_arguments(definition) -> list[sp.Expr]:

@@ -44,19 +44,20 @@ from functools import partial
 import sympy as sp
 
 from ..assumptions import Assumption
-from ..errors import InputError
+from ..errors import StepError
 from ..read.definition import EXTENTS, Definition
 from .assumed import apply_assumed
 from .derivative import derivative
 from .indexed import Condition, case, delta_substitution, merge_cases, split_sums, sum_delta
+from .proof import same_normal_form
 from .openings import open_derivative, softmax_argument, through_argument
 from .recognise import (occurrence, recognise_output, recognise_sigmoid_of, recognise_softmax_of,
                         sigmoid_arguments, sums_to_one, template, written_out_left)
 from .rewrite import collect, tidy
 from .steps import Step
 
-__all__ = ["Derived", "derive_definition", "derive_shortcut", "variable_of", "normal_form",
-           "apply_assumed", "collect", "recognise_output"]
+__all__ = ["Derived", "derive_definition", "derive_shortcut", "normal_form",
+           "prove_steps", "prove_result", "apply_assumed", "collect", "recognise_output"]
 
 # Expanded without splitting e^{a + b} into e^a e^b: an exponential stays whole until the
 # rules have recognised it (σ of a layer's a = b_i + Σ_r W_ir x_r).
@@ -102,45 +103,11 @@ class Derived:
     ranges: tuple[tuple[sp.Symbol, str], ...] = ()
 
 
-def variable_of(definition, wrt: str) -> sp.Indexed:
-    """The entry of ``wrt`` differentiated against: ``z[j]``, ``W[j, p]``, with index
-    letters that the definition does not use.
-
-    Raises:
-        InputError: ``wrt`` is not an input of the definition.
-    """
-    if not isinstance(wrt, str) or not wrt.isidentifier() or len(wrt) > 16:
-        raise InputError(f"--wrt takes the name of a family, such as z; got {wrt!r}")
-    inputs = dict(definition.families)
-    if wrt not in inputs:
-        named = definition.intermediate(sp.IndexedBase(wrt)) is not None
-        why = (f"{wrt} is defined inside the definition (an intermediate), not an input"
-               if named else f"{wrt} does not occur in {definition.text!r}")
-        raise InputError(f"cannot differentiate with respect to {wrt}: {why}; its inputs are "
-                         + ", ".join(sorted(inputs)))
-    used = {str(s) for s in _all_symbols(definition)}
-    rank = len(inputs[wrt])
-    # As the textbooks write them: ∂L/∂z_j, ∂L/∂W_ij (letters the definition leaves free).
-    preferred = "jpqstuvabcdefgh" if rank == 1 else "ijpqstuvabcdefgh"
-    letters = [c for c in preferred if c not in used and c not in inputs]
-    indices = tuple(sp.Symbol(c, integer=True, positive=True) for c in letters[:rank])
-    return sp.IndexedBase(wrt)[indices]
-
-
-def _all_symbols(definition) -> set:
-    exprs = [definition.body, *(x.body for x in definition.defined)]
-    out = set(definition.outputs)
-    for e in exprs:
-        out |= e.free_symbols | {b for s in e.atoms(sp.Sum) for b, *_ in s.limits}
-        out |= {s for a in e.atoms(sp.Indexed) for s in a.indices}
-    return out
-
-
 def derive_definition(definition: Definition, wrt: str,
                       assumptions: tuple[Assumption, ...] = ()) -> Derived:
     """Differentiate ``definition`` with respect to the family ``wrt`` and bring the
     result to normal form, recording a step for every rule that changed it."""
-    variable = variable_of(definition, wrt)
+    variable = definition.variable(wrt)
     rules = _Rules(definition, variable)
     through = {x.family: x.entry for x in definition.defined}
     softmaxes = rules.softmaxes
@@ -223,7 +190,7 @@ def derive_shortcut(definition: Definition, wrt: str,
     >>> [s.rule for s in steps], steps[-1].rhs
     (['chain-rule', 'differentiate', 'sum-delta'], S[j]*Sum(y[k], (k, 1, N)) - y[j])
     """
-    variable = variable_of(definition, wrt)
+    variable = definition.variable(wrt)
     argument = softmax_argument(definition, variable)
     if argument is None or definition.outputs:
         return ()
@@ -351,7 +318,14 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
     order = (*definition.outputs, *variable.indices)
     softmaxes = [x for x in definition.defined if x.kind == "softmax"]
     arguments = sigmoid_arguments(definition)
+    # The quantity and every family named for convenience (q_k = (1 − ε) y_k + ε/N) by
+    # their definitions, so that a claim may write either; a softmax and its argument stay
+    # named (S_j, z_j), as the rules recognise them.
+    kept = {x.family for x in softmaxes} | {x.argument for x in softmaxes}
     e = definition.written_out(expr, kinds=("output",))
+    e = definition.written_out(e, families={x.family for x in definition.defined
+                                            if x.family not in kept})
+    e = _named_arguments(e, definition)
     if isinstance(definition.name, sp.Symbol):
         e = e.xreplace({definition.name: definition.body})
     if e.has(sp.Derivative):   # an opening step: ∂ log S_k/∂z_j left for a lemma
@@ -373,6 +347,65 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
     for assumption in assumptions:
         e = _expand(apply_assumed(e, assumption, definition))
     return _expand(e)
+
+
+def prove_steps(steps, derived: Derived, definition, assumptions=(),
+                truths: dict | None = None) -> None:
+    """Prove every step of a chain equal to the raw derivative ``derived.mechanical``:
+    the two have the same :func:`normal_form`.  A case step is compared with the
+    derivative in that case; from the first step that applies an assumption on, both
+    sides are taken under ``assumptions``.  The first step, the derivative of the
+    definition as written, is the raw derivative by definition.  ``truths`` keeps the
+    derivative's normal forms across the chains of one definition.
+
+    Raises:
+        StepError: naming the first step whose normal form differs.
+    """
+    truths = {} if truths is None else truths
+    variable = derived.variable
+    for number, step in enumerate(steps[1:], start=2):
+        under = assumptions if any(s.assumes for s in steps[:number]) else ()
+        key = (under, step.case)
+        if key not in truths:
+            truths[key] = normal_form(derived.mechanical if step.case is None else
+                                      case(derived.mechanical, *step.case), definition,
+                                      variable, under)
+        if not same_normal_form(normal_form(step.rhs, definition, variable, under),
+                                truths[key]):
+            raise StepError(f"step {number} ({step.reason}) does not reduce to the derivative")
+
+
+def prove_result(derived: Derived, definition, assumptions=()) -> None:
+    """Prove the result and the general form equal to the raw derivative (under the
+    assumptions, and without): the proof for every N when the steps are not asked for.
+
+    Raises:
+        StepError: a form whose normal form is not the raw derivative's.
+    """
+    variable = derived.variable
+    for form, under in ((derived.general, ()), (derived.result, tuple(assumptions))):
+        if not same_normal_form(normal_form(form, definition, variable, under),
+                                normal_form(derived.mechanical, definition, variable, under)):
+            raise StepError(f"the result {sp.sstr(form)} does not reduce to the derivative")
+
+
+def _named_arguments(expr: sp.Expr, definition) -> sp.Expr:
+    """Every entry of an argument the reader named itself (``u_x`` for ``z_x/T`` in
+    ``softmax(z/T)``) by that name, where ``expr`` writes it out: a claim cannot name
+    ``u``, and the softmax is recognised in ``e^{u_x}/Σ_m e^{u_m}``.
+
+    >>> from derive.read.definition import read_definition
+    >>> from derive.functions import z, j, T
+    >>> _named_arguments(sp.exp(z[j] / T), read_definition("S_i = softmax(z/T)_i"))
+    exp(u[j])
+    """
+    for item in definition.defined:
+        if not item.own or item.rows:
+            continue
+        families = {a.base for a in item.body.atoms(sp.Indexed)}
+        entries = {a.indices[-1] for a in expr.atoms(sp.Indexed) if a.base in families}
+        expr = expr.xreplace({item.entry(x): item.family[x] for x in entries})
+    return expr
 
 
 def _definition_reason(definition) -> str:

@@ -52,7 +52,7 @@ def check_steps(steps, problem, n: int, mechanical: sp.MatrixBase, seed: int = 0
     """Check every step against the mechanical derivative; return the steps with checks.
 
     With ``exact=False`` the entries are compared numerically only (for a symbolic-N
-    step, which the rules have already proved: see :func:`derive.calculus.proof.prove_steps`).
+    step, which the rules have already proved: see :func:`derive.calculus.strategy.prove_steps`).
 
     Raises:
         StepError: naming the first step (1-based) whose right side differs from the

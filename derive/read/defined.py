@@ -112,13 +112,51 @@ class Definition:
         """The extents of an input family's positions: ``("N",)``, ``("N", "D")``."""
         return dict(self.families)[name]
 
+    def variable(self, wrt: str) -> sp.Indexed:
+        """The entry of the input ``wrt`` differentiated against: ``z[j]``, ``W[j, p]``,
+        with index letters that the definition does not use.
+
+        >>> from derive.read.definition import read_definition
+        >>> read_definition("L = Σ_k Σ_r W_kr^2").variable("W")
+        W[i, j]
+
+        Raises:
+            InputError: ``wrt`` is not an input of the definition.
+        """
+        from ..errors import InputError
+        if not isinstance(wrt, str) or not wrt.isidentifier() or len(wrt) > 16:
+            raise InputError(f"--wrt takes the name of a family, such as z; got {wrt!r}")
+        inputs = dict(self.families)
+        if wrt not in inputs:
+            named = self.intermediate(sp.IndexedBase(wrt)) is not None
+            why = (f"{wrt} is defined inside the definition (an intermediate), not an input"
+                   if named else f"{wrt} does not occur in {self.text!r}")
+            raise InputError(f"cannot differentiate with respect to {wrt}: {why}; its inputs "
+                             "are " + ", ".join(sorted(inputs)))
+        used = {str(s) for s in self._symbols()}
+        rank = len(inputs[wrt])
+        # As the textbooks write them: ∂L/∂z_j, ∂L/∂W_ij (letters the definition leaves free).
+        preferred = "jpqstuvabcdefgh" if rank == 1 else "ijpqstuvabcdefgh"
+        letters = [c for c in preferred if c not in used and c not in inputs]
+        indices = tuple(sp.Symbol(c, integer=True, positive=True) for c in letters[:rank])
+        return sp.IndexedBase(wrt)[indices]
+
+    def _symbols(self) -> set:
+        """Every symbol the definition uses: indices, bound letters, constants."""
+        out = set(self.outputs)
+        for e in (self.body, *(x.body for x in self.defined)):
+            out |= e.free_symbols | {b for s in e.atoms(sp.Sum) for b, *_ in s.limits}
+            out |= {s for a in e.atoms(sp.Indexed) for s in a.indices}
+        return out
+
     def intermediate(self, family: sp.IndexedBase) -> Defined | None:
         return next((x for x in self.defined if x.family == family), None)
 
-    def written_out(self, expr: sp.Expr, kinds=None) -> sp.Expr:
-        """``expr`` with every intermediate (of ``kinds``, or any) replaced by its
-        definition, until only inputs and constants remain."""
-        items = {x.family: x for x in self.defined if kinds is None or x.kind in kinds}
+    def written_out(self, expr: sp.Expr, kinds=None, families=None) -> sp.Expr:
+        """``expr`` with every intermediate (of ``kinds`` and among ``families``, or any)
+        replaced by its definition, until only inputs and constants remain."""
+        items = {x.family: x for x in self.defined if (kinds is None or x.kind in kinds)
+                 and (families is None or x.family in families)}
         if isinstance(self.name, sp.Symbol) and expr.has(self.name):   # H in −S_j(log S_j + H)
             expr = expr.xreplace({self.name: self.body})
         done: dict = {}

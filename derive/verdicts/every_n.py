@@ -1,5 +1,5 @@
-"""A claim's verdict for every N: equal normal forms under the rules of
-:mod:`derive.calculus.proof` prove it; otherwise it is tried at concrete sizes
+"""A claim's verdict for every N: equal normal forms under the rules of the one strategy
+(:func:`derive.calculus.strategy.normal_form`, as for a ``--of`` definition) prove it; otherwise it is tried at concrete sizes
 (:data:`SYMBOLIC_TRIAL_SIZES`), where a failure is a counterexample for that N.
 
 >>> from derive.verdicts.verify import verify
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..calculus.proof import reduce, same_normal_form
+from ..calculus.proof import same_normal_form
+from ..calculus.strategy import normal_form
 from ..check.definedness import check_defined_for_every_n, smallest_size
 from .diagnoses import across_sizes
-from ..errors import RewriteError
+from ..errors import DeriveError
 from ..read.claims import Claim, check_summed_entries
 from ..sizes import MAX_DIFF_CLASSES
 from .verdict import Verdict
@@ -48,24 +49,45 @@ def proved_for_every_n(d, claim: Claim, sizes: dict) -> tuple[tuple, str] | None
                                                      d.problem))
     at = ", ".join(f"{symbol} = {value}" for symbol, value in sizes.items())
     return assumes, (f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
-                     f"reduce to the same normal form by the rules of derive.calculus.proof — so at "
+                     f"reduce to the same normal form by the rules of derive.calculus.strategy — so at "
                      f"{at}, without writing out its entries")
 
 
 def _by_the_rules_alike(d, claim: Claim) -> tuple | None:
     """The assumptions under which the claim and the derivative of ``d`` (symbolic N)
     reduce to the same normal form by the rules — none first, then the target's — or
-    ``None`` when they do not (or the claim is not in the softmax outputs)."""
-    problem = d.problem
-    for assumes in ((), problem.assumptions) if problem.assumptions else ((),):
-        try:
-            left = reduce(claim.expr, problem, assumptions=assumes).expr
-        except RewriteError:   # z_j − y_j: not in the softmax outputs; concrete N decides
-            return None
-        right = reduce(d.mechanical[0, 0], problem, assumptions=assumes).expr
-        if same_normal_form(left, right):
+    ``None`` when they do not."""
+    for assumes in ((), d.problem.assumptions) if d.problem.assumptions else ((),):
+        if _same_by_the_rules(d, claim.expr, sp.Integer(1), assumes):
             return assumes
     return None
+
+
+def _same_by_the_rules(d, expr: sp.Expr, factor: sp.Expr, assumes: tuple) -> bool:
+    """Whether ``expr`` and ``factor`` times the derivative of ``d`` have the same normal
+    form under ``assumes``, by the strategy's rules on the target's definition: the
+    derivative as derived (its result under the assumptions, its general form without),
+    which the derivation proved equal to the raw derivative step by step."""
+    problem = d.problem
+    definition = problem.definition
+    if definition is None:
+        return False
+    derivative = d.result if assumes else d.general
+    theirs = tuple(_in_definition(a, problem) for a in assumes)
+    try:
+        left, right = (normal_form(problem.in_definition(e), definition, problem.variable,
+                                   theirs) for e in (expr, factor * derivative))
+    except (DeriveError, ValueError, TypeError, KeyError, AttributeError):
+        return False   # a claim the rules cannot read (z_j − y_j): concrete N decides
+    return same_normal_form(left, right)
+
+
+def _in_definition(assumption, problem):
+    """A target's assumption in the definition's constants."""
+    from dataclasses import replace
+    return replace(assumption, quantity=problem.in_definition(assumption.quantity),
+                   implies=tuple((problem.in_definition(a), problem.in_definition(b))
+                                 for a, b in assumption.implies))
 
 
 def diagnosis_for_every_n(base, d, claim, n: int, found: Verdict, seed: int,
@@ -97,15 +119,8 @@ def _by_the_rules(d, claim):
             return False
         factor = relation[1].xreplace({s: d.problem.classes for s in relation[1].free_symbols
                                        if s.name == str(d.classes)})
-        try:
-            for assumes in ((), d.problem.assumptions):
-                left = reduce(claim.expr, d.problem, assumptions=assumes).expr
-                right = reduce(factor * d.mechanical[0, 0], d.problem, assumptions=assumes).expr
-                if same_normal_form(left, right):
-                    return True
-        except RewriteError:
-            return False
-        return False
+        return any(_same_by_the_rules(d, claim.expr, factor, assumes)
+                   for assumes in ((), d.problem.assumptions))
     return confirm
 
 
@@ -134,7 +149,7 @@ def verdict_for_every_n(base: Verdict, d, claim: Claim, seed: int) -> Verdict:
     if assumes is not None:
         return held_where_defined(replaced(base, verdict="holds", assumptions=assumes, methods=(
             f"proof for all {d.classes} ≥ {lowest}: the claim and the derivative of the definition "
-            "reduce to the same normal form by the rules of derive.calculus.proof",)), defined,
+            "reduce to the same normal form by the rules of derive.calculus.strategy",)), defined,
             problem.assumptions)
     # Not proved: try concrete N; a difference there is a real counterexample.
     sizes = sorted({*SYMBOLIC_TRIAL_SIZES, *((lowest, lowest + 1) if named > 1 else ())})

@@ -7,7 +7,8 @@
    written as a rational function of ``e_m = exp(z_m)``, the labels and the probabilities,
    must cancel to zero; first as stated, then under the target's assumptions
    (``Σ_k y_k = 1``). For a symbolic N, both are reduced by the rules of
-   :mod:`derive.calculus.proof`; equal normal forms prove the claim for every N;
+   the one strategy (:func:`derive.calculus.strategy.normal_form`); equal normal forms
+   prove the claim for every N;
 2. **numerically**, always, as a second witness: both sides at seeded random points.
 
 This module reads the claim and chooses the way to decide; each way is a module of its
