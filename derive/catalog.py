@@ -68,8 +68,9 @@ class Target:
     """A named derivative that the library and the CLI share: data, nothing else.
 
     ``problem(n)`` builds the construction for ``n`` classes from ``definition`` alone
-    (:func:`problem_of`); ``reference`` names the numerically stable float64
-    implementation in :mod:`derive.check.numeric` that the finite differences use;
+    (:func:`problem_of`); ``reference`` names a numerically stable float64
+    implementation written by hand in :mod:`derive.check.numeric` for the finite
+    differences to use (empty: the definition evaluated stably, as for ``--of``);
     ``layout`` describes the rows and columns of the matrix shown.
     """
 

@@ -97,7 +97,11 @@ def _batch_cross_entropy(v: Mapping[str, np.ndarray], reduction: str) -> np.ndar
 
 def reference_for(target, problem) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
     """The stable float64 implementation of ``target`` for the options of ``problem``
-    (the layer's convention, the batch's reduction)."""
+    (the layer's convention, the batch's reduction): written by hand in this module for
+    the catalogue's first targets, and for a target that names none, its definition
+    evaluated stably (:mod:`derive.check.stable`, as for ``--of``)."""
+    if not target.reference:
+        return _of_definition(problem)
     if problem.convention is not None:
         convention = problem.convention
         if target.reference == "linear_softmax":
@@ -108,6 +112,20 @@ def reference_for(target, problem) -> Callable[[Mapping[str, np.ndarray]], np.nd
         reduction = problem.option("reduction")
         return lambda v: _batch_cross_entropy(v, reduction)
     return REFERENCES[target.reference]
+
+
+def _of_definition(problem) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+    """The function ``problem`` differentiates, from its definition, evaluated stably at
+    every point: shape (points, outputs) — one column for a scalar."""
+    from .stable import Evaluation
+    definition = problem.definition
+    sizes = {"N": problem.classes, **dict(problem.sizes)}
+    outputs = [dict(zip(definition.outputs, key)) for key in problem.output_keys()]
+
+    def reference(values: Mapping[str, np.ndarray]) -> np.ndarray:
+        evaluation = Evaluation(definition, values, sizes)
+        return np.stack([evaluation.of(definition.body, env) for env in outputs], axis=1)
+    return reference
 
 
 # Scalar inputs (one number per point, not a vector of N) and the range they are drawn
