@@ -4,27 +4,25 @@ N, as Laurent polynomials in atoms, and the zero test that decides a difference.
 Atoms are the variables (``z_3``, ``y_5``, ``T``), the exponentials of monomials
 (``e_3 = exp(z_3)``), and one atom for each sum that is divided by or whose logarithm is
 taken; a softmax output is the two-term monomial ``e_i s⁻¹``.  Derivatives follow the chain
-rule node by node (forward, or one reverse sweep for a whole gradient).  See
+rule node by node (forward, or one reverse sweep for a whole gradient).  Whether a
+difference is zero is decided by :mod:`derive.check.decision`; an interval enclosure of a
+value at a point is :func:`derive.check.intervals.enclosure`.  See
 :mod:`derive.check.exact` for the check built on it.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from fractions import Fraction
 
 import sympy as sp
 
-from .polynomials import (_ONE, MAX_TERMS, Undefined, Unsupported, _add, _add_into,
-                          _coefficient, _constant, _key, _monomial_inverse, _mono_mul, _mul)
+from .decision import Decision
+from .polynomials import (_ONE, MAX_TERMS, Undefined, Unsupported, _add, _add_into, _constant,
+                          _key, _monomial_inverse, _mul)
 
 __all__ = ["Evaluator", "zero_test", "is_zero"]
 
-
-# The prime of the modular evaluation that shows a difference nonzero without writing
-# its sums out (a Mersenne prime: Python's integers do the arithmetic).
-_PRIME = 2**61 - 1
 
 # An adjoint of more terms than this, handed to a sum of more terms than this, becomes an
 # atom (Evaluator.gradient): N entries of N terms each would be N² work.
@@ -34,8 +32,9 @@ _SHARED_TERMS = 4
 # --- the evaluator ------------------------------------------------------------------
 
 
-class Evaluator:
-    """Values and derivatives of index-notation expressions for one concrete problem.
+class Evaluator(Decision):
+    """Values and derivatives of index-notation expressions for one concrete problem
+    (and, from :class:`~derive.check.decision.Decision`, the zero test of a difference).
 
     ``value(expr, env)`` and ``derivative(expr, env, variable)`` take the values of the
     free indices in ``env`` (``{i: 2, j: 5}``); results are memoised per node and per the
@@ -65,11 +64,8 @@ class Evaluator:
         self._families: dict = {}
         self._names: dict = {}
         self.logs: dict[int, dict] = {}          # log atom → its argument
-        self._points: dict = {}                  # assumptions → {atom: value mod prime}
-        self._draws: dict = {}
-        self._rng = random.Random(0)
         self._nonzero: set = set()               # sums shown not to be 0 (denominators)
-        self._decided: dict = {}                 # decide_shared's memo
+        self._start_deciding()
         self._gradients: dict = {}               # shared node, family → its gradient
 
     # Which free indices a node contains (cached: SymPy recomputes free_symbols).  The
@@ -558,279 +554,6 @@ class Evaluator:
         if found is None:
             found = self._reciprocals[key] = self._power(self.value(node, env), -1, node, env)
         return found
-
-    # --- the zero test -----------------------------------------------------------------
-
-    def assume(self, p: dict, assumptions) -> dict:
-        """``p`` with the last label written as one minus the others (Σ_k y_k = 1), or the
-        last label of every row (Σ_k Y_pk = 1)."""
-        for labels in self._label_rows(assumptions):
-            p = self._eliminate(p, labels)
-        # A logarithm whose argument is 1 under the assumptions is 0 (log Σ_k y_k).
-        for atom in {a for mono in p for a, _ in mono if a in self.logs}:
-            argument = _add(self.logs[atom], _constant(1), -1)
-            if not self.assume(self.expand(argument), assumptions):
-                if any(a == atom and power < 0 for mono in p for a, power in mono):
-                    raise Undefined("a division by zero: a logarithm that is 0 under "
-                                      "the assumption " + ", ".join(a.text for a in assumptions))
-                p = self._substitute(p, atom, {})
-        return p
-
-    def _eliminate(self, p: dict, labels) -> dict:
-        last = self.leaves.get(labels[-1])
-        if last is None or not any(a == last for mono in p for a, _ in mono):
-            return p
-        rest = _constant(1)
-        for family, indices in labels[:-1]:
-            rest = _add(rest, {((self.leaf(family, indices), 1),): 1}, -1)
-        return self._substitute(p, last, rest)
-
-    def _substitute(self, p: dict, atom: int, replacement: dict) -> dict:
-        """``p`` with the atom replaced (after clearing its negative powers)."""
-        if not p:
-            return p
-        lowest = min((power for mono in p for a, power in mono if a == atom), default=0)
-        if lowest < 0:
-            p = _mul(p, {((atom, -lowest),): 1})
-        by_power: dict[int, dict] = {}   # p = Σ_k rest_k · atomᵏ
-        for mono, c in p.items():
-            power = dict(mono).get(atom, 0)
-            rest = tuple((a, e) for a, e in mono if a != atom)
-            by_power.setdefault(power, {})[rest] = c
-        out: dict = {}
-        replaced = _constant(1)
-        highest = max(by_power)
-        for power in range(highest + 1):
-            if power in by_power:
-                for mono, c in _mul(by_power[power], replaced).items():
-                    total = out.get(mono, 0) + c   # in place: no copy per term
-                    if total:
-                        out[mono] = _coefficient(total)
-                    else:
-                        del out[mono]
-            if power < highest:
-                replaced = _mul(replaced, replacement)
-        if len(out) > MAX_TERMS:
-            raise Unsupported(f"a polynomial of more than {MAX_TERMS} terms (sums raised to "
-                              "high powers, written out): too large to decide exactly")
-        return out
-
-    def decide_shared(self, difference: dict, assumptions=()) -> str:
-        """:meth:`decide`, once for all differences that are the same up to a monomial
-        and a constant factor: ``e_j (A − 1/s)`` at every entry j of a gradient is decided
-        once.  Sound: the atoms are nonzero functions (leaves as polynomials), so a
-        product with a monomial is the zero polynomial — before or after the sums are
-        written out and the assumption applied, both ring homomorphisms into an integral
-        domain — exactly when the quotient is."""
-        if not difference:
-            return "atoms"
-        monos = list(difference)
-        lowest: dict = dict(monos[0])
-        for mono in monos[1:]:
-            present = dict(mono)
-            for atom in list(lowest):
-                power = min(lowest[atom], present.get(atom, 0))
-                if power:
-                    lowest[atom] = power
-                else:
-                    del lowest[atom]
-            for atom, power in mono:
-                if atom not in lowest and power < 0:
-                    lowest[atom] = power
-        # Only atoms that no step of the test maps to 0: leaves, exponentials, e (a sum
-        # or a logarithm may be 0 once written out or under the assumption).
-        divisor = tuple((atom, -power) for atom, power in sorted(lowest.items())
-                        if self.kinds[atom][0] in ("leaf", "exp", "const"))
-        divided = {_mono_mul(mono, divisor): c for mono, c in difference.items()}
-        scale = Fraction(divided[min(divided)])
-        key = (frozenset((mono, c / scale) for mono, c in divided.items()),
-               tuple(a.name for a in assumptions))
-        found = self._decided.get(key)
-        if found is None:
-            found = self._decided[key] = self.decide(difference, assumptions)
-        return found
-
-    def decide(self, difference: dict, assumptions=()) -> str:
-        """Whether ``difference`` is zero: ``"atoms"`` (the zero polynomial in the atoms),
-        ``"expansion"`` (zero once the sums are written out), ``"assumptions"`` (zero under
-        them only) or ``"differs"``.
-
-        A difference that is not zero is usually shown so by its value modulo a large
-        prime at a random point (sums computed from their terms, the last label as one
-        minus the others under Σ_k y_k = 1) — a nonzero value proves the polynomial
-        nonzero, without writing out sums whose powers have N^k terms.  Zero there, the
-        symbolic expansion decides."""
-        if not difference:
-            return "atoms"
-        expanded = None
-        if self._residue(difference, ()) in (0, None):
-            expanded = self.expand(difference)
-            if not expanded:
-                return "expansion"
-        if not assumptions or self._residue(difference, assumptions) not in (0, None):
-            return "differs"
-        if not self.assume(difference, assumptions):
-            return "assumptions"
-        if expanded is None:
-            expanded = self.expand(difference)
-        return "assumptions" if not self.assume(expanded, assumptions) else "differs"
-
-    def _residue(self, p: dict, assumptions) -> int | None:
-        """``p`` modulo :data:`_PRIME` at a seeded random point; ``None`` when the point
-        does not serve (a sum or a divisor that is 0 there)."""
-        point = self._points.setdefault(tuple(a.name for a in assumptions), {})
-        total = 0
-        try:
-            for mono, c in p.items():
-                term = c % _PRIME if isinstance(c, int) else \
-                    c.numerator * pow(c.denominator, -1, _PRIME)
-                for atom, power in mono:
-                    value = point.get(atom)
-                    if value is None:
-                        value = point[atom] = self._atom_residue(atom, assumptions, point)
-                    if value is False:
-                        return None
-                    term = term * pow(value, power, _PRIME) % _PRIME
-                total += term
-        except ValueError:   # the inverse of 0 modulo the prime
-            return None
-        return total % _PRIME
-
-    def _atom_residue(self, atom: int, assumptions, point):
-        kind = self.kinds[atom]
-        if kind[0] == "sum":
-            value = self._residue(self.definitions[atom], assumptions)
-            return False if not value else value
-        if kind[0] == "log" and assumptions and \
-                not self.assume(self.expand(_add(self.logs[atom], _constant(1), -1)),
-                                assumptions):
-            return 0   # log Σ_k y_k under Σ_k y_k = 1
-        if kind[0] == "leaf":
-            for others in self._label_rows(assumptions):
-                if (kind[1], kind[2]) == others[-1]:   # the last label: one minus the rest
-                    return (1 - sum(self._random(("leaf", *key)) for key in others[:-1])) % _PRIME
-        return self._random(kind)
-
-    def _random(self, key) -> int:
-        value = self._draws.get(key)
-        if value is None:
-            value = self._draws[key] = self._rng.randrange(1, _PRIME)
-        return value
-
-    def _label_rows(self, assumptions) -> list[list[tuple]]:
-        """The labels that sum to one, row by row, as (family, indices)."""
-        rows = []
-        for assumption in assumptions:
-            if assumption.name == "labels-sum-to-one":
-                rows.append([("y", (k,)) for k in range(1, self.n + 1)])
-            elif assumption.name == "rows-sum-to-one":
-                rows += [[("Y", (row, k)) for k in range(1, self.n + 1)]
-                         for row in range(1, self.problem.extent("m") + 1)]
-            elif _sums_to_one(assumption):   # a user's Σ_k w_k = 1 (derive show --assume)
-                family = str(assumption.quantity.function.base)
-                rows.append([(family, (k,)) for k in range(1, self.n + 1)])
-            elif _rows_sum_to_one(assumption):   # Σ_k Y_nk = 1 for every row n
-                family = str(assumption.quantity.function.base)
-                extent = dict(self.problem.shapes)[family][0]
-                rows += [[(family, (row, k)) for k in range(1, self.n + 1)]
-                         for row in range(1, self.problem.extent(extent) + 1)]
-        return rows
-
-    def enclosure(self, p: dict, leaves: dict, prec: int):
-        """An interval (``mpmath.iv``, ``prec`` bits) containing the value of ``p`` when
-        each leaf ``(family, indices)`` has the exact value in ``leaves`` (a rational):
-        a counterexample that no rounding can make up (:mod:`derive.check.intervals`).
-
-        Raises:
-            derive.check.intervals.TooBig: an exponential past any representable value.
-            ArithmeticError: a logarithm or a divisor whose interval straddles 0.
-        """
-        from mpmath import iv
-
-        from .intervals import MAX_EXPONENT, TooBig
-        saved, iv.prec = iv.prec, prec
-        values: dict[int, object] = {}
-
-        def atom(number: int):
-            if number not in values:
-                kind = self.kinds[number]
-                if kind[0] == "leaf":
-                    exact = Fraction(leaves[(kind[1], kind[2])])
-                    values[number] = iv.mpf(exact.numerator) / exact.denominator
-                elif kind[0] == "exp":   # exp(monomial) or exp(c · monomial)
-                    scale = kind[2] if len(kind) > 2 else 1
-                    argument = evaluate({kind[1]: scale})
-                    if argument.b > MAX_EXPONENT:
-                        raise TooBig(f"exp of more than {MAX_EXPONENT}")
-                    values[number] = iv.exp(argument)
-                elif kind[0] == "sum":
-                    values[number] = evaluate(self.definitions[number])
-                elif kind[0] == "const":   # Euler's number
-                    values[number] = iv.e
-                else:   # log of a polynomial, stored as its frozen terms
-                    argument = evaluate(dict(kind[1]))
-                    if argument.a <= 0:
-                        raise ArithmeticError("a logarithm of an interval that reaches 0")
-                    values[number] = iv.log(argument)
-            return values[number]
-
-        def evaluate(q: dict):
-            total = iv.mpf(0)
-            for mono, c in q.items():
-                term = iv.mpf(c.numerator) / c.denominator if isinstance(c, Fraction) \
-                    else iv.mpf(c)
-                for number, power in mono:
-                    value = atom(number)
-                    if power < 0 and value.a <= 0 <= value.b:
-                        raise ArithmeticError("a divisor whose interval reaches 0")
-                    term *= value ** power
-                total += term
-            return total
-
-        try:
-            return evaluate(p)
-        finally:
-            iv.prec = saved
-
-    def independent(self) -> bool:
-        """Whether the atoms so far are algebraically independent, so that a polynomial in
-        them that is not zero is a function that is not zero: no logarithm
-        (``log(e_1 e_2) = log e_1 + log e_2``), no exponential of a fraction of a
-        monomial (``exp(z/2)² = exp(z)``), no exponential of a sum kept as an atom
-        (``exp(s) = exp(e_1) exp(e_2)``).  Exponentials of distinct monomials, Euler's
-        number and the leaves are independent (Lindemann–Weierstrass, Ax)."""
-        sums = {number for number, kind in enumerate(self.kinds) if kind[0] == "sum"}
-        for kind in self.kinds:
-            if kind[0] == "log" or (kind[0] == "exp" and (
-                    len(kind) > 2 or any(a in sums for a, _ in kind[1]))):
-                return False
-        return True
-
-    def expand(self, p: dict) -> dict:
-        """``p`` with every sum atom replaced by its definition, until none is left."""
-        while True:
-            present = {a for mono in p for a, _ in mono if a in self.definitions}
-            if not present:
-                return p
-            atom = max(present)   # the latest first: its definition may use earlier ones
-            p = self._substitute(p, atom, self.definitions[atom])
-
-
-def _sums_to_one(assumption) -> bool:
-    """``Σ_{k=1}^{N} F_k = 1`` for one family F."""
-    q = assumption.quantity
-    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
-            and isinstance(q.function, sp.Indexed)
-            and q.function.indices == (q.limits[0][0],) and q.limits[0][1] == 1)
-
-
-def _rows_sum_to_one(assumption) -> bool:
-    """``Σ_{k=1}^{N} F_nk = 1`` for every n (the assumption's index)."""
-    q = assumption.quantity
-    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
-            and assumption.index is not None and isinstance(q.function, sp.Indexed)
-            and q.function.indices == (assumption.index, q.limits[0][0])
-            and q.limits[0][1] == 1)
 
 
 def zero_test(expr: sp.Expr) -> bool | None:

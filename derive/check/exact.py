@@ -46,6 +46,7 @@ from ..errors import InputError
 from ..sizes import (BATCH, INPUTS, MAX_BATCH, MAX_EXACT_CLASSES, MAX_EXACT_ENTRIES, MAX_INPUTS,
                      validate_size)
 from .evaluator import Evaluator
+from .intervals import enclosure
 from .polynomials import Unsupported, _add
 
 __all__ = ["ExactCheck", "check_exactly", "compare", "representatives", "instance",
@@ -211,8 +212,8 @@ class Comparison:
         variable = self.evaluator.leaf(str(problem.wrt), key[len(key) -
                                                             len(problem.wrt_indices):])
         derivative = self.evaluator.derivative(self.derivative, env, variable)
-        return (self.evaluator.enclosure(derivative, leaves, prec),
-                self.evaluator.enclosure(self.evaluator.value(self.claim, env), leaves, prec))
+        return (enclosure(self.evaluator, derivative, leaves, prec),
+                enclosure(self.evaluator, self.evaluator.value(self.claim, env), leaves, prec))
 
 
 def representatives(problem) -> list[tuple[int, ...]]:

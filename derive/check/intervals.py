@@ -26,11 +26,13 @@ True
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import mpmath
 import sympy as sp
 from mpmath import iv
 
-__all__ = ["enclose", "sign", "separated", "TooBig", "NoValue", "PRECISIONS",
+__all__ = ["enclose", "enclosure", "sign", "separated", "TooBig", "NoValue", "PRECISIONS",
            "MAX_EXPONENT"]
 
 # Bits of working precision, tried in turn until an interval decides.
@@ -207,3 +209,58 @@ class _Enclosure:
         if base.a <= 0:
             raise _Straddles()
         return self.of(sp.exp(exponent * sp.log(node.base, evaluate=False)))
+
+
+def enclosure(evaluator, p: dict, leaves: dict, prec: int):
+    """An interval (``mpmath.iv``, ``prec`` bits) containing the value of ``p``, a
+    polynomial in the atoms of ``evaluator`` (:mod:`derive.check.evaluator`), when each
+    leaf ``(family, indices)`` has the exact value in ``leaves`` (a rational): a
+    counterexample that no rounding can make up.
+
+    Raises:
+        derive.check.intervals.TooBig: an exponential past any representable value.
+        ArithmeticError: a logarithm or a divisor whose interval straddles 0.
+    """
+    saved, iv.prec = iv.prec, prec
+    values: dict[int, object] = {}
+
+    def atom(number: int):
+        if number not in values:
+            kind = evaluator.kinds[number]
+            if kind[0] == "leaf":
+                exact = Fraction(leaves[(kind[1], kind[2])])
+                values[number] = iv.mpf(exact.numerator) / exact.denominator
+            elif kind[0] == "exp":   # exp(monomial) or exp(c · monomial)
+                scale = kind[2] if len(kind) > 2 else 1
+                argument = evaluate({kind[1]: scale})
+                if argument.b > MAX_EXPONENT:
+                    raise TooBig(f"exp of more than {MAX_EXPONENT}")
+                values[number] = iv.exp(argument)
+            elif kind[0] == "sum":
+                values[number] = evaluate(evaluator.definitions[number])
+            elif kind[0] == "const":   # Euler's number
+                values[number] = iv.e
+            else:   # log of a polynomial, stored as its frozen terms
+                argument = evaluate(dict(kind[1]))
+                if argument.a <= 0:
+                    raise ArithmeticError("a logarithm of an interval that reaches 0")
+                values[number] = iv.log(argument)
+        return values[number]
+
+    def evaluate(q: dict):
+        total = iv.mpf(0)
+        for mono, c in q.items():
+            term = iv.mpf(c.numerator) / c.denominator if isinstance(c, Fraction) \
+                else iv.mpf(c)
+            for number, power in mono:
+                value = atom(number)
+                if power < 0 and value.a <= 0 <= value.b:
+                    raise ArithmeticError("a divisor whose interval reaches 0")
+                term *= value ** power
+            total += term
+        return total
+
+    try:
+        return evaluate(p)
+    finally:
+        iv.prec = saved
