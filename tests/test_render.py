@@ -165,6 +165,19 @@ def test_show_text_names_the_assumption_and_the_general_form():
     assert "numeric check passed" in out
 
 
+@pytest.mark.parametrize("claim, target, words", [
+    # The general form names the family the assumption is about, as the target writes it.
+    ("S - Y", "batch-softmax-cross-entropy-grad", "(assuming nothing about Y)"),
+    ("S - y/2", "softmax-cross-entropy-grad", "(assuming nothing about y)"),
+    ("S_j Σ_k y_k - y_j", "softmax-cross-entropy-grad",
+     "S_j − y_j under the stated assumption on y)"),
+])
+def test_a_verdict_says_what_the_general_form_assumes_nothing_about(claim, target, words):
+    from derive.render.text import verdict_text
+    from derive.verdicts.verify import verify
+    assert words in verdict_text(verify(claim, against=target, classes=3))
+
+
 def test_json_round_trips_and_carries_everything():
     data = json.loads(json.dumps(derivation_dict(derivation("softmax-cross-entropy-grad", 3))))
     assert data["result"] == {"text": "S_j − y_j", "latex": "S_j - y_j"}

@@ -10,7 +10,7 @@ steps, the result, the matrix, the value at a point and the numeric check.
 
 from __future__ import annotations
 
-from sympy import Symbol
+from sympy import Indexed, Sum, Symbol, sympify
 
 from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
@@ -349,12 +349,13 @@ def verdict_text(v, width: int = 80) -> str:
     lines = [head + ("." if not head.endswith(".") else "")]
     if v.verdict == "holds" and not v.assumptions and v.general != v.expected:
         lines.append(f"  expected  {lhs} = {text(v.general)}   (in general; "
-                     f"{text(v.expected)} when the labels sum to one)")
+                     f"{text(v.expected)} under the stated assumption on "
+                     f"{_summed(v.general)})")
     else:
         lines.append(f"  expected  {lhs} = {text(v.expected)}")
     if v.verdict == "fails" and v.general != v.expected:
         lines.append(f"            in general {lhs} = {text(v.general)} (assuming "
-                     "nothing about y)")
+                     f"nothing about {_summed(v.general)})")
     if v.claim is not None:
         # What was understood, written so that it reads back to the same claim: a sum
         # over another range than 1..N shows its range.
@@ -375,3 +376,11 @@ def verdict_text(v, width: int = 80) -> str:
                        width, "", " " * 13)
     lines += [f"  note: {note}" for note in v.notes]
     return "\n".join(lines)
+
+
+def _summed(general) -> str:
+    """The families whose sums the general form keeps (``y`` of ``S_j Σ_k y_k − y_j``,
+    ``Y`` of a batch): what the stated assumption is about."""
+    names = sorted({str(s.function.base) for s in sympify(general).atoms(Sum)
+                    if isinstance(s.function, Indexed)})
+    return " and ".join(names) or "the labels"
