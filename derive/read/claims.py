@@ -240,8 +240,13 @@ def _renamed_layer(text: str, value: Value, problem, lhs) -> Claim:
         return Claim(text, expr.xreplace({ROW: problem.output_index, COLUMN: problem.wrt_index}),
                      "matrix", tuple(wanted))
     if problem.output_index is not None:
-        raise ShapeError("the Jacobian ∂S/∂W (N × N·D) is read in index form only (kron is "
-                         "not read): write its entry, e.g. S_t (δ_ti − S_i) x_j for ∂S_t/∂W_ij")
+        # A Jacobian of a vector by a matrix: rows the outputs, columns W row by row.
+        name = getattr(problem.name, "base", problem.name)
+        entry = f"∂{name}_{problem.output_index}/∂{problem.wrt}_" + \
+            "".join(map(str, problem.wrt_indices))
+        example = ", e.g. S_t (δ_ti − S_i) x_j" if str(name) == "S" else ""
+        raise ShapeError(f"the Jacobian ∂{name}/∂{problem.wrt} is read in index form only "
+                         f"(kron is not read): write its entry {entry}{example}")
     family = str(problem.wrt)
     extents = problem.shape(family)
     if len(extents) == 2:
