@@ -66,6 +66,12 @@ def test_matrix_notation_inside_a_vector(text, body):
     ("L = exp(-xᵀ x)", "exp(-Sum(x[r]**2, (r, 1, N)))", [("x", ("N",))]),
     ("L = uᵀ A B v", "Sum(A[r, s]*B[s, p]*u[r]*v[p], (p, 1, N), (s, 1, N), (r, 1, N))",
      [("A", ("N", "N")), ("B", ("N", "N")), ("u", ("N",)), ("v", ("N",))]),
+    # The row vector's extent from a use written after it, as from one before it.
+    ("L = xᵀ x + Σ_{r=1}^{D} x_r", "Sum(x[r], (r, 1, D)) + Sum(x[s]**2, (s, 1, D))",
+     [("x", ("D",))]),
+    ("L = Σ_{r=1}^{D} x_r + xᵀ A x",
+     "Sum(x[r], (r, 1, D)) + Sum(A[s, p]*x[p]*x[s], (p, 1, D), (s, 1, D))",
+     [("A", ("D", "D")), ("x", ("D",))]),
 ])
 def test_a_row_vector_times_a_vector_is_a_scalar(text, body, families):
     d = read_definition(text)
@@ -112,6 +118,7 @@ def test_the_written_out_definition_has_only_inputs():
     ("L = xᵀ W", "xᵀ W is a row vector, not a scalar"),
     ("L = xᵀ A x + xᵀ A_1 x", "between uᵀ and v a definition takes matrices written whole"),
     ("L = xᵀ A x + Σ_k Σ_{r=1}^{D} A_kr", "A is used over different extents"),
+    ("L = xᵀ x + Σ_{r=1}^{D} x_r + Σ_k x_k", "x is used over different extents, D and N"),
     ("L_i = Σ_k z_k", "the output index i of L does not occur"),
     ("z_k", "write it as NAME = FORMULA"),
     ("L = z_k = 2", "one '=' only"),

@@ -79,10 +79,35 @@ def read_definition(text: str) -> Definition:
     """
     if not isinstance(text, str):
         raise InputError(f"a definition must be text, got {type(text).__name__}")
+    # A row vector read before its extent is known (xᵀ x + Σ_{r=1}^{D} x_r) is read over
+    # the classes; where a later use says otherwise, the definition is read again with
+    # that extent known from the start.
+    hints: dict[str, str] = {}
+    for _ in range(4):
+        try:
+            return _read(text, hints)
+        except _Extent as known:
+            if hints.get(known.family) == known.extent:
+                raise InputError(known.message) from None
+            hints[known.family] = known.extent
+    raise InputError(f"cannot settle the extents of the families in {text!r}; write the "
+                     "sums with their limits, Σ_{k=1}^{D}")
+
+
+class _Extent(Exception):
+    """A row vector's extent, assumed before it was known, differs from a later use."""
+
+    def __init__(self, family: str, extent: str, message: str):
+        super().__init__(message)
+        self.family, self.extent, self.message = family, extent, message
+
+
+def _read(text: str, hints: dict[str, str]) -> Definition:
     main, *others = text.split(";")
     lhs, tree = p.parse_definition(main)
     parts = [p.parse_definition(other) for other in others]
     reader = Reader(text, lhs, tree, *(t for _, t in parts))
+    reader.hints = hints
     reader.auxiliary = {name.name for name, _ in parts}
     for name, part in parts:   # z_k = Σ_r W_kr x_r + b_k: a family defined for the main one
         if len(name.sub) != 1 or name.name in (lhs.name, *reader.families):
@@ -181,6 +206,8 @@ class Reader:
         self.logs: list[sp.Expr] = []
         self.auxiliary: set[str] = set()    # families defined after ';'
         self.scalars: dict[str, sp.Symbol] = {}   # names of scalar quantities (a claim's H)
+        self.hints: dict[str, str] = {}     # extents of row vectors known from a first reading
+        self.assumed: set[str] = set()      # row vectors read over N before any other use
         self.letters = set(lhs.sub) | {lhs.name}
         for tree in trees:
             self._collect_names(tree)
@@ -261,9 +288,12 @@ class Reader:
         if len(known) != len(extents):
             self.fail(f"{name} is used with {len(known)} and with {len(extents)} indices")
         if known != extents:
-            self.fail(f"{name} is used over different extents, {'×'.join(known)} and "
-                      f"{'×'.join(extents)}: a sum Σ_k without limits runs over the classes "
-                      "1..N; write Σ_{k=1}^{D} for the inputs")
+            message = (f"{name} is used over different extents, {'×'.join(known)} and "
+                       f"{'×'.join(extents)}: a sum Σ_k without limits runs over the classes "
+                       "1..N; write Σ_{k=1}^{D} for the inputs")
+            if name in self.assumed and len(extents) == 1:
+                raise _Extent(name, extents[0], message)
+            self.fail(message)
         return sp.IndexedBase(name)[tuple(indices)]
 
     def index(self, letter: str) -> sp.Symbol:
@@ -364,7 +394,9 @@ class Reader:
             self.fail("between uᵀ and v a definition takes matrices written whole, capital "
                       "letters: xᵀ A x, uᵀ Wᵀ v")
         name = row.operand.name
-        extent = self.families.get(name, ["N"])[-1]
+        if name not in self.families and name not in self.hints:
+            self.assumed.add(name)   # over the classes, until a later use says otherwise
+        extent = self.families.get(name, [self.hints.get(name, "N")])[-1]
         letters = []
         for _ in range(len(matrices) + 1):
             letter = self.summation_letter()
