@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from .errors import UnknownTargetError
+from .errors import InputError, UnknownTargetError
 
 from .assumptions import Assumption
 from .functions import CONVENTIONS, SCALAR_SYMBOLS, S, Y, i, k, q, sigmoid, y
@@ -126,7 +126,6 @@ class Target:
         Raises:
             InputError: an option this target does not take, or a value it does not know.
         """
-        from .errors import InputError
         given = {name: value for name, value in options.items() if value is not None}
         for name, value in given.items():
             if name not in self.options:
@@ -152,7 +151,11 @@ class Target:
 
 @lru_cache(maxsize=256)  # a pure function of the data: the same Problem for the same request
 def _problem(target: Target, n, options: tuple) -> Problem:
-    return problem_of(target, n, dict(options))
+    # An option not given takes its default, as `Target.build` gives it.
+    chosen = {name: dict(options).get(name, OPTIONS[name]) for name in target.options}
+    if chosen.get("wrt", "") is None:
+        chosen["wrt"] = target.wrt_choices[0]
+    return problem_of(target, n, chosen)
 
 
 def problem_of(target: Target, n, options: dict) -> Problem:
@@ -168,6 +171,10 @@ def problem_of(target: Target, n, options: dict) -> Problem:
     """
     from .read.definition import EXTENTS
     definition = _read(target._definition(options))
+    if isinstance(n, sp.Symbol) and n != EXTENTS["N"] and \
+            n.name in {str(s) for s in definition._symbols()}:
+        raise InputError(f"{n} already names an index in the derivation of {target.name}; "
+                         "write the number of classes with another letter, such as N")
     wrt = options.get("wrt") or target.inputs[0]
     variable = definition.variable(wrt)
     values = {"N": n, "D": options.get("inputs"), "m": options.get("batch")}

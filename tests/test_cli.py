@@ -64,6 +64,9 @@ def test_show_at_a_point_infers_the_number_of_classes():
     (["show", "softmax-jacobian", "--classes", "1"], "at least 2"),
     (["show", "softmax-jacobian", "--classes", "1000"], "at most 512"),
     (["show", "softmax-jacobian", "--classes", "k"], "k already names something"),
+    # A letter the target's own definition sums over: never captured by a sum.
+    (["show", "batch-softmax-cross-entropy-grad", "--classes", "n"],
+     "n already names an index in the derivation of batch-softmax-cross-entropy-grad"),
     (["show", "softmax-jacobian", "--classes", "NM"], "neither a number nor one letter"),
     (["show", "softmax-jacobian", "--classes", "Ｎ"], "is not a number of classes"),
     (["show", "softmax-jacobian", "--classes", "N", "--at", "z=[1, 2]; y=[1]"],

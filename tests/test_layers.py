@@ -434,3 +434,13 @@ def test_claims_may_start_with_a_minus_sign():
     result = CliRunner().invoke(main, ["check", "-y + softmax(z)", "--against",
                                        "softmax-cross-entropy-grad"])
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["linear-softmax-jacobian", "linear-softmax-cross-entropy-grad",
+                                  "batch-softmax-cross-entropy-grad"])
+def test_cross_validation_of_the_layer_and_batch_targets(name):
+    # The problem at each N takes the target's default options (D = 3, m = 2).
+    result = CliRunner().invoke(main, ["show", name, "--classes", "N", "--cross-validate",
+                                       "--result-only"])
+    assert result.exit_code == 0, result.output
+    assert "cross-validated: at N = 2..8" in result.output

@@ -472,3 +472,42 @@ def test_a_limit_that_names_an_outer_index_is_written_out_in_turn(classes, verdi
     v = verify("S_j Σ_l Σ_{k=l}^{N} δ_kl y_k - y_j", against="softmax-cross-entropy-grad",
                classes=classes)
     assert v.verdict == verdict
+
+
+# ---- claims the one strategy decides for every N (found by a review of that change) ----
+
+TEMPERATURE = "temperature-softmax-jacobian"
+FOR_EVERY_N = [
+    # e^{(z_i + z_j)/T} = e^{z_i/T} e^{z_j/T}: SymPy keeps the left whole; true claims hold
+    # at every N, proved for N and decided exactly at N = 2 (never "fails … a proof").
+    ("S_i (δ_ij − S_j)/T + exp((z_i+z_j)/T) - exp(z_i/T)*exp(z_j/T)", TEMPERATURE, {}, "holds"),
+    ("(δ_ij exp(z_i/T) Σ_k exp(z_k/T) - exp((z_i+z_j)/T))/(T (Σ_k exp(z_k/T))^2)",
+     TEMPERATURE, {}, "holds"),
+    ("S_i (δ_ij − S_j)/T + exp((z_i - z_j)/T) - exp(z_i/T)/exp(z_j/T)", TEMPERATURE, {},
+     "holds"),
+    ("S_i (δ_ij − S_j)/T + (z_i - z_j)/T - z_i/T + z_j/T", TEMPERATURE, {}, "holds"),
+    # √((T − 1)²) = |T − 1|, which is 1 − T for T < 1: false, decided, not a crash.
+    ("S_i (δ_ij − S_j)/T + sqrt((T-1)^2) - T + 1", TEMPERATURE, {}, "fails"),
+    # A batch of a given size m: (S − Y)/3 is the derivative (S − Y)/m at m = 3.
+    ("(S_ij - Y_ij)/3", BATCH, {"batch": 3}, "holds"),
+    ("S_ij - Y_ij", BATCH, {"batch": 1}, "holds"),
+    ("(S_ij - Y_ij)/2", BATCH, {"batch": 3}, "fails"),
+]
+
+
+@pytest.mark.parametrize("claim, target, options, verdict", FOR_EVERY_N)
+@pytest.mark.parametrize("classes", ["N", 2])
+def test_claims_decided_for_every_n_and_at_two(claim, target, options, verdict, classes):
+    assert verify(claim, against=target, classes=classes, **options).verdict == verdict
+
+
+def test_a_sum_in_a_claim_runs_over_what_it_indexes():
+    # Σ_r without limits runs over the classes; x is over the inputs: refused, not compared.
+    with pytest.raises(InputError, match=r"Σ_r runs over 1..N but x is over 1..D"):
+        verify("(1 - h_i^2) W_ij + Σ_r x_r", of="h_i = tanh(W x + b)_i", wrt="x",
+               classes="N")
+    with pytest.raises(InputError, match=r"W is used over different extents, N×N and N×D"):
+        verify("(1 - tanh(Σ_r W_ir x_r + b_i)^2) W_ij", of="h_i = tanh(W x + b)_i", wrt="x",
+               classes="N")
+    assert verify("(1 - tanh(Σ_{r=1}^{D} W_ir x_r + b_i)^2) W_ij", of="h_i = tanh(W x + b)_i",
+                  wrt="x", classes="N").verdict == "holds"

@@ -87,10 +87,13 @@ def exponentials_as_products(expr: sp.Expr, factor_for) -> sp.Expr:
     >>> a, b, A = sp.symbols("a b A")
     >>> exponentials_as_products(sp.exp(2*a - b), {a: A}.get)
     A**2*exp(-b)
+    >>> exponentials_as_products(sp.exp((2*a + 2*b)/2), {a: A}.get)
+    A*exp(b)
     """
     def split(e: sp.exp) -> sp.Expr:
         product, rest = sp.Integer(1), sp.Integer(0)
-        for term, coeff in e.args[0].as_coefficients_dict().items():
+        # (z_i + z_j)/T, as SymPy keeps it, is z_i/T + z_j/T: each term on its own.
+        for term, coeff in sp.expand_mul(e.args[0]).as_coefficients_dict().items():
             factor = factor_for(term) if coeff.is_Integer else None
             if factor is None:
                 rest += coeff * term

@@ -325,13 +325,13 @@ def normal_form(expr: sp.Expr, definition, variable: sp.Indexed, assumptions=())
     e = definition.written_out(expr, kinds=("output",))
     e = definition.written_out(e, families={x.family for x in definition.defined
                                             if x.family not in kept})
-    e = _named_arguments(e, definition)
     if isinstance(definition.name, sp.Symbol):
         e = e.xreplace({definition.name: definition.body})
     if e.has(sp.Derivative):   # an opening step: ∂ log S_k/∂z_j left for a lemma
         through = {x.family: x.entry for x in definition.defined}
         e = e.replace(lambda x: isinstance(x, sp.Derivative),
                       lambda x: derivative(x.expr, x.variables[0], through))
+    e = _named_arguments(e, definition)   # after the derivatives: never the variable z_j
     for _ in range(8):
         before = e
         if arguments:
@@ -390,21 +390,28 @@ def prove_result(derived: Derived, definition, assumptions=()) -> None:
 
 
 def _named_arguments(expr: sp.Expr, definition) -> sp.Expr:
-    """Every entry of an argument the reader named itself (``u_x`` for ``z_x/T`` in
-    ``softmax(z/T)``) by that name, where ``expr`` writes it out: a claim cannot name
-    ``u``, and the softmax is recognised in ``e^{u_x}/Σ_m e^{u_m}``.
+    """Every entry of a family that the reader scaled into an argument of its own
+    (``u_m = z_m/T`` for ``softmax(z/T)``) written through that argument, ``z_x = T u_x``,
+    wherever ``expr`` has it: a claim cannot name ``u``, and the softmax is recognised in
+    ``e^{u_x}/Σ_m e^{u_m}`` — also where SymPy keeps ``e^{(z_i + z_j)/T}`` whole.
 
     >>> from derive.read.definition import read_definition
-    >>> from derive.functions import z, j, T
-    >>> _named_arguments(sp.exp(z[j] / T), read_definition("S_i = softmax(z/T)_i"))
-    exp(u[j])
+    >>> from derive.functions import z, i, j, T
+    >>> _named_arguments(sp.exp((z[i] + z[j]) / T), read_definition("S_i = softmax(z/T)_i"))
+    exp(u[i] + u[j])
     """
     for item in definition.defined:
         if not item.own or item.rows:
             continue
-        families = {a.base for a in item.body.atoms(sp.Indexed)}
-        entries = {a.indices[-1] for a in expr.atoms(sp.Indexed) if a.base in families}
-        expr = expr.xreplace({item.entry(x): item.family[x] for x in entries})
+        coefficient, rest = item.body.as_independent(sp.Indexed, as_Add=False)
+        if not (isinstance(rest, sp.Indexed) and rest.indices == (item.index,)
+                and not coefficient.has(sp.Indexed) and coefficient != 0):
+            continue   # only a scaled family is written through its argument
+        family = rest.base
+        entries = {a for a in expr.atoms(sp.Indexed) if a.base == family and len(a.indices) == 1}
+        expr = expr.xreplace({a: item.family[a.indices] / coefficient for a in entries})
+        expr = expr.replace(lambda e: isinstance(e, sp.exp),
+                            lambda e: sp.exp(sp.expand_mul(e.args[0])))
     return expr
 
 

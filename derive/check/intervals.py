@@ -180,6 +180,8 @@ class _Enclosure:
                                             for x in limit[1:]):
             from ..functions import expand_sums   # a sum with concrete limits, term by term
             return self.of(expand_sums(node))
+        if isinstance(node, sp.Abs):   # √(x²) as SymPy writes it
+            return abs(self.of(node.args[0]))
         if isinstance(node, sp.KroneckerDelta) and node.args[0].is_Integer \
                 and node.args[1].is_Integer:
             return iv.mpf(int(node.args[0] == node.args[1]))

@@ -97,6 +97,8 @@ def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
     reader = Reader(text, p.Name("_", ()), tree)
     reader.letters |= {str(x.family) for x in definition.defined} | {
         name for name, _ in definition.families}
+    if problem is not None:   # the derivative's own letters run over its extents: W_ij, j ≤ D
+        reader.extents.update(zip(problem.wrt_indices, definition.shape(str(problem.wrt))))
     scalar = definition.name if isinstance(definition.name, sp.Symbol) else None
     if scalar is not None:   # −S_j (log S_j + H): the quantity itself, by its name
         reader.scalars[str(scalar)] = scalar
@@ -126,6 +128,7 @@ def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
         if name in known and tuple(extents) != known[name] and len(extents) != len(known[name]):
             raise InputError(f"{name} has {len(known[name])} indices in the definition and "
                              f"{len(extents)} in the claim")
+    _check_sum_ranges(expr, definition, text)
     for constant in reader.constants:
         if constant not in definition.constants:
             raise InputError(f"cannot read the claim {text!r}: unknown constant {constant}; "
@@ -133,6 +136,34 @@ def read_claim(text: str, definition: Definition, problem=None) -> ClaimRead:
                                                      or "none"))
     return ClaimRead(text, expr, tuple(d.xreplace(renamed) for d in reader.divisors),
                      tuple(a.xreplace(renamed) for a in reader.logs))
+
+
+def _check_sum_ranges(expr: sp.Expr, definition: Definition, text: str) -> None:
+    """Every sum of the claim runs over the extent of what it indexes: ``Σ_r W_ir x_r``
+    with x over the inputs is read as a sum over the classes (a sum without limits runs
+    over 1..N), which is refused as the definition reader refuses it, never compared.
+
+    Raises:
+        InputError: naming the family, the two extents and what to write.
+    """
+    from .definition import EXTENTS
+    shapes = dict(definition.families)
+    shapes.update({str(x.family): (*x.row_extents, x.extent) for x in definition.defined})
+    names = {size: name for name, size in EXTENTS.items()}
+    for total in expr.atoms(sp.Sum):
+        for bound, low, high in total.limits:
+            runs = names.get(high)
+            if low != 1 or runs is None:
+                continue
+            for entry in total.function.atoms(sp.Indexed):
+                extents = shapes.get(str(entry.base), ())
+                for position, index in enumerate(entry.indices):
+                    if index == bound and position < len(extents) and extents[position] != runs:
+                        raise InputError(
+                            f"in the claim {text!r}, Σ_{bound} runs over 1..{runs} but "
+                            f"{entry.base} is over 1..{extents[position]} at that index (a "
+                            f"sum without limits runs over the classes 1..N); write "
+                            f"Σ_{{{bound}=1}}^{{{extents[position]}}}")
 
 
 def _aliased(tree, definition: Definition):

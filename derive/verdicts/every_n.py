@@ -74,9 +74,14 @@ def _same_by_the_rules(d, expr: sp.Expr, factor: sp.Expr, assumes: tuple) -> boo
         return False
     derivative = d.result if assumes else d.general
     theirs = tuple(_in_definition(a, problem) for a in assumes)
+    # A size given a value (the batch m = 3 of a mean) is that number on both sides:
+    # (S − Y)/3 is the derivative (S − Y)/m there.
+    sizes = {symbol: sp.Integer(value) for symbol, value in problem.parameters
+             if not isinstance(value, sp.Symbol)}
     try:
-        left, right = (normal_form(problem.in_definition(e), definition, problem.variable,
-                                   theirs) for e in (expr, factor * derivative))
+        left, right = (normal_form(problem.in_definition(e.xreplace(sizes)), definition,
+                                   problem.variable, theirs)
+                       for e in (expr, factor * derivative))
     except (DeriveError, ValueError, TypeError, KeyError, AttributeError):
         return False   # a claim the rules cannot read (z_j − y_j): concrete N decides
     return same_normal_form(left, right)
