@@ -171,8 +171,9 @@ def problem_of(target: Target, n, options: dict) -> Problem:
     """
     from .read.definition import EXTENTS
     definition = _read(target._definition(options))
-    if isinstance(n, sp.Symbol) and n != EXTENTS["N"] and \
-            n.name in {str(s) for s in definition._symbols()}:
+    letters = {str(s) for s in definition._symbols()} - set(EXTENTS) - {
+        str(c) for c in definition.constants}   # the index letters, not N, D, m or T
+    if isinstance(n, sp.Symbol) and n != EXTENTS["N"] and n.name in letters:
         raise InputError(f"{n} already names an index in the derivation of {target.name}; "
                          "write the number of classes with another letter, such as N")
     wrt = options.get("wrt") or target.inputs[0]
