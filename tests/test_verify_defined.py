@@ -265,3 +265,19 @@ def test_the_smoothing_of_a_target_may_be_zero():
     v = derive.verify("(S_j - q_j) eps / eps", against="label-smoothing-cross-entropy-grad",
                       classes=3)
     assert v.verdict == "undetermined"
+
+
+def test_a_claim_undefined_where_the_logits_vanish_does_not_hold():
+    # z is any real number (the definition only takes exponentials of it): 1/z_j may be
+    # 1/0, so a claim that divides by it is not said to hold, even where it agrees.
+    v = derive.verify("S_j Σ_k y_k - y_j + 2/(z_j + 1/z_j) - 2 z_j/(1 + z_j^2)", of=CE,
+                      wrt="z", classes=3)
+    assert v.verdict == "undetermined" and "divides by" in v.notes[0]
+
+
+def test_a_factor_is_named_only_where_it_holds_at_the_next_n_too():
+    # At N = 2 the extra factor 1/2 is also 1/N: the diagnosis names the one that holds.
+    for classes in ("N", 2):
+        v = derive.verify("S_i (δ_ij - S_j)", of="S_i = softmax(2 z)_i", wrt="z",
+                          classes=classes)
+        assert v.diagnosis == "your formula is the derivative divided by 2: an extra factor 1/2"

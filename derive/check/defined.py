@@ -486,6 +486,10 @@ def positive_families(definition) -> set[str]:
             if isinstance(node, sp.log) or (isinstance(node, sp.Pow) and (
                     node.exp.is_negative or not node.exp.is_integer)):
                 inside = node.args[0] if isinstance(node, sp.log) else node.base
+                # What only an exponential, σ or softplus of takes is any real number:
+                # the z of Σ_k e^{z_k} is not sampled positive for being divided by.
+                inside = inside.replace(lambda e: isinstance(e, (sp.exp, sigmoid, softplus)),
+                                        lambda e: sp.Integer(1))
                 found |= {str(a.base) for a in inside.atoms(sp.Indexed)
                           if definition.intermediate(a.base) is None}
     return found

@@ -284,10 +284,14 @@ def _diagnosis(expr, d, definition, variable, sizes, seed) -> str | None:
     from ..check.defined import exact_entries
     result, assumptions = d.result, d.assumptions
 
-    def equals(candidate) -> bool:
-        good, total, _ = exact_entries(expr, definition, variable, assumptions, sizes,
+    def equals(candidate, at=sizes) -> bool:
+        good, total, _ = exact_entries(expr, definition, variable, assumptions, at,
                                        reference=candidate)
         return good == total
+
+    # A mistake is named only where it holds at the next N too: at N = 2 "divided by N"
+    # and "divided by 2" are the same numbers, and only one of them is the mistake.
+    following = {**sizes, "N": sizes["N"] + 1}
 
     from ..calculus.strategy import apply_assumed
     hints = []
@@ -316,7 +320,7 @@ def _diagnosis(expr, d, definition, variable, sizes, seed) -> str | None:
                                          f"{sp.sstr(constant)}: an extra factor "
                                          f"1/{sp.sstr(constant)}"))
     for candidate, words in hints:
-        if candidate != result and equals(candidate):
+        if candidate != result and equals(candidate) and equals(candidate, following):
             return words
     return None
 
