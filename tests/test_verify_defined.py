@@ -96,8 +96,10 @@ BATCH = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
      "they agree only for a symmetric W"),
     ("softmax(z) - S", "L = -Σ_k S_k log(softmax(z)_k)", "z", "N", ("Σ_k S_k = 1",),
      "holds", None),   # the definition's softmax is P here: S is the labels
+    # The constant 2 at N = 2 is also N times the derivative; the diagnosis is the one
+    # that holds at the next N too.
     ("2", "L = Σ_k x_k", "x", 2, (), "fails",
-     "your formula is the derivative times N: the factor 1/N is missing"),
+     "your formula is the derivative times 2: the factor 1/2 is missing"),
 ])
 def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, verdict,
                                             diagnosis):
