@@ -168,8 +168,10 @@ def _numeric(rows) -> list[str]:
 
 def _symbolic(s: dict) -> list[str]:
     lines = ["## Symbolic N", "",
-             "Seconds after `import derive`, median of fresh processes: *proof* = the rules "
-             "reduce the derivative; *steps* = the textbook steps derived and proved step by step; "
+             "Seconds after `import derive`, median of fresh processes: *proof* = the result for "
+             "every N as `verify` needs it (the one strategy on the target's definition, the "
+             "result proved against the raw derivative); *steps* = the strategy with its "
+             "textbook steps, each proved; "
              "*full* = `derivation(t, \"N\")`, also every step checked exactly at N = 1, 2, 3 "
              "and the result against finite differences there.", ""]
     rows = [[name, _seconds(r["proof"]), _seconds(r["steps"]), _seconds(r["full"]),

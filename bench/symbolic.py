@@ -6,8 +6,10 @@ they are for a user's first call.  Measured per target:
 
 * ``proof``  — the result for every N, as ``verify`` needs it
   (``derivation(t, "N", check=False, steps=False)``): the raw derivative, and the one
-  strategy on the target's definition — its normal form, its steps, the proof of each;
-* ``steps``  — the strategy alone (:func:`derive.textbook.textbook`);
+  strategy on the target's definition — its normal form, proved against the raw
+  derivative;
+* ``steps``  — the strategy with its textbook steps, each proved
+  (:func:`derive.textbook.textbook`);
 * ``full``   — ``derivation(t, "N")``: proof, steps, the exact check of every step at
   N = 1, 2, 3 against the chain-rule derivative and the finite-difference cross-check
   of the result there;
