@@ -243,7 +243,7 @@ def main() -> None:
     """
 
 
-@main.command("list")
+@main.command("list", short_help="List the targets with their textbook results for every N.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_timeout_option("list", "deriving the results")
 @_quiet_option
@@ -375,7 +375,7 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
             "convention": convention, "reduction": reduction}
 
 
-@main.command()
+@main.command(short_help="Derive a target or your own --of definition, step by step.")
 @click.argument("target", required=False)
 @_classes_option("or 'symbolic' to prove the result for every N  "
                          "[default: 3, or the length of z in --at]")
@@ -444,7 +444,7 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
                                 n, tuple(assume), inputs_given, seed, not result_only, point,
                                 batch_given, cross_validate, tries=() if isinstance(n, str)
                                 else ("a smaller N",))
-        _emit(d, value, fmt, not result_only, standalone, full, output, force, announce=True)
+        _emit(d, value, fmt, not result_only, standalone, full, output, force)
         if (d.check is not None and not d.check.passed) or (value is not None
                                                              and not value.agrees):
             sys.exit(1)
@@ -475,17 +475,16 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         sys.exit(1)
 
 
-def _emit(d, value, fmt: str, steps: bool, standalone: bool, full: bool, output, force: bool,
-          announce: bool = False) -> None:
-    """``derive show``'s output: printed, or written to ``output`` (and, with
-    ``announce``, the file named on stderr)."""
+def _emit(d, value, fmt: str, steps: bool, standalone: bool, full: bool, output,
+          force: bool) -> None:
+    """``derive show``'s output: printed, or written to ``output`` and the file named on
+    stderr (as ``derive export`` names what it wrote)."""
     from derive.export import render, write
     content = _library_call(render, d, fmt, steps=steps, standalone=standalone,
                             evaluation=value, full=full)
     if output:
         _library_call(write, output, content, force)
-        if announce:
-            click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}", err=True)
     else:
         click.echo(content)
 
@@ -535,7 +534,7 @@ def _refuse_existing(paths, force: bool) -> None:
             raise _Failure(f"{str(path)!r} exists; pass --force to overwrite it", 2)
 
 
-@main.command()
+@main.command(short_help="Write a LaTeX, Markdown or JSON document of derivations.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("targets", nargs=-1)
 @_classes_option("or 'symbolic'  [default: 3]")
@@ -618,7 +617,7 @@ def _derive_one(name: str, n, steps: bool, options: dict):
         return derivation(name, n, steps=steps, **options)
 
 
-@main.command()
+@main.command(short_help="Prove an identity step by step (without one, list them).")
 @click.argument("identity", required=False)
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text",
               show_default=True)
@@ -683,7 +682,8 @@ class _ClaimCommand(click.Command):
         return super().parse_args(ctx, options + (["--", *claims] if claims else []))
 
 
-@main.command(cls=_ClaimCommand)
+@main.command(cls=_ClaimCommand,
+              short_help="Check a hand-written formula against a target or --of.")
 @click.argument("claim", required=False)
 @click.option("--against", "target", metavar="TARGET",
               help="the derivative to compare with (see `derive list`); may be left out "

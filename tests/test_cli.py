@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -494,3 +495,30 @@ def test_check_a_python_file_against_a_definition(tmp_path):
     result = run("check", "--python", f"{code}:wrong", "--of", WEIGHTED, "--wrt", "z")
     assert result.exit_code == 1, result.output
     assert "the sign is flipped" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "softmax-jacobian"],
+    ["show", "--of", "L = logsumexp(z)", "--wrt", "z"],
+])
+def test_show_to_a_file_says_what_it_wrote(tmp_path, args):
+    # As export does: the file named on stderr, nothing else on stdout.
+    out = tmp_path / "result.txt"
+    result = run(*args, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith(f"wrote {out}") and result.stdout == ""
+    assert "∂" in out.read_text()
+
+
+def test_the_license_is_the_one_pyproject_names():
+    root = Path(__file__).resolve().parents[1]
+    assert 'license = { text = "MIT" }' in (root / "pyproject.toml").read_text()
+    assert (root / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_top_level_help_is_not_cut_off():
+    result = run("--help")
+    commands = result.output.split("Commands:")[1]
+    assert "..." not in commands and "--of" in commands
+    assert set(re.findall(r"^  (\w+) ", commands, re.M)) == {"check", "export", "list",
+                                                            "prove", "show"}

@@ -106,3 +106,9 @@ def test_the_targets_page_lists_each_targets_definition():
     for name, target in TARGETS.items():
         if target.definition:
             assert f"| `{name}` | `{target.definition}` |" in page
+
+
+def test_the_readme_lists_the_targets_in_the_order_of_derive_list():
+    from derive.catalog import TARGETS
+    named = re.findall(r"^\| `([a-z-]+)` \|", (ROOT / "README.md").read_text(), re.M)
+    assert [name for name in named if name in TARGETS] == list(TARGETS)

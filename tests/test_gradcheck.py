@@ -184,7 +184,8 @@ def test_check_python_from_the_command_line(tmp_path):
     assert bad.exit_code == 1 and "1/2 × the derivative" in bad.output
     for args, message in [
         ([f"{source}:missing"], "has no function 'missing'"),
-        ([f"{tmp_path}/none.py:grad"], "is not a Python file"),
+        ([f"{tmp_path}/none.py:grad"], "none.py does not exist"),
+        ([f"{tmp_path}:grad"], "is not a Python file"),
         (["grad"], "give FILE.py:FUNC"),
     ]:
         result = runner.invoke(main, ["check", "--python", *args, "--against", SCE])

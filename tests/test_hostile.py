@@ -145,7 +145,7 @@ ROWS = [
     ("at-log-zero", at("S=[0,0.5,0.5]; y=[1,0,0]", "cross-entropy-grad"),
      "the probabilities must be positive"),
     # --- files ------------------------------------------------------------------------
-    ("python-missing", ["check", "--python", "missing.py:f", *CE], "is not a Python file"),
+    ("python-missing", ["check", "--python", "missing.py:f", *CE], "missing.py does not exist"),
     ("python-not-py", ["check", "--python", "exists.md:f", *CE], "is not a Python file"),
     ("python-bad-name", ["check", "--python", "x.py:1abc", *CE], "give FILE.py:FUNC"),
     ("export-exists", ["export", "exists.md", "softmax-jacobian"], "pass --force"),

@@ -542,8 +542,10 @@ def test_without_fork_the_function_runs_here(monkeypatch):
 
 
 def test_a_python_function_is_checked_where_it_is_named():
-    with pytest.raises(InputError, match="is not a Python file"):
+    with pytest.raises(InputError, match="no-such-file.py does not exist"):
         PythonFunction("no-such-file.py", "f")
+    with pytest.raises(InputError, match="notes.txt is not a Python file"):
+        PythonFunction("notes.txt", "f")
     with pytest.raises(InputError, match="not the name of a function"):
         PythonFunction(__file__, "1f")
     v = verify(PythonFunction(__file__, "good"), against=SCE, classes=4)

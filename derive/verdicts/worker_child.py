@@ -59,9 +59,14 @@ class PythonFunction:
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise InputError(f"{self.name!r} is not the name of a function; give "
                              "FILE.py:FUNC")
-        if (not isinstance(self.path, (str, os.PathLike)) or Path(self.path).suffix != ".py"
-                or not Path(self.path).is_file()):
+        if not isinstance(self.path, (str, os.PathLike)) or Path(self.path).suffix != ".py":
             raise InputError(f"{self.path} is not a Python file (FILE.py)")
+        if not Path(self.path).exists():
+            raise InputError(f"{self.path} does not exist (looked in {Path.cwd()}); give the "
+                             "path of your Python file, FILE.py:FUNC")
+        if not Path(self.path).is_file():
+            raise InputError(f"{self.path} is not a file; give the path of your Python file, "
+                             "FILE.py:FUNC")
 
     def __str__(self) -> str:
         return f"{self.path}:{self.name}"
