@@ -194,6 +194,13 @@ def _classes(value: str | None) -> int | str | None:
                    "or N for a symbolic number of classes", 2)
 
 
+def _complete_targets(ctx, param, incomplete: str) -> list[str]:
+    """The target names that start with what was typed, for shell completion
+    (``eval "$(_DERIVE_COMPLETE=bash_source derive)"``, see the README)."""
+    from derive.catalog import TARGETS
+    return [name for name in TARGETS if name.startswith(incomplete)]
+
+
 class _OneLineErrors(click.Group):
     """Usage errors on one line too (click prints a usage block and a blank line):
     what was wrong, and which --help to read."""
@@ -376,7 +383,7 @@ def _options(inputs, batch, wrt, convention, reduction) -> dict:
 
 
 @main.command(short_help="Derive a target or your own --of definition, step by step.")
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=_complete_targets)
 @_classes_option("or 'symbolic' to prove the result for every N  "
                          "[default: 3, or the length of z in --at]")
 @click.option("--at", "at", metavar="POINT",
@@ -536,7 +543,7 @@ def _refuse_existing(paths, force: bool) -> None:
 
 @main.command(short_help="Write a LaTeX, Markdown or JSON document of derivations.")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("targets", nargs=-1)
+@click.argument("targets", nargs=-1, shell_complete=_complete_targets)
 @_classes_option("or 'symbolic'  [default: 3]")
 @click.option("--result-only", is_flag=True, help="leave out the steps")
 @_full_option
@@ -685,7 +692,7 @@ class _ClaimCommand(click.Command):
 @main.command(cls=_ClaimCommand,
               short_help="Check a hand-written formula against a target or --of.")
 @click.argument("claim", required=False)
-@click.option("--against", "target", metavar="TARGET",
+@click.option("--against", "target", metavar="TARGET", shell_complete=_complete_targets,
               help="the derivative to compare with (see `derive list`); may be left out "
                    "for LaTeX with a left side such as \\frac{\\partial L}{\\partial z_j} =")
 @click.option("--latex/--no-latex", default=None,

@@ -522,3 +522,19 @@ def test_the_top_level_help_is_not_cut_off():
     assert "..." not in commands and "--of" in commands
     assert set(re.findall(r"^  (\w+) ", commands, re.M)) == {"check", "export", "list",
                                                             "prove", "show"}
+
+
+@pytest.mark.parametrize("words, offered", [
+    ("derive show softmax-", {"softmax-jacobian", "softmax-cross-entropy-grad"}),
+    ("derive check S --against linear-", {"linear-softmax-jacobian",
+                                          "linear-softmax-cross-entropy-grad"}),
+    ("derive export out.tex batch", {"batch-softmax-cross-entropy-grad"}),
+    ("derive show --cl", {"--classes"}),
+])
+def test_shell_completion_offers_targets_and_options(monkeypatch, words, offered):
+    # The protocol of the README's `eval "$(_DERIVE_COMPLETE=bash_source derive)"`.
+    monkeypatch.setenv("_DERIVE_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - 1))
+    result = CliRunner().invoke(main, [], prog_name="derive")
+    assert {line.split(",", 1)[1] for line in result.output.split()} == offered
