@@ -337,7 +337,7 @@ def _definition_options(function):
     return click.option(
         "--of", "of", metavar="DEFINITION",
         help="derive a function you define instead of a target, e.g. "
-             "\"L = -Σ_k w_k y_k log(softmax(z)_k)\" with --wrt z (see docs/notation.md)"
+             "\"L = -Σ_k w_k y_k log(softmax(z)_k)\" with --wrt z (see `derive notation`)"
     )(function)
 
 
@@ -644,6 +644,28 @@ def prove(identity: str | None, fmt: str, seed: int) -> None:
             click.echo(f"{name}  {_library_call(build, seed).summary}")
         return
     click.echo(render_identity(_library_call(get_identity, identity, seed), fmt))
+
+
+def _complete_topics(ctx, param, incomplete: str) -> list[str]:
+    from derive.render.guide import topics
+    return [name for name in topics() if name.startswith(incomplete.lower())]
+
+
+@main.command(short_help="Print the notation of claims and definitions (or one topic).")
+@click.argument("topic", required=False, shell_complete=_complete_topics)
+def notation(topic: str | None) -> None:
+    """Print the notation guide: how claims and --of definitions are written (names,
+    examples, LaTeX, how each notation is read, what is decided and how, SymPy and NumPy).
+    TOPIC prints one section, named by a word of its heading.
+
+    \b
+    Examples:
+      derive notation
+      derive notation latex
+      derive notation examples | less
+    """
+    from derive.render.guide import notation_guide
+    click.echo(_library_call(notation_guide, topic), nl=False)
 
 
 class _ClaimCommand(click.Command):

@@ -52,7 +52,7 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
     """Derive the function defined by ``of`` with respect to the family ``wrt``.
 
     Args:
-        of: the definition, ``"L = -Σ_k y_k log(softmax(z)_k)"`` (see docs/notation.md).
+        of: the definition, ``"L = -Σ_k y_k log(softmax(z)_k)"`` (see `derive notation`).
         wrt: the input family differentiated against; by default the only input, or z.
         classes: ``"N"`` (default) to derive for every N at once, or a number.
         assume: hypotheses the result may use, ``("Σ_k y_k = 1",)``; stated in the output.

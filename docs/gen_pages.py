@@ -9,7 +9,9 @@ they cannot drift from what the program does:
   beyond the catalogue (``derive show --of``): the derivation for every N with its
   steps, the LaTeX, the terminal output with the numeric check, and a claim verified;
 * ``gallery/index.md`` — the list of targets and of those functions;
-* ``benchmarks.md`` — ``bench/results.md`` with its plots.
+* ``benchmarks.md`` — ``bench/results.md`` with its plots;
+* ``notation.md`` — the notation guide that ``derive notation`` prints
+  (``derive/notation.md``, shipped with the package).
 """
 
 from __future__ import annotations
@@ -133,5 +135,11 @@ def benchmarks() -> None:
             out.write((ROOT / "bench" / plot).read_bytes())
 
 
+def notation() -> None:
+    with mkdocs_gen_files.open("notation.md", "w") as page:
+        page.write((ROOT / "derive" / "notation.md").read_text())
+
+
 gallery()
 benchmarks()
+notation()

@@ -538,3 +538,23 @@ def test_shell_completion_offers_targets_and_options(monkeypatch, words, offered
     monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - 1))
     result = CliRunner().invoke(main, [], prog_name="derive")
     assert {line.split(",", 1)[1] for line in result.output.split()} == offered
+
+
+@pytest.mark.parametrize("args, first, status", [
+    (["notation"], "# Notation for `derive check`", 0),
+    (["notation", "latex"], "## LaTeX", 0),
+    (["notation", "LaTeX"], "## LaTeX", 0),
+    (["notation", "reading"], "## One notation, one reading", 0),
+    (["notation", "nothing-such"], "derive: error: no topic 'nothing-such' in the notation "
+     "guide; the topics: names, examples, latex", 2),
+])
+def test_the_notation_guide_is_printed_by_topic(args, first, status):
+    # The guide ships with the package: an installed derive prints it, no docs/ needed.
+    result = run(*args)
+    assert result.exit_code == status
+    assert result.output.splitlines()[0].startswith(first)
+
+
+def test_errors_point_to_the_notation_command():
+    result = run("check", "S ⊕ y", "--against", "softmax-cross-entropy-grad")
+    assert result.exit_code == 2 and "(see `derive notation`)" in result.output

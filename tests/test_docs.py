@@ -32,7 +32,7 @@ def test_sample_output_is_what_the_command_prints(page, command):
     assert _sample_after(page, command) == result.output
 
 
-@pytest.mark.parametrize("page", ["docs/symbolic.md", "docs/notation.md", "docs/exact.md",
+@pytest.mark.parametrize("page", ["docs/symbolic.md", "derive/notation.md", "docs/exact.md",
                                   "docs/index.md", "docs/definitions.md"])
 def test_python_examples_run(page):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.S)
@@ -77,7 +77,7 @@ def _example_rows(page: str) -> list[tuple[str, str, str]]:
 
 def test_every_notation_example_has_its_verdict():
     from derive.verdicts.verify import verify
-    rows = _example_rows("docs/notation.md")
+    rows = _example_rows("derive/notation.md")
     assert len(rows) >= 25
     for claim, target, expected in rows:
         verdict = verify(claim, against=target, classes=3)

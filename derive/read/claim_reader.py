@@ -116,7 +116,7 @@ class Reader:
         raise InputError(f"unknown symbol {node.name}; {guess}known: "
                          f"{', '.join(output + named)}{extra}, δ or delta(i, j), N, I, e_c, "
                          "index letters i, j, k, …, and the functions exp, log, sigmoid, "
-                         "diag, outer, sum (see docs/notation.md)")
+                         "diag, outer, sum (see `derive notation`)")
 
     def softmax_family(self, v: Value) -> sp.IndexedBase:
         """The family of the definition's softmax of the vector ``v`` (``softmax(z/T)`` is

@@ -269,7 +269,7 @@ def _tokens(text: str, pos: int = 0, stop: int | None = None) -> list[_Token]:
             continue
         raise ParseError(f"unexpected character {ch!r} at column {pos + 1}; formulas use ASCII "
                          "letters and digits, + − * / ^ @ ( ) [ ] and δ Σ ŷ ᵀ ε σ √ · × and "
-                         "Greek constants such as λ γ (see docs/notation.md)")
+                         "Greek constants such as λ γ (see `derive notation`)")
     out.append(_Token("end", "", stop))
     return out
 

@@ -137,7 +137,7 @@ def catalog_json(derivations) -> str:
 
 
 def verdict_json(v) -> str:
-    """``derive check --format json``: the verdict as data (see docs/notation.md)."""
+    """``derive check --format json``: the verdict as data (see `derive notation`)."""
     ce = v.counterexample
     return _json.dumps({
         "verdict": v.verdict,

@@ -67,7 +67,7 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
 
     Args:
         claim: the formula as text (index, vector or matrix notation; see
-            ``docs/notation.md``), as LaTeX (``S_i(\\delta_{ij} - S_j)``, optionally with a
+            ``derive notation``), as LaTeX (``S_i(\\delta_{ij} - S_j)``, optionally with a
             left side ``\\frac{\\partial L}{\\partial z_j} = …``), a SymPy expression in
             index notation (``S[i]``, ``KroneckerDelta(i, j)``, with ``IndexedBase`` families
             named S, p, y, z), or a NumPy function of the target's variables (checked
