@@ -521,7 +521,7 @@ def test_the_top_level_help_is_not_cut_off():
     commands = result.output.split("Commands:")[1]
     assert "..." not in commands and "--of" in commands
     assert set(re.findall(r"^  (\w+) ", commands, re.M)) == {"check", "export", "list",
-                                                            "prove", "show"}
+                                                            "notation", "prove", "show"}
 
 
 @pytest.mark.parametrize("words, offered", [
