@@ -10,7 +10,7 @@ steps, the result, the matrix, the value at a point and the numeric check.
 
 from __future__ import annotations
 
-from sympy import Indexed, Sum, Symbol, sympify
+from sympy import Basic, Indexed, Sum, Symbol
 
 from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
@@ -381,6 +381,6 @@ def verdict_text(v, width: int = 80) -> str:
 def _summed(general) -> str:
     """The families whose sums the general form keeps (``y`` of ``S_j Σ_k y_k − y_j``,
     ``Y`` of a batch): what the stated assumption is about."""
-    names = sorted({str(s.function.base) for s in sympify(general).atoms(Sum)
-                    if isinstance(s.function, Indexed)})
+    sums = general.atoms(Sum) if isinstance(general, Basic) else ()   # a derived form
+    names = sorted({str(s.function.base) for s in sums if isinstance(s.function, Indexed)})
     return " and ".join(names) or "the labels"
