@@ -720,8 +720,10 @@ class _ClaimCommand(click.Command):
 @click.option("--latex/--no-latex", default=None,
               help="read CLAIM as LaTeX  [default: when it looks like LaTeX]")
 @_option("--python", "python_function", metavar="FILE.py:FUNC",
-         help=lambda: "check a NumPy function instead of a formula; FILE.py is imported and "
-                      "its function called only in a separate worker process, within "
+         help=lambda: "check a NumPy function instead of a formula: its parameters are "
+                      "bound by name (z, y, S, W, x, b, Z, Y, T, eps, q; the class c is an "
+                      "int from 0, as NumPy indexes; see `derive notation python`); FILE.py "
+                      "is imported and its function called only in a separate worker process, within "
                       f"--timeout and {_limits()['memory']} of memory (its code runs there, "
                       "as you)")
 @_classes_option("to decide for every N  [default: 3]")

@@ -199,7 +199,9 @@ def evaluate(d, point: dict[str, np.ndarray | int]) -> Evaluation:
     if problem.output_index is not None and not problem.name.has(problem.output_index):
         row = point[str(problem.output_index)] - 1  # a family of scalars: the given label
         value, fd = value[row], fd[row]
-    elif matrix.rows == 1 and value.shape[0] == 1:
+    elif problem.output_index is None and len(problem.wrt_indices) == 1:
+        # a gradient by a vector is that vector's shape; a Jacobian and a gradient by a
+        # matrix keep their size-1 dimensions (a batch of one is 1 × N, N = 1 is 1 × 1)
         value, fd = value[0], fd[0]
     value, fd = value + 0.0, fd + 0.0  # no −0.0 in what people read
     error = float(np.max(np.abs(value - fd)))

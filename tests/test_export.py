@@ -169,6 +169,15 @@ def test_the_standalone_document_compiles_with_pdflatex(tmp_path, classes):
     assert sections == len(names)
     assert 3 <= pages <= 11
     assert "Overfull" not in run.stdout
+    # Vector fonts only: pdfTeX lists every font file it embeds, a bitmap one as …600pk.
+    embedded = re.findall(r"<([^<>]+\.(?:pfb|\d+pk))>", run.stdout.replace("\n", ""))
+    assert embedded and not [f for f in embedded if f.endswith("pk")], embedded
+    # Each heading and its formula are one paragraph: no page break between them.
+    text = tex.read_text()
+    for heading in (r"\textbf{Result}", "In general, without the assumption:", r"\noindent For $"):
+        for at in [m.start() for m in re.finditer(re.escape(heading), text)]:
+            paragraph = text[at:text.index("\n\n", at)]
+            assert r"\[" in paragraph, paragraph[:200]
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")

@@ -85,7 +85,13 @@ def ce(S, y):
     return -y / S
 
 
-def sparse(z, c):
+def sparse(z, c):   # c counted from 0, as NumPy indexes
+    g = _softmax(z)
+    g[c] -= 1
+    return g
+
+
+def sparse_from_one(z, c):   # the off-by-one of a class counted from 1
     g = _softmax(z)
     g[c - 1] -= 1
     return g
@@ -108,6 +114,7 @@ def unknown_parameter(z, labels):
     (log_jacobian, LJ, "holds", None),
     (ce, CE, "holds", None),
     (sparse, SP, "holds", None),
+    (sparse_from_one, SP, "fails", "class index off by one"),
     (naive, SCE, "fails", "returns inf or NaN"),
     (flipped, SCE, "fails", "sign is flipped"),
     (per_class, SCE, "fails", "1/5 × the derivative"),
@@ -330,3 +337,45 @@ def test_float32_is_not_called_a_constant_factor():
     v = verify(bce_float32, against="sigmoid-binary-cross-entropy-grad", classes=3)
     assert v.verdict == "fails" and "constant factor" not in v.diagnosis
     assert "float32" in v.diagnosis + " ".join(v.notes)
+
+
+def _python_table() -> dict[str, tuple[set[str], tuple]]:
+    """The guide's table of what a function is given and returns, by target."""
+    import re
+    from derive.render.guide import notation_guide
+    rows = {}
+    for line in notation_guide("python").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`") or cells[0] == "target":
+            continue
+        names = set(re.findall(r"`(\w+)`", cells[1]))
+        shape = re.match(r"\(([^)]*)\)", cells[2]).group(1)
+        rows[cells[0].strip("`")] = (names, shape)
+    return rows
+
+
+def test_the_guide_says_what_each_target_passes_and_expects():
+    from derive.derivation import derivation
+    from derive.verdicts.gradcheck import _expected, _known
+    from derive.catalog import TARGETS
+    table = _python_table()
+    assert set(table) == set(TARGETS)
+    sizes = {"N": 3, "D": 2, "m": 4}
+    for name, (names, shape) in table.items():
+        options = {k: v for k, v in (("inputs", 2), ("batch", 4))
+                   if k in TARGETS[name].options}
+        d = derivation(name, 3, check=False, steps=False, **options)
+        assert names == _known(d.problem) - {"L"}, name
+        points = {k: np.zeros((1, *d.problem.size_of(k))) if k not in ("T", "eps", "c")
+                  else np.ones(1, dtype=int) for k in d.problem.inputs}
+        got = _expected(d, d.matrix, points, 3).shape[1:]
+        wanted = tuple(int(eval_size(part, sizes)) for part in shape.split(",") if part.strip())
+        assert got == wanted, (name, got, wanted)
+
+
+def eval_size(text: str, sizes: dict) -> int:
+    """``N·D`` → 6: a product of the size letters (no eval)."""
+    out = 1
+    for letter in text.strip().split("·"):
+        out *= sizes[letter.strip()]
+    return out

@@ -51,8 +51,8 @@ ROWS = [
     ("comprehension", check("[x for x in ()]"), "expected a number, a name or '('"),
     ("exec", check('exec("import os")'), "unexpected character '\"'"),
     ("statement", check("S_j; import os"), "unexpected character ';'"),
-    ("open", check("open('canary', 'w')"), "unexpected character"),
-    ("conditional", check("S_j if 1 else 0"), "unknown symbol if"),
+    ("open", check("open('canary', 'w')"), "expected a number, a name or '('"),
+    ("conditional", check("S_j if 1 else 0"), "expected a comparison of indices after 'if'"),
     ("builtins", check("__builtins__"), "unexpected character '_'"),
     ("dunder-subscript", check("S___class__"), "unexpected character '_'"),
     # --- code injection: LaTeX --------------------------------------------------------

@@ -14,13 +14,13 @@ J, LJ, SCE = "softmax-jacobian", "log-softmax-jacobian", "softmax-cross-entropy-
 
 # (LaTeX, the text it becomes); every text must also be accepted by derive.read.parse.
 TRANSLATIONS = [
-    # ---- index notation: juxtaposition is written out, so S_i( is never a call ----------
-    (r"S_i(\delta_{ij} - S_j)", "S_i*(δ_ij - S_j)"),
-    (r"S_i \left( \delta_{ij} - S_j \right)", "S_i*(δ_ij - S_j)"),
-    (r"S_{i}\,(\delta_{ij}-S_{j})", "S_i*(δ_ij - S_j)"),
-    (r"S_i\;\big(\delta_{ij}\!-\quad S_j\big)", "S_i*(δ_ij - S_j)"),
-    (r"S_i \left[ \delta_{ij} - S_j \right]", "S_i*(δ_ij - S_j)"),
-    (r"S_i \cdot \delta_{ij} - S_i \times S_j", "S_i*δ_ij - S_i*S_j"),
+    # ---- index notation: juxtaposition stays juxtaposition (A B of matrices is A @ B) ------
+    (r"S_i(\delta_{ij} - S_j)", "S_i (δ_ij - S_j)"),
+    (r"S_i \left( \delta_{ij} - S_j \right)", "S_i (δ_ij - S_j)"),
+    (r"S_{i}\,(\delta_{ij}-S_{j})", "S_i (δ_ij - S_j)"),
+    (r"S_i\;\big(\delta_{ij}\!-\quad S_j\big)", "S_i (δ_ij - S_j)"),
+    (r"S_i \left[ \delta_{ij} - S_j \right]", "S_i (δ_ij - S_j)"),
+    (r"S_i \cdot \delta_{ij} - S_i \times S_j", "S_i δ_ij - S_i S_j"),
     (r"\delta_{i j}", "δ_ij"),
     (r"\delta_{i,j}", "δ_ij"),
     (r"\delta(i, j)", "delta(i, j)"),
@@ -31,21 +31,21 @@ TRANSLATIONS = [
     (r"\mathbf{S} - \mathbf{y}", "S - y"),
     (r"\boldsymbol{y} - \bm{S}", "y - S"),
     (r"\mathbf{S}_i - y_i", "S_i - y_i"),
-    (r"SS", "S*S"),                        # TeX letters are separate symbols
-    (r"2S_i", "2*S_i"),
+    (r"SS", "S S"),                        # TeX letters are separate symbols
+    (r"2S_i", "2 S_i"),
     # ---- matrices and transposes --------------------------------------------------------
-    (r"\operatorname{diag}(S) - S S^\top", "diag(S) - S*Sᵀ"),
-    (r"\mathrm{diag}(S) - S S^T", "diag(S) - S*Sᵀ"),
-    (r"\text{diag}(S) - S S^{\intercal}", "diag(S) - S*Sᵀ"),
-    (r"\operatorname{diag}(\mathbf{S}) - \mathbf{S}\mathbf{S}^\mathsf{T}", "diag(S) - S*Sᵀ"),
-    (r"diag(S) - S S^{\top}", "diag(S) - S*Sᵀ"),
+    (r"\operatorname{diag}(S) - S S^\top", "diag(S) - S Sᵀ"),
+    (r"\mathrm{diag}(S) - S S^T", "diag(S) - S Sᵀ"),
+    (r"\text{diag}(S) - S S^{\intercal}", "diag(S) - S Sᵀ"),
+    (r"\operatorname{diag}(\mathbf{S}) - \mathbf{S}\mathbf{S}^\mathsf{T}", "diag(S) - S Sᵀ"),
+    (r"diag(S) - S S^{\top}", "diag(S) - S Sᵀ"),
     (r"\mathbb{I} - \mathrm{I} + I", "I - I + I"),
     (r"\operatorname{outer}(S, S)", "outer(S, S)"),
     # ---- exponentials, logarithms, sigmoid ----------------------------------------------
     (r"\frac{e^{z_i}}{\sum_{k=1}^{N} e^{z_k}}", "((e^(z_i))/(sum_k(e^(z_k))))"),
     (r"\dfrac{\exp(z_i)}{\sum_k \exp(z_k)}", "((exp(z_i))/(sum_k(exp(z_k))))"),
     (r"\tfrac{a}{b}", "((a)/(b))"),
-    (r"\frac12 S", "((1)/(2))*S"),            # TeX reads one digit per bare argument
+    (r"\frac12 S", "((1)/(2)) S"),            # TeX reads one digit per bare argument
     (r"\exp\left(z_i\right)", "exp(z_i)"),
     (r"\exp z_i", "exp(z_i)"),
     (r"\sigma(z) - y", "sigmoid(z) - y"),
@@ -57,20 +57,20 @@ TRANSLATIONS = [
     (r"x^{2}", "x^(2)"),
     (r"x^2", "x^(2)"),
     (r"x^{-1}", "x^(-1)"),
-    (r"x^{2}3", "x^(2)*3"),                 # x^23 has two readings: see test_readings.py
+    (r"x^{2}3", "x^(2) 3"),                 # x^23 has two readings: see test_readings.py
     (r"\frac{a}{b}^{2}", "((a)/(b))^(2)"),
     (r"\frac{a}{b} / \frac{c}{d}", "((a)/(b))/((c)/(d))"),   # a fraction is one value
     (r"S_i^2", "S_i^(2)"),
     (r"9^{9^{9^{9}}}", "9^(9^(9^(9)))"),     # just text: the claim reader bounds exponents
     # ---- sums: the sum covers the rest of its product, and no further ---------------------
-    (r"\sum_k y_k (\delta_{jk} - S_j)", "sum_k(y_k*(δ_jk - S_j))"),
+    (r"\sum_k y_k (\delta_{jk} - S_j)", "sum_k(y_k (δ_jk - S_j))"),
     (r"\sum_{k} y_k - y_j", "sum_k(y_k) - y_j"),
-    (r"S_j \sum_{k=1}^{N} y_k - y_j", "S_j*sum_k(y_k) - y_j"),
+    (r"S_j \sum_{k=1}^{N} y_k - y_j", "S_j sum_k(y_k) - y_j"),
     (r"\sum\limits_{k=1}^N y_k", "sum_k(y_k)"),
-    (r"-\sum_k y_k \log S_k + 1", "-sum_k(y_k*log(S_k)) + 1"),
-    (r"\sum_k \sum_{l} y_k y_l", "sum_k(sum_l(y_k*y_l))"),
+    (r"-\sum_k y_k \log S_k + 1", "-sum_k(y_k log(S_k)) + 1"),
+    (r"\sum_k \sum_{l} y_k y_l", "sum_k(sum_l(y_k y_l))"),
     (r"\sum_k^N y_k", "sum_k(y_k)"),
-    (r"\sum_{k=2}^{N} y_k S_j - y_j", "Sum(y_k*S_j, (k, 2, N)) - y_j"),   # other limits
+    (r"\sum_{k=2}^{N} y_k S_j - y_j", "Sum(y_k S_j, (k, 2, N)) - y_j"),   # other limits
     (r"\sum_{k=1}^{N-1} y_k", "Sum(y_k, (k, 1, N - 1))"),
     (r"\sum_{k=2} y_k", "Sum(y_k, (k, 2, N))"),
     # ---- delimiters ---------------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_translation(latex, text):
 LEFT_SIDES = [
     (r"\frac{\partial L}{\partial z_j} = S_j - y_j", ("L", "z_j"), "S_j - y_j"),
     (r"\frac{\partial S_i}{\partial z_j} = S_i(\delta_{ij}-S_j)", ("S_i", "z_j"),
-     "S_i*(δ_ij - S_j)"),
+     "S_i (δ_ij - S_j)"),
     (r"\frac{\partial \log S_i}{\partial z_j} = \delta_{ij} - S_j", ("log S_i", "z_j"),
      "δ_ij - S_j"),
     (r"\partial \log S_i / \partial z_j = \delta_{ij} - S_j", ("log S_i", "z_j"),
@@ -123,8 +123,6 @@ ERRORS = [
     (r"\frac{a}", r"argument of \frac at column 9"),
     (r"S_{i", "'{' at column 3 is never closed"),
     (r"S_j - y_j }", "unmatched '}' at column 11"),
-    (r"\mathbb{1} - S", "not supported yet"),
-    (r"\mathbf{1}", "not supported yet"),
     (r"\sum y_k", "a sum runs over one index letter"),   # limits 0..N: test_readings.py
     (r"\sum_{k=}^{N} y_k", "a sum runs over one index letter"),
     (r"\sum_{kl} y_k", "a sum runs over one index letter"),

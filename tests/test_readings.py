@@ -133,29 +133,29 @@ def test_a_latex_form_with_two_readings_is_refused(latex, message):
 UNAMBIGUOUS_LATEX = [
     (r"S_{ij}", "S_ij"),
     (r"\delta_{ij}", "δ_ij"),
-    (r"S_i j", "S_i*j"),
-    (r"S_iS_j", "S_i*S_j"),                 # no reading of 'iS' as one subscript
+    (r"S_i j", "S_i j"),
+    (r"S_iS_j", "S_i S_j"),                 # no reading of 'iS' as one subscript
     (r"S_j^{23}", "S_j^(23)"),
-    (r"S_j^{2}3", "S_j^(2)*3"),
-    (r"S_j^2 y_j", "S_j^(2)*y_j"),
-    (r"S_j^2y_j", "S_j^(2)*y_j"),
+    (r"S_j^{2}3", "S_j^(2) 3"),
+    (r"S_j^2 y_j", "S_j^(2) y_j"),
+    (r"S_j^2y_j", "S_j^(2) y_j"),
     (r"S^2_j", "S_j^(2)"),                  # a digit takes no subscript: S_j²
-    (r"2^{-1} S_j", "2^(-1)*S_j"),
+    (r"2^{-1} S_j", "2^(-1) S_j"),
     (r"e^{z_j}", "e^(z_j)"),
-    (r"2e^{z_j}", "2*e^(z_j)"),
-    (r"2 e^{z_j}", "2*e^(z_j)"),
-    (r"2e", "2*e"),
-    (r"10^{-2} S_j", "10^(-2)*S_j"),
+    (r"2e^{z_j}", "2 e^(z_j)"),
+    (r"2 e^{z_j}", "2 e^(z_j)"),
+    (r"2e", "2 e"),
+    (r"10^{-2} S_j", "10^(-2) S_j"),
     (r"S^T", "Sᵀ"),                         # of a vector, T is the transpose
     (r"(S - y)^T", "(S - y)ᵀ"),
     (r"S_i^\top", "S_iᵀ"),
     (r"S_i^{(T)}", "S_i^((T))"),
     (r"e_c^T", "e_cᵀ"),                     # the one-hot vector, transposed
-    (r"S \left[ S - y \right]", "S*(S - y)"),
-    (r"S_i [\delta_{ij} - S_j]", "S_i*(δ_ij - S_j)"),
-    (r"2 [S - y]", "2*(S - y)"),
+    (r"S \left[ S - y \right]", "S (S - y)"),
+    (r"S_i [\delta_{ij} - S_j]", "S_i (δ_ij - S_j)"),
+    (r"2 [S - y]", "2 (S - y)"),
     # a sign after an explicit operator belongs to the factor, as in the text notation
-    (r"S_j \cdot -y_j", "S_j*(-y_j)"),
+    (r"S_j \cdot -y_j", "S_j (-y_j)"),
     (r"S_j / -y_j^2", "S_j/(-y_j^(2))"),
 ]
 

@@ -64,7 +64,7 @@ TABLE = [
     ("I - outer(S, S)", J, 3, "fails", OFF_DIAGONAL),
     # ---- log-softmax Jacobian: a transposition is visible here ----------------------
     ("δ_ij - S_j", LJ, 3, "holds", None),
-    ("I - outer(ones, S)", LJ, 3, "error", "unknown symbol ones"),
+    ("I - outer(ones, S)", LJ, 3, "holds", None),   # ones: 𝟙, the all-ones vector
     ("delta(i,j) - exp(z_j)/sum_k(exp(z_k))", LJ, 3, "holds", None),
     ("δ_ij - S_i", LJ, 3, "fails", TRANSPOSED),
     ("S_j - δ_ij", LJ, 3, "fails", NEGATED),
@@ -177,7 +177,7 @@ TABLE = [
     ("δ_ij - exp(z_j)/Σ_k exp(z_k)", LJ, 3, "holds", None),
     ("S - y_j", SCE, 3, "error", "mixes vector notation with an indexed entry"),
     ("S_j - y_j + S_4", SCE, 3, "error", "S_4 is not an entry: the classes are 1..3"),
-    ("(S_j == S_1)", SCE, 3, "error", "== compares indices"),
+    ("(S_j == S_1)", SCE, 3, "error", "compares two indices"),
 ]
 
 
@@ -377,8 +377,14 @@ def test_a_symmetric_result_is_never_called_transposed():
     assert v.verdict == "fails" and "transposed" not in v.diagnosis
 
 
+def test_caret_t_of_a_matrix_is_its_transpose_even_where_t_is_the_temperature():
+    # S^T of a vector cannot be a power (an exponent is a number); S_i^T stays refused.
+    assert run("check", "(diag(S) - S S^T)/T", "--against", TJ).exit_code == 0
+    result = run("check", "S_i^T", "--against", TJ)
+    assert result.exit_code == 2 and "must be a number" in result.output, result.output
+
+
 @pytest.mark.parametrize("args, message", [
-    (["(diag(S) - S S^T)/T", "--against", TJ], "write Sᵀ or S.T for the transpose"),
     (["S_i (δ_ij − S_j)/T", "--against", TJ, "--classes", "T"], "T already names something"),
 ])
 def test_review_errors_from_the_command_line(args, message):

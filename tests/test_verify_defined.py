@@ -125,10 +125,11 @@ def test_vector_claims_against_a_definition(claim, of, wrt, classes, assume, ver
      "for z = Wᵀ x + b, W of shape D × N, write W_rk in the definition"),
     ("(S - y) x", LAYER, "W", "cannot combine a column of N and a column of D"),
     ("S - q", CE, "z", "mixes vector notation with an indexed entry (index q)"),
-    # A Jacobian by a matrix is read entry by entry; the message speaks of this one.
+    # A Jacobian by a matrix is an N × N·D matrix (A ⊗ xᵀ) or an entry; the message speaks
+    # of this one.
     ("(1 - h h) xᵀ", "h_i = tanh(Σ_{r=1}^{D} W_ir x_r + b_i)", "W",
-     "the Jacobian ∂h/∂W is read in index form only (kron is not read): write its entry "
-     "∂h_i/∂W_jp"),
+     "the Jacobian ∂h/∂W is an N × N·D matrix (rows the outputs, columns W row by row) but "
+     "'(1 - h h) xᵀ' is an N × D matrix: write its entry ∂h_i/∂W_jp"),
 ])
 def test_vector_claims_of_the_wrong_shape_are_errors(claim, of, wrt, message):
     with pytest.raises(InputError, match=re.escape(message)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 
 
 import sympy as sp
@@ -22,13 +23,13 @@ from . import parse as p
 from ..conditions import bind, entry, nonnegative, nonzero, positive, power_base
 from ..errors import InputError
 from ..functions import W, Y, Z, S, b, x, y, z
-from .shapes import (COLUMN, ROW, Value, is_index, joint_conditions, length, mapped, matmul,
-                     multiply, same_shape, transpose)
+from .shapes import (COLUMN, ROW, Value, dims, hadamard, is_index, joint_conditions, kron, length,
+                     mapped, matmul, multiply, same_shape, transpose)
 
 __all__ = ["Reader", "ALIASES", "FAMILIES"]
 
 # Names of the softmax output, all meaning S.
-ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S"}
+ALIASES = {"S": "S", "p": "S", "yhat": "S", "y_hat": "S", "Yhat": "S"}
 FAMILIES = {"S": S, "y": y, "z": z, "W": W, "x": x, "b": b, "Y": Y, "Z": Z}
 _MAX_EXPONENT = 64
 PLAIN_NAME = re.compile(r"[A-Za-zεσ][A-Za-z0-9_]{0,15}")
@@ -90,6 +91,8 @@ class Reader:
             return Value(self.constants[name], "scalar")
         if name == "I" and not node.sub:
             return Value(sp.KroneckerDelta(ROW, COLUMN), "matrix")
+        if name == "ones" and not node.sub:   # 𝟙, the all-ones column over the classes
+            return Value(sp.Integer(1), "column")
         if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
             return Value(sp.KroneckerDelta(ROW, self.index(node.sub[0])), "column")
         if name == "e" and not node.sub:
@@ -159,7 +162,7 @@ class Reader:
             return self.name(node)
         if isinstance(node, p.Neg):
             v = self.read(node.operand)
-            return Value(-v.expr, v.shape, v.rows, v.cols, v.conditions)
+            return replace(v, expr=-v.expr)
         if isinstance(node, p.Transpose):
             v = self.read(node.operand)
             return transpose(v)
@@ -167,31 +170,67 @@ class Reader:
             a, b = self.read(node.left), self.read(node.right)
             shape = same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
             return Value(a.expr + b.expr if isinstance(node, p.Add) else a.expr - b.expr,
-                          shape.shape, shape.rows, shape.cols, joint_conditions(a, b))
+                          shape.shape, shape.rows, shape.cols, joint_conditions(a, b),
+                          shape.inner)
         if isinstance(node, p.Mul):
             return self.product(node)
         if isinstance(node, p.Div):
             a, b = self.read(node.left), self.read(node.right)
             shape = same_shape(a, b, "/", self.numbers())
             return Value(a.expr / b.expr, shape.shape, shape.rows, shape.cols,
-                          joint_conditions(a, b, extra=[nonzero(b.expr)]))
+                          joint_conditions(a, b, extra=[nonzero(b.expr)]), shape.inner)
         if isinstance(node, p.MatMul):
             return matmul(self, self.read(node.left), self.read(node.right))
+        if isinstance(node, p.Hadamard):
+            return hadamard(self, self.read(node.left), self.read(node.right))
+        if isinstance(node, p.Kron):
+            return kron(self, self.read(node.left), self.read(node.right))
+        if isinstance(node, p.Cond):
+            return self.conditional(node)
         if isinstance(node, p.Pow):
             return self.power(node)
         if isinstance(node, p.Eq):
-            a, b = self.read(node.left), self.read(node.right)
-            if not all(is_index(v.expr) for v in (a, b)):
-                raise InputError("== compares indices, as in (i == j)")
-            return Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
+            return Value(self.indicator(node), "scalar")
         if isinstance(node, p.Call):
             return self.call(node)
         if isinstance(node, p.Tuple):
             raise InputError("a tuple such as (k, 1, N) belongs in Sum(f, (k, 1, N)) only")
         if isinstance(node, p.Entry):
-            raise InputError("an entry of a call such as softmax(z)_k is read in a definition "
-                             "(--of); against a catalogue target write the output itself: S_k")
+            return self.entry(node)
         raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
+
+    def indicator(self, node: p.Eq) -> sp.Expr:
+        """``[j = c]``, ``(i == j)``: the Kronecker delta; ``[i ≠ j]`` is 1 − δ_ij."""
+        a, b = self.read(node.left), self.read(node.right)
+        if not all(is_index(v.expr) for v in (a, b)):
+            raise InputError("a comparison (i == j, [j = c], 1_{j=c}) compares two indices")
+        delta = sp.KroneckerDelta(a.expr, b.expr)
+        return 1 - delta if node.negated else delta
+
+    def conditional(self, node: p.Cond) -> Value:
+        """``A if i == j else B``: δ_ij A + (1 − δ_ij) B, both of one shape.  What either
+        branch needs to have a value is required of the whole (conservatively: a branch's
+        divisor counts where the other branch is taken too)."""
+        then, other = self.read(node.then), self.read(node.other)
+        shape = same_shape(then, other, "if … else", self.numbers())
+        chosen = self.indicator(node.test)
+        return Value(chosen * then.expr + (1 - chosen) * other.expr, shape.shape, shape.rows,
+                     shape.cols, joint_conditions(then, other), shape.inner)
+
+    def entry(self, node: p.Entry) -> Value:
+        """``softmax(z)_i``, ``σ(z)_j``, ``(S − y)_j``: an entry of a vector; ``A_ij`` of a
+        matrix."""
+        v = self.read(node.operand)
+        letters = [self.index(a) for a in node.sub]
+        if v.shape in ("column", "row") and len(letters) == 1:
+            places = {ROW: letters[0], COLUMN: letters[0]}
+        elif v.shape == "matrix" and not v.inner and len(letters) == 2:
+            places = dict(zip((ROW, COLUMN), letters))
+        else:
+            raise InputError(f"an entry takes one index of a vector, two of a matrix; got "
+                             f"{len(letters)} of {dims(v)}")
+        return Value(v.expr.xreplace(places), "scalar",
+                     conditions=mapped(v.conditions, places))
 
     def product(self, node: p.Mul) -> Value:
         a, b = self.read(node.left), self.read(node.right)
@@ -230,13 +269,12 @@ class Reader:
             raise InputError(f"a sum over the classes runs within 1..{self.n}; got "
                              f"{sp.sstr(low)}..{sp.sstr(high)}")
         return Value(sp.Sum(inner.expr, (k, low, high)), inner.shape, inner.rows, inner.cols,
-                      bind(inner.conditions, k, low, high))
+                      bind(inner.conditions, k, low, high), inner.inner)
 
     def power(self, node: p.Pow) -> Value:
         if (isinstance(node.exponent, p.Name) and node.exponent.name == "T"
                 and not node.exponent.sub and self.read(node.base).shape != "scalar"):
-            raise InputError("^T of a vector or matrix: in text notation ^ is a power; write "
-                             "Sᵀ or S.T for the transpose")
+            return transpose(self.read(node.base))   # p^T of a vector: no power is meant
         exponent = self.read(node.exponent)
         if exponent.shape != "scalar" or exponent.expr.free_symbols & {ROW, COLUMN}:
             raise InputError("an exponent must be a number or a scalar")
@@ -264,7 +302,7 @@ class Reader:
         elif exponent.expr < 0:            # x^(−2) = 1/x²: a divisor
             needs.append(nonzero(base.expr))
         return Value(base.expr ** exponent.expr, base.shape, base.rows, base.cols,
-                      joint_conditions(base, exponent, extra=needs))
+                      joint_conditions(base, exponent, extra=needs), base.inner)
 
     def call(self, node: p.Call) -> Value:
         f, args = node.func, node.args
@@ -289,6 +327,11 @@ class Reader:
         if f in ("dot", "matmul"):   # np.dot(W.T, S - y): the matrix product
             a, b = self.values(node, 2)
             return matmul(self, a, b)
+        if f == "kron":
+            a, b = self.values(node, 2)
+            return kron(self, a, b)
+        if f in ("onehot", "one_hot"):
+            return self.one_hot(node)
         if f in ("delta", "KroneckerDelta"):
             a, b = self.values(node, 2)
             return Value(sp.KroneckerDelta(a.expr, b.expr), "scalar")
@@ -315,7 +358,19 @@ class Reader:
             [nonnegative(v.expr)] if f == "sqrt" else []
         function = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
                     "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[f]
-        return Value(function(v.expr), v.shape, v.rows, v.cols, joint_conditions(v, extra=needs))
+        return Value(function(v.expr), v.shape, v.rows, v.cols, joint_conditions(v, extra=needs),
+                     v.inner)
+
+    def one_hot(self, node: p.Call) -> Value:
+        """``onehot(c)`` of a class is the column e_c; ``onehot(y)`` of the label vector is y
+        itself (the target's y is the label vector, one-hot or any probability vector)."""
+        (v,) = self.values(node, 1)
+        if v.shape == "scalar" and is_index(v.expr):
+            return Value(sp.KroneckerDelta(ROW, v.expr), "column")
+        if v.shape == "column" and isinstance(v.expr, sp.Indexed) and str(v.expr.base) == "y":
+            return v
+        raise InputError(f"{node.func}(…) takes a class (onehot(c), the column e_c) or the "
+                         "label vector (onehot(y), which is y)")
 
     def values(self, node: p.Call, count: int) -> list[Value]:
         if len(node.args) != count:

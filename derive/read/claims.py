@@ -33,7 +33,7 @@ from . import parse as p
 from ..conditions import conditions_of, nonzero, positive
 from ..errors import InputError, UndefinedClaim
 from ..functions import convention_hint, S, c as label, i, j, q, sigmoid, z
-from .shapes import COLUMN, ROW, ShapeError, Value, dims, index_letters, length
+from .shapes import COLUMN, INNER, ROW, ShapeError, Value, dims, index_letters, length
 from .claim_reader import ALIASES, FAMILIES, PLAIN_NAME, Reader
 
 __all__ = ["Claim", "claim_for", "claim_from_sympy", "ALIASES", "ShapeError",
@@ -168,6 +168,9 @@ def _in_target_indices(text: str, value: Value, problem, lhs=None) -> Claim:
 def _renamed(text: str, value: Value, problem, lhs) -> Claim:
     if len(problem.wrt_indices) == 2 or problem.convention is not None:
         return _renamed_layer(text, value, problem, lhs)
+    if value.inner:
+        raise ShapeError(f"{text!r} is a Kronecker product ({dims(value)}); the derivative "
+                         "here is a vector or an N × N matrix")
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
     expr = _bound_away_from(value.expr, {i, j, label})
@@ -235,20 +238,33 @@ def _renamed_layer(text: str, value: Value, problem, lhs) -> Claim:
         return Claim(text, expr, "scalar", tuple(lhs or names))
     if problem.output_index is not None and len(problem.wrt_indices) == 1:
         # ∂S_t/∂b_j: an N × N Jacobian, rows = outputs.
-        if value.shape != "matrix" or (value.rows, value.cols) != ("N", "N"):
+        if value.shape != "matrix" or (value.rows, value.cols) != ("N", "N") or value.inner:
             raise ShapeError(f"the target is an N × N Jacobian but {text!r} is {dims(value)}")
         return Claim(text, expr.xreplace({ROW: problem.output_index, COLUMN: problem.wrt_index}),
                      "matrix", tuple(wanted))
     if problem.output_index is not None:
-        # A Jacobian of a vector by a matrix: rows the outputs, columns W row by row.
+        # A Jacobian of a vector by a matrix: rows the outputs, columns W row by row, as
+        # the Kronecker product A ⊗ xᵀ lays them out.
         name = getattr(problem.name, "base", problem.name)
+        extents = (problem.shape(str(name))[0], *problem.shape(str(problem.wrt)))
+        if value.shape == "matrix" and (value.rows, value.cols, value.inner) == extents:
+            expr = expr.xreplace({ROW: problem.output_index, COLUMN: problem.wrt_indices[0],
+                                  INNER: problem.wrt_indices[1]})
+            _check_extents(expr, problem)
+            return Claim(text, expr, "matrix", tuple(wanted))
         entry = f"∂{name}_{problem.output_index}/∂{problem.wrt}_" + \
             "".join(map(str, problem.wrt_indices))
-        example = ", e.g. S_t (δ_ti − S_i) x_j" if str(name) == "S" else ""
-        raise ShapeError(f"the Jacobian ∂{name}/∂{problem.wrt} is read in index form only "
-                         f"(kron is not read): write its entry {entry}{example}")
+        example = (", e.g. S_t (δ_ti − S_i) x_j, or the matrix (diag(S) − S Sᵀ) ⊗ xᵀ"
+                   if str(name) == "S" else "")
+        raise ShapeError(f"the Jacobian ∂{name}/∂{problem.wrt} is an {extents[0]} × "
+                         f"{extents[1]}·{extents[2]} matrix (rows the outputs, columns "
+                         f"{problem.wrt} row by row) but {text!r} is {dims(value)}: write its "
+                         f"entry {entry}{example}")
     family = str(problem.wrt)
     extents = problem.shape(family)
+    if value.inner:
+        raise ShapeError(f"{text!r} is a Kronecker product ({dims(value)}); the gradient "
+                         f"∂L/∂{family} has the shape of {family}")
     if len(extents) == 2:
         given = (value.rows, value.cols) if value.shape == "matrix" else None
         if given == extents:

@@ -296,6 +296,13 @@ class Reader:
             self.fail(message)
         return sp.IndexedBase(name)[tuple(indices)]
 
+    def compared(self, node) -> sp.Expr:
+        """A side of ``i == j``: an index letter (or any expression that is one)."""
+        if isinstance(node, p.Name) and not node.sub and len(node.name) == 1 and \
+                node.name.islower():
+            return self.index(node.name)
+        return self.read(node)
+
     def index(self, letter: str) -> sp.Symbol:
         symbol = _index(letter)
         self.extents.setdefault(symbol, "N")
@@ -349,8 +356,16 @@ class Reader:
             return self.call(node, position)
         if isinstance(node, p.Entry):
             return self.entry(node)
-        if isinstance(node, p.Eq):
-            return sp.KroneckerDelta(self.read(node.left), self.read(node.right))
+        if isinstance(node, p.Eq):   # (i == j), [j = c]; [i ≠ j] is 1 − δ_ij
+            delta = sp.KroneckerDelta(self.compared(node.left), self.compared(node.right))
+            return 1 - delta if node.negated else delta
+        if isinstance(node, p.Cond):   # A if i == j else B
+            chosen = self.read(node.test, position)
+            return chosen * self.read(node.then, position) + \
+                (1 - chosen) * self.read(node.other, position)
+        if isinstance(node, (p.Hadamard, p.Kron)):
+            self.fail("⊙ and ⊗ are read in a claim's vector notation; a definition writes "
+                      "entries, as in a_k b_k")
         if isinstance(node, (p.Transpose, p.MatMul)):
             self.fail("matrix notation in a definition is a matrix times a vector inside a "
                       "vector, softmax(W x + b)_k, (Wᵀ h)_j, or a scalar, uᵀ v, xᵀ A x; or "

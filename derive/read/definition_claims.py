@@ -183,13 +183,14 @@ def _aliased(tree, definition: Definition):
             return replace(node, args=tuple(walk(a) for a in node.args))
         if isinstance(node, p.Tuple):
             return replace(node, items=tuple(walk(a) for a in node.items))
-        changes = {f: walk(getattr(node, f)) for f in ("left", "right", "operand", "base",
-                                                         "exponent") if hasattr(node, f)}
+        changes = {f: walk(getattr(node, f)) for f in _CHILDREN if hasattr(node, f)}
         return replace(node, **changes) if changes else node
 
     return walk(tree)
 
 
+# The fields of a syntax tree's nodes that hold other nodes (besides a call's arguments).
+_CHILDREN = ("left", "right", "operand", "base", "exponent", "then", "test", "other")
 # Functions that take or give whole vectors and matrices in the claim notation.
 _MATRIX_FUNCTIONS = frozenset({"diag", "outer", "dot", "matmul"})
 
@@ -207,7 +208,7 @@ def _vector_notation(tree, definition: Definition) -> bool:
             return False
         if isinstance(node, p.Name):
             return not node.sub and node.name in families
-        if isinstance(node, (p.Transpose, p.MatMul)):
+        if isinstance(node, (p.Transpose, p.MatMul, p.Hadamard, p.Kron)):
             return True
         if isinstance(node, p.Call) and node.func in _MATRIX_FUNCTIONS:
             return True
@@ -221,8 +222,7 @@ def _children(node) -> tuple:
         return tuple(node.args)
     if isinstance(node, p.Tuple):
         return tuple(node.items)
-    return tuple(getattr(node, name) for name in ("left", "right", "operand", "base",
-                                                   "exponent") if hasattr(node, name))
+    return tuple(getattr(node, name) for name in _CHILDREN if hasattr(node, name))
 
 
 def _read_vectors(text: str, problem) -> ClaimRead:

@@ -34,7 +34,7 @@ from ..errors import InputError
 __all__ = ["ParseError", "parse", "parse_definition", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
            "PREFIX_FUNCTIONS", "DEFINITION_FUNCTIONS", "CHARACTERS", "GREEK",
            "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
-           "Transpose", "Eq", "Tuple", "Entry"]
+           "Transpose", "Eq", "Cond", "Hadamard", "Kron", "Tuple", "Entry"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -44,22 +44,25 @@ MAX_DEPTH = 60
 # a claim against a catalogue target is written in the target's own outputs instead.
 DEFINITION_FUNCTIONS = frozenset({"tanh", "softplus", "logsumexp", "log_softmax"})
 FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "softmax", "delta", "KroneckerDelta",
-                       "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul"}) \
-    | DEFINITION_FUNCTIONS
+                       "Sum", "sum", "diag", "outer", "sqrt", "dot", "matmul", "kron",
+                       "onehot", "one_hot"}) | DEFINITION_FUNCTIONS
 # Functions that may also be applied without parentheses, in both readers: ``log S_i``,
 # ``exp z_j``, ``σ z_j``, ``diag S``, ``√d`` (LaTeX: ``\log S_i``, ``\operatorname{diag} S``).
 PREFIX_FUNCTIONS = frozenset({"exp", "log", "ln", "sigmoid", "diag", "softmax", "sqrt", "tanh"})
 # Names with an underscore that are one function, not a name and a subscript.
-_UNDERSCORED = re.compile(r"log_softmax(?![A-Za-z0-9])")
+_UNDERSCORED = re.compile(r"(log_softmax|one_hot)(?![A-Za-z0-9])")
 
 # Greek letters that name scalar constants in a definition (λ/2 Σ_k z_k², √d, γ).
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "η": "eta", "θ": "theta", "κ": "kappa",
          "λ": "lambda", "μ": "mu", "ν": "nu", "ρ": "rho", "τ": "tau", "ω": "omega"}
 
 # The documented mathematical characters, and what they stand for.
+# ⊙ and ⊘ are elementwise, ⊗ the Kronecker product, 𝟙 the all-ones vector (𝟙[j = c] and
+# 𝟙_{j=c} an indicator), ≠ the negated indicator (i ≠ j).
 _UNICODE = {"−": "-", "–": "-", "·": "·", "⋅": "·", "×": "*", "∗": "*", "÷": "/",
-            "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "ᵀ": "ᵀ", "ε": "eps",
-            "σ": "sigmoid", "√": "sqrt", **GREEK}
+            "δ": "delta", "Σ": "sum", "∑": "sum", "ŷ": "yhat", "Ŷ": "Yhat", "ᵀ": "ᵀ",
+            "ε": "eps", "σ": "sigmoid", "√": "sqrt", "⊙": "⊙", "⊘": "⊘", "⊗": "⊗",
+            "≠": "!=", "𝟙": "ones", **GREEK}
 
 
 class ParseError(InputError):
@@ -162,7 +165,35 @@ class Entry:
 
 @dataclass(frozen=True)
 class Eq:
-    """``(i == j)``: an indicator, the Kronecker delta in code-style notation."""
+    """``(i == j)``, ``[j = c]``, ``𝟙_{j=c}``: an indicator, the Kronecker delta in
+    code-style notation; ``negated`` for ``i != j``, ``[i ≠ j]``."""
+    left: object
+    right: object
+    pos: int = 0
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Cond:
+    """``A if i == j else B`` (LaTeX: ``\\begin{cases} A & i = j \\\\ B & \\text{otherwise}
+    \\end{cases}``): ``test`` is an indicator (:class:`Eq`)."""
+    then: object
+    test: object
+    other: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Hadamard:
+    """``a ⊙ b``: the elementwise product, of two values of one shape."""
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Kron:
+    """``A ⊗ B``, ``kron(A, B)``: the Kronecker product."""
     left: object
     right: object
     pos: int = 0
@@ -186,7 +217,14 @@ CHARACTERS = frozenset(_UNICODE) | frozenset(_SUPERSCRIPTS)
 _SUB = re.compile(r"_(\{[A-Za-z0-9, ]+\}|[A-Za-z0-9]+)")
 # Decimal numbers, with an optional exponent: 2.5e-1 (an "e" followed by digits).
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_OPERATORS = ("**", "==", "=", "+", "-", "*", "·", "/", "^", "@", "(", ")", "[", "]", ",", ".", "ᵀ")
+_OPERATORS = ("**", "==", "!=", "=", "+", "-", "*", "·", "/", "^", "@", "(", ")", "[", "]", ",",
+              ".", "ᵀ", "'", "⊙", "⊘", "⊗")
+# An indicator written as a subscript: 1_{j=c}, 𝟙_{i≠j} (read as the bracket [j = c]).
+_INDICATOR = re.compile(r"(?:1|𝟙)_\{\s*([^{}=≠!]+?)\s*(==|=|≠|!=)\s*([^{}=≠!]+?)\s*\}")
+# The operators of a product: * and @ as in NumPy, ⊙ ⊘ elementwise, ⊗ Kronecker.
+_PRODUCTS = {"*": Mul, "/": Div, "@": MatMul, "⊙": Hadamard, "⊘": Div, "⊗": Kron, "·": Mul}
+# Words of the conditional A if i == j else B: never a factor of an implicit product.
+_KEYWORDS = frozenset({"if", "else"})
 # The limits of a sum, as derive prints them: Σ_{k=2}^N, Σ_{k=1}^{N−1}, Σ_k^N.
 _LIMITS = re.compile(r"_(?:\{\s*([A-Za-z])\s*(?:=([^{}]*))?\}|([A-Za-z]))"
                      r"(\^(?:\{([^{}]*)\}|([A-Za-z]|[0-9]+)))?")
@@ -201,6 +239,19 @@ def _tokens(text: str, pos: int = 0, stop: int | None = None) -> list[_Token]:
         ch = text[pos]
         if ch.isspace():
             pos += 1
+            continue
+        indicator = _INDICATOR.match(text, pos, stop) if ch in "1𝟙" else None
+        if indicator:   # 1_{j=c}: the bracket [j = c]
+            out.append(_Token("op", "[", pos))
+            out.extend(_tokens(text, indicator.start(1), indicator.end(1))[:-1])
+            out.append(_Token("op", "!=" if indicator.group(2) in ("≠", "!=") else "==",
+                              indicator.start(2)))
+            out.extend(_tokens(text, indicator.start(3), indicator.end(3))[:-1])
+            out.append(_Token("op", "]", indicator.end(3)))
+            pos = indicator.end()
+            continue
+        if ch == "𝟙" and text[pos + 1:stop].lstrip().startswith("["):
+            pos += 1   # 𝟙[j = c]: the 𝟙 of an indicator, whose bracket follows
             continue
         if ch in _UNICODE and _UNICODE[ch] != ch:
             word = _UNICODE[ch]
@@ -351,7 +402,7 @@ class _Parser:
                          f"found {found}")
 
     def parse(self):
-        tree = self.expression()
+        tree = self.conditional()
         if self.token.kind != "end":
             self.fail("expected an operator or the end")
         return tree
@@ -367,13 +418,13 @@ class _Parser:
                 self.take()
                 right = self.expression(10)
                 left = (Add if token.text == "+" else Sub)(left, right, token.pos)
-            elif token.kind == "op" and token.text in ("*", "·", "/", "@") and power < 20:
+            elif token.kind == "op" and token.text in _PRODUCTS and power < 20:
                 self.take()
                 right = self.expression(20)
                 if token.text == "·":
                     left = Mul(left, right, token.pos, dot=True)
                 else:
-                    left = {"*": Mul, "/": Div, "@": MatMul}[token.text](left, right, token.pos)
+                    left = _PRODUCTS[token.text](left, right, token.pos)
             elif self._starts_operand(token) and power < 20:   # juxtaposition: S_i S_j
                 right = self.expression(20)
                 left = Mul(left, right, token.pos, implicit=True)
@@ -381,9 +432,9 @@ class _Parser:
                 self.take()
                 right = self.expression(29)   # right-associative
                 left = Pow(left, right, token.pos)
-            elif token.kind == "op" and token.text == "==" and power < 5:
+            elif token.kind == "op" and token.text in ("==", "!=") and power < 5:
                 self.take()
-                left = Eq(left, self.expression(5), token.pos)
+                left = Eq(left, self.expression(5), token.pos, token.text == "!=")
             else:
                 break
         self.depth -= 1
@@ -391,7 +442,37 @@ class _Parser:
 
     @staticmethod
     def _starts_operand(token: _Token) -> bool:
-        return token.kind in ("num", "name") or (token.kind == "op" and token.text == "(")
+        if token.kind == "name":
+            return token.text not in _KEYWORDS
+        return token.kind == "num" or (token.kind == "op" and token.text in ("(", "["))
+
+    def conditional(self):
+        """``A if i == j else B`` (Python's order; ``else`` may chain another ``if``)."""
+        then = self.expression()
+        if not (self.token.kind == "name" and self.token.text == "if"):
+            return then
+        start = self.take()
+        test = self.expression()
+        if not isinstance(test, Eq):
+            self.fail("expected a comparison of indices after 'if', such as i == j, then "
+                      "'else'")
+        if not (self.token.kind == "name" and self.token.text == "else"):
+            self.fail("expected 'else' (A if i == j else B)")
+        self.take()
+        return Cond(then, test, self.conditional(), start.pos)
+
+    def iverson(self, token: _Token):
+        """``[j = c]``, ``[i ≠ j]``: 1 where the comparison holds, else 0."""
+        self.nest(1)
+        left = self.expression(5)
+        if not (self.token.kind == "op" and self.token.text in ("=", "==", "!=")):
+            self.fail("expected = or ≠ in the bracket [j = c] (an indicator; group with "
+                      "( ) instead)")
+        negated = self.take().text == "!="
+        right = self.expression(5)
+        self.expect("]")
+        self.nest(-1)
+        return self.postfix(Eq(left, right, token.pos, negated))
 
     def prefix(self):
         token = self.take()
@@ -402,7 +483,7 @@ class _Parser:
             return Neg(operand, token.pos) if token.text == "-" else operand
         if token.kind == "op" and token.text == "(":
             self.nest(1)
-            items = [self.expression()]
+            items = [self.conditional()]
             while self.token.text == "," and self.token.kind == "op":
                 self.take()
                 items.append(self.expression())
@@ -410,8 +491,13 @@ class _Parser:
             self.nest(-1)
             inner = items[0] if len(items) == 1 else Tuple(tuple(items), token.pos)
             return self.postfix(inner)
+        if token.kind == "op" and token.text == "[":
+            return self.iverson(token)
         if self.is_sigma(token):
             return self.sum(token)
+        if token.kind == "name" and token.text in _KEYWORDS:
+            self.at -= 1
+            self.fail("'if' and 'else' go after a value: A if i == j else B")
         if token.kind == "name":
             return self.postfix(self.name(token))
         self.at -= 1
@@ -516,7 +602,7 @@ class _Parser:
             if count > MAX_DEPTH:
                 raise ParseError(f"more than {MAX_DEPTH} postfix operations (ᵀ, .T, [..]) in a row")
             token = self.token
-            if token.kind == "op" and token.text == "ᵀ":
+            if token.kind == "op" and token.text in ("ᵀ", "'"):   # Sᵀ, MATLAB's S'
                 self.take()
                 node = Transpose(node, token.pos)
             elif (token.kind == "op" and token.text == "."
@@ -527,7 +613,7 @@ class _Parser:
             elif token.kind == "op" and token.text == "_" and not isinstance(node, Name):
                 self.take()   # softmax(z)_k, (W x + b)_k: an entry of a vector
                 node = Entry(node, token.sub, token.pos)
-            elif token.kind == "op" and token.text == "[":
+            elif token.kind == "op" and token.text == "[" and not self.compares():
                 self.take()
                 indices = [self.index()]
                 while self.token.text == ",":
@@ -539,6 +625,16 @@ class _Parser:
                     if isinstance(node, Name) else Entry(node, tuple(indices), token.pos)
             else:
                 return node
+
+    def compares(self) -> bool:
+        """Whether the bracket at the current token holds a comparison: ``S_j [j = c]`` is a
+        product with an indicator, ``S[j]`` an entry."""
+        for token in self.tokens[self.at + 1:]:
+            if token.kind == "end" or (token.kind == "op" and token.text in ("]", "[", "(")):
+                return False
+            if token.kind == "op" and token.text in ("=", "==", "!="):
+                return True
+        return False
 
     def index(self) -> str:
         token = self.take()
@@ -580,7 +676,12 @@ def parse_definition(text: str) -> tuple[Name, object]:
         raise ParseError(f"the definition has {len(text)} characters; at most {MAX_LENGTH} "
                          "are read")
     tokens = _tokens(text)
-    equals = [at for at, token in enumerate(tokens) if token.kind == "op" and token.text == "="]
+    equals, depth = [], 0   # '=' outside brackets ([j = c] is an indicator)
+    for at, token in enumerate(tokens):
+        if token.kind == "op":
+            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(token.text, 0)
+            if token.text == "=" and depth == 0:
+                equals.append(at)
     if not equals:
         raise ParseError(f"cannot read the definition {text!r}: write it as NAME = FORMULA, "
                          "e.g. L = -Σ_k y_k log(softmax(z)_k)")

@@ -38,8 +38,18 @@ _FONTS = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathrm", "\\mathit", "\\mathsf"
 _CALLS = {"\\exp": "exp", "\\log": "log", "\\ln": "log", "\\sigma": "sigmoid"}
 _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\top",
            "\\intercal", "\\epsilon", "\\varepsilon"}
-_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | {"\\cdot", "\\times",
-                                                                     "\\sqrt"}
+# Binary operators and relations, as the text notation writes them: \odot and \oslash are
+# elementwise, \otimes the Kronecker product; \neq makes an indicator [i ≠ j]; & and \\
+# separate the cells and rows of \begin{cases}; \{ \} are the braces of 𝟙\{j = c\}.
+_OPERATORS = {"\\cdot": "*", "\\times": "*", "\\odot": "⊙", "\\oslash": "⊘", "\\otimes": "⊗",
+              "\\neq": "!=", "\\ne": "!=", "\\\\": "\\\\", "\\{": "(", "\\}": ")"}
+_KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | set(_OPERATORS) | {
+    "\\sqrt", "\\begin", "\\end"}
+# Labels that may stand on the left of '=' instead of a derivative: J = …, H = …, g_j = ….
+_LABELS = frozenset("JHGg")
+# The words of a condition in \begin{cases}: "if i = j", "otherwise".
+_IF_WORDS = {"if", "for", "when", "where"}
+_OTHERWISE = {"otherwise", "else", "elsewhere"}
 # Letter runs that name a function (diag(S)); any other run is a product of letters, as in TeX.
 # They are the text notation's functions, so that sum(y) or sqrt(x) is a call in both readers.
 _WORDS = {**{name: name for name in FUNCTIONS}, "ln": "log", "KroneckerDelta": "delta"}
@@ -53,7 +63,7 @@ _TEXT_ONLY = CHARACTERS - set(_UNICODE)
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([A-Za-z]+)|([0-9]+(?:\.[0-9]+)?)|(\s+|~)|(.)",
                     re.DOTALL)
 _BRACKET = re.compile(r"\s*[][()]")
-_STOPS = {"+", "-", "=", ",", ")", "}"}
+_STOPS = {"+", "-", "=", "!=", ",", ")", "}", "&", "\\\\"}
 # What may follow ^ to mean a transpose: T, \top, \intercal, \mathsf{T}, each maybe braced.
 _T = [("T",), ("\\top",), ("\\intercal",)] + [(f, "{", "T", "}") for f in sorted(_FONTS)]
 _TRANSPOSES = sorted(_T + [("{", *t, "}") for t in _T], key=len, reverse=True)
@@ -111,7 +121,8 @@ def looks_like_latex(source: str) -> bool:
     a formula without the text notation's own characters (``Σ_{k=2}^N y_k`` is text)."""
     if re.search(r"\\|^\s*\$", source):
         return True
-    return bool(re.search(r"[_^]\s*\{", source)) and not _TEXT_ONLY.intersection(source)
+    return bool(re.search(r"[_^]\s*\{", source)) and not _TEXT_ONLY.intersection(source) \
+        and not {"∂", "∇"}.intersection(source)   # ∂L/∂W_{i,j} = …: a text left side
 
 
 def read_latex(source: str) -> LatexClaim:
@@ -170,8 +181,8 @@ def _tokens(body: str, offset: int) -> list[_Tok]:
                 raise ParseError(f"unsupported LaTeX command {text} at column {pos + 1}")
             if text in _SIZES and not _BRACKET.match(body, match.end()):
                 raise ParseError(f"{text} at column {pos + 1} must be followed by ( ) [ or ]")
-            if text in ("\\cdot", "\\times"):
-                out.append(_Tok("op", "*", pos))
+            if text in _OPERATORS:
+                out.append(_Tok("op", _OPERATORS[text], pos))
             elif text not in _IGNORED and text not in _SIZES:
                 out.append(_Tok("cmd", text, pos))
         elif match.group(2):   # TeX letters are separate symbols, except function words
@@ -195,7 +206,7 @@ def _tokens(body: str, offset: int) -> list[_Tok]:
                     raise ParseError(f"unmatched '}}' at column {pos + 1}")
                 else:
                     opened.pop()
-            elif text not in "+-*/=(),^_" and text not in _UNICODE:
+            elif text not in "+-*/=(),^_&" and text not in _UNICODE:
                 raise ParseError(f"unexpected character {text!r} at column {pos + 1}")
             glued = _GLUED[text].match(body, match.end()) if text in _GLUED else None
             out.append(_Tok("op", _UNICODE.get(text, text), pos, glued.group() if glued else ""))
@@ -224,9 +235,12 @@ def _scientific(number: str, glued: re.Match, pos: int) -> str:
 
 
 def _top_level_equals(tokens: list[_Tok]) -> list[int]:
-    """Where '=' stands outside braces and brackets (not the k=1 of a sum's limit)."""
+    """Where '=' stands outside braces, brackets and environments (not the k=1 of a sum's
+    limit, nor the i = j of a case)."""
     out, depth = [], 0
     for n, t in enumerate(tokens):
+        if t.kind == "cmd" and t.text in ("\\begin", "\\end"):   # the rows of cases
+            depth += 1 if t.text == "\\begin" else -1
         if t.kind == "op":
             depth += {"{": 1, "(": 1, "}": -1, ")": -1}.get(t.text, 0)
             if t.text == "=" and depth == 0:
@@ -283,9 +297,9 @@ class _Translator:
         text = self.expression()
         return text if self.tok.kind == "end" else self.fail("expected an operator or the end")
 
-    def left_side(self) -> tuple[str, str]:
+    def left_side(self) -> tuple[str, str] | None:
         """``\\frac{\\partial L}{\\partial z_j}``, ``\\partial L / \\partial z_j``, ``\\nabla_z L``:
-        (of, with respect to)."""
+        (of, with respect to); a label ``J``, ``J_{kl}``: None, or ("", "_kl")."""
         if self.is_("\\nabla"):
             self.take()
             self.expect("_")
@@ -301,9 +315,15 @@ class _Translator:
             self.expect("/")
             self.expect("\\partial")
             wrt = self.factor().text
+        elif self.tok.kind == "letter" and self.tok.text in _LABELS:   # J = …, J_{ij} = …
+            self.take()
+            sub = self.indices() if self.is_("_") and self.take() else ()
+            if self.tok.kind != "end":
+                self.fail("expected '=' after the label")
+            return ("", "_" + "".join(sub)) if sub else None
         else:
             self.fail("expected a derivative such as \\frac{\\partial L}{\\partial z_j} "
-                      "before '='")
+                      "or a label such as J before '='")
         if self.tok.kind != "end":
             self.fail("expected '=' after the derivative")
         return re.sub(r"^log\((\w+)\)$", r"log \1", of), wrt
@@ -329,10 +349,10 @@ class _Translator:
         while True:
             # a \cdot -b, a / -b: after an operator a sign belongs to the factor, as in text
             signed = op is not None and (self.is_("-") or self.is_("+"))
-            if not signed and (self.tok.kind == "end"
+            if not signed and (self.tok.kind == "end" or self.is_("\\end")
                                or (self.tok.kind == "op" and self.tok.text in _STOPS)):
                 break
-            if self.is_("*") or self.is_("/"):
+            if any(self.is_(x) for x in ("*", "/", "⊙", "⊘", "⊗")):
                 if op or not parts:
                     self.fail("expected a factor")
                 op = self.take().text
@@ -340,8 +360,9 @@ class _Translator:
             if last and last[0].name is not None and not last[0].sub and op is None \
                     and self.is_("("):
                 self.indexing(*last)
-            if parts:   # juxtaposition is written as *, so that no name is read as a call
-                parts.append(op or "*")
+            if parts:   # juxtaposition, \cdot and \times: the text notation's juxtaposition,
+                # which multiplies two matrices as matrices (A B), as LaTeX means it
+                parts.append(" " if op in (None, "*") else op)
             sign = self.take().text if signed else "+"
             start = self.tok.pos
             piece = _Piece(self.sum()) if self.is_("\\sum") else self.factor()
@@ -513,6 +534,9 @@ class _Translator:
     @_nested
     def primary(self) -> _Piece:
         t = self.tok
+        if t.kind == "num" and t.text == "1" and self.is_next("_", "{", skip=1):
+            self.take()   # 1_{j=c}: an indicator
+            return _Piece(self.indicator())
         if t.kind in ("letter", "num"):
             self.take()
             return _Piece(t.text, t.text if t.kind == "letter" else None)
@@ -522,6 +546,10 @@ class _Translator:
         if self.is_("(") or self.is_("{"):
             close = ")" if self.take().text == "(" else "}"
             text = self.expression()
+            if close == ")" and (self.is_("=") or self.is_("!=")):   # [j = c]: Iverson
+                text = self.compared(text)
+                self.expect(close)
+                return _Piece(text)
             self.expect(close)
             return _Piece(f"({text})")
         if t.kind != "cmd":
@@ -534,6 +562,11 @@ class _Translator:
         if t.text in _CALLS:
             return self.call(_CALLS[t.text])
         if t.text == "\\sqrt":   # \sqrt{x}, as derive's LaTeX writes x^(1/2): sqrt(x)
+            if self.is_("(") and self.source[self.tok.pos] == "[":   # \sqrt[4]{x}: x^(1/4)
+                self.take()
+                degree = self.expression()
+                self.expect(")")
+                return _Piece(f"({self.argument(t.text)})^(1/({degree}))")
             return _Piece(f"sqrt({self.argument(t.text)})")
         if t.text == "\\delta":
             return self.call("delta")
@@ -546,12 +579,97 @@ class _Translator:
             return _Piece(_render(inner.name + "hat", inner.sub), inner.name + "hat", inner.sub)
         if t.text in _FONTS:
             inner = self.font_argument(t)
-            if inner.text == "1":
-                raise ParseError(f"the all-ones vector {t.text}{{1}} at column {t.pos + 1} "
-                                 "is not supported yet")
+            if inner.text == "1":   # \mathbf{1}: the all-ones vector; 𝟙[j = c] an indicator
+                return _Piece(self.indicator() if self.is_("(") or self.is_next("_", "{")
+                              else "𝟙")
             return inner
+        if t.text == "\\begin":
+            return _Piece(self.cases(t))
         raise ParseError(f"{t.text} at column {t.pos + 1} cannot stand here (\\partial and "
                          "\\nabla go on the left of '=', \\top after ^, \\sum starts a term)")
+
+    def is_next(self, *texts: str, skip: int = 0) -> bool:
+        """Whether the tokens ``skip`` after the current one are the operators ``texts``."""
+        ahead = self.tokens[self.at + skip:self.at + skip + len(texts)]
+        return len(ahead) == len(texts) and all(t.kind == "op" and t.text == x
+                                                for t, x in zip(ahead, texts))
+
+    def compared(self, left: str) -> str:
+        """After the left side of ``j = c`` or ``i \\neq j``: the indicator ``[j == c]``."""
+        op = "!=" if self.take().text == "!=" else "=="
+        return f"[{left} {op} {self.expression()}]"
+
+    def indicator(self) -> str:
+        """The condition of 𝟙[j = c], 𝟙_{j=c}, 𝟙\\{j = c\\} or 1_{j=c}, as ``[j == c]``."""
+        if self.is_("_"):
+            self.take()
+        close = "}" if self.expect("{" if self.is_("{") else "(").text == "{" else ")"
+        left = self.expression()
+        if not (self.is_("=") or self.is_("!=")):
+            self.fail("expected = or \\neq in the indicator's condition, as in "
+                      "\\mathbb{1}[j = c]")
+        text = self.compared(left)
+        self.expect(close)
+        return text
+
+    def cases(self, begin: _Tok) -> str:
+        """``\\begin{cases} A & i = j \\\\ B & \\text{otherwise} \\end{cases}`` → ``(A if i == j
+        else B)``: two rows, a condition and its complement (``i \\neq j``, or otherwise)."""
+        environment = "".join(t.text for t in self.raw_argument())
+        if environment != "cases":
+            raise ParseError(f"\\begin{{{environment}}} at column {begin.pos + 1}: derive reads "
+                             "the cases environment only (a piecewise formula); write a matrix "
+                             "in matrix notation, such as diag(S) - S S^\\top")
+        rows = []
+        while True:
+            value = self.expression()
+            self.expect("&")
+            rows.append((value, self.condition()))
+            if self.is_("\\\\"):
+                self.take()
+                if not self.is_("\\end"):
+                    continue
+            self.expect("\\end")
+            if "".join(t.text for t in self.raw_argument()) != "cases":
+                self.fail("expected \\end{cases}")
+            break
+        (then, test), (other, last) = rows[0], rows[-1]
+        complement = test and last and (last[0] != test[0]) and set(last[1:]) == set(test[1:])
+        if len(rows) != 2 or test is None or (last is not None and not complement):
+            raise ParseError(f"the cases at column {begin.pos + 1}: derive reads two rows, a "
+                             "condition and its complement, as in \\begin{cases} A & i = j "
+                             "\\\\ B & \\text{otherwise} \\end{cases} (or i \\neq j)")
+        op = "!=" if test[0] else "=="
+        return f"({then} if {test[1]} {op} {test[2]} else {other})"
+
+    def condition(self) -> tuple | None:
+        """A row's condition: (negated, left, right) for ``i = j``, ``\\text{if } i \\neq j``;
+        None for ``\\text{otherwise}``."""
+        word = self.text_word()
+        if word in _OTHERWISE:
+            return None
+        if word is not None and word not in _IF_WORDS:
+            self.fail(f"expected a condition such as i = j or \\text{{otherwise}}, not "
+                      f"\\text{{{word}}}")
+        if self.is_(","):
+            self.take()
+        left = self.expression()
+        if not (self.is_("=") or self.is_("!=")):
+            self.fail("expected = or \\neq in the condition of a case (i = j)")
+        negated = self.take().text == "!="
+        return negated, left, self.expression()
+
+    def text_word(self) -> str | None:
+        """``\\text{if }``, ``\\text{otherwise}``: the word, consumed; None if none is here."""
+        if not (self.tok.kind == "cmd" and self.tok.text in ("\\text", "\\textrm", "\\mathrm")
+                and self.is_next_brace()):
+            return None
+        self.take()
+        return "".join(t.text for t in self.raw_argument()).strip().lower()
+
+    def is_next_brace(self) -> bool:
+        ahead = self.tokens[self.at + 1:self.at + 2]
+        return bool(ahead) and ahead[0].kind == "op" and ahead[0].text == "{"
 
     def font_argument(self, command: _Tok) -> _Piece:
         """The argument of \\mathbf, \\operatorname, \\hat, …: one factor, or a function word."""

@@ -21,12 +21,15 @@ from ..conditions import bind
 from ..errors import InputError
 from ..functions import convention_hint
 
-__all__ = ["Value", "ShapeError", "ROW", "COLUMN", "transpose", "multiply", "matmul",
-           "same_shape", "index_letters"]
+__all__ = ["Value", "ShapeError", "ROW", "COLUMN", "INNER", "transpose", "multiply", "matmul",
+           "kron", "hadamard", "same_shape", "index_letters"]
 
-# Placeholder indices of vector and matrix values: row R and column C.
+# Placeholder indices of vector and matrix values: row R and column C; the inner column P
+# of a Kronecker product A ⊗ bᵀ, whose columns are pairs (C, P) taken row by row.
 ROW = sp.Symbol("_R", integer=True, positive=True)
 COLUMN = sp.Symbol("_C", integer=True, positive=True)
+INNER = sp.Symbol("_P", integer=True, positive=True)
+PLACEHOLDERS = (ROW, COLUMN, INNER)
 
 
 class ShapeError(InputError):
@@ -40,6 +43,7 @@ class Value:
     rows: str = "N"   # the extent of the rows (a column's entries): N classes, D inputs, m
     cols: str = "N"   # the extent of the columns (a row's entries)
     conditions: tuple = ()   # divisors, logarithms and roots as written (derive.conditions)
+    inner: str = ""   # A ⊗ bᵀ: the extent of b, each column a pair (C, P)
 
 
 def joint_conditions(*values: Value, extra=()) -> tuple:
@@ -59,12 +63,23 @@ def dims(v: Value) -> str:
         return f"a column of {v.rows}"
     if v.shape == "row":
         return f"a row of {v.cols}"
+    if v.shape == "matrix" and v.inner:
+        return f"an {v.rows} × {v.cols}·{v.inner} matrix"
     if v.shape == "matrix":
         return f"an {v.rows} × {v.cols} matrix"
     return "a scalar"
 
 
+def whole(v: Value, what: str) -> None:
+    """A Kronecker product is read as a whole claim, or scaled and summed: not transposed or
+    multiplied as a matrix."""
+    if v.inner:
+        raise InputError(f"a Kronecker product A ⊗ bᵀ is read as the whole claim (or scaled, "
+                         f"added to another); derive does not take its {what}")
+
+
 def transpose(v: Value) -> Value:
+    whole(v, "transpose")
     swapped = v.expr.xreplace({ROW: COLUMN, COLUMN: ROW})
     shape = {"column": "row", "row": "column"}.get(v.shape, v.shape)
     return Value(swapped, shape, v.cols, v.rows, mapped(v.conditions, {ROW: COLUMN, COLUMN: ROW}))
@@ -77,27 +92,27 @@ def length(v: Value) -> str:
 
 def is_index(expr) -> bool:
     return bool(expr.is_Integer) or (isinstance(expr, sp.Symbol) and expr.is_integer
-                                     and expr not in (ROW, COLUMN))
+                                     and expr not in PLACEHOLDERS)
 
 
 def index_letters(expr: sp.Expr) -> set:
     """The free index letters of an index-form expression (not N, not the placeholders)."""
     return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.is_integer
-            and s not in (ROW, COLUMN) and len(s.name) == 1 and s.name.islower()}
+            and s not in PLACEHOLDERS and len(s.name) == 1 and s.name.islower()}
 
 
 def same_shape(a: Value, b: Value, op: str, bound=()) -> Value:
     """The shape of ``a op b`` (elementwise), as a value with no expression."""
     no_mixing(a, b, bound)
     if a.shape == "scalar":
-        return Value(sp.Integer(0), b.shape, b.rows, b.cols)
+        return Value(sp.Integer(0), b.shape, b.rows, b.cols, inner=b.inner)
     if b.shape == "scalar":
-        return Value(sp.Integer(0), a.shape, a.rows, a.cols)
+        return Value(sp.Integer(0), a.shape, a.rows, a.cols, inner=a.inner)
     if a.shape == b.shape:
         if (a.shape in ("column", "matrix") and a.rows != b.rows) or (
-                a.shape in ("row", "matrix") and a.cols != b.cols):
+                a.shape in ("row", "matrix") and a.cols != b.cols) or a.inner != b.inner:
             raise ShapeError(f"cannot combine {dims(a)} and {dims(b)} with {op}")
-        return Value(sp.Integer(0), a.shape, a.rows, a.cols)
+        return Value(sp.Integer(0), a.shape, a.rows, a.cols, inner=a.inner)
     raise InputError(f"cannot combine a {a.shape} and a {b.shape} with {op}")
 
 
@@ -117,14 +132,50 @@ def multiply(reader, a: Value, b: Value) -> Value:
     times a column the matrix product, equal shapes elementwise."""
     no_mixing(a, b, reader.numbers())
     if a.shape == "scalar" or b.shape == "scalar" or a.shape == b.shape:
-        shape = same_shape(a, b, "⊙", reader.numbers())
-        return Value(a.expr * b.expr, shape.shape, shape.rows, shape.cols, joint_conditions(a, b))
+        return hadamard(reader, a, b)
     if a.shape == "column" and b.shape == "row":
         return Value(a.expr * b.expr, "matrix", a.rows, b.cols, joint_conditions(a, b))
     return matmul(reader, a, b)
 
 
+def hadamard(reader, a: Value, b: Value) -> Value:
+    """``a ⊙ b``: entry by entry, of two values of one shape (or a scalar times a value)."""
+    shape = same_shape(a, b, "⊙", reader.numbers())
+    return Value(a.expr * b.expr, shape.shape, shape.rows, shape.cols, joint_conditions(a, b),
+                 shape.inner)
+
+
+def kron(reader, a: Value, b: Value) -> Value:
+    """``A ⊗ bᵀ``: the Kronecker product of a matrix (or a column) and a row, whose column
+    (c, p) is column c of A times entry p of the row — the layout of a Jacobian by a matrix
+    taken row by row.  A column and a row give their outer product; a scalar scales."""
+    if a.shape == "scalar" or b.shape == "scalar":
+        return hadamard(reader, a, b)
+    whole(a, "Kronecker product again")
+    whole(b, "Kronecker product again")
+    if b.shape == "column":
+        raise ShapeError("A ⊗ b of a column b stacks its rows in pairs: derive reads A ⊗ bᵀ, "
+                         "whose columns are pairs (the Jacobian by a matrix, taken row by "
+                         "row, is (diag(S) − S Sᵀ) ⊗ xᵀ)")
+    if a.shape == "row" and b.shape == "matrix":
+        raise ShapeError("aᵀ ⊗ B takes the matrix's entries column by column (vec); derive "
+                         "lays a Jacobian by a matrix out row by row, as B ⊗ aᵀ: write "
+                         "(diag(S) − S Sᵀ) ⊗ xᵀ")
+    if b.shape == "matrix" or a.shape == "row":
+        raise ShapeError(f"derive reads the Kronecker product A ⊗ bᵀ of a matrix or column A "
+                         f"and a row bᵀ; got {dims(a)} ⊗ {dims(b)}")
+    if a.shape == "column":
+        return multiply(reader, a, b)   # a ⊗ bᵀ = a bᵀ
+    no_mixing(a, b, reader.numbers())
+    return Value(a.expr * b.expr.xreplace({COLUMN: INNER}), "matrix", a.rows, a.cols,
+                 joint_conditions(a, Value(b.expr, b.shape,
+                                           conditions=mapped(b.conditions, {COLUMN: INNER}))),
+                 b.cols)
+
+
 def matmul(reader, a: Value, b: Value) -> Value:
+    whole(a, "matrix product")
+    whole(b, "matrix product")
     if a.shape == "scalar" or b.shape == "scalar":
         return multiply(reader, a, b)
     if a.shape == "column" and b.shape == "row":   # S @ Sᵀ: the outer product

@@ -242,12 +242,51 @@ def form_latex(form: MatrixForm | None) -> str | None:
 
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "\\": r"\textbackslash{}"}
+            "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
+            "|": r"\textbar{}"}
 
 
 def escape(words: str) -> str:
     """Plain words made safe for LaTeX text mode."""
     return "".join(_SPECIAL.get(ch, ch) for ch in words)
+
+
+# Mathematics inside derive's prose (step reasons, layouts, sentences), set as mathematics:
+# S = softmax(z), shapes (NxND), dL/dz, N = 2, 3, 4, and a variable standing alone (u, W).
+_PROSE_MATHS = re.compile(
+    r"(?P<softmax>\b[A-Za-z] = softmax\([A-Za-z]\))"
+    r"|(?P<shape>\((?:1|N|ND|D|m)x(?:1|N|ND|D|m)\))"
+    r"|(?P<quotient>\bd[A-Za-z]/d[A-Za-z]\b)"
+    r"|(?P<sizes>\b[A-Za-z] = \d+(?:, \d+)*(?: and \d+)?)"
+    r"|(?P<letter>(?<![\w(\-'])[B-Zb-z](?![\w(\-']))")
+
+
+def prose(words: str) -> str:
+    r"""derive's prose for LaTeX text mode, its mathematics in math mode.
+
+    >>> prose("definition, with S = softmax(z)")
+    'definition, with $S = \\operatorname{softmax}(z)$'
+    >>> prose("chain rule through z (dL/dz by the same rules), shapes (1xN)(NxND)")
+    'chain rule through $z$ ($\\partial L/\\partial z$ by the same rules), shapes $(1 \\times N)$$(N \\times N D)$'
+    """
+    out, at = [], 0
+    for match in _PROSE_MATHS.finditer(words):
+        out.append(escape(words[at:match.start()]))
+        kind, text = match.lastgroup, match.group()
+        if kind == "softmax":
+            maths = text.replace("softmax", r"\operatorname{softmax}")
+        elif kind == "shape":
+            rows, cols = text[1:-1].split("x")
+            maths = rf"({' '.join(rows)} \times {' '.join(cols)})"
+        elif kind == "quotient":
+            top, bottom = text[1], text[-1]
+            maths = rf"\partial {top}/\partial {bottom}"
+        else:
+            maths = text
+        out.append(f"${maths}$")
+        at = match.end()
+    out.append(escape(words[at:]))
+    return "".join(out)
 
 
 def case_latex(case) -> str:
@@ -263,7 +302,7 @@ def conditions_latex(conditions) -> str:
 
 
 def _reason(number: int, step) -> str:
-    words = rf"({number}) {escape(step.reason)}"
+    words = rf"({number}) {prose(step.reason)}"
     if step.case:
         words += f" ${case_latex(step.case)}$"
     if step.conditions:
@@ -388,19 +427,21 @@ def result_latex(d, full: bool = False) -> str:
     if d.symbolic:
         scope = (rf", for all ${d.classes} \ge {d.proof.minimum}$ and "
                  rf"${conditions_latex(d.proof.conditions)}$")
+    # A heading and its display are one paragraph: TeX breaks no page just before a
+    # display (\predisplaypenalty), so a heading never ends a page without its formula.
     if d.assumptions:
         assumed = ", ".join(f"${a.latex}$" for a in d.assumptions)
-        parts.append(rf"\medskip\noindent\textbf{{Result}}{scope}, assuming {assumed}:")
+        heading = rf"\medskip\noindent\textbf{{Result}}{scope}, assuming {assumed}:"
     else:
-        parts.append(rf"\medskip\noindent\textbf{{Result}}{scope}:")
+        heading = rf"\medskip\noindent\textbf{{Result}}{scope}:"
     form = form_latex(d.form)
     shape = "matrix" if d.form is not None and d.form.is_matrix else "vector"
     tail = rf", \qquad \text{{{shape} form: }} {form}" if form else ""
-    parts.append(rf"\[ {lhs} = {latex(d.result)}{tail} \]")
+    parts.append(heading + "\n" + rf"\[ {lhs} = {latex(d.result)}{tail} \]")
     if d.assumptions:
         general = form_latex(d.general_form)
-        parts.append(r"\noindent In general, without the assumption:")
-        parts.append(rf"\[ {lhs} = {latex(d.general)}"
+        parts.append(r"\noindent In general, without the assumption:" + "\n"
+                     + rf"\[ {lhs} = {latex(d.general)}"
                      + (rf", \qquad {general}" if general else "") + r" \]")
     if d.symbolic:
         parts.append(r"\noindent Proof: the derivative of the definition, computed by SymPy, "
@@ -411,11 +452,11 @@ def result_latex(d, full: bool = False) -> str:
         if d.validation is not None:
             from .text import validation_sentence
             sentence = validation_sentence(d.validation, str(d.classes))
-            parts.append(r"\noindent " + escape(sentence[:1].upper() + sentence[1:]) + ".")
+            parts.append(r"\noindent " + prose(sentence[:1].upper() + sentence[1:]) + ".")
     else:
         sizes = ", ".join([f"N = {d.classes}", *(f"{a} = {b}" for a, b in d.problem.sizes)])
-        parts.append(rf"\noindent For ${sizes}$ ({escape(_ascii_layout(d))}):")
-        parts.append(rf"\[ {matrix_latex(layout(d.matrix, d.problem), full)} \]")
+        parts.append(rf"\noindent For ${sizes}$ ({prose(_ascii_layout(d))}):" + "\n"
+                     + rf"\[ {matrix_latex(layout(d.matrix, d.problem), full)} \]")
     if d.check is not None:
         c = d.check
         verdict = "passed" if c.passed else "FAILED"
@@ -539,7 +580,9 @@ def document_latex(derivations, title: str = "Derivations of softmax and cross-e
                         + "\n\n" + _introduction(d) + "\n\n" + derivation_latex(d, steps, full))
     body = "\n".join(sections)
     return rf"""\documentclass[11pt]{{article}}
-\usepackage[T1]{{fontenc}}
+% Vector fonts: Latin Modern where it is installed, else Computer Modern in its Type 1
+% cuts (T1 without lmodern would set the text in bitmap fonts).
+\IfFileExists{{lmodern.sty}}{{\usepackage[T1]{{fontenc}}\usepackage{{lmodern}}}}{{}}
 \usepackage{{amsmath,amssymb}}
 \usepackage[margin=2.2cm]{{geometry}}
 \allowdisplaybreaks

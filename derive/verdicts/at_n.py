@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..read.claims import Claim, ShapeError, claim_for, claim_from_sympy
 from .verdict import Counterexample, Verdict
 
-__all__ = ["verdict_at", "held_where_defined", "read_for", "replaced", "reversed_sums",
+__all__ = ["verdict_at", "held_where_defined", "read_for", "replaced", "reversed_sums", "diagonal_only",
            "NUMERIC_POINTS", "RTOL", "ATOL"]
 
 NUMERIC_POINTS = 200
@@ -243,7 +243,8 @@ def _failure(base, problem, n, mechanical, expr, claim, differing, proved, seed)
     if counterexample is None:
         methods += (f"no sample point among {sampler.points} gave both values within reach "
                     "of interval arithmetic, so no counterexample is shown",)
-    diagnosis = _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
+    diagnosis = _named(base.target, problem, n, expr, keys) or \
+        _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler)
     return replaced(base, verdict="fails", methods=methods, counterexample=counterexample,
                     diagnosis=diagnosis)
 
@@ -282,6 +283,53 @@ def _counterexample(problem, n, mechanical, expr, differing, sampler, truth, cla
                 return Counterexample(key, tuple(indices), sampler.point(row, problem.inputs),
                                       found[0], found[1], n, found[2])
     return None
+
+
+def _named(target: str, problem, n, expr, keys) -> str | None:
+    """A named mistake (:mod:`derive.verdicts.mistakes`) that the claim is, exactly at
+    every entry (under the target's assumptions)."""
+    from .mistakes import named_mistakes
+    concrete, assumes = Concrete(problem, n), problem.assumptions
+    for mistake, says in named_mistakes(target, problem):
+        if all(_same(concrete(expr, key, assumes), concrete(mistake, key, assumes)) is True
+               for key in keys):
+            return says
+    return None
+
+
+def diagonal_only(claim, d) -> str | None:
+    """For a Jacobian, a claim with one free index that is its diagonal: ``S_i(1 − S_i)``
+    for ``S_i(δ_ij − S_j)``, decided exactly at every i (at N = 3 and 4 for every N)."""
+    problem = d.problem
+    if not isinstance(claim, str) or problem.output_index is None or \
+            not problem.name.has(problem.output_index) or len(problem.wrt_indices) != 1:
+        return None
+    from ..read import parse
+    from ..read.claim_reader import Reader
+    from ..read.shapes import index_letters
+    sizes = (d.classes,) if isinstance(d.classes, int) else (3, 4)
+    for n in sizes:
+        concrete_problem = problem if n == d.classes else \
+            d.target.build(n, **concrete_options(problem))
+        try:
+            value = Reader(concrete_problem).read(parse.parse(claim))
+        except InputError:
+            return None
+        letters = index_letters(value.expr) - concrete_problem.size_symbols
+        if value.shape != "scalar" or len(letters) != 1:
+            return None
+        expr = value.expr.xreplace({letters.pop(): problem.output_index})
+        mechanical, concrete = mechanical_matrix(concrete_problem, n), Concrete(concrete_problem, n)
+        for k in range(1, n + 1):
+            key = (k, k)
+            if _same(concrete(expr, key), concrete(mechanical[_row(key, concrete_problem)],
+                                                   key)) is not True:
+                return None
+    i, j = problem.output_index, problem.wrt_index
+    from ..render.text import text
+    return (f"your formula is the diagonal {i} = {j} of the Jacobian only: the whole "
+            f"Jacobian is {text(d.result)}, which off the diagonal is "
+            f"{text(d.result.subs(sp.KroneckerDelta(i, j), 0))}")
 
 
 def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler) -> str:

@@ -32,7 +32,7 @@ from ..calculus.proof import same_normal_form
 from ..calculus.strategy import normal_form
 from ..errors import InputError
 from ..functions import sigmoid
-from ..read.parse_latex import looks_like_latex, read_latex
+from ..read.left_side import read_written
 from ..read.definition_claims import read_claim
 from .verdict import Counterexample, Verdict
 
@@ -72,10 +72,9 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     n = validate_classes(classes, 1)
     d = defined_derivation(of, wrt, "N", assume=tuple(assume), check=False, steps=False)
     definition, variable = d.definition, d.problem.variable
-    if latex or (latex is None and looks_like_latex(claim)):
-        written = read_latex(claim)
-        _same_derivative(written.lhs, definition, variable)
-        claim = written.text
+    written = read_written(claim, latex)
+    _same_derivative(written.lhs, definition, variable)
+    claim = written.text
     read = read_claim(claim, definition, d.problem)
     expr = _in_result_indices(read.expr, definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
@@ -127,9 +126,10 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
 
 
 def _same_derivative(lhs, definition, variable) -> None:
-    """A LaTeX left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j``) must be the
-    derivative of the definition's quantity with respect to its variable."""
-    if lhs is None:
+    """A left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j`` or ``dL/dz_j``) must be
+    the derivative of the definition's quantity with respect to its variable; a label
+    (``J =``) names none."""
+    if lhs is None or not lhs[0]:
         return
     name, wrt = (side.split("_")[0] for side in lhs)
     quantity = str(getattr(definition.name, "base", definition.name))

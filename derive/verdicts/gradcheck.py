@@ -153,7 +153,15 @@ def _compare(d, worker: Worker, names, points, expected, seed: int,
                      + _describe_point(points, row, problem)
                      + (" (extreme logits: subtract max(z) before exp)"
                         if row >= CALLABLE_POINTS - 4 else ""))
-    if bad_points[finite].any():
+    named = _named(d, points, claimed, finite) if bad_points[finite].any() else None
+    if named is not None:
+        diagnosis = named
+    elif bad_points[finite].any() and _class_from_one(d, points, claimed, finite):
+        diagnosis = ("class index off by one: your function reads c as counted from 1 (it "
+                     "gives the gradient of the class before c); derive passes c from 0, as "
+                     "NumPy indexes (np.eye(N)[c], optax, torch): use c itself, as in "
+                     "g[c] -= 1")
+    elif bad_points[finite].any():
         diagnosis = diagnose_values(problem, n,
                                     expected[finite].reshape(int(finite.sum()), -1),
                                     claimed[finite].reshape(int(finite.sum()), -1),
@@ -161,11 +169,47 @@ def _compare(d, worker: Worker, names, points, expected, seed: int,
                                      if name in points})
     else:   # right wherever it is finite: the non-finite values are the mistake
         diagnosis = notes[0]
-    if diagnosis.startswith("no common") and notes:
-        diagnosis = notes[0]   # float32 arithmetic or nondeterminism explains it
+    explained = [note for note in notes if not note.startswith("your function returns inf")]
+    if diagnosis.startswith("no common") and explained:
+        diagnosis = explained[0]   # float32 arithmetic or nondeterminism explains it
+    # An overflow is the headline only where it is the mistake: where the function is
+    # finite it is right (above); else it stays a note beside what is wrong.
     return replace(base, methods=(f"{method}; {evidence}",), diagnosis=diagnosis,
                    notes=tuple(note for note in notes if note != diagnosis),
                    counterexample=_counterexample(d, points, expected, claimed, bad, problem))
+
+
+def _named(d, points, claimed, finite) -> str | None:
+    """A named mistake (:mod:`derive.verdicts.mistakes`) that the function's values are,
+    at every point where they are finite."""
+    from ..instances import entry_matrix
+    from .mistakes import named_mistakes, weights_transposed
+    problem, n = d.problem, d.classes
+    swapped = weights_transposed(d.result, problem)
+    for mistake, says in named_mistakes(d.target.name, problem) + ([swapped] if swapped else []):
+        with np.errstate(all="ignore"):
+            wrong = _expected(d, entry_matrix(mistake, problem, n), points, n)
+            if wrong.shape != claimed.shape:
+                continue
+            scale = np.maximum(np.abs(wrong), np.abs(claimed))
+            close = np.abs(wrong - claimed) <= CALLABLE_ATOL + CALLABLE_RTOL * scale
+        if close[finite].all():
+            return says
+    return None
+
+
+def _class_from_one(d, points, claimed, finite) -> bool:
+    """Whether the function's values are the derivative's for the class before each c —
+    what ``g[c - 1]`` on a class counted from 0 computes (with NumPy's wrap-around at 0)."""
+    if "c" not in points:
+        return False
+    n = d.classes
+    before = {**points, "c": (points["c"] - 2) % n + 1}
+    expected = _expected(d, d.matrix, before, n)
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(expected), np.abs(claimed))
+        close = np.abs(expected - claimed) <= CALLABLE_ATOL + CALLABLE_RTOL * scale
+    return bool(close[finite].all())
 
 
 # Other names of the variables, as people call their parameters.
@@ -284,15 +328,17 @@ def _intermediates(points: dict, problem, variables) -> dict[str, np.ndarray]:
 def _argument(variable: str, points: dict, row: int):
     if variable == "σ":                            # σ(z), computed stably
         return sigmoid(points["z"][row]).copy()
-    if variable == "c":
-        return int(points["c"][row])
+    if variable == "c":   # a class as NumPy indexes it (np.eye(N)[c], optax, torch): from 0
+        return int(points["c"][row]) - 1
     if variable in SCALARS:
         return float(points[variable][row])
     return np.array(points[variable][row], dtype=np.float64, copy=True)
 
 
 def _describe_point(points, row, problem) -> str:
-    return "; ".join(f"{name}={_short(points[name][row])}" for name in problem.inputs)
+    """The point as the function was given it (the class c from 0)."""
+    return "; ".join(f"c={int(points['c'][row]) - 1} (from 0)" if name == "c" else
+                     f"{name}={_short(points[name][row])}" for name in problem.inputs)
 
 
 def _short(v) -> str:

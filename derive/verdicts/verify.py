@@ -40,9 +40,9 @@ import sympy as sp
 from ..derivation import derivation
 from ..errors import InputError
 from ..read.claims import ALIASES
-from ..read.parse_latex import looks_like_latex, read_latex
+from ..read.left_side import read_written
 # The three ways to decide: at a concrete N, for every N, at a large N.
-from .at_n import ATOL, NUMERIC_POINTS, RTOL, read_for, replaced, verdict_at
+from .at_n import ATOL, NUMERIC_POINTS, RTOL, diagonal_only, read_for, replaced, verdict_at
 from .diagnoses import diagnose_values
 from .every_n import SYMBOLIC_TRIAL_SIZES, verdict_for_every_n
 from .isolated import PythonFunction, is_user_code
@@ -133,8 +133,8 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
     notes: tuple[str, ...] = ()
     source = claim
     lhs_letters = None
-    if isinstance(claim, str) and (latex or (latex is None and looks_like_latex(claim))):
-        read = read_latex(claim)
+    if isinstance(claim, str):   # LaTeX or text, with the derivative on the left or not
+        read = read_written(claim, latex)
         claim = read.text
         against, notes = _target_for(read.lhs, read.text, against)
         lhs_letters = _lhs_letters(read.lhs)
@@ -162,6 +162,7 @@ def verify(claim: str | sp.Basic | Callable | PythonFunction, against: str | Non
                    notes=notes, sizes=sizes_of_verdict(d), minimum=d.target.min_classes)
     understood = read_for(claim, source, d.problem, lhs_letters)
     if isinstance(understood, str):
+        understood = diagonal_only(claim, d) or understood
         return replaced(base, diagnosis=understood,
                         methods=("shape: the claim cannot have the target's shape",))
     base = replaced(base, claim=understood)
@@ -236,8 +237,9 @@ _LEFT_SIDES = {
 
 
 def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[str, ...]]:
-    """Check a LaTeX left side against the target, or choose the target from it."""
-    if lhs is None:
+    """Check a left side against the target, or choose the target from it (a label, J =,
+    names no derivative)."""
+    if lhs is None or not lhs[0]:
         return against, ()
     top, variable = lhs
 
