@@ -545,6 +545,7 @@ def test_shell_completion_offers_targets_and_options(monkeypatch, words, offered
     (["notation", "latex"], "## LaTeX", 0),
     (["notation", "LaTeX"], "## LaTeX", 0),
     (["notation", "reading"], "## One notation, one reading", 0),
+    (["notation", "python"], "## SymPy expressions and Python (NumPy) functions", 0),
     (["notation", "nothing-such"], "derive: error: no topic 'nothing-such' in the notation "
      "guide; the topics: names, examples, latex", 2),
 ])

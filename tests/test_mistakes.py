@@ -49,6 +49,12 @@ def test_no_named_mistake_for_a_neighbour(claim, target):
     assert not any(v.diagnosis.startswith(x) for x in named), v.diagnosis
 
 
+def test_the_diagonal_is_named_for_every_n_only_for_a_claim_free_of_n():
+    # Decided at N = 3 and 4: a claim with N in it may differ at N = 5.
+    v = verify("S_i(1 - S_i) + (N-3)(N-4)", against=J, classes="N")
+    assert v.verdict == "fails" and "the diagonal" not in v.diagnosis
+
+
 def test_every_named_mistake_is_readable_for_its_target():
     for mistake in MISTAKES:
         problem = get_target(mistake.target).problem(3)

@@ -55,6 +55,29 @@ NOTATIONS = [
     (r"\operatorname{diag}(S) \left(I - \mathbf{1} S^\top\right)", J, {}, "holds"),
     ("diag(S) (I - 𝟙 Sᵀ)", J, {}, "holds"),
     ("diag(S) * (I - 𝟙 Sᵀ)", J, {}, "fails"),          # * is NumPy's elementwise product
+    # · and \cdot multiply two matrices as matrices, × and \times as NumPy's * does.
+    ("diag(S) · (I - 𝟙 Sᵀ)", J, {}, "holds"),
+    (r"\operatorname{diag}(S) \cdot (I - \mathbf{1} S^\top)", J, {}, "holds"),
+    ("diag(S) × (I - 𝟙 Sᵀ)", J, {}, "fails"),
+    (r"\operatorname{diag}(S) \times (I - \mathbf{1} S^\top)", J, {}, "fails"),
+    ("(𝟙 𝟙ᵀ) · (diag(S) - S Sᵀ)", J, {}, "fails"),      # 𝟙ᵀ J = 0: the product is 0
+    # Kronecker products of two vectors are outer products, in either order.
+    ("diag(S) - Sᵀ ⊗ S", J, {}, "holds"),
+    ("xᵀ ⊗ (S - y)", LCE, {}, "holds"),
+    ("diag(S) ⊗ xᵀ - S ⊗ (Sᵀ ⊗ xᵀ)", LAYER, {}, "error:derive reads the Kronecker product"),
+    # A prime on a scalar may be a derivative; ^T of a scalar where T is the temperature
+    # may be its power: refused, not guessed.
+    ("σ(z_j)' - y_j", BCE, {}, "error:' after a number or an entry is not read"),
+    ("(S_j - y_j)'", SCE, {}, "error:' after a number"),
+    (r"\left(S_i(\delta_{ij} - S_j)\right)^{T} / T", "temperature-softmax-jacobian", {},
+     "error:^T could be the power T"),
+    # Roots of any degree, with a power after them.
+    (r"\sqrt[3]{S_j^{27}}^{3} - y_j", SCE, {}, "fails"),
+    (r"\sqrt[3]{S_j}^{3} - y_j", SCE, {}, "holds"),
+    (r"\sqrt[0]{S_j} - y_j", SCE, {}, "error:divides by zero"),
+    ("S_j - 𝟙_j", SCE, {}, "error:its entries are 1"),
+    ("I_N - 𝟙 Sᵀ", LJ, {"classes": "N"}, "holds"),
+    ("I_2 - 𝟙 Sᵀ", LJ, {}, "error:is not read"),
     # ---- piecewise: if/else and cases ---------------------------------------------------
     ("S_i(1-S_i) if i == j else -S_i S_j", J, {}, "holds"),
     ("S_i(1-S_i) if i==j else -S_i*S_j", J, {"classes": "N"}, "holds"),
@@ -150,6 +173,9 @@ def test_notation(claim, target, options, expected):
 # The left side chooses the target when none is given.
 @pytest.mark.parametrize("claim, target", [
     ("dL/dz = S - y", SCE),
+    ("∂L/∂z_j = S_j - [j = c]", SP),
+    (r"\frac{\partial L}{\partial z_j} = S_j - \mathbb{1}[j = c]", SP),
+    ("dL/dz_j = S_j - delta(c, j)", SP),
     ("∂S_i/∂z_j = S_i(δ_ij - S_j)", J),
     ("d log(S_i)/d z_j = δ_ij - S_j", LJ),
     ("dz = σ(z) - y", BCE),
@@ -167,6 +193,7 @@ def test_a_text_left_side_chooses_the_target(claim, target):
     ("∇_W L = x", ("L", "W"), "x"),
     ("dW = x", ("L", "W"), "x"),
     ("dLdz = x", ("L", "z"), "x"),
+    ("J_klm = x", ("", "_klm"), "x"),
     ("J = x", None, "x"),
     ("g_k = x", ("", "_k"), "x"),
     ("Σ_{k=1}^N y_k", None, "Σ_{k=1}^N y_k"),       # '=' inside braces is a limit

@@ -20,7 +20,7 @@ TRANSLATIONS = [
     (r"S_{i}\,(\delta_{ij}-S_{j})", "S_i (δ_ij - S_j)"),
     (r"S_i\;\big(\delta_{ij}\!-\quad S_j\big)", "S_i (δ_ij - S_j)"),
     (r"S_i \left[ \delta_{ij} - S_j \right]", "S_i (δ_ij - S_j)"),
-    (r"S_i \cdot \delta_{ij} - S_i \times S_j", "S_i δ_ij - S_i S_j"),
+    (r"S_i \cdot \delta_{ij} - S_i \times S_j", "S_i·δ_ij - S_i*S_j"),
     (r"\delta_{i j}", "δ_ij"),
     (r"\delta_{i,j}", "δ_ij"),
     (r"\delta(i, j)", "delta(i, j)"),

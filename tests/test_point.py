@@ -131,3 +131,33 @@ def test_scalars_are_numbers_in_the_shown_point():
     e = evaluate(derivation("temperature-softmax-jacobian", 2, check=False),
                  parse_point("z=[1, 2]; T=2"))
     assert e.point["T"] == 2.0
+
+
+@pytest.mark.parametrize("target, options, point, shape", [
+    # A batch of one is 1 × N, a D = 1 layer's ∂L/∂W is N × 1 (1 × N for Wᵀ x + b).
+    ("batch-softmax-cross-entropy-grad", {}, "Z=[[1, 2, 3]]; Y=[[0, 1, 0]]", (1, 3)),
+    ("linear-softmax-cross-entropy-grad", {}, "W=[[1], [2], [3]]; x=[1]; b=[0, 0, 0]; "
+                                              "y=[0, 1, 0]", (3, 1)),
+    ("linear-softmax-cross-entropy-grad", {"convention": "WTx"},
+     "W=[[1, 2, 3]]; x=[1]; b=[0, 0, 0]; y=[0, 1, 0]", (1, 3)),
+    ("linear-softmax-jacobian", {}, "W=[[1], [2], [3]]; x=[1]; b=[0, 0, 0]", (3, 3)),
+    ("softmax-cross-entropy-grad", {}, "z=[1, 2, 3]; y=[0, 1, 0]", (3,)),
+    ("sigmoid-binary-cross-entropy-grad", {}, "z=[1]; y=[1]", (1,)),
+])
+def test_a_value_keeps_its_size_one_dimensions(target, options, point, shape):
+    from derive.point import sizes_from_point
+    parsed = parse_point(point)
+    from derive.catalog import get_target
+    sizes = sizes_from_point(get_target(target), parsed, options.get("convention"))
+    d = derivation(target, check=False, **{**sizes, **options})
+    e = evaluate(d, parsed)
+    assert e.value.shape == shape and e.finite_differences.shape == shape
+    assert e.agrees
+
+
+def test_the_shown_point_says_how_the_class_counts():
+    from click.testing import CliRunner
+    from cli import main
+    out = CliRunner().invoke(main, ["show", "sparse-softmax-cross-entropy-grad",
+                                    "--at", "z=[1, 2, 3]; c=2", "--result-only"]).output
+    assert "c=2 (class 2 of S_1 … S_N; index 1 from 0)" in out

@@ -155,7 +155,7 @@ UNAMBIGUOUS_LATEX = [
     (r"S_i [\delta_{ij} - S_j]", "S_i (δ_ij - S_j)"),
     (r"2 [S - y]", "2 (S - y)"),
     # a sign after an explicit operator belongs to the factor, as in the text notation
-    (r"S_j \cdot -y_j", "S_j (-y_j)"),
+    (r"S_j \cdot -y_j", "S_j·(-y_j)"),
     (r"S_j / -y_j^2", "S_j/(-y_j^(2))"),
 ]
 

@@ -89,10 +89,16 @@ class Reader:
             return Value(sp.sympify(self.n), "scalar")
         if name in self.constants and not node.sub:
             return Value(self.constants[name], "scalar")
-        if name == "I" and not node.sub:
-            return Value(sp.KroneckerDelta(ROW, COLUMN), "matrix")
+        if name == "I" and (not node.sub or node.sub in (("N",), (str(self.n),))):
+            return Value(sp.KroneckerDelta(ROW, COLUMN), "matrix")   # I, I_N
+        if name == "I":
+            raise InputError(f"I is the N × N identity matrix; I_{''.join(node.sub)} is not "
+                             "read (write I, or δ_ij for an entry)")
         if name == "ones" and not node.sub:   # 𝟙, the all-ones column over the classes
             return Value(sp.Integer(1), "column")
+        if name == "ones":
+            raise InputError("𝟙 is the all-ones vector: its entries are 1 (write 1), and "
+                             "𝟙[j = c] is an indicator")
         if name == "e" and len(node.sub) == 1:   # e_c: the one-hot vector of class c
             return Value(sp.KroneckerDelta(ROW, self.index(node.sub[0])), "column")
         if name == "e" and not node.sub:
@@ -164,8 +170,7 @@ class Reader:
             v = self.read(node.operand)
             return replace(v, expr=-v.expr)
         if isinstance(node, p.Transpose):
-            v = self.read(node.operand)
-            return transpose(v)
+            return self.transposed(node)
         if isinstance(node, (p.Add, p.Sub)):
             a, b = self.read(node.left), self.read(node.right)
             shape = same_shape(a, b, "+" if isinstance(node, p.Add) else "−", self.numbers())
@@ -198,6 +203,20 @@ class Reader:
         if isinstance(node, p.Entry):
             return self.entry(node)
         raise InputError(f"cannot use {type(node).__name__} here")  # pragma: no cover
+
+    def transposed(self, node: p.Transpose) -> Value:
+        """Sᵀ, S', W.T.  A scalar's transpose is itself, but written as a prime it may be a
+        derivative (σ(z_j)'), and where T is the temperature a ^T may be its power: both
+        are refused rather than guessed."""
+        v = self.read(node.operand)
+        if v.shape == "scalar" and node.prime:
+            raise InputError("' after a number or an entry is not read: it may mean a "
+                             "derivative; ' transposes a vector or a matrix (S', W')")
+        if v.shape == "scalar" and "T" in self.constants:
+            raise InputError("a transpose of a number, where T is the temperature: ^T could "
+                             "be the power T; write ^{(T)} for the power, or leave the "
+                             "transpose out")
+        return transpose(v)
 
     def indicator(self, node: p.Eq) -> sp.Expr:
         """``[j = c]``, ``(i == j)``: the Kronecker delta; ``[i ≠ j]`` is 1 − δ_ij."""
@@ -234,8 +253,8 @@ class Reader:
 
     def product(self, node: p.Mul) -> Value:
         a, b = self.read(node.left), self.read(node.right)
-        if node.implicit and a.shape == "matrix" and b.shape == "matrix":
-            return matmul(self, a, b)   # A B: the matrix product
+        if (node.implicit or node.dot) and a.shape == "matrix" and b.shape == "matrix":
+            return matmul(self, a, b)   # A B, A · B: the matrix product (A * B: NumPy's)
         return multiply(self, a, b)
 
     def numbers(self) -> list:
@@ -276,6 +295,8 @@ class Reader:
                 and not node.exponent.sub and self.read(node.base).shape != "scalar"):
             return transpose(self.read(node.base))   # p^T of a vector: no power is meant
         exponent = self.read(node.exponent)
+        if exponent.expr.has(sp.zoo, sp.nan, sp.oo):
+            raise InputError("the exponent divides by zero (a root of degree 0?)")
         if exponent.shape != "scalar" or exponent.expr.free_symbols & {ROW, COLUMN}:
             raise InputError("an exponent must be a number or a scalar")
         if exponent.expr.is_Number and abs(exponent.expr) > _MAX_EXPONENT:

@@ -153,6 +153,7 @@ class Neg:
 class Transpose:
     operand: object
     pos: int = 0
+    prime: bool = False   # written S' (MATLAB), not Sᵀ: of a scalar it may mean a derivative
 
 
 @dataclass(frozen=True)
@@ -604,7 +605,7 @@ class _Parser:
             token = self.token
             if token.kind == "op" and token.text in ("ᵀ", "'"):   # Sᵀ, MATLAB's S'
                 self.take()
-                node = Transpose(node, token.pos)
+                node = Transpose(node, token.pos, token.text == "'")
             elif (token.kind == "op" and token.text == "."
                   and self.tokens[self.at + 1].text == "T"):
                 self.take()

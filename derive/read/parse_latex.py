@@ -41,7 +41,7 @@ _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\
 # Binary operators and relations, as the text notation writes them: \odot and \oslash are
 # elementwise, \otimes the Kronecker product; \neq makes an indicator [i ≠ j]; & and \\
 # separate the cells and rows of \begin{cases}; \{ \} are the braces of 𝟙\{j = c\}.
-_OPERATORS = {"\\cdot": "*", "\\times": "*", "\\odot": "⊙", "\\oslash": "⊘", "\\otimes": "⊗",
+_OPERATORS = {"\\cdot": "·", "\\times": "*", "\\odot": "⊙", "\\oslash": "⊘", "\\otimes": "⊗",
               "\\neq": "!=", "\\ne": "!=", "\\\\": "\\\\", "\\{": "(", "\\}": ")"}
 _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | set(_OPERATORS) | {
     "\\sqrt", "\\begin", "\\end"}
@@ -55,7 +55,7 @@ _OTHERWISE = {"otherwise", "else", "elsewhere"}
 _WORDS = {**{name: name for name in FUNCTIONS}, "ln": "log", "KroneckerDelta": "delta"}
 # Letter runs that are one name in the text notation: eps is ε, not e·p·s.
 _NAMES = {"eps": "eps", "epsilon": "eps", "yhat": "yhat"}
-_UNICODE = {"−": "-", "·": "*", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
+_UNICODE = {"−": "-", "·": "·", "×": "*", "ᵀ": "ᵀ", "[": "(", "]": ")"}
 # Characters only the text notation reads (δ, Σ, σ, ², …, which LaTeX writes as commands):
 # a formula with one of them and no backslash is text, braces or not (Σ_{k=2}^N y_k, as
 # derive prints a sum with limits).
@@ -352,7 +352,7 @@ class _Translator:
             if not signed and (self.tok.kind == "end" or self.is_("\\end")
                                or (self.tok.kind == "op" and self.tok.text in _STOPS)):
                 break
-            if any(self.is_(x) for x in ("*", "/", "⊙", "⊘", "⊗")):
+            if any(self.is_(x) for x in ("*", "·", "/", "⊙", "⊘", "⊗")):
                 if op or not parts:
                     self.fail("expected a factor")
                 op = self.take().text
@@ -360,9 +360,9 @@ class _Translator:
             if last and last[0].name is not None and not last[0].sub and op is None \
                     and self.is_("("):
                 self.indexing(*last)
-            if parts:   # juxtaposition, \cdot and \times: the text notation's juxtaposition,
-                # which multiplies two matrices as matrices (A B), as LaTeX means it
-                parts.append(" " if op in (None, "*") else op)
+            if parts:   # juxtaposition and \cdot multiply two matrices as matrices (A B,
+                # A · B), as in the text notation; \times is its ×, NumPy's * (elementwise)
+                parts.append(" " if op is None else op)
             sign = self.take().text if signed else "+"
             start = self.tok.pos
             piece = _Piece(self.sum()) if self.is_("\\sum") else self.factor()
@@ -566,7 +566,7 @@ class _Translator:
                 self.take()
                 degree = self.expression()
                 self.expect(")")
-                return _Piece(f"({self.argument(t.text)})^(1/({degree}))")
+                return _Piece(f"(({self.argument(t.text)})^(1/({degree})))")
             return _Piece(f"sqrt({self.argument(t.text)})")
         if t.text == "\\delta":
             return self.call("delta")

@@ -151,21 +151,26 @@ def kron(reader, a: Value, b: Value) -> Value:
     taken row by row.  A column and a row give their outer product; a scalar scales."""
     if a.shape == "scalar" or b.shape == "scalar":
         return hadamard(reader, a, b)
-    whole(a, "Kronecker product again")
-    whole(b, "Kronecker product again")
-    if b.shape == "column":
-        raise ShapeError("A ⊗ b of a column b stacks its rows in pairs: derive reads A ⊗ bᵀ, "
-                         "whose columns are pairs (the Jacobian by a matrix, taken row by "
-                         "row, is (diag(S) − S Sᵀ) ⊗ xᵀ)")
+    if a.inner or b.inner:
+        raise InputError("a Kronecker product of a Kronecker product is not read: write "
+                         "A ⊗ bᵀ once, with A a matrix (S (Sᵀ ⊗ xᵀ) is (S Sᵀ) ⊗ xᵀ)")
+    if a.shape == "column" and b.shape == "row":
+        return multiply(reader, a, b)   # a ⊗ bᵀ = a bᵀ
+    if a.shape == "row" and b.shape == "column":
+        return multiply(reader, b, a)   # aᵀ ⊗ b = b aᵀ
+    if a.shape == "matrix" and b.shape == "column":
+        raise ShapeError(f"A ⊗ b of a matrix and a column b has {a.rows}·{b.rows} rows "
+                         "(the transposed layout): derive's Jacobian by a matrix has the "
+                         "outputs as rows and the matrix's entries, row by row, as columns: "
+                         "A ⊗ bᵀ, such as (diag(S) − S Sᵀ) ⊗ xᵀ")
     if a.shape == "row" and b.shape == "matrix":
         raise ShapeError("aᵀ ⊗ B takes the matrix's entries column by column (vec); derive "
                          "lays a Jacobian by a matrix out row by row, as B ⊗ aᵀ: write "
                          "(diag(S) − S Sᵀ) ⊗ xᵀ")
-    if b.shape == "matrix" or a.shape == "row":
-        raise ShapeError(f"derive reads the Kronecker product A ⊗ bᵀ of a matrix or column A "
-                         f"and a row bᵀ; got {dims(a)} ⊗ {dims(b)}")
-    if a.shape == "column":
-        return multiply(reader, a, b)   # a ⊗ bᵀ = a bᵀ
+    if a.shape != "matrix" or b.shape != "row":
+        raise InputError(f"derive reads the Kronecker product A ⊗ bᵀ of a matrix A and a "
+                         f"row bᵀ, and a ⊗ bᵀ of two vectors (their outer product); not "
+                         f"{dims(a)} ⊗ {dims(b)}")
     no_mixing(a, b, reader.numbers())
     return Value(a.expr * b.expr.xreplace({COLUMN: INNER}), "matrix", a.rows, a.cols,
                  joint_conditions(a, Value(b.expr, b.shape,

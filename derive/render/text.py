@@ -249,8 +249,11 @@ def _evaluation_lines(d, e, full: bool = False) -> list[str]:
     if d.definition is not None:
         return _definition_evaluation_lines(d, e, full)
     scalars = ("T", "eps")
+    # The class c counts from 1, as S_1 … S_N; a NumPy index would be c − 1.
     given = "; ".join(f"{k}={_scalar(v)}" if k in scalars
-                      else f"{k}={_numbers(v, full)}" if hasattr(v, "__len__") else f"{k}={v}"
+                      else f"{k}={_numbers(v, full)}" if hasattr(v, "__len__")
+                      else f"c={v} (class {v} of S_1 … S_N; index {v - 1} from 0)" if k == "c"
+                      else f"{k}={v}"
                       for k, v in e.point.items()
                       if (k != "S" or "S" in d.problem.inputs) and k not in ("q", "σ(z)"))
     n = next((len(v) for k, v in e.point.items() if hasattr(v, "__len__") and k not in scalars),

@@ -19,7 +19,7 @@ from ..check.intervals import NoValue, TooBig, separated
 from ..check.numeric import SCALARS, lambdify_entries
 from ..check.sampling import Sampler
 from ..derivation import concrete_options, sizes_of
-from .diagnoses import diagnose_values
+from .diagnoses import diagnose_values, diagonal_message
 from ..errors import InputError
 from ..read.claims import Claim, ShapeError, claim_for, claim_from_sympy
 from .verdict import Counterexample, Verdict
@@ -308,6 +308,13 @@ def diagonal_only(claim, d) -> str | None:
     from ..read.claim_reader import Reader
     from ..read.shapes import index_letters
     sizes = (d.classes,) if isinstance(d.classes, int) else (3, 4)
+    if not isinstance(d.classes, int):   # decided at two sizes: said only of a claim free of N
+        try:
+            written = Reader(problem).read(parse.parse(claim)).expr
+        except InputError:
+            return None
+        if written.has(sp.Sum) or written.free_symbols & (problem.size_symbols | {d.classes}):
+            return None
     for n in sizes:
         concrete_problem = problem if n == d.classes else \
             d.target.build(n, **concrete_options(problem))
@@ -318,6 +325,7 @@ def diagonal_only(claim, d) -> str | None:
         letters = index_letters(value.expr) - concrete_problem.size_symbols
         if value.shape != "scalar" or len(letters) != 1:
             return None
+
         expr = value.expr.xreplace({letters.pop(): problem.output_index})
         mechanical, concrete = mechanical_matrix(concrete_problem, n), Concrete(concrete_problem, n)
         for k in range(1, n + 1):
@@ -325,11 +333,7 @@ def diagonal_only(claim, d) -> str | None:
             if _same(concrete(expr, key), concrete(mechanical[_row(key, concrete_problem)],
                                                    key)) is not True:
                 return None
-    i, j = problem.output_index, problem.wrt_index
-    from ..render.text import text
-    return (f"your formula is the diagonal {i} = {j} of the Jacobian only: the whole "
-            f"Jacobian is {text(d.result)}, which off the diagonal is "
-            f"{text(d.result.subs(sp.KroneckerDelta(i, j), 0))}")
+    return diagonal_message(d.result, problem.output_index, problem.wrt_index)
 
 
 def _diagnose(problem, n, truth, claimed, keys, mechanical, expr, seed, sampler) -> str:

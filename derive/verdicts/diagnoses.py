@@ -22,7 +22,7 @@ import re
 import numpy as np
 import sympy as sp
 
-__all__ = ["diagnose_values", "across_sizes", "Finding"]
+__all__ = ["diagnose_values", "across_sizes", "Finding", "diagonal_message"]
 
 
 class Finding(str):
@@ -133,6 +133,14 @@ def diagnose_values(problem, n: int, E: np.ndarray, C: np.ndarray,
             return Finding("your formula matches the off-diagonal entries but not the "
                            "diagonal (i = j)", ("matches", False))
     return "no common mistake recognised; see the counterexample"
+
+
+def diagonal_message(result: sp.Expr, i, j) -> str:
+    """What to say of a claim that is the diagonal ``i = j`` of the Jacobian ``result``."""
+    from ..render.unicode import text
+    return (f"your formula is the diagonal {i} = {j} of the Jacobian only: the whole "
+            f"Jacobian is {text(result)}, which off the diagonal is "
+            f"{text(result.subs(sp.KroneckerDelta(i, j), 0))}")
 
 
 def _batch_mean(problem) -> int | None:

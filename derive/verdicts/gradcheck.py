@@ -160,7 +160,8 @@ def _compare(d, worker: Worker, names, points, expected, seed: int,
         diagnosis = ("class index off by one: your function reads c as counted from 1 (it "
                      "gives the gradient of the class before c); derive passes c from 0, as "
                      "NumPy indexes (np.eye(N)[c], optax, torch): use c itself, as in "
-                     "g[c] -= 1")
+                     "g[c] -= 1 (the counterexample names classes and entries from 1, as "
+                     "S_1 … S_N)")
     elif bad_points[finite].any():
         diagnosis = diagnose_values(problem, n,
                                     expected[finite].reshape(int(finite.sum()), -1),

@@ -32,6 +32,8 @@ wrong shape.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 
 import numpy as np
@@ -213,7 +215,7 @@ def _lhs_letters(lhs) -> tuple[str, ...] | None:
     for side in lhs:
         _, _, sub = side.rpartition("_")
         sub = sub.replace(",", "")   # W_{i,j}
-        letters.append(sub if "_" in side and 1 <= len(sub) <= 2 and sub.isalpha() else "")
+        letters.append(sub if "_" in side and 1 <= len(sub) <= 3 and sub.isalpha() else "")
     if not letters[-1]:
         return None   # ∂L/∂z: vector notation, nothing to rename
     # One letter per index, the output's first: ∂S_t/∂W_ij gives ("t", "i", "j").
@@ -260,7 +262,9 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
                              f"{name}; leave out --against to choose the target from it")
         return name, ()
     if len(candidates) > 1:   # ∂L/∂z: σ tells the binary loss, the labels dense from sparse
-        sparse = ("e_c" in text or "c)" in text or "_jc" in text or "_cj" in text)
+        # The class c, standing alone (e_c, [j = c], delta(c, j), onehot(c)) or in δ_jc.
+        sparse = bool(re.search(r"(?<![A-Za-z])c(?![A-Za-z])", text)) or \
+            "_jc" in text or "_cj" in text
         candidates = (candidates[2:] if "sigmoid" in text or "σ" in text else
                       candidates[1:2] if sparse else candidates[:1])
     if not candidates:
