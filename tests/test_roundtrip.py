@@ -2,7 +2,8 @@
 
 * Every result form a derivation prints — the index form, the general form, the matrix form
   and its general form, in text and in LaTeX — read back by the verifier against its own
-  target, at a concrete N and for every N, holds.  The forms are taken from the JSON export,
+  target (or its own definition, for the gallery's --of functions), at a concrete N and for
+  every N, holds.  The forms are taken from the JSON export,
   which carries every printed formula, so a new printer output cannot ship unreadable.
 * Hypothesis: random index-form expressions in the notation (entries, δ, sums, exp, log,
   powers, roots, quotients) printed by the text and the LaTeX printer and read back by the
@@ -46,6 +47,28 @@ def test_every_printed_form_reads_back_and_holds(name):
             v = verify(written, against=name, classes=classes)
             assert v.verdict == "holds", (classes, where, written, v.verdict, v.diagnosis,
                                           v.notes)
+
+
+def _gallery_names():
+    from derive.gallery import GALLERY
+    return [g.name for g in GALLERY]
+
+
+@pytest.mark.parametrize("name", _gallery_names())
+def test_every_printed_form_of_a_definition_reads_back_and_holds(name):
+    # The same for --of: the gallery's functions, printed and checked against themselves.
+    from derive.definitions import defined_derivation
+    from derive.gallery import GALLERY
+    g = next(g for g in GALLERY if g.name == name)
+    for classes in (3, "N"):
+        d = defined_derivation(g.of, g.wrt, classes, assume=tuple(g.assume), check=False)
+        data = json.loads(json.dumps(derivation_dict(d)))
+        forms = {f"{part}.{key}": data[part][key] for part, key in _FORMS
+                 if data.get(part) and data[part].get(key)}
+        assert {"result.text", "result.latex"} <= set(forms)
+        for where, written in forms.items():
+            v = verify(written, of=g.of, wrt=g.wrt, classes=classes, assume=tuple(g.assume))
+            assert v.verdict == "holds", (classes, where, written, v.verdict, v.diagnosis)
 
 
 def test_the_matrix_forms_use_the_notations_that_needed_reading():

@@ -189,11 +189,15 @@ def _extent_of(index: sp.Symbol, f: sp.Expr, definition) -> str:
 
 
 def _fresh(expr, variable, definition) -> sp.Symbol:
-    """An index letter free in ``expr``, the variable and the definition."""
+    """An index letter free in ``expr``, the variable and the definition, and one that the
+    claim notation reads as an index (not p, y, z or e, which name other things there, nor
+    a family's name), so that a printed sum reads back."""
     taken = {str(s) for s in expr.free_symbols | set(variable.indices)}
     taken |= {str(b) for s in expr.atoms(sp.Sum) for b, *_ in s.limits}
     taken |= {str(x.index) for x in definition.defined}
-    return next(sp.Symbol(c, integer=True, positive=True) for c in "lpqrstuvabcdefgh"
+    taken |= {str(a.base) for a in expr.atoms(sp.Indexed)} | {
+        name for name, _ in definition.families}
+    return next(sp.Symbol(c, integer=True, positive=True) for c in "lqrstuvwabfgh"
                 if c not in taken)
 
 

@@ -60,6 +60,8 @@ class Reader:
         return symbol
 
     def name(self, node: p.Name) -> Value:
+        if node.name == "sigmoid" and "sigma" in self.families:   # σ of a definition's
+            node = p.Name("sigma", node.sub, node.pos)               # family σ, not the sigmoid
         name = node.name if node.name in self.families else ALIASES.get(node.name, node.name)
         if name == "S" and "S" not in self.families and self.problem.sigmoid_of is not None:
             v = self.family_entry(node, self.problem.sigmoid_of)   # ŷ = σ(z), the output

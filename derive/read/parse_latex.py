@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .parse import CHARACTERS, FUNCTIONS, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS, ParseError
+from .parse import (CHARACTERS, FUNCTIONS, GREEK, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS,
+                    ParseError)
 
 __all__ = ["LatexClaim", "looks_like_latex", "read_latex"]
 
@@ -43,8 +44,10 @@ _OTHERS = {"\\hat", "\\widehat", "\\delta", "\\sum", "\\partial", "\\nabla", "\\
 # separate the cells and rows of \begin{cases}; \{ \} are the braces of 𝟙\{j = c\}.
 _OPERATORS = {"\\cdot": "·", "\\times": "*", "\\odot": "⊙", "\\oslash": "⊘", "\\otimes": "⊗",
               "\\neq": "!=", "\\ne": "!=", "\\\\": "\\\\", "\\{": "(", "\\}": ")"}
+# Greek constants (λ, γ of a definition): \lambda is the text's λ.
+_GREEK = {f"\\{name}": letter for letter, name in GREEK.items()}
 _KNOWN = _IGNORED | _SIZES | _FRACS | _FONTS | set(_CALLS) | _OTHERS | set(_OPERATORS) | {
-    "\\sqrt", "\\begin", "\\end"}
+    "\\sqrt", "\\begin", "\\end"} | set(_GREEK)
 # Labels that may stand on the left of '=' instead of a derivative: J = …, H = …, g_j = ….
 _LABELS = frozenset("JHGg")
 # The words of a condition in \begin{cases}: "if i = j", "otherwise".
@@ -559,6 +562,11 @@ class _Translator:
             top, bottom = self.argument(t.text), self.argument(t.text)
             # Bracketed whole: after "/" or before "^" a fraction is one value.
             return _Piece(f"(({top})/({bottom}))")
+        if t.text == "\\sigma" and (self.tok.kind == "end" or (
+                self.tok.kind == "op" and self.tok.text not in ("(", "{"))):
+            return _Piece("σ", "σ")   # \sigma_j, \sigma ⊘ …: a family σ (a deviation), by name
+        if t.text in _GREEK:
+            return _Piece(_GREEK[t.text], _GREEK[t.text])
         if t.text in _CALLS:
             return self.call(_CALLS[t.text])
         if t.text == "\\sqrt":   # \sqrt{x}, as derive's LaTeX writes x^(1/2): sqrt(x)

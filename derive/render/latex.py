@@ -22,6 +22,7 @@ from sympy.printing.precedence import PRECEDENCE
 from ..calculus.matrices import MatrixForm, MatrixTerm, common_factor
 from ..calculus.matrices import layout
 from ..functions import sigmoid
+from ..read.parse import GREEK
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
                        definition_notes,
                        index_order, shown_columns, shown_indices, signed_terms)
@@ -31,12 +32,18 @@ __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "step
            "conditions_latex"]
 
 
+# Greek names of constants and families (λ, μ, σ of a definition), as LaTeX commands.
+_GREEK_NAMES = frozenset(GREEK.values()) | {"sigma"}
+
+
 def _subscript(name: str) -> str:
     if name == "eps":   # the label smoothing ε
         return r"\varepsilon"
     base, *tails = name.split("_")
+    if base in _GREEK_NAMES:
+        base = "\\" + base
     if not base or not tails:
-        return name
+        return base
     if len(tails) > 1 and all(t.isdigit() for t in tails):   # W_2_3: W_{2,3}
         return f"{base}_{{{','.join(tails)}}}"
     tail = "_".join(tails)
@@ -66,7 +73,7 @@ class DerivePrinter(LatexPrinter):
         return shown if exp is None else rf"{shown}^{{{exp}}}"
 
     def _print_IndexedBase(self, expr):
-        return str(expr.label)
+        return _subscript(str(expr.label))
 
     def _print_KroneckerDelta(self, expr, exp=None):
         a, b = sorted(expr.args, key=index_order)
