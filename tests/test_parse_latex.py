@@ -29,6 +29,7 @@ TRANSLATIONS = [
     (r"\hat y_j - y_j", "yhat_j - y_j"),
     (r"\hat{y_j} - y_j", "yhat_j - y_j"),
     (r"\mathbf{S} - \mathbf{y}", "S - y"),
+    (r"\alpha_i + \lambda", "α_i + λ"),              # Greek constants, as in text
     (r"\boldsymbol{y} - \bm{S}", "y - S"),
     (r"\mathbf{S}_i - y_i", "S_i - y_i"),
     (r"SS", "S S"),                        # TeX letters are separate symbols
@@ -119,7 +120,7 @@ ERRORS = [
     (r"\def\a{b}", r"\def at column 1"),
     (r"\csname x\endcsname", r"\csname at column 1"),
     (r"\newcommand{\x}{y}", r"\newcommand at column 1"),
-    (r"\alpha_i", r"\alpha at column 1"),
+    (r"\xi_i", r"\xi at column 1"),
     (r"\frac{a}", r"argument of \frac at column 9"),
     (r"S_{i", "'{' at column 3 is never closed"),
     (r"S_j - y_j }", "unmatched '}' at column 11"),

@@ -28,7 +28,7 @@ CASES = [
     ("L = Σ_k y_k log(y_k / softmax(z)_k)", "z", ("Σ_k y_k = 1",), "S[j] - y[j]"),
     ("L = -Σ_k softmax(t/T)_k log_softmax(z/T)_k", "z", (), "(P[j] - S[j])/T"),
     ("a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)", "q", (),
-     "(k[i, j] - Sum(a[p]*k[p, j], (p, 1, N)))*a[i]/sqrt(d)"),
+     "(k[i, j] - Sum(a[r]*k[r, j], (r, 1, N)))*a[i]/sqrt(d)"),
     ("L = -Σ_k (y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k)))", "z", (), "sigmoid(z[j]) - y[j]"),
     ("L = Σ_k (softplus(z_k) - y_k z_k)", "z", (), "sigmoid(z[j]) - y[j]"),
     ("L = 1/2 Σ_k (σ(z_k) - y_k)^2", "z", (),
