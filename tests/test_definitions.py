@@ -190,3 +190,16 @@ def test_all_steps_at_once_agree_with_each_step_alone(text, wrt):
     assert together[:-1] == [(good, total, list(d)) for good, total, d in alone]
     good, total, differing = together[-1]
     assert good == 0 and len(differing) == total > 0
+
+
+def test_a_softmax_named_after_a_semicolon_keeps_its_name():
+    # The gradient of cross-entropy written as a definition: its Jacobian in z is the
+    # Hessian, in the user's S (not a fresh P beside an S equal to it).
+    from derive.definitions import defined_derivation
+    d = defined_derivation("g_j = S_j Σ_k y_k - y_j; S_k = softmax(z)_k", "z", "N",
+                           assume=("Σ_k y_k = 1",), check=False)
+    assert {str(a.base) for a in d.result.atoms(sp.Indexed)} == {"S"}
+    from derive.verdicts.verify import verify
+    v = verify("diag(S) - S Sᵀ", of="g_j = S_j Σ_k y_k - y_j; S_k = softmax(z)_k", wrt="z",
+               classes="N", assume=("Σ_k y_k = 1",))
+    assert v.verdict == "holds"

@@ -173,7 +173,7 @@ def _renamed(text: str, value: Value, problem, lhs) -> Claim:
                          "here is a vector or an N × N matrix")
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     targets = [problem.output_index, problem.wrt_index] if jacobian else [problem.wrt_index]
-    expr = _bound_away_from(value.expr, {i, j, label})
+    expr = _bound_away_from(value.expr, {i, j, label, *problem.indices})
     letters = sorted(index_letters(expr) - problem.size_symbols
                      - {label if not jacobian and problem.output_index else None}, key=str)
     if value.shape == "scalar":
@@ -202,7 +202,9 @@ def _renamed(text: str, value: Value, problem, lhs) -> Claim:
         if value.shape != "matrix":
             raise ShapeError(f"the target is a Jacobian (an N×N matrix) but {text!r} is a "
                              f"{value.shape} vector")
-        return Claim(text, expr.xreplace({ROW: i, COLUMN: j}), "matrix", ("i", "j"))
+        row, column = problem.output_index, problem.wrt_index   # i, j; a definition's own
+        return Claim(text, expr.xreplace({ROW: row, COLUMN: column}), "matrix",
+                     (str(row), str(column)))
     if value.shape == "matrix":
         raise ShapeError(f"the target is a gradient (a vector of N entries) but {text!r} is "
                          "an N×N matrix")

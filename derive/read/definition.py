@@ -115,6 +115,8 @@ def _read(text: str, hints: dict[str, str]) -> Definition:
                              f"in the first: z_k = …; got {name.name}_{''.join(name.sub)}")
         index = reader.index(name.sub[0])
         value = reader.recognise_written_softmax(reader.read(part))
+        if reader.named_softmax(name.name, index, value):
+            continue
         if free_indices(value) - {index}:
             raise InputError(f"{name.name}_{name.sub[0]} = … has a free index other than "
                              f"{name.sub[0]}")
@@ -553,6 +555,19 @@ class Reader:
         family = self.softmax_of(argument, rows)
         value = family[(*rows, index)]
         return sp.log(value) if call.func == "log_softmax" else value
+
+    def named_softmax(self, name: str, index: sp.Symbol, value: sp.Expr) -> bool:
+        """``S_k = softmax(z)_k`` after ';': the softmax takes the user's name (S, not a
+        fresh P beside a family S equal to it)."""
+        if not (isinstance(value, sp.Indexed) and value.indices == (index,)
+                and str(value.base) in _SOFTMAX_NAMES and str(value.base) not in self.auxiliary):
+            return False
+        for at, x in enumerate(self.defined):
+            if x.kind == "softmax" and x.family == value.base and not x.rows:
+                self.defined[at] = replace(x, family=sp.IndexedBase(name))
+                self.letters.discard(str(value.base))
+                return True
+        return False
 
     def softmax_of(self, argument: sp.Expr, rows: tuple = ()) -> sp.IndexedBase:
         """The softmax family of ``argument`` (at the position index; of each row when
