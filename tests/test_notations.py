@@ -249,3 +249,14 @@ def test_malformed_notations_are_one_clear_error(text):
 ])
 def test_a_kronecker_product_against_a_definition(claim, of, classes, expected):
     assert verify(claim, of=of, wrt="W", classes=classes).verdict == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    # \cdot and · between numbers are products; between vectors a definition's dot product.
+    (r"S_j \cdot \sum_k y_k - y_j", "holds"),
+    ("S_j · Σ_k y_k - y_j", "holds"),
+    (r"\mathrm{diag}(S) \cdot y - y", "fails"),
+])
+def test_a_dot_between_numbers_is_a_product_in_a_definitions_claim(claim, expected):
+    of = "L = -Σ_k y_k log(softmax(z)_k)"
+    assert verify(claim, of=of, wrt="z", classes=3).verdict == expected

@@ -342,7 +342,7 @@ class Reader:
             chain[first] = chain[first].operand if sign < 0 else chain[first]
             return sign * scale * self.bilinear(chain[first:])
         if isinstance(node, p.Mul):
-            if node.dot:
+            if node.dot and self.vectors(node.left) and self.vectors(node.right):
                 return self.dot(node.left, node.right)
             if node.implicit and isinstance(node.left, p.Name) and not node.left.sub and \
                     node.left.name in NOT_DIFFERENTIABLE:
@@ -432,6 +432,23 @@ class Reader:
         del self.bound[-len(letters):]
         high = {"N": CLASSES, "D": INPUTS}[extent]
         return sp.Sum(term, *((letter, 1, high) for letter in reversed(letters)))
+
+    def vectors(self, node) -> bool:
+        """Whether ``node`` names a vector to take a dot product of (``q``, the row ``k_i``
+        of a matrix, a family not seen yet): ``S_j · y_j`` and ``2 · x_k`` are products of
+        numbers (LaTeX's ``\\cdot``)."""
+        if isinstance(node, p.Name):
+            known = self.families.get(node.name)
+            arity = len(known) if known is not None else next(
+                (len(x.rows) + 1 for x in self.defined if str(x.family) == node.name),
+                1 if node.name in self.auxiliary else None)
+            return arity is None or arity > len(node.sub)
+        if isinstance(node, (p.Num, p.Entry)):   # softmax(z)_k: one entry
+            return False
+        if isinstance(node, p.Call):   # softmax(z), σ(W x): a vector of its vector argument
+            return not node.sub and any(self.vectors(a) for a in node.args)
+        return any(self.vectors(child) for child in (
+            getattr(node, f) for f in ("left", "right", "operand", "base") if hasattr(node, f)))
 
     def dot(self, left, right) -> sp.Expr:
         """``a·b`` = ``Σ_r a_r b_r`` over a new index r of the inputs, 1..D."""
