@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .parse import MAX_LENGTH, ParseError
+from .parse import ParseError, bounded
 from .parse_latex import LatexClaim, looks_like_latex, read_latex
 
 __all__ = ["read_written"]
@@ -53,11 +53,7 @@ def read_written(claim: str, latex: bool | None = None) -> LatexClaim:
     """
     if latex or (latex is None and looks_like_latex(claim)):
         return read_latex(claim)
-    if not isinstance(claim, str):
-        raise ParseError(f"a formula must be text, got {type(claim).__name__}")
-    if len(claim) > MAX_LENGTH:
-        raise ParseError(f"the formula has {len(claim)} characters; at most {MAX_LENGTH} "
-                         "are read")
+    bounded(claim)
     equals = _top_level_equals(claim)
     if not equals:
         return LatexClaim(claim, None, claim)

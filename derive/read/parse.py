@@ -31,8 +31,8 @@ from decimal import Decimal
 
 from ..errors import InputError
 
-__all__ = ["ParseError", "parse", "parse_definition", "MAX_LENGTH", "MAX_DEPTH", "FUNCTIONS",
-           "PREFIX_FUNCTIONS", "DEFINITION_FUNCTIONS", "CHARACTERS", "GREEK",
+__all__ = ["ParseError", "parse", "parse_definition", "bounded", "MAX_LENGTH", "MAX_DEPTH",
+           "FUNCTIONS", "PREFIX_FUNCTIONS", "DEFINITION_FUNCTIONS", "CHARACTERS", "GREEK",
            "Num", "Name", "Call", "Add", "Sub", "Mul", "Div", "MatMul", "Pow", "Neg",
            "Transpose", "Eq", "Cond", "Hadamard", "Kron", "Tuple", "Entry"]
 
@@ -651,14 +651,23 @@ def parse(text: str):
     Raises:
         ParseError: with the column and what was expected, for anything unreadable.
     """
-    if not isinstance(text, str):
-        raise ParseError(f"a formula must be text, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"the formula has {len(text)} characters; at most {MAX_LENGTH} "
-                         "are read")
+    bounded(text)
     if not text.strip():
         raise ParseError("the formula is empty")
     return _Parser(text).parse()
+
+
+def bounded(text, what: str = "formula") -> None:
+    """The first check of every reader: text, of at most :data:`MAX_LENGTH` characters.
+
+    Raises:
+        ParseError: anything else, saying what it is.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"a {what} must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the {what} has {len(text)} characters; at most {MAX_LENGTH} "
+                         "are read")
 
 
 def parse_definition(text: str) -> tuple[Name, object]:
@@ -671,11 +680,7 @@ def parse_definition(text: str) -> tuple[Name, object]:
     >>> parse_definition("a_i = tanh(z_i)")
     (Name(name='a', sub=('i',), pos=0), Call(func='tanh', args=(Name(name='z', sub=('i',), pos=11),), pos=6, sub=()))
     """
-    if not isinstance(text, str):
-        raise ParseError(f"a definition must be text, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"the definition has {len(text)} characters; at most {MAX_LENGTH} "
-                         "are read")
+    bounded(text, "definition")
     tokens = _tokens(text)
     equals, depth = [], 0   # '=' outside brackets ([j = c] is an indicator)
     for at, token in enumerate(tokens):

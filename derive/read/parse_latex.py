@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .parse import (CHARACTERS, FUNCTIONS, GREEK, MAX_DEPTH, MAX_LENGTH, PREFIX_FUNCTIONS,
-                    ParseError)
+                    ParseError, bounded)
 
 __all__ = ["LatexClaim", "looks_like_latex", "read_latex"]
 
@@ -139,11 +139,7 @@ def read_latex(source: str) -> LatexClaim:
         ParseError: an unknown command, a missing argument, unbalanced braces, … with the
             column (1-based) in ``source``.
     """
-    if not isinstance(source, str):
-        raise ParseError(f"a formula must be text, got {type(source).__name__}")
-    if len(source) > MAX_LENGTH:
-        raise ParseError(f"the formula has {len(source)} characters; at most {MAX_LENGTH} "
-                         "are read")
+    bounded(source)
     body, offset = _strip_delimiters(source)
     tokens = _tokens(body, offset)
     end = offset + len(body)
