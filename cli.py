@@ -312,9 +312,10 @@ def _layer_options(function):
             _option("--batch", type=str, metavar="M",
                     help=lambda: f"batch size m of a batch target, {sizes('batch')}  "
                                  "[default: 2]"),
-            click.option("--wrt", metavar="VAR",
+            click.option("--wrt", metavar="VAR", multiple=True, callback=_wrt,
                          help="the variable differentiated against: for a layer target W "
-                              "(default), x or b; for the others their own (z or S)"),
+                              "(default), x or b; for the others their own (z or S); "
+                              "with --of, twice for a second derivative (--wrt z --wrt z)"),
             click.option("--convention", type=click.Choice(["Wx", "WTx"]),
                          help="a layer's convention: Wx (z = W x + b, W of shape N × D; the "
                               "default) or WTx (z = Wᵀ x + b, W of shape D × N)"),
@@ -347,6 +348,8 @@ def _definition_request(of, assume, target, options: dict, what: str) -> None:
         if assume:
             raise _Failure("--assume goes with --of DEFINITION (a target states its own "
                            "assumptions)", 2)
+        if isinstance(options.get("wrt"), tuple):
+            raise _Failure(_TWICE, 2)
         return
     if target is not None:
         raise _Failure(f"give {what} or --of DEFINITION, not both", 2)
@@ -375,6 +378,18 @@ def _size(value: str | None, option: str) -> int | str | None:
         raise _Failure(f"--{option} {value!r} is not a number; give e.g. 3"
                        + (" (or D, with --classes N)" if option == "inputs" else ""), 2)
     return int(value.strip())
+
+
+def _wrt(context, parameter, given: tuple[str, ...]):
+    """--wrt as given: ``None``, one name, or two (a second derivative, with --of)."""
+    if len(given) > 2:
+        raise click.BadParameter("give it once (a first derivative) or twice (a second); "
+                                 f"got it {len(given)} times")
+    return None if not given else given[0] if len(given) == 1 else tuple(given)
+
+
+_TWICE = ("--wrt twice (a second derivative) goes with --of DEFINITION; the catalogue's is "
+          "the target softmax-cross-entropy-hessian")
 
 
 def _options(inputs, batch, wrt, convention, reduction) -> dict:
@@ -581,6 +596,8 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     n = _number_of_classes(classes, None)
     names = targets or (() if definitions else tuple(TARGETS))
     given = _options(inputs, batch, wrt, convention, reduction)
+    if isinstance(wrt, tuple) and names:
+        raise _Failure(_TWICE, 2)
     if assume and not definitions:
         raise _Failure("--assume goes with --of DEFINITION", 2)
     _refuse_existing((Path(file), Path(file).with_suffix(".pdf")) if pdf else (file,), force)

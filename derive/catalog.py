@@ -27,7 +27,8 @@ from .functions import CONVENTIONS, SCALAR_SYMBOLS, S, Y, i, k, q, sigmoid, y
 from .problem import OPTIONS, Problem
 
 
-__all__ = ["Target", "Problem", "TARGETS", "get_target", "problem_of", "labels_sum_to_one",
+__all__ = ["Target", "Problem", "TARGETS", "get_target", "problem_of", "definition_for",
+           "labels_sum_to_one",
            "OPTIONS", "rows_sum_to_one", "ASSUMED"]
 
 
@@ -99,6 +100,9 @@ class Target:
     # Whether a second chain through the argument of the softmax is shown beside the
     # first (a layer's gradient: ∂L/∂z = S − y, then the layer alone).
     shortcut: bool = False
+    # 2: the second derivative, with respect to the first input twice (the Hessian): the
+    # first derivative, derived from the definition, differentiated again.
+    order: int = 1
     # A problem made elsewhere, for a target that is not in the catalogue (a user's
     # `--of` definition, derive.definitions): n ↦ Problem.
     builder: Callable[[int | sp.Symbol], Problem] | None = None
@@ -170,13 +174,13 @@ def problem_of(target: Target, n, options: dict) -> Problem:
     exp(z[i]/T)/Sum(exp(z[k]/T), (k, 1, 3))
     """
     from .read.definition import EXTENTS
-    definition = _read(target._definition(options))
+    wrt = options.get("wrt") or target.inputs[0]
+    definition = _read(target._definition(options), target.order, wrt)
     letters = {str(s) for s in definition._symbols()} - set(EXTENTS) - {
         str(c) for c in definition.constants}   # the index letters, not N, D, m or T
     if isinstance(n, sp.Symbol) and n != EXTENTS["N"] and n.name in letters:
         raise InputError(f"{n} already names an index in the derivation of {target.name}; "
                          "write the number of classes with another letter, such as N")
-    wrt = options.get("wrt") or target.inputs[0]
     variable = definition.variable(wrt)
     values = {"N": n, "D": options.get("inputs"), "m": options.get("batch")}
     limits = {EXTENTS[e]: v for e, v in values.items() if v is not None and v != EXTENTS[e]}
@@ -219,9 +223,23 @@ def _formula_symbols(expr: sp.Expr) -> set:
 
 
 @lru_cache(maxsize=64)
-def _read(text: str):
+def _read(text: str, order: int = 1, wrt: str = "z"):
+    """The definition of a target: as written, or for a second derivative its gradient
+    with respect to ``wrt``, derived (:mod:`derive.calculus.successive`)."""
     from .read.definition import read_definition
-    return read_definition(text)
+    definition = read_definition(text)
+    if order == 1:
+        return definition
+    from .calculus.strategy import derive_definition
+    from .calculus.successive import gradient_definition
+    first = derive_definition(definition, wrt)
+    return gradient_definition(definition, first.variable, first.general)
+
+
+def definition_for(target: Target, problem: Problem):
+    """The :class:`~derive.read.definition.Definition` that ``problem`` (of ``target``)
+    differentiates: the target's, for its options; for a second derivative, its gradient."""
+    return _read(target.definition_of(problem), target.order, str(problem.wrt))
 
 
 # The hypotheses a target may state (its ``assume``), with their names and texts.
@@ -247,6 +265,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "gradient of L = −Σ_k y_k log softmax(z)_k with respect to the logits z",
            "L = -Σ_k y_k log(softmax(z)_k)", ("z", "y"), "softmax_cross_entropy",
            "entry j = ∂L/∂z_j", assume=("Σ_k y_k = 1",)),
+    Target("softmax-cross-entropy-hessian", "softmax cross-entropy Hessian",
+           "Hessian of L = −Σ_k y_k log softmax(z)_k with respect to the logits z: the "
+           "gradient ∂L/∂z_i differentiated again",
+           "L = -Σ_k y_k log(softmax(z)_k)", ("z", "y"), "",
+           "rows i = ∂/∂z_i, columns j = ∂/∂z_j", assume=("Σ_k y_k = 1",), order=2),
     Target("sparse-softmax-cross-entropy-grad", "sparse softmax cross-entropy gradient",
            "gradient of L = −log softmax(z)_c, c an integer class label, with respect to z",
            "L_c = -log_softmax(z)_c", ("z", "c"), "sparse_softmax_cross_entropy",

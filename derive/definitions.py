@@ -22,6 +22,7 @@ import sympy as sp
 from .calculus.matrices import matrix_form
 from .calculus.proof import Proof
 from .calculus.steps import StepCheck
+from .calculus.successive import Symmetry, gradient_definition, second_variables
 from .calculus.strategy import derive_definition, prove_steps
 from .catalog import Problem, Target
 from .errors import InputError, StepError
@@ -31,7 +32,7 @@ from .record import Derivation
 from .sizes import (BATCH, EAGER_WORK, INPUTS, MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES,
                     MAX_INPUTS, SYMBOLIC_SIZES, validate_classes, validate_size)
 
-__all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point",
+__all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point", "second_record",
            "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
 
 # The sizes at which the symbolic result is checked numerically (N, D).
@@ -45,7 +46,8 @@ _SYMPY_ENTRIES = 1024
 _NUMERIC_CLASSES = 16
 
 
-def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N", *,
+def defined_derivation(of: str, wrt: str | tuple[str, ...] | None = None,
+                       classes: int | str = "N", *,
                        assume: tuple[str, ...] = (), inputs: int | None = None,
                        batch: int | None = None, check: bool = True, steps: bool = True,
                        seed: int = 0) -> Derivation:
@@ -54,6 +56,8 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
     Args:
         of: the definition, ``"L = -Σ_k y_k log(softmax(z)_k)"`` (see `derive notation`).
         wrt: the input family differentiated against; by default the only input, or z.
+            Two names, ``("z", "z")``, for the second derivative (the Hessian): the first
+            derivative's general form differentiated again (:mod:`derive.calculus.successive`).
         classes: ``"N"`` (default) to derive for every N at once, or a number.
         assume: hypotheses the result may use, ``("Σ_k y_k = 1",)``; stated in the output.
         inputs: the input size D at a concrete N (default 3).
@@ -75,7 +79,7 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
                          f"got {n} (for any N at once, use --classes N)")
     if isinstance(assume, str):
         assume = (assume,)
-    proved = _symbolic(of, wrt, tuple(assume), check, steps, seed)
+    proved = _symbolic(of, _order(wrt), tuple(assume), check, steps, seed)
     if isinstance(n, sp.Symbol):
         if str(n) != "N":
             raise InputError(f"a definition's number of classes is written N; got {n}")
@@ -83,6 +87,18 @@ def defined_derivation(of: str, wrt: str | None = None, classes: int | str = "N"
     inputs = 3 if inputs is None else validate_size(inputs, "inputs", MAX_INPUTS)
     batch = 2 if batch is None else validate_size(batch, "batch", MAX_BATCH)
     return _instance(proved, n, inputs, batch, check, seed)
+
+
+def _order(wrt):
+    """``wrt`` as given once (a name or ``None``) or twice (a pair of names)."""
+    if not isinstance(wrt, (tuple, list)):
+        return wrt
+    if len(wrt) == 1:
+        return wrt[0]
+    if len(wrt) != 2:
+        raise InputError(f"--wrt is given once (the first derivative) or twice (the second); "
+                         f"got it {len(wrt)} times")
+    return tuple(wrt)
 
 
 def _default_wrt(definition, wrt):
@@ -102,6 +118,15 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
               seed: int) -> Derivation:
     # Stage 1 — read: the definition, its intermediates, the assumptions.
     definition = read_definition(of)
+    first = None
+    if isinstance(wrt, tuple):
+        # A second derivative: the first, derived, proved and checked as any (its steps
+        # are shown first), and its general form is the definition differentiated again.
+        wrts = tuple(_default_wrt(definition, w) for w in wrt)
+        second_variables(definition, wrts)
+        first = _symbolic(of, wrts[0], assume, check, with_steps, seed)
+        definition = gradient_definition(definition, first.problem.variable, first.general)
+        wrt = wrts[1]
     wrt = _default_wrt(definition, wrt)
     assumptions = tuple(read_assumption(a, definition) for a in assume)
 
@@ -109,7 +134,7 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
     # form (derive.calculus.strategy): the steps and the result.
     derived = derive_definition(definition, wrt, assumptions)
     problem = _problem(definition, derived, CLASSES, assumptions)
-    target = _target(definition, wrt, problem)
+    target = _target(definition, wrt, problem, first)
 
     # Stage 3 — the proof: every step has the normal form of the raw derivative (under
     # the assumptions from the step that uses them on).
@@ -136,12 +161,55 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
         "checked form", definition=definition)
 
     # Stage 5 — the numeric cross-check: the result against finite differences of a
-    # stable float64 evaluation of the definition itself.
+    # stable float64 evaluation of the definition itself (for a second derivative, of the
+    # first derivative, itself checked against finite differences of the definition).
     if check:
         from .check.defined import numeric_check
         d = replace(d, check=numeric_check(derived.result, definition, derived.variable,
                                            DEFINITION_CHECK_SIZES, seed, assumptions))
+    if first is not None:
+        d = second_record(d, first, derived.variable, definition, assumptions)
     return d
+
+
+def second_record(d: Derivation, first: Derivation, variable, definition,
+                  assumptions) -> Derivation:
+    """A second derivative's record ``d`` with the first derivative ``first`` (its index
+    renamed to that of the gradient's definition ``definition``, ``∂L/∂z_i``) and, with
+    respect to one variable twice, its symmetry (:func:`_symmetry`)."""
+    index, = definition.outputs
+    old = first.problem.variable.indices[0]
+    rename = {old: index}
+    first = replace(first, problem=replace(first.problem, wrt_index=index),
+                    result=first.result.xreplace(rename),
+                    general=first.general.xreplace(rename),
+                    steps=tuple(s.renamed(rename) for s in first.steps))
+    symmetry = None
+    if first.problem.wrt == d.problem.wrt:
+        symmetry = _symmetry(d.result, definition, variable, index, assumptions)
+    return replace(d, first=first, symmetry=symmetry)
+
+
+def _symmetry(result, definition, variable, index, assumptions) -> Symmetry:
+    """``H_ji = H_ij``: by the rules for every N where they reduce both to one normal form,
+    and on every entry exactly at N = 1, 2, 3 against the derivative itself."""
+    from .calculus.proof import same_normal_form
+    from .calculus.strategy import normal_form
+    from .check.defined import exact_entries
+    (other,) = variable.indices
+    transpose = result.xreplace({index: other, other: index})
+    proved = same_normal_form(normal_form(transpose, definition, variable, assumptions),
+                              normal_form(result, definition, variable, assumptions))
+    total = 0
+    for size in SYMBOLIC_SIZES:
+        good, entries, differing = exact_entries(
+            transpose, definition, variable, assumptions,
+            {"N": size, "D": _STEP_INPUTS, "m": _STEP_INPUTS})
+        if differing:
+            raise StepError(f"the second derivative is not symmetric at N = {size}: entry "
+                            f"{differing[0]} differs from its transpose")
+        total += entries
+    return Symmetry(proved=proved, sizes=SYMBOLIC_SIZES, entries=total)
 
 
 def _under(steps, number: int, assumptions) -> tuple:
@@ -239,7 +307,12 @@ def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
                 general=general, result=result, form=_form(result, problem),
                 general_form=_form(general, problem), mechanical=None, exact=exact,
                 check=None, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
-                                        for s in proved.steps))
+                                        for s in proved.steps),
+                first=None if proved.first is None else replace(
+                    proved.first, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
+                                              for s in proved.first.steps),
+                    result=proved.first.result.xreplace(values),
+                    general=proved.first.general.xreplace(values)))
     if check and n <= _NUMERIC_CLASSES:
         from .check.defined import numeric_check
         d = replace(d, check=numeric_check(proved.result, definition, variable, [sizes], seed,
@@ -324,7 +397,17 @@ def _problem(definition, derived, n, assumptions, symbolic: Problem | None = Non
         ranges=tuple(derived.ranges), options=(), definition=definition)
 
 
-def _target(definition, wrt: str, problem: Problem) -> Target:
+def _target(definition, wrt: str, problem: Problem, first=None) -> Target:
+    if first is not None:   # a second derivative: named for the definition as written
+        text, twice = first.definition.text, first.problem.wrt == problem.wrt
+        how = (f"twice with respect to {wrt}" if twice else
+               f"with respect to {first.problem.wrt}, then {wrt}")
+        index, = definition.outputs
+        return Target(name=f"of: {text}", title=f"{text}, differentiated {how}",
+                      summary=f"your definition: {text}", definition=text,
+                      inputs=problem.inputs, builder=_AtClasses(problem), reference="",
+                      layout=f"rows {index} = ∂/∂{first.problem.wrt}_{index}, columns = the "
+                      f"entries of {wrt}", min_classes=1)
     name = f"of: {definition.text}"
     rows = "rows = outputs, columns = " if problem.output_index is not None else ""
     return Target(name=name, title=f"{definition.text}, differentiated with respect to {wrt}",

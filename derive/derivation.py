@@ -299,6 +299,12 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
                                 f"not the derived result {sp.sstr(result)}")
         d = replace(d, steps=steps, shortcut=tuple(shortcut))
 
+    # Stage 4b — a second derivative: the first derivative's own derivation (its steps
+    # shown first, its result checked against finite differences of the definition), and
+    # the symmetry of the result, proved and checked.
+    if target.order == 2:
+        d = _with_first(d, target, problem, check, with_steps, seed)
+
     # Stage 5 — the numeric cross-check of the result instantiated at concrete N.
     # With the steps, the last of which is the result, checked exactly against the
     # chain-rule derivative at these sizes, SymPy's concrete derivative adds nothing: the
@@ -309,6 +315,22 @@ def _symbolic_derivation(name: str, n: sp.Symbol, check: bool, with_steps: bool,
             [instantiate_derivation(d, size, mechanical=not with_steps)
              for size in SYMBOLIC_SIZES], seed))
     return d
+
+
+def _with_first(d: Derivation, target: Target, problem: Problem, check: bool,
+                with_steps: bool, seed: int) -> Derivation:
+    """A catalogue second derivative with its first derivative, derived from the target's
+    definition as a user's ``--of`` one is, and its symmetry (see
+    :func:`derive.definitions.second_record`)."""
+    from .definitions import defined_derivation, second_record
+    from .read.definition_claims import read_assumption
+    first = defined_derivation(target.definition_of(problem), str(problem.wrt), "N",
+                               assume=target.assume, check=check, steps=with_steps, seed=seed)
+    # The steps state the target's own assumptions, as its other steps do (textbook).
+    first = replace(first, steps=tuple(replace(s, assumes=problem.assumptions if s.assumes
+                                               else ()) for s in first.steps))
+    assumptions = tuple(read_assumption(a, problem.definition) for a in target.assume)
+    return second_record(d, first, problem.variable, problem.definition, assumptions)
 
 
 def _check_at_sizes(chains, target: Target, symbolic: Problem,

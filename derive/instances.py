@@ -76,7 +76,10 @@ def instantiate_derivation(d: Derivation, n: int, mechanical: bool = True) -> De
         general=d.general.subs(values), result=d.result.subs(values),
         general_matrix=general, matrix=matrix,
         form=_instance_form(d.form, values), general_form=_instance_form(d.general_form, values),
-        assumptions=problem.assumptions)
+        assumptions=problem.assumptions, symmetry=d.symmetry,
+        first=None if d.first is None else replace(
+            d.first, steps=tuple(instance_step(s, values, problem) for s in d.first.steps),
+            result=d.first.result.subs(values), general=d.first.general.subs(values)))
 
 
 def _instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:

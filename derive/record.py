@@ -17,6 +17,7 @@ from .assumptions import Assumption
 from .calculus.matrices import MatrixForm
 from .calculus.proof import Proof
 from .calculus.steps import Step
+from .calculus.successive import Symmetry
 from .catalog import Problem, Target
 
 if TYPE_CHECKING:   # the annotations only: `derive list` does not import NumPy
@@ -61,6 +62,12 @@ class Derivation:
             reached``), empty for most.
         definition: for a function the user defined (``--of``), the
             :class:`~derive.read.definition.Definition`; ``None`` for a catalogue target.
+            For a second derivative, the gradient as a definition (``∂L/∂z_i = …``).
+        first: for a second derivative, the derivation of the first derivative, its index
+            that of the rows (``∂L/∂z_i``); its steps come before this one's.
+        symmetry: for a second derivative with respect to one variable twice, how
+            ``∂²L/∂z_i∂z_j = ∂²L/∂z_j∂z_i`` was proved and checked
+            (:class:`~derive.calculus.successive.Symmetry`).
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and
@@ -91,6 +98,8 @@ class Derivation:
     exact: object = None
     note: str = ""
     definition: object = None
+    first: "Derivation | None" = None
+    symmetry: Symmetry | None = None
 
     @property
     def symbolic(self) -> bool:

@@ -69,7 +69,7 @@ def textbook(target: Target, problem: Problem, with_steps: bool = True) -> Textb
     from .read.definition import EXTENTS
     derived, steps, shortcut = _textbook(target.definition_of(problem), str(problem.wrt),
                                          target.assume, target.shortcut and with_steps,
-                                         with_steps)
+                                         with_steps, target.order)
     sizes = dict(problem.sizes)
     limits = {EXTENTS["N"]: problem.classes,
               **{EXTENTS[e]: sizes[e] for e in ("D", "m") if e in sizes}}
@@ -110,11 +110,12 @@ def textbook_chains(target: Target, problem: Problem) -> tuple[tuple[Step, ...],
 
 
 @lru_cache(maxsize=64)
-def _textbook(text: str, wrt: str, assume: tuple, shortcut: bool, with_steps: bool):
+def _textbook(text: str, wrt: str, assume: tuple, shortcut: bool, with_steps: bool,
+              order: int = 1):
     from .calculus.strategy import derive_definition, derive_shortcut, prove_result, prove_steps
-    from .read.definition import read_definition
+    from .catalog import _read
     from .read.definition_claims import read_assumption
-    definition = read_definition(text)
+    definition = _read(text, order, wrt)   # for a second derivative, the gradient
     assumptions = tuple(read_assumption(a, definition) for a in assume)
     derived = derive_definition(definition, wrt, assumptions)
     if not with_steps:

@@ -525,7 +525,8 @@ def test_the_top_level_help_is_not_cut_off():
 
 
 @pytest.mark.parametrize("words, offered", [
-    ("derive show softmax-", {"softmax-jacobian", "softmax-cross-entropy-grad"}),
+    ("derive show softmax-", {"softmax-jacobian", "softmax-cross-entropy-grad",
+                              "softmax-cross-entropy-hessian"}),
     ("derive check S --against linear-", {"linear-softmax-jacobian",
                                           "linear-softmax-cross-entropy-grad"}),
     ("derive export out.tex batch", {"batch-softmax-cross-entropy-grad"}),

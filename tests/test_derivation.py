@@ -23,6 +23,7 @@ TEXTBOOK = {
     "log-softmax-jacobian": delta(i, j) - S[j],
     "cross-entropy-grad": -y[j] / S[j],
     "softmax-cross-entropy-grad": S[j] - y[j],
+    "softmax-cross-entropy-hessian": S[i] * (delta(i, j) - S[j]),
     "sparse-softmax-cross-entropy-grad": S[j] - delta(j, c),
     "temperature-softmax-jacobian": S[i] * (delta(i, j) - S[j]) / T,
     "label-smoothing-cross-entropy-grad": S[j] - q[j],
@@ -67,10 +68,18 @@ def test_softmax_cross_entropy_general_form_and_assumption(n):
 
 
 @pytest.mark.parametrize("name", [t for t in TEXTBOOK if t not in (
-    "softmax-cross-entropy-grad", "label-smoothing-cross-entropy-grad")])
+    "softmax-cross-entropy-grad", "softmax-cross-entropy-hessian",
+    "label-smoothing-cross-entropy-grad")])
 def test_other_targets_hold_without_assumptions(name):
     d = derivation(name, 3, check=False)
     assert d.assumptions == () and same(d.general, d.result)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_the_hessian_general_form_and_assumption(n):
+    d = derivation("softmax-cross-entropy-hessian", n, check=False)
+    assert same(d.general, S[i] * (delta(i, j) - S[j]) * sp.Sum(y[k], (k, 1, n)))
+    assert [a.name for a in d.assumptions] == ["labels-sum-to-one"]
 
 
 def test_label_smoothing_uses_labels_that_sum_to_one():

@@ -23,7 +23,7 @@ from functools import reduce
 
 import sympy as sp
 
-from ..catalog import Problem
+from ..problem import Problem
 from ..entries import Entries
 from ..functions import family_symbols, instantiate
 from .indexed import factors_by_index, split_sums

@@ -8,7 +8,7 @@ computed (``∂S_i/∂z_j``), with the reason, the rule that produced it, the fa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -67,3 +67,13 @@ class Step:
     case: tuple[sp.Symbol, sp.Symbol, bool] | None = None
     conditions: tuple[Condition, ...] = ()
     check: StepCheck | None = None
+
+    def renamed(self, mapping: dict) -> "Step":
+        """The step with its index letters renamed (``{j: i}``) everywhere it names them."""
+        def swap(e):
+            return sp.sympify(e).xreplace(mapping)
+        return replace(
+            self, rhs=swap(self.rhs), facts=tuple((swap(a), swap(b)) for a, b in self.facts),
+            case=None if self.case is None else (swap(self.case[0]), swap(self.case[1]),
+                                                 self.case[2]),
+            conditions=tuple(replace(c, index=swap(c.index)) for c in self.conditions))

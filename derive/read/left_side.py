@@ -17,6 +17,8 @@ it is evaluated.
 ('L', 'W')
 >>> read_written("J = diag(S) - S Sᵀ").text
 'diag(S) - S Sᵀ'
+>>> read_written("∂²L/∂z_i∂z_j = S_i(δ_ij - S_j)").lhs
+('L', 'z_i z_j')
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ _NAME = r"[A-Za-zŷ](?:_\{?[A-Za-z0-9,]{1,4}\}?)?"          # L, S_i, W_ij, W_{i
 _QUANTITY = rf"(?:log\s*\(\s*{_NAME}\s*\)|log\s+{_NAME}|{_NAME})"   # S_i, log S_i, log(S_i)
 # ∂L/∂z_j, dL/dz, d log S_i / d z_j, ∂(log S_i)/∂z_j.
 _QUOTIENT = re.compile(rf"[∂d]\s*\(?\s*(?P<of>{_QUANTITY})\s*\)?\s*/\s*[∂d]\s*(?P<wrt>{_NAME})")
+# ∂²L/∂z_i∂z_j, ∂^2 L/∂z_i ∂z_j, d²L/dz² (the variable twice): a second derivative, whose
+# variables come back separated by a space ("z_i z_j", "z z").
+_TWO = r"(?:²|\^2|\^\{2\})"
+_SECOND = re.compile(rf"[∂d]\s*{_TWO}\s*(?P<of>{_NAME})\s*/\s*(?:[∂d]\s*(?P<a>{_NAME})\s*[∂d]\s*"
+                     rf"(?P<b>{_NAME})|[∂d]\s*(?P<twice>[A-Za-z])\s*{_TWO})")
 # ∇_z L, ∇_W L, nabla_z L, grad_z L.
 _NABLA = re.compile(rf"(?:∇|nabla|grad)_\{{?(?P<wrt>[A-Za-z])\}}?\s*(?P<of>{_NAME})?")
 # Code's names for a gradient: dz, dW (of the loss), dL_dz, dLdz.
@@ -39,7 +46,7 @@ _CODE = re.compile(r"d(?:(?P<of>[A-Za-z])_?d)?(?P<wrt>[A-Za-z])")
 # Labels: J = …, J_ij = …, g_j = …, grad = …
 _LABEL = re.compile(r"(?P<label>J|H|G|g|grad|gradient|jac|jacobian|Jac)"
                     r"(?:_\{?(?P<sub>[A-Za-z]{1,3})\}?)?")
-_KINDS = "∂L/∂z_j = …, dL/dz = …, ∇_z L = …, dz = …, or a label J = …"
+_KINDS = "∂L/∂z_j = …, dL/dz = …, ∇_z L = …, dz = …, ∂²L/∂z_i∂z_j = …, or a label J = …"
 
 
 def read_written(claim: str, latex: bool | None = None) -> LatexClaim:
@@ -80,6 +87,11 @@ def _top_level_equals(text: str) -> list[int]:
 def _left_side(left: str) -> tuple[str, str] | None:
     """(quantity, variable) of a left side, ``("", "_ij")`` for a label with indices, or
     None for a bare label."""
+    second = _SECOND.fullmatch(left)
+    if second:
+        wrt = (f"{second.group('twice')} {second.group('twice')}" if second.group("twice")
+               else f"{_plain(second.group('a'))} {_plain(second.group('b'))}")
+        return second.group("of"), wrt
     for pattern in (_QUOTIENT, _NABLA, _CODE):
         match = pattern.fullmatch(left)
         if match:

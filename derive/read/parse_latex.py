@@ -306,8 +306,16 @@ class _Translator:
             of = self.expression()
         elif self.tok.text in _FRACS:
             self.take()
-            of = self.partial_group()
-            wrt = self.partial_group()
+            self.expect("{")
+            self.expect("\\partial")
+            order = self.order()
+            of = self.expression()
+            self.expect("}")
+            self.expect("{")
+            wrt = self.partial_variable(order)
+            if order == 2 and " " not in wrt:   # \partial z_i \partial z_j
+                wrt += " " + self.partial_variable(1)
+            self.expect("}")
         elif self.is_("\\partial"):
             self.take()
             of = self.factor().text
@@ -327,12 +335,30 @@ class _Translator:
             self.fail("expected '=' after the derivative")
         return re.sub(r"^log\((\w+)\)$", r"log \1", of), wrt
 
-    def partial_group(self) -> str:
-        self.expect("{")
+    def order(self) -> int:
+        """``^2`` (or ``^{2}``) after ``\\partial`` in a numerator: a second derivative."""
+        if not self.is_("^"):
+            return 1
+        self.take()
+        braced = self.is_("{") and self.take()
+        if self.tok.text != "2":
+            self.fail("a derivative of order 1 or 2 is read")
+        self.take()
+        if braced:
+            self.expect("}")
+        return 2
+
+    def partial_variable(self, order: int) -> str:
+        """``\\partial z_j`` of a denominator; ``\\partial z^2`` for a second derivative
+        with respect to one variable twice (returned as ``z z``)."""
         self.expect("\\partial")
-        text = self.expression()
-        self.expect("}")
-        return text
+        variable = self.factor().text
+        if order == 2 and "^" in variable:
+            base, _, power = variable.partition("^")
+            if power.strip("{}() ") != "2":
+                self.fail("expected \\partial z^2 in a second derivative's denominator")
+            return f"{base.strip()} {base.strip()}"
+        return variable
 
     def expression(self) -> str:
         parts = ["-" if self.is_("-") else ""]   # lists, joined once: linear in the input

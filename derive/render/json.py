@@ -6,7 +6,7 @@ import json as _json
 
 from ..conditions import hidden, statement
 from .latex import conditions_latex, form_latex, latex, matrix_latex
-from .notation import conventions, intermediates
+from .notation import conventions, intermediates, symmetry_sentence
 from .text import conditions_text, form_text, text
 
 __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json",
@@ -70,6 +70,18 @@ def derivation_dict(d, evaluation=None) -> dict:
         out["cross_validation"] = {"passed": v.passed, "sizes": list(v.sizes),
                                    "exact_entries": v.entries, "numeric_points": v.points,
                                    "max_abs_error": v.max_abs_error, "failure": v.failure}
+    if d.first is not None:   # a second derivative: the first, as it was derived
+        out["first"] = {"lhs": _formula(d.first.lhs), "result": _formula(d.first.result),
+                        "general": _formula(d.first.general),
+                        "steps": _steps(d.first, d.first.steps),
+                        "check_passed": None if d.first.check is None else
+                        d.first.check.passed}
+    if d.symmetry is not None:
+        s = d.symmetry
+        out["symmetry"] = {"text": symmetry_sentence(d, text),
+                           "latex": symmetry_sentence(d, latex),
+                           "proved_for_every_N": s.proved, "exact_sizes": list(s.sizes),
+                           "exact_entries": s.entries}
     out["steps"] = _steps(d, d.steps)
     if d.shortcut:
         out["shortcut"] = _steps(d, d.shortcut)

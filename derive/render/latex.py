@@ -25,7 +25,7 @@ from ..functions import sigmoid
 from ..read.parse import GREEK
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
                        definition_notes,
-                       index_order, shown_columns, shown_indices, signed_terms)
+                       index_order, shown_columns, shown_indices, signed_terms, symmetry_sentence)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
            "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",
@@ -99,6 +99,12 @@ class DerivePrinter(LatexPrinter):
         return f"{' '.join(signs)} {body}"
 
     def _print_Derivative(self, expr):
+        if len(expr.variables) > 1:   # \frac{\partial^{2} L}{\partial z_{i} \partial z_{j}}
+            below = " ".join(rf"\partial {self._print(v)}" for v in expr.variables)
+            order = len(expr.variables)
+            if isinstance(expr.expr, (sp.Indexed, sp.Symbol)):
+                return rf"\frac{{\partial^{{{order}}} {self._print(expr.expr)}}}{{{below}}}"
+            return rf"\frac{{\partial^{{{order}}}}}{{{below}}} \left({self._print(expr.expr)}\right)"
         (variable, _count), = expr.variable_count
         inner, wrt = expr.expr, self._print(variable)
         atomic = isinstance(inner, (sp.Indexed, sp.Symbol, sigmoid)) or (
@@ -450,6 +456,9 @@ def result_latex(d, full: bool = False) -> str:
         parts.append(r"\noindent In general, without the assumption:" + "\n"
                      + rf"\[ {lhs} = {latex(d.general)}"
                      + (rf", \qquad {general}" if general else "") + r" \]")
+    symmetry = symmetry_sentence(d, latex)
+    if symmetry:
+        parts.append(r"\noindent " + symmetry[:1].upper() + symmetry[1:] + ".")
     if d.symbolic:
         parts.append(r"\noindent Proof: the derivative of the definition, computed by SymPy, "
                      r"reduces to this result by the rules "
@@ -475,8 +484,15 @@ def result_latex(d, full: bool = False) -> str:
             rf"${number_latex(c.max_rel_error)}$, largest absolute error ${number_latex(c.max_abs_error)}$ "
             rf"(entries up to ${number_latex(c.max_magnitude)}$ in size), "
             rf"{counted(len(c.comparisons), 'comparison')} at {c.points} points "
-            rf"({c.extreme_points} with extreme logits){sizes}, seed {c.seed}.")
+            rf"({c.extreme_points} with extreme logits){sizes}, seed {c.seed}"
+            + (rf"; against finite differences of ${latex(d.first.lhs)}$, whose own check "
+               rf"against those of the definition {_passed(d.first.check)}."
+               if d.first is not None and d.first.check is not None else "."))
     return "\n\n".join(parts)
+
+
+def _passed(check) -> str:
+    return "passed" if check.passed else "FAILED"
 
 
 def _ascii_layout(d) -> str:
@@ -512,6 +528,15 @@ def derivation_latex(d, steps: bool = True, full: bool = False) -> str:
         parts = [f"% derive: {d.target.name}, N = {d.classes}; every step checked by the program"]
     if conventions(d):
         parts.append(r"\noindent Conventions: " + "; ".join(map(_convention_latex, conventions(d))) + ".")
+    if steps and d.first is not None and d.first.steps:
+        parts.append(r"\noindent\textbf{First derivative.}")
+        parts.append(steps_latex(d.first))
+        facts = facts_latex(d.first)
+        if facts:
+            parts.append(r"\noindent where " + "; ".join(facts) + ".")
+        parts.append(rf"\noindent\textbf{{Second derivative:}} the first in its general form, "
+                     rf"${latex(d.first.lhs)} = {latex(d.first.general)}$ (an assumption holds "
+                     r"at a point; it is not differentiated), differentiated again:")
     if steps and d.steps:
         parts.append(steps_latex(d))
         facts = facts_latex(d)

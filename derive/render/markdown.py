@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..calculus.matrices import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
-from .notation import conventions, counted, intermediates, sizes_phrase
+from .notation import conventions, counted, intermediates, sizes_phrase, symmetry_sentence
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -29,6 +29,15 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool =
         out += ["where " + ", ".join(f"${x}$" for x in named) + ".", ""]
     if conventions(d):
         out += ["Conventions: " + "; ".join(conventions(d)) + ".", ""]
+    if steps and d.first is not None and d.first.steps:
+        out += ["**First derivative.**", "", "$$", steps_latex(d.first, environment="aligned"),
+                "$$", ""]
+        facts = facts_latex(d.first)
+        if facts:
+            out += ["where " + "; ".join(facts) + ".", ""]
+        out += [f"**Second derivative:** the first in its general form, ${latex(d.first.lhs)} = "
+                f"{latex(d.first.general)}$ (an assumption holds at a point; it is not "
+                "differentiated), differentiated again:", ""]
     if steps and d.steps:
         out += ["$$", steps_latex(d, environment="aligned"), "$$", ""]
         facts = facts_latex(d)
@@ -52,6 +61,9 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool =
         out += ["In general, without the assumption:", "", "$$",
                 f"{lhs} = {latex(d.general)}" + (f", \\qquad {general}" if general else ""),
                 "$$", ""]
+    symmetry = symmetry_sentence(d, latex)
+    if symmetry:
+        out += [symmetry[:1].upper() + symmetry[1:] + ".", ""]
     if d.symbolic:
         out += ["**Proof**: the derivative of the definition, computed by SymPy, reduces to the "
                 "result by the rules " + ", ".join(f"`{rule}`" for rule in d.proof.rules)

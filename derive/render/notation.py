@@ -165,6 +165,28 @@ def classes_phrase(d) -> str:
     return f"symbolic {d.classes}" if d.symbolic else f"{d.classes} classes"
 
 
+def symmetry_sentence(d, printer) -> str | None:
+    """How a second derivative's symmetry was established, with its equation printed by
+    ``printer`` (``None`` when there is none to state: a first derivative, or a mixed
+    second one).
+
+    The equation names the transpose by the indices exchanged: ``∂²L/∂z_i∂z_j =
+    ∂²L/∂z_j∂z_i``."""
+    s = getattr(d, "symmetry", None)
+    if s is None:
+        return None
+    row, column = d.problem.output_index, d.problem.wrt_indices[0]
+    swapped = d.lhs.xreplace({row: column, column: row})
+    equation = f"{printer(d.lhs)} = {printer(swapped)}"
+    if printer.__name__ == "latex":
+        equation = f"${equation}$"
+    sizes = ", ".join(map(str, s.sizes))
+    how = ("proved for every N (the rules bring it and its transpose to one normal form) "
+           "and " if s.proved else "")
+    return (f"symmetric, {equation}: {how}checked exactly at N = {sizes} on all "
+            f"{s.entries} entries against the derivative")
+
+
 def intermediates(d, printer) -> list[str]:
     """For a function the user defined: what each named family stands for, printed by
     ``printer`` (text or LaTeX): ``S = softmax(z/T)``, ``u_l = Σ_r k_lr q_r/√d``, ``T > 0``."""

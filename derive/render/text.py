@@ -16,7 +16,7 @@ from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
 from ..conditions import hidden, statement
 from .notation import (conventions, counted, grouped_conditions, intermediates, shown_indices,
-                       sizes_phrase)
+                       sizes_phrase, symmetry_sentence)
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -115,7 +115,9 @@ def steps_text(d, width: int = 80, chain=None) -> list[str]:
                            if undecided else "")]
                        + (["and numerically", f"at {letter} = {sizes[-1]}",
                            f"({max(s.check.points for s in d.steps)} points)",
-                           "against finite differences", "of the definition"]
+                           "against finite differences",
+                           "of the definition" if d.first is None else
+                           f"of {text(d.first.lhs)}"]
                           if any(s.check and s.check.points for s in d.steps) else []),
                        width, "  ", "    ")
         return lines
@@ -187,6 +189,13 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
         lines += _fill(["where", *[f"{x}," for x in named[:-1]], named[-1]], 80, "", "  ")
     lines += [f"convention: {line}" for line in conventions(d)]
     lines.append("")
+    if steps and d.first is not None and d.first.steps:
+        first = d.first
+        lines += ["first derivative:", *steps_text(first),
+                  f"  so {text(first.lhs)} = {text(first.general)}", "",
+                  *_fill(["second derivative: the first, in its general form (an",
+                          "assumption holds at a point; it is not differentiated),",
+                          "differentiated again:"], 80, "", ""), ""]
     if steps and d.steps:
         lines += [*steps_text(d), ""]
     if steps and d.shortcut:
@@ -209,6 +218,10 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
         lines += ["", f"  {'matrix' if d.form.is_matrix else 'vector'} form: {form}"
                   + (f"    (in general: {form_text(d.general_form)})"
                      if d.assumptions and d.general_form is not None else "")]
+    symmetry = symmetry_sentence(d, text)
+    if symmetry:
+        lines += ["", *_fill(["  " + symmetry.split(": ")[0] + ":",
+                              *symmetry.split(": ", 1)[1].split(" ")], 80, "", "    ")]
     if d.symbolic:
         chunks = ["  proof: the derivative of the definition, reduced by the rules",
                   ", ".join(d.proof.rules) + ("" if d.proof.relies_on else ".")]
@@ -227,6 +240,13 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
         lines += ["", *_evaluation_lines(d, evaluation, full)]
     if d.check is not None:
         lines += ["", check_text(d.check, letter=str(d.classes) if d.symbolic else "N")]
+        if d.first is not None and d.first.check is not None:
+            c = d.first.check
+            sentence = (f"(finite differences of {text(d.first.lhs)}, whose own check against "
+                        "finite differences of the definition "
+                        + ("passed" if c.passed else "FAILED")
+                        + f", max abs error {c.max_abs_error:.1e})")
+            lines += _fill(sentence.split(" "), 80, "  ", "   ")
     return "\n".join(lines)
 
 

@@ -89,6 +89,12 @@ class TextPrinter(StrPrinter):
         return f"{' '.join(signs)} {inner}"
 
     def _print_Derivative(self, expr):
+        if len(expr.variables) > 1:   # ∂²L/∂z_i∂z_j, the variables in their order
+            order = "²" if len(expr.variables) == 2 else str(len(expr.variables))
+            below = "".join(f"∂{self._print(v)}" for v in expr.variables)
+            if isinstance(expr.expr, (sp.Indexed, sp.Symbol)):
+                return f"∂{order}{self._print(expr.expr)}/{below}"
+            return f"∂{order}/{below} ({self._print(expr.expr)})"
         (variable, _count), = expr.variable_count
         inner = expr.expr
         if isinstance(inner, sp.log):   # ∂ log(1 − σ(z_k))/∂z_j: no doubt what is derived

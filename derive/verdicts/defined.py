@@ -73,10 +73,11 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     d = defined_derivation(of, wrt, "N", assume=tuple(assume), check=False, steps=False)
     definition, variable = d.definition, d.problem.variable
     written = read_written(claim, latex)
-    _same_derivative(written.lhs, definition, variable)
+    letters = _same_derivative(written.lhs, definition, variable)
     claim = written.text
     read = read_claim(claim, definition, d.problem)
-    expr = _in_result_indices(read.expr, definition, variable, claim)
+    expr = _in_result_indices(read.expr.xreplace(letters) if letters else read.expr,
+                              definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
     at = {} if isinstance(n, sp.Symbol) else {sp.Symbol("N", integer=True, positive=True): n}
     base = dict(verdict="holds", target=d.target.name, classes=n, claim=None,
@@ -125,18 +126,36 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     return Verdict(**{**base, "verdict": "undetermined"}, notes=(why,))
 
 
-def _same_derivative(lhs, definition, variable) -> None:
-    """A left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j`` or ``dL/dz_j``) must be
-    the derivative of the definition's quantity with respect to its variable; a label
-    (``J =``) names none."""
+def _same_derivative(lhs, definition, variable) -> dict:
+    """A left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j`` or ``dL/dz_j``;
+    ``("L", "z_i z_j")`` from ``∂²L/∂z_i∂z_j``) must be the derivative of the definition's
+    quantity with respect to its variable (a second derivative, for a second one); a label
+    (``J =``) names none.  Returns the renaming of a second derivative's index letters as
+    written (``∂²L/∂z_a∂z_b``: a is the row, b the column) to the derivation's."""
     if lhs is None or not lhs[0]:
-        return
-    name, wrt = (side.split("_")[0] for side in lhs)
-    quantity = str(getattr(definition.name, "base", definition.name))
-    if (name, wrt) != (quantity, str(variable.base)):
-        raise InputError(f"the left side is ∂{lhs[0]}/∂{lhs[1]}, but the definition is "
-                         f"differentiated as ∂{_entry(definition.name)}/∂{_entry(variable)}: "
-                         "write that derivative on the left, or leave the left side out")
+        return {}
+    name = definition.name
+    if isinstance(name, sp.Derivative):   # a second derivative: the gradient's definition
+        (first,) = name.variables
+        quantity, variables = name.expr, (first, variable)
+        expected = f"∂²{quantity}/∂{_entry(first)}∂{_entry(variable)}"
+    else:
+        quantity, variables = getattr(name, "base", name), (variable,)
+        expected = f"∂{_entry(name)}/∂{_entry(variable)}"
+    written = lhs[1].split(" ")
+    given = (lhs[0].split("_")[0], tuple(w.split("_")[0] for w in written))
+    if given != (str(quantity), tuple(str(v.base) for v in variables)):
+        shown = (f"∂²{lhs[0]}/∂" + "∂".join(written) if len(written) == 2
+                 else f"∂{lhs[0]}/∂{lhs[1]}")
+        raise InputError(f"the left side is {shown}, but the definition is differentiated as "
+                         f"{expected}: write that derivative on the left, or leave the left "
+                         "side out")
+    letters = [w.split("_")[1] if "_" in w else "" for w in written]
+    if len(written) == 2 and all(len(x) == 1 for x in letters) and letters[0] != letters[1]:
+        wanted = (variables[0].indices[0], variable.indices[0])
+        return {sp.Symbol(x, integer=True, positive=True): w
+                for x, w in zip(letters, wanted) if str(w) != x}
+    return {}
 
 
 def _entry(e) -> str:

@@ -212,7 +212,9 @@ def _lhs_letters(lhs) -> tuple[str, ...] | None:
     if lhs is None:
         return None
     letters = []
-    for side in lhs:
+    # ∂²L/∂z_i∂z_j: the variables, "z_i z_j", give the row's letter and the column's.
+    sides = (lhs[0], *lhs[1].split(" ")) if " " in lhs[1] else lhs
+    for side in sides[1:] if " " in lhs[1] else sides:
         _, _, sub = side.rpartition("_")
         sub = sub.replace(",", "")   # W_{i,j}
         letters.append(sub if "_" in side and 1 <= len(sub) <= 3 and sub.isalpha() else "")
@@ -235,6 +237,7 @@ _LEFT_SIDES = {
     ("L", "x"): ("linear-softmax-cross-entropy-grad",),
     ("L", "b"): ("linear-softmax-cross-entropy-grad",),
     ("L", "Z"): ("batch-softmax-cross-entropy-grad",),
+    ("L", "z z"): ("softmax-cross-entropy-hessian",),
 }
 
 
@@ -252,13 +255,15 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
         base = ALIASES.get(base, base)
         return ("log " if log else "") + base
 
-    key = (family(top), variable.split("_")[0])
+    key = (family(top), " ".join(v.split("_")[0] for v in variable.split(" ")))
+    shown = "∂²" + top + "/∂" + "∂".join(variable.split(" ")) if " " in variable else \
+        f"∂{top}/∂{variable}"
     candidates = _LEFT_SIDES.get(key, ())
     if against is not None:
         from ..catalog import get_target
         name = get_target(against).name
         if name not in candidates:
-            raise InputError(f"the left side ∂{top}/∂{variable} is not the derivative of "
+            raise InputError(f"the left side {shown} is not the derivative of "
                              f"{name}; leave out --against to choose the target from it")
         return name, ()
     if len(candidates) > 1:   # ∂L/∂z: σ tells the binary loss, the labels dense from sparse
@@ -268,7 +273,7 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
         candidates = (candidates[2:] if "sigmoid" in text or "σ" in text else
                       candidates[1:2] if sparse else candidates[:1])
     if not candidates:
-        raise InputError(f"no target is the derivative ∂{top}/∂{variable}; give --against "
+        raise InputError(f"no target is the derivative {shown}; give --against "
                          "TARGET (see `derive list`)")
     return candidates[0], (f"the target {candidates[0]} was chosen from the left side "
-                           f"∂{top}/∂{variable}",)
+                           f"{shown}",)
