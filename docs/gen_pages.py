@@ -95,7 +95,25 @@ def definition_page(example) -> str:
         block(f"$ {show}\n" + run(show)),
         "## A claim, verified", "",
         f"The result as people write it, `{example.claim}`, checked against the definition:",
-        "", block(f"$ {check}\n" + run(check))]) + "\n"
+        "", block(f"$ {check}\n" + run(check)), *_hessian_section(example)]) + "\n"
+
+
+def _hessian_section(example) -> list[str]:
+    """A scalar's second derivative (``--wrt`` twice): derived, shown, a claim verified."""
+    if not example.hessian:
+        return []
+    d = derivation(of=example.of, wrt=(example.wrt, example.wrt), classes="N",
+                   assume=example.assume)
+    of = (f"--of {shlex.quote(example.of)} --wrt {example.wrt} --wrt {example.wrt}"
+          + "".join(f" --assume {shlex.quote(a)}" for a in example.assume))
+    check = f"derive check {shlex.quote(example.hessian)} {of} --classes N"
+    return ["", "## The second derivative", "",
+            f"`--wrt {example.wrt}` given twice: the first derivative's steps, then its general "
+            "form differentiated again, the symmetry proved and checked:", "",
+            block(f"$ derive show {of} --classes N", "console"),
+            derivation_markdown(d, heading="###").split("\n", 2)[2].strip(), "",
+            f"The Hessian as people write it, `{example.hessian}`:", "",
+            block(f"$ {check}\n" + run(check))]
 
 
 def gallery() -> None:

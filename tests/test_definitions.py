@@ -142,6 +142,11 @@ def test_every_gallery_function_is_derived_checked_and_its_claim_holds(name):
     assert all(s.check.exact_entries == s.check.entries for s in d.steps)
     assert derive.verify(e.claim, of=e.of, wrt=e.wrt, classes="N",
                          assume=e.assume).verdict == "holds"
+    if e.hessian:   # and its second derivative, with its symmetry
+        h = derive.derivation(of=e.of, wrt=(e.wrt, e.wrt), classes="N", assume=e.assume)
+        assert not h.note and h.check.passed and h.symmetry.proved
+        assert derive.verify(e.hessian, of=e.of, wrt=(e.wrt, e.wrt), classes="N",
+                             assume=e.assume).verdict == "holds"
 
 
 def test_entries_not_decided_exactly_are_said_to_be_so():

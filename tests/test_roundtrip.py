@@ -34,8 +34,12 @@ _FORMS = [("result", "text"), ("result", "latex"), ("general", "text"), ("genera
 
 def printed_forms(name: str, classes) -> dict[str, str]:
     data = json.loads(json.dumps(derivation_dict(derivation(name, classes, check=False))))
-    return {f"{part}.{key}": data[part][key] for part, key in _FORMS
-            if data.get(part) and data[part].get(key)}
+    forms = {f"{part}.{key}": data[part][key] for part, key in _FORMS
+             if data.get(part) and data[part].get(key)}
+    # The equation as printed, its left side too (∂S_i/∂z_j = …, ∂²L/∂z_i∂z_j = …).
+    forms.update({f"equation.{key}": f"{data['lhs'][key]} = {data['result'][key]}"
+                  for key in ("text", "latex")})
+    return forms
 
 
 @pytest.mark.parametrize("name", list(TARGETS))
@@ -60,15 +64,19 @@ def test_every_printed_form_of_a_definition_reads_back_and_holds(name):
     from derive.definitions import defined_derivation
     from derive.gallery import GALLERY
     g = next(g for g in GALLERY if g.name == name)
-    for classes in (3, "N"):
-        d = defined_derivation(g.of, g.wrt, classes, assume=tuple(g.assume), check=False)
-        data = json.loads(json.dumps(derivation_dict(d)))
-        forms = {f"{part}.{key}": data[part][key] for part, key in _FORMS
-                 if data.get(part) and data[part].get(key)}
-        assert {"result.text", "result.latex"} <= set(forms)
-        for where, written in forms.items():
-            v = verify(written, of=g.of, wrt=g.wrt, classes=classes, assume=tuple(g.assume))
-            assert v.verdict == "holds", (classes, where, written, v.verdict, v.diagnosis)
+    # Its second derivative too, where the gallery shows one (with its left side).
+    for wrt in (g.wrt, (g.wrt, g.wrt)) if g.hessian else (g.wrt,):
+        for classes in (3, "N"):
+            d = defined_derivation(g.of, wrt, classes, assume=tuple(g.assume), check=False)
+            data = json.loads(json.dumps(derivation_dict(d)))
+            forms = {f"{part}.{key}": data[part][key] for part, key in _FORMS
+                     if data.get(part) and data[part].get(key)}
+            assert {"result.text", "result.latex"} <= set(forms)
+            if isinstance(wrt, tuple):
+                forms["equation"] = f"{data['lhs']['text']} = {data['result']['text']}"
+            for where, written in forms.items():
+                v = verify(written, of=g.of, wrt=wrt, classes=classes, assume=tuple(g.assume))
+                assert v.verdict == "holds", (classes, where, written, v.verdict, v.diagnosis)
 
 
 def test_the_matrix_forms_use_the_notations_that_needed_reading():

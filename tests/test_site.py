@@ -61,6 +61,9 @@ def test_every_gallery_function_has_a_generated_page(site):
         assert "holds for all N" in page                    # the claim, verified
         assert "numeric check passed" in page               # the terminal output, run
         assert "% derive: of: " in page                     # the LaTeX source to copy
+        if example.hessian:                                 # its second derivative
+            assert "The second derivative" in page and "symmetric" in page.lower()
+    assert sum(bool(example.hessian) for example in GALLERY) >= 3
 
 
 def test_nothing_is_loaded_from_elsewhere(site):

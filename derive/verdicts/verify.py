@@ -241,6 +241,18 @@ _LEFT_SIDES = {
 }
 
 
+def _own_left_sides(target) -> set[tuple[str, str]]:
+    """The left sides a target's own results print, as (quantity, variable) families:
+    ``("S", "z")`` for ∂S_i/∂z_j, ``("L", "z z")`` for ∂²L/∂z_i∂z_j (one per --wrt)."""
+    problem = target.problem(3)
+    name = problem.name
+    if isinstance(name, sp.Derivative):   # a second derivative: ∂²L/∂z_i∂z_j
+        return {(str(name.expr), f"{name.variables[0].base} {problem.wrt}")}
+    quantity = (f"log {name.args[0].base}" if isinstance(name, sp.log)
+                else str(getattr(name, "base", name)))
+    return {(quantity, variable) for variable in target.wrt_choices or (str(problem.wrt),)}
+
+
 def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[str, ...]]:
     """Check a left side against the target, or choose the target from it (a label, J =,
     names no derivative)."""
@@ -262,7 +274,7 @@ def _target_for(lhs, text: str, against: str | None) -> tuple[str | None, tuple[
     if against is not None:
         from ..catalog import get_target
         name = get_target(against).name
-        if name not in candidates:
+        if name not in candidates and key not in _own_left_sides(get_target(against)):
             raise InputError(f"the left side {shown} is not the derivative of "
                              f"{name}; leave out --against to choose the target from it")
         return name, ()
