@@ -1,0 +1,122 @@
+"""Code generated from a checked derivation, and checked itself before it is written.
+
+:func:`generated_numpy` prints the derivation's result as a NumPy module
+(:mod:`derive.render.code`), writes it to a private temporary file and verifies the
+function there exactly as ``derive check --python`` verifies a user's (in a worker of its
+own, at random points and at extreme ones, against the derivation), at two numbers of
+classes.  Code that does not hold is refused, never returned.
+
+>>> g = generated_numpy("softmax-cross-entropy-grad")
+>>> [v.verdict for v in g.verdicts], g.function
+(['holds', 'holds'], 'softmax_cross_entropy_grad')
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InternalError
+
+__all__ = ["Generated", "generated_numpy"]
+
+# The numbers of classes the code is run at: the generated code is the same for every N.
+CHECK_CLASSES = (3, 5)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A module and how its function was checked.
+
+    Attributes:
+        source: the module's text, its header saying what it came from and was checked by.
+        function: the name of its function.
+        verdicts: ``derive check --python`` of the function at each N it was run at
+            (:data:`CHECK_CLASSES` by default; each ``holds``: anything else is refused).
+    """
+
+    source: str
+    function: str
+    verdicts: tuple
+
+
+def generated_numpy(target: str | None = None, *, of: str | None = None, wrt=None,
+                    assume: tuple[str, ...] = (), seed: int = 0,
+                    classes: tuple[int, ...] = CHECK_CLASSES, **options) -> Generated:
+    """The NumPy module of a target (with its ``options``: ``inputs``, ``wrt`` …) or of a
+    definition ``of`` (with ``wrt``, twice for a second derivative, and ``assume``),
+    verified at each number of ``classes`` (:data:`CHECK_CLASSES`) before it is returned.
+
+    Raises:
+        CodeError: a result the printer has no vectorised code for.
+        InternalError: generated code that does not hold (a bug in derive: said so).
+    """
+    from .derivation import derivation
+    from .render.code import function_name, numpy_source
+    from .verdicts.verify import verify
+    from .version import __version__
+    if of is not None:
+        d = derivation(of=of, wrt=wrt, classes="N", assume=assume, check=False, steps=False)
+        request = {"of": of, "wrt": wrt, "assume": tuple(assume)}
+        command = _command(of=of, wrt=wrt, assume=assume)
+    else:
+        d = derivation(target, "N", check=False, steps=False,
+                       **({**options, "wrt": wrt} if wrt is not None else options))
+        request = {"against": target, **options, **({"wrt": wrt} if wrt else {})}
+        command = _command(target=target, wrt=wrt, **options)
+    name = function_name(d)
+    body = numpy_source(d, name=name)
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="derive-code-") as folder:
+        path = Path(folder) / "generated.py"
+        path.write_text(body)
+        from .verdicts.worker_child import PythonFunction
+        for n in classes:
+            sizes = {"inputs": 2} if "inputs" in _options_of(d) and "inputs" not in options \
+                else {}
+            v = verify(PythonFunction(str(path), name), classes=n, seed=seed,
+                       **request, **sizes)
+            if v.verdict != "holds":
+                raise InternalError(
+                    f"the generated code does not hold at N = {n} ({v.verdict}: "
+                    f"{v.diagnosis or '; '.join(v.notes) or 'see derive check'}); it was not "
+                    "written")
+            verdicts.append(v)
+    header = _header(d, command, verdicts, __version__)
+    return Generated(source=numpy_source(d, header=header, name=name), function=name,
+                     verdicts=tuple(verdicts))
+
+
+def _options_of(d) -> tuple:
+    return d.target.options
+
+
+def _command(target=None, of=None, wrt=None, assume=(), **options) -> str:
+    import shlex
+    words = ["derive", "show"] + ([target] if target else ["--of", of])
+    wrts = wrt if isinstance(wrt, tuple) else (wrt,) if wrt else ()
+    words += [w for v in wrts for w in ("--wrt", v)]
+    words += [w for a in assume for w in ("--assume", a)]
+    words += [w for k, v in options.items() if v is not None for w in (f"--{k}", str(v))]
+    return " ".join(shlex.quote(w) for w in [*words, "--format", "numpy"])
+
+
+def _header(d, command: str, verdicts, version: str) -> str:
+    from .render.unicode import text
+    methods = verdicts[0].methods[0].split(";")[0] if verdicts[0].methods else ""
+    assumed = "; ".join(a.text.split(" (")[0] for a in d.assumptions)
+    import textwrap
+    fill = lambda words: textwrap.wrap(words, 88, break_long_words=False,  # noqa: E731
+                                       break_on_hyphens=False)
+    title = d.target.title[:1].upper() + d.target.title[1:]
+    lines = [*fill(f'"""{title}: generated by derive {version}.'), "",
+             f"    {text(d.lhs)} = {text(d.result)}"
+             + (f", assuming {assumed}" if assumed else ""), "",
+             "Derived and proved for every N by:", "",
+             "    " + command.replace(" --format numpy", " --classes N"), "",
+             *fill("Checked before it was written, as `derive check --python` checks a "
+                   f"function: it holds at N = {', '.join(str(v.classes) for v in verdicts)} "
+                   f"({methods})."), "",
+             "Regenerate with:", "", f"    {command}", '"""']
+    return "\n".join(lines)
