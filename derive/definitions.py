@@ -22,7 +22,8 @@ import sympy as sp
 from .calculus.matrices import matrix_form
 from .calculus.proof import Proof
 from .calculus.steps import StepCheck
-from .calculus.successive import Symmetry, gradient_definition, second_variables
+from .calculus.successive import (Symmetry, gradient_definition, hessian_vector_product,
+                                  second_variables)
 from .calculus.strategy import derive_definition, prove_steps
 from .catalog import Problem, Target
 from .errors import InputError, StepError
@@ -184,10 +185,14 @@ def second_record(d: Derivation, first: Derivation, variable, definition,
                     result=first.result.xreplace(rename),
                     general=first.general.xreplace(rename),
                     steps=tuple(s.renamed(rename) for s in first.steps))
-    symmetry = None
+    symmetry = product = None
     if first.problem.wrt == d.problem.wrt:
         symmetry = _symmetry(d.result, definition, variable, index, assumptions)
-    return replace(d, first=first, symmetry=symmetry)
+        # The Hessian-vector product, O(N) where the matrix is O(N²).
+        product = hessian_vector_product(d.result, definition, index, variable.indices[0])
+        rows = replace(d.problem, output_index=None, wrt_index=index)
+        product = replace(product, form=_form(product.value, rows))
+    return replace(d, first=first, symmetry=symmetry, hvp=product)
 
 
 def _symmetry(result, definition, variable, index, assumptions) -> Symmetry:
@@ -269,6 +274,7 @@ def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
     numerically up to :data:`_NUMERIC_CLASSES` classes."""
     from .calculus.rewrite import tidy
     from .check.defined import exact_entries, fast_entries
+    from .instances import instance_form
     from .entries import entry_matrix
     definition = proved.definition
     variable = proved.problem.variable
@@ -308,6 +314,9 @@ def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
                 general_form=_form(general, problem), mechanical=None, exact=exact,
                 check=None, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
                                         for s in proved.steps),
+                hvp=None if proved.hvp is None else replace(
+                    proved.hvp, value=proved.hvp.value.xreplace(values),
+                    form=instance_form(proved.hvp.form, values)),
                 first=None if proved.first is None else replace(
                     proved.first, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
                                               for s in proved.first.steps),

@@ -83,9 +83,46 @@ def generated_numpy(target: str | None = None, *, of: str | None = None, wrt=Non
                     f"{v.diagnosis or '; '.join(v.notes) or 'see derive check'}); it was not "
                     "written")
             verdicts.append(v)
+            if d.hvp is not None:
+                _check_product(PythonFunction(str(path), f"{name}_vector_product"), d, n, seed)
     header = _header(d, command, verdicts, __version__)
     return Generated(source=numpy_source(d, header=header, name=name), function=name,
                      verdicts=tuple(verdicts))
+
+
+def _check_product(function, d, n: int, seed: int) -> None:
+    """The generated Hessian-vector product against ``H v``, H the derived Hessian
+    evaluated stably, at random points and where the variable is extreme, the function
+    run in a worker of its own as ``derive check --python`` runs one.
+
+    Raises:
+        InternalError: a product that differs (the code is then not written).
+    """
+    import numpy as np
+
+    from .check.defined import evaluated, sample, with_extremes
+    from .verdicts.defined_code import ATOL, POINTS, RTOL
+    from .verdicts.isolated import Worker
+    definition, variable = d.problem.definition, d.problem.variable
+    sizes = {"N": n, "D": 2, "m": 2}
+    rng = np.random.default_rng(seed)
+    points = with_extremes(sample(definition, sizes, rng, POINTS - 2, d.assumptions),
+                           str(variable.base), definition, rng)
+    count = next(iter(points.values())).shape[0]
+    points[str(d.hvp.vector)] = rng.normal(size=(count, n))
+    hessian = evaluated(d.result, definition, variable, points, sizes)
+    expected = np.einsum("pij,pj->pi", hessian, points[str(d.hvp.vector)])
+    batch = {name: [np.asarray(v[row]).copy() if np.ndim(v) > 1 else float(v[row])
+                    for row in range(count)] for name, v in points.items()}
+    with Worker(function, {"points": batch}, (n,), seconds=60) as worker:
+        names = [(p.name, p.name) for p in worker.parameters() if p.name in points]
+        calls = worker.call("points", names)
+    claimed = calls.values
+    good = claimed is not None and bool((np.abs(claimed - expected) <= ATOL + RTOL * np.maximum(
+        np.abs(claimed), np.abs(expected))).all())
+    if not good:
+        raise InternalError(f"the generated Hessian-vector product differs from H v at N = {n}; "
+                            "it was not written")
 
 
 def _options_of(d) -> tuple:
@@ -117,6 +154,9 @@ def _header(d, command: str, verdicts, version: str) -> str:
              "    " + command.replace(" --format numpy", " --classes N"), "",
              *fill("Checked before it was written, as `derive check --python` checks a "
                    f"function: it holds at N = {', '.join(str(v.classes) for v in verdicts)} "
-                   f"({methods})."), "",
+                   f"({methods})."
+                   + (" Its Hessian-vector product equals H v at the same N, at random "
+                      "points and where the variable is extreme." if d.hvp is not None
+                      else "")), "",
              "Regenerate with:", "", f"    {command}", '"""']
     return "\n".join(lines)

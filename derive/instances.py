@@ -23,7 +23,7 @@ from .catalog import Problem
 from .record import Derivation
 from .sizes import EAGER_WORK, SYMBOLIC_BATCH, SYMBOLIC_INPUTS
 
-__all__ = ["instantiate_derivation", "entry_matrix", "sizes_of", "concrete_options",
+__all__ = ["instance_form", "instantiate_derivation", "entry_matrix", "sizes_of", "concrete_options",
            "instance_step"]
 
 
@@ -75,14 +75,16 @@ def instantiate_derivation(d: Derivation, n: int, mechanical: bool = True) -> De
         mechanical=mechanical_matrix(problem, n) if mechanical else None,
         general=d.general.subs(values), result=d.result.subs(values),
         general_matrix=general, matrix=matrix,
-        form=_instance_form(d.form, values), general_form=_instance_form(d.general_form, values),
+        form=instance_form(d.form, values), general_form=instance_form(d.general_form, values),
         assumptions=problem.assumptions, symmetry=d.symmetry,
+        hvp=None if d.hvp is None else replace(d.hvp, value=d.hvp.value.xreplace(values),
+                                               form=instance_form(d.hvp.form, values)),
         first=None if d.first is None else replace(
             d.first, steps=tuple(instance_step(s, values, problem) for s in d.first.steps),
             result=d.first.result.subs(values), general=d.first.general.subs(values)))
 
 
-def _instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:
+def instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:
     """A matrix form proved for every N, at a concrete N (``Σ_{k=1}^N`` → ``Σ_{k=1}^3``)."""
     if form is None:
         return None

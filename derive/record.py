@@ -17,7 +17,7 @@ from .assumptions import Assumption
 from .calculus.matrices import MatrixForm
 from .calculus.proof import Proof
 from .calculus.steps import Step
-from .calculus.successive import Symmetry
+from .calculus.successive import HessianVectorProduct, Symmetry
 from .catalog import Problem, Target
 
 if TYPE_CHECKING:   # the annotations only: `derive list` does not import NumPy
@@ -68,6 +68,8 @@ class Derivation:
         symmetry: for a second derivative with respect to one variable twice, how
             ``∂²L/∂z_i∂z_j = ∂²L/∂z_j∂z_i`` was proved and checked
             (:class:`~derive.calculus.successive.Symmetry`).
+        hvp: for such a second derivative, the Hessian-vector product ``Σ_j H_ij v_j``
+            reduced by the rules (:class:`~derive.calculus.successive.HessianVectorProduct`).
 
     For a symbolic N, ``classes`` is the symbol, ``mechanical`` is the 1×1 matrix of the
     index-notation derivative, and there are no concrete entries (``general_matrix`` and
@@ -100,6 +102,7 @@ class Derivation:
     definition: object = None
     first: "Derivation | None" = None
     symmetry: Symmetry | None = None
+    hvp: HessianVectorProduct | None = None
 
     @property
     def symbolic(self) -> bool:

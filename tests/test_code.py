@@ -126,3 +126,27 @@ def test_show_writes_checked_code(tmp_path):
 def test_show_refuses_what_does_not_apply_to_code(arguments, message):
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_hessian_comes_with_its_vector_product_in_o_of_n():
+    g = generated_numpy("softmax-cross-entropy-hessian")
+    rng = np.random.default_rng(1)
+    z, y, v = rng.normal(size=(4, 6)) * 3, rng.dirichlet(np.ones(6), size=4), \
+        rng.normal(size=(4, 6))
+    h = _run(g.source, g.function, z=z, y=y)
+    hv = _run(g.source, g.function + "_vector_product", z=z, y=y, v=v)
+    assert np.allclose(hv, np.einsum("pij,pj->pi", h, v), rtol=1e-13, atol=1e-15)
+    body = g.source.split("def softmax_cross_entropy_hessian_vector_product")[1]
+    assert "np.eye" not in body and "None, :]" not in body   # no N × N temporary
+    assert "Hessian-vector product equals H v" in g.source
+
+
+def test_a_wrong_vector_product_is_refused(monkeypatch):
+    original = code.numpy_product
+
+    def wrong(*args, **kwargs):
+        lines = original(*args, **kwargs)
+        return lines[:-1] + ["    return v"]
+    monkeypatch.setattr(code, "numpy_product", wrong)
+    with pytest.raises(InternalError, match="Hessian-vector product differs"):
+        generated_numpy("softmax-cross-entropy-hessian")

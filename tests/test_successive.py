@@ -190,3 +190,30 @@ def test_json_markdown_and_latex_carry_the_first_derivative_and_the_symmetry():
     assert data["symmetry"]["proved_for_every_N"] and data["symmetry"]["exact_entries"] == 14
     for rendered in (derivation_latex(d), derivation_markdown(d)):
         assert "First derivative." in rendered and "Symmetric" in rendered
+
+
+@pytest.mark.parametrize("of, assume, expected", [
+    (CE, ONE, S[i] * (sp.IndexedBase("v")[i]
+                      - sp.Sum(S[j] * sp.IndexedBase("v")[j], (j, 1, N)))),
+    ("L = Σ_k softplus(z_k)", (), sigmoid(z[i]) * (1 - sigmoid(z[i])) * sp.IndexedBase("v")[i]),
+])
+def test_the_hessian_vector_product_is_derived_by_the_rules(of, assume, expected):
+    d = defined_derivation(of, ("z", "z"), assume=assume)
+    assert sp.expand(d.hvp.value - expected) == 0
+    assert d.hvp.sizes == (1, 2, 3) and d.hvp.entries == 6
+
+
+def test_a_mixed_second_derivative_has_no_vector_product():
+    assert defined_derivation(CE, ("z", "y")).hvp is None
+
+
+def test_a_rule_that_changed_the_vector_product_would_be_caught(monkeypatch):
+    from derive.calculus import indexed, successive
+    d = defined_derivation(CE, ("z", "z"), assume=ONE)
+    original = indexed.sum_delta
+    monkeypatch.setattr(indexed, "sum_delta",   # a broken rule: drops the picked term's sign
+                        lambda expr, ranges, used=None: original(expr, ranges, used).replace(
+                            lambda e: isinstance(e, sp.Indexed) and str(e.base) == "v"
+                            and e.indices == (i,), lambda e: -e))
+    with pytest.raises(StepError, match="differs from Σ_j H_ij v_j"):
+        successive.hessian_vector_product(d.result, d.definition, i, j)

@@ -29,7 +29,8 @@ import sympy as sp
 from ..errors import InputError
 from ..read.defined import Definition
 
-__all__ = ["gradient_definition", "second_variables", "gradient_index", "Symmetry"]
+__all__ = ["gradient_definition", "second_variables", "gradient_index", "Symmetry",
+           "HessianVectorProduct", "hessian_vector_product"]
 
 _INDEX = sp.Symbol("i", integer=True, positive=True)
 
@@ -50,6 +51,61 @@ class Symmetry:
     proved: bool
     sizes: tuple[int, ...]
     entries: int
+
+
+@dataclass(frozen=True)
+class HessianVectorProduct:
+    """``(H v)_i = Σ_j H_ij v_j`` for a vector ``v``, brought by the rules (linearity of the
+    sum, the Kronecker delta picks one term) to a form that costs O(N) per product where
+    the matrix costs O(N²): ``S_i v_i − S_i Σ_j S_j v_j`` for ``diag(S) − S Sᵀ``.
+
+    Attributes:
+        vector: the family ``v``.
+        value: the product's entry ``i``, in the rows' index.
+        sizes: the N at which every entry was compared exactly with ``Σ_j H_ij v_j``
+            written out (an identity of polynomials in the entries).
+        entries: how many entries that was.
+    """
+
+    vector: sp.IndexedBase
+    value: sp.Expr
+    sizes: tuple[int, ...]
+    entries: int
+    form: object = None   # its vector notation (a MatrixForm), when it has one
+
+
+def hessian_vector_product(result: sp.Expr, definition: Definition, row: sp.Symbol,
+                           column: sp.Symbol, sizes=(1, 2, 3)) -> HessianVectorProduct:
+    """``Σ_j H_ij v_j`` for the second derivative ``result`` (rows ``row``, columns
+    ``column`` over the classes), reduced by the rules, and checked exactly at ``sizes``.
+
+    >>> from derive.read.definition import read_definition
+    >>> S, v = sp.IndexedBase("S"), sp.IndexedBase("v")
+    >>> i, j = (sp.Symbol(c, integer=True, positive=True) for c in "ij")
+    >>> d = read_definition("L = logsumexp(z)")
+    >>> hessian_vector_product(S[i] * (sp.KroneckerDelta(i, j) - S[j]), d, i, j).value
+    (v[i] - Sum(S[j]*v[j], (j, 1, N)))*S[i]
+    """
+    from ..errors import StepError
+    from ..functions import instantiate
+    from ..read.defined import CLASSES
+    from .indexed import ranges_of, split_sums, sum_delta
+    used = {str(s) for s in definition._symbols()} | {n for n, _ in definition.families}
+    name = next(c for c in ("v", "u", "w", "p") if c not in used)
+    v = sp.IndexedBase(name)
+    total = sp.Sum(sp.expand(result * v[column]), (column, 1, CLASSES))
+    from .rewrite import collect
+    value = collect(sum_delta(split_sums(total), ranges_of((row,), CLASSES)))
+    entries = 0
+    for n in sizes:   # exactly, entry by entry, against the sum written out
+        for a in range(1, n + 1):
+            at = {row: a, CLASSES: n}
+            if sp.expand(instantiate(total.xreplace(at), n)
+                         - instantiate(value.xreplace(at), n)) != 0:
+                raise StepError(f"the Hessian-vector product differs from Σ_j H_ij v_j at "
+                                f"N = {n}, entry {a}")
+            entries += 1
+    return HessianVectorProduct(vector=v, value=value, sizes=tuple(sizes), entries=entries)
 
 
 def second_variables(definition: Definition, wrt: tuple[str, str]) -> None:

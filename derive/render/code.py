@@ -19,6 +19,7 @@ S[..., :, None] * (np.eye(N) - S[..., None, :])
 from __future__ import annotations
 
 import keyword
+import re
 
 import sympy as sp
 
@@ -378,16 +379,43 @@ def numpy_source(d, header: str = "", name: str | None = None) -> str:
         body_lines.append("    return out.reshape(*out.shape[:-2], -1)")
     else:
         body_lines.append(f"    return {result}")
-    helpers = [_HELPERS[h] for h in ("_softmax", "_log_softmax", "_sigmoid") if h in printer.used]
     function = name or function_name(d)
     printer.used |= needed
     docstring = _docstring(d, parameters, printer, flat)
+    blocks = [[f"def {function}({', '.join(parameters)}):", docstring, *body_lines]]
+    if getattr(d, "hvp", None) is not None:   # a Hessian: its product with v, in O(N)
+        blocks.append(numpy_product(d, sizes + lines, parameters, function))
+    helpers = [_HELPERS[h] for h in ("_softmax", "_log_softmax", "_sigmoid") if h in printer.used]
     text = [header.rstrip("\n"), "", "import numpy as np", "", ""] if header else \
         ["import numpy as np", "", ""]
-    for helper in helpers:
-        text += [helper, "", ""]
-    text += [f"def {function}({', '.join(parameters)}):", docstring, *body_lines]
-    return "\n".join(text) + "\n"
+    for block in [[helper] for helper in helpers] + blocks:
+        text += [*block, "", ""]
+    return "\n".join(text[:-2]) + "\n"
+
+
+def numpy_product(d, preamble: list[str], parameters: list[str], function: str) -> list[str]:
+    """The function ``{function}_vector_product`` of a Hessian ``d``: ``(H v)_i`` as the rules
+    wrote it (O(N): no N × N matrix), after the lines of the Hessian's preamble it needs."""
+    from .unicode import text
+    p = d.hvp
+    printer = _printer(d)
+    row = d.problem.output_index
+    code = printer.print(p.value, [row])[0]
+    vector = _name(p.vector)
+    needed = printer.used | printer.sizes
+    kept = []
+    for line in reversed(preamble):   # what the product reads, and what that reads
+        target, value = (part.strip() for part in line.split("=", 1))
+        if target in needed:
+            kept.insert(0, line)
+            needed |= set(re.findall(r"[A-Za-z_]\w*", value.split("#")[0]))
+    return [f"def {function}_vector_product({', '.join([*parameters, vector])}):",
+            f'    """(H {vector})_{row} = {text(p.value)}',
+            "", f"    H times {vector}, H the matrix {function} returns, in O(N) per point",
+            "    (no N × N matrix is formed).", "",
+            "    Args:", f"        {vector}: array (..., N), the vector multiplied; the others as "
+            f"for {function}", "", "    Returns:", "        array (..., N)", '    """',
+            *kept, f"    return {code}"]
 
 
 def _docstring(d, parameters, printer, flat: bool) -> str:

@@ -6,7 +6,7 @@ import json as _json
 
 from ..conditions import hidden, statement
 from .latex import conditions_latex, form_latex, latex, matrix_latex
-from .notation import conventions, intermediates, symmetry_sentence
+from .notation import conventions, intermediates, product_sentences, symmetry_sentence
 from .text import conditions_text, form_text, text
 
 __all__ = ["derivation_dict", "derivation_json", "document_json", "catalog_json",
@@ -82,6 +82,14 @@ def derivation_dict(d, evaluation=None) -> dict:
                            "latex": symmetry_sentence(d, latex),
                            "proved_for_every_N": s.proved, "exact_sizes": list(s.sizes),
                            "exact_entries": s.entries}
+    product = product_sentences(d, text, form_text)
+    if product:
+        latex_product = product_sentences(d, latex, form_latex)
+        out["hessian_vector_product"] = {
+            "vector": str(d.hvp.vector), "text": product[0], "latex": latex_product[0],
+            "form": {"text": product[1], "latex": latex_product[1]},
+            "how": product[2], "exact_sizes": list(d.hvp.sizes),
+            "exact_entries": d.hvp.entries}
     out["steps"] = _steps(d, d.steps)
     if d.shortcut:
         out["shortcut"] = _steps(d, d.shortcut)

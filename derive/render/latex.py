@@ -25,7 +25,8 @@ from ..functions import sigmoid
 from ..read.parse import GREEK
 from .notation import (conventions, counted, element_vectors, factor_rank, grouped_conditions,
                        definition_notes,
-                       index_order, shown_columns, shown_indices, signed_terms, symmetry_sentence)
+                       index_order, product_sentences, shown_columns, shown_indices, signed_terms,
+                       symmetry_sentence)
 
 __all__ = ["DerivePrinter", "latex", "form_latex", "escape", "case_latex", "steps_latex", "facts_latex",
            "matrix_latex", "number_latex", "result_latex", "derivation_latex", "document_latex",
@@ -458,7 +459,13 @@ def result_latex(d, full: bool = False) -> str:
                      + (rf", \qquad {general}" if general else "") + r" \]")
     symmetry = symmetry_sentence(d, latex)
     if symmetry:
-        parts.append(r"\noindent " + symmetry[:1].upper() + symmetry[1:] + ".")
+        parts.append(r"\noindent " + _with_maths(symmetry[:1].upper() + symmetry[1:]) + ".")
+    product = product_sentences(d, latex, form_latex)
+    if product:
+        equation, form, how = product
+        parts.append(r"\noindent Hessian-vector product, $O(N)$ per product (the matrix is "
+                     r"$O(N^2)$), " + _with_maths(how) + ":\n"
+                     + rf"\[ {equation}" + (rf", \qquad {form}" if form else "") + r" \]")
     if d.symbolic:
         parts.append(r"\noindent Proof: the derivative of the definition, computed by SymPy, "
                      r"reduces to this result by the rules "
@@ -489,6 +496,15 @@ def result_latex(d, full: bool = False) -> str:
                rf"against those of the definition {_passed(d.first.check)}."
                if d.first is not None and d.first.check is not None else "."))
     return "\n\n".join(parts)
+
+
+def _with_maths(sentence: str) -> str:
+    """A sentence whose ``$…$`` parts are LaTeX already: the prose between them set by
+    :func:`prose`."""
+    pieces = sentence.split("$")
+    if len(pieces) % 2 == 0:   # an unpaired $: all prose
+        return prose(sentence)
+    return "".join(f"${piece}$" if n % 2 else prose(piece) for n, piece in enumerate(pieces))
 
 
 def _passed(check) -> str:
@@ -529,7 +545,7 @@ def derivation_latex(d, steps: bool = True, full: bool = False) -> str:
     if conventions(d):
         parts.append(r"\noindent Conventions: " + "; ".join(map(_convention_latex, conventions(d))) + ".")
     if steps and d.first is not None and d.first.steps:
-        parts.append(r"\noindent\textbf{First derivative.}")
+        parts.append(r"\medskip\noindent\textbf{First derivative.}")
         parts.append(steps_latex(d.first))
         facts = facts_latex(d.first)
         if facts:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from ..calculus.matrices import layout
 from .latex import (conditions_latex, facts_latex, form_latex, latex, matrix_latex, number_latex,
                     steps_latex)
-from .notation import conventions, counted, intermediates, sizes_phrase, symmetry_sentence
+from .notation import (conventions, counted, intermediates, product_sentences, sizes_phrase,
+                       symmetry_sentence)
 
 __all__ = ["derivation_markdown", "document_markdown"]
 
@@ -64,6 +65,11 @@ def derivation_markdown(d, steps: bool = True, heading: str = "##", full: bool =
     symmetry = symmetry_sentence(d, latex)
     if symmetry:
         out += [symmetry[:1].upper() + symmetry[1:] + ".", ""]
+    product = product_sentences(d, latex, form_latex)
+    if product:
+        equation, form, how = product
+        out += [f"Hessian-vector product, $O(N)$ per product (the matrix is $O(N^2)$), "
+                f"{how}:", "", "$$", equation + (f", \\qquad {form}" if form else ""), "$$", ""]
     if d.symbolic:
         out += ["**Proof**: the derivative of the definition, computed by SymPy, reduces to the "
                 "result by the rules " + ", ".join(f"`{rule}`" for rule in d.proof.rules)

@@ -187,6 +187,23 @@ def symmetry_sentence(d, printer) -> str | None:
             f"{s.entries} entries against the derivative")
 
 
+def product_sentences(d, printer, form_printer) -> tuple[str, str | None, str] | None:
+    """A symmetric Hessian's vector product: its equation ``(H v)_i = …``, its vector form
+    (or ``None``), and how it was obtained and checked; ``None`` without one."""
+    p = getattr(d, "hvp", None)
+    if p is None:
+        return None
+    row = d.problem.output_index
+    latex = printer.__name__ == "latex"
+    name = (rf"(H {p.vector})_{{{row}}}" if latex else f"(H {p.vector})_{row}")
+    form = form_printer(p.form) if p.form is not None else None
+    total = (rf"$\sum_j H_{{{row}j}} {p.vector}_j$" if latex else f"Σ_j H_{row}j {p.vector}_j")
+    how = (f"from {total} by the rules (linearity of the sum, the "
+           f"Kronecker delta); equal to it exactly at N = {', '.join(map(str, p.sizes))} on "
+           f"all {p.entries} entries")
+    return f"{name} = {printer(p.value)}", form, how
+
+
 def intermediates(d, printer) -> list[str]:
     """For a function the user defined: what each named family stands for, printed by
     ``printer`` (text or LaTeX): ``S = softmax(z/T)``, ``u_l = Σ_r k_lr q_r/√d``, ``T > 0``."""

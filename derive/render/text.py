@@ -16,7 +16,7 @@ from ..calculus.matrices import layout
 from ..sizes import STEP_POINTS
 from ..conditions import hidden, statement
 from .notation import (conventions, counted, grouped_conditions, intermediates, shown_indices,
-                       sizes_phrase, symmetry_sentence)
+                       product_sentences, sizes_phrase, symmetry_sentence)
 from .unicode import form_text, matrix_text, text
 
 __all__ = ["text", "matrix_text", "form_text", "check_text", "case_text", "steps_text",
@@ -222,6 +222,12 @@ def derivation_text(d, evaluation=None, steps: bool = True, full: bool = False) 
     if symmetry:
         lines += ["", *_fill(["  " + symmetry.split(": ")[0] + ":",
                               *symmetry.split(": ", 1)[1].split(" ")], 80, "", "    ")]
+    product = product_sentences(d, text, form_text)
+    if product:
+        equation, form, how = product
+        lines += ["", "  Hessian-vector product, O(N) per product (the matrix is O(N²)):",
+                  f"    {equation}"] + ([f"    vector form: {form}"] if form else []) \
+            + _fill(how.split(" "), 80, "    ", "    ")
     if d.symbolic:
         chunks = ["  proof: the derivative of the definition, reduced by the rules",
                   ", ".join(d.proof.rules) + ("" if d.proof.relies_on else ".")]
