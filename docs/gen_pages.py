@@ -113,7 +113,13 @@ def _hessian_section(example) -> list[str]:
             block(f"$ derive show {of} --classes N", "console"),
             derivation_markdown(d, heading="###").split("\n", 2)[2].strip(), "",
             f"The Hessian as people write it, `{example.hessian}`:", "",
-            block(f"$ {check}\n" + run(check))]
+            block(f"$ {check}\n" + run(check)),
+            "## Generated code", "",
+            "The gradient's Hessian as a NumPy module, with its O(N) Hessian-vector product: "
+            "generated from the derivation and run against it before it was printed "
+            "([code from a derivation](../code.md)):", "",
+            block(f"$ derive show {of} --format numpy", "console"),
+            block(run(f"derive show {of} --format numpy"), "python")]
 
 
 def gallery() -> None:

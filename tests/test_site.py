@@ -63,6 +63,8 @@ def test_every_gallery_function_has_a_generated_page(site):
         assert "% derive: of: " in page                     # the LaTeX source to copy
         if example.hessian:                                 # its second derivative
             assert "The second derivative" in page and "symmetric" in page.lower()
+            code = re.sub(r"<[^>]+>", "", page)              # its code, highlighted
+            assert "_vector_product(" in code and "Checked before it was written" in code
     assert sum(bool(example.hessian) for example in GALLERY) >= 3
 
 
