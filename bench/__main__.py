@@ -10,7 +10,9 @@ The parts (each also runs alone, ``python -m bench.exact``):
 * :mod:`bench.numeric`  — the vectorised numeric checks against hand-written NumPy;
 * :mod:`bench.symbolic` — the symbolic-N derivations;
 * :mod:`bench.gallery`  — the gallery's own functions (``--of``): symbolic N and exact at
-  N = 256.
+  N = 256;
+* :mod:`bench.code`     — the code ``--format numpy`` generates against hand-written NumPy,
+  and the Hessian-vector product at N = 10⁶.
 
 ``--quick`` runs every part at tiny sizes (the CI smoke test); its figures say nothing
 about speed.
@@ -62,10 +64,11 @@ def _version(module: str) -> str | None:
         return None
 
 
-PARTS = ("exact", "cli", "show", "numeric", "symbolic", "gallery")
+PARTS = ("exact", "cli", "show", "numeric", "symbolic", "gallery", "code")
 TITLES = {"exact": "exact verification at a concrete N", "cli": "the CLI as whole processes",
           "show": "derive show against diff + simplify", "numeric": "numeric checks",
-          "symbolic": "symbolic N", "gallery": "your own functions (--of)"}
+          "symbolic": "symbolic N", "gallery": "your own functions (--of)",
+          "code": "generated code"}
 
 
 def _run(part: str, runs: int, args) -> object:
@@ -83,6 +86,9 @@ def _run(part: str, runs: int, args) -> object:
     if part == "gallery":
         from . import gallery
         return gallery.main(runs, args.quick)
+    if part == "code":
+        from . import code
+        return code.main(args.quick)
     return symbolic.main(runs, args.out, quick=args.quick)
 
 

@@ -4,21 +4,32 @@ Speed itself is measured by ``python -m bench``, never asserted here: timed asse
 flaky on shared machines."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_quick_run_writes_every_table(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory) -> Path:
+    """One quick run of every part (shared: it takes half a minute)."""
+    out = tmp_path_factory.mktemp("bench")
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+def test_the_quick_run_writes_every_table(quick):
+    tmp_path = quick
     report = (tmp_path / "results.md").read_text()
     for heading in ("## Exact verification at a concrete N", "## The CLI as whole processes",
                     "## derive show against diff + simplify", "## Numeric cross-checks",
-                    "## Symbolic N", "## Your own functions (--of)"):
+                    "## Symbolic N", "## Your own functions (--of)", "## Generated code"):
         assert heading in report
     assert "Quick run: tiny sizes, not a measurement" in report
     figures = json.loads((tmp_path / "results.json").read_text())
@@ -35,6 +46,7 @@ def test_the_quick_run_writes_every_table(tmp_path):
     assert all(r["derive"]["passed"] for r in shows)
     assert all(r["passed"] for r in figures["numeric"] if r.get("numpy_s") is not None)
     assert all(r["proved"] and r["check"] for r in figures["gallery"]["rows"].values())
+    assert all(r["agree"] for r in figures["code"]["rows"]) and figures["code"]["hvp"]["agree"]
     try:
         import matplotlib  # noqa: F401  (the bench extra)
     except ImportError:
@@ -42,12 +54,10 @@ def test_the_quick_run_writes_every_table(tmp_path):
     assert (tmp_path / "scaling.png").stat().st_size > 1000
 
 
-def test_one_part_is_run_again_and_the_others_kept(tmp_path):
+def test_one_part_is_run_again_and_the_others_kept(quick, tmp_path):
     """``--only cli`` times the CLI again and keeps every other part's figures."""
     out = tmp_path / "out"
-    first = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert first.returncode == 0, first.stderr[-2000:]
+    shutil.copytree(quick, out)
     figures = json.loads((out / "results.json").read_text())
     figures["exact"]["marked"] = True   # a part that must be kept as it stands
     figures["cli"] = []

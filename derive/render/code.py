@@ -290,8 +290,9 @@ _HELPERS = {
     top = u.max(axis=-1, keepdims=True)
     return u - top - np.log(np.exp(u - top).sum(axis=-1, keepdims=True))''',
     "_sigmoid": '''def _sigmoid(x):
-    """σ(x) = 1/(1 + e^{−x}), without overflow for either sign."""
-    return np.exp(-np.logaddexp(0.0, -x))''',
+    """σ(x) = 1/(1 + e^{−x}) to full relative precision; x below −709 is taken as −709,
+    so that e^{−x} stays finite (σ is below 1e-308 there)."""
+    return 1.0 / (1.0 + np.exp(-np.maximum(x, -709.0)))''',
 }
 _SIZES = {"N": "classes", "D": "inputs", "m": "examples"}
 
