@@ -432,6 +432,10 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
     \b
       derive show --of "L = -Σ_k w_k y_k log(softmax(z)_k)" --wrt z --classes N
       derive show --of "a_i = exp(q·k_i/√d)/Σ_m exp(q·k_m/√d)" --wrt q -n N
+      derive show --of "L = logsumexp(z)" --wrt z --wrt z -n N   # the Hessian
+
+    --format numpy prints the result as a vectorised, stable NumPy function, run
+    against the derivation at N = 3 and 5 before it is printed (docs/code.md).
     """
     from derive.catalog import get_target
     from derive.export import check_format

@@ -87,16 +87,19 @@ STAGES = [
                 "derive.functions", "derive.conditions", "derive.assumptions",
                 "derive.entries")),
     ("read", ("derive.read",)),
-    # A target is data read with the definition reader: what its names stand for.
-    ("catalogue", ("derive.problem", "derive.catalog")),
+    # What one derivative is about (its function, variable, sizes): the calculus's input.
+    ("problem", ("derive.problem",)),
     ("calculus", ("derive.calculus",)),
+    # A target is data read with the definition reader (what its names stand for); a
+    # second derivative's is its gradient, derived by the calculus.
+    ("catalogue", ("derive.catalog",)),
     ("record", ("derive.record",)),
     ("check", ("derive.check",)),
     ("pipeline", ("derive.textbook", "derive.instances", "derive.mechanical",
                   "derive.derivation", "derive.definitions", "derive.at_scale", "derive.point",
                   "derive.identities")),
     ("verdicts", ("derive.verdicts",)),
-    ("render", ("derive.render", "derive.export", "derive.testing")),
+    ("render", ("derive.render", "derive.export", "derive.generated", "derive.testing")),
 ]
 # Imports against the flow, each named: the claim reader asks the diagnoses for the
 # message about a transposed matrix; the diagnoses print formulas with render's printer.
