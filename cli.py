@@ -475,8 +475,7 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
                                 batch_given, cross_validate, tries=() if isinstance(n, str)
                                 else ("a smaller N",))
         _emit(d, value, fmt, not result_only, standalone, full, output, force)
-        if (d.check is not None and not d.check.passed) or (value is not None
-                                                             and not value.agrees):
+        if not d.checks_passed or (value is not None and not value.agrees):
             sys.exit(1)
         return
 
@@ -500,7 +499,7 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
                             options, seed, not result_only, cross_validate, point,
                             tries=() if isinstance(n, str) else ("a smaller N",))
     _emit(d, value, fmt, not result_only, standalone, full, output, force)
-    if (not d.check.passed or (value is not None and not value.agrees)
+    if (not d.checks_passed or (value is not None and not value.agrees)
             or (d.validation is not None and not d.validation.passed)):
         sys.exit(1)
 
@@ -665,7 +664,7 @@ def export(file: str, targets: tuple[str, ...], classes: str | None, result_only
     click.echo(f"wrote {written}")
     if pdf:
         click.echo(f"wrote {_library_call(compile_pdf, written, force)}")
-    if not all(d.check is None or d.check.passed for d in derivations):
+    if not all(d.checks_passed for d in derivations):
         sys.exit(1)
 
 

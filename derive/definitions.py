@@ -187,7 +187,8 @@ def second_record(d: Derivation, first: Derivation, variable, definition,
                     steps=tuple(s.renamed(rename) for s in first.steps))
     symmetry = product = None
     if first.problem.wrt == d.problem.wrt:
-        symmetry = _symmetry(d.result, definition, variable, index, assumptions)
+        # The general form's symmetry (no assumption needed; the assumption then keeps it).
+        symmetry = _symmetry(d.general, definition, variable, index, ())
         # The Hessian-vector product, O(N) where the matrix is O(N²).
         product = hessian_vector_product(d.result, definition, index, variable.indices[0])
         rows = replace(d.problem, output_index=None, wrt_index=index)
@@ -196,8 +197,9 @@ def second_record(d: Derivation, first: Derivation, variable, definition,
 
 
 def _symmetry(result, definition, variable, index, assumptions) -> Symmetry:
-    """``H_ji = H_ij``: by the rules for every N where they reduce both to one normal form,
-    and on every entry exactly at N = 1, 2, 3 against the derivative itself."""
+    """``H_ji = H_ij`` for ``result`` (a second derivative before any assumption): by the
+    rules for every N where they reduce both to one normal form, and on every entry
+    exactly at N = 1, 2, 3 against the derivative itself."""
     from .calculus.proof import same_normal_form
     from .calculus.strategy import normal_form
     from .check.defined import exact_entries

@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import sympy as sp
+
 from .errors import InternalError
 
 __all__ = ["Generated", "generated_numpy"]
@@ -53,7 +55,9 @@ def generated_numpy(target: str | None = None, *, of: str | None = None, wrt=Non
         InternalError: generated code that does not hold (a bug in derive: said so).
     """
     from .derivation import derivation
-    from .render.code import function_name, numpy_source
+    from .errors import InputError
+    from .render.code import CodeError, function_name, numpy_source
+    from .render.unicode import text
     from .verdicts.verify import verify
     from .version import __version__
     if of is not None:
@@ -75,8 +79,21 @@ def generated_numpy(target: str | None = None, *, of: str | None = None, wrt=Non
         for n in classes:
             sizes = {"inputs": 2} if "inputs" in _options_of(d) and "inputs" not in options \
                 else {}
-            v = verify(PythonFunction(str(path), name), classes=n, seed=seed,
-                       **request, **sizes)
+            try:
+                v = verify(PythonFunction(str(path), name), classes=n, seed=seed,
+                           **request, **sizes)
+            except InputError as error:   # "your function raised …": it is derive's code
+                raise InternalError(f"the generated code could not be run at N = {n} "
+                                    f"({error}); it was not written") from None
+            if v.verdict != "holds" and "inf or NaN" in (v.diagnosis or "") \
+                    and d.result.has(sp.exp):
+                # Written as derived: a result the rules left in exponentials (no softmax
+                # recognised) overflows at large inputs; nothing stable to print.
+                raise CodeError(
+                    f"the result, {text(d.result)}, is not finite at large inputs in float64 "
+                    "(it is written with exponentials that overflow), so no code is written; "
+                    "define the function with softmax(z)_k, log_softmax(z)_k or "
+                    "logsumexp(z), whose results are computed stably")
             if v.verdict != "holds":
                 raise InternalError(
                     f"the generated code does not hold at N = {n} ({v.verdict}: "

@@ -110,6 +110,13 @@ class Derivation:
         return isinstance(self.classes, sp.Symbol)
 
     @property
+    def checks_passed(self) -> bool:
+        """Every numeric check this record carries passed: its own and, for a second
+        derivative, the first derivative's (whose finite differences its own used)."""
+        return all(c is None or c.passed for c in (
+            self.check, None if self.first is None else self.first.check))
+
+    @property
     def lhs(self) -> sp.Derivative:
         """The derivative written on the left, e.g. ``Derivative(S[i], z[j])``."""
         return sp.Derivative(self.problem.name, self.problem.variable)

@@ -150,3 +150,21 @@ def test_a_wrong_vector_product_is_refused(monkeypatch):
     monkeypatch.setattr(code, "numpy_product", wrong)
     with pytest.raises(InternalError, match="Hessian-vector product differs"):
         generated_numpy("softmax-cross-entropy-hessian")
+
+
+def test_a_result_in_exponentials_is_refused_as_unstable():
+    with pytest.raises(CodeError, match="not finite at large inputs"):
+        generated_numpy(of="L = log(Σ_k exp(z_k))", wrt="z")
+
+
+def test_a_family_named_np_does_not_hide_numpy():
+    g = generated_numpy(of="L = -Σ_k np_k log(softmax(z)_k)", wrt=("z", "z"))
+    assert "import numpy\n" in g.source and "numpy.eye(N)" in g.source
+
+
+def test_one_minus_sigma_is_sigma_of_minus_x_in_code():
+    # σ(z)(1 − σ(z)) as σ(z)σ(−z): full relative precision where σ(z) ≈ 1.
+    g = generated_numpy(of="L = Σ_k softplus(z_k)", wrt=("z", "z"))
+    assert "_sigmoid(-z)" in g.source
+    h = _run(g.source, g.function, z=np.array([40.0, -40.0, 0.0]))
+    assert np.allclose(np.diag(h), [np.exp(-40.0), np.exp(-40.0), 0.25], rtol=1e-12, atol=0)

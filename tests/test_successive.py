@@ -125,15 +125,36 @@ def test_claims_about_the_hessian(claim, extra, verdict, diagnosis):
             assert diagnosis in v.diagnosis
 
 
-def test_a_mixed_left_side_names_rows_and_columns():
-    wrt = {"of": CE, "wrt": ("z", "y")}
-    assert verify("∂²L/∂z_b∂y_a = S_b - δ_ab", **wrt).verdict == "holds"
-    assert verify("∂²L/∂z_a∂y_b = S_b - δ_ab", **wrt).verdict == "fails"
+# A mixed second derivative is not symmetric: the letters a left side or a label gives
+# decide which index is the row (∂²L/∂z_i∂y_j = S_i − δ_ij).
+@pytest.mark.parametrize("claim, verdict", [
+    ("∂²L/∂z_b∂y_a = S_b - δ_ab", "holds"),
+    ("∂²L/∂z_a∂y_b = S_b - δ_ab", "fails"),
+    ("H_ji = S_j - δ_ij", "holds"),
+    ("H_ji = S_i - δ_ij", "fails"),
+    ("J_ij = S_i - δ_ij", "holds"),
+    ("∂²L/∂z∂y_i = S_j - δ_ij", "holds"),      # one letter: the column; j is the row
+    ("∂²L/∂z∂y_i = S_i - δ_ij", "fails"),
+    ("∂²L/∂z_j∂y = S_j - δ_ij", "holds"),
+    ("∂²L/∂z_j∂y = S_i - δ_ij", "fails"),
+])
+def test_a_mixed_left_side_names_rows_and_columns(claim, verdict):
+    assert verify(claim, of=CE, wrt=("z", "y")).verdict == verdict
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("J_ij = δ_ij - S_j", "holds"), ("J_ji = δ_ij - S_j", "fails"),
+    ("∂L_a/∂z_b = δ_ab - S_b", "holds"), ("∂L_b/∂z_a = δ_ab - S_b", "fails"),
+])
+def test_a_jacobians_left_side_names_rows_and_columns_too(claim, verdict):
+    assert verify(claim, of="L_i = log_softmax(z)_i", wrt="z").verdict == verdict
 
 
 @pytest.mark.parametrize("claim, message", [
     ("∂L/∂z_j = S_j - y_j", "differentiated as ∂²L/∂z_i∂z_j"),
     ("∂²L/∂y_i∂z_j = S_i", "differentiated as ∂²L/∂z_i∂z_j"),
+    ("H_i = S_i(δ_ij - S_j)", "names 1 of the 2 indices"),
+    ("∂²L/∂z_k∂z_b = S_a(δ_ab - S_b)", "write the same letters on both sides"),
 ])
 def test_a_left_side_of_another_order_is_refused(claim, message):
     with pytest.raises(InputError, match=message):
@@ -217,3 +238,37 @@ def test_a_rule_that_changed_the_vector_product_would_be_caught(monkeypatch):
                             and e.indices == (i,), lambda e: -e))
     with pytest.raises(StepError, match="differs from Σ_j H_ij v_j"):
         successive.hessian_vector_product(d.result, d.definition, i, j)
+
+
+# ---- found by review: each was a wrong verdict, an untrue sentence or a refusal ---------
+
+@pytest.mark.parametrize("claim, wrt, verdict", [
+    ("2 S_i(δ_ij - S_j)", ("z", "z"), "holds"),   # Σ_k y_k = 2: symmetric, and checked
+    ("S_i(δ_ij - S_j)", ("z", "z"), "fails"),
+    ("2 S_j - y_j", "z", "holds"),
+    ("S_j - y_j", "z", "fails"),                  # a counterexample with Σ_k y_k = 2
+])
+def test_an_assumption_with_another_sum_is_applied_and_sampled(claim, wrt, verdict):
+    for classes in (3, "N"):
+        v = verify(claim, of=CE, wrt=wrt, assume=("Σ_k y_k = 2",), classes=classes)
+        assert v.verdict == verdict, (classes, v)
+
+
+def test_a_mixed_second_derivative_in_matrix_notation_has_its_own_shape():
+    v = verify("(diag(S) - S Sᵀ) W", of=LAYER, wrt=("b", "x"), assume=ONE)
+    assert v.verdict == "holds"
+    with pytest.raises(InputError, match=r"∂²L/∂z_i∂z is an N × N matrix"):
+        verify("S - y", of=CE, wrt=("z", "z"))
+
+
+def test_a_constant_is_not_a_variable():
+    with pytest.raises(InputError, match="T: it is a scalar constant"):
+        defined_derivation("L = -Σ_k y_k log(softmax(z/T)_k)", ("z", "T"), assume=ONE)
+
+
+def test_a_failed_first_derivative_check_fails_the_second():
+    # Written out, log Σ exp's gradient exp(z_i)/Σ exp(z_k) is NaN at z = 1000: the first
+    # derivative's own numeric check fails there, and so does the command.
+    result = CliRunner().invoke(main, ["show", "--of", "L = log(Σ_k exp(z_k))", "--wrt", "z",
+                                       "--wrt", "z", "-n", "3", "--result-only"])
+    assert result.exit_code == 1 and "definition FAILED" in result.output

@@ -284,3 +284,22 @@ def test_a_factor_is_named_only_where_it_holds_at_the_next_n_too():
         v = derive.verify("S_i (δ_ij - S_j)", of="S_i = softmax(2 z)_i", wrt="z",
                           classes=classes)
         assert v.diagnosis == "your formula is the derivative divided by 2: an extra factor 1/2"
+
+
+def _stable_softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _scaled_softmax(z):
+    return 1.01 * _stable_softmax(z)
+
+
+@pytest.mark.parametrize("function, verdict", [(_stable_softmax, "holds"),
+                                               (_scaled_softmax, "fails")])
+def test_a_derived_form_that_overflows_is_taken_at_50_digits_there(function, verdict):
+    # ∂/∂z_j log Σ_k e^{z_k} is derived as e^{z_j}/Σ_k e^{z_k}, NaN in float64 at z = 1000:
+    # a stable function that is right there was once said to fail by 3.6e-15.
+    from derive.verdicts.defined_code import check_definition_callable
+    v = check_definition_callable(function, "L = log(Σ_k exp(z_k))", "z", 3)
+    assert v.verdict == verdict, v

@@ -52,8 +52,8 @@ class Decision:
     def assume(self, p: dict, assumptions) -> dict:
         """``p`` with the last label written as one minus the others (Σ_k y_k = 1), or the
         last label of every row (Σ_k Y_pk = 1)."""
-        for labels in self._label_rows(assumptions):
-            p = self._eliminate(p, labels)
+        for labels, total in self._label_rows(assumptions):
+            p = self._eliminate(p, labels, total)
         # A logarithm whose argument is 1 under the assumptions is 0 (log Σ_k y_k).
         for atom in {a for mono in p for a, _ in mono if a in self.logs}:
             argument = _add(self.logs[atom], _constant(1), -1)
@@ -64,11 +64,12 @@ class Decision:
                 p = self._substitute(p, atom, {})
         return p
 
-    def _eliminate(self, p: dict, labels) -> dict:
+    def _eliminate(self, p: dict, labels, total=1) -> dict:
+        """``p`` with the last label written as ``total`` minus the others."""
         last = self.leaves.get(labels[-1])
         if last is None or not any(a == last for mono in p for a, _ in mono):
             return p
-        rest = _constant(1)
+        rest = _constant(total)
         for family, indices in labels[:-1]:
             rest = _add(rest, {((self.leaf(family, indices), 1),): 1}, -1)
         return self._substitute(p, last, rest)
@@ -194,9 +195,11 @@ class Decision:
                                 assumptions):
             return 0   # log Σ_k y_k under Σ_k y_k = 1
         if kind[0] == "leaf":
-            for others in self._label_rows(assumptions):
-                if (kind[1], kind[2]) == others[-1]:   # the last label: one minus the rest
-                    return (1 - sum(self._random(("leaf", *key)) for key in others[:-1])) % _PRIME
+            for others, total in self._label_rows(assumptions):
+                if (kind[1], kind[2]) == others[-1]:   # the last label: the sum minus the rest
+                    value = total.numerator * pow(total.denominator, -1, _PRIME)
+                    return (value - sum(self._random(("leaf", *key))
+                                        for key in others[:-1])) % _PRIME
         return self._random(kind)
 
     def _random(self, key) -> int:
@@ -205,22 +208,23 @@ class Decision:
             value = self._draws[key] = self._rng.randrange(1, _PRIME)
         return value
 
-    def _label_rows(self, assumptions) -> list[list[tuple]]:
-        """The labels that sum to one, row by row, as (family, indices)."""
+    def _label_rows(self, assumptions) -> list[tuple[list[tuple], Fraction]]:
+        """The labels with a stated sum, row by row, as ((family, indices) …, the sum)."""
         rows = []
         for assumption in assumptions:
+            total = Fraction(str(assumption.value)) if _rational(assumption.value) else None
             if assumption.name == "labels-sum-to-one":
-                rows.append([("y", (k,)) for k in range(1, self.n + 1)])
+                rows.append(([("y", (k,)) for k in range(1, self.n + 1)], Fraction(1)))
             elif assumption.name == "rows-sum-to-one":
-                rows += [[("Y", (row, k)) for k in range(1, self.n + 1)]
+                rows += [([("Y", (row, k)) for k in range(1, self.n + 1)], Fraction(1))
                          for row in range(1, self.problem.extent("m") + 1)]
-            elif _sums_to_one(assumption):   # a user's Σ_k w_k = 1 (derive show --assume)
+            elif total is not None and _sums_to_one(assumption):   # Σ_k w_k = c (--assume)
                 family = str(assumption.quantity.function.base)
-                rows.append([(family, (k,)) for k in range(1, self.n + 1)])
-            elif _rows_sum_to_one(assumption):   # Σ_k Y_nk = 1 for every row n
+                rows.append(([(family, (k,)) for k in range(1, self.n + 1)], total))
+            elif total is not None and _rows_sum_to_one(assumption):   # Σ_k Y_nk = c, each n
                 family = str(assumption.quantity.function.base)
                 extent = dict(self.problem.shapes)[family][0]
-                rows += [[(family, (row, k)) for k in range(1, self.n + 1)]
+                rows += [([(family, (row, k)) for k in range(1, self.n + 1)], total)
                          for row in range(1, self.problem.extent(extent) + 1)]
         return rows
 
@@ -248,18 +252,22 @@ class Decision:
             p = self._substitute(p, atom, self.definitions[atom])
 
 
+def _rational(value) -> bool:
+    return bool(sp.sympify(value).is_Rational)
+
+
 def _sums_to_one(assumption) -> bool:
-    """``Σ_{k=1}^{N} F_k = 1`` for one family F."""
+    """``Σ_{k=1}^{N} F_k = c`` for one family F and a rational c (1 most often)."""
     q = assumption.quantity
-    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
+    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and _rational(assumption.value)
             and isinstance(q.function, sp.Indexed)
             and q.function.indices == (q.limits[0][0],) and q.limits[0][1] == 1)
 
 
 def _rows_sum_to_one(assumption) -> bool:
-    """``Σ_{k=1}^{N} F_nk = 1`` for every n (the assumption's index)."""
+    """``Σ_{k=1}^{N} F_nk = c`` for every n (the assumption's index), c rational."""
     q = assumption.quantity
-    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and assumption.value == 1
+    return (isinstance(q, sp.Sum) and len(q.limits) == 1 and _rational(assumption.value)
             and assumption.index is not None and isinstance(q.function, sp.Indexed)
             and q.function.indices == (assumption.index, q.limits[0][0])
             and q.limits[0][1] == 1)

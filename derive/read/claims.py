@@ -226,7 +226,7 @@ def _renamed_layer(text: str, value: Value, problem, lhs) -> Claim:
             given = list(lhs)
             if len(given) != len(wanted):
                 raise InputError(f"the left side has the indices {', '.join(given)} but "
-                                 f"∂{_entry(problem.name)}/∂{_entry(problem.variable)} has "
+                                 f"{_derivative(problem)} has "
                                  f"{len(wanted)}")
             if sorted(given) != sorted(names):
                 raise InputError(f"the left side has the indices {', '.join(given)} but the "
@@ -239,9 +239,11 @@ def _renamed_layer(text: str, value: Value, problem, lhs) -> Claim:
         _check_extents(expr, problem)
         return Claim(text, expr, "scalar", tuple(lhs or names))
     if problem.output_index is not None and len(problem.wrt_indices) == 1:
-        # ∂S_t/∂b_j: an N × N Jacobian, rows = outputs.
-        if value.shape != "matrix" or (value.rows, value.cols) != ("N", "N") or value.inner:
-            raise ShapeError(f"the target is an N × N Jacobian but {text!r} is {dims(value)}")
+        # ∂S_t/∂b_j: an N × N Jacobian, rows = outputs (∂²L/∂b_i∂x_j: N × D).
+        columns = problem.range_of(problem.wrt_index)
+        if value.shape != "matrix" or (value.rows, value.cols) != ("N", columns) or value.inner:
+            raise ShapeError(f"the target is an N × {columns} Jacobian but {text!r} is "
+                             f"{dims(value)}")
         return Claim(text, expr.xreplace({ROW: problem.output_index, COLUMN: problem.wrt_index}),
                      "matrix", tuple(wanted))
     if problem.output_index is not None:
@@ -309,7 +311,7 @@ def _letters_by_extent(expr: sp.Expr, letters, problem, text: str) -> dict:
     if {x.name for x in letters} == {str(a) for a in wanted}:
         return {}
     if len(letters) != len(wanted):
-        raise InputError(f"an entry of ∂{_entry(problem.name)}/∂{_entry(problem.variable)} has "
+        raise InputError(f"an entry of {_derivative(problem)} has "
                          f"{len(wanted)} free indices ({', '.join(map(str, wanted))}); {text!r} "
                          f"has {', '.join(x.name for x in letters) or 'none'}")
     seen = _positions(expr, problem)
@@ -323,7 +325,7 @@ def _letters_by_extent(expr: sp.Expr, letters, problem, text: str) -> dict:
         targets = [a for a in wanted if problem.range_of(a) in extents]
         if len(extents) != 1 or len(targets) != 1:
             raise InputError(f"cannot tell which index of "
-                             f"∂{_entry(problem.name)}/∂{_entry(problem.variable)} the letter "
+                             f"{_derivative(problem)} the letter "
                              f"{letter} is; write the entry with its letters "
                              f"{', '.join(map(str, wanted))}")
         mapping[letter] = targets[0]
@@ -362,6 +364,14 @@ def _entry(e: sp.Expr) -> str:
     if isinstance(e, sp.Indexed):
         return f"{e.base}_{''.join(map(str, e.indices))}"
     return str(e)
+
+
+def _derivative(problem) -> str:
+    """``∂S_t/∂W_ij``, or ``∂²L/∂b_i∂x_j`` for a second derivative."""
+    name, variable = problem.name, problem.variable
+    if isinstance(name, sp.Derivative):
+        return f"∂²{name.expr}/∂{_entry(name.variables[0])}∂{_entry(variable)}"
+    return f"∂{_entry(name)}/∂{_entry(variable)}"
 
 
 def _simultaneous(expr: sp.Expr, mapping: dict) -> sp.Expr:

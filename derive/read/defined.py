@@ -127,6 +127,10 @@ class Definition:
         if not isinstance(wrt, str) or not wrt.isidentifier() or len(wrt) > 16:
             raise InputError(f"--wrt takes the name of a family, such as z; got {wrt!r}")
         inputs = dict(self.families)
+        if wrt in {str(c) for c in self.constants}:
+            raise InputError(f"cannot differentiate with respect to {wrt}: it is a scalar "
+                             "constant of the definition, not a family; its inputs are "
+                             + ", ".join(sorted(inputs)))
         if wrt not in inputs:
             named = self.intermediate(sp.IndexedBase(wrt)) is not None
             why = (f"{wrt} is defined inside the definition (an intermediate), not an input"

@@ -257,7 +257,13 @@ def _check_shape(text: str, value, problem) -> None:
                 return f"a vector of {shape[0]}"
             return f"{'an' if shape[0] in ('N', 'm') else 'a'} {shape[0]} × {shape[1]} matrix"
         name = problem.name
-        shown = (f"{name.base}_{''.join(map(str, name.indices))}"
-                 if isinstance(name, sp.Indexed) else str(name))
-        raise ShapeError(f"the derivative ∂{shown}/∂{problem.wrt} is "
+        if isinstance(name, sp.Derivative):   # a second derivative: ∂²L/∂z_i∂z
+            (first,) = name.variables
+            derivative = (f"∂²{name.expr}/∂{first.base}_{''.join(map(str, first.indices))}"
+                          f"∂{problem.wrt}")
+        else:
+            shown = (f"{name.base}_{''.join(map(str, name.indices))}"
+                     if isinstance(name, sp.Indexed) else str(name))
+            derivative = f"∂{shown}/∂{problem.wrt}"
+        raise ShapeError(f"the derivative {derivative} is "
                          f"{words(extents)} but {text!r} is {words(got)}")

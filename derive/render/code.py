@@ -106,6 +106,9 @@ class _Printer:
         if isinstance(e, sp.KroneckerDelta):
             return self.delta(e, layout), "atom"
         if isinstance(e, sp.Add):
+            rest = e - 1
+            if isinstance(-rest, sigmoid):   # 1 − σ(a) = σ(−a): no cancellation at large a
+                return self.node(sigmoid(-(-rest).args[0]), layout)
             return self.add(e, layout), "sum"
         if isinstance(e, sp.Mul):
             return self.mul(e, layout)
@@ -391,7 +394,11 @@ def numpy_source(d, header: str = "", name: str | None = None) -> str:
         ["import numpy as np", "", ""]
     for block in [[helper] for helper in helpers] + blocks:
         text += [*block, "", ""]
-    return "\n".join(text[:-2]) + "\n"
+    source = "\n".join(text[:-2]) + "\n"
+    if "np" in parameters or "np" in needed:   # a family called np: NumPy by its own name
+        source = re.sub(r"\bnp\.(?!sum\(|shape\[)", "numpy.", source).replace(
+            "import numpy as np", "import numpy")
+    return source
 
 
 def numpy_product(d, preamble: list[str], parameters: list[str], function: str) -> list[str]:

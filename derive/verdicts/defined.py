@@ -73,9 +73,10 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     d = defined_derivation(of, wrt, "N", assume=tuple(assume), check=False, steps=False)
     definition, variable = d.definition, d.problem.variable
     written = read_written(claim, latex)
-    letters = _same_derivative(written.lhs, definition, variable)
+    given = _same_derivative(written.lhs, definition, variable)
     claim = written.text
     read = read_claim(claim, definition, d.problem)
+    letters = _renaming(given, read.expr, definition, variable, claim)
     expr = _in_result_indices(read.expr.xreplace(letters) if letters else read.expr,
                               definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
@@ -126,22 +127,35 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     return Verdict(**{**base, "verdict": "undetermined"}, notes=(why,))
 
 
-def _same_derivative(lhs, definition, variable) -> dict:
+def _same_derivative(lhs, definition, variable) -> list[tuple[str, sp.Symbol]]:
     """A left side (``("L", "z_j")`` from ``\\partial L/\\partial z_j`` or ``dL/dz_j``;
-    ``("L", "z_i z_j")`` from ``∂²L/∂z_i∂z_j``) must be the derivative of the definition's
-    quantity with respect to its variable (a second derivative, for a second one); a label
-    (``J =``) names none.  Returns the renaming of a second derivative's index letters as
-    written (``∂²L/∂z_a∂z_b``: a is the row, b the column) to the derivation's."""
-    if lhs is None or not lhs[0]:
-        return {}
+    ``("L", "z_i z_j")`` from ``∂²L/∂z_i∂z_j``; ``("", "_ji")`` from a label ``H_ji``) must be
+    the derivative of the definition's quantity with respect to its variable (a second
+    derivative, for a second one).  Returns the index letters it gives, each with the
+    derivation's index it stands for: the output's (the row's) first, then the variable's
+    (``∂²L/∂z_a∂y_b``: a is the row i, b the column j; ``H_ji``: j is the row)."""
+    if lhs is None:
+        return []
     name = definition.name
     if isinstance(name, sp.Derivative):   # a second derivative: the gradient's definition
         (first,) = name.variables
         quantity, variables = name.expr, (first, variable)
         expected = f"∂²{quantity}/∂{_entry(first)}∂{_entry(variable)}"
+        # The first variable's letter is the gradient's output index, the row.
+        wanted = [definition.outputs, variable.indices]
     else:
         quantity, variables = getattr(name, "base", name), (variable,)
         expected = f"∂{_entry(name)}/∂{_entry(variable)}"
+        wanted = [definition.outputs, variable.indices]
+    if not lhs[0]:   # a label: J_ij, H_ji — the row's letter, then the column's
+        letters = lhs[1].lstrip("_")
+        indices = (*definition.outputs, *variable.indices)
+        if letters and len(letters) != len(indices):
+            raise InputError(f"a label with the indices {letters} names {len(letters)} of the "
+                             f"{len(indices)} indices of {expected}: give "
+                             f"{'both' if len(indices) == 2 else 'all'}, the row's first, or "
+                             "none")
+        return list(zip(letters, indices))
     written = lhs[1].split(" ")
     given = (lhs[0].split("_")[0], tuple(w.split("_")[0] for w in written))
     if given != (str(quantity), tuple(str(v.base) for v in variables)):
@@ -150,12 +164,37 @@ def _same_derivative(lhs, definition, variable) -> dict:
         raise InputError(f"the left side is {shown}, but the definition is differentiated as "
                          f"{expected}: write that derivative on the left, or leave the left "
                          "side out")
-    letters = [w.split("_")[1] if "_" in w else "" for w in written]
-    if len(written) == 2 and all(len(x) == 1 for x in letters) and letters[0] != letters[1]:
-        wanted = (variables[0].indices[0], variable.indices[0])
-        return {sp.Symbol(x, integer=True, positive=True): w
-                for x, w in zip(letters, wanted) if str(w) != x}
-    return {}
+    parts = ([w.partition("_")[2] for w in written] if len(written) == 2
+             else [lhs[0].partition("_")[2], written[0].partition("_")[2]])
+    pairs = []
+    for letters, indices in zip(parts, wanted):
+        if letters and len(letters) != len(indices):
+            return []   # ∂L/∂W written with one letter, or the like: read by position
+        pairs += list(zip(letters, indices))
+    return pairs
+
+
+def _renaming(given: list[tuple[str, sp.Symbol]], expr, definition, variable,
+              text: str) -> dict:
+    """The renaming of the claim's free index letters to the derivation's, from the
+    letters the left side gives; a free letter the left side leaves out stands for the
+    one index left (``∂²L/∂z∂y_i = S_j − δ_ij``: i is the column, so j is the row)."""
+    from ..read.definition import free_indices
+    if not given:
+        return {}
+    letter = {x: sp.Symbol(x, integer=True, positive=True) for x, _ in given}
+    mapping = {letter[x]: index for x, index in given}
+    wanted = (*definition.outputs, *variable.indices)
+    free = free_indices(expr)
+    rest = sorted(free - set(mapping), key=str)
+    left = [index for index in wanted if index not in mapping.values()]
+    if len(rest) > len(left) or (len(rest) > 1 and rest != left):
+        raise InputError(f"the left side names the indices {', '.join(x for x, _ in given)}, "
+                         f"but the right side of {text!r} has "
+                         f"{', '.join(sorted(map(str, free)))}: write the same letters on "
+                         "both sides")
+    mapping.update(zip(rest, left))
+    return {a: b for a, b in mapping.items() if a != b}
 
 
 def _entry(e) -> str:
@@ -265,11 +304,13 @@ def _counterexample(expr, definition, variable, assumptions, sizes, seed):
 
 def _rational_point(definition, sizes, rng, assumptions) -> dict:
     """Inputs with two decimals (printed exactly as used); a family an assumption sums to
-    one on the simplex; families the definition takes logs of positive."""
+    a number on the simplex scaled to it; families the definition takes logs of positive."""
     from ..check.defined import positive_families
     from ..functions import entry_name
     import itertools
-    simplex = {str(a.base) for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
+    simplex = {str(a.base): (sp.sympify(x.value) if sp.sympify(x.value).is_Rational
+                             else sp.Integer(1))
+               for x in assumptions for a in x.quantity.atoms(sp.Indexed)}
     positive = positive_families(definition)
     point = {}
     for name, shape in definition.families:
@@ -280,7 +321,8 @@ def _rational_point(definition, sizes, rng, assumptions) -> dict:
             totals: dict = {}
             for key, v in zip(keys_, raw):
                 totals[key[:-1]] = totals.get(key[:-1], 0) + v
-            values = [sp.Rational(v, totals[key[:-1]]) for key, v in zip(keys_, raw)]
+            values = [simplex[name] * sp.Rational(v, totals[key[:-1]])   # summing to the value
+                      for key, v in zip(keys_, raw)]
         elif name in positive:
             values = [sp.Rational(int(v), 100) for v in rng.integers(10, 200, size=len(keys_))]
         else:
