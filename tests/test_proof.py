@@ -29,6 +29,7 @@ TEXTBOOK = {
     "log-softmax-jacobian": (delta(i, j) - S[j], ["i", "j"]),
     "cross-entropy-grad": (-y[j] / S[j], ["j"]),
     "softmax-cross-entropy-grad": (S[j] - y[j], ["j"]),
+    "softmax-cross-entropy-hessian": (S[i] * (delta(i, j) - S[j]), ["i", "j"]),
     "sparse-softmax-cross-entropy-grad": (S[j] - delta(j, c), ["c", "j"]),
     "temperature-softmax-jacobian": (S[i] * (delta(i, j) - S[j]) / T, ["i", "j"]),
     "label-smoothing-cross-entropy-grad": (S[j] - q[j], ["j"]),
