@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import click
 
 FORMATS = ("text", "json")
-SHOW_FORMATS = ("text", "latex", "markdown", "json", "numpy")
+SHOW_FORMATS = ("text", "latex", "markdown", "json", "numpy", "torch")
 
 
 class _Failure(click.ClickException):
@@ -435,7 +435,8 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
       derive show --of "L = logsumexp(z)" --wrt z --wrt z -n N   # the Hessian
 
     --format numpy prints the result as a vectorised, stable NumPy function, run
-    against the derivation at N = 3 and 5 before it is printed (docs/code.md).
+    against the derivation at N = 3 and 5 before it is printed (--format torch: the
+    same in PyTorch, where it is installed; docs/code.md).
     """
     from derive.catalog import get_target
     from derive.export import check_format
@@ -445,9 +446,9 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
     _definition_request(of, assume, target, options, "a TARGET")
     if of is None and target is None:
         raise _Failure("give a TARGET (see `derive list`) or --of DEFINITION", 2)
-    if fmt == "numpy":
-        _numpy(target, of, options, assume, classes, at, standalone, output, force, seed,
-               seconds, quiet)
+    if fmt in ("numpy", "torch"):
+        _code(fmt, target, of, options, assume, classes, at, standalone, output, force, seed,
+              seconds, quiet)
         return
     if of is not None:
         point = _library_call(parse_point, at) if at is not None else None
@@ -504,27 +505,28 @@ def show(target: str | None, classes: str | None, at: str | None, fmt: str,
         sys.exit(1)
 
 
-def _numpy(target, of, options: dict, assume, classes, at, standalone: bool, output,
-           force: bool, seed: int, seconds: str, quiet: bool) -> None:
-    """``derive show --format numpy``: the module, checked before it is printed or written
-    (derive.generated); the code is the same for every N, and is run at N = 3 and 5 (and
-    at --classes N when given)."""
-    from derive.generated import CHECK_CLASSES, generated_numpy
+def _code(language: str, target, of, options: dict, assume, classes, at, standalone: bool,
+          output, force: bool, seed: int, seconds: str, quiet: bool) -> None:
+    """``derive show --format numpy`` (or ``torch``): the module, checked before it is
+    printed or written (derive.generated); the code is the same for every N, and is run
+    at N = 3 and 5 (and at --classes N when given)."""
+    from derive.generated import CHECK_CLASSES, generated_code
     from derive.export import write
     if at is not None or standalone:
-        raise _Failure("--format numpy writes code; --at and --standalone do not apply", 2)
+        raise _Failure(f"--format {language} writes code; --at and --standalone do not "
+                       "apply", 2)
     n = _classes(classes)
     if isinstance(n, str):
-        raise _Failure("--format numpy code is the same for every N; give --classes a number "
-                       "to check it at that N too, or leave it out", 2)
+        raise _Failure(f"--format {language} code is the same for every N; give --classes a "
+                       "number to check it at that N too, or leave it out", 2)
     sizes = tuple(sorted({*CHECK_CLASSES, *((n,) if n is not None else ())}))
     if output:
         _refuse_existing([output], force)
     given = {k: v for k, v in options.items() if v is not None and k != "wrt"}
     with _progress(quiet):
-        generated = _bounded("generate and check the code", seconds, generated_numpy, target,
+        generated = _bounded("generate and check the code", seconds, generated_code, target,
                              of=of, wrt=options.get("wrt"), assume=tuple(assume), seed=seed,
-                             classes=sizes, **given)
+                             classes=sizes, language=language, **given)
     if output:
         _library_call(write, output, generated.source, force)
         click.echo(f"wrote {output}", err=True)

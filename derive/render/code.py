@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -27,7 +28,8 @@ from ..errors import InputError
 from ..functions import sigmoid, softplus
 from ..read.defined import free_indices
 
-__all__ = ["numpy_source", "numpy_expression", "function_name", "CodeError"]
+__all__ = ["numpy_source", "numpy_expression", "function_name", "CodeError", "Dialect",
+           "NUMPY", "TORCH", "DIALECTS"]
 
 
 class CodeError(InputError):
@@ -37,6 +39,35 @@ class CodeError(InputError):
 # Python names of constants a definition may use (λ is a keyword).
 _NAMES = {"lambda": "lam", "λ": "lam"}
 _PRECEDENCE = {"atom": 3, "power": 2, "product": 1, "sum": 0}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the NumPy and the PyTorch code of one result: the module and
+    its import, the keyword of a reduction's axis, a few spellings, and the stable
+    softmax, log-softmax and σ (NumPy's written here, PyTorch's its own)."""
+
+    name: str
+    module: str
+    imports: str
+    axis: str
+    array: str
+    swap: str        # the last two axes exchanged, of {}
+    onehot: str      # the one-hot vector of the label c, {} the size
+    softplus: str
+    softmax: str     # of the argument {}
+    log_softmax: str
+    sigmoid: str     # the name of σ's function
+
+
+NUMPY = Dialect("numpy", "np", "import numpy as np", "axis", "array",
+                "np.swapaxes({}, -1, -2)", "(np.arange({}) == np.asarray(c)[..., None])",
+                "np.logaddexp(0.0, {})", "_softmax({})", "_log_softmax({})", "_sigmoid")
+TORCH = Dialect("torch", "torch", "import torch", "dim", "tensor", "{}.transpose(-1, -2)",
+                "(torch.arange({}) == torch.as_tensor(c)[..., None]).double()",
+                "torch.nn.functional.softplus({})", "torch.softmax({}, dim=-1)",
+                "torch.log_softmax({}, dim=-1)", "torch.sigmoid")
+DIALECTS = {"numpy": NUMPY, "torch": TORCH}
 
 
 def _name(symbol) -> str:
@@ -50,7 +81,9 @@ class _Printer:
     ``len(layout)`` axes, in order); ``label`` the index of a class label (an integer
     parameter, not an axis)."""
 
-    def __init__(self, definition, layout, label=None, extents=None):
+    def __init__(self, definition, layout, label=None, extents=None, dialect=NUMPY):
+        self.dialect = dialect
+        self.m = dialect.module   # np. or torch.
         self.definition = definition
         self.layout = list(layout)
         self.label = label
@@ -68,7 +101,7 @@ class _Printer:
         if order != list(indices):
             if len(indices) != 2:
                 raise CodeError(f"cannot place the axes {indices} of {code}")
-            code, level = f"np.swapaxes({code}, -1, -2)", "atom"
+            code, level = self.dialect.swap.format(_wrapped(code, level, "atom")), "atom"
         if order == layout:
             return code
         slots = ", ".join(":" if a in indices else "None" for a in layout)
@@ -119,14 +152,14 @@ class _Printer:
         if isinstance(e, sp.log):
             return self.log(e, layout), "atom"
         if isinstance(e, sp.exp):
-            return f"np.exp({self.print(e.args[0], layout)[0]})", "atom"
+            return f"{self.m}.exp({self.print(e.args[0], layout)[0]})", "atom"
         if isinstance(e, sp.tanh):
-            return f"np.tanh({self.print(e.args[0], layout)[0]})", "atom"
+            return f"{self.m}.tanh({self.print(e.args[0], layout)[0]})", "atom"
         if isinstance(e, sigmoid):
-            self.used.add("_sigmoid")
-            return f"_sigmoid({self.print(e.args[0], layout)[0]})", "atom"
+            self.used.add(self.dialect.sigmoid)
+            return f"{self.dialect.sigmoid}({self.print(e.args[0], layout)[0]})", "atom"
         if isinstance(e, softplus):
-            return f"np.logaddexp(0.0, {self.print(e.args[0], layout)[0]})", "atom"
+            return self.dialect.softplus.format(self.print(e.args[0], layout)[0]), "atom"
         raise CodeError(f"no vectorised code for {sp.sstr(e)} ({type(e).__name__}) yet")
 
     def entry(self, e: sp.Indexed, layout) -> str:
@@ -145,10 +178,9 @@ class _Printer:
             index = b if a == self.label else a
             size = self.size(index)
             self.used.add("c")
-            return self.placed(f"(np.arange({size}) == np.asarray(c)[..., None])", [index],
-                               layout)
+            return self.placed(self.dialect.onehot.format(size), [index], layout)
         size = self.size(a)
-        return self.placed(f"np.eye({size})", [a, b] if layout.index(a) < layout.index(b)
+        return self.placed(f"{self.m}.eye({size})", [a, b] if layout.index(a) < layout.index(b)
                            else [b, a], layout)
 
     def size(self, index) -> str:
@@ -197,7 +229,7 @@ class _Printer:
     def power(self, e: sp.Pow, layout) -> tuple[str, str]:
         base, power = e.as_base_exp()
         if power == sp.Rational(1, 2):
-            return f"np.sqrt({self.print(base, layout)[0]})", "atom"
+            return f"{self.m}.sqrt({self.print(base, layout)[0]})", "atom"
         if power.is_number and power.is_negative:
             return f"1 / {_wrapped(*self.print(base ** -power, layout), 'power')}", "product"
         exponent, level = self.print(power, [])
@@ -223,7 +255,8 @@ class _Printer:
         if len(factors) < 2:
             code, level = self.print(body, inner)
             axes = tuple(range(-len(bounds), 0))
-            out = f"{_wrapped(code, level, 'atom')}.sum(axis={axes[0] if len(axes) == 1 else axes})"
+            out = (f"{_wrapped(code, level, 'atom')}.sum("
+                   f"{self.dialect.axis}={axes[0] if len(axes) == 1 else axes})")
             return out
         letters = {}   # the index letters themselves where they are single letters
         for a in inner:
@@ -241,7 +274,7 @@ class _Printer:
             subscripts.append("..." + "".join(letters[a] for a in own))
         kept = [a for a in layout if any(a in free_indices(f) for f in factors)]
         spec = ",".join(subscripts) + "->..." + "".join(letters[a] for a in kept)
-        code = f"np.einsum({spec!r}, {', '.join(operands)})"
+        code = f"{self.m}.einsum({spec!r}, {', '.join(operands)})"
         code = self.placed(code, kept, layout)
         if scalar != 1:
             factor, level = self.print(scalar, layout)
@@ -257,7 +290,7 @@ class _Printer:
             name = f"log_{_name(item.family)}"
             self.used.add(name)
             return self.placed(name, list(argument.indices), layout)
-        return f"np.log({self.print(argument, layout)[0]})"
+        return f"{self.m}.log({self.print(argument, layout)[0]})"
 
 
 def _wrapped(code: str, level: str, needed: str) -> str:
@@ -272,14 +305,14 @@ def numpy_expression(d, expr=None) -> str:
     return printer.print(d.result if expr is None else expr, printer.layout)[0]
 
 
-def _printer(d) -> _Printer:
+def _printer(d, dialect=NUMPY) -> _Printer:
     problem = d.problem
     jacobian = problem.output_index is not None and problem.name.has(problem.output_index)
     label = problem.output_index if problem.output_index is not None and not jacobian else None
     layout = ([problem.output_index] if jacobian else []) + list(problem.wrt_indices)
     extents = {index: problem.range_of(index) for index in layout}
     definition = problem.definition if problem.definition is not None else d.definition
-    return _Printer(definition, layout, label, extents)
+    return _Printer(definition, layout, label, extents, dialect)
 
 
 # The helpers a module may need, each stable in float64 (no overflow at |z| = 1000).
@@ -313,16 +346,18 @@ def function_name(d) -> str:
     return f"d{quantity}_d{variables[0]}"
 
 
-def numpy_source(d, header: str = "", name: str | None = None) -> str:
+def numpy_source(d, header: str = "", name: str | None = None, dialect=NUMPY) -> str:
     """A self-contained module with one function computing ``d``'s result, vectorised and
     stable, its parameters the target's inputs by name (as ``derive check --python``
     binds them), a stack of points along leading axes.
+
+    ``dialect`` is :data:`NUMPY` or :data:`TORCH` (the same code in PyTorch).
 
     Raises:
         CodeError: a result with a node that has no vectorised code yet.
     """
     problem = d.problem
-    printer = _printer(d)
+    printer = _printer(d, dialect)
     definition = printer.definition
     result = printer.print(d.result, printer.layout)[0]
     lines: list[str] = []
@@ -341,15 +376,16 @@ def numpy_source(d, header: str = "", name: str | None = None) -> str:
         if item.kind == "softmax":
             argument = _name(item.argument)
             if family in needed:
-                computed.append(f"    {family} = _softmax({argument})")
+                computed.append(f"    {family} = {dialect.softmax.format(argument)}")
                 printer.used.add("_softmax")
             if f"log_{family}" in needed:
-                computed.append(f"    log_{family} = _log_softmax({argument})")
+                computed.append(f"    log_{family} = {dialect.log_softmax.format(argument)}")
                 printer.used.add("_log_softmax")
             needed.add(argument)
         else:
             inner = _Printer(definition, [*item.rows, item.index], None,
-                             {item.index: item.extent, **dict(zip(item.rows, item.row_extents))})
+                             {item.index: item.extent, **dict(zip(item.rows, item.row_extents))},
+                             dialect)
             code = inner.print(item.body, inner.layout)[0]
             computed.append(f"    {family} = {code}")
             needed |= inner.used
@@ -388,25 +424,27 @@ def numpy_source(d, header: str = "", name: str | None = None) -> str:
     docstring = _docstring(d, parameters, printer, flat)
     blocks = [[f"def {function}({', '.join(parameters)}):", docstring, *body_lines]]
     if getattr(d, "hvp", None) is not None:   # a Hessian: its product with v, in O(N)
-        blocks.append(numpy_product(d, sizes + lines, parameters, function))
-    helpers = [_HELPERS[h] for h in ("_softmax", "_log_softmax", "_sigmoid") if h in printer.used]
-    text = [header.rstrip("\n"), "", "import numpy as np", "", ""] if header else \
-        ["import numpy as np", "", ""]
+        blocks.append(numpy_product(d, sizes + lines, parameters, function, dialect))
+    helpers = [_HELPERS[h] for h in ("_softmax", "_log_softmax", "_sigmoid")
+               if h in printer.used and dialect is NUMPY]
+    text = [header.rstrip("\n"), "", dialect.imports, "", ""] if header else \
+        [dialect.imports, "", ""]
     for block in [[helper] for helper in helpers] + blocks:
         text += [*block, "", ""]
     source = "\n".join(text[:-2]) + "\n"
-    if "np" in parameters or "np" in needed:   # a family called np: NumPy by its own name
+    if dialect is NUMPY and ("np" in parameters or "np" in needed):   # a family called np
         source = re.sub(r"\bnp\.(?!sum\(|shape\[)", "numpy.", source).replace(
             "import numpy as np", "import numpy")
     return source
 
 
-def numpy_product(d, preamble: list[str], parameters: list[str], function: str) -> list[str]:
+def numpy_product(d, preamble: list[str], parameters: list[str], function: str,
+                  dialect=NUMPY) -> list[str]:
     """The function ``{function}_vector_product`` of a Hessian ``d``: ``(H v)_i`` as the rules
     wrote it (O(N): no N × N matrix), after the lines of the Hessian's preamble it needs."""
     from .unicode import text
     p = d.hvp
-    printer = _printer(d)
+    printer = _printer(d, dialect)
     row = d.problem.output_index
     code = printer.print(p.value, [row])[0]
     vector = _name(p.vector)
@@ -421,8 +459,9 @@ def numpy_product(d, preamble: list[str], parameters: list[str], function: str) 
             f'    """(H {vector})_{row} = {text(p.value)}',
             "", f"    H times {vector}, H the matrix {function} returns, in O(N) per point",
             "    (no N × N matrix is formed).", "",
-            "    Args:", f"        {vector}: array (..., N), the vector multiplied; the others as "
-            f"for {function}", "", "    Returns:", "        array (..., N)", '    """',
+            "    Args:", f"        {vector}: {dialect.array} (..., N), the vector multiplied; the "
+            f"others as for {function}", "", "    Returns:", f"        {dialect.array} (..., N)",
+            '    """',
             *kept, f"    return {code}"]
 
 
@@ -438,7 +477,7 @@ def _docstring(d, parameters, printer, flat: bool) -> str:
         elif shape is None:
             what = "float, a scalar constant"
         else:
-            what = "array (..., " + ", ".join(shape) + ")" + (",)" if False else "")
+            what = f"{printer.dialect.array} (..., " + ", ".join(shape) + ")"
         unused = "" if p in printer.used or original == "c" else " — not used by the result"
         described.append(f"        {p}: {what}{unused}")
     rows = [text(d.lhs) + " = " + text(d.result)]
@@ -446,8 +485,9 @@ def _docstring(d, parameters, printer, flat: bool) -> str:
         rows.append(f"assuming {a.text.split(' (')[0]}")
     layout = [str(a) for a in printer.layout]
     shape = ", ".join(problem.range_of(a) for a in printer.layout)
-    returns = (f"array (..., N, N·D): rows {layout[0]}, columns the entries of "
-               f"{problem.wrt} row by row" if flat else f"array (..., {shape})"
+    kind = printer.dialect.array
+    returns = (f"{kind} (..., N, N·D): rows {layout[0]}, columns the entries of "
+               f"{problem.wrt} row by row" if flat else f"{kind} (..., {shape})"
                + (f": rows {layout[0]}, columns {layout[1]}" if len(layout) == 2 else ""))
     return "\n".join(['    """' + rows[0], *(f"    {r}" for r in rows[1:]), "",
                       "    Args:", *described, "", "    Returns:", f"        {returns}",
