@@ -272,3 +272,60 @@ def test_a_failed_first_derivative_check_fails_the_second():
     result = CliRunner().invoke(main, ["show", "--of", "L = log(Σ_k exp(z_k))", "--wrt", "z",
                                        "--wrt", "z", "-n", "3", "--result-only"])
     assert result.exit_code == 1 and "definition FAILED" in result.output
+
+
+# ---- found by the second review -------------------------------------------------------
+
+@pytest.mark.parametrize("claim, of, verdict", [
+    # A left side's letter renamed into the variable's must not be captured by a Σ_j.
+    ("∂L/∂z_i = S_i Σ_j δ_ij y_j - y_i", CE, "fails"),
+    ("∂L/∂z_i = Σ_j S_i y_j - y_i", CE, "holds"),
+    ("S_i Σ_j δ_ij y_j - y_i", CE, "fails"),
+    ("∂L_a/∂z_b = δ_ab - S_b Σ_j S_b", "L_i = log_softmax(z)_i", "fails"),
+    ("∂L_a/∂z_b = δ_ab - S_b Σ_j δ_jb", "L_i = log_softmax(z)_i", "holds"),
+])
+def test_a_summation_letter_never_captures_a_renamed_one(claim, of, verdict):
+    assert verify(claim, of=of, wrt="z").verdict == verdict
+
+
+def test_a_left_side_naming_one_letter_twice_is_refused():
+    with pytest.raises(InputError, match="one letter for two indices"):
+        verify("∂L_i/∂z_i = 1 - S_i", of="L_i = log_softmax(z)_i", wrt="z")
+
+
+@pytest.mark.parametrize("claim, verdict", [("(S_nj - Y_nj)/m", "holds"),
+                                            ("(S_jn - Y_jn)/m", "holds"),
+                                            ("(S_jn - Y_nj)/m", "fails")])
+def test_a_batch_claims_letters_are_named_by_their_extents(claim, verdict):
+    of = "L = -1/m Σ_{n=1}^{m} Σ_k Y_nk log(softmax(Z_n)_k)"
+    assert verify(claim, of=of, wrt="Z", assume=("Σ_k Y_nk = 1",)).verdict == verdict
+
+
+def _minus_three_y(z, y):
+    return -3 * y
+
+
+def _clipped_exp(z):
+    return np.exp(np.minimum(z, 700.0))
+
+
+def _exp(z):
+    return np.exp(z)
+
+
+@pytest.mark.parametrize("function, of, assume, verdict", [
+    (_minus_three_y, CE, ("Σ_k y_k = 0",), "fails"),   # y ≡ 0 was sampled: "holds"
+    (_clipped_exp, "L = Σ_k exp(z_k)", (), "fails"),    # finite where e^{1000} overflows
+    (_exp, "L = Σ_k exp(z_k)", (), "holds"),            # the same infinity is right
+])
+def test_degenerate_samples_and_overflowing_derivatives_decide_nothing_wrong(
+        function, of, assume, verdict):
+    from derive.verdicts.defined_code import check_definition_callable
+    assert check_definition_callable(function, of, "z", 3, assume=assume).verdict == verdict
+
+
+@pytest.mark.parametrize("claim, classes, verdict", [("-y_j", 3, "holds"), ("-y_j", "N", "holds"),
+                                                     ("0", 3, "fails"), ("0", "N", "fails")])
+def test_labels_that_sum_to_zero(claim, classes, verdict):
+    assert verify(claim, of=CE, wrt="z", assume=("Σ_k y_k = 0",),
+                  classes=classes).verdict == verdict

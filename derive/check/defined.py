@@ -338,8 +338,13 @@ def sample(definition, sizes, rng: np.random.Generator, points: int, assumptions
     for name, shape in definition.families:
         size = tuple(sizes[e] for e in shape)
         if name in on_simplex:   # every row on the simplex (the last index sums to one)
-            values[name] = on_simplex[name] * rng.dirichlet(np.ones(size[-1]),
-                                                            size=(points, *size[:-1]))
+            total = on_simplex[name]
+            if total == 0:   # Σ_k y_k = 0: centred values, not all zero
+                spread = rng.normal(0.0, 1.0, size=(points, *size))
+                values[name] = spread - spread.mean(axis=-1, keepdims=True)
+            else:
+                values[name] = total * rng.dirichlet(np.ones(size[-1]),
+                                                     size=(points, *size[:-1]))
         elif name in positive:
             values[name] = rng.uniform(0.1, 2.0, size=(points, *size))
         else:

@@ -33,6 +33,7 @@ from ..calculus.strategy import normal_form
 from ..errors import InputError
 from ..functions import sigmoid
 from ..read.left_side import read_written
+from ..read.claims import _bound_away_from
 from ..read.definition_claims import read_claim
 from .verdict import Counterexample, Verdict
 
@@ -76,8 +77,13 @@ def verify_definition(claim: str, of: str, wrt: str | None = None, classes: int 
     given = _same_derivative(written.lhs, definition, variable)
     claim = written.text
     read = read_claim(claim, definition, d.problem)
-    letters = _renaming(given, read.expr, definition, variable, claim)
-    expr = _in_result_indices(read.expr.xreplace(letters) if letters else read.expr,
+    # Summation letters first renamed away from every letter the renaming touches: a
+    # free i renamed j must not be captured by a Σ_j (S_i Σ_j δ_ij y_j is S_i y_i).
+    wanted = {*definition.outputs, *variable.indices}
+    expr = _bound_away_from(read.expr, wanted | {sp.Symbol(x, integer=True, positive=True)
+                                                 for x, _ in given})
+    letters = _renaming(given, expr, definition, variable, claim)
+    expr = _in_result_indices(expr.xreplace(letters) if letters else expr,
                               definition, variable, claim)
     lhs = sp.Derivative(definition.name, variable)
     at = {} if isinstance(n, sp.Symbol) else {sp.Symbol("N", integer=True, positive=True): n}
@@ -155,7 +161,7 @@ def _same_derivative(lhs, definition, variable) -> list[tuple[str, sp.Symbol]]:
                              f"{len(indices)} indices of {expected}: give "
                              f"{'both' if len(indices) == 2 else 'all'}, the row's first, or "
                              "none")
-        return list(zip(letters, indices))
+        return _distinct(list(zip(letters, indices)), expected)
     written = lhs[1].split(" ")
     given = (lhs[0].split("_")[0], tuple(w.split("_")[0] for w in written))
     if given != (str(quantity), tuple(str(v.base) for v in variables)):
@@ -171,6 +177,17 @@ def _same_derivative(lhs, definition, variable) -> list[tuple[str, sp.Symbol]]:
         if letters and len(letters) != len(indices):
             return []   # ∂L/∂W written with one letter, or the like: read by position
         pairs += list(zip(letters, indices))
+    return _distinct(pairs, expected)
+
+
+def _distinct(pairs: list, expected: str) -> list:
+    """The letters of a left side, refused when one names two indices (``∂L_i/∂z_i``: a
+    diagonal entry is not the derivative, which has an entry for every i and j)."""
+    letters = [x for x, _ in pairs]
+    if len(set(letters)) != len(letters):
+        raise InputError(f"the left side names one letter for two indices of {expected}; a "
+                         "claim is about every entry: give each index its own letter (a "
+                         "diagonal entry is the case i = j of δ_ij)")
     return pairs
 
 
@@ -219,13 +236,44 @@ def _in_result_indices(expr, definition, variable, text) -> sp.Expr:
     others = sorted(free - set(definition.outputs), key=str)
     targets = [x for x in variable.indices if x not in free] + \
         [x for x in variable.indices if x in free]
-    mapping = {a: b for a, b in zip(others, targets) if a != b}
+    mapping = _by_extent(expr, others, definition, variable) or \
+        {a: b for a, b in zip(others, targets) if a != b}
     renamed = expr.xreplace(mapping)
     if any(b in free and b not in mapping for b in mapping.values()) or \
             not free_indices(renamed) <= set(wanted):
         raise InputError(f"cannot tell which free index of {text!r} is which; write the "
                          f"derivative in {', '.join(map(str, wanted))}")
     return renamed
+
+
+def _by_extent(expr, letters, definition, variable) -> dict:
+    """The claim's free letters named by the extents they run over, where that decides
+    it: in ``(S_nj − Y_nj)/m`` for ∂L/∂Z_ij, n runs over the examples (the variable's i)
+    and j over the classes; ``{}`` when the extents do not tell the letters apart."""
+    extent_of: dict = {}
+    for atom in expr.atoms(sp.Indexed):
+        name = str(atom.base)
+        shape = dict(definition.families).get(name)
+        if shape is None:
+            item = definition.intermediate(atom.base)
+            shape = None if item is None else (*item.row_extents, item.extent)
+        if shape is None or len(shape) != len(atom.indices):
+            continue
+        for index, extent in zip(atom.indices, shape):
+            if index in letters:
+                extent_of.setdefault(index, set()).add(extent)
+    wanted = dict(zip(variable.indices, definition.shape(str(variable.base))))
+    if set(extent_of) != set(letters) or any(len(e) != 1 for e in extent_of.values()):
+        return {}
+    mapping = {}
+    for letter, (extent,) in ((x, tuple(e)) for x, e in extent_of.items()):
+        matches = [index for index, e in wanted.items() if e == extent]
+        if len(matches) != 1:
+            return {}
+        mapping[letter] = matches[0]
+    if len(set(mapping.values())) != len(mapping):
+        return {}
+    return {a: b for a, b in mapping.items() if a != b}
 
 
 def _uses_assumptions(expr, definition, variable, d) -> bool:
@@ -323,6 +371,8 @@ def _rational_point(definition, sizes, rng, assumptions) -> dict:
                 totals[key[:-1]] = totals.get(key[:-1], 0) + v
             values = [simplex[name] * sp.Rational(v, totals[key[:-1]])   # summing to the value
                       for key, v in zip(keys_, raw)]
+            if simplex[name] == 0:   # Σ_k y_k = 0: values that sum to 0, not all 0
+                values = _centred([sp.Rational(v, 100) for v in raw], keys_)
         elif name in positive:
             values = [sp.Rational(int(v), 100) for v in rng.integers(10, 200, size=len(keys_))]
         else:
@@ -332,6 +382,15 @@ def _rational_point(definition, sizes, rng, assumptions) -> dict:
     for constant in definition.constants:
         point[constant] = sp.Rational(int(rng.integers(50, 200)), 100)
     return point
+
+
+def _centred(values: list, keys: list) -> list:
+    """``values`` minus their mean along the last index of ``keys`` (each row sums to 0)."""
+    rows: dict = {}
+    for key, v in zip(keys, values):
+        rows.setdefault(key[:-1], []).append(v)
+    means = {row: sum(vs) / len(vs) for row, vs in rows.items()}
+    return [v - means[key[:-1]] for key, v in zip(keys, values)]
 
 
 def _shown_point(point: dict) -> dict:
