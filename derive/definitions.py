@@ -19,11 +19,10 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .calculus.matrices import matrix_form
+from .forms import shown_form
 from .calculus.proof import Proof
 from .calculus.steps import StepCheck
-from .calculus.successive import (Symmetry, gradient_definition, hessian_vector_product,
-                                  second_variables)
+from .calculus.successive import gradient_definition, second_variables
 from .calculus.strategy import derive_definition, prove_steps
 from .catalog import Problem, Target
 from .errors import InputError, StepError
@@ -33,7 +32,7 @@ from .record import Derivation
 from .sizes import (BATCH, EAGER_WORK, INPUTS, MAX_BATCH, MAX_CLASSES, MAX_DERIVATIVE_ENTRIES,
                     MAX_INPUTS, SYMBOLIC_SIZES, validate_classes, validate_size)
 
-__all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point", "second_record",
+__all__ = ["defined_derivation", "evaluate_definition", "sizes_of_point",
            "DEFINITION_CHECK_SIZES", "MAX_DEFINED_CLASSES"]
 
 # The sizes at which the symbolic result is checked numerically (N, D).
@@ -156,7 +155,8 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
         target=target, classes=CLASSES, problem=problem,
         mechanical=sp.ImmutableMatrix([[derived.mechanical]]),
         general=derived.general, result=derived.result, general_matrix=None, matrix=None,
-        form=_form(derived.result, problem), general_form=_form(derived.general, problem),
+        form=shown_form(derived.result, problem),
+        general_form=shown_form(derived.general, problem),
         assumptions=assumptions, steps=steps if with_steps else (), proof=proof,
         note="" if derived.closed else "no tidier form was reached; this is the best "
         "checked form", definition=definition)
@@ -169,54 +169,9 @@ def _symbolic(of: str, wrt, assume: tuple, check: bool, with_steps: bool,
         d = replace(d, check=numeric_check(derived.result, definition, derived.variable,
                                            DEFINITION_CHECK_SIZES, seed, assumptions))
     if first is not None:
+        from .second import second_record
         d = second_record(d, first, derived.variable, definition, assumptions)
     return d
-
-
-def second_record(d: Derivation, first: Derivation, variable, definition,
-                  assumptions) -> Derivation:
-    """A second derivative's record ``d`` with the first derivative ``first`` (its index
-    renamed to that of the gradient's definition ``definition``, ``∂L/∂z_i``) and, with
-    respect to one variable twice, its symmetry (:func:`_symmetry`)."""
-    index, = definition.outputs
-    old = first.problem.variable.indices[0]
-    rename = {old: index}
-    first = replace(first, problem=replace(first.problem, wrt_index=index),
-                    result=first.result.xreplace(rename),
-                    general=first.general.xreplace(rename),
-                    steps=tuple(s.renamed(rename) for s in first.steps))
-    symmetry = product = None
-    if first.problem.wrt == d.problem.wrt:
-        # The general form's symmetry (no assumption needed; the assumption then keeps it).
-        symmetry = _symmetry(d.general, definition, variable, index, ())
-        # The Hessian-vector product, O(N) where the matrix is O(N²).
-        product = hessian_vector_product(d.result, definition, index, variable.indices[0])
-        rows = replace(d.problem, output_index=None, wrt_index=index)
-        product = replace(product, form=_form(product.value, rows))
-    return replace(d, first=first, symmetry=symmetry, hvp=product)
-
-
-def _symmetry(result, definition, variable, index, assumptions) -> Symmetry:
-    """``H_ji = H_ij`` for ``result`` (a second derivative before any assumption): by the
-    rules for every N where they reduce both to one normal form, and on every entry
-    exactly at N = 1, 2, 3 against the derivative itself."""
-    from .calculus.proof import same_normal_form
-    from .calculus.strategy import normal_form
-    from .check.defined import exact_entries
-    (other,) = variable.indices
-    transpose = result.xreplace({index: other, other: index})
-    proved = same_normal_form(normal_form(transpose, definition, variable, assumptions),
-                              normal_form(result, definition, variable, assumptions))
-    total = 0
-    for size in SYMBOLIC_SIZES:
-        good, entries, differing = exact_entries(
-            transpose, definition, variable, assumptions,
-            {"N": size, "D": _STEP_INPUTS, "m": _STEP_INPUTS})
-        if differing:
-            raise StepError(f"the second derivative is not symmetric at N = {size}: entry "
-                            f"{differing[0]} differs from its transpose")
-        total += entries
-    return Symmetry(proved=proved, sizes=SYMBOLIC_SIZES, entries=total)
 
 
 def _under(steps, number: int, assumptions) -> tuple:
@@ -276,7 +231,7 @@ def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
     numerically up to :data:`_NUMERIC_CLASSES` classes."""
     from .calculus.rewrite import tidy
     from .check.defined import exact_entries, fast_entries
-    from .instances import instance_form
+    from .instances import instance_second
     from .entries import entry_matrix
     definition = proved.definition
     variable = proved.problem.variable
@@ -312,18 +267,11 @@ def _instance(proved: Derivation, n: int, inputs: int, batch: int, check: bool,
     d = replace(proved, classes=n, problem=problem, matrix=matrix,
                 general_matrix=matrix if general == result else
                 entry_matrix(general, problem, EAGER_WORK, tidy),
-                general=general, result=result, form=_form(result, problem),
-                general_form=_form(general, problem), mechanical=None, exact=exact,
+                general=general, result=result, form=shown_form(result, problem),
+                general_form=shown_form(general, problem), mechanical=None, exact=exact,
                 check=None, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
                                         for s in proved.steps),
-                hvp=None if proved.hvp is None else replace(
-                    proved.hvp, value=proved.hvp.value.xreplace(values),
-                    form=instance_form(proved.hvp.form, values)),
-                first=None if proved.first is None else replace(
-                    proved.first, steps=tuple(replace(s, rhs=s.rhs.xreplace(values))
-                                              for s in proved.first.steps),
-                    result=proved.first.result.xreplace(values),
-                    general=proved.first.general.xreplace(values)))
+                **instance_second(proved, values, problem))
     if check and n <= _NUMERIC_CLASSES:
         from .check.defined import numeric_check
         d = replace(d, check=numeric_check(proved.result, definition, variable, [sizes], seed,
@@ -344,40 +292,6 @@ def _condition(index, extent):
 def _uses(definition, extent: str) -> bool:
     return any(extent in shape for _, shape in definition.families) or any(
         e == extent for _, e in definition.extents)
-
-
-def _form(expr, problem):
-    """The matrix or vector notation of ``expr``, or ``None`` where an element is not a
-    product of entries (``log S_j`` has no vector notation): the index form only."""
-    try:
-        form = matrix_form(expr, problem)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    if form is None or any(not _plain(e) for term in form.terms   # (a matvec's right: W)
-                           for e in (term.left, None if term.kind == "matvec" else term.right)
-                           if e is not None):
-        return None
-    # A notation that multiplies out a factored result (σ(1 − σ)(σ − y) as four terms)
-    # reads worse than the index form: shown only when about as short.
-    if sum(len(sp.Add.make_args(t.left)) if t.left is not None else 1
-           for t in form.terms) > len(sp.Add.make_args(expr)) + 1:
-        return None
-    return form
-
-
-def _plain(element) -> bool:
-    """An element of a vector notation: a sum of products of integer powers of entries
-    and of σ of entries (``S_i − y_i``, ``y_i/S_i``, ``σ(z_i)``), as every renderer writes
-    them."""
-    from .functions import sigmoid
-    for term in sp.Add.make_args(sp.sympify(element)):
-        for factor in sp.Mul.make_args(term):
-            base, power = factor.as_base_exp()
-            entry = isinstance(base, sp.Indexed) or (isinstance(base, sigmoid) and
-                                                     isinstance(base.args[0], sp.Indexed))
-            if not (factor.is_Number or (entry and power.is_Integer)):
-                return False
-    return True
 
 
 def _problem(definition, derived, n, assumptions, symbolic: Problem | None = None,

@@ -321,8 +321,9 @@ def _with_first(d: Derivation, target: Target, problem: Problem, check: bool,
                 with_steps: bool, seed: int) -> Derivation:
     """A catalogue second derivative with its first derivative, derived from the target's
     definition as a user's ``--of`` one is, and its symmetry (see
-    :func:`derive.definitions.second_record`)."""
-    from .definitions import defined_derivation, second_record
+    :func:`derive.second.second_record`)."""
+    from .definitions import defined_derivation
+    from .second import second_record
     from .read.definition_claims import read_assumption
     first = defined_derivation(target.definition_of(problem), str(problem.wrt), "N",
                                assume=target.assume, check=check, steps=with_steps, seed=seed)

@@ -23,8 +23,8 @@ from .catalog import Problem
 from .record import Derivation
 from .sizes import EAGER_WORK, SYMBOLIC_BATCH, SYMBOLIC_INPUTS
 
-__all__ = ["instance_form", "instantiate_derivation", "entry_matrix", "sizes_of", "concrete_options",
-           "instance_step"]
+__all__ = ["instance_form", "instance_second", "instantiate_derivation", "entry_matrix",
+           "sizes_of", "concrete_options", "instance_step"]
 
 
 def concrete_options(problem: Problem) -> dict:
@@ -77,11 +77,18 @@ def instantiate_derivation(d: Derivation, n: int, mechanical: bool = True) -> De
         general_matrix=general, matrix=matrix,
         form=instance_form(d.form, values), general_form=instance_form(d.general_form, values),
         assumptions=problem.assumptions, symmetry=d.symmetry,
-        hvp=None if d.hvp is None else replace(d.hvp, value=d.hvp.value.xreplace(values),
-                                               form=instance_form(d.hvp.form, values)),
-        first=None if d.first is None else replace(
-            d.first, steps=tuple(instance_step(s, values, problem) for s in d.first.steps),
-            result=d.first.result.subs(values), general=d.first.general.subs(values)))
+        **instance_second(d, values, problem))
+
+
+def instance_second(d: Derivation, values: dict, problem: Problem) -> dict:
+    """A second derivative's first derivative and Hessian-vector product at the sizes
+    ``values``, as ``replace`` arguments (``{}`` parts stay ``None``)."""
+    return {"hvp": None if d.hvp is None else replace(
+                d.hvp, value=d.hvp.value.xreplace(values),
+                form=instance_form(d.hvp.form, values)),
+            "first": None if d.first is None else replace(
+                d.first, steps=tuple(instance_step(s, values, problem) for s in d.first.steps),
+                result=d.first.result.subs(values), general=d.first.general.subs(values))}
 
 
 def instance_form(form: MatrixForm | None, values: dict) -> MatrixForm | None:

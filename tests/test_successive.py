@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from cli import main
 from derive import derivation, verify
 from derive.calculus.successive import gradient_definition
-from derive.definitions import _symmetry, defined_derivation
+from derive.definitions import defined_derivation
+from derive.second import _symmetry
 from derive.errors import InputError, StepError
 from derive.functions import sigmoid
 from derive.read.definition import read_definition
